@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+#![doc(test(attr(deny(warnings))))]
+
+pub use stream_core::{
+    Date, DataStreamWriter, Error, JsonSource, MemorySink, ConsoleSink, OutputMode, Result, Row, Sink, Source,
+    StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, memory_table,
+};
+pub use stream_core::{progress, show};
+pub use stream_macros::stream;
+
+/// Everything a program using Rill usually needs, in one import.
+pub mod prelude {
+    pub use stream_core::{
+        ConsoleSink, DataStreamWriter, Date, JsonSource, MemorySink, OutputMode, Row, StreamPlan, StreamingQuery,
+        Timestamp, Trigger,
+    };
+    pub use stream_macros::stream;
+}
+
+/// Paths used by code the `stream!` macro generates. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use arrow_array;
+    pub use arrow_schema;
+    pub use serde;
+    pub use stream_core as core;
+}

@@ -1,0 +1,114 @@
+//! The runtime's error type.
+//!
+//! Every variant says what was being done and with which object, so a message read on its own
+//! (in a log, or from [`StreamingQuery::await_termination`](crate::StreamingQuery::await_termination))
+//! is enough to act on.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A specialised `Result` for the runtime.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can stop a streaming query.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input directory of a file source does not exist or is not a directory.
+    #[error(
+        "input directory `{}` of the file source does not exist or is not a directory; create it before starting the query",
+        path.display()
+    )]
+    MissingInputDirectory {
+        /// The directory the source was asked to watch.
+        path: PathBuf,
+    },
+
+    /// Listing or reading a file of a source failed.
+    #[error("failed to {action} `{}`: {source}", path.display())]
+    Io {
+        /// What was being done: `list`, `read`, `stat`.
+        action: &'static str,
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A record of an input file could not be decoded with the declared schema.
+    #[error("failed to decode `{}` line {line}: {message}", path.display())]
+    MalformedRecord {
+        /// The file holding the record.
+        path: PathBuf,
+        /// One-based line number of the record in the file.
+        line: u64,
+        /// What was wrong with it, naming the column where one is at fault.
+        message: String,
+    },
+
+    /// An Arrow operation failed while processing or emitting a batch.
+    #[error("{context}: {source}")]
+    Arrow {
+        /// What was being done.
+        context: String,
+        /// Arrow's error.
+        #[source]
+        source: arrow_schema::ArrowError,
+    },
+
+    /// A batch handed to a query does not have the columns the query was compiled for.
+    #[error("query `{query}`: {message}")]
+    SchemaMismatch {
+        /// The query's name.
+        query: String,
+        /// Which column is missing or has the wrong type.
+        message: String,
+    },
+
+    /// A sink failed to accept a batch.
+    #[error("sink `{sink}` failed to write batch {batch_id}: {message}")]
+    Sink {
+        /// The sink's description.
+        sink: String,
+        /// The micro-batch being written.
+        batch_id: u64,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// Starting a query failed before its first batch.
+    #[error("cannot start query `{query}`: {message}")]
+    Start {
+        /// The query's name.
+        query: String,
+        /// Why it cannot start.
+        message: String,
+    },
+
+    /// The query's thread panicked; this is a bug in Rill or in user code run by a sink.
+    #[error("query `{query}` panicked: {message}")]
+    Panicked {
+        /// The query's name.
+        query: String,
+        /// The panic payload, when it was a string.
+        message: String,
+    },
+
+    /// The query stopped with an error; returned by every call that waits on it.
+    #[error("query `{query}` terminated with an error: {cause}")]
+    Terminated {
+        /// The query's name.
+        query: String,
+        /// The error that ended it.
+        #[source]
+        cause: Arc<Error>,
+    },
+}
+
+impl Error {
+    /// Wraps an Arrow error with what was being done.
+    pub fn arrow(context: impl Into<String>, source: arrow_schema::ArrowError) -> Self {
+        Self::Arrow { context: context.into(), source }
+    }
+}

@@ -1,0 +1,46 @@
+//! The micro-batch runtime of Rill.
+//!
+//! A streaming query compiled by the `stream!` macro implements [`StreamPlan`]. This crate
+//! drives it: a [`Source`] discovers new data each trigger, the plan turns each micro-batch
+//! into output rows, a [`Sink`] receives them in the chosen [`OutputMode`], and a
+//! [`StreamingQuery`] handle reports progress in Spark's JSON shape.
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`plan`] | the trait the macro implements, output modes, their compile-time markers |
+//! | [`source`] | the source contract and the JSON-lines file source |
+//! | [`sink`] | the sink contract, memory and console sinks |
+//! | [`trigger`] | when batches run |
+//! | [`query`] | starting a query and its handle |
+//! | [`progress`] | progress reports |
+//! | [`state`] | keyed aggregation state |
+//! | [`types`] | `Timestamp` and `Date` |
+//! | [`functions`], [`aggregate`], [`columns`] | what generated code calls per row |
+//! | [`show`] | Spark's `show()` table layout |
+//!
+//! Users normally reach all of this through the `rill` facade crate.
+#![doc(test(attr(deny(warnings))))]
+#![warn(missing_docs)]
+
+pub mod aggregate;
+pub mod columns;
+pub mod error;
+pub mod functions;
+pub mod plan;
+pub mod progress;
+pub mod query;
+pub mod show;
+pub mod sink;
+pub mod source;
+pub mod state;
+pub mod trigger;
+pub mod types;
+
+pub use error::{Error, Result};
+pub use plan::{OutputMode, Row, StreamPlan};
+pub use progress::StreamingQueryProgress;
+pub use query::{DataStreamWriter, StreamingQuery, mode};
+pub use sink::{ConsoleSink, MemorySink, Sink, memory_table};
+pub use source::{JsonSource, Source};
+pub use trigger::Trigger;
+pub use types::{Date, Timestamp};

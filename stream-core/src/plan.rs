@@ -1,0 +1,142 @@
+//! The seam between the `stream!` macro and the runtime: the [`StreamPlan`] trait.
+//!
+//! For each `query` the macro generates one type implementing [`StreamPlan`]: its input
+//! projection, its output schema, and a `run_batch` that runs the query's fused
+//! filter → project → aggregate loop over a micro-batch and returns the rows to hand the
+//! sink. The runtime ([`DataStreamWriter`](crate::DataStreamWriter),
+//! [`StreamingQuery`](crate::StreamingQuery)) is generic over this trait and knows nothing
+//! else about any query.
+//!
+//! Which output modes a query allows is decided by the macro and written in the type system:
+//! it implements [`SupportsAppend`], [`SupportsUpdate`] and [`SupportsComplete`] only where
+//! Spark would accept that mode, so choosing an illegal mode is a compile error.
+
+use std::fmt;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use crate::error::Result;
+
+/// How the rows of a streaming query's result table reach the sink after each micro-batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum OutputMode {
+    /// Only rows added since the last batch; a row, once emitted, never changes.
+    Append,
+    /// Only rows that changed in the last batch.
+    Update,
+    /// The whole result table after every batch.
+    Complete,
+}
+
+impl fmt::Display for OutputMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Append => "append",
+            Self::Update => "update",
+            Self::Complete => "complete",
+        })
+    }
+}
+
+/// A row type the macro generated for a schema or a query's output, convertible to and from
+/// Arrow record batches.
+pub trait Row: Sized + Send + 'static {
+    /// The Arrow schema of a batch of these rows.
+    fn schema() -> SchemaRef;
+
+    /// Reads every row of `batch`, whose columns are found by name.
+    ///
+    /// # Errors
+    /// When a column is missing, has another type, or holds a null where the row's field is
+    /// not an `Option`.
+    fn from_batch(batch: &RecordBatch) -> Result<Vec<Self>>;
+
+    /// Builds a record batch with [`Row::schema`] from `rows`.
+    ///
+    /// # Errors
+    /// Only if Arrow rejects the columns, which would be a bug in generated code.
+    fn to_batch(rows: &[Self]) -> Result<RecordBatch>;
+}
+
+/// Size and churn of a stateful operator after a batch, for progress reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateMetrics {
+    /// Keys held in state.
+    pub num_rows_total: u64,
+    /// Keys inserted or updated in the last batch.
+    pub num_rows_updated: u64,
+    /// Keys removed in the last batch.
+    pub num_rows_removed: u64,
+    /// Approximate memory held by state, in bytes.
+    pub memory_used_bytes: u64,
+}
+
+/// One compiled streaming query. Implemented by the `stream!` macro; not meant to be
+/// implemented by hand.
+pub trait StreamPlan: Send + Sized + 'static {
+    /// The typed output row.
+    type Output: Row;
+
+    /// The query's name as declared in `stream!`.
+    const NAME: &'static str;
+
+    /// Whether the query keeps state across batches (it aggregates).
+    const STATEFUL: bool;
+
+    /// The declared schema of the input stream, every column.
+    fn source_schema() -> SchemaRef;
+
+    /// Indices into [`source_schema`](Self::source_schema) of the columns the query reads,
+    /// in the order `run_batch` expects them. Sources decode only these.
+    fn required_columns() -> &'static [usize];
+
+    /// Indices of the output columns that form the aggregation key (empty when stateless);
+    /// sinks that upsert in update mode match rows on them.
+    fn key_columns() -> &'static [usize];
+
+    /// The plan as text, stage by stage.
+    fn explain() -> &'static str;
+
+    /// A stable fingerprint of the plan (FNV-1a over its canonical text).
+    fn fingerprint() -> u64;
+
+    /// A fresh instance with empty state.
+    fn create() -> Self;
+
+    /// Runs one micro-batch over `input` (batches holding [`required_columns`](Self::required_columns),
+    /// in that order) and returns the rows to hand the sink in `mode`.
+    ///
+    /// # Errors
+    /// When an input batch does not have the expected columns.
+    fn run_batch(&mut self, input: &[RecordBatch], mode: OutputMode) -> Result<RecordBatch>;
+
+    /// State metrics after the last batch; `None` for a stateless query.
+    fn state_metrics(&self) -> Option<StateMetrics>;
+}
+
+/// Marks a query whose result rows never change once produced, so append mode is allowed.
+#[diagnostic::on_unimplemented(
+    message = "output mode `append` is not supported for `{Self}`: it is a streaming aggregation without a watermark",
+    label = "`append` chosen here",
+    note = "append mode emits each row once and for all, but every group of `{Self}` can still change when later events arrive",
+    note = "use `.update()` or `.complete()`, or group by an event-time window after `.with_watermark(..)`"
+)]
+pub trait SupportsAppend: StreamPlan {}
+
+/// Marks a query that may emit changed rows, so update mode is allowed.
+#[diagnostic::on_unimplemented(
+    message = "output mode `update` is not supported for `{Self}`",
+    label = "`update` chosen here",
+    note = "use `.append()` or `.complete()`"
+)]
+pub trait SupportsUpdate: StreamPlan {}
+
+/// Marks a query that aggregates, so complete mode is allowed.
+#[diagnostic::on_unimplemented(
+    message = "output mode `complete` is not supported for `{Self}`: it has no streaming aggregation",
+    label = "`complete` chosen here",
+    note = "complete mode re-emits the whole result table every batch, which for a query without aggregation would mean keeping every input row forever",
+    note = "use `.append()` or `.update()`, or add `.group_by(..).agg(..)` to the query"
+)]
+pub trait SupportsComplete: StreamPlan {}

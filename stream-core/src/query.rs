@@ -1,0 +1,532 @@
+//! Starting a query ([`DataStreamWriter`]) and managing it while it runs ([`StreamingQuery`]).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::error::{Error, Result};
+use crate::plan::{OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate};
+use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
+use crate::sink::{AcceptsMode, Sink, SinkContext};
+use crate::source::{Source, SourceSchema};
+use crate::trigger::Trigger;
+
+/// Output-mode markers for [`DataStreamWriter`]: the mode is part of the writer's type, so
+/// that a mode the query does not support is a compile error.
+pub mod mode {
+    use crate::plan::OutputMode;
+
+    /// No output mode chosen yet.
+    #[derive(Debug)]
+    pub struct NotChosen;
+    /// [`OutputMode::Append`].
+    #[derive(Debug)]
+    pub struct Append;
+    /// [`OutputMode::Update`].
+    #[derive(Debug)]
+    pub struct Update;
+    /// [`OutputMode::Complete`].
+    #[derive(Debug)]
+    pub struct Complete;
+
+    /// An output mode that has been chosen.
+    #[diagnostic::on_unimplemented(
+        message = "no output mode was chosen for this streaming query",
+        label = "output mode missing",
+        note = "choose one with `.append()`, `.update()` or `.complete()` before `.start()`"
+    )]
+    pub trait Chosen {
+        /// The mode's runtime value.
+        const MODE: OutputMode;
+    }
+    impl Chosen for Append {
+        const MODE: OutputMode = OutputMode::Append;
+    }
+    impl Chosen for Update {
+        const MODE: OutputMode = OutputMode::Update;
+    }
+    impl Chosen for Complete {
+        const MODE: OutputMode = OutputMode::Complete;
+    }
+}
+
+/// The sink slot of a [`DataStreamWriter`] before `.to(..)`.
+#[derive(Debug)]
+pub struct NoSink;
+
+/// Builds and starts a streaming query, like Spark's `df.writeStream`: choose the output mode,
+/// the sink and the trigger, then [`start`](Self::start).
+///
+/// The `stream!` macro gives each query a `read(source)` constructor that returns one of these.
+pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink> {
+    source: Box<dyn Source>,
+    sink: S,
+    trigger: Trigger,
+    query_name: Option<String>,
+    marker: PhantomData<fn() -> (Q, M)>,
+}
+
+impl<Q, M, S: fmt::Debug> fmt::Debug for DataStreamWriter<Q, M, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DataStreamWriter")
+            .field("source", &self.source.description())
+            .field("sink", &self.sink)
+            .field("trigger", &self.trigger)
+            .field("query_name", &self.query_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Q: StreamPlan> DataStreamWriter<Q> {
+    /// A writer for query `Q` reading from `source`.
+    pub fn new(source: impl Source) -> Self {
+        Self { source: Box::new(source), sink: NoSink, trigger: Trigger::default(), query_name: None, marker: PhantomData }
+    }
+}
+
+impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
+    fn with_mode<N>(self) -> DataStreamWriter<Q, N, S> {
+        DataStreamWriter {
+            source: self.source,
+            sink: self.sink,
+            trigger: self.trigger,
+            query_name: self.query_name,
+            marker: PhantomData,
+        }
+    }
+
+    /// Append mode: each batch emits only new rows, which never change afterwards.
+    pub fn append(self) -> DataStreamWriter<Q, mode::Append, S>
+    where
+        Q: SupportsAppend,
+    {
+        self.with_mode()
+    }
+
+    /// Update mode: each batch emits the rows that changed in it.
+    pub fn update(self) -> DataStreamWriter<Q, mode::Update, S>
+    where
+        Q: SupportsUpdate,
+    {
+        self.with_mode()
+    }
+
+    /// Complete mode: each batch emits the whole result table.
+    pub fn complete(self) -> DataStreamWriter<Q, mode::Complete, S>
+    where
+        Q: SupportsComplete,
+    {
+        self.with_mode()
+    }
+
+    /// Sends the output to `sink`.
+    pub fn to<T: Sink>(self, sink: T) -> DataStreamWriter<Q, M, T> {
+        DataStreamWriter {
+            source: self.source,
+            sink,
+            trigger: self.trigger,
+            query_name: self.query_name,
+            marker: PhantomData,
+        }
+    }
+
+    /// When batches run; [`Trigger::Continuous`] (Spark's default) if not set.
+    #[must_use]
+    pub fn trigger(mut self, trigger: Trigger) -> Self {
+        self.trigger = trigger;
+        self
+    }
+
+    /// The name in progress reports and logs (Spark's `queryName`); defaults to the query's
+    /// name in `stream!`.
+    #[must_use]
+    pub fn query_name(mut self, name: impl Into<String>) -> Self {
+        self.query_name = Some(name.into());
+        self
+    }
+
+    /// Starts the query on its own thread and returns its handle.
+    ///
+    /// # Errors
+    /// When the source or the sink cannot be opened (e.g. the input directory is missing),
+    /// or the thread cannot be spawned.
+    pub fn start(self) -> Result<StreamingQuery>
+    where
+        M: mode::Chosen,
+        S: Sink + AcceptsMode<M>,
+    {
+        let name = self.query_name.unwrap_or_else(|| Q::NAME.to_owned());
+        let mode = M::MODE;
+        let mut source = self.source;
+        let mut sink = self.sink;
+        source.open(SourceSchema { declared: Q::source_schema(), projection: Q::required_columns().to_vec() })?;
+        sink.open(&SinkContext {
+            query_name: name.clone(),
+            schema: <Q::Output as crate::plan::Row>::schema(),
+            key_columns: Q::key_columns().to_vec(),
+            mode,
+        })?;
+        let shared = Arc::new(Shared::default());
+        let ids = QueryIds { id: uuid::Uuid::new_v4(), run_id: uuid::Uuid::new_v4(), name: name.clone() };
+        let runner = Runner { plan: Q::create(), source, sink, trigger: self.trigger, mode, shared: shared.clone(), ids: ids.clone() };
+        let thread = std::thread::Builder::new()
+            .name(format!("rill-{name}"))
+            .spawn(move || runner.run())
+            .map_err(|e| Error::Start { query: name.clone(), message: format!("cannot spawn the query thread: {e}") })?;
+        tracing::info!(query = %ids.name, id = %ids.id, run_id = %ids.run_id, %mode, "started streaming query");
+        Ok(StreamingQuery { shared, thread: Mutex::new(Some(thread)), ids, explain: Q::explain() })
+    }
+}
+
+#[derive(Debug, Clone)]
+struct QueryIds {
+    id: uuid::Uuid,
+    run_id: uuid::Uuid,
+    name: String,
+}
+
+/// How many progress reports a query keeps (Spark's `numRecentProgressUpdates` default).
+const RECENT_PROGRESS: usize = 100;
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<RunState>,
+    changed: Condvar,
+    stop: AtomicBool,
+}
+
+#[derive(Default)]
+struct RunState {
+    finished: bool,
+    error: Option<Arc<Error>>,
+    progress: VecDeque<StreamingQueryProgress>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, RunState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sleeps up to `duration`, waking early when the query is asked to stop.
+    fn sleep(&self, duration: Duration) {
+        let deadline = Instant::now() + duration;
+        let mut state = self.lock();
+        while !self.stop.load(Ordering::Acquire) {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            state = self.changed.wait_timeout(state, deadline - now).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
+    }
+}
+
+/// The micro-batch loop of one query, on its own thread.
+struct Runner<Q, S> {
+    plan: Q,
+    source: Box<dyn Source>,
+    sink: S,
+    trigger: Trigger,
+    mode: OutputMode,
+    shared: Arc<Shared>,
+    ids: QueryIds,
+}
+
+impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
+    fn run(mut self) {
+        let shared = self.shared.clone();
+        let name = self.ids.name.clone();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run_batches()));
+        let error = match outcome {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".to_owned());
+                Some(Error::Panicked { query: name.clone(), message })
+            }
+        };
+        if let Some(error) = &error {
+            tracing::error!(query = %name, %error, "streaming query terminated with an error");
+        } else {
+            tracing::info!(query = %name, "streaming query stopped");
+        }
+        let mut state = shared.lock();
+        state.error = error.map(Arc::new);
+        state.finished = true;
+        drop(state);
+        shared.changed.notify_all();
+    }
+
+    fn run_batches(&mut self) -> Result<()> {
+        if self.trigger == Trigger::AvailableNow {
+            self.source.prepare_for_available_now()?;
+        }
+        let mut batch_id: u64 = 0;
+        let mut previous_offset: Option<serde_json::Value> = None;
+        let mut previous_trigger_start: Option<Instant> = None;
+        while !self.shared.stop.load(Ordering::Acquire) {
+            let trigger_start = Instant::now();
+            let ran = self.run_one_batch(batch_id, &mut previous_offset, previous_trigger_start, trigger_start)?;
+            if ran {
+                batch_id += 1;
+                previous_trigger_start = Some(trigger_start);
+            }
+            let finished = match self.trigger {
+                Trigger::Once => true,
+                Trigger::AvailableNow => !ran,
+                Trigger::Continuous | Trigger::ProcessingTime(_) => false,
+            };
+            if finished {
+                break;
+            }
+            let wait = self.trigger.wait_after(trigger_start.elapsed(), ran);
+            if !wait.is_zero() {
+                self.shared.sleep(wait);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a batch if the source has new data; returns whether it did.
+    fn run_one_batch(
+        &mut self,
+        batch_id: u64,
+        previous_offset: &mut Option<serde_json::Value>,
+        previous_trigger_start: Option<Instant>,
+        trigger_start: Instant,
+    ) -> Result<bool> {
+        let wall_start = SystemTime::now();
+        let mut durations = BTreeMap::new();
+        let mut timed = |phase: &str, since: Instant| {
+            durations.insert(phase.to_owned(), u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX));
+        };
+        let started = Instant::now();
+        let Some(end_offset) = self.source.latest_offset()? else {
+            return Ok(false);
+        };
+        timed("latestOffset", started);
+        let span = tracing::info_span!("micro_batch", query = %self.ids.name, batch_id, num_input_rows = tracing::field::Empty);
+        let _entered = span.enter();
+
+        let started = Instant::now();
+        let input = self.source.get_batch(previous_offset.as_ref(), &end_offset)?;
+        timed("getBatch", started);
+        let num_input_rows: u64 = input.iter().map(|b| b.num_rows() as u64).sum();
+        span.record("num_input_rows", num_input_rows);
+
+        let started = Instant::now();
+        timed("queryPlanning", started);
+        let output = self.plan.run_batch(&input, self.mode)?;
+        self.sink.add_batch(batch_id, &output)?;
+        timed("addBatch", started);
+        self.source.commit(&end_offset)?;
+        timed("triggerExecution", trigger_start);
+
+        let execution = trigger_start.elapsed().as_secs_f64();
+        let rate = |rows: u64, seconds: f64| if seconds > 0.0 { rows as f64 / seconds } else { f64::NAN };
+        let input_rate = previous_trigger_start
+            .map_or(f64::NAN, |previous| rate(num_input_rows, trigger_start.duration_since(previous).as_secs_f64()));
+        let processed_rate = rate(num_input_rows, execution);
+        let state_operators = self
+            .plan
+            .state_metrics()
+            .map(|metrics| StateOperatorProgress {
+                operator_name: "stateStoreSave".to_owned(),
+                num_rows_total: metrics.num_rows_total,
+                num_rows_updated: metrics.num_rows_updated,
+                all_updates_time_ms: 0,
+                num_rows_removed: metrics.num_rows_removed,
+                all_removals_time_ms: 0,
+                commit_time_ms: 0,
+                memory_used_bytes: metrics.memory_used_bytes,
+                num_rows_dropped_by_watermark: 0,
+                num_shuffle_partitions: 1,
+                num_state_store_instances: 1,
+                custom_metrics: BTreeMap::new(),
+            })
+            .into_iter()
+            .collect();
+        let progress = StreamingQueryProgress {
+            id: self.ids.id,
+            run_id: self.ids.run_id,
+            name: Some(self.ids.name.clone()),
+            timestamp: chrono::DateTime::<chrono::Utc>::from(wall_start).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            batch_id,
+            batch_duration: durations.get("triggerExecution").copied().unwrap_or(0),
+            num_input_rows,
+            input_rows_per_second: input_rate,
+            processed_rows_per_second: processed_rate,
+            duration_ms: durations,
+            event_time: BTreeMap::new(),
+            state_operators,
+            sources: vec![SourceProgress {
+                description: self.source.description(),
+                start_offset: previous_offset.clone().unwrap_or(serde_json::Value::Null),
+                end_offset: end_offset.clone(),
+                latest_offset: end_offset.clone(),
+                num_input_rows,
+                input_rows_per_second: input_rate,
+                processed_rows_per_second: processed_rate,
+                metrics: BTreeMap::new(),
+            }],
+            sink: SinkProgress {
+                description: self.sink.description(),
+                num_output_rows: i64::try_from(output.num_rows()).unwrap_or(i64::MAX),
+                metrics: BTreeMap::new(),
+            },
+        };
+        tracing::debug!(progress = %progress.json(), "micro-batch done");
+        *previous_offset = Some(end_offset);
+        let mut state = self.shared.lock();
+        if state.progress.len() == RECENT_PROGRESS {
+            state.progress.pop_front();
+        }
+        state.progress.push_back(progress);
+        drop(state);
+        self.shared.changed.notify_all();
+        Ok(true)
+    }
+}
+
+/// A running (or finished) streaming query: Spark's `StreamingQuery`.
+///
+/// Dropping the handle stops the query and waits for its thread.
+pub struct StreamingQuery {
+    shared: Arc<Shared>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    ids: QueryIds,
+    explain: &'static str,
+}
+
+impl fmt::Debug for StreamingQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamingQuery")
+            .field("name", &self.ids.name)
+            .field("id", &self.ids.id)
+            .field("run_id", &self.ids.run_id)
+            .field("active", &self.is_active())
+            .finish()
+    }
+}
+
+impl StreamingQuery {
+    /// The query's id.
+    #[must_use]
+    pub fn id(&self) -> uuid::Uuid {
+        self.ids.id
+    }
+
+    /// This run's id.
+    #[must_use]
+    pub fn run_id(&self) -> uuid::Uuid {
+        self.ids.run_id
+    }
+
+    /// The query's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.ids.name
+    }
+
+    /// Whether the query is still running.
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        !self.shared.lock().finished
+    }
+
+    /// Blocks until the query ends: by itself (a bounded trigger), through [`stop`](Self::stop),
+    /// or with an error.
+    ///
+    /// # Errors
+    /// [`Error::Terminated`] with the error that ended the query.
+    pub fn await_termination(&self) -> Result<()> {
+        let mut state = self.shared.lock();
+        while !state.finished {
+            state = self.shared.changed.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        drop(state);
+        self.join();
+        self.outcome()
+    }
+
+    /// Like [`await_termination`](Self::await_termination), giving up after `timeout`;
+    /// returns whether the query ended.
+    ///
+    /// # Errors
+    /// [`Error::Terminated`] with the error that ended the query.
+    pub fn await_termination_timeout(&self, timeout: Duration) -> Result<bool> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        while !state.finished {
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            state =
+                self.shared.changed.wait_timeout(state, deadline - now).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
+        drop(state);
+        self.join();
+        self.outcome().map(|()| true)
+    }
+
+    /// Asks the query to stop after the batch in progress and waits for it.
+    pub fn stop(&self) {
+        self.shared.stop.store(true, Ordering::Release);
+        self.shared.changed.notify_all();
+        self.join();
+    }
+
+    /// The error that ended the query, if it ended with one.
+    #[must_use]
+    pub fn exception(&self) -> Option<Arc<Error>> {
+        self.shared.lock().error.clone()
+    }
+
+    /// The last (up to 100) progress reports, oldest first.
+    #[must_use]
+    pub fn recent_progress(&self) -> Vec<StreamingQueryProgress> {
+        self.shared.lock().progress.iter().cloned().collect()
+    }
+
+    /// The most recent progress report.
+    #[must_use]
+    pub fn last_progress(&self) -> Option<StreamingQueryProgress> {
+        self.shared.lock().progress.back().cloned()
+    }
+
+    /// The query's plan as text.
+    #[must_use]
+    pub fn explain(&self) -> &'static str {
+        self.explain
+    }
+
+    fn outcome(&self) -> Result<()> {
+        match self.exception() {
+            Some(cause) => Err(Error::Terminated { query: self.ids.name.clone(), cause }),
+            None => Ok(()),
+        }
+    }
+
+    fn join(&self) {
+        let thread = self.thread.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(thread) = thread {
+            // The runner catches panics itself, so joining cannot fail.
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for StreamingQuery {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,57 @@
+//! Sinks: where a streaming query's output goes after each micro-batch.
+
+mod console;
+mod memory;
+
+pub use console::ConsoleSink;
+pub use memory::{MemorySink, memory_table};
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use crate::error::Result;
+use crate::plan::OutputMode;
+
+/// What a sink learns about the query when it starts.
+#[derive(Debug, Clone)]
+pub struct SinkContext {
+    /// The query's name.
+    pub query_name: String,
+    /// Schema of the batches the sink will receive.
+    pub schema: SchemaRef,
+    /// Indices of the columns that identify a row of an aggregation (empty when stateless).
+    pub key_columns: Vec<usize>,
+    /// The output mode the query runs in.
+    pub mode: OutputMode,
+}
+
+/// A destination for micro-batch output.
+///
+/// `add_batch` may be called again with a batch id it has already seen (after a restart the
+/// last batch can be replayed), so a sink that must not duplicate output skips batch ids it
+/// has committed.
+pub trait Sink: Send + 'static {
+    /// Text for progress reports, e.g. `MemorySink`.
+    fn description(&self) -> String;
+
+    /// Called once before the first batch.
+    ///
+    /// # Errors
+    /// When the sink cannot accept output of this shape.
+    fn open(&mut self, context: &SinkContext) -> Result<()>;
+
+    /// Receives the output of micro-batch `batch_id`, in the query's output mode.
+    ///
+    /// # Errors
+    /// When the output cannot be written.
+    fn add_batch(&mut self, batch_id: u64, batch: &RecordBatch) -> Result<()>;
+}
+
+/// Marks a sink that accepts output in output mode `M` (one of the markers in
+/// [`mode`](crate::mode)). Every sink so far accepts every mode; file sinks will accept only
+/// append.
+#[diagnostic::on_unimplemented(
+    message = "sink `{Self}` does not accept this output mode",
+    label = "this sink cannot receive the query's output in the chosen mode"
+)]
+pub trait AcceptsMode<M>: Sink {}

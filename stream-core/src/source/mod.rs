@@ -1,0 +1,74 @@
+//! Sources: where a streaming query's rows come from.
+//!
+//! A source follows Spark's offset contract: each trigger the engine asks for the
+//! [`latest_offset`](Source::latest_offset) (which also decides what the next batch holds),
+//! reads the data between the previous offset and that one with
+//! [`get_batch`](Source::get_batch), and after the sink has the batch calls
+//! [`commit`](Source::commit). Offsets are JSON values, as in Spark's offset log.
+
+mod json;
+
+pub use json::JsonSource;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+
+use crate::error::Result;
+
+/// What a query needs from its source: the declared schema and the columns it reads.
+#[derive(Debug, Clone)]
+pub struct SourceSchema {
+    /// The schema declared in `stream!`, every column.
+    pub declared: SchemaRef,
+    /// Indices into `declared` of the columns to decode, in the order the query expects them.
+    pub projection: Vec<usize>,
+}
+
+impl SourceSchema {
+    /// The schema of the batches the source must produce: the projected columns.
+    ///
+    /// # Panics
+    /// If the projection names a column the declared schema does not have, which would be
+    /// a bug in generated code.
+    #[must_use]
+    pub fn projected(&self) -> SchemaRef {
+        std::sync::Arc::new(self.declared.project(&self.projection).expect("projection within the declared schema"))
+    }
+}
+
+/// A source of micro-batches.
+pub trait Source: Send + 'static {
+    /// Text for progress reports, e.g. `FileStreamSource[file:/data/events]`.
+    fn description(&self) -> String;
+
+    /// Prepares to read with `schema`; called once before the first batch.
+    ///
+    /// # Errors
+    /// When the source's location does not exist or cannot be read.
+    fn open(&mut self, schema: SourceSchema) -> Result<()>;
+
+    /// Fixes the data an available-now trigger processes: everything present now, and
+    /// nothing that arrives later.
+    ///
+    /// # Errors
+    /// When listing the available data fails.
+    fn prepare_for_available_now(&mut self) -> Result<()>;
+
+    /// The offset up to which the next batch reads, or `None` when no new data is available.
+    ///
+    /// # Errors
+    /// When listing new data fails.
+    fn latest_offset(&mut self) -> Result<Option<serde_json::Value>>;
+
+    /// Reads and decodes the data after `start` up to and including `end`.
+    ///
+    /// # Errors
+    /// When data cannot be read or does not match the schema.
+    fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>>;
+
+    /// The batch up to `end` is done; the source may forget what it held for it.
+    ///
+    /// # Errors
+    /// When the source cannot record the commit.
+    fn commit(&mut self, end: &serde_json::Value) -> Result<()>;
+}

@@ -1,0 +1,246 @@
+//! Expressions → Rust. Each expression becomes straight-line code over the row's local
+//! variables; null handling is decided here, statically, from the types.
+//!
+//! Convention: an expression of a string type evaluates to `&str` or `String` (consumers
+//! borrow with `&*`), every other type to a `Copy` value; nullable ones to `Option<..>` of that.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::types::core;
+use crate::parse::{BinaryOp, UnaryOp};
+use crate::typecheck::{Func, LitValue, TExpr, TExprKind, VarId};
+use crate::types::{Base, ColType};
+
+/// The local variable holding variable `var` in generated code.
+pub(crate) fn var_ident(var: VarId) -> syn::Ident {
+    format_ident!("__stream_v{}", var)
+}
+
+/// The local holding the finished value of accumulator `index`.
+pub(crate) fn accumulator_ident(index: usize) -> syn::Ident {
+    format_ident!("__stream_a{}", index)
+}
+
+/// A borrowed view of a local of type `ty`, so it can be used any number of times.
+pub(crate) fn view(ty: ColType, local: &syn::Ident) -> TokenStream {
+    match (ty.base, ty.nullable) {
+        (Base::Str, false) => quote!(&*#local),
+        (Base::Str, true) => quote!(#local.as_deref()),
+        _ => quote!(#local),
+    }
+}
+
+/// Code for `expr`, whose nullability is exactly `expr.ty.nullable`.
+pub(crate) fn expr(expr: &TExpr, vars: &[crate::typecheck::Var]) -> TokenStream {
+    let (tokens, nullable) = raw(expr, vars);
+    match (nullable, expr.ty.nullable) {
+        (false, true) => quote!(::core::option::Option::Some(#tokens)),
+        (true, false) => panic!("internal error: expression `{tokens}` may be null but was typed non-null"),
+        _ => tokens,
+    }
+}
+
+/// A function of some arguments: when any is nullable the body runs only if all are present.
+/// `body` gets the argument locals and returns (code, whether that code is an `Option`).
+fn lift(args: Vec<(TokenStream, bool)>, body: impl FnOnce(&[TokenStream]) -> (TokenStream, bool)) -> (TokenStream, bool) {
+    let locals: Vec<syn::Ident> = (0..args.len()).map(|i| format_ident!("__stream_arg{}", i)).collect();
+    let local_tokens: Vec<TokenStream> = locals.iter().map(|l| quote!(#l)).collect();
+    let (code, code_is_option) = body(&local_tokens);
+    if args.iter().all(|(_, nullable)| !nullable) {
+        let values = args.iter().map(|(code, _)| code);
+        return (quote!({ #(let #locals = #values;)* #code }), code_is_option);
+    }
+    let patterns = args.iter().zip(&locals).map(|((_, nullable), local)| {
+        if *nullable { quote!(::core::option::Option::Some(#local)) } else { quote!(#local) }
+    });
+    let values = args.iter().map(|(code, _)| code);
+    let some = if code_is_option { code } else { quote!(::core::option::Option::Some(#code)) };
+    (quote!(match (#(#values,)*) { (#(#patterns,)*) => #some, #[allow(unreachable_patterns)] _ => ::core::option::Option::None }), true)
+}
+
+fn raw(expr: &TExpr, vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
+    let core = core();
+    let functions = quote!(#core::functions);
+    match &expr.kind {
+        TExprKind::Var(var) => (view(vars[*var].ty, &var_ident(*var)), vars[*var].ty.nullable),
+        TExprKind::Accumulator(index) => (view(expr.ty, &accumulator_ident(*index)), expr.ty.nullable),
+        TExprKind::Lit(value) => (literal(value), false),
+        TExprKind::Widen(base, inner) => {
+            let target = match base {
+                Base::I64 => quote!(i64),
+                _ => quote!(f64),
+            };
+            lift(vec![raw(inner, vars)], |a| {
+                let a = &a[0];
+                (quote!((#a as #target)), false)
+            })
+        }
+        TExprKind::IsNull { expr: inner, negated } => {
+            let (code, nullable) = raw(inner, vars);
+            match (nullable, negated) {
+                (true, false) => (quote!((#code).is_none()), false),
+                (true, true) => (quote!((#code).is_some()), false),
+                (false, negated) => (quote!(#negated), false),
+            }
+        }
+        TExprKind::Unary(op, inner) => {
+            let base = inner.ty.base;
+            lift(vec![raw(inner, vars)], |a| {
+                let a = &a[0];
+                let code = match (op, base) {
+                    (UnaryOp::Not, _) => quote!(!#a),
+                    (UnaryOp::Neg, Base::F64) => quote!(-#a),
+                    (UnaryOp::Neg, _) => quote!(#a.wrapping_neg()),
+                };
+                (code, false)
+            })
+        }
+        TExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), left, right) => {
+            let (l, l_null) = raw(left, vars);
+            let (r, r_null) = raw(right, vars);
+            if !l_null && !r_null {
+                let symbol = if *op == BinaryOp::And { quote!(&&) } else { quote!(||) };
+                return (quote!((#l #symbol #r)), false);
+            }
+            let as_option = |code: TokenStream, nullable: bool| {
+                if nullable { code } else { quote!(::core::option::Option::Some(#code)) }
+            };
+            let (l, r) = (as_option(l, l_null), as_option(r, r_null));
+            let func = if *op == BinaryOp::And { quote!(and) } else { quote!(or) };
+            (quote!(#functions::#func(#l, #r)), true)
+        }
+        TExprKind::Binary(op, left, right) => {
+            let base = left.ty.base;
+            lift(vec![raw(left, vars), raw(right, vars)], |a| binary(*op, base, &a[0], &a[1]))
+        }
+        TExprKind::Call(func, args) => call(*func, args, vars),
+    }
+}
+
+fn literal(value: &LitValue) -> TokenStream {
+    match value {
+        LitValue::Str(text) => quote!(#text),
+        LitValue::I32(v) => quote!(#v),
+        LitValue::I64(v) => quote!(#v),
+        LitValue::F64(v) => quote!(#v),
+        LitValue::Bool(v) => quote!(#v),
+    }
+}
+
+/// `left op right` on present values of type `base` (both sides already widened to it).
+fn binary(op: BinaryOp, base: Base, l: &TokenStream, r: &TokenStream) -> (TokenStream, bool) {
+    let core = core();
+    let functions = quote!(#core::functions);
+    let float = base == Base::F64;
+    let code = match op {
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            let symbol: TokenStream = op.symbol().parse().unwrap_or_default();
+            if base == Base::Str { quote!((&*#l #symbol &*#r)) } else { quote!((#l #symbol #r)) }
+        }
+        BinaryOp::Add if float => quote!((#l + #r)),
+        BinaryOp::Sub if float => quote!((#l - #r)),
+        BinaryOp::Mul if float => quote!((#l * #r)),
+        BinaryOp::Add => quote!(#l.wrapping_add(#r)),
+        BinaryOp::Sub => quote!(#l.wrapping_sub(#r)),
+        BinaryOp::Mul => quote!(#l.wrapping_mul(#r)),
+        BinaryOp::Div => return (quote!(#functions::divide(#l, #r)), true),
+        BinaryOp::Rem => {
+            let func = match base {
+                Base::I32 => quote!(remainder_i32),
+                Base::I64 => quote!(remainder_i64),
+                _ => quote!(remainder_f64),
+            };
+            return (quote!(#functions::#func(#l, #r)), true);
+        }
+        BinaryOp::And | BinaryOp::Or => unreachable!("logical operators are lowered with three-valued logic"),
+    };
+    (code, false)
+}
+
+fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
+    let core = core();
+    let functions = quote!(#core::functions);
+    let arg_base = args.first().map(|a| a.ty.base);
+    if func == Func::Coalesce {
+        return coalesce(args, vars);
+    }
+    let lifted: Vec<(TokenStream, bool)> = match func {
+        // The scale is a literal: pass it through rather than as a nullable argument.
+        Func::Round => vec![raw(&args[0], vars)],
+        _ => args.iter().map(|a| raw(a, vars)).collect(),
+    };
+    let scale = match args.get(1).map(|a| &a.kind) {
+        Some(TExprKind::Lit(LitValue::I32(scale))) => *scale,
+        _ => 0,
+    };
+    lift(lifted, |a| match func {
+        Func::Round => {
+            let x = &a[0];
+            let code = match arg_base {
+                Some(Base::F64) => quote!(#functions::round_f64(#x, #scale)),
+                Some(Base::I32) => quote!(#functions::round_i32(#x, #scale)),
+                _ => quote!(#functions::round_i64(#x, #scale)),
+            };
+            (code, false)
+        }
+        Func::Abs => {
+            let x = &a[0];
+            if arg_base == Some(Base::F64) { (quote!(#x.abs()), false) } else { (quote!(#x.wrapping_abs()), false) }
+        }
+        Func::ToTimestamp => {
+            let x = &a[0];
+            match arg_base {
+                Some(Base::Str) => (quote!(#functions::to_timestamp(&*#x)), true),
+                Some(Base::Date) => (quote!(#x.to_timestamp()), false),
+                _ => (quote!(#x), false),
+            }
+        }
+        Func::ToDate => {
+            let x = &a[0];
+            match arg_base {
+                Some(Base::Str) => (quote!(#core::Date::parse(&*#x)), true),
+                Some(Base::Timestamp) => (quote!(#x.date()), false),
+                _ => (quote!(#x), false),
+            }
+        }
+        Func::Lower => {
+            let x = &a[0];
+            (quote!(#functions::lower(&*#x)), false)
+        }
+        Func::Upper => {
+            let x = &a[0];
+            (quote!(#functions::upper(&*#x)), false)
+        }
+        Func::Length => {
+            let x = &a[0];
+            (quote!(#functions::length(&*#x)), false)
+        }
+        Func::Concat => (quote!(#functions::concat(&[#(&*#a),*])), false),
+        Func::Coalesce => unreachable!("handled above"),
+    })
+}
+
+/// `coalesce(a, b, ..)`: the first present value. Strings are made owned so that borrowed
+/// and computed strings can mix.
+fn coalesce(args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
+    let owned = |arg: &TExpr| {
+        let (code, nullable) = raw(arg, vars);
+        let code = if arg.ty.base == Base::Str {
+            super::types::to_owned(ColType::new(Base::Str, nullable), &code)
+        } else {
+            code
+        };
+        (code, nullable)
+    };
+    let mut parts = args.iter().map(owned);
+    let (mut code, mut nullable) = parts.next().unwrap_or_else(|| (quote!(::core::option::Option::None), true));
+    for (next, next_nullable) in parts {
+        if !nullable {
+            break;
+        }
+        code = if next_nullable { quote!(#code.or_else(|| #next)) } else { quote!(#code.unwrap_or_else(|| #next)) };
+        nullable = next_nullable;
+    }
+    (code, nullable)
+}

@@ -1,0 +1,27 @@
+//! Stage 4, code generation: plans → Rust items. Every semantic decision was made in earlier
+//! stages; anything unexpected here is an internal error, not a user error.
+
+mod expr;
+mod query;
+mod row;
+mod types;
+
+pub(crate) use query::row_name;
+
+use proc_macro2::TokenStream;
+
+use crate::plan::Plan;
+use crate::schema::Schema;
+use row::{RowField, row_struct};
+
+/// The row struct of a schema, with its Arrow schema.
+pub(crate) fn schema(schema: &Schema) -> TokenStream {
+    let fields: Vec<RowField<'_>> =
+        schema.fields.iter().map(|f| RowField { name: &f.name, ty: f.ty, attrs: &f.attrs }).collect();
+    row_struct(&schema.name, &schema.attrs, &fields)
+}
+
+/// A query's output row, plan type and output-mode markers.
+pub(crate) fn query(plan: &Plan) -> TokenStream {
+    query::query(plan)
+}

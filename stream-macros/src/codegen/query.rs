@@ -1,0 +1,362 @@
+//! A query's generated items: its output row, its plan type implementing `StreamPlan`, and
+//! the output-mode markers Spark's rules allow.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use super::expr::{accumulator_ident, expr, var_ident, view};
+use super::row::{RowField, row_struct};
+use super::types::{self, core};
+use crate::plan::Plan;
+use crate::typecheck::{AggFunc, Aggregate, Step, TypedQuery};
+use crate::types::{Base, ColType};
+
+/// The name of a query's output row struct: `SpendByUser` → `SpendByUserRow`.
+pub(crate) fn row_name(query: &Ident) -> Ident {
+    format_ident!("{}Row", query)
+}
+
+pub(crate) fn query(plan: &Plan) -> TokenStream {
+    let core = core();
+    let arrow = types::arrow_array();
+    let query = &plan.query;
+    let name = &query.name;
+    let name_text = name.to_string();
+    let row = row_name(name);
+    let row_doc = format!("One output row of [`{name}`].");
+    let row_fields: Vec<RowField<'_>> =
+        query.outputs.iter().map(|(field, var)| RowField { name: field, ty: query.vars[*var].ty, attrs: &[] }).collect();
+    let row_item = row_struct(&row, &[syn::parse_quote!(#[doc = #row_doc])], &row_fields);
+    let schema = &query.schema;
+    let attrs = &query.attrs;
+    let explain = &plan.explain;
+    let fingerprint = plan.fingerprint;
+    let required = &plan.required_inputs;
+    let key_columns = &plan.key_columns;
+    let stateful = query.aggregate.is_some();
+    let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
+    let (state_field, state_init, state_type_items, metrics) = match &query.aggregate {
+        Some(aggregate) => {
+            let key_types = aggregate.keys.iter().map(|v| types::owned(query.vars[*v].ty));
+            let fields = accumulator_fields(aggregate);
+            (
+                quote!(state: #core::state::GroupTable<(#(#key_types,)*), #accumulators_ty>,),
+                quote!(state: #core::state::GroupTable::new(),),
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_camel_case_types)]
+                    #[derive(::core::default::Default, ::core::fmt::Debug)]
+                    struct #accumulators_ty { #(#fields,)* }
+                },
+                quote!(::core::option::Option::Some(self.state.metrics())),
+            )
+        }
+        None => (quote!(), quote!(), quote!(), quote!(::core::option::Option::None)),
+    };
+    let run_batch = run_batch(plan);
+    let marker = |supported: bool, trait_name: &str| {
+        let trait_ident = format_ident!("{}", trait_name);
+        supported.then(|| quote!(#[automatically_derived] impl #core::plan::#trait_ident for #name {}))
+    };
+    let markers = [
+        marker(plan.modes.append, "SupportsAppend"),
+        marker(plan.modes.update, "SupportsUpdate"),
+        marker(plan.modes.complete, "SupportsComplete"),
+    ];
+    let query_doc = format!("The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```");
+    quote! {
+        #row_item
+
+        #state_type_items
+
+        #(#attrs)*
+        #[doc = #query_doc]
+        pub struct #name {
+            #state_field
+        }
+
+        impl ::core::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(#name_text)
+            }
+        }
+
+        impl #name {
+            /// Reads this query's input from `source`; choose the output mode, sink and trigger
+            /// on the returned writer, then `start()` it.
+            pub fn read(source: impl #core::source::Source) -> #core::DataStreamWriter<Self> {
+                #core::DataStreamWriter::new(source)
+            }
+
+            /// The query's plan as text.
+            pub fn explain() -> &'static str {
+                #explain
+            }
+        }
+
+        #[automatically_derived]
+        #[allow(clippy::all, clippy::pedantic, unused_mut, unused_variables, unused_braces, unused_parens)]
+        impl #core::plan::StreamPlan for #name {
+            type Output = #row;
+            const NAME: &'static str = #name_text;
+            const STATEFUL: bool = #stateful;
+
+            fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef {
+                <#schema as #core::plan::Row>::schema()
+            }
+
+            fn required_columns() -> &'static [usize] {
+                &[#(#required),*]
+            }
+
+            fn key_columns() -> &'static [usize] {
+                &[#(#key_columns),*]
+            }
+
+            fn explain() -> &'static str {
+                #explain
+            }
+
+            fn fingerprint() -> u64 {
+                #fingerprint
+            }
+
+            fn create() -> Self {
+                Self { #state_init }
+            }
+
+            fn run_batch(&mut self, input: &[#arrow::RecordBatch], mode: #core::OutputMode) -> #core::Result<#arrow::RecordBatch> {
+                #run_batch
+            }
+
+            fn state_metrics(&self) -> ::core::option::Option<#core::plan::StateMetrics> {
+                #metrics
+            }
+        }
+
+        #(#markers)*
+    }
+}
+
+/// Field `aN` of the accumulator struct holds accumulator N (`avg` has two: sum and count).
+fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
+    aggregate
+        .accumulators
+        .iter()
+        .enumerate()
+        .map(|(index, accumulator)| {
+            let field = format_ident!("a{}", index);
+            let arg_ty = accumulator.arg.as_ref().map(|a| a.ty);
+            let ty = match accumulator.func {
+                AggFunc::CountAll | AggFunc::Count => quote!(i64),
+                AggFunc::Avg => quote!((f64, i64)),
+                AggFunc::Sum => types::owned(accumulator.ty),
+                AggFunc::Min | AggFunc::Max => {
+                    let stored = ColType::new(arg_ty.map_or(Base::I64, |t| t.base), false);
+                    let owned = types::owned(stored);
+                    quote!(::core::option::Option<#owned>)
+                }
+            };
+            quote!(#field: #ty)
+        })
+        .collect()
+}
+
+/// The local holding input column `index` (of the projected batch).
+fn column_ident(index: usize) -> Ident {
+    format_ident!("__stream_c{}", index)
+}
+
+/// Code for the steps that `plan` needs, in order: `let`s and `continue`-on-false filters.
+fn steps(plan: &Plan, steps: &[Step]) -> TokenStream {
+    let query = &plan.query;
+    steps
+        .iter()
+        .filter(|step| plan.step_is_live(step))
+        .map(|step| match step {
+            Step::Let { var, expr: value } => {
+                let local = var_ident(*var);
+                let code = expr(value, &query.vars);
+                quote!(let #local = #code;)
+            }
+            Step::Filter { condition } => {
+                let code = expr(condition, &query.vars);
+                if condition.ty.nullable {
+                    quote!(if #code != ::core::option::Option::Some(true) { continue; })
+                } else {
+                    quote!(if !#code { continue; })
+                }
+            }
+        })
+        .collect()
+}
+
+/// The fused per-row loop over the input batches, with `body` run for every row that passes
+/// the pre-aggregation steps.
+fn row_loop(plan: &Plan, body: &TokenStream) -> TokenStream {
+    let core = core();
+    let query = &plan.query;
+    let name_text = query.name.to_string();
+    let columns = plan.required_inputs.iter().enumerate().map(|(index, var)| {
+        let column = column_ident(index);
+        let array = types::array(query.vars[*var].ty.base);
+        let column_name = &query.vars[*var].name;
+        quote!(let #column = #core::columns::by_index::<#array>(__stream_batch, #index, #column_name, #name_text)?;)
+    });
+    let reads = plan.required_inputs.iter().enumerate().map(|(index, var)| {
+        let local = var_ident(*var);
+        let column = column_ident(index);
+        let value = types::read(query.vars[*var].ty, &quote!(#column), &quote!(__stream_row));
+        quote!(let #local = #value;)
+    });
+    let pre = steps(plan, &query.pre);
+    quote! {
+        for __stream_batch in input {
+            #(#columns)*
+            for __stream_row in 0..__stream_batch.num_rows() {
+                #(#reads)*
+                #pre
+                #body
+            }
+        }
+    }
+}
+
+/// Builders for the output columns, the code appending the current row, and the finish.
+fn output_builders(query: &TypedQuery, capacity: &TokenStream) -> (TokenStream, TokenStream, TokenStream) {
+    let core = core();
+    let arrow = types::arrow_array();
+    let row = row_name(&query.name);
+    let name_text = query.name.to_string();
+    let builders: Vec<Ident> = (0..query.outputs.len()).map(|i| format_ident!("__stream_out{}", i)).collect();
+    let new = query.outputs.iter().zip(&builders).map(|((_, var), builder)| {
+        let init = types::new_builder(query.vars[*var].ty.base, capacity);
+        quote!(let mut #builder = #init;)
+    });
+    let appends = query.outputs.iter().zip(&builders).map(|((_, var), builder)| {
+        let ty = query.vars[*var].ty;
+        types::append(ty, &quote!(#builder), &view(ty, &var_ident(*var)))
+    });
+    (
+        quote!(#(#new)*),
+        quote!(#(#appends;)*),
+        quote!(#core::columns::finish(
+            &<#row as #core::plan::Row>::schema(),
+            ::std::vec![#(::std::sync::Arc::new(#builders.finish()) as #arrow::ArrayRef),*],
+            #name_text,
+        )),
+    )
+}
+
+fn run_batch(plan: &Plan) -> TokenStream {
+    let core = core();
+    let query = &plan.query;
+    let capacity = quote!(__stream_capacity);
+    let (new_builders, append_row, finish) = output_builders(query, &capacity);
+    let Some(aggregate) = &query.aggregate else {
+        let body = quote!(#append_row);
+        let row_loop = row_loop(plan, &body);
+        return quote! {
+            let _ = mode;
+            let #capacity: usize = input.iter().map(|b| b.num_rows()).sum();
+            #new_builders
+            #row_loop
+            #finish
+        };
+    };
+    // Update the group's accumulators for each row.
+    let probe = aggregate.keys.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v)));
+    let updates = aggregate.accumulators.iter().enumerate().map(|(index, accumulator)| {
+        let field = format_ident!("a{}", index);
+        let slot = quote!(__stream_acc.#field);
+        let Some(arg) = &accumulator.arg else {
+            return quote!(#slot += 1;);
+        };
+        let value = expr(arg, &query.vars);
+        let widen = |v: TokenStream| if arg.ty.base == Base::I32 { quote!(i64::from(#v)) } else { v };
+        let update = |v: TokenStream| match accumulator.func {
+            AggFunc::CountAll | AggFunc::Count => quote!(#slot += 1;),
+            AggFunc::Sum if accumulator.ty.base == Base::F64 && arg.ty.nullable => {
+                quote!(#slot = ::core::option::Option::Some(#slot.unwrap_or(0.0) + #v);)
+            }
+            AggFunc::Sum if accumulator.ty.base == Base::F64 => quote!(#slot += #v;),
+            AggFunc::Sum if arg.ty.nullable => {
+                let v = widen(v);
+                quote!(#slot = ::core::option::Option::Some(#slot.unwrap_or(0).wrapping_add(#v));)
+            }
+            AggFunc::Sum => {
+                let v = widen(v);
+                quote!(#slot = #slot.wrapping_add(#v);)
+            }
+            AggFunc::Avg => quote!({ #slot.0 += (#v as f64); #slot.1 += 1; }),
+            AggFunc::Min | AggFunc::Max => {
+                let func = if accumulator.func == AggFunc::Min { quote!(update_min) } else { quote!(update_max) };
+                let v = if arg.ty.base == Base::Str { quote!(&*#v) } else { v };
+                quote!(#core::aggregate::#func(&mut #slot, #v);)
+            }
+        };
+        if arg.ty.nullable {
+            let inner = update(quote!(__stream_value));
+            quote!(if let ::core::option::Option::Some(__stream_value) = #value { #inner })
+        } else {
+            let inner = update(quote!(__stream_value));
+            quote!({ let __stream_value = #value; #inner })
+        }
+    });
+    let body = quote! {
+        let __stream_acc = self.state.upsert((#(#probe,)*));
+        #(#updates)*
+    };
+    let row_loop = row_loop(plan, &body);
+    // Emit: bind keys and finished accumulators, compute outputs, run post steps, append.
+    let key_bindings = aggregate.key_outputs.iter().enumerate().map(|(index, var)| {
+        let local = var_ident(*var);
+        let position = syn::Index::from(index);
+        let value = types::view_of_owned(query.vars[*var].ty, &quote!(__stream_key.#position));
+        quote!(let #local = #value;)
+    });
+    let finished = aggregate.accumulators.iter().enumerate().map(|(index, accumulator)| {
+        let local = accumulator_ident(index);
+        let field = format_ident!("a{}", index);
+        let slot = quote!(__stream_acc.#field);
+        let value = match accumulator.func {
+            AggFunc::CountAll | AggFunc::Count | AggFunc::Sum => quote!(#slot),
+            AggFunc::Avg if accumulator.ty.nullable => {
+                quote!(if #slot.1 == 0 { ::core::option::Option::None } else { ::core::option::Option::Some(#slot.0 / #slot.1 as f64) })
+            }
+            AggFunc::Avg => quote!(#slot.0 / #slot.1 as f64),
+            AggFunc::Min | AggFunc::Max => match (accumulator.ty.base, accumulator.ty.nullable) {
+                (Base::Str, true) => quote!(#slot.as_deref()),
+                (Base::Str, false) => quote!(#slot.as_deref().unwrap_or_default()),
+                (_, true) => quote!(#slot),
+                (_, false) => quote!(#slot.unwrap_or_default()),
+            },
+        };
+        quote!(let #local = #value;)
+    });
+    let outputs = aggregate.outputs.iter().map(|(var, value)| {
+        let local = var_ident(*var);
+        let code = expr(value, &query.vars);
+        quote!(let #local = #code;)
+    });
+    let post = steps(plan, &query.post);
+    quote! {
+        self.state.begin_batch();
+        #row_loop
+        let __stream_groups: ::std::vec::Vec<_> = match mode {
+            #core::OutputMode::Complete => self.state.iter().collect(),
+            #core::OutputMode::Update | #core::OutputMode::Append => self.state.updated().collect(),
+        };
+        let #capacity = __stream_groups.len();
+        #new_builders
+        for (__stream_key, __stream_acc) in __stream_groups {
+            #(#key_bindings)*
+            #(#finished)*
+            #(#outputs)*
+            #post
+            #append_row
+        }
+        #finish
+    }
+}

@@ -1,0 +1,132 @@
+//! Rust and Arrow tokens for column types.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::types::{Base, ColType};
+
+/// The runtime, as generated code names it.
+pub(crate) fn core() -> TokenStream {
+    quote!(::rill::__private::core)
+}
+
+pub(crate) fn arrow_array() -> TokenStream {
+    quote!(::rill::__private::arrow_array)
+}
+
+/// The owned Rust type of a column's values (`String`, `Option<f64>`, ...).
+pub(crate) fn owned(ty: ColType) -> TokenStream {
+    let core = core();
+    let base = match ty.base {
+        Base::Str => quote!(::std::string::String),
+        Base::I32 => quote!(i32),
+        Base::I64 => quote!(i64),
+        Base::F64 => quote!(f64),
+        Base::Bool => quote!(bool),
+        Base::Timestamp => quote!(#core::Timestamp),
+        Base::Date => quote!(#core::Date),
+    };
+    if ty.nullable { quote!(::core::option::Option<#base>) } else { base }
+}
+
+/// The Arrow `DataType` expression of a column type.
+pub(crate) fn data_type(base: Base) -> TokenStream {
+    let schema = quote!(::rill::__private::arrow_schema);
+    match base {
+        Base::Str => quote!(#schema::DataType::Utf8),
+        Base::I32 => quote!(#schema::DataType::Int32),
+        Base::I64 => quote!(#schema::DataType::Int64),
+        Base::F64 => quote!(#schema::DataType::Float64),
+        Base::Bool => quote!(#schema::DataType::Boolean),
+        Base::Timestamp => {
+            quote!(#schema::DataType::Timestamp(#schema::TimeUnit::Microsecond, ::core::option::Option::Some("UTC".into())))
+        }
+        Base::Date => quote!(#schema::DataType::Date32),
+    }
+}
+
+/// The Arrow array type holding a column.
+pub(crate) fn array(base: Base) -> TokenStream {
+    let arrow = arrow_array();
+    match base {
+        Base::Str => quote!(#arrow::StringArray),
+        Base::I32 => quote!(#arrow::Int32Array),
+        Base::I64 => quote!(#arrow::Int64Array),
+        Base::F64 => quote!(#arrow::Float64Array),
+        Base::Bool => quote!(#arrow::BooleanArray),
+        Base::Timestamp => quote!(#arrow::TimestampMicrosecondArray),
+        Base::Date => quote!(#arrow::Date32Array),
+    }
+}
+
+/// A new, empty builder for a column, with room for `capacity` rows.
+pub(crate) fn new_builder(base: Base, capacity: &TokenStream) -> TokenStream {
+    let arrow = arrow_array();
+    match base {
+        Base::Str => quote!(#arrow::builder::StringBuilder::with_capacity(#capacity, #capacity * 8)),
+        Base::I32 => quote!(#arrow::builder::Int32Builder::with_capacity(#capacity)),
+        Base::I64 => quote!(#arrow::builder::Int64Builder::with_capacity(#capacity)),
+        Base::F64 => quote!(#arrow::builder::Float64Builder::with_capacity(#capacity)),
+        Base::Bool => quote!(#arrow::builder::BooleanBuilder::with_capacity(#capacity)),
+        Base::Timestamp => quote!(#arrow::builder::TimestampMicrosecondBuilder::with_capacity(#capacity).with_timezone("UTC")),
+        Base::Date => quote!(#arrow::builder::Date32Builder::with_capacity(#capacity)),
+    }
+}
+
+/// Reads row `row` of `array` as the column's borrowed value (`&str`, `f64`, `Timestamp`, ...),
+/// wrapped in `Option` when the column is nullable.
+pub(crate) fn read(ty: ColType, array: &TokenStream, row: &TokenStream) -> TokenStream {
+    let core = core();
+    let arrow = arrow_array();
+    let value = match ty.base {
+        Base::Timestamp => quote!(#core::Timestamp::from_micros(#array.value(#row))),
+        Base::Date => quote!(#core::Date::from_days(#array.value(#row))),
+        _ => quote!(#array.value(#row)),
+    };
+    if ty.nullable {
+        quote!(if #arrow::Array::is_null(#array, #row) { ::core::option::Option::None } else { ::core::option::Option::Some(#value) })
+    } else {
+        value
+    }
+}
+
+/// Appends `value` (a view of the column's type) to `builder`.
+pub(crate) fn append(ty: ColType, builder: &TokenStream, value: &TokenStream) -> TokenStream {
+    let convert = |v: TokenStream| match ty.base {
+        Base::Str => quote!(&*#v),
+        Base::Timestamp => quote!(#v.micros()),
+        Base::Date => quote!(#v.days()),
+        _ => v,
+    };
+    if ty.nullable {
+        let inner = convert(quote!(__value));
+        quote! {
+            match #value {
+                ::core::option::Option::Some(__value) => #builder.append_value(#inner),
+                ::core::option::Option::None => #builder.append_null(),
+            }
+        }
+    } else {
+        let inner = convert(value.clone());
+        quote!(#builder.append_value(#inner))
+    }
+}
+
+/// A borrowed view of an owned value held at `place` (e.g. a struct field): `&str` for
+/// strings, a copy otherwise.
+pub(crate) fn view_of_owned(ty: ColType, place: &TokenStream) -> TokenStream {
+    match (ty.base, ty.nullable) {
+        (Base::Str, false) => quote!(#place.as_str()),
+        (Base::Str, true) => quote!(#place.as_deref()),
+        _ => quote!(#place),
+    }
+}
+
+/// An owned value from a view.
+pub(crate) fn to_owned(ty: ColType, view: &TokenStream) -> TokenStream {
+    match (ty.base, ty.nullable) {
+        (Base::Str, false) => quote!(::std::string::String::from(&*#view)),
+        (Base::Str, true) => quote!(#view.map(|__s| ::std::string::String::from(&*__s))),
+        _ => view.clone(),
+    }
+}

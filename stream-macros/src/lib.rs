@@ -1,0 +1,29 @@
+//! The `stream!` procedural macro of Rill.
+//!
+//! Use it through the `rill` crate, which documents the language. This crate is a thin shell:
+//! [`stream`] hands its tokens to the stages below, which all work on `proc_macro2` tokens so
+//! they can be unit-tested without a compiler:
+//!
+//! 1. `parse` — syntax only;
+//! 2. `schema` and `typecheck` — names, types and Spark's analysis rules;
+//! 3. `plan` — pruning, output modes, `explain()` text and fingerprint;
+//! 4. `codegen` — the Rust items.
+
+mod codegen;
+mod diag;
+mod expand;
+mod fallback;
+mod parse;
+mod plan;
+mod schema;
+mod typecheck;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+/// Declares schemas and compiles streaming queries over them. See the `rill` crate.
+#[proc_macro]
+pub fn stream(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand::expand(input.into()).into()
+}

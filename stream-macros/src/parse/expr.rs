@@ -1,0 +1,313 @@
+//! Expressions inside query operations: Spark column expressions in Rust-like syntax.
+//!
+//! Precedence, loosest first: `||`, `&&`, comparisons (`== != < <= > >=`), `+ -`,
+//! `* / %`, unary `- !`, then postfix `.method(..)` / `.field`, then literals, columns,
+//! function calls and parentheses.
+
+use std::fmt;
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Ident, Lit, Token, parenthesized};
+
+/// A binary operator.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl BinaryOp {
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            Self::Or => "||",
+            Self::And => "&&",
+            Self::Eq => "==",
+            Self::Ne => "!=",
+            Self::Lt => "<",
+            Self::Le => "<=",
+            Self::Gt => ">",
+            Self::Ge => ">=",
+            Self::Add => "+",
+            Self::Sub => "-",
+            Self::Mul => "*",
+            Self::Div => "/",
+            Self::Rem => "%",
+        }
+    }
+
+    fn precedence(self) -> u8 {
+        match self {
+            Self::Or => 1,
+            Self::And => 2,
+            Self::Eq | Self::Ne | Self::Lt | Self::Le | Self::Gt | Self::Ge => 3,
+            Self::Add | Self::Sub => 4,
+            Self::Mul | Self::Div | Self::Rem => 5,
+        }
+    }
+
+    pub(crate) fn is_comparison(self) -> bool {
+        self.precedence() == 3
+    }
+}
+
+/// A unary operator.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum UnaryOp {
+    Neg,
+    Not,
+}
+
+/// An expression as written.
+pub(crate) enum Expr {
+    /// A column name.
+    Column(Ident),
+    /// A literal.
+    Lit(Lit),
+    /// `name(args)`.
+    Call { func: Ident, args: Vec<Expr>, paren_span: Span },
+    /// `receiver.method(args)`.
+    Method { receiver: Box<Expr>, method: Ident, args: Vec<Expr> },
+    /// `base.member`.
+    Field { base: Box<Expr>, member: Ident },
+    /// `left op right`.
+    Binary { op: BinaryOp, op_span: Span, left: Box<Expr>, right: Box<Expr> },
+    /// `op expr`.
+    Unary { op: UnaryOp, op_span: Span, expr: Box<Expr> },
+    /// `(expr)`.
+    Paren(Box<Expr>),
+}
+
+impl Expr {
+    /// The span of the whole expression (first token only on stable, which is where
+    /// rustc points anyway).
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Self::Column(ident) => ident.span(),
+            Self::Lit(lit) => lit.span(),
+            Self::Call { func, .. } => func.span(),
+            Self::Method { receiver, .. } | Self::Field { base: receiver, .. } => receiver.span(),
+            Self::Binary { left, .. } => left.span(),
+            Self::Unary { op_span, .. } => *op_span,
+            Self::Paren(inner) => inner.span(),
+        }
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |f: &mut fmt::Formatter<'_>, args: &[Expr]| -> fmt::Result {
+            for (i, arg) in args.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{arg}")?;
+            }
+            Ok(())
+        };
+        match self {
+            Self::Column(ident) => write!(f, "{ident}"),
+            Self::Lit(lit) => write!(f, "{}", quote::ToTokens::to_token_stream(lit)),
+            Self::Call { func, args, .. } => {
+                write!(f, "{func}(")?;
+                list(f, args)?;
+                f.write_str(")")
+            }
+            Self::Method { receiver, method, args } => {
+                write!(f, "{receiver}.{method}(")?;
+                list(f, args)?;
+                f.write_str(")")
+            }
+            Self::Field { base, member } => write!(f, "{base}.{member}"),
+            Self::Binary { op, left, right, .. } => write!(f, "{left} {} {right}", op.symbol()),
+            Self::Unary { op: UnaryOp::Neg, expr, .. } => write!(f, "-{expr}"),
+            Self::Unary { op: UnaryOp::Not, expr, .. } => write!(f, "!{expr}"),
+            Self::Paren(inner) => write!(f, "({inner})"),
+        }
+    }
+}
+
+impl Parse for Expr {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        parse_binary(input, 0)
+    }
+}
+
+fn peek_binary(input: ParseStream<'_>) -> Option<BinaryOp> {
+    // Two-character operators first, so `<=` is not read as `<`.
+    let op = if input.peek(Token![||]) {
+        BinaryOp::Or
+    } else if input.peek(Token![&&]) {
+        BinaryOp::And
+    } else if input.peek(Token![==]) {
+        BinaryOp::Eq
+    } else if input.peek(Token![!=]) {
+        BinaryOp::Ne
+    } else if input.peek(Token![<=]) {
+        BinaryOp::Le
+    } else if input.peek(Token![>=]) {
+        BinaryOp::Ge
+    } else if input.peek(Token![<]) {
+        BinaryOp::Lt
+    } else if input.peek(Token![>]) {
+        BinaryOp::Gt
+    } else if input.peek(Token![+]) {
+        BinaryOp::Add
+    } else if input.peek(Token![-]) {
+        BinaryOp::Sub
+    } else if input.peek(Token![*]) {
+        BinaryOp::Mul
+    } else if input.peek(Token![/]) {
+        BinaryOp::Div
+    } else if input.peek(Token![%]) {
+        BinaryOp::Rem
+    } else {
+        return None;
+    };
+    Some(op)
+}
+
+fn consume_binary(input: ParseStream<'_>, op: BinaryOp) -> syn::Result<Span> {
+    Ok(match op {
+        BinaryOp::Or => input.parse::<Token![||]>()?.spans[0],
+        BinaryOp::And => input.parse::<Token![&&]>()?.spans[0],
+        BinaryOp::Eq => input.parse::<Token![==]>()?.spans[0],
+        BinaryOp::Ne => input.parse::<Token![!=]>()?.spans[0],
+        BinaryOp::Le => input.parse::<Token![<=]>()?.spans[0],
+        BinaryOp::Ge => input.parse::<Token![>=]>()?.spans[0],
+        BinaryOp::Lt => input.parse::<Token![<]>()?.span,
+        BinaryOp::Gt => input.parse::<Token![>]>()?.span,
+        BinaryOp::Add => input.parse::<Token![+]>()?.span,
+        BinaryOp::Sub => input.parse::<Token![-]>()?.span,
+        BinaryOp::Mul => input.parse::<Token![*]>()?.span,
+        BinaryOp::Div => input.parse::<Token![/]>()?.span,
+        BinaryOp::Rem => input.parse::<Token![%]>()?.span,
+    })
+}
+
+/// Precedence climbing: parses operators binding tighter than `min_precedence`.
+fn parse_binary(input: ParseStream<'_>, min_precedence: u8) -> syn::Result<Expr> {
+    let mut left = parse_unary(input)?;
+    while let Some(op) = peek_binary(input) {
+        if op.precedence() <= min_precedence {
+            break;
+        }
+        let op_span = consume_binary(input, op)?;
+        if input.peek(Token![=]) && !input.peek(Token![==]) {
+            return Err(input.error("unexpected `=` in an expression"));
+        }
+        let right = parse_binary(input, op.precedence())?;
+        left = Expr::Binary { op, op_span, left: Box::new(left), right: Box::new(right) };
+    }
+    if input.peek(Token![=]) && !input.peek(Token![==]) {
+        let eq = input.parse::<Token![=]>()?;
+        return Err(syn::Error::new(
+            eq.span,
+            "`=` is not a comparison\n       help: compare with `==`; `name = expr` names a result only as a whole argument",
+        ));
+    }
+    Ok(left)
+}
+
+fn parse_unary(input: ParseStream<'_>) -> syn::Result<Expr> {
+    if input.peek(Token![-]) {
+        let minus = input.parse::<Token![-]>()?;
+        return Ok(Expr::Unary { op: UnaryOp::Neg, op_span: minus.span, expr: Box::new(parse_unary(input)?) });
+    }
+    if input.peek(Token![!]) {
+        let bang = input.parse::<Token![!]>()?;
+        return Ok(Expr::Unary { op: UnaryOp::Not, op_span: bang.span, expr: Box::new(parse_unary(input)?) });
+    }
+    parse_postfix(input)
+}
+
+fn parse_postfix(input: ParseStream<'_>) -> syn::Result<Expr> {
+    let mut expr = parse_primary(input)?;
+    while input.peek(Token![.]) && !input.peek(Token![..]) {
+        input.parse::<Token![.]>()?;
+        let member: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        if input.peek(syn::token::Paren) {
+            let (args, _) = parse_args(input)?;
+            expr = Expr::Method { receiver: Box::new(expr), method: member, args };
+        } else {
+            expr = Expr::Field { base: Box::new(expr), member };
+        }
+    }
+    Ok(expr)
+}
+
+fn parse_args(input: ParseStream<'_>) -> syn::Result<(Vec<Expr>, Span)> {
+    let content;
+    let paren = parenthesized!(content in input);
+    let args = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+    Ok((args.into_iter().collect(), paren.span.join()))
+}
+
+fn parse_primary(input: ParseStream<'_>) -> syn::Result<Expr> {
+    if input.peek(syn::token::Paren) {
+        let content;
+        parenthesized!(content in input);
+        return Ok(Expr::Paren(Box::new(content.parse()?)));
+    }
+    if input.peek(Lit) {
+        return Ok(Expr::Lit(input.parse()?));
+    }
+    if input.peek(Ident::peek_any) {
+        let ident = input.call(syn::ext::IdentExt::parse_any)?;
+        if input.peek(syn::token::Paren) {
+            let (args, paren_span) = parse_args(input)?;
+            return Ok(Expr::Call { func: ident, args, paren_span });
+        }
+        return Ok(Expr::Column(ident));
+    }
+    Err(input.error("expected an expression: a column, a literal, a function call or `( .. )`"))
+}
+
+use syn::ext::IdentExt as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(tokens: proc_macro2::TokenStream) -> Expr {
+        syn::parse2(tokens).unwrap()
+    }
+
+    #[test]
+    fn precedence_and_associativity() {
+        let expr = parse(quote!(a + b * c - d > 10 && !flag || x == "y"));
+        let Expr::Binary { op: BinaryOp::Or, left, .. } = &expr else { panic!("expected ||") };
+        let Expr::Binary { op: BinaryOp::And, left: cmp, .. } = left.as_ref() else { panic!("expected &&") };
+        let Expr::Binary { op: BinaryOp::Gt, left: sum, .. } = cmp.as_ref() else { panic!("expected >") };
+        assert_eq!(sum.to_string(), "a + b * c - d");
+        let Expr::Binary { op: BinaryOp::Sub, left: inner, .. } = sum.as_ref() else { panic!("left-assoc -") };
+        assert_eq!(inner.to_string(), "a + b * c");
+    }
+
+    #[test]
+    fn calls_methods_and_fields() {
+        assert_eq!(parse(quote!(round(sum(amount), 2))).to_string(), "round(sum(amount), 2)");
+        assert_eq!(parse(quote!(note.is_null())).to_string(), "note.is_null()");
+        assert_eq!(parse(quote!(window.start)).to_string(), "window.start");
+        assert_eq!(parse(quote!(-(a + 1) <= 2)).to_string(), "-(a + 1) <= 2");
+    }
+
+    #[test]
+    fn single_equals_gets_a_hint() {
+        let error = syn::parse2::<Expr>(quote!(event_type = "view")).err().unwrap();
+        assert!(error.to_string().contains("compare with `==`"), "{error}");
+    }
+}

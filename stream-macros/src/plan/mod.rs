@@ -1,0 +1,192 @@
+//! Stage 3, planning: a [`TypedQuery`] → [`Plan`]: dead columns and computations pruned
+//! (the source decodes only what the query reads), output modes decided, the plan rendered
+//! as `explain()` text and fingerprinted.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::parse::{BinaryOp, UnaryOp};
+use crate::typecheck::{Accumulator, AggFunc, Func, LitValue, Step, TExpr, TExprKind, TypedQuery, VarId};
+
+/// A query ready for code generation.
+pub(crate) struct Plan {
+    pub(crate) query: TypedQuery,
+    /// Variables whose values are needed.
+    pub(crate) live: BTreeSet<VarId>,
+    /// Input columns to decode, by index in the schema (= variable id), ascending.
+    pub(crate) required_inputs: Vec<VarId>,
+    /// Indices of the output columns that are aggregation keys.
+    pub(crate) key_columns: Vec<usize>,
+    pub(crate) modes: ModeSupport,
+    pub(crate) explain: String,
+    pub(crate) fingerprint: u64,
+}
+
+/// Which output modes Spark accepts for the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ModeSupport {
+    pub(crate) append: bool,
+    pub(crate) update: bool,
+    pub(crate) complete: bool,
+}
+
+impl Plan {
+    /// Whether a pre- or post-aggregation step is needed.
+    pub(crate) fn step_is_live(&self, step: &Step) -> bool {
+        match step {
+            Step::Let { var, .. } => self.live.contains(var),
+            Step::Filter { .. } => true,
+        }
+    }
+}
+
+pub(crate) fn plan(query: TypedQuery) -> Plan {
+    let live = liveness(&query);
+    let required_inputs: Vec<VarId> = (0..query.num_inputs).filter(|v| live.contains(v)).collect();
+    let key_columns = match &query.aggregate {
+        Some(aggregate) => query
+            .outputs
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, var))| aggregate.key_outputs.contains(var))
+            .map(|(index, _)| index)
+            .collect(),
+        None => Vec::new(),
+    };
+    let aggregates = query.aggregate.is_some();
+    let modes = ModeSupport { append: !aggregates, update: true, complete: aggregates };
+    let mut plan = Plan { query, live, required_inputs, key_columns, modes, explain: String::new(), fingerprint: 0 };
+    plan.explain = explain(&plan);
+    plan.fingerprint = fnv1a64(plan.explain.as_bytes());
+    plan
+}
+
+/// Variables needed to produce the outputs, walking the steps backwards.
+fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
+    let mut live: BTreeSet<VarId> = query.outputs.iter().map(|(_, var)| *var).collect();
+    let walk = |steps: &[Step], live: &mut BTreeSet<VarId>| {
+        for step in steps.iter().rev() {
+            match step {
+                Step::Let { var, expr } if live.contains(var) => expr.visit_vars(&mut |v| {
+                    live.insert(v);
+                }),
+                Step::Let { .. } => {}
+                Step::Filter { condition } => condition.visit_vars(&mut |v| {
+                    live.insert(v);
+                }),
+            }
+        }
+    };
+    walk(&query.post, &mut live);
+    if let Some(aggregate) = &query.aggregate {
+        // State keeps every key and accumulator, whatever later steps read.
+        live.extend(aggregate.key_outputs.iter().copied());
+        live.extend(aggregate.outputs.iter().map(|(var, _)| *var));
+        live.extend(aggregate.keys.iter().copied());
+        for accumulator in &aggregate.accumulators {
+            if let Some(arg) = &accumulator.arg {
+                arg.visit_vars(&mut |v| {
+                    live.insert(v);
+                });
+            }
+        }
+    }
+    walk(&query.pre, &mut live);
+    live
+}
+
+/// Renders an expression with column names, as written in the query.
+pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
+    let accumulators: &[Accumulator] = query.aggregate.as_ref().map_or(&[], |a| a.accumulators.as_slice());
+    let render_list = |args: &[TExpr]| args.iter().map(|a| render(a, query)).collect::<Vec<_>>().join(", ");
+    match &expr.kind {
+        TExprKind::Var(var) => query.vars[*var].name.clone(),
+        TExprKind::Lit(LitValue::Str(text)) => format!("{text:?}"),
+        TExprKind::Lit(LitValue::I32(v)) => v.to_string(),
+        TExprKind::Lit(LitValue::I64(v)) => format!("{v}i64"),
+        TExprKind::Lit(LitValue::F64(v)) => format!("{v:?}"),
+        TExprKind::Lit(LitValue::Bool(v)) => v.to_string(),
+        TExprKind::Call(func, args) => format!("{}({})", func_name(*func), render_list(args)),
+        TExprKind::Binary(op, left, right) => format!("({} {} {})", render(left, query), op_symbol(*op), render(right, query)),
+        TExprKind::Unary(UnaryOp::Neg, inner) => format!("-{}", render(inner, query)),
+        TExprKind::Unary(UnaryOp::Not, inner) => format!("!{}", render(inner, query)),
+        TExprKind::Widen(base, inner) => format!("cast({} as {})", render(inner, query), base.rust_name()),
+        TExprKind::IsNull { expr, negated: false } => format!("{}.is_null()", render(expr, query)),
+        TExprKind::IsNull { expr, negated: true } => format!("{}.is_not_null()", render(expr, query)),
+        TExprKind::Accumulator(index) => {
+            let accumulator = &accumulators[*index];
+            let arg = accumulator.arg.as_ref().map(|a| render(a, query)).unwrap_or_default();
+            format!("{}({arg})", accumulator_name(accumulator.func))
+        }
+    }
+}
+
+fn op_symbol(op: BinaryOp) -> &'static str {
+    op.symbol()
+}
+
+fn accumulator_name(func: AggFunc) -> &'static str {
+    func.name()
+}
+
+pub(crate) fn func_name(func: Func) -> &'static str {
+    match func {
+        Func::Round => "round",
+        Func::ToTimestamp => "to_timestamp",
+        Func::ToDate => "to_date",
+        Func::Lower => "lower",
+        Func::Upper => "upper",
+        Func::Concat => "concat",
+        Func::Length => "length",
+        Func::Abs => "abs",
+        Func::Coalesce => "coalesce",
+    }
+}
+
+/// The plan as an indented tree, sink first, as Spark's `explain()` prints it.
+fn explain(plan: &Plan) -> String {
+    let query = &plan.query;
+    let mut lines: Vec<String> = Vec::new();
+    let outputs: Vec<String> =
+        query.outputs.iter().map(|(name, var)| format!("{name}: {}", query.vars[*var].ty)).collect();
+    lines.push(format!("Project [{}]", outputs.join(", ")));
+    let describe_steps = |steps: &[Step], lines: &mut Vec<String>| {
+        for step in steps.iter().rev() {
+            if !plan.step_is_live(step) {
+                continue;
+            }
+            lines.push(match step {
+                Step::Let { var, expr } => format!("Compute [{} = {}]", query.vars[*var].name, render(expr, query)),
+                Step::Filter { condition } => format!("Filter {}", render(condition, query)),
+            });
+        }
+    };
+    describe_steps(&query.post, &mut lines);
+    if let Some(aggregate) = &query.aggregate {
+        let keys: Vec<&str> = aggregate.keys.iter().map(|v| query.vars[*v].name.as_str()).collect();
+        let outputs: Vec<String> = aggregate
+            .outputs
+            .iter()
+            .map(|(var, expr)| format!("{} = {}", query.vars[*var].name, render(expr, query)))
+            .collect();
+        lines.push(format!("Aggregate keys=[{}] aggregates=[{}] (state: one row per key)", keys.join(", "), outputs.join(", ")));
+    }
+    describe_steps(&query.pre, &mut lines);
+    let columns: Vec<String> =
+        plan.required_inputs.iter().map(|v| format!("{}: {}", query.vars[*v].name, query.vars[*v].ty)).collect();
+    lines.push(format!("Scan {} [{}]", query.schema, columns.join(", ")));
+    let mut text = format!("== Plan of `{}` ==\n", query.name);
+    for (depth, line) in lines.iter().enumerate() {
+        if depth == 0 {
+            let _ = writeln!(text, "{line}");
+        } else {
+            let _ = writeln!(text, "{}+- {line}", "   ".repeat(depth - 1));
+        }
+    }
+    text
+}
+
+/// FNV-1a, 64 bits: stable across Rust releases, unlike `DefaultHasher`.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
+}

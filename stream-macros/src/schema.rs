@@ -1,0 +1,86 @@
+//! Stage 2a, schemas: `schema` declarations → [`Schema`]s with checked column types.
+
+use syn::Ident;
+
+use crate::diag::{Diagnostics, did_you_mean};
+use crate::parse::{SchemaDecl, TypeDecl};
+use crate::types::{Base, ColType};
+
+/// A declared input schema.
+pub(crate) struct Schema {
+    pub(crate) name: Ident,
+    pub(crate) attrs: Vec<syn::Attribute>,
+    pub(crate) fields: Vec<Field>,
+}
+
+/// One declared column.
+pub(crate) struct Field {
+    pub(crate) name: Ident,
+    pub(crate) attrs: Vec<syn::Attribute>,
+    pub(crate) ty: ColType,
+}
+
+const TYPE_HELP: &str = "help: use one of `String`, `i32`, `i64`, `f64`, `bool`, `Timestamp`, `Date`, or `Option<..>` of one of them for a nullable column";
+
+/// Resolves every schema, reporting unknown types and duplicate names. Schemas with errors
+/// are still returned (with the bad fields left out) so queries over them can be checked.
+pub(crate) fn resolve(decls: &[SchemaDecl], diagnostics: &Diagnostics) -> Vec<Schema> {
+    let mut schemas: Vec<Schema> = Vec::new();
+    for decl in decls {
+        if schemas.iter().any(|s| s.name == decl.name) {
+            diagnostics.error(decl.name.span(), format!("schema `{}` is declared twice", decl.name));
+            continue;
+        }
+        let mut fields: Vec<Field> = Vec::new();
+        for field in &decl.fields {
+            if fields.iter().any(|f| f.name == field.name) {
+                diagnostics.error(
+                    field.name.span(),
+                    format!("column `{}` is declared twice in schema `{}`", field.name, decl.name),
+                );
+                continue;
+            }
+            if let Some(ty) = resolve_type(&field.ty, diagnostics) {
+                fields.push(Field { name: field.name.clone(), attrs: field.attrs.clone(), ty });
+            }
+        }
+        if decl.fields.is_empty() {
+            diagnostics.error(decl.name.span(), format!("schema `{}` has no columns", decl.name));
+        }
+        schemas.push(Schema { name: decl.name.clone(), attrs: decl.attrs.clone(), fields });
+    }
+    schemas
+}
+
+fn resolve_type(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<ColType> {
+    if decl.name == "Option" {
+        let Some(inner) = &decl.argument else {
+            diagnostics.error(decl.span, format!("`Option` needs a column type\n       {TYPE_HELP}"));
+            return None;
+        };
+        if inner.name == "Option" {
+            diagnostics.error(inner.span, "a column is nullable or not: `Option<Option<..>>` is not a column type\n       help: write `Option<T>`");
+            return None;
+        }
+        let base = resolve_base(inner, diagnostics)?;
+        return Some(ColType { base, nullable: true });
+    }
+    Some(ColType { base: resolve_base(decl, diagnostics)?, nullable: false })
+}
+
+fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
+    let name = decl.name.to_string();
+    let Some(base) = Base::from_rust_name(&name) else {
+        let suggestion = did_you_mean(&name, Base::ALL.iter().map(|b| b.rust_name()))
+            .map(|s| format!("\n       help: did you mean `{s}`?"))
+            .unwrap_or_default();
+        diagnostics.error(decl.name.span(), format!("unsupported column type `{name}`{suggestion}\n       {TYPE_HELP}"));
+        return None;
+    };
+    if let Some(argument) = &decl.argument {
+        diagnostics.error(argument.span, format!("`{name}` takes no type argument"));
+        return None;
+    }
+    Some(base)
+}
+

@@ -1,0 +1,166 @@
+//! Tests of the whole pipeline on tokens.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::diag::Diagnostics;
+use crate::{parse, plan, schema, typecheck};
+
+const SEED_SCHEMA: &str = "schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }";
+
+/// Runs every stage up to the plan; returns the plan's explain text or the error messages.
+fn check(query: TokenStream) -> Result<plan::Plan, Vec<String>> {
+    let schema: TokenStream = SEED_SCHEMA.parse().unwrap();
+    let parsed = parse::parse(quote!(#schema #query)).map_err(|e| vec![e.to_string()])?;
+    let diagnostics = Diagnostics::new();
+    let schemas = schema::resolve(&parsed.schemas, &diagnostics);
+    let typed = typecheck::check_query(&parsed.queries[0], &schemas, &diagnostics);
+    let messages = diagnostics.messages();
+    drop(diagnostics.finish());
+    match typed {
+        Some(typed) if messages.is_empty() => Ok(plan::plan(typed)),
+        _ => Err(messages),
+    }
+}
+
+fn errors(query: TokenStream) -> Vec<String> {
+    match check(query) {
+        Ok(plan) => panic!("expected errors, got a plan:\n{}", plan.explain),
+        Err(messages) => messages,
+    }
+}
+
+#[test]
+fn seed_query_plans_and_prunes_unused_columns() {
+    let plan = check(quote! {
+        query SpendByUser(raw: Event) {
+            raw.with_column(event_time = to_timestamp(event_time))
+               .group_by(user_id)
+               .agg(events = count(), total_amount = round(sum(amount), 2))
+        }
+    })
+    .unwrap();
+    // event_time is converted but never used: neither decoded nor computed.
+    assert_eq!(plan.required_inputs, [1, 4]);
+    assert_eq!(plan.key_columns, [0]);
+    assert_eq!(plan.modes, plan::ModeSupport { append: false, update: true, complete: true });
+    assert_eq!(
+        plan.explain,
+        "== Plan of `SpendByUser` ==\n\
+         Project [user_id: String, events: i64, total_amount: f64]\n\
+         +- Aggregate keys=[user_id] aggregates=[events = count(), total_amount = round(sum(amount), 2)] (state: one row per key)\n\
+         \x20  +- Scan Event [user_id: String, amount: f64]\n"
+    );
+}
+
+#[test]
+fn stateless_query_allows_append_and_update_only() {
+    let plan = check(quote! {
+        query Purchases(raw: Event) {
+            raw.filter(event_type == "purchase" && amount > 100)
+               .select(event_id, user_id, doubled = amount * 2)
+        }
+    })
+    .unwrap();
+    assert_eq!(plan.modes, plan::ModeSupport { append: true, update: true, complete: false });
+    assert_eq!(plan.required_inputs, [0, 1, 2, 4]);
+    assert!(plan.explain.contains("Filter ((event_type == \"purchase\") && (amount > cast(100 as f64)))"), "{}", plan.explain);
+}
+
+#[test]
+fn fingerprint_changes_with_the_plan() {
+    let a = check(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(n = count()) })).unwrap();
+    let b = check(quote!(query Q(raw: Event) { raw.group_by(event_type).agg(n = count()) })).unwrap();
+    assert_ne!(a.fingerprint, b.fingerprint);
+}
+
+#[test]
+fn reports_every_error_in_one_pass() {
+    let messages = errors(quote! {
+        query Q(raw: Event) {
+            raw.filter(amout > 1.0)
+               .group_by(usr_id)
+               .agg(total = sum(user_id), n = rount(count()))
+        }
+    });
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    assert!(messages[0].starts_with("unknown column `amout` in stream `raw`\n       help: did you mean `amount`?"));
+    assert!(messages[1].contains("did you mean `user_id`?"));
+    assert!(messages[2].starts_with("`sum` needs a numeric column, but `user_id` is String"));
+    assert!(messages[3].starts_with("unknown function `rount`\n       help: did you mean `round`?"));
+}
+
+#[test]
+fn non_aggregated_column_is_rejected() {
+    let messages = errors(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(n = count(), t = event_type) }));
+    assert_eq!(messages, ["column `event_type` is neither grouped nor aggregated\n       help: add it to `.group_by(..)`, or aggregate it, e.g. `event_type = max(event_type)`"]);
+}
+
+#[test]
+fn group_keys_may_be_used_in_aggregate_outputs() {
+    let plan = check(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(label = concat(user_id, "!"), n = count()) }));
+    assert!(plan.is_ok());
+}
+
+#[test]
+fn type_rules() {
+    let cases: [(TokenStream, &str); 8] = [
+        (quote!(raw.filter(amount)), "`filter` needs a boolean condition, but `amount` is f64"),
+        (quote!(raw.select(x = user_id + amount)), "cannot apply `+` to `user_id` of type String and `amount` of type f64"),
+        (quote!(raw.select(x = user_id + event_id)), "help: join strings with `concat(a, b)`"),
+        (quote!(raw.select(x = lower(amount))), "function `lower` expects String, but `amount` is f64"),
+        (quote!(raw.select(x = round(amount, 2, 3))), "function `round` takes 1 or 2 arguments, found 3"),
+        (quote!(raw.select(x = 99999999999999999999)), "integer literal `99999999999999999999` is out of range for i64"),
+        (quote!(raw.select(x = 1u8)), "literal suffix `u8` is not supported"),
+        (quote!(raw.filter(sum(amount) > 1.0)), "aggregate function `sum` is not allowed in `filter`"),
+    ];
+    for (body, expected) in cases {
+        let messages = errors(quote!(query Q(raw: Event) { #body }));
+        assert!(messages.iter().any(|m| m.contains(expected)), "{body}: {messages:#?}");
+    }
+}
+
+#[test]
+fn duplicate_output_names_are_rejected() {
+    let messages = errors(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(user_id = count()) }));
+    assert!(messages[0].starts_with("duplicate output column `user_id`"), "{messages:#?}");
+    let messages = errors(quote!(query Q(raw: Event) { raw.select(user_id, user_id) }));
+    assert!(messages[0].starts_with("duplicate output column `user_id`"), "{messages:#?}");
+}
+
+#[test]
+fn with_column_replaces_in_place_and_nulls_propagate() {
+    let plan = check(quote! {
+        query Q(raw: Event) {
+            raw.with_column(amount = amount / 2).select(amount, event_id)
+        }
+    })
+    .unwrap();
+    let (_, var) = &plan.query.outputs[0];
+    // `/` is null on a zero divisor.
+    assert!(plan.query.vars[*var].ty.nullable);
+}
+
+#[test]
+fn unknown_operations_and_schemas_get_suggestions() {
+    let messages = errors(quote!(query Q(raw: Event) { raw.groupBy(user_id) }));
+    assert!(messages[0].contains("help: did you mean `group_by`?"), "{messages:#?}");
+    let messages = errors(quote!(query Q(raw: Evnt) { raw }));
+    assert!(messages[0].starts_with("unknown schema `Evnt`\n       help: did you mean `Event`?"), "{messages:#?}");
+}
+
+#[test]
+fn expansion_of_the_seed_query_is_well_formed_rust() {
+    let schema: TokenStream = SEED_SCHEMA.parse().unwrap();
+    let expanded = crate::expand::expand(quote! {
+        #schema
+        query SpendByUser(raw: Event) {
+            raw.group_by(user_id).agg(events = count(), total_amount = round(sum(amount), 2))
+        }
+    });
+    let file: syn::File = syn::parse2(expanded).expect("generated code parses");
+    assert!(file.items.len() > 5);
+    let text = quote!(#file).to_string();
+    assert!(text.contains("GroupTable"));
+    assert!(!text.contains("compile_error"));
+}

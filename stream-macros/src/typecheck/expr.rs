@@ -1,0 +1,446 @@
+//! Typing of expressions: column resolution, literals, operators, scalar functions and
+//! aggregates, with Spark's implicit numeric widening and null propagation.
+
+use proc_macro2::Span;
+use syn::{Ident, Lit};
+
+use super::Env;
+use super::ir::{AggFunc, Accumulator, Func, LitValue, TExpr, TExprKind, Var};
+use crate::diag::{Diagnostics, did_you_mean};
+use crate::parse::{BinaryOp, Expr, UnaryOp};
+use crate::types::{Base, ColType};
+
+/// Scalar functions by name.
+const FUNCTIONS: [(&str, Func); 9] = [
+    ("round", Func::Round),
+    ("to_timestamp", Func::ToTimestamp),
+    ("to_date", Func::ToDate),
+    ("lower", Func::Lower),
+    ("upper", Func::Upper),
+    ("concat", Func::Concat),
+    ("length", Func::Length),
+    ("abs", Func::Abs),
+    ("coalesce", Func::Coalesce),
+];
+
+const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
+
+/// Where an expression is evaluated.
+pub(crate) enum Scope<'a> {
+    /// Per row, over the columns of `env`; `context` names the operation for messages.
+    Row { env: &'a Env, context: &'a str },
+    /// An `agg(..)` output: aggregates read `pre`, other column references must be `keys`.
+    Aggregate { pre: &'a Env, keys: &'a Env, accumulators: &'a mut Vec<Accumulator> },
+}
+
+pub(crate) struct ExprChecker<'a> {
+    pub(crate) diagnostics: &'a Diagnostics,
+    pub(crate) vars: &'a [Var],
+    /// The query's input name, for messages.
+    pub(crate) stream: &'a Ident,
+    pub(crate) failed: &'a mut bool,
+}
+
+pub(crate) fn unknown_column_message(column: &Ident, env: &Env, stream: &Ident) -> String {
+    let names: Vec<String> = env.names().collect();
+    let mut message = format!("unknown column `{column}` in stream `{stream}`");
+    if let Some(suggestion) = did_you_mean(&column.to_string(), names.iter().map(String::as_str)) {
+        message.push_str(&format!("\n       help: did you mean `{suggestion}`?"));
+    }
+    message.push_str(&format!("\n       note: `{stream}` has columns: {}", names.join(", ")));
+    message
+}
+
+impl ExprChecker<'_> {
+    fn error(&mut self, span: Span, message: impl std::fmt::Display) {
+        *self.failed = true;
+        self.diagnostics.error(span, message);
+    }
+
+    fn typed(kind: TExprKind, ty: ColType, span: Span) -> TExpr {
+        TExpr { kind, ty, span }
+    }
+
+    /// Type-checks `expr` in `scope`; `None` after reporting errors.
+    pub(crate) fn check(&mut self, expr: &Expr, scope: &mut Scope<'_>) -> Option<TExpr> {
+        let span = expr.span();
+        match expr {
+            Expr::Paren(inner) => self.check(inner, scope),
+            Expr::Column(column) => self.column(column, scope),
+            Expr::Lit(lit) => self.literal(lit),
+            Expr::Call { func, args, paren_span } => {
+                let name = func.to_string();
+                if AGGREGATES.contains(&name.as_str()) {
+                    return self.aggregate(func, args, *paren_span, scope);
+                }
+                let Some((_, function)) = FUNCTIONS.iter().find(|(n, _)| *n == name) else {
+                    let all = FUNCTIONS.iter().map(|(n, _)| *n).chain(AGGREGATES);
+                    let help = did_you_mean(&name, all.clone())
+                        .map_or_else(|| format!("note: functions are: {}", all.collect::<Vec<_>>().join(", ")), |s| {
+                            format!("help: did you mean `{s}`?")
+                        });
+                    self.error(func.span(), format!("unknown function `{name}`\n       {help}"));
+                    return None;
+                };
+                let mut typed_args = Vec::with_capacity(args.len());
+                for arg in args {
+                    typed_args.push(self.check(arg, scope));
+                }
+                let typed_args: Option<Vec<TExpr>> = typed_args.into_iter().collect();
+                self.function(*function, func, args, typed_args?, *paren_span)
+            }
+            Expr::Method { receiver, method, args } => {
+                let negated = match method.to_string().as_str() {
+                    "is_null" => false,
+                    "is_not_null" => true,
+                    other => {
+                        let help = did_you_mean(other, ["is_null", "is_not_null"])
+                            .map_or_else(|| "note: methods are: is_null, is_not_null".to_owned(), |s| format!("help: did you mean `{s}`?"));
+                        self.error(method.span(), format!("unknown method `{other}`\n       {help}"));
+                        return None;
+                    }
+                };
+                if !args.is_empty() {
+                    self.error(method.span(), format!("`{method}()` takes no arguments"));
+                    return None;
+                }
+                let inner = self.check(receiver, scope)?;
+                Some(Self::typed(TExprKind::IsNull { expr: Box::new(inner), negated }, ColType::new(Base::Bool, false), span))
+            }
+            Expr::Field { base, member } => {
+                self.error(member.span(), format!("`{base}` has no field `{member}`\n       note: only struct columns have fields"));
+                None
+            }
+            Expr::Binary { op, op_span, left, right } => {
+                let typed_left = self.check(left, scope);
+                let typed_right = self.check(right, scope);
+                self.binary(*op, *op_span, left, right, typed_left?, typed_right?)
+            }
+            Expr::Unary { op, op_span, expr: inner } => {
+                let typed = self.check(inner, scope)?;
+                let ok = match op {
+                    UnaryOp::Neg => typed.ty.base.is_numeric(),
+                    UnaryOp::Not => typed.ty.base == Base::Bool,
+                };
+                if !ok {
+                    let (symbol, wanted) = if *op == UnaryOp::Neg { ("-", "a number") } else { ("!", "a boolean") };
+                    self.error(*op_span, format!("cannot apply `{symbol}` to `{inner}` of type {}\n       note: `{symbol}` needs {wanted}", typed.ty));
+                    return None;
+                }
+                let ty = typed.ty;
+                Some(Self::typed(TExprKind::Unary(*op, Box::new(typed)), ty, *op_span))
+            }
+        }
+    }
+
+    fn column(&mut self, column: &Ident, scope: &mut Scope<'_>) -> Option<TExpr> {
+        let name = column.to_string();
+        let var = match scope {
+            Scope::Row { env, .. } => env.lookup(&name),
+            Scope::Aggregate { keys, pre, .. } => {
+                let found = keys.lookup(&name);
+                if found.is_none() && pre.lookup(&name).is_some() {
+                    self.error(
+                        column.span(),
+                        format!(
+                            "column `{name}` is neither grouped nor aggregated\n       help: add it to `.group_by(..)`, or aggregate it, e.g. `{name} = max({name})`"
+                        ),
+                    );
+                    return None;
+                }
+                found
+            }
+        };
+        let Some(var) = var else {
+            let env = match scope {
+                Scope::Row { env, .. } => *env,
+                Scope::Aggregate { pre, .. } => *pre,
+            };
+            let message = unknown_column_message(column, env, self.stream);
+            self.error(column.span(), message);
+            return None;
+        };
+        Some(Self::typed(TExprKind::Var(var), self.vars[var].ty, column.span()))
+    }
+
+    fn literal(&mut self, lit: &Lit) -> Option<TExpr> {
+        let span = lit.span();
+        let (value, base) = match lit {
+            Lit::Str(text) if text.suffix().is_empty() => (LitValue::Str(text.value()), Base::Str),
+            Lit::Bool(flag) => (LitValue::Bool(flag.value), Base::Bool),
+            Lit::Int(int) => match int.suffix() {
+                "" | "i32" | "i64" => {
+                    let Ok(value) = int.base10_parse::<i64>() else {
+                        self.error(span, format!("integer literal `{int}` is out of range for i64\n       help: write a smaller number, or a float such as `{}.0`", int.base10_digits()));
+                        return None;
+                    };
+                    match (int.suffix(), i32::try_from(value)) {
+                        ("i32", Err(_)) => {
+                            self.error(span, format!("integer literal `{int}` is out of range for i32"));
+                            return None;
+                        }
+                        ("" | "i32", Ok(small)) => (LitValue::I32(small), Base::I32),
+                        _ => (LitValue::I64(value), Base::I64),
+                    }
+                }
+                "f64" => (LitValue::F64(int.base10_parse::<f64>().ok()?), Base::F64),
+                suffix => {
+                    self.error(span, format!("literal suffix `{suffix}` is not supported\n       help: write `{}` (i32, or i64 when larger), or use the suffix `i64` or `f64`", int.base10_digits()));
+                    return None;
+                }
+            },
+            Lit::Float(float) => match float.suffix() {
+                "" | "f64" => {
+                    let value = float.base10_parse::<f64>().ok().filter(|v| v.is_finite());
+                    let Some(value) = value else {
+                        self.error(span, format!("float literal `{float}` is out of range for f64"));
+                        return None;
+                    };
+                    (LitValue::F64(value), Base::F64)
+                }
+                suffix => {
+                    self.error(span, format!("literal suffix `{suffix}` is not supported\n       help: floating-point columns are f64: write `{}`", float.base10_digits()));
+                    return None;
+                }
+            },
+            Lit::Char(_) => {
+                self.error(span, "character literals are not supported\n       help: use a string literal: `\"x\"`");
+                return None;
+            }
+            _ => {
+                self.error(
+                    span,
+                    format!("unsupported literal `{}`\n       note: literals are strings, integers, floats and `true`/`false`", quote::ToTokens::to_token_stream(lit)),
+                );
+                return None;
+            }
+        };
+        Some(Self::typed(TExprKind::Lit(value), ColType::new(base, false), span))
+    }
+
+    fn aggregate(&mut self, func: &Ident, args: &[Expr], paren_span: Span, scope: &mut Scope<'_>) -> Option<TExpr> {
+        let name = func.to_string();
+        let (pre, accumulators) = match scope {
+            Scope::Row { context, .. } => {
+                let message = if *context == "an aggregate" {
+                    format!("aggregate function `{name}` cannot be nested inside another aggregate")
+                } else {
+                    format!("aggregate function `{name}` is not allowed in {context}\n       help: aggregate inside `.group_by(..).agg(..)`")
+                };
+                self.error(func.span(), message);
+                return None;
+            }
+            Scope::Aggregate { pre, accumulators, .. } => (*pre, accumulators),
+        };
+        let arg = match args {
+            [] if name == "count" => None,
+            [arg] => {
+                let mut inner = Scope::Row { env: pre, context: "an aggregate" };
+                Some(self.check(arg, &mut inner)?)
+            }
+            _ => {
+                let expected = if name == "count" { "no argument (rows) or one column" } else { "one argument" };
+                self.error(paren_span, format!("aggregate function `{name}` takes {expected}, found {}", args.len()));
+                return None;
+            }
+        };
+        let (func_kind, ty) = match (name.as_str(), &arg) {
+            ("count", None) => (AggFunc::CountAll, ColType::new(Base::I64, false)),
+            ("count", Some(_)) => (AggFunc::Count, ColType::new(Base::I64, false)),
+            ("sum" | "avg", Some(arg_expr)) => {
+                if !arg_expr.ty.base.is_numeric() {
+                    self.error(
+                        args[0].span(),
+                        format!("`{name}` needs a numeric column, but `{}` is {}\n       note: {name} works on i32, i64 and f64", args[0], arg_expr.ty),
+                    );
+                    return None;
+                }
+                let base = match name.as_str() {
+                    "sum" if arg_expr.ty.base.is_integer() => Base::I64,
+                    _ => Base::F64,
+                };
+                let func = if name == "sum" { AggFunc::Sum } else { AggFunc::Avg };
+                (func, ColType::new(base, arg_expr.ty.nullable))
+            }
+            ("min" | "max", Some(arg_expr)) => {
+                let func = if name == "min" { AggFunc::Min } else { AggFunc::Max };
+                (func, arg_expr.ty)
+            }
+            _ => unreachable!("aggregate names are checked above"),
+        };
+        accumulators.push(Accumulator { func: func_kind, arg, ty });
+        Some(Self::typed(TExprKind::Accumulator(accumulators.len() - 1), ty, func.span()))
+    }
+
+    fn arity(&mut self, func: &Ident, paren_span: Span, found: usize, min: usize, max: usize) -> bool {
+        if (min..=max).contains(&found) {
+            return true;
+        }
+        let expected = match (min, max) {
+            (a, b) if a == b => format!("{a} argument{}", if a == 1 { "" } else { "s" }),
+            (a, usize::MAX) => format!("at least {a} argument{}", if a == 1 { "" } else { "s" }),
+            (a, b) => format!("{a} or {b} arguments"),
+        };
+        self.error(paren_span, format!("function `{func}` takes {expected}, found {found}"));
+        false
+    }
+
+    fn expect_base(&mut self, func: &Ident, arg: &Expr, typed: &TExpr, wanted: &[Base]) -> bool {
+        if wanted.contains(&typed.ty.base) {
+            return true;
+        }
+        let names: Vec<&str> = wanted.iter().map(|b| b.rust_name()).collect();
+        self.error(
+            arg.span(),
+            format!("function `{func}` expects {}, but `{arg}` is {}", names.join(" or "), typed.ty),
+        );
+        false
+    }
+
+    fn function(&mut self, func: Func, name: &Ident, args: &[Expr], typed: Vec<TExpr>, paren_span: Span) -> Option<TExpr> {
+        let span = name.span();
+        let numeric = [Base::I32, Base::I64, Base::F64];
+        let any_nullable = typed.iter().any(|t| t.ty.nullable);
+        let ty = match func {
+            Func::Round => {
+                if !self.arity(name, paren_span, args.len(), 1, 2) || !self.expect_base(name, &args[0], &typed[0], &numeric) {
+                    return None;
+                }
+                if let Some(scale) = typed.get(1)
+                    && !matches!(scale.kind, TExprKind::Lit(LitValue::I32(_)))
+                {
+                    self.error(args[1].span(), format!("the scale of `round` must be an integer literal, found `{}`", args[1]));
+                    return None;
+                }
+                typed[0].ty
+            }
+            Func::Abs => {
+                if !self.arity(name, paren_span, args.len(), 1, 1) || !self.expect_base(name, &args[0], &typed[0], &numeric) {
+                    return None;
+                }
+                typed[0].ty
+            }
+            Func::ToTimestamp => {
+                if !self.arity(name, paren_span, args.len(), 1, 1)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::Str, Base::Timestamp, Base::Date])
+                {
+                    return None;
+                }
+                // Text that does not parse becomes null.
+                ColType::new(Base::Timestamp, typed[0].ty.nullable || typed[0].ty.base == Base::Str)
+            }
+            Func::ToDate => {
+                if !self.arity(name, paren_span, args.len(), 1, 1)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::Str, Base::Timestamp, Base::Date])
+                {
+                    return None;
+                }
+                ColType::new(Base::Date, typed[0].ty.nullable || typed[0].ty.base == Base::Str)
+            }
+            Func::Lower | Func::Upper | Func::Length => {
+                if !self.arity(name, paren_span, args.len(), 1, 1) || !self.expect_base(name, &args[0], &typed[0], &[Base::Str]) {
+                    return None;
+                }
+                ColType::new(if func == Func::Length { Base::I32 } else { Base::Str }, typed[0].ty.nullable)
+            }
+            Func::Concat => {
+                if !self.arity(name, paren_span, args.len(), 1, usize::MAX) {
+                    return None;
+                }
+                let mut ok = true;
+                for (arg, t) in args.iter().zip(&typed) {
+                    ok &= self.expect_base(name, arg, t, &[Base::Str]);
+                }
+                if !ok {
+                    return None;
+                }
+                ColType::new(Base::Str, any_nullable)
+            }
+            Func::Coalesce => {
+                if !self.arity(name, paren_span, args.len(), 1, usize::MAX) {
+                    return None;
+                }
+                let mut base = typed[0].ty.base;
+                for (arg, t) in args.iter().zip(&typed).skip(1) {
+                    match (base == t.ty.base).then_some(base).or_else(|| base.widen(t.ty.base)) {
+                        Some(common) => base = common,
+                        None => {
+                            self.error(arg.span(), format!("`coalesce` arguments must have one type, but `{arg}` is {} and the first is {}", t.ty, typed[0].ty.base.rust_name()));
+                            return None;
+                        }
+                    }
+                }
+                let typed: Vec<TExpr> = typed.into_iter().map(|t| widen(t, base)).collect();
+                let nullable = all_nullable(&typed);
+                return Some(Self::typed(TExprKind::Call(func, typed), ColType::new(base, nullable), span));
+            }
+        };
+        Some(Self::typed(TExprKind::Call(func, typed), ty, span))
+    }
+
+    fn binary(&mut self, op: BinaryOp, op_span: Span, left: &Expr, right: &Expr, l: TExpr, r: TExpr) -> Option<TExpr> {
+        let nullable = l.ty.nullable || r.ty.nullable;
+        let mismatch = |this: &mut Self, help: &str| {
+            this.error(
+                op_span,
+                format!(
+                    "cannot apply `{}` to `{left}` of type {} and `{right}` of type {}{help}",
+                    op.symbol(),
+                    l.ty,
+                    r.ty
+                ),
+            );
+        };
+        let (base, result) = match op {
+            BinaryOp::And | BinaryOp::Or => {
+                if l.ty.base != Base::Bool || r.ty.base != Base::Bool {
+                    mismatch(self, "\n       note: `&&` and `||` combine boolean conditions");
+                    return None;
+                }
+                (Base::Bool, ColType::new(Base::Bool, nullable))
+            }
+            _ if op.is_comparison() => {
+                if !l.ty.base.comparable(r.ty.base) {
+                    mismatch(self, "\n       note: only values of the same kind can be compared");
+                    return None;
+                }
+                let common = l.ty.base.widen(r.ty.base).unwrap_or(l.ty.base);
+                (common, ColType::new(Base::Bool, nullable))
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Rem | BinaryOp::Div => {
+                let Some(common) = l.ty.base.widen(r.ty.base) else {
+                    let help = if op == BinaryOp::Add && l.ty.base == Base::Str && r.ty.base == Base::Str {
+                        "\n       help: join strings with `concat(a, b)`"
+                    } else {
+                        "\n       note: arithmetic needs numbers (i32, i64, f64)"
+                    };
+                    mismatch(self, help);
+                    return None;
+                };
+                match op {
+                    // Spark's `/` is always fractional, and null when dividing by zero.
+                    BinaryOp::Div => (Base::F64, ColType::new(Base::F64, true)),
+                    BinaryOp::Rem => (common, ColType::new(common, true)),
+                    _ => (common, ColType::new(common, nullable)),
+                }
+            }
+            _ => unreachable!("every operator is handled above"),
+        };
+        let (l, r) = if base.is_numeric() { (widen(l, base), widen(r, base)) } else { (l, r) };
+        Some(Self::typed(TExprKind::Binary(op, Box::new(l), Box::new(r)), result, op_span))
+    }
+}
+
+fn all_nullable(typed: &[TExpr]) -> bool {
+    typed.iter().all(|t| t.ty.nullable)
+}
+
+/// Wraps `expr` in a numeric widening to `base` when its type is narrower.
+fn widen(expr: TExpr, base: Base) -> TExpr {
+    if expr.ty.base == base || !base.is_numeric() {
+        return expr;
+    }
+    let ty = ColType::new(base, expr.ty.nullable);
+    let span = expr.span;
+    TExpr { kind: TExprKind::Widen(base, Box::new(expr)), ty, span }
+}

@@ -1,0 +1,149 @@
+//! The typed query: what the type checker produces and the planner consumes.
+//!
+//! Every value a query computes is a variable ([`VarId`]): the input columns come first, then
+//! one variable per computed column. Expressions refer to variables, never to names, so later
+//! stages need no scoping rules.
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use crate::parse::{BinaryOp, UnaryOp};
+use crate::types::{Base, ColType};
+
+pub(crate) type VarId = usize;
+
+/// A variable's name (for explain text and generated field names) and type.
+pub(crate) struct Var {
+    pub(crate) name: String,
+    pub(crate) ty: ColType,
+}
+
+/// A literal with its checked value.
+#[derive(Clone, PartialEq, Debug)]
+pub(crate) enum LitValue {
+    Str(String),
+    I32(i32),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+}
+
+/// A scalar function.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Func {
+    Round,
+    ToTimestamp,
+    ToDate,
+    Lower,
+    Upper,
+    Concat,
+    Length,
+    Abs,
+    Coalesce,
+}
+
+/// An aggregate function.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum AggFunc {
+    CountAll,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+}
+
+impl AggFunc {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::CountAll | Self::Count => "count",
+            Self::Sum => "sum",
+            Self::Avg => "avg",
+            Self::Min => "min",
+            Self::Max => "max",
+        }
+    }
+}
+
+/// A typed expression.
+pub(crate) struct TExpr {
+    pub(crate) kind: TExprKind,
+    pub(crate) ty: ColType,
+    pub(crate) span: Span,
+}
+
+pub(crate) enum TExprKind {
+    Var(VarId),
+    Lit(LitValue),
+    Call(Func, Vec<TExpr>),
+    Binary(BinaryOp, Box<TExpr>, Box<TExpr>),
+    Unary(UnaryOp, Box<TExpr>),
+    /// Implicit numeric widening to `Base`.
+    Widen(Base, Box<TExpr>),
+    /// `is_null()` (`negated`: `is_not_null()`).
+    IsNull { expr: Box<TExpr>, negated: bool },
+    /// The finished value of accumulator `n` (only in aggregate outputs).
+    Accumulator(usize),
+}
+
+impl TExpr {
+    /// Every variable the expression reads.
+    pub(crate) fn visit_vars(&self, visit: &mut impl FnMut(VarId)) {
+        match &self.kind {
+            TExprKind::Var(var) => visit(*var),
+            TExprKind::Lit(_) | TExprKind::Accumulator(_) => {}
+            TExprKind::Call(_, args) => args.iter().for_each(|a| a.visit_vars(visit)),
+            TExprKind::Binary(_, left, right) => {
+                left.visit_vars(visit);
+                right.visit_vars(visit);
+            }
+            TExprKind::Unary(_, inner) | TExprKind::Widen(_, inner) | TExprKind::IsNull { expr: inner, .. } => {
+                inner.visit_vars(visit);
+            }
+        }
+    }
+}
+
+/// A row-level step.
+pub(crate) enum Step {
+    /// Computes a new variable.
+    Let { var: VarId, expr: TExpr },
+    /// Keeps only rows where the condition is true.
+    Filter { condition: TExpr },
+}
+
+/// One accumulator of an aggregation.
+pub(crate) struct Accumulator {
+    pub(crate) func: AggFunc,
+    /// The aggregated expression (over pre-aggregation variables); `None` for `count()`.
+    pub(crate) arg: Option<TExpr>,
+    /// Type of the finished value.
+    pub(crate) ty: ColType,
+}
+
+/// `group_by(keys).agg(outputs)`.
+pub(crate) struct Aggregate {
+    /// Key variables, before the aggregation.
+    pub(crate) keys: Vec<VarId>,
+    /// The same keys as variables after the aggregation.
+    pub(crate) key_outputs: Vec<VarId>,
+    pub(crate) accumulators: Vec<Accumulator>,
+    /// Aggregate output variables and their expressions over accumulators and key outputs.
+    pub(crate) outputs: Vec<(VarId, TExpr)>,
+}
+
+/// A type-checked query.
+pub(crate) struct TypedQuery {
+    pub(crate) name: Ident,
+    pub(crate) attrs: Vec<syn::Attribute>,
+    /// The schema the query reads.
+    pub(crate) schema: Ident,
+    /// Number of input columns (variables `0..num_inputs`).
+    pub(crate) num_inputs: usize,
+    pub(crate) vars: Vec<Var>,
+    pub(crate) pre: Vec<Step>,
+    pub(crate) aggregate: Option<Aggregate>,
+    pub(crate) post: Vec<Step>,
+    /// Output columns, in order.
+    pub(crate) outputs: Vec<(Ident, VarId)>,
+}

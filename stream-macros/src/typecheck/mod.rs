@@ -1,0 +1,374 @@
+//! Stage 2b, resolution and type checking: a parsed query over a resolved schema →
+//! [`TypedQuery`]. Every column reference is resolved (with "did you mean"), every function
+//! and operator typed, and Spark's analysis rules applied. All errors are collected.
+
+mod expr;
+pub(crate) mod ir;
+
+use proc_macro2::Span;
+use syn::Ident;
+
+use crate::diag::{Diagnostics, did_you_mean};
+use crate::parse::{Arg, Expr, Op, QueryDecl};
+use crate::schema::Schema;
+use crate::types::ColType;
+use expr::{ExprChecker, Scope};
+pub(crate) use ir::*;
+
+/// The operations a query body may chain, in Spark's vocabulary.
+const OPERATIONS: [&str; 7] = ["select", "with_column", "with_column_renamed", "drop", "filter", "group_by", "agg"];
+
+/// The columns visible at one point of a query: names bound to variables, in order.
+#[derive(Clone, Default)]
+pub(crate) struct Env {
+    pub(crate) columns: Vec<(Ident, VarId)>,
+}
+
+impl Env {
+    pub(crate) fn lookup(&self, name: &str) -> Option<VarId> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+    }
+
+    pub(crate) fn names(&self) -> impl Iterator<Item = String> + '_ {
+        self.columns.iter().map(|(n, _)| n.to_string())
+    }
+}
+
+/// Type-checks one query.
+pub(crate) fn check_query(decl: &QueryDecl, schemas: &[Schema], diagnostics: &Diagnostics) -> Option<TypedQuery> {
+    let Some(schema) = schemas.iter().find(|s| s.name == decl.schema) else {
+        let suggestion = did_you_mean(&decl.schema.to_string(), schemas.iter().map(|s| s.name.to_string()).collect::<Vec<_>>().iter().map(String::as_str))
+            .map(|s| format!("\n       help: did you mean `{s}`?"))
+            .unwrap_or_else(|| "\n       help: declare it in the same `stream!` with `schema Name { .. }`".to_owned());
+        diagnostics.error(decl.schema.span(), format!("unknown schema `{}`{suggestion}", decl.schema));
+        return None;
+    };
+    if decl.root != decl.input {
+        diagnostics.error(
+            decl.root.span(),
+            format!(
+                "a query body starts from its input stream `{}`, found `{}`\n       help: write `{}.filter(..)...`",
+                decl.input, decl.root, decl.input
+            ),
+        );
+    }
+    let mut checker = QueryChecker::new(decl, schema, diagnostics);
+    checker.check_ops(&decl.ops);
+    checker.finish()
+}
+
+struct QueryChecker<'a> {
+    decl: &'a QueryDecl,
+    diagnostics: &'a Diagnostics,
+    vars: Vec<Var>,
+    env: Env,
+    pre: Vec<Step>,
+    aggregate: Option<Aggregate>,
+    post: Vec<Step>,
+    /// Errors were reported; the result is incomplete.
+    failed: bool,
+    num_inputs: usize,
+}
+
+impl<'a> QueryChecker<'a> {
+    fn new(decl: &'a QueryDecl, schema: &Schema, diagnostics: &'a Diagnostics) -> Self {
+        let mut checker = Self {
+            decl,
+            diagnostics,
+            vars: Vec::new(),
+            env: Env::default(),
+            pre: Vec::new(),
+            aggregate: None,
+            post: Vec::new(),
+            failed: false,
+            num_inputs: schema.fields.len(),
+        };
+        for field in &schema.fields {
+            let var = checker.new_var(field.name.to_string(), field.ty);
+            checker.env.columns.push((field.name.clone(), var));
+        }
+        checker
+    }
+
+    fn error(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.failed = true;
+        self.diagnostics.error(span, message);
+    }
+
+    fn new_var(&mut self, name: String, ty: ColType) -> VarId {
+        self.vars.push(Var { name, ty });
+        self.vars.len() - 1
+    }
+
+    fn exprs(&mut self) -> ExprChecker<'_> {
+        ExprChecker { diagnostics: self.diagnostics, vars: &self.vars, stream: &self.decl.input, failed: &mut self.failed }
+    }
+
+    fn steps(&mut self) -> &mut Vec<Step> {
+        if self.aggregate.is_some() { &mut self.post } else { &mut self.pre }
+    }
+
+    fn check_ops(&mut self, ops: &[Op]) {
+        let mut index = 0;
+        while index < ops.len() {
+            let op = &ops[index];
+            let name = op.name.to_string();
+            match name.as_str() {
+                "select" => self.select(op),
+                "with_column" => self.with_column(op),
+                "with_column_renamed" => self.with_column_renamed(op),
+                "drop" => self.drop_columns(op),
+                "filter" => self.filter(op),
+                "group_by" => {
+                    let agg = ops.get(index + 1).filter(|next| next.name == "agg");
+                    if let Some(agg) = agg {
+                        self.aggregate(Some(op), agg);
+                        index += 1;
+                    } else {
+                        self.error(
+                            op.name.span(),
+                            "`group_by(..)` must be followed by `.agg(..)`\n       help: write `.group_by(key).agg(count = count())`",
+                        );
+                    }
+                }
+                "agg" => self.aggregate(None, op),
+                _ => {
+                    let help = did_you_mean(&name, OPERATIONS)
+                        .map(|s| format!("help: did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("note: operations are: {}", OPERATIONS.join(", ")));
+                    self.error(op.name.span(), format!("unknown operation `{name}` on a stream\n       {help}"));
+                }
+            }
+            index += 1;
+        }
+    }
+
+    /// `select(col, name = expr, ..)`
+    fn select(&mut self, op: &Op) {
+        if op.args.is_empty() {
+            self.error(op.paren_span, "`select` needs at least one column\n       help: write `.select(user_id, total = amount * 2.0)`");
+            return;
+        }
+        let mut columns: Vec<(Ident, VarId)> = Vec::new();
+        for arg in &op.args {
+            let Some((name, var)) = self.named_expr(arg, "select") else { continue };
+            if columns.iter().any(|(n, _)| *n == name) {
+                self.error(name.span(), duplicate_message(&name));
+                continue;
+            }
+            columns.push((name, var));
+        }
+        self.env.columns = columns;
+    }
+
+    /// `with_column(name = expr, ..)`: replaces a column of that name in place, or appends one.
+    fn with_column(&mut self, op: &Op) {
+        if op.args.is_empty() {
+            self.error(op.paren_span, "`with_column` needs a column\n       help: write `.with_column(event_time = to_timestamp(event_time))`");
+        }
+        for arg in &op.args {
+            let Some(name) = &arg.name else {
+                self.error(
+                    arg.expr.span(),
+                    format!("`with_column` needs a name for `{}`\n       help: write `.with_column(name = {})`", arg.expr, arg.expr),
+                );
+                continue;
+            };
+            let Some(var) = self.computed(name, &arg.expr) else { continue };
+            match self.env.columns.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = var,
+                None => self.env.columns.push((name.clone(), var)),
+            }
+        }
+    }
+
+    /// `with_column_renamed(old, new)`
+    fn with_column_renamed(&mut self, op: &Op) {
+        let [Arg { name: None, expr: Expr::Column(old) }, Arg { name: None, expr: Expr::Column(new) }] = op.args.as_slice()
+        else {
+            self.error(op.paren_span, "`with_column_renamed` takes the old and the new column name\n       help: write `.with_column_renamed(amount, amount_usd)`");
+            return;
+        };
+        if self.env.lookup(&old.to_string()).is_none() {
+            self.unknown_column(old);
+            return;
+        }
+        if old != new && self.env.lookup(&new.to_string()).is_some() {
+            self.error(new.span(), duplicate_message(new));
+            return;
+        }
+        if let Some(slot) = self.env.columns.iter_mut().find(|(n, _)| n == old) {
+            slot.0 = new.clone();
+        }
+    }
+
+    /// `drop(col, ..)`
+    fn drop_columns(&mut self, op: &Op) {
+        for arg in &op.args {
+            let (None, Expr::Column(name)) = (&arg.name, &arg.expr) else {
+                self.error(arg.expr.span(), "`drop` takes column names\n       help: write `.drop(event_id, note)`");
+                continue;
+            };
+            if self.env.lookup(&name.to_string()).is_none() {
+                self.unknown_column(name);
+                continue;
+            }
+            self.env.columns.retain(|(n, _)| n != name);
+        }
+        if self.env.columns.is_empty() {
+            self.error(op.name.span(), "`drop` removes every column of the stream");
+        }
+    }
+
+    /// `filter(condition)`
+    fn filter(&mut self, op: &Op) {
+        let [arg] = op.args.as_slice() else {
+            self.error(op.paren_span, "`filter` takes one condition\n       help: combine conditions with `&&`: `.filter(amount > 100.0 && event_type == \"purchase\")`");
+            return;
+        };
+        if let Some(name) = &arg.name {
+            self.error(
+                name.span(),
+                format!(
+                    "`filter` takes a condition, but `{name} = ..` names a column\n       help: compare with `==`: `.filter({name} == {})`",
+                    arg.expr
+                ),
+            );
+            return;
+        }
+        let env = self.env.clone();
+        let Some(condition) = self.exprs().check(&arg.expr, &mut Scope::Row { env: &env, context: "`filter`" }) else { return };
+        if condition.ty.base != crate::types::Base::Bool {
+            self.error(
+                arg.expr.span(),
+                format!(
+                    "`filter` needs a boolean condition, but `{}` is {}\n       help: compare it, e.g. `.filter({} > ..)`",
+                    arg.expr, condition.ty, arg.expr
+                ),
+            );
+            return;
+        }
+        self.steps().push(Step::Filter { condition });
+    }
+
+    /// `group_by(keys).agg(outputs)`, or `agg(outputs)` alone for a global aggregation.
+    fn aggregate(&mut self, group_by: Option<&Op>, agg: &Op) {
+        let span = group_by.map_or(agg.name.span(), |op| op.name.span());
+        if self.aggregate.is_some() {
+            self.error(
+                span,
+                "multiple streaming aggregations are not supported\n       note: the first aggregation's result changes with every batch, so a second one cannot be maintained incrementally\n       help: fold both into one `.group_by(..).agg(..)`",
+            );
+            return;
+        }
+        let mut key_env = Env::default();
+        let mut keys = Vec::new();
+        for arg in group_by.map(|op| op.args.as_slice()).unwrap_or_default() {
+            let Some((name, var)) = self.named_expr(arg, "group_by") else { continue };
+            if key_env.lookup(&name.to_string()).is_some() {
+                self.error(name.span(), duplicate_message(&name));
+                continue;
+            }
+            key_env.columns.push((name, var));
+            keys.push(var);
+        }
+        // After the aggregation the keys are new variables, bound from the state's keys.
+        let mut post_env = Env::default();
+        let mut key_outputs = Vec::new();
+        for (name, var) in &key_env.columns {
+            let ty = self.vars[*var].ty;
+            let output = self.new_var(name.to_string(), ty);
+            post_env.columns.push((name.clone(), output));
+            key_outputs.push(output);
+        }
+        if agg.args.is_empty() {
+            self.error(agg.paren_span, "`agg` needs at least one aggregate\n       help: write `.agg(events = count(), total = sum(amount))`");
+        }
+        let pre_env = self.env.clone();
+        let mut accumulators = Vec::new();
+        let mut outputs = Vec::new();
+        for arg in &agg.args {
+            let Some(name) = &arg.name else {
+                self.error(
+                    arg.expr.span(),
+                    format!("aggregate `{}` needs a name\n       help: write `name = {}`", arg.expr, arg.expr),
+                );
+                continue;
+            };
+            if post_env.lookup(&name.to_string()).is_some() {
+                self.error(name.span(), duplicate_message(name));
+                continue;
+            }
+            let mut scope = Scope::Aggregate { pre: &pre_env, keys: &post_env, accumulators: &mut accumulators };
+            let Some(expr) = self.exprs().check(&arg.expr, &mut scope) else { continue };
+            let var = self.new_var(name.to_string(), expr.ty);
+            post_env.columns.push((name.clone(), var));
+            outputs.push((var, expr));
+        }
+        self.env = post_env;
+        self.aggregate = Some(Aggregate { keys, key_outputs, accumulators, outputs });
+    }
+
+    /// A `select`/`group_by` argument: a column keeps its name, anything else needs `name = ..`.
+    fn named_expr(&mut self, arg: &Arg, context: &str) -> Option<(Ident, VarId)> {
+        match (&arg.name, &arg.expr) {
+            (None, Expr::Column(column)) => {
+                let Some(var) = self.env.lookup(&column.to_string()) else {
+                    self.unknown_column(column);
+                    return None;
+                };
+                Some((column.clone(), var))
+            }
+            (None, expr) => {
+                self.error(
+                    expr.span(),
+                    format!("expression `{expr}` in `{context}` needs a name\n       help: write `name = {expr}`"),
+                );
+                None
+            }
+            (Some(name), expr) => Some((name.clone(), self.computed(name, expr)?)),
+        }
+    }
+
+    /// Type-checks `expr` in the current row scope and binds it to a new variable `name`
+    /// (a plain column reference reuses its variable).
+    fn computed(&mut self, name: &Ident, expr: &Expr) -> Option<VarId> {
+        let env = self.env.clone();
+        let context = format!("`{name}`");
+        let typed = self.exprs().check(expr, &mut Scope::Row { env: &env, context: &context })?;
+        if let TExprKind::Var(var) = typed.kind {
+            return Some(var);
+        }
+        let var = self.new_var(name.to_string(), typed.ty);
+        self.steps().push(Step::Let { var, expr: typed });
+        Some(var)
+    }
+
+    fn unknown_column(&mut self, column: &Ident) {
+        let env = self.env.clone();
+        let message = expr::unknown_column_message(column, &env, &self.decl.input);
+        self.error(column.span(), message);
+    }
+
+    fn finish(self) -> Option<TypedQuery> {
+        if self.failed {
+            return None;
+        }
+        Some(TypedQuery {
+            name: self.decl.name.clone(),
+            attrs: self.decl.attrs.clone(),
+            schema: self.decl.schema.clone(),
+            num_inputs: self.num_inputs,
+            vars: self.vars,
+            pre: self.pre,
+            aggregate: self.aggregate,
+            post: self.post,
+            outputs: self.env.columns,
+        })
+    }
+
+}
+
+fn duplicate_message(name: &Ident) -> String {
+    format!("duplicate output column `{name}`\n       help: give each column its own name with `other_name = ..`")
+}
