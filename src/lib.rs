@@ -5,7 +5,7 @@ pub use stream_core::{
     Date, DataStreamWriter, Error, JsonSource, MemorySink, ConsoleSink, OutputMode, Result, Row, Sink, Source,
     StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, memory_table,
 };
-pub use stream_core::{progress, show};
+pub use stream_core::{error, plan, progress, show, sink, source, trigger, types};
 pub use stream_macros::stream;
 
 /// Everything a program using Rill usually needs, in one import.

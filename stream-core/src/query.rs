@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::plan::{OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate};
 use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
 use crate::sink::{AcceptsMode, Sink, SinkContext};
-use crate::source::{Source, SourceSchema};
+use crate::source::{ReadLimit, Source, SourceSchema};
 use crate::trigger::Trigger;
 
 /// Output-mode markers for [`DataStreamWriter`]: the mode is part of the writer's type, so
@@ -164,6 +164,10 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         let mut source = self.source;
         let mut sink = self.sink;
         source.open(SourceSchema { declared: Q::source_schema(), projection: Q::required_columns().to_vec() })?;
+        // Fixed before `start` returns, so "available now" means available when the caller started it.
+        if self.trigger == Trigger::AvailableNow {
+            source.prepare_for_available_now()?;
+        }
         sink.open(&SinkContext {
             query_name: name.clone(),
             schema: <Q::Output as crate::plan::Row>::schema(),
@@ -266,9 +270,6 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
     }
 
     fn run_batches(&mut self) -> Result<()> {
-        if self.trigger == Trigger::AvailableNow {
-            self.source.prepare_for_available_now()?;
-        }
         let mut batch_id: u64 = 0;
         let mut previous_offset: Option<serde_json::Value> = None;
         let mut previous_trigger_start: Option<Instant> = None;
@@ -309,7 +310,8 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             durations.insert(phase.to_owned(), u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX));
         };
         let started = Instant::now();
-        let Some(end_offset) = self.source.latest_offset()? else {
+        let limit = if self.trigger == Trigger::Once { ReadLimit::AllAvailable } else { ReadLimit::Configured };
+        let Some(end_offset) = self.source.latest_offset(limit)? else {
             return Ok(false);
         };
         timed("latestOffset", started);

@@ -14,8 +14,9 @@ use crate::show::{Truncate, show_string};
 /// rows in `show()` layout.
 ///
 /// ```
-/// use stream_core::ConsoleSink;
-/// let sink = ConsoleSink::new().num_rows(50).truncate(false);
+/// use stream_core::{ConsoleSink, Sink};
+/// let sink = ConsoleSink::to_writer(std::io::sink()).num_rows(50).truncate(false);
+/// assert_eq!(sink.description(), "ConsoleSink");
 /// ```
 #[derive(Clone)]
 pub struct ConsoleSink {

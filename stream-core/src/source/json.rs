@@ -10,7 +10,7 @@ use arrow_json::ReaderBuilder;
 use arrow_schema::{Field, Schema, SchemaRef};
 use serde_json::json;
 
-use super::{Source, SourceSchema};
+use super::{ReadLimit, Source, SourceSchema};
 use crate::error::{Error, Result};
 
 /// Rows decoded per Arrow batch.
@@ -31,9 +31,10 @@ const BATCH_ROWS: usize = 8192;
 /// missing from a line is null; for a column declared without `Option` that is malformed too.
 /// Fields not in the schema are ignored.
 ///
-/// ```no_run
+/// ```
 /// use stream_core::JsonSource;
 /// let source = JsonSource::new("data/events").max_files_per_trigger(1);
+/// assert_eq!(source.dir(), std::path::Path::new("data/events"));
 /// ```
 #[derive(Debug)]
 pub struct JsonSource {
@@ -130,8 +131,11 @@ impl Source for JsonSource {
         Ok(())
     }
 
-    fn latest_offset(&mut self) -> Result<Option<serde_json::Value>> {
-        let limit = self.max_files_per_trigger.unwrap_or(usize::MAX);
+    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<serde_json::Value>> {
+        let limit = match limit {
+            ReadLimit::Configured => self.max_files_per_trigger.unwrap_or(usize::MAX),
+            ReadLimit::AllAvailable => usize::MAX,
+        };
         let new_files: Vec<PathBuf> = self
             .list()?
             .into_iter()

@@ -36,6 +36,15 @@ impl SourceSchema {
     }
 }
 
+/// How much new data one batch may take (Spark's `ReadLimit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadLimit {
+    /// Respect the source's per-trigger limits, such as `max_files_per_trigger`.
+    Configured,
+    /// Take everything available (the `Once` trigger).
+    AllAvailable,
+}
+
 /// A source of micro-batches.
 pub trait Source: Send + 'static {
     /// Text for progress reports, e.g. `FileStreamSource[file:/data/events]`.
@@ -55,10 +64,11 @@ pub trait Source: Send + 'static {
     fn prepare_for_available_now(&mut self) -> Result<()>;
 
     /// The offset up to which the next batch reads, or `None` when no new data is available.
+    /// With [`ReadLimit::AllAvailable`] the batch takes all new data, ignoring per-trigger limits.
     ///
     /// # Errors
     /// When listing new data fails.
-    fn latest_offset(&mut self) -> Result<Option<serde_json::Value>>;
+    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<serde_json::Value>>;
 
     /// Reads and decodes the data after `start` up to and including `end`.
     ///

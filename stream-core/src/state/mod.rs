@@ -378,11 +378,11 @@ mod tests {
     fn tracks_groups_updated_per_batch() {
         let mut table: GroupTable<(String, i64), i64> = GroupTable::new();
         table.begin_batch();
-        *table.upsert(("a", 1)) += 1;
-        *table.upsert(("b", 1)) += 1;
+        *table.upsert(("a", 1i64)) += 1;
+        *table.upsert(("b", 1i64)) += 1;
         table.begin_batch();
-        *table.upsert(("b", 1)) += 1;
-        *table.upsert(("b", 1)) += 1;
+        *table.upsert(("b", 1i64)) += 1;
+        *table.upsert(("b", 1i64)) += 1;
         let updated: Vec<_> = table.updated().map(|(k, v)| (k.0.clone(), *v)).collect();
         assert_eq!(updated, [("b".to_owned(), 3)]);
         assert_eq!(table.len(), 2);

@@ -1,0 +1,121 @@
+//! Bad input stops the query with an error naming the file and line, and never panics.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::write_file;
+use rill::prelude::*;
+use rill::Error;
+
+rill::stream! {
+    schema Event { event_id: String, amount: f64, note: Option<String> }
+
+    query Total(raw: Event) {
+        raw.agg(rows = count(), total = sum(amount))
+    }
+}
+
+/// Runs `Total` over one file holding `lines` and returns the error that ended it.
+fn failure(lines: &[&str]) -> (Arc<Error>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "events.json", lines, 1);
+    let query = Total::read(JsonSource::new(dir.path()))
+        .complete()
+        .to(MemorySink::named("bad_input"))
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    let error = query.await_termination().unwrap_err();
+    let Error::Terminated { cause, .. } = error else { panic!("expected a terminated query, got {error}") };
+    assert!(!query.is_active());
+    (cause, dir)
+}
+
+fn assert_malformed(lines: &[&str], line: u64, message_part: &str) {
+    let (cause, dir) = failure(lines);
+    let Error::MalformedRecord { path, line: found, message } = cause.as_ref() else { panic!("expected a malformed record, got {cause}") };
+    assert_eq!(path, &dir.path().join("events.json"));
+    assert_eq!(*found, line, "{cause}");
+    assert!(message.contains(message_part), "{cause}");
+    let text = cause.to_string();
+    assert!(text.starts_with(&format!("failed to decode `{}` line {line}: ", path.display())), "{text}");
+}
+
+const GOOD: &str = r#"{"event_id": "e1", "amount": 1.5}"#;
+
+#[test]
+fn truncated_json_names_file_and_line() {
+    assert_malformed(&[GOOD, GOOD, r#"{"event_id": "e3", "amount""#, GOOD], 3, "");
+}
+
+#[test]
+fn wrong_type_names_the_column() {
+    assert_malformed(&[GOOD, r#"{"event_id": "e2", "amount": "11,25"}"#], 2, "amount");
+}
+
+#[test]
+fn missing_non_nullable_column_is_malformed() {
+    assert_malformed(&[GOOD, GOOD, GOOD, r#"{"event_id": "e4"}"#], 4, "column `amount` is missing or null");
+}
+
+#[test]
+fn explicit_null_in_non_nullable_column_is_malformed() {
+    assert_malformed(&[r#"{"event_id": "e1", "amount": null}"#], 1, "column `amount`");
+}
+
+#[test]
+fn a_line_must_be_one_object() {
+    assert_malformed(&[GOOD, "[1, 2]"], 2, "expected a JSON object");
+    assert_malformed(&[GOOD, r#"{"event_id": "a", "amount": 1} {"event_id": "b", "amount": 2}"#], 2, "one JSON object per line");
+    assert_malformed(&["not json"], 1, "expected a JSON object");
+}
+
+#[test]
+fn blank_lines_crlf_nulls_in_nullable_columns_and_extra_fields_are_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.json"),
+        "{\"event_id\": \"e1\", \"amount\": 1.5, \"extra\": [1, {\"x\": 2}]}\r\n\r\n   \n{\"amount\": 2.5, \"event_id\": \"e2\", \"note\": null}\n{\"event_id\": \"e3\", \"amount\": 3}",
+    )
+    .unwrap();
+    // Hidden and temporary files are ignored.
+    std::fs::write(dir.path().join(".partial.json"), "garbage").unwrap();
+    std::fs::write(dir.path().join("_tmp.json"), "garbage").unwrap();
+    let table = MemorySink::named("bad_input_fine");
+    let query =
+        Total::read(JsonSource::new(dir.path())).complete().to(table.clone()).trigger(Trigger::AvailableNow).start().unwrap();
+    query.await_termination().unwrap();
+    let rows = table.rows::<TotalRow>().unwrap();
+    assert_eq!((rows[0].rows, rows[0].total), (3, 7.0));
+}
+
+#[test]
+fn missing_input_directory_is_a_clear_error_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let error = Total::read(JsonSource::new(&missing))
+        .complete()
+        .to(MemorySink::named("bad_input_missing"))
+        .start()
+        .unwrap_err();
+    assert!(matches!(error, Error::MissingInputDirectory { ref path } if *path == missing));
+    assert_eq!(
+        error.to_string(),
+        format!("input directory `{}` of the file source does not exist or is not a directory; create it before starting the query", missing.display())
+    );
+}
+
+#[test]
+fn invalid_utf8_is_malformed_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.json"), b"{\"event_id\": \"\xff\xfe\", \"amount\": 1.0}\n").unwrap();
+    let query = Total::read(JsonSource::new(dir.path()))
+        .complete()
+        .to(MemorySink::named("bad_input_utf8"))
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    let error = query.await_termination().unwrap_err();
+    assert!(error.to_string().contains("line 1"), "{error}");
+}
