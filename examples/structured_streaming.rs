@@ -6,6 +6,11 @@
 //!
 //! Run it with `cargo run --release --example structured_streaming`.
 
+#![allow(
+    clippy::print_stdout,
+    reason = "the example prints its results, as the notebook does"
+)]
+
 use std::path::Path;
 
 use rill::prelude::*;

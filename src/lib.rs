@@ -2,7 +2,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub use stream_core::{
-    Date, DataStreamWriter, Error, JsonSource, MemorySink, ConsoleSink, OutputMode, Result, Row, Sink, Source,
+    ConsoleSink, DataStreamWriter, Date, Error, JsonSource, MemorySink, OutputMode, Result, Row, Sink, Source,
     StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, memory_table,
 };
 pub use stream_core::{error, plan, progress, show, sink, source, trigger, types};

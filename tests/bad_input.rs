@@ -5,8 +5,8 @@ mod common;
 use std::sync::Arc;
 
 use common::write_file;
-use rill::prelude::*;
 use rill::Error;
+use rill::prelude::*;
 
 rill::stream! {
     schema Event { event_id: String, amount: f64, note: Option<String> }
@@ -27,19 +27,31 @@ fn failure(lines: &[&str]) -> (Arc<Error>, tempfile::TempDir) {
         .start()
         .unwrap();
     let error = query.await_termination().unwrap_err();
-    let Error::Terminated { cause, .. } = error else { panic!("expected a terminated query, got {error}") };
+    let Error::Terminated { cause, .. } = error else {
+        panic!("expected a terminated query, got {error}")
+    };
     assert!(!query.is_active());
     (cause, dir)
 }
 
 fn assert_malformed(lines: &[&str], line: u64, message_part: &str) {
     let (cause, dir) = failure(lines);
-    let Error::MalformedRecord { path, line: found, message } = cause.as_ref() else { panic!("expected a malformed record, got {cause}") };
+    let Error::MalformedRecord {
+        path,
+        line: found,
+        message,
+    } = cause.as_ref()
+    else {
+        panic!("expected a malformed record, got {cause}")
+    };
     assert_eq!(path, &dir.path().join("events.json"));
     assert_eq!(*found, line, "{cause}");
     assert!(message.contains(message_part), "{cause}");
     let text = cause.to_string();
-    assert!(text.starts_with(&format!("failed to decode `{}` line {line}: ", path.display())), "{text}");
+    assert!(
+        text.starts_with(&format!("failed to decode `{}` line {line}: ", path.display())),
+        "{text}"
+    );
 }
 
 const GOOD: &str = r#"{"event_id": "e1", "amount": 1.5}"#;
@@ -56,7 +68,11 @@ fn wrong_type_names_the_column() {
 
 #[test]
 fn missing_non_nullable_column_is_malformed() {
-    assert_malformed(&[GOOD, GOOD, GOOD, r#"{"event_id": "e4"}"#], 4, "column `amount` is missing or null");
+    assert_malformed(
+        &[GOOD, GOOD, GOOD, r#"{"event_id": "e4"}"#],
+        4,
+        "column `amount` is missing or null",
+    );
 }
 
 #[test]
@@ -67,7 +83,11 @@ fn explicit_null_in_non_nullable_column_is_malformed() {
 #[test]
 fn a_line_must_be_one_object() {
     assert_malformed(&[GOOD, "[1, 2]"], 2, "expected a JSON object");
-    assert_malformed(&[GOOD, r#"{"event_id": "a", "amount": 1} {"event_id": "b", "amount": 2}"#], 2, "one JSON object per line");
+    assert_malformed(
+        &[GOOD, r#"{"event_id": "a", "amount": 1} {"event_id": "b", "amount": 2}"#],
+        2,
+        "one JSON object per line",
+    );
     assert_malformed(&["not json"], 1, "expected a JSON object");
 }
 
@@ -83,8 +103,12 @@ fn blank_lines_crlf_nulls_in_nullable_columns_and_extra_fields_are_fine() {
     std::fs::write(dir.path().join(".partial.json"), "garbage").unwrap();
     std::fs::write(dir.path().join("_tmp.json"), "garbage").unwrap();
     let table = MemorySink::named("bad_input_fine");
-    let query =
-        Total::read(JsonSource::new(dir.path())).complete().to(table.clone()).trigger(Trigger::AvailableNow).start().unwrap();
+    let query = Total::read(JsonSource::new(dir.path()))
+        .complete()
+        .to(table.clone())
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
     query.await_termination().unwrap();
     let rows = table.rows::<TotalRow>().unwrap();
     assert_eq!((rows[0].rows, rows[0].total), (3, 7.0));
@@ -102,14 +126,21 @@ fn missing_input_directory_is_a_clear_error_at_start() {
     assert!(matches!(error, Error::MissingInputDirectory { ref path } if *path == missing));
     assert_eq!(
         error.to_string(),
-        format!("input directory `{}` of the file source does not exist or is not a directory; create it before starting the query", missing.display())
+        format!(
+            "input directory `{}` of the file source does not exist or is not a directory; create it before starting the query",
+            missing.display()
+        )
     );
 }
 
 #[test]
 fn invalid_utf8_is_malformed_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("events.json"), b"{\"event_id\": \"\xff\xfe\", \"amount\": 1.0}\n").unwrap();
+    std::fs::write(
+        dir.path().join("events.json"),
+        b"{\"event_id\": \"\xff\xfe\", \"amount\": 1.0}\n",
+    )
+    .unwrap();
     let query = Total::read(JsonSource::new(dir.path()))
         .complete()
         .to(MemorySink::named("bad_input_utf8"))

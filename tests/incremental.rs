@@ -26,7 +26,13 @@ rill::stream! {
 }
 
 fn event() -> impl Strategy<Value = Event> {
-    ("u[0-4]", prop::sample::select(vec!["view", "purchase"]), -10i32..1000, 0i32..5, prop::option::of("[a-c]{1,2}"))
+    (
+        "u[0-4]",
+        prop::sample::select(vec!["view", "purchase"]),
+        -10i32..1000,
+        0i32..5,
+        prop::option::of("[a-c]{1,2}"),
+    )
         .prop_map(|(user_id, event_type, cents, quantity, note)| Event {
             user_id,
             event_type: event_type.to_owned(),
@@ -45,7 +51,13 @@ fn run(batches: &[RecordBatch]) -> Vec<String> {
         last = Some(plan.run_batch(&[projected], OutputMode::Complete).unwrap());
     }
     let mut rows: Vec<String> = last
-        .map(|batch| TotalsRow::from_batch(&batch).unwrap().iter().map(|row| format!("{row:?}")).collect())
+        .map(|batch| {
+            TotalsRow::from_batch(&batch)
+                .unwrap()
+                .iter()
+                .map(|row| format!("{row:?}"))
+                .collect()
+        })
         .unwrap_or_default();
     rows.sort();
     rows
@@ -94,7 +106,12 @@ fn split_across_files_gives_the_same_result_as_one_file() {
             .unwrap();
         query.await_termination().unwrap();
         let batches = query.recent_progress().len();
-        let mut rows: Vec<String> = table.rows::<TotalsRow>().unwrap().iter().map(|r| format!("{r:?}")).collect();
+        let mut rows: Vec<String> = table
+            .rows::<TotalsRow>()
+            .unwrap()
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect();
         rows.sort();
         (rows, batches)
     };

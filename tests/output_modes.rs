@@ -24,15 +24,28 @@ rill::stream! {
 
 fn three_files() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write_file(dir.path(), "f1.json", &[r#"{"k": "a", "v": 1}"#, r#"{"k": "b", "v": 2}"#], 1);
+    write_file(
+        dir.path(),
+        "f1.json",
+        &[r#"{"k": "a", "v": 1}"#, r#"{"k": "b", "v": 2}"#],
+        1,
+    );
     write_file(dir.path(), "f2.json", &[r#"{"k": "a", "v": 3}"#], 2);
-    write_file(dir.path(), "f3.json", &[r#"{"k": "c", "v": 4}"#, r#"{"k": "a", "v": 5}"#], 3);
+    write_file(
+        dir.path(),
+        "f3.json",
+        &[r#"{"k": "c", "v": 4}"#, r#"{"k": "a", "v": 5}"#],
+        3,
+    );
     dir
 }
 
 fn sorted_counts(batch: &RecordBatch) -> Vec<(String, i64, i64)> {
-    let mut rows: Vec<(String, i64, i64)> =
-        CountsRow::from_batch(batch).unwrap().into_iter().map(|r| (r.k, r.cnt, r.sum_v)).collect();
+    let mut rows: Vec<(String, i64, i64)> = CountsRow::from_batch(batch)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.k, r.cnt, r.sum_v))
+        .collect();
     rows.sort();
     rows
 }
@@ -83,7 +96,10 @@ fn update_mode_memory_sink_upserts_by_key() {
     query.await_termination().unwrap();
     // Spark's memory sink would hold all five emitted rows; Rill's keeps one row per key,
     // equal to the complete result.
-    assert_eq!(sorted_counts(&table.snapshot().unwrap()), owned(&[("a", 3, 9), ("b", 1, 2), ("c", 1, 4)]));
+    assert_eq!(
+        sorted_counts(&table.snapshot().unwrap()),
+        owned(&[("a", 3, 9), ("b", 1, 2), ("c", 1, 4)])
+    );
 }
 
 #[test]
@@ -100,7 +116,10 @@ fn complete_mode_emits_the_whole_table_every_batch() {
     let batches = sink.take();
     let sizes: Vec<usize> = batches.iter().map(|(_, b)| b.num_rows()).collect();
     assert_eq!(sizes, [2, 2, 3], "Spark's numOutputRows per batch");
-    assert_eq!(sorted_counts(&batches[2].1), owned(&[("a", 3, 9), ("b", 1, 2), ("c", 1, 4)]));
+    assert_eq!(
+        sorted_counts(&batches[2].1),
+        owned(&[("a", 3, 9), ("b", 1, 2), ("c", 1, 4)])
+    );
     let state = &query.last_progress().unwrap().state_operators[0];
     assert_eq!((state.num_rows_total, state.num_rows_updated), (3, 2));
 }
@@ -116,8 +135,16 @@ fn append_mode_emits_each_passing_row_once() {
         .start()
         .unwrap();
     query.await_termination().unwrap();
-    let rows: Vec<(String, i64)> = table.rows::<NotTwoRow>().unwrap().into_iter().map(|r| (r.k, r.v)).collect();
-    let expected: Vec<(String, i64)> = [("a", 1), ("a", 3), ("c", 4), ("a", 5)].iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+    let rows: Vec<(String, i64)> = table
+        .rows::<NotTwoRow>()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.k, r.v))
+        .collect();
+    let expected: Vec<(String, i64)> = [("a", 1), ("a", 3), ("c", 4), ("a", 5)]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), *v))
+        .collect();
     assert_eq!(rows, expected);
     let output_rows: Vec<i64> = query.recent_progress().iter().map(|p| p.sink.num_output_rows).collect();
     assert_eq!(output_rows, [1, 1, 2]);
@@ -136,7 +163,10 @@ fn once_trigger_reads_everything_in_one_batch_despite_the_file_limit() {
     query.await_termination().unwrap();
     let batches = sink.take();
     assert_eq!(batches.len(), 1);
-    assert_eq!(sorted_counts(&batches[0].1), owned(&[("a", 3, 9), ("b", 1, 2), ("c", 1, 4)]));
+    assert_eq!(
+        sorted_counts(&batches[0].1),
+        owned(&[("a", 3, 9), ("b", 1, 2), ("c", 1, 4)])
+    );
 }
 
 #[test]
@@ -186,7 +216,10 @@ fn processing_time_trigger_picks_up_new_files_until_stopped() {
     query.stop();
     assert!(!query.is_active());
     query.await_termination().unwrap();
-    assert_eq!(sorted_counts(&table.snapshot().unwrap()), owned(&[("a", 1, 1), ("b", 1, 2)]));
+    assert_eq!(
+        sorted_counts(&table.snapshot().unwrap()),
+        owned(&[("a", 1, 1), ("b", 1, 2)])
+    );
     // No batch ran without new data.
     assert_eq!(query.recent_progress().len(), 2);
 }
@@ -195,14 +228,18 @@ fn processing_time_trigger_picks_up_new_files_until_stopped() {
 fn default_trigger_runs_until_stopped() {
     let dir = three_files();
     let sink = CapturingSink::default();
-    let query = Counts::read(JsonSource::new(dir.path())).update().to(sink.clone()).start().unwrap();
+    let query = Counts::read(JsonSource::new(dir.path()))
+        .update()
+        .to(sink.clone())
+        .start()
+        .unwrap();
     for _ in 0..500 {
         if query.recent_progress().len() == 1 {
             break;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert!(query.await_termination_timeout(Duration::from_millis(50)).unwrap() == false);
+    assert!(!query.await_termination_timeout(Duration::from_millis(50)).unwrap());
     query.stop();
     assert_eq!(sink.take().len(), 1);
 }

@@ -58,7 +58,10 @@ fn section_2_4_table_is_spark_s_table() {
     let printed = show_string(&[batch], 20, Truncate::Default) + "\n";
     assert_eq!(printed, include_str!("golden/seed_2_4.txt"));
     let expected = [("u01", 2, 24.5), ("u02", 2, 11.25), ("u03", 2, 63.0)];
-    let got: Vec<(&str, i64, f64)> = rows.iter().map(|r| (r.user_id.as_str(), r.events, r.total_amount)).collect();
+    let got: Vec<(&str, i64, f64)> = rows
+        .iter()
+        .map(|r| (r.user_id.as_str(), r.events, r.total_amount))
+        .collect();
     assert_eq!(got, expected);
 }
 
@@ -75,7 +78,12 @@ fn section_2_5_progress_counts_six_input_rows_in_one_batch_like_spark() {
     assert_eq!(json["name"], "SpendByUser");
     assert_eq!(json["id"], query.id().to_string());
     assert_eq!(json["runId"], query.run_id().to_string());
-    assert!(json["sources"][0]["description"].as_str().unwrap().starts_with("FileStreamSource[file:"));
+    assert!(
+        json["sources"][0]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("FileStreamSource[file:")
+    );
     assert_eq!(json["sources"][0]["startOffset"], serde_json::Value::Null);
     assert_eq!(json["sources"][0]["endOffset"], serde_json::json!({"logOffset": 0}));
     assert_eq!(json["sink"]["description"], "MemorySink");
@@ -96,8 +104,16 @@ fn section_2_5_progress_counts_six_input_rows_in_one_batch_like_spark() {
 fn explain_shows_the_pruned_plan() {
     let (query, _table) = run_seed_query("seed_explain");
     assert_eq!(query.explain(), SpendByUser::explain());
-    assert!(query.explain().contains("Scan Event [user_id: String, amount: f64]"), "{}", query.explain());
-    assert!(query.explain().contains("Aggregate keys=[user_id]"), "{}", query.explain());
+    assert!(
+        query.explain().contains("Scan Event [user_id: String, amount: f64]"),
+        "{}",
+        query.explain()
+    );
+    assert!(
+        query.explain().contains("Aggregate keys=[user_id]"),
+        "{}",
+        query.explain()
+    );
 }
 
 #[test]

@@ -77,7 +77,10 @@ ordered_extremum!(i32, i64, bool, Timestamp, Date);
 /// `min`: keeps the smaller of the stored value and `value`.
 #[inline]
 pub fn update_min<V: Extremum>(stored: &mut Option<V::Owned>, value: V) {
-    if stored.as_ref().is_none_or(|current| value.compare(current) == Ordering::Less) {
+    if stored
+        .as_ref()
+        .is_none_or(|current| value.compare(current) == Ordering::Less)
+    {
         *stored = Some(value.to_stored());
     }
 }
@@ -85,7 +88,10 @@ pub fn update_min<V: Extremum>(stored: &mut Option<V::Owned>, value: V) {
 /// `max`: keeps the larger of the stored value and `value`.
 #[inline]
 pub fn update_max<V: Extremum>(stored: &mut Option<V::Owned>, value: V) {
-    if stored.as_ref().is_none_or(|current| value.compare(current) == Ordering::Greater) {
+    if stored
+        .as_ref()
+        .is_none_or(|current| value.compare(current) == Ordering::Greater)
+    {
         *stored = Some(value.to_stored());
     }
 }

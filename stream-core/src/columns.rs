@@ -9,20 +9,35 @@ use arrow_schema::SchemaRef;
 use crate::error::{Error, Result};
 
 fn downcast<'a, A: Array + 'static>(column: &'a ArrayRef, name: &str, owner: &str) -> Result<&'a A> {
-    column.as_any().downcast_ref::<A>().ok_or_else(|| Error::SchemaMismatch {
-        query: owner.to_owned(),
-        message: format!("column `{name}` has type {}, which does not match the declared type", column.data_type()),
-    })
+    column
+        .as_any()
+        .downcast_ref::<A>()
+        .ok_or_else(|| Error::SchemaMismatch {
+            query: owner.to_owned(),
+            message: format!(
+                "column `{name}` has type {}, which does not match the declared type",
+                column.data_type()
+            ),
+        })
 }
 
 /// Column `index` of `batch` (named `name` in `owner`'s schema) as array type `A`.
 ///
 /// # Errors
 /// When the batch has fewer columns or the column has another type.
-pub fn by_index<'a, A: Array + 'static>(batch: &'a RecordBatch, index: usize, name: &str, owner: &str) -> Result<&'a A> {
+pub fn by_index<'a, A: Array + 'static>(
+    batch: &'a RecordBatch,
+    index: usize,
+    name: &str,
+    owner: &str,
+) -> Result<&'a A> {
     let column = batch.columns().get(index).ok_or_else(|| Error::SchemaMismatch {
         query: owner.to_owned(),
-        message: format!("input batch has {} columns, column `{name}` should be number {}", batch.num_columns(), index + 1),
+        message: format!(
+            "input batch has {} columns, column `{name}` should be number {}",
+            batch.num_columns(),
+            index + 1
+        ),
     })?;
     downcast(column, name, owner)
 }
@@ -32,7 +47,12 @@ pub fn by_index<'a, A: Array + 'static>(batch: &'a RecordBatch, index: usize, na
 ///
 /// # Errors
 /// When the column is missing, has another type, or holds a null it may not.
-pub fn by_name<'a, A: Array + 'static>(batch: &'a RecordBatch, name: &str, nullable: bool, owner: &str) -> Result<&'a A> {
+pub fn by_name<'a, A: Array + 'static>(
+    batch: &'a RecordBatch,
+    name: &str,
+    nullable: bool,
+    owner: &str,
+) -> Result<&'a A> {
     let column = batch.column_by_name(name).ok_or_else(|| Error::SchemaMismatch {
         query: owner.to_owned(),
         message: format!("batch has no column `{name}`"),
@@ -51,5 +71,6 @@ pub fn by_name<'a, A: Array + 'static>(batch: &'a RecordBatch, name: &str, nulla
 /// # Errors
 /// Only if the columns do not fit the schema, which would be a bug in generated code.
 pub fn finish(schema: &SchemaRef, columns: Vec<ArrayRef>, owner: &str) -> Result<RecordBatch> {
-    RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| Error::arrow(format!("building an output batch of `{owner}`"), e))
+    RecordBatch::try_new(Arc::clone(schema), columns)
+        .map_err(|e| Error::arrow(format!("building an output batch of `{owner}`"), e))
 }

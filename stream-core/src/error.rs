@@ -109,6 +109,9 @@ pub enum Error {
 impl Error {
     /// Wraps an Arrow error with what was being done.
     pub fn arrow(context: impl Into<String>, source: arrow_schema::ArrowError) -> Self {
-        Self::Arrow { context: context.into(), source }
+        Self::Arrow {
+            context: context.into(),
+            source,
+        }
     }
 }

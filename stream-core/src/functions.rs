@@ -51,7 +51,6 @@ pub fn concat(parts: &[&str]) -> String {
 /// `a / b` on doubles: Spark returns null when the divisor is zero.
 #[inline]
 #[must_use]
-#[expect(clippy::float_cmp, reason = "Spark's rule is an exact comparison with zero")]
 pub fn divide(dividend: f64, divisor: f64) -> Option<f64> {
     (divisor != 0.0).then(|| dividend / divisor)
 }
@@ -73,7 +72,6 @@ pub fn remainder_i32(dividend: i32, divisor: i32) -> Option<i32> {
 /// `a % b` on doubles: null when the divisor is zero.
 #[inline]
 #[must_use]
-#[expect(clippy::float_cmp, reason = "Spark's rule is an exact comparison with zero")]
 pub fn remainder_f64(dividend: f64, divisor: f64) -> Option<f64> {
     (divisor != 0.0).then(|| dividend % divisor)
 }
@@ -172,13 +170,19 @@ fn round_decimal(value: f64, scale: i32) -> f64 {
             }
         }
         let grew = kept.len() > keep;
-        let text = decimal_text(negative, &kept, exponent + i32::from(grew) - i32::try_from(kept.len()).unwrap_or(0) + 1);
+        let text = decimal_text(
+            negative,
+            &kept,
+            exponent + i32::from(grew) - i32::try_from(kept.len()).unwrap_or(0) + 1,
+        );
         return text.parse().unwrap_or(value);
     }
     if kept.is_empty() {
         return if negative { -0.0 } else { 0.0 };
     }
-    decimal_text(negative, &kept, exponent - i32::try_from(kept.len()).unwrap_or(0) + 1).parse().unwrap_or(value)
+    decimal_text(negative, &kept, exponent - i32::try_from(kept.len()).unwrap_or(0) + 1)
+        .parse()
+        .unwrap_or(value)
 }
 
 fn decimal_text(negative: bool, digits: &[u8], power: i32) -> String {
@@ -204,7 +208,11 @@ pub fn round_i64(value: i64, scale: i32) -> i64 {
     let remainder = value % factor;
     let base = value - remainder;
     if remainder.abs() * 2 >= factor {
-        if value >= 0 { base.wrapping_add(factor) } else { base.wrapping_sub(factor) }
+        if value >= 0 {
+            base.wrapping_add(factor)
+        } else {
+            base.wrapping_sub(factor)
+        }
     } else {
         base
     }
@@ -243,7 +251,11 @@ pub fn java_double_string(value: f64) -> String {
     }
     let text = format!("{value:e}");
     let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
-    if mantissa.contains('.') { format!("{mantissa}E{exponent}") } else { format!("{mantissa}.0E{exponent}") }
+    if mantissa.contains('.') {
+        format!("{mantissa}E{exponent}")
+    } else {
+        format!("{mantissa}.0E{exponent}")
+    }
 }
 
 #[cfg(test)]

@@ -95,7 +95,11 @@ impl StreamingQueryProgress {
             event_time: BTreeMap::new(),
             state_operators: Vec::new(),
             sources: Vec::new(),
-            sink: SinkProgress { description: "MemorySink".to_owned(), num_output_rows: 3, metrics: BTreeMap::new() },
+            sink: SinkProgress {
+                description: "MemorySink".to_owned(),
+                num_output_rows: 3,
+                metrics: BTreeMap::new(),
+            },
         }
     }
 }

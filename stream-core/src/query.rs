@@ -84,7 +84,13 @@ impl<Q, M, S: fmt::Debug> fmt::Debug for DataStreamWriter<Q, M, S> {
 impl<Q: StreamPlan> DataStreamWriter<Q> {
     /// A writer for query `Q` reading from `source`.
     pub fn new(source: impl Source) -> Self {
-        Self { source: Box::new(source), sink: NoSink, trigger: Trigger::default(), query_name: None, marker: PhantomData }
+        Self {
+            source: Box::new(source),
+            sink: NoSink,
+            trigger: Trigger::default(),
+            query_name: None,
+            marker: PhantomData,
+        }
     }
 }
 
@@ -134,7 +140,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         }
     }
 
-    /// When batches run; [`Trigger::Continuous`] (Spark's default) if not set.
+    /// When batches run; as soon as possible (`ProcessingTime(0)`, Spark's default) if not set.
     #[must_use]
     pub fn trigger(mut self, trigger: Trigger) -> Self {
         self.trigger = trigger;
@@ -163,7 +169,10 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         let mode = M::MODE;
         let mut source = self.source;
         let mut sink = self.sink;
-        source.open(SourceSchema { declared: Q::source_schema(), projection: Q::required_columns().to_vec() })?;
+        source.open(SourceSchema {
+            declared: Q::source_schema(),
+            projection: Q::required_columns().to_vec(),
+        })?;
         // Fixed before `start` returns, so "available now" means available when the caller started it.
         if self.trigger == Trigger::AvailableNow {
             source.prepare_for_available_now()?;
@@ -175,14 +184,34 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
             mode,
         })?;
         let shared = Arc::new(Shared::default());
-        let ids = QueryIds { id: uuid::Uuid::new_v4(), run_id: uuid::Uuid::new_v4(), name: name.clone() };
-        let runner = Runner { plan: Q::create(), source, sink, trigger: self.trigger, mode, shared: shared.clone(), ids: ids.clone() };
+        let ids = QueryIds {
+            id: uuid::Uuid::new_v4(),
+            run_id: uuid::Uuid::new_v4(),
+            name: name.clone(),
+        };
+        let runner = Runner {
+            plan: Q::create(),
+            source,
+            sink,
+            trigger: self.trigger,
+            mode,
+            shared: shared.clone(),
+            ids: ids.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name(format!("rill-{name}"))
             .spawn(move || runner.run())
-            .map_err(|e| Error::Start { query: name.clone(), message: format!("cannot spawn the query thread: {e}") })?;
+            .map_err(|e| Error::Start {
+                query: name.clone(),
+                message: format!("cannot spawn the query thread: {e}"),
+            })?;
         tracing::info!(query = %ids.name, id = %ids.id, run_id = %ids.run_id, %mode, "started streaming query");
-        Ok(StreamingQuery { shared, thread: Mutex::new(Some(thread)), ids, explain: Q::explain() })
+        Ok(StreamingQuery {
+            shared,
+            thread: Mutex::new(Some(thread)),
+            ids,
+            explain: Q::explain(),
+        })
     }
 }
 
@@ -224,7 +253,11 @@ impl Shared {
             if now >= deadline {
                 break;
             }
-            state = self.changed.wait_timeout(state, deadline - now).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+            state = self
+                .changed
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
         }
     }
 }
@@ -254,7 +287,10 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                     .map(|s| (*s).to_owned())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "non-string panic payload".to_owned());
-                Some(Error::Panicked { query: name.clone(), message })
+                Some(Error::Panicked {
+                    query: name.clone(),
+                    message,
+                })
             }
         };
         if let Some(error) = &error {
@@ -283,7 +319,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             let finished = match self.trigger {
                 Trigger::Once => true,
                 Trigger::AvailableNow => !ran,
-                Trigger::Continuous | Trigger::ProcessingTime(_) => false,
+                Trigger::ProcessingTime(_) => false,
             };
             if finished {
                 break;
@@ -307,10 +343,17 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         let wall_start = SystemTime::now();
         let mut durations = BTreeMap::new();
         let mut timed = |phase: &str, since: Instant| {
-            durations.insert(phase.to_owned(), u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX));
+            durations.insert(
+                phase.to_owned(),
+                u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
         };
         let started = Instant::now();
-        let limit = if self.trigger == Trigger::Once { ReadLimit::AllAvailable } else { ReadLimit::Configured };
+        let limit = if self.trigger == Trigger::Once {
+            ReadLimit::AllAvailable
+        } else {
+            ReadLimit::Configured
+        };
         let Some(end_offset) = self.source.latest_offset(limit)? else {
             return Ok(false);
         };
@@ -334,8 +377,9 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
 
         let execution = trigger_start.elapsed().as_secs_f64();
         let rate = |rows: u64, seconds: f64| if seconds > 0.0 { rows as f64 / seconds } else { f64::NAN };
-        let input_rate = previous_trigger_start
-            .map_or(f64::NAN, |previous| rate(num_input_rows, trigger_start.duration_since(previous).as_secs_f64()));
+        let input_rate = previous_trigger_start.map_or(f64::NAN, |previous| {
+            rate(num_input_rows, trigger_start.duration_since(previous).as_secs_f64())
+        });
         let processed_rate = rate(num_input_rows, execution);
         let state_operators = self
             .plan
@@ -360,7 +404,9 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             id: self.ids.id,
             run_id: self.ids.run_id,
             name: Some(self.ids.name.clone()),
-            timestamp: chrono::DateTime::<chrono::Utc>::from(wall_start).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            timestamp: chrono::DateTime::<chrono::Utc>::from(wall_start)
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string(),
             batch_id,
             batch_duration: durations.get("triggerExecution").copied().unwrap_or(0),
             num_input_rows,
@@ -452,7 +498,11 @@ impl StreamingQuery {
     pub fn await_termination(&self) -> Result<()> {
         let mut state = self.shared.lock();
         while !state.finished {
-            state = self.shared.changed.wait(state).unwrap_or_else(std::sync::PoisonError::into_inner);
+            state = self
+                .shared
+                .changed
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         drop(state);
         self.join();
@@ -472,8 +522,12 @@ impl StreamingQuery {
             if now >= deadline {
                 return Ok(false);
             }
-            state =
-                self.shared.changed.wait_timeout(state, deadline - now).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+            state = self
+                .shared
+                .changed
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
         }
         drop(state);
         self.join();
@@ -513,13 +567,20 @@ impl StreamingQuery {
 
     fn outcome(&self) -> Result<()> {
         match self.exception() {
-            Some(cause) => Err(Error::Terminated { query: self.ids.name.clone(), cause }),
+            Some(cause) => Err(Error::Terminated {
+                query: self.ids.name.clone(),
+                cause,
+            }),
             None => Ok(()),
         }
     }
 
     fn join(&self) {
-        let thread = self.thread.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
         if let Some(thread) = thread {
             // The runner catches panics itself, so joining cannot fail.
             let _ = thread.join();

@@ -68,11 +68,23 @@ pub fn show_string(batches: &[RecordBatch], num_rows: usize, truncate: Truncate)
             if rows.len() == num_rows {
                 break 'batches;
             }
-            rows.push(batch.columns().iter().map(|column| cut(&cell_text(column.as_ref(), row), limit)).collect());
+            rows.push(
+                batch
+                    .columns()
+                    .iter()
+                    .map(|column| cut(&cell_text(column.as_ref(), row), limit))
+                    .collect(),
+            );
         }
     }
     let widths: Vec<usize> = (0..header.len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).chain([header[c].chars().count(), 3]).max().unwrap_or(3))
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].chars().count(), 3])
+                .max()
+                .unwrap_or(3)
+        })
         .collect();
     let separator = {
         let mut line = String::from("+");

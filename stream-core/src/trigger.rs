@@ -3,12 +3,11 @@
 use std::time::Duration;
 
 /// When the next micro-batch runs, as Spark's `Trigger`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///
+/// The default, as in Spark, is `ProcessingTime(Duration::ZERO)`: the next batch starts as soon
+/// as the previous one ends, and without new data the query polls for it every 10 ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Trigger {
-    /// The next batch starts as soon as the previous one ends; when there is no new data the
-    /// query polls for it every 10 ms (Spark's default trigger).
-    #[default]
-    Continuous,
     /// A batch at most every `interval`: if a batch takes longer the next one starts at once;
     /// no batch runs when there is no new data.
     ProcessingTime(Duration),
@@ -19,6 +18,12 @@ pub enum Trigger {
     /// (e.g. `max_files_per_trigger`), then stop. Data arriving after the start waits for the
     /// next run.
     AvailableNow,
+}
+
+impl Default for Trigger {
+    fn default() -> Self {
+        Self::ProcessingTime(Duration::ZERO)
+    }
 }
 
 impl Trigger {
@@ -39,7 +44,7 @@ impl Trigger {
     pub fn wait_after(self, elapsed: Duration, had_data: bool) -> Duration {
         match self {
             Self::ProcessingTime(interval) if !interval.is_zero() => interval.saturating_sub(elapsed),
-            Self::ProcessingTime(_) | Self::Continuous if !had_data => POLLING_DELAY,
+            Self::ProcessingTime(_) if !had_data => POLLING_DELAY,
             _ => Duration::ZERO,
         }
     }
@@ -57,9 +62,12 @@ mod tests {
         let trigger = Trigger::processing_time(Duration::from_secs(10));
         assert_eq!(trigger.wait_after(Duration::from_secs(3), true), Duration::from_secs(7));
         assert_eq!(trigger.wait_after(Duration::from_secs(12), true), Duration::ZERO);
-        assert_eq!(trigger.wait_after(Duration::from_secs(3), false), Duration::from_secs(7));
-        assert_eq!(Trigger::Continuous.wait_after(Duration::ZERO, true), Duration::ZERO);
-        assert_eq!(Trigger::Continuous.wait_after(Duration::ZERO, false), POLLING_DELAY);
-        assert!(Trigger::AvailableNow.is_bounded() && !Trigger::Continuous.is_bounded());
+        assert_eq!(
+            trigger.wait_after(Duration::from_secs(3), false),
+            Duration::from_secs(7)
+        );
+        assert_eq!(Trigger::default().wait_after(Duration::ZERO, true), Duration::ZERO);
+        assert_eq!(Trigger::default().wait_after(Duration::ZERO, false), POLLING_DELAY);
+        assert!(Trigger::AvailableNow.is_bounded() && !Trigger::default().is_bounded());
     }
 }

@@ -101,7 +101,9 @@ impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Self::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format_args!("`{text}` is not a timestamp (expected e.g. `2026-01-01 09:00:00`)"))
+            serde::de::Error::custom(format_args!(
+                "`{text}` is not a timestamp (expected e.g. `2026-01-01 09:00:00`)"
+            ))
         })
     }
 }
@@ -168,8 +170,9 @@ impl Serialize for Date {
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text)
-            .ok_or_else(|| serde::de::Error::custom(format_args!("`{text}` is not a date (expected e.g. `2026-01-01`)")))
+        Self::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format_args!("`{text}` is not a date (expected e.g. `2026-01-01`)"))
+        })
     }
 }
 
@@ -281,7 +284,11 @@ fn parse_timestamp(bytes: &[u8]) -> Option<Timestamp> {
         Some(sign @ (b'+' | b'-')) => {
             cursor.pos += 1;
             let hours = cursor.digits(2, 2)?;
-            let minutes = if cursor.eat(b':') { cursor.digits(2, 2)? } else { cursor.digits(0, 2).unwrap_or(0) };
+            let minutes = if cursor.eat(b':') {
+                cursor.digits(2, 2)?
+            } else {
+                cursor.digits(0, 2).unwrap_or(0)
+            };
             if hours > 18 || minutes > 59 {
                 return None;
             }
@@ -309,15 +316,31 @@ mod tests {
         assert_eq!(Timestamp::parse("2026-01-01 09:00"), Some(nine));
         assert_eq!(Timestamp::parse("2026-01-01T09:00:00Z"), Some(nine));
         assert_eq!(Timestamp::parse("2026-01-01 11:00:00+02:00"), Some(nine));
-        assert_eq!(Timestamp::parse("2026-01-01").unwrap().to_string(), "2026-01-01 00:00:00");
-        assert_eq!(Timestamp::parse("2026-01-01 09:00:00.123456").unwrap().to_string(), "2026-01-01 09:00:00.123456");
-        assert_eq!(Timestamp::parse("2026-01-01 09:00:00.5").unwrap().to_string(), "2026-01-01 09:00:00.5");
+        assert_eq!(
+            Timestamp::parse("2026-01-01").unwrap().to_string(),
+            "2026-01-01 00:00:00"
+        );
+        assert_eq!(
+            Timestamp::parse("2026-01-01 09:00:00.123456").unwrap().to_string(),
+            "2026-01-01 09:00:00.123456"
+        );
+        assert_eq!(
+            Timestamp::parse("2026-01-01 09:00:00.5").unwrap().to_string(),
+            "2026-01-01 09:00:00.5"
+        );
         assert_eq!(nine.micros(), 1_767_258_000_000_000);
     }
 
     #[test]
     fn rejects_what_spark_turns_into_null() {
-        for bad in ["garbage", "2026-13-01 00:00:00", "2026-02-30", "2026-01-01 24:00:00", "2026-01-01x", ""] {
+        for bad in [
+            "garbage",
+            "2026-13-01 00:00:00",
+            "2026-02-30",
+            "2026-01-01 24:00:00",
+            "2026-01-01x",
+            "",
+        ] {
             assert_eq!(Timestamp::parse(bad), None, "{bad}");
         }
     }

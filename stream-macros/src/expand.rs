@@ -9,12 +9,12 @@ use crate::diag::Diagnostics;
 use crate::{codegen, fallback, parse, plan, schema, typecheck};
 
 /// Expands the body of `stream! { .. }`.
-pub(crate) fn expand(input: TokenStream) -> TokenStream {
+pub(crate) fn expand(input: &TokenStream) -> TokenStream {
     let parsed = match parse::parse(input.clone()) {
         Ok(parsed) => parsed,
         Err(error) => {
             let mut out = error.to_compile_error();
-            out.extend(fallback::stubs_from_tokens(&input));
+            out.extend(fallback::stubs_from_tokens(input));
             return out;
         }
     };
@@ -29,7 +29,10 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             .schemas
             .iter()
             .filter(|decl| {
-                schemas.iter().find(|s| s.name == decl.name).is_none_or(|s| s.fields.len() != decl.fields.len())
+                schemas
+                    .iter()
+                    .find(|s| s.name == decl.name)
+                    .is_none_or(|s| s.fields.len() != decl.fields.len())
             })
             .map(|decl| decl.name.to_string())
             .collect()
@@ -48,7 +51,12 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     for decl in &parsed.queries {
         let name = decl.name.to_string();
         if !seen_queries.insert(name.clone()) {
-            diagnostics.error(decl.name.span(), format!("`{name}` is declared twice in this `stream!`\n       help: give each schema and query its own name"));
+            diagnostics.error(
+                decl.name.span(),
+                format!(
+                    "`{name}` is declared twice in this `stream!`\n       help: give each schema and query its own name"
+                ),
+            );
             continue;
         }
         let checked = if broken_schemas.contains(&decl.schema.to_string()) {

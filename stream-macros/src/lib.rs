@@ -25,5 +25,5 @@ mod tests;
 /// Declares schemas and compiles streaming queries over them. See the `rill` crate.
 #[proc_macro]
 pub fn stream(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
-    expand::expand(input.into()).into()
+    expand::expand(&input.into()).into()
 }

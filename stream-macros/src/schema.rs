@@ -41,13 +41,21 @@ pub(crate) fn resolve(decls: &[SchemaDecl], diagnostics: &Diagnostics) -> Vec<Sc
                 continue;
             }
             if let Some(ty) = resolve_type(&field.ty, diagnostics) {
-                fields.push(Field { name: field.name.clone(), attrs: field.attrs.clone(), ty });
+                fields.push(Field {
+                    name: field.name.clone(),
+                    attrs: field.attrs.clone(),
+                    ty,
+                });
             }
         }
         if decl.fields.is_empty() {
             diagnostics.error(decl.name.span(), format!("schema `{}` has no columns", decl.name));
         }
-        schemas.push(Schema { name: decl.name.clone(), attrs: decl.attrs.clone(), fields });
+        schemas.push(Schema {
+            name: decl.name.clone(),
+            attrs: decl.attrs.clone(),
+            fields,
+        });
     }
     schemas
 }
@@ -65,7 +73,10 @@ fn resolve_type(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<ColType> {
         let base = resolve_base(inner, diagnostics)?;
         return Some(ColType { base, nullable: true });
     }
-    Some(ColType { base: resolve_base(decl, diagnostics)?, nullable: false })
+    Some(ColType {
+        base: resolve_base(decl, diagnostics)?,
+        nullable: false,
+    })
 }
 
 fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
@@ -74,7 +85,10 @@ fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
         let suggestion = did_you_mean(&name, Base::ALL.iter().map(|b| b.rust_name()))
             .map(|s| format!("\n       help: did you mean `{s}`?"))
             .unwrap_or_default();
-        diagnostics.error(decl.name.span(), format!("unsupported column type `{name}`{suggestion}\n       {TYPE_HELP}"));
+        diagnostics.error(
+            decl.name.span(),
+            format!("unsupported column type `{name}`{suggestion}\n       {TYPE_HELP}"),
+        );
         return None;
     };
     if let Some(argument) = &decl.argument {
@@ -83,4 +97,3 @@ fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
     }
     Some(base)
 }
-

@@ -6,7 +6,8 @@ use quote::quote;
 use crate::diag::Diagnostics;
 use crate::{parse, plan, schema, typecheck};
 
-const SEED_SCHEMA: &str = "schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }";
+const SEED_SCHEMA: &str =
+    "schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }";
 
 /// Runs every stage up to the plan; returns the plan's explain text or the error messages.
 fn check(query: TokenStream) -> Result<plan::Plan, Vec<String>> {
@@ -43,7 +44,14 @@ fn seed_query_plans_and_prunes_unused_columns() {
     // event_time is converted but never used: neither decoded nor computed.
     assert_eq!(plan.required_inputs, [1, 4]);
     assert_eq!(plan.key_columns, [0]);
-    assert_eq!(plan.modes, plan::ModeSupport { append: false, update: true, complete: true });
+    assert_eq!(
+        plan.modes,
+        plan::ModeSupport {
+            append: false,
+            update: true,
+            complete: true
+        }
+    );
     assert_eq!(
         plan.explain,
         "== Plan of `SpendByUser` ==\n\
@@ -62,9 +70,21 @@ fn stateless_query_allows_append_and_update_only() {
         }
     })
     .unwrap();
-    assert_eq!(plan.modes, plan::ModeSupport { append: true, update: true, complete: false });
+    assert_eq!(
+        plan.modes,
+        plan::ModeSupport {
+            append: true,
+            update: true,
+            complete: false
+        }
+    );
     assert_eq!(plan.required_inputs, [0, 1, 2, 4]);
-    assert!(plan.explain.contains("Filter ((event_type == \"purchase\") && (amount > cast(100 as f64)))"), "{}", plan.explain);
+    assert!(
+        plan.explain
+            .contains("Filter ((event_type == \"purchase\") && (amount > cast(100 as f64)))"),
+        "{}",
+        plan.explain
+    );
 }
 
 #[test]
@@ -93,26 +113,53 @@ fn reports_every_error_in_one_pass() {
 #[test]
 fn non_aggregated_column_is_rejected() {
     let messages = errors(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(n = count(), t = event_type) }));
-    assert_eq!(messages, ["column `event_type` is neither grouped nor aggregated\n       help: add it to `.group_by(..)`, or aggregate it, e.g. `event_type = max(event_type)`"]);
+    assert_eq!(
+        messages,
+        [
+            "column `event_type` is neither grouped nor aggregated\n       help: add it to `.group_by(..)`, or aggregate it, e.g. `event_type = max(event_type)`"
+        ]
+    );
 }
 
 #[test]
 fn group_keys_may_be_used_in_aggregate_outputs() {
-    let plan = check(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(label = concat(user_id, "!"), n = count()) }));
+    let plan =
+        check(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(label = concat(user_id, "!"), n = count()) }));
     assert!(plan.is_ok());
 }
 
 #[test]
 fn type_rules() {
     let cases: [(TokenStream, &str); 8] = [
-        (quote!(raw.filter(amount)), "`filter` needs a boolean condition, but `amount` is f64"),
-        (quote!(raw.select(x = user_id + amount)), "cannot apply `+` to `user_id` of type String and `amount` of type f64"),
-        (quote!(raw.select(x = user_id + event_id)), "help: join strings with `concat(a, b)`"),
-        (quote!(raw.select(x = lower(amount))), "function `lower` expects String, but `amount` is f64"),
-        (quote!(raw.select(x = round(amount, 2, 3))), "function `round` takes 1 or 2 arguments, found 3"),
-        (quote!(raw.select(x = 99999999999999999999)), "integer literal `99999999999999999999` is out of range for i64"),
+        (
+            quote!(raw.filter(amount)),
+            "`filter` needs a boolean condition, but `amount` is f64",
+        ),
+        (
+            quote!(raw.select(x = user_id + amount)),
+            "cannot apply `+` to `user_id` of type String and `amount` of type f64",
+        ),
+        (
+            quote!(raw.select(x = user_id + event_id)),
+            "help: join strings with `concat(a, b)`",
+        ),
+        (
+            quote!(raw.select(x = lower(amount))),
+            "function `lower` expects String, but `amount` is f64",
+        ),
+        (
+            quote!(raw.select(x = round(amount, 2, 3))),
+            "function `round` takes 1 or 2 arguments, found 3",
+        ),
+        (
+            quote!(raw.select(x = 99999999999999999999)),
+            "integer literal `99999999999999999999` is out of range for i64",
+        ),
         (quote!(raw.select(x = 1u8)), "literal suffix `u8` is not supported"),
-        (quote!(raw.filter(sum(amount) > 1.0)), "aggregate function `sum` is not allowed in `filter`"),
+        (
+            quote!(raw.filter(sum(amount) > 1.0)),
+            "aggregate function `sum` is not allowed in `filter`",
+        ),
     ];
     for (body, expected) in cases {
         let messages = errors(quote!(query Q(raw: Event) { #body }));
@@ -123,9 +170,15 @@ fn type_rules() {
 #[test]
 fn duplicate_output_names_are_rejected() {
     let messages = errors(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(user_id = count()) }));
-    assert!(messages[0].starts_with("duplicate output column `user_id`"), "{messages:#?}");
+    assert!(
+        messages[0].starts_with("duplicate output column `user_id`"),
+        "{messages:#?}"
+    );
     let messages = errors(quote!(query Q(raw: Event) { raw.select(user_id, user_id) }));
-    assert!(messages[0].starts_with("duplicate output column `user_id`"), "{messages:#?}");
+    assert!(
+        messages[0].starts_with("duplicate output column `user_id`"),
+        "{messages:#?}"
+    );
 }
 
 #[test]
@@ -146,13 +199,16 @@ fn unknown_operations_and_schemas_get_suggestions() {
     let messages = errors(quote!(query Q(raw: Event) { raw.groupBy(user_id) }));
     assert!(messages[0].contains("help: did you mean `group_by`?"), "{messages:#?}");
     let messages = errors(quote!(query Q(raw: Evnt) { raw }));
-    assert!(messages[0].starts_with("unknown schema `Evnt`\n       help: did you mean `Event`?"), "{messages:#?}");
+    assert!(
+        messages[0].starts_with("unknown schema `Evnt`\n       help: did you mean `Event`?"),
+        "{messages:#?}"
+    );
 }
 
 #[test]
 fn expansion_of_the_seed_query_is_well_formed_rust() {
     let schema: TokenStream = SEED_SCHEMA.parse().unwrap();
-    let expanded = crate::expand::expand(quote! {
+    let expanded = crate::expand::expand(&quote! {
         #schema
         query SpendByUser(raw: Event) {
             raw.group_by(user_id).agg(events = count(), total_amount = round(sum(amount), 2))

@@ -15,7 +15,15 @@ pub(crate) enum Base {
 }
 
 impl Base {
-    pub(crate) const ALL: [Base; 7] = [Self::Str, Self::I32, Self::I64, Self::F64, Self::Bool, Self::Timestamp, Self::Date];
+    pub(crate) const ALL: [Base; 7] = [
+        Self::Str,
+        Self::I32,
+        Self::I64,
+        Self::F64,
+        Self::Bool,
+        Self::Timestamp,
+        Self::Date,
+    ];
 
     /// The name a schema uses for this type.
     pub(crate) fn rust_name(self) -> &'static str {
@@ -75,6 +83,10 @@ impl ColType {
 
 impl fmt::Display for ColType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.nullable { write!(f, "Option<{}>", self.base.rust_name()) } else { f.write_str(self.base.rust_name()) }
+        if self.nullable {
+            write!(f, "Option<{}>", self.base.rust_name())
+        } else {
+            f.write_str(self.base.rust_name())
+        }
     }
 }

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use arrow_array::RecordBatch;
-use rill::{Result, Sink};
 use rill::sink::SinkContext;
+use rill::{Result, Sink};
 
 /// Writes `lines` to `dir/name`, with a modification time `order` seconds after a fixed
 /// instant, so files are taken in `order` regardless of how fast they were written.
@@ -17,7 +17,8 @@ pub fn write_file(dir: &Path, name: &str, lines: &[&str], order: u64) {
     text.push('\n');
     std::fs::write(&path, text).unwrap();
     let file = std::fs::File::options().write(true).open(&path).unwrap();
-    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + order)).unwrap();
+    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + order))
+        .unwrap();
 }
 
 /// A sink that keeps every batch it receives, with its batch id.

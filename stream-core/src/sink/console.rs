@@ -34,7 +34,11 @@ impl ConsoleSink {
 
     /// Prints to `out` instead of standard output.
     pub fn to_writer(out: impl Write + Send + 'static) -> Self {
-        Self { out: Arc::new(Mutex::new(out)), num_rows: 20, truncate: Truncate::Default }
+        Self {
+            out: Arc::new(Mutex::new(out)),
+            num_rows: 20,
+            truncate: Truncate::Default,
+        }
     }
 
     /// Prints at most `num_rows` rows per batch (Spark's `numRows` option).
@@ -60,7 +64,10 @@ impl Default for ConsoleSink {
 
 impl fmt::Debug for ConsoleSink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConsoleSink").field("num_rows", &self.num_rows).field("truncate", &self.truncate).finish()
+        f.debug_struct("ConsoleSink")
+            .field("num_rows", &self.num_rows)
+            .field("truncate", &self.truncate)
+            .finish()
     }
 }
 
@@ -79,11 +86,13 @@ impl Sink for ConsoleSink {
         text.push_str(&show_string(std::slice::from_ref(batch), self.num_rows, self.truncate));
         text.push('\n');
         let mut out = self.out.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| Error::Sink {
-            sink: self.description(),
-            batch_id,
-            message: e.to_string(),
-        })
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::Sink {
+                sink: self.description(),
+                batch_id,
+                message: e.to_string(),
+            })
     }
 }
 

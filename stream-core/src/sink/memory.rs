@@ -52,15 +52,25 @@ fn registry() -> &'static Mutex<HashMap<String, MemorySink>> {
 /// Spark makes a memory sink's table queryable by its name.
 #[must_use]
 pub fn memory_table(name: &str) -> Option<MemorySink> {
-    registry().lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(name).cloned()
+    registry()
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(name)
+        .cloned()
 }
 
 impl MemorySink {
     /// A new, empty table called `name`; it replaces any earlier table of that name in
     /// [`memory_table`].
     pub fn named(name: impl Into<String>) -> Self {
-        let sink = Self { name: name.into(), table: Arc::default() };
-        registry().lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(sink.name.clone(), sink.clone());
+        let sink = Self {
+            name: name.into(),
+            table: Arc::default(),
+        };
+        registry()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(sink.name.clone(), sink.clone());
         sink
     }
 
@@ -117,12 +127,16 @@ impl MemorySink {
 }
 
 fn arrow_select_concat(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch> {
-    arrow_select::concat::concat_batches(schema, batches).map_err(|e| Error::arrow("concatenating memory sink batches", e))
+    arrow_select::concat::concat_batches(schema, batches)
+        .map_err(|e| Error::arrow("concatenating memory sink batches", e))
 }
 
 impl fmt::Debug for MemorySink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MemorySink").field("name", &self.name).field("rows", &self.num_rows()).finish()
+        f.debug_struct("MemorySink")
+            .field("name", &self.name)
+            .field("rows", &self.num_rows())
+            .finish()
     }
 }
 
@@ -155,8 +169,11 @@ impl Sink for MemorySink {
                 let index = table.batches.len();
                 table.batches.push(batch.clone());
                 for row in 0..batch.num_rows() {
-                    let key: Vec<String> =
-                        table.key_columns.iter().map(|&c| cell_text(batch.column(c).as_ref(), row)).collect();
+                    let key: Vec<String> = table
+                        .key_columns
+                        .iter()
+                        .map(|&c| cell_text(batch.column(c).as_ref(), row))
+                        .collect();
                     if table.rows_by_key.insert(key.clone(), (index, row)).is_none() {
                         table.key_order.push(key);
                     }

@@ -78,7 +78,11 @@ impl JsonSource {
 
     /// Visible files in the directory, oldest first.
     fn list(&self) -> Result<Vec<PathBuf>> {
-        let io = |action, source| Error::Io { action, path: self.dir.clone(), source };
+        let io = |action, source| Error::Io {
+            action,
+            path: self.dir.clone(),
+            source,
+        };
         if !self.dir.is_dir() {
             return Err(Error::MissingInputDirectory { path: self.dir.clone() });
         }
@@ -95,7 +99,13 @@ impl JsonSource {
                 Ok(metadata) => metadata,
                 // Removed between listing and stat: it was never fully there.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => return Err(Error::Io { action: "stat", path, source }),
+                Err(source) => {
+                    return Err(Error::Io {
+                        action: "stat",
+                        path,
+                        source,
+                    });
+                }
             };
             if !metadata.is_file() {
                 continue;
@@ -165,8 +175,11 @@ impl Source for JsonSource {
         let mut batches = Vec::new();
         for files in self.batches.get(first..=last).unwrap_or_default() {
             for path in files {
-                let bytes =
-                    std::fs::read(path).map_err(|source| Error::Io { action: "read", path: path.clone(), source })?;
+                let bytes = std::fs::read(path).map_err(|source| Error::Io {
+                    action: "read",
+                    path: path.clone(),
+                    source,
+                })?;
                 decoder.decode_file(path, &bytes, &mut batches)?;
             }
         }
@@ -192,9 +205,16 @@ impl LineDecoder {
     fn new(schema: &SourceSchema) -> Self {
         let output_schema = schema.projected();
         let decode_schema = Arc::new(Schema::new(
-            output_schema.fields().iter().map(|f| Field::new(f.name(), f.data_type().clone(), true)).collect::<Vec<_>>(),
+            output_schema
+                .fields()
+                .iter()
+                .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+                .collect::<Vec<_>>(),
         ));
-        Self { decode_schema, output_schema }
+        Self {
+            decode_schema,
+            output_schema,
+        }
     }
 
     fn decode_file(&self, path: &Path, bytes: &[u8], out: &mut Vec<RecordBatch>) -> Result<()> {
@@ -211,7 +231,11 @@ impl LineDecoder {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let malformed = |message: String| Error::MalformedRecord { path: path.to_owned(), line: line_number, message };
+            let malformed = |message: String| Error::MalformedRecord {
+                path: path.to_owned(),
+                line: line_number,
+                message,
+            };
             if line.trim_ascii_start().first() != Some(&b'{') {
                 return Err(malformed(format!("expected a JSON object, found `{}`", excerpt(line))));
             }
@@ -223,7 +247,10 @@ impl LineDecoder {
                 return Err(malformed(format!("not a complete JSON object: `{}`", excerpt(line))));
             }
             if decoder.len() != before + 1 {
-                return Err(malformed(format!("expected one JSON object per line, found `{}`", excerpt(line))));
+                return Err(malformed(format!(
+                    "expected one JSON object per line, found `{}`",
+                    excerpt(line)
+                )));
             }
             rows_lines.push(line_number);
             if decoder.len() == BATCH_ROWS {
@@ -274,7 +301,13 @@ impl LineDecoder {
         Ok(())
     }
 
-    fn locate_type_error(&self, path: &Path, bytes: &[u8], rows_lines: &[u64], error: &arrow_schema::ArrowError) -> Error {
+    fn locate_type_error(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        rows_lines: &[u64],
+        error: &arrow_schema::ArrowError,
+    ) -> Error {
         let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
         for &line_number in rows_lines {
             let line = lines[usize::try_from(line_number - 1).unwrap_or(0)];
@@ -286,10 +319,18 @@ impl LineDecoder {
                 })
                 .err();
             if let Some(Error::Arrow { source, .. }) = failed {
-                return Error::MalformedRecord { path: path.to_owned(), line: line_number, message: arrow_message(&source) };
+                return Error::MalformedRecord {
+                    path: path.to_owned(),
+                    line: line_number,
+                    message: arrow_message(&source),
+                };
             }
         }
-        Error::MalformedRecord { path: path.to_owned(), line: rows_lines.first().copied().unwrap_or(0), message: arrow_message(error) }
+        Error::MalformedRecord {
+            path: path.to_owned(),
+            line: rows_lines.first().copied().unwrap_or(0),
+            message: arrow_message(error),
+        }
     }
 }
 
@@ -305,5 +346,9 @@ fn arrow_message(error: &arrow_schema::ArrowError) -> String {
 fn excerpt(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let text = text.trim();
-    if text.chars().count() > 60 { format!("{}...", text.chars().take(57).collect::<String>()) } else { text.to_owned() }
+    if text.chars().count() > 60 {
+        format!("{}...", text.chars().take(57).collect::<String>())
+    } else {
+        text.to_owned()
+    }
 }

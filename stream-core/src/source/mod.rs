@@ -32,7 +32,11 @@ impl SourceSchema {
     /// a bug in generated code.
     #[must_use]
     pub fn projected(&self) -> SchemaRef {
-        std::sync::Arc::new(self.declared.project(&self.projection).expect("projection within the declared schema"))
+        std::sync::Arc::new(
+            self.declared
+                .project(&self.projection)
+                .expect("projection within the declared schema"),
+        )
     }
 }
 

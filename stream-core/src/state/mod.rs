@@ -282,7 +282,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             updated: Vec::new(),
             epoch: 0,
             key_heap_bytes: 0,
-            hasher: foldhash::fast::FixedState::with_seed(0x5eed_0f_7111),
+            hasher: foldhash::fast::FixedState::with_seed(0x5eed_0f71_1100),
         }
     }
 
@@ -349,7 +349,9 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
 
     /// Groups updated in the current batch, in the order they were first touched.
     pub fn updated(&self) -> impl ExactSizeIterator<Item = (&K, &A)> {
-        self.updated.iter().map(|&slot| (&self.keys[slot as usize], &self.accumulators[slot as usize]))
+        self.updated
+            .iter()
+            .map(|&slot| (&self.keys[slot as usize], &self.accumulators[slot as usize]))
     }
 
     /// Metrics for progress reports.

@@ -43,7 +43,7 @@ pub(crate) fn expr(expr: &TExpr, vars: &[crate::typecheck::Var]) -> TokenStream 
 
 /// A function of some arguments: when any is nullable the body runs only if all are present.
 /// `body` gets the argument locals and returns (code, whether that code is an `Option`).
-fn lift(args: Vec<(TokenStream, bool)>, body: impl FnOnce(&[TokenStream]) -> (TokenStream, bool)) -> (TokenStream, bool) {
+fn lift(args: &[(TokenStream, bool)], body: impl FnOnce(&[TokenStream]) -> (TokenStream, bool)) -> (TokenStream, bool) {
     let locals: Vec<syn::Ident> = (0..args.len()).map(|i| format_ident!("__stream_arg{}", i)).collect();
     let local_tokens: Vec<TokenStream> = locals.iter().map(|l| quote!(#l)).collect();
     let (code, code_is_option) = body(&local_tokens);
@@ -52,11 +52,22 @@ fn lift(args: Vec<(TokenStream, bool)>, body: impl FnOnce(&[TokenStream]) -> (To
         return (quote!({ #(let #locals = #values;)* #code }), code_is_option);
     }
     let patterns = args.iter().zip(&locals).map(|((_, nullable), local)| {
-        if *nullable { quote!(::core::option::Option::Some(#local)) } else { quote!(#local) }
+        if *nullable {
+            quote!(::core::option::Option::Some(#local))
+        } else {
+            quote!(#local)
+        }
     });
     let values = args.iter().map(|(code, _)| code);
-    let some = if code_is_option { code } else { quote!(::core::option::Option::Some(#code)) };
-    (quote!(match (#(#values,)*) { (#(#patterns,)*) => #some, #[allow(unreachable_patterns)] _ => ::core::option::Option::None }), true)
+    let some = if code_is_option {
+        code
+    } else {
+        quote!(::core::option::Option::Some(#code))
+    };
+    (
+        quote!(match (#(#values,)*) { (#(#patterns,)*) => #some, #[allow(unreachable_patterns)] _ => ::core::option::Option::None }),
+        true,
+    )
 }
 
 fn raw(expr: &TExpr, vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
@@ -71,7 +82,7 @@ fn raw(expr: &TExpr, vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
                 Base::I64 => quote!(i64),
                 _ => quote!(f64),
             };
-            lift(vec![raw(inner, vars)], |a| {
+            lift(&[raw(inner, vars)], |a| {
                 let a = &a[0];
                 (quote!((#a as #target)), false)
             })
@@ -86,7 +97,7 @@ fn raw(expr: &TExpr, vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
         }
         TExprKind::Unary(op, inner) => {
             let base = inner.ty.base;
-            lift(vec![raw(inner, vars)], |a| {
+            lift(&[raw(inner, vars)], |a| {
                 let a = &a[0];
                 let code = match (op, base) {
                     (UnaryOp::Not, _) => quote!(!#a),
@@ -104,7 +115,11 @@ fn raw(expr: &TExpr, vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
                 return (quote!((#l #symbol #r)), false);
             }
             let as_option = |code: TokenStream, nullable: bool| {
-                if nullable { code } else { quote!(::core::option::Option::Some(#code)) }
+                if nullable {
+                    code
+                } else {
+                    quote!(::core::option::Option::Some(#code))
+                }
             };
             let (l, r) = (as_option(l, l_null), as_option(r, r_null));
             let func = if *op == BinaryOp::And { quote!(and) } else { quote!(or) };
@@ -112,7 +127,9 @@ fn raw(expr: &TExpr, vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
         }
         TExprKind::Binary(op, left, right) => {
             let base = left.ty.base;
-            lift(vec![raw(left, vars), raw(right, vars)], |a| binary(*op, base, &a[0], &a[1]))
+            lift(&[raw(left, vars), raw(right, vars)], |a| {
+                binary(*op, base, &a[0], &a[1])
+            })
         }
         TExprKind::Call(func, args) => call(*func, args, vars),
     }
@@ -136,7 +153,11 @@ fn binary(op: BinaryOp, base: Base, l: &TokenStream, r: &TokenStream) -> (TokenS
     let code = match op {
         BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
             let symbol: TokenStream = op.symbol().parse().unwrap_or_default();
-            if base == Base::Str { quote!((&*#l #symbol &*#r)) } else { quote!((#l #symbol #r)) }
+            if base == Base::Str {
+                quote!((&*#l #symbol &*#r))
+            } else {
+                quote!((#l #symbol #r))
+            }
         }
         BinaryOp::Add if float => quote!((#l + #r)),
         BinaryOp::Sub if float => quote!((#l - #r)),
@@ -174,7 +195,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStr
         Some(TExprKind::Lit(LitValue::I32(scale))) => *scale,
         _ => 0,
     };
-    lift(lifted, |a| match func {
+    lift(&lifted, |a| match func {
         Func::Round => {
             let x = &a[0];
             let code = match arg_base {
@@ -186,7 +207,11 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStr
         }
         Func::Abs => {
             let x = &a[0];
-            if arg_base == Some(Base::F64) { (quote!(#x.abs()), false) } else { (quote!(#x.wrapping_abs()), false) }
+            if arg_base == Some(Base::F64) {
+                (quote!(#x.abs()), false)
+            } else {
+                (quote!(#x.wrapping_abs()), false)
+            }
         }
         Func::ToTimestamp => {
             let x = &a[0];
@@ -234,12 +259,18 @@ fn coalesce(args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStream, boo
         (code, nullable)
     };
     let mut parts = args.iter().map(owned);
-    let (mut code, mut nullable) = parts.next().unwrap_or_else(|| (quote!(::core::option::Option::None), true));
+    let (mut code, mut nullable) = parts
+        .next()
+        .unwrap_or_else(|| (quote!(::core::option::Option::None), true));
     for (next, next_nullable) in parts {
         if !nullable {
             break;
         }
-        code = if next_nullable { quote!(#code.or_else(|| #next)) } else { quote!(#code.unwrap_or_else(|| #next)) };
+        code = if next_nullable {
+            quote!(#code.or_else(|| #next))
+        } else {
+            quote!(#code.unwrap_or_else(|| #next))
+        };
         nullable = next_nullable;
     }
     (code, nullable)

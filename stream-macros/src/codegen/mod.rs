@@ -16,8 +16,15 @@ use row::{RowField, row_struct};
 
 /// The row struct of a schema, with its Arrow schema.
 pub(crate) fn schema(schema: &Schema) -> TokenStream {
-    let fields: Vec<RowField<'_>> =
-        schema.fields.iter().map(|f| RowField { name: &f.name, ty: f.ty, attrs: &f.attrs }).collect();
+    let fields: Vec<RowField<'_>> = schema
+        .fields
+        .iter()
+        .map(|f| RowField {
+            name: &f.name,
+            ty: f.ty,
+            attrs: &f.attrs,
+        })
+        .collect();
     row_struct(&schema.name, &schema.attrs, &fields)
 }
 

@@ -25,8 +25,15 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     let name_text = name.to_string();
     let row = row_name(name);
     let row_doc = format!("One output row of [`{name}`].");
-    let row_fields: Vec<RowField<'_>> =
-        query.outputs.iter().map(|(field, var)| RowField { name: field, ty: query.vars[*var].ty, attrs: &[] }).collect();
+    let row_fields: Vec<RowField<'_>> = query
+        .outputs
+        .iter()
+        .map(|(field, var)| RowField {
+            name: field,
+            ty: query.vars[*var].ty,
+            attrs: &[],
+        })
+        .collect();
     let row_item = row_struct(&row, &[syn::parse_quote!(#[doc = #row_doc])], &row_fields);
     let schema = &query.schema;
     let attrs = &query.attrs;
@@ -64,7 +71,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         marker(plan.modes.update, "SupportsUpdate"),
         marker(plan.modes.complete, "SupportsComplete"),
     ];
-    let query_doc = format!("The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```");
+    let query_doc =
+        format!("The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```");
     quote! {
         #row_item
 
@@ -229,7 +237,9 @@ fn output_builders(query: &TypedQuery, capacity: &TokenStream) -> (TokenStream, 
     let arrow = types::arrow_array();
     let row = row_name(&query.name);
     let name_text = query.name.to_string();
-    let builders: Vec<Ident> = (0..query.outputs.len()).map(|i| format_ident!("__stream_out{}", i)).collect();
+    let builders: Vec<Ident> = (0..query.outputs.len())
+        .map(|i| format_ident!("__stream_out{}", i))
+        .collect();
     let new = query.outputs.iter().zip(&builders).map(|((_, var), builder)| {
         let init = types::new_builder(query.vars[*var].ty.base, capacity);
         quote!(let mut #builder = #init;)
@@ -274,7 +284,13 @@ fn run_batch(plan: &Plan) -> TokenStream {
             return quote!(#slot += 1;);
         };
         let value = expr(arg, &query.vars);
-        let widen = |v: TokenStream| if arg.ty.base == Base::I32 { quote!(i64::from(#v)) } else { v };
+        let widen = |v: TokenStream| {
+            if arg.ty.base == Base::I32 {
+                quote!(i64::from(#v))
+            } else {
+                v
+            }
+        };
         let update = |v: TokenStream| match accumulator.func {
             AggFunc::CountAll | AggFunc::Count => quote!(#slot += 1;),
             AggFunc::Sum if accumulator.ty.base == Base::F64 && arg.ty.nullable => {
@@ -291,7 +307,11 @@ fn run_batch(plan: &Plan) -> TokenStream {
             }
             AggFunc::Avg => quote!({ #slot.0 += (#v as f64); #slot.1 += 1; }),
             AggFunc::Min | AggFunc::Max => {
-                let func = if accumulator.func == AggFunc::Min { quote!(update_min) } else { quote!(update_max) };
+                let func = if accumulator.func == AggFunc::Min {
+                    quote!(update_min)
+                } else {
+                    quote!(update_max)
+                };
                 let v = if arg.ty.base == Base::Str { quote!(&*#v) } else { v };
                 quote!(#core::aggregate::#func(&mut #slot, #v);)
             }

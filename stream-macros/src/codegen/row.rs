@@ -29,8 +29,12 @@ pub(crate) fn row_struct(name: &Ident, attrs: &[syn::Attribute], fields: &[RowFi
         let nullable = f.ty.nullable;
         quote!(#schema::Field::new(#column, #data_type, #nullable))
     });
-    let columns: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("__stream_column_{}", i)).collect();
-    let builders: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("__stream_builder_{}", i)).collect();
+    let columns: Vec<Ident> = (0..fields.len())
+        .map(|i| format_ident!("__stream_column_{}", i))
+        .collect();
+    let builders: Vec<Ident> = (0..fields.len())
+        .map(|i| format_ident!("__stream_builder_{}", i))
+        .collect();
     let read_columns = fields.iter().zip(&columns).map(|(f, column)| {
         let array = types::array(f.ty.base);
         let text = f.name.to_string();

@@ -26,7 +26,11 @@ pub(crate) fn owned(ty: ColType) -> TokenStream {
         Base::Timestamp => quote!(#core::Timestamp),
         Base::Date => quote!(#core::Date),
     };
-    if ty.nullable { quote!(::core::option::Option<#base>) } else { base }
+    if ty.nullable {
+        quote!(::core::option::Option<#base>)
+    } else {
+        base
+    }
 }
 
 /// The Arrow `DataType` expression of a column type.
@@ -68,7 +72,9 @@ pub(crate) fn new_builder(base: Base, capacity: &TokenStream) -> TokenStream {
         Base::I64 => quote!(#arrow::builder::Int64Builder::with_capacity(#capacity)),
         Base::F64 => quote!(#arrow::builder::Float64Builder::with_capacity(#capacity)),
         Base::Bool => quote!(#arrow::builder::BooleanBuilder::with_capacity(#capacity)),
-        Base::Timestamp => quote!(#arrow::builder::TimestampMicrosecondBuilder::with_capacity(#capacity).with_timezone("UTC")),
+        Base::Timestamp => {
+            quote!(#arrow::builder::TimestampMicrosecondBuilder::with_capacity(#capacity).with_timezone("UTC"))
+        }
         Base::Date => quote!(#arrow::builder::Date32Builder::with_capacity(#capacity)),
     }
 }

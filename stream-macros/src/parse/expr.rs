@@ -77,15 +77,32 @@ pub(crate) enum Expr {
     /// A literal.
     Lit(Lit),
     /// `name(args)`.
-    Call { func: Ident, args: Vec<Expr>, paren_span: Span },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+        paren_span: Span,
+    },
     /// `receiver.method(args)`.
-    Method { receiver: Box<Expr>, method: Ident, args: Vec<Expr> },
+    Method {
+        receiver: Box<Expr>,
+        method: Ident,
+        args: Vec<Expr>,
+    },
     /// `base.member`.
     Field { base: Box<Expr>, member: Ident },
     /// `left op right`.
-    Binary { op: BinaryOp, op_span: Span, left: Box<Expr>, right: Box<Expr> },
+    Binary {
+        op: BinaryOp,
+        op_span: Span,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// `op expr`.
-    Unary { op: UnaryOp, op_span: Span, expr: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        op_span: Span,
+        expr: Box<Expr>,
+    },
     /// `(expr)`.
     Paren(Box<Expr>),
 }
@@ -132,8 +149,12 @@ impl fmt::Display for Expr {
             }
             Self::Field { base, member } => write!(f, "{base}.{member}"),
             Self::Binary { op, left, right, .. } => write!(f, "{left} {} {right}", op.symbol()),
-            Self::Unary { op: UnaryOp::Neg, expr, .. } => write!(f, "-{expr}"),
-            Self::Unary { op: UnaryOp::Not, expr, .. } => write!(f, "!{expr}"),
+            Self::Unary {
+                op: UnaryOp::Neg, expr, ..
+            } => write!(f, "-{expr}"),
+            Self::Unary {
+                op: UnaryOp::Not, expr, ..
+            } => write!(f, "!{expr}"),
             Self::Paren(inner) => write!(f, "({inner})"),
         }
     }
@@ -209,7 +230,12 @@ fn parse_binary(input: ParseStream<'_>, min_precedence: u8) -> syn::Result<Expr>
             return Err(input.error("unexpected `=` in an expression"));
         }
         let right = parse_binary(input, op.precedence())?;
-        left = Expr::Binary { op, op_span, left: Box::new(left), right: Box::new(right) };
+        left = Expr::Binary {
+            op,
+            op_span,
+            left: Box::new(left),
+            right: Box::new(right),
+        };
     }
     if input.peek(Token![=]) && !input.peek(Token![==]) {
         let eq = input.parse::<Token![=]>()?;
@@ -224,11 +250,19 @@ fn parse_binary(input: ParseStream<'_>, min_precedence: u8) -> syn::Result<Expr>
 fn parse_unary(input: ParseStream<'_>) -> syn::Result<Expr> {
     if input.peek(Token![-]) {
         let minus = input.parse::<Token![-]>()?;
-        return Ok(Expr::Unary { op: UnaryOp::Neg, op_span: minus.span, expr: Box::new(parse_unary(input)?) });
+        return Ok(Expr::Unary {
+            op: UnaryOp::Neg,
+            op_span: minus.span,
+            expr: Box::new(parse_unary(input)?),
+        });
     }
     if input.peek(Token![!]) {
         let bang = input.parse::<Token![!]>()?;
-        return Ok(Expr::Unary { op: UnaryOp::Not, op_span: bang.span, expr: Box::new(parse_unary(input)?) });
+        return Ok(Expr::Unary {
+            op: UnaryOp::Not,
+            op_span: bang.span,
+            expr: Box::new(parse_unary(input)?),
+        });
     }
     parse_postfix(input)
 }
@@ -240,9 +274,16 @@ fn parse_postfix(input: ParseStream<'_>) -> syn::Result<Expr> {
         let member: Ident = input.call(syn::ext::IdentExt::parse_any)?;
         if input.peek(syn::token::Paren) {
             let (args, _) = parse_args(input)?;
-            expr = Expr::Method { receiver: Box::new(expr), method: member, args };
+            expr = Expr::Method {
+                receiver: Box::new(expr),
+                method: member,
+                args,
+            };
         } else {
-            expr = Expr::Field { base: Box::new(expr), member };
+            expr = Expr::Field {
+                base: Box::new(expr),
+                member,
+            };
         }
     }
     Ok(expr)
@@ -268,7 +309,11 @@ fn parse_primary(input: ParseStream<'_>) -> syn::Result<Expr> {
         let ident = input.call(syn::ext::IdentExt::parse_any)?;
         if input.peek(syn::token::Paren) {
             let (args, paren_span) = parse_args(input)?;
-            return Ok(Expr::Call { func: ident, args, paren_span });
+            return Ok(Expr::Call {
+                func: ident,
+                args,
+                paren_span,
+            });
         }
         return Ok(Expr::Column(ident));
     }
@@ -289,17 +334,46 @@ mod tests {
     #[test]
     fn precedence_and_associativity() {
         let expr = parse(quote!(a + b * c - d > 10 && !flag || x == "y"));
-        let Expr::Binary { op: BinaryOp::Or, left, .. } = &expr else { panic!("expected ||") };
-        let Expr::Binary { op: BinaryOp::And, left: cmp, .. } = left.as_ref() else { panic!("expected &&") };
-        let Expr::Binary { op: BinaryOp::Gt, left: sum, .. } = cmp.as_ref() else { panic!("expected >") };
+        let Expr::Binary {
+            op: BinaryOp::Or, left, ..
+        } = &expr
+        else {
+            panic!("expected ||")
+        };
+        let Expr::Binary {
+            op: BinaryOp::And,
+            left: cmp,
+            ..
+        } = left.as_ref()
+        else {
+            panic!("expected &&")
+        };
+        let Expr::Binary {
+            op: BinaryOp::Gt,
+            left: sum,
+            ..
+        } = cmp.as_ref()
+        else {
+            panic!("expected >")
+        };
         assert_eq!(sum.to_string(), "a + b * c - d");
-        let Expr::Binary { op: BinaryOp::Sub, left: inner, .. } = sum.as_ref() else { panic!("left-assoc -") };
+        let Expr::Binary {
+            op: BinaryOp::Sub,
+            left: inner,
+            ..
+        } = sum.as_ref()
+        else {
+            panic!("left-assoc -")
+        };
         assert_eq!(inner.to_string(), "a + b * c");
     }
 
     #[test]
     fn calls_methods_and_fields() {
-        assert_eq!(parse(quote!(round(sum(amount), 2))).to_string(), "round(sum(amount), 2)");
+        assert_eq!(
+            parse(quote!(round(sum(amount), 2))).to_string(),
+            "round(sum(amount), 2)"
+        );
         assert_eq!(parse(quote!(note.is_null())).to_string(), "note.is_null()");
         assert_eq!(parse(quote!(window.start)).to_string(), "window.start");
         assert_eq!(parse(quote!(-(a + 1) <= 2)).to_string(), "-(a + 1) <= 2");

@@ -95,7 +95,9 @@ impl Parse for StreamInput {
                 let error = lookahead.error();
                 return Err(syn::Error::new(
                     error.span(),
-                    format!("{error}\n       help: `stream!` holds `schema Name {{ .. }}` and `query Name(input: Schema) {{ .. }}` items"),
+                    format!(
+                        "{error}\n       help: `stream!` holds `schema Name {{ .. }}` and `query Name(input: Schema) {{ .. }}` items"
+                    ),
                 ));
             }
         }
@@ -110,7 +112,11 @@ impl SchemaDecl {
         let content;
         braced!(content in input);
         let fields = Punctuated::<FieldDecl, Token![,]>::parse_terminated(&content)?;
-        Ok(Self { attrs, name, fields: fields.into_iter().collect() })
+        Ok(Self {
+            attrs,
+            name,
+            fields: fields.into_iter().collect(),
+        })
     }
 }
 
@@ -163,7 +169,14 @@ impl QueryDecl {
             body.parse::<Token![.]>()?;
             ops.push(body.parse()?);
         }
-        Ok(Self { attrs, name, input: input_name, schema, root, ops })
+        Ok(Self {
+            attrs,
+            name,
+            input: input_name,
+            schema,
+            root,
+            ops,
+        })
     }
 }
 
@@ -173,7 +186,11 @@ impl Parse for Op {
         let content;
         let paren = parenthesized!(content in input);
         let args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?;
-        Ok(Self { name, args: args.into_iter().collect(), paren_span: paren.span.join() })
+        Ok(Self {
+            name,
+            args: args.into_iter().collect(),
+            paren_span: paren.span.join(),
+        })
     }
 }
 
@@ -186,7 +203,10 @@ impl Parse for Arg {
         } else {
             None
         };
-        Ok(Self { name, expr: input.parse()? })
+        Ok(Self {
+            name,
+            expr: input.parse()?,
+        })
     }
 }
 
@@ -240,7 +260,9 @@ mod tests {
 
     #[test]
     fn rejects_unknown_items_with_help() {
-        let Err(error) = parse(quote! { table Event { a: i32 } }) else { panic!("expected an error") };
+        let Err(error) = parse(quote! { table Event { a: i32 } }) else {
+            panic!("expected an error")
+        };
         assert!(error.to_string().contains("help: `stream!` holds"), "{error}");
     }
 }

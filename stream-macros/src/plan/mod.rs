@@ -54,8 +54,20 @@ pub(crate) fn plan(query: TypedQuery) -> Plan {
         None => Vec::new(),
     };
     let aggregates = query.aggregate.is_some();
-    let modes = ModeSupport { append: !aggregates, update: true, complete: aggregates };
-    let mut plan = Plan { query, live, required_inputs, key_columns, modes, explain: String::new(), fingerprint: 0 };
+    let modes = ModeSupport {
+        append: !aggregates,
+        update: true,
+        complete: aggregates,
+    };
+    let mut plan = Plan {
+        query,
+        live,
+        required_inputs,
+        key_columns,
+        modes,
+        explain: String::new(),
+        fingerprint: 0,
+    };
     plan.explain = explain(&plan);
     plan.fingerprint = fnv1a64(plan.explain.as_bytes());
     plan
@@ -107,7 +119,9 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
         TExprKind::Lit(LitValue::F64(v)) => format!("{v:?}"),
         TExprKind::Lit(LitValue::Bool(v)) => v.to_string(),
         TExprKind::Call(func, args) => format!("{}({})", func_name(*func), render_list(args)),
-        TExprKind::Binary(op, left, right) => format!("({} {} {})", render(left, query), op_symbol(*op), render(right, query)),
+        TExprKind::Binary(op, left, right) => {
+            format!("({} {} {})", render(left, query), op_symbol(*op), render(right, query))
+        }
         TExprKind::Unary(UnaryOp::Neg, inner) => format!("-{}", render(inner, query)),
         TExprKind::Unary(UnaryOp::Not, inner) => format!("!{}", render(inner, query)),
         TExprKind::Widen(base, inner) => format!("cast({} as {})", render(inner, query), base.rust_name()),
@@ -147,8 +161,11 @@ pub(crate) fn func_name(func: Func) -> &'static str {
 fn explain(plan: &Plan) -> String {
     let query = &plan.query;
     let mut lines: Vec<String> = Vec::new();
-    let outputs: Vec<String> =
-        query.outputs.iter().map(|(name, var)| format!("{name}: {}", query.vars[*var].ty)).collect();
+    let outputs: Vec<String> = query
+        .outputs
+        .iter()
+        .map(|(name, var)| format!("{name}: {}", query.vars[*var].ty))
+        .collect();
     lines.push(format!("Project [{}]", outputs.join(", ")));
     let describe_steps = |steps: &[Step], lines: &mut Vec<String>| {
         for step in steps.iter().rev() {
@@ -169,11 +186,18 @@ fn explain(plan: &Plan) -> String {
             .iter()
             .map(|(var, expr)| format!("{} = {}", query.vars[*var].name, render(expr, query)))
             .collect();
-        lines.push(format!("Aggregate keys=[{}] aggregates=[{}] (state: one row per key)", keys.join(", "), outputs.join(", ")));
+        lines.push(format!(
+            "Aggregate keys=[{}] aggregates=[{}] (state: one row per key)",
+            keys.join(", "),
+            outputs.join(", ")
+        ));
     }
     describe_steps(&query.pre, &mut lines);
-    let columns: Vec<String> =
-        plan.required_inputs.iter().map(|v| format!("{}: {}", query.vars[*v].name, query.vars[*v].ty)).collect();
+    let columns: Vec<String> = plan
+        .required_inputs
+        .iter()
+        .map(|v| format!("{}: {}", query.vars[*v].name, query.vars[*v].ty))
+        .collect();
     lines.push(format!("Scan {} [{}]", query.schema, columns.join(", ")));
     let mut text = format!("== Plan of `{}` ==\n", query.name);
     for (depth, line) in lines.iter().enumerate() {
@@ -188,5 +212,7 @@ fn explain(plan: &Plan) -> String {
 
 /// FNV-1a, 64 bits: stable across Rust releases, unlike `DefaultHasher`.
 fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

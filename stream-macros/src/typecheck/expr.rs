@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::{Ident, Lit};
 
 use super::Env;
-use super::ir::{AggFunc, Accumulator, Func, LitValue, TExpr, TExprKind, Var};
+use super::ir::{Accumulator, AggFunc, Func, LitValue, TExpr, TExprKind, Var};
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType};
@@ -30,7 +30,11 @@ pub(crate) enum Scope<'a> {
     /// Per row, over the columns of `env`; `context` names the operation for messages.
     Row { env: &'a Env, context: &'a str },
     /// An `agg(..)` output: aggregates read `pre`, other column references must be `keys`.
-    Aggregate { pre: &'a Env, keys: &'a Env, accumulators: &'a mut Vec<Accumulator> },
+    Aggregate {
+        pre: &'a Env,
+        keys: &'a Env,
+        accumulators: &'a mut Vec<Accumulator>,
+    },
 }
 
 pub(crate) struct ExprChecker<'a> {
@@ -75,10 +79,10 @@ impl ExprChecker<'_> {
                 }
                 let Some((_, function)) = FUNCTIONS.iter().find(|(n, _)| *n == name) else {
                     let all = FUNCTIONS.iter().map(|(n, _)| *n).chain(AGGREGATES);
-                    let help = did_you_mean(&name, all.clone())
-                        .map_or_else(|| format!("note: functions are: {}", all.collect::<Vec<_>>().join(", ")), |s| {
-                            format!("help: did you mean `{s}`?")
-                        });
+                    let help = did_you_mean(&name, all.clone()).map_or_else(
+                        || format!("note: functions are: {}", all.collect::<Vec<_>>().join(", ")),
+                        |s| format!("help: did you mean `{s}`?"),
+                    );
                     self.error(func.span(), format!("unknown function `{name}`\n       {help}"));
                     return None;
                 };
@@ -94,8 +98,10 @@ impl ExprChecker<'_> {
                     "is_null" => false,
                     "is_not_null" => true,
                     other => {
-                        let help = did_you_mean(other, ["is_null", "is_not_null"])
-                            .map_or_else(|| "note: methods are: is_null, is_not_null".to_owned(), |s| format!("help: did you mean `{s}`?"));
+                        let help = did_you_mean(other, ["is_null", "is_not_null"]).map_or_else(
+                            || "note: methods are: is_null, is_not_null".to_owned(),
+                            |s| format!("help: did you mean `{s}`?"),
+                        );
                         self.error(method.span(), format!("unknown method `{other}`\n       {help}"));
                         return None;
                     }
@@ -105,26 +111,55 @@ impl ExprChecker<'_> {
                     return None;
                 }
                 let inner = self.check(receiver, scope)?;
-                Some(Self::typed(TExprKind::IsNull { expr: Box::new(inner), negated }, ColType::new(Base::Bool, false), span))
+                Some(Self::typed(
+                    TExprKind::IsNull {
+                        expr: Box::new(inner),
+                        negated,
+                    },
+                    ColType::new(Base::Bool, false),
+                    span,
+                ))
             }
             Expr::Field { base, member } => {
-                self.error(member.span(), format!("`{base}` has no field `{member}`\n       note: only struct columns have fields"));
+                self.error(
+                    member.span(),
+                    format!("`{base}` has no field `{member}`\n       note: only struct columns have fields"),
+                );
                 None
             }
-            Expr::Binary { op, op_span, left, right } => {
+            Expr::Binary {
+                op,
+                op_span,
+                left,
+                right,
+            } => {
                 let typed_left = self.check(left, scope);
                 let typed_right = self.check(right, scope);
                 self.binary(*op, *op_span, left, right, typed_left?, typed_right?)
             }
-            Expr::Unary { op, op_span, expr: inner } => {
+            Expr::Unary {
+                op,
+                op_span,
+                expr: inner,
+            } => {
                 let typed = self.check(inner, scope)?;
                 let ok = match op {
                     UnaryOp::Neg => typed.ty.base.is_numeric(),
                     UnaryOp::Not => typed.ty.base == Base::Bool,
                 };
                 if !ok {
-                    let (symbol, wanted) = if *op == UnaryOp::Neg { ("-", "a number") } else { ("!", "a boolean") };
-                    self.error(*op_span, format!("cannot apply `{symbol}` to `{inner}` of type {}\n       note: `{symbol}` needs {wanted}", typed.ty));
+                    let (symbol, wanted) = if *op == UnaryOp::Neg {
+                        ("-", "a number")
+                    } else {
+                        ("!", "a boolean")
+                    };
+                    self.error(
+                        *op_span,
+                        format!(
+                            "cannot apply `{symbol}` to `{inner}` of type {}\n       note: `{symbol}` needs {wanted}",
+                            typed.ty
+                        ),
+                    );
                     return None;
                 }
                 let ty = typed.ty;
@@ -204,7 +239,10 @@ impl ExprChecker<'_> {
                 }
             },
             Lit::Char(_) => {
-                self.error(span, "character literals are not supported\n       help: use a string literal: `\"x\"`");
+                self.error(
+                    span,
+                    "character literals are not supported\n       help: use a string literal: `\"x\"`",
+                );
                 return None;
             }
             _ => {
@@ -225,7 +263,9 @@ impl ExprChecker<'_> {
                 let message = if *context == "an aggregate" {
                     format!("aggregate function `{name}` cannot be nested inside another aggregate")
                 } else {
-                    format!("aggregate function `{name}` is not allowed in {context}\n       help: aggregate inside `.group_by(..).agg(..)`")
+                    format!(
+                        "aggregate function `{name}` is not allowed in {context}\n       help: aggregate inside `.group_by(..).agg(..)`"
+                    )
                 };
                 self.error(func.span(), message);
                 return None;
@@ -235,12 +275,22 @@ impl ExprChecker<'_> {
         let arg = match args {
             [] if name == "count" => None,
             [arg] => {
-                let mut inner = Scope::Row { env: pre, context: "an aggregate" };
+                let mut inner = Scope::Row {
+                    env: pre,
+                    context: "an aggregate",
+                };
                 Some(self.check(arg, &mut inner)?)
             }
             _ => {
-                let expected = if name == "count" { "no argument (rows) or one column" } else { "one argument" };
-                self.error(paren_span, format!("aggregate function `{name}` takes {expected}, found {}", args.len()));
+                let expected = if name == "count" {
+                    "no argument (rows) or one column"
+                } else {
+                    "one argument"
+                };
+                self.error(
+                    paren_span,
+                    format!("aggregate function `{name}` takes {expected}, found {}", args.len()),
+                );
                 return None;
             }
         };
@@ -268,8 +318,16 @@ impl ExprChecker<'_> {
             }
             _ => unreachable!("aggregate names are checked above"),
         };
-        accumulators.push(Accumulator { func: func_kind, arg, ty });
-        Some(Self::typed(TExprKind::Accumulator(accumulators.len() - 1), ty, func.span()))
+        accumulators.push(Accumulator {
+            func: func_kind,
+            arg,
+            ty,
+        });
+        Some(Self::typed(
+            TExprKind::Accumulator(accumulators.len() - 1),
+            ty,
+            func.span(),
+        ))
     }
 
     fn arity(&mut self, func: &Ident, paren_span: Span, found: usize, min: usize, max: usize) -> bool {
@@ -292,30 +350,48 @@ impl ExprChecker<'_> {
         let names: Vec<&str> = wanted.iter().map(|b| b.rust_name()).collect();
         self.error(
             arg.span(),
-            format!("function `{func}` expects {}, but `{arg}` is {}", names.join(" or "), typed.ty),
+            format!(
+                "function `{func}` expects {}, but `{arg}` is {}",
+                names.join(" or "),
+                typed.ty
+            ),
         );
         false
     }
 
-    fn function(&mut self, func: Func, name: &Ident, args: &[Expr], typed: Vec<TExpr>, paren_span: Span) -> Option<TExpr> {
+    fn function(
+        &mut self,
+        func: Func,
+        name: &Ident,
+        args: &[Expr],
+        typed: Vec<TExpr>,
+        paren_span: Span,
+    ) -> Option<TExpr> {
         let span = name.span();
         let numeric = [Base::I32, Base::I64, Base::F64];
         let any_nullable = typed.iter().any(|t| t.ty.nullable);
         let ty = match func {
             Func::Round => {
-                if !self.arity(name, paren_span, args.len(), 1, 2) || !self.expect_base(name, &args[0], &typed[0], &numeric) {
+                if !self.arity(name, paren_span, args.len(), 1, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &numeric)
+                {
                     return None;
                 }
                 if let Some(scale) = typed.get(1)
                     && !matches!(scale.kind, TExprKind::Lit(LitValue::I32(_)))
                 {
-                    self.error(args[1].span(), format!("the scale of `round` must be an integer literal, found `{}`", args[1]));
+                    self.error(
+                        args[1].span(),
+                        format!("the scale of `round` must be an integer literal, found `{}`", args[1]),
+                    );
                     return None;
                 }
                 typed[0].ty
             }
             Func::Abs => {
-                if !self.arity(name, paren_span, args.len(), 1, 1) || !self.expect_base(name, &args[0], &typed[0], &numeric) {
+                if !self.arity(name, paren_span, args.len(), 1, 1)
+                    || !self.expect_base(name, &args[0], &typed[0], &numeric)
+                {
                     return None;
                 }
                 typed[0].ty
@@ -338,10 +414,15 @@ impl ExprChecker<'_> {
                 ColType::new(Base::Date, typed[0].ty.nullable || typed[0].ty.base == Base::Str)
             }
             Func::Lower | Func::Upper | Func::Length => {
-                if !self.arity(name, paren_span, args.len(), 1, 1) || !self.expect_base(name, &args[0], &typed[0], &[Base::Str]) {
+                if !self.arity(name, paren_span, args.len(), 1, 1)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::Str])
+                {
                     return None;
                 }
-                ColType::new(if func == Func::Length { Base::I32 } else { Base::Str }, typed[0].ty.nullable)
+                ColType::new(
+                    if func == Func::Length { Base::I32 } else { Base::Str },
+                    typed[0].ty.nullable,
+                )
             }
             Func::Concat => {
                 if !self.arity(name, paren_span, args.len(), 1, usize::MAX) {
@@ -365,14 +446,25 @@ impl ExprChecker<'_> {
                     match (base == t.ty.base).then_some(base).or_else(|| base.widen(t.ty.base)) {
                         Some(common) => base = common,
                         None => {
-                            self.error(arg.span(), format!("`coalesce` arguments must have one type, but `{arg}` is {} and the first is {}", t.ty, typed[0].ty.base.rust_name()));
+                            self.error(
+                                arg.span(),
+                                format!(
+                                    "`coalesce` arguments must have one type, but `{arg}` is {} and the first is {}",
+                                    t.ty,
+                                    typed[0].ty.base.rust_name()
+                                ),
+                            );
                             return None;
                         }
                     }
                 }
                 let typed: Vec<TExpr> = typed.into_iter().map(|t| widen(t, base)).collect();
                 let nullable = all_nullable(&typed);
-                return Some(Self::typed(TExprKind::Call(func, typed), ColType::new(base, nullable), span));
+                return Some(Self::typed(
+                    TExprKind::Call(func, typed),
+                    ColType::new(base, nullable),
+                    span,
+                ));
             }
         };
         Some(Self::typed(TExprKind::Call(func, typed), ty, span))
@@ -426,8 +518,16 @@ impl ExprChecker<'_> {
             }
             _ => unreachable!("every operator is handled above"),
         };
-        let (l, r) = if base.is_numeric() { (widen(l, base), widen(r, base)) } else { (l, r) };
-        Some(Self::typed(TExprKind::Binary(op, Box::new(l), Box::new(r)), result, op_span))
+        let (l, r) = if base.is_numeric() {
+            (widen(l, base), widen(r, base))
+        } else {
+            (l, r)
+        };
+        Some(Self::typed(
+            TExprKind::Binary(op, Box::new(l), Box::new(r)),
+            result,
+            op_span,
+        ))
     }
 }
 
@@ -442,5 +542,9 @@ fn widen(expr: TExpr, base: Base) -> TExpr {
     }
     let ty = ColType::new(base, expr.ty.nullable);
     let span = expr.span;
-    TExpr { kind: TExprKind::Widen(base, Box::new(expr)), ty, span }
+    TExpr {
+        kind: TExprKind::Widen(base, Box::new(expr)),
+        ty,
+        span,
+    }
 }

@@ -81,7 +81,10 @@ pub(crate) enum TExprKind {
     /// Implicit numeric widening to `Base`.
     Widen(Base, Box<TExpr>),
     /// `is_null()` (`negated`: `is_not_null()`).
-    IsNull { expr: Box<TExpr>, negated: bool },
+    IsNull {
+        expr: Box<TExpr>,
+        negated: bool,
+    },
     /// The finished value of accumulator `n` (only in aggregate outputs).
     Accumulator(usize),
 }

@@ -16,7 +16,15 @@ use expr::{ExprChecker, Scope};
 pub(crate) use ir::*;
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 7] = ["select", "with_column", "with_column_renamed", "drop", "filter", "group_by", "agg"];
+const OPERATIONS: [&str; 7] = [
+    "select",
+    "with_column",
+    "with_column_renamed",
+    "drop",
+    "filter",
+    "group_by",
+    "agg",
+];
 
 /// The columns visible at one point of a query: names bound to variables, in order.
 #[derive(Clone, Default)]
@@ -37,10 +45,21 @@ impl Env {
 /// Type-checks one query.
 pub(crate) fn check_query(decl: &QueryDecl, schemas: &[Schema], diagnostics: &Diagnostics) -> Option<TypedQuery> {
     let Some(schema) = schemas.iter().find(|s| s.name == decl.schema) else {
-        let suggestion = did_you_mean(&decl.schema.to_string(), schemas.iter().map(|s| s.name.to_string()).collect::<Vec<_>>().iter().map(String::as_str))
-            .map(|s| format!("\n       help: did you mean `{s}`?"))
-            .unwrap_or_else(|| "\n       help: declare it in the same `stream!` with `schema Name { .. }`".to_owned());
-        diagnostics.error(decl.schema.span(), format!("unknown schema `{}`{suggestion}", decl.schema));
+        let suggestion = did_you_mean(
+            &decl.schema.to_string(),
+            schemas
+                .iter()
+                .map(|s| s.name.to_string())
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
+        )
+        .map(|s| format!("\n       help: did you mean `{s}`?"))
+        .unwrap_or_else(|| "\n       help: declare it in the same `stream!` with `schema Name { .. }`".to_owned());
+        diagnostics.error(
+            decl.schema.span(),
+            format!("unknown schema `{}`{suggestion}", decl.schema),
+        );
         return None;
     };
     if decl.root != decl.input {
@@ -101,11 +120,20 @@ impl<'a> QueryChecker<'a> {
     }
 
     fn exprs(&mut self) -> ExprChecker<'_> {
-        ExprChecker { diagnostics: self.diagnostics, vars: &self.vars, stream: &self.decl.input, failed: &mut self.failed }
+        ExprChecker {
+            diagnostics: self.diagnostics,
+            vars: &self.vars,
+            stream: &self.decl.input,
+            failed: &mut self.failed,
+        }
     }
 
     fn steps(&mut self) -> &mut Vec<Step> {
-        if self.aggregate.is_some() { &mut self.post } else { &mut self.pre }
+        if self.aggregate.is_some() {
+            &mut self.post
+        } else {
+            &mut self.pre
+        }
     }
 
     fn check_ops(&mut self, ops: &[Op]) {
@@ -136,7 +164,10 @@ impl<'a> QueryChecker<'a> {
                     let help = did_you_mean(&name, OPERATIONS)
                         .map(|s| format!("help: did you mean `{s}`?"))
                         .unwrap_or_else(|| format!("note: operations are: {}", OPERATIONS.join(", ")));
-                    self.error(op.name.span(), format!("unknown operation `{name}` on a stream\n       {help}"));
+                    self.error(
+                        op.name.span(),
+                        format!("unknown operation `{name}` on a stream\n       {help}"),
+                    );
                 }
             }
             index += 1;
@@ -146,12 +177,17 @@ impl<'a> QueryChecker<'a> {
     /// `select(col, name = expr, ..)`
     fn select(&mut self, op: &Op) {
         if op.args.is_empty() {
-            self.error(op.paren_span, "`select` needs at least one column\n       help: write `.select(user_id, total = amount * 2.0)`");
+            self.error(
+                op.paren_span,
+                "`select` needs at least one column\n       help: write `.select(user_id, total = amount * 2.0)`",
+            );
             return;
         }
         let mut columns: Vec<(Ident, VarId)> = Vec::new();
         for arg in &op.args {
-            let Some((name, var)) = self.named_expr(arg, "select") else { continue };
+            let Some((name, var)) = self.named_expr(arg, "select") else {
+                continue;
+            };
             if columns.iter().any(|(n, _)| *n == name) {
                 self.error(name.span(), duplicate_message(&name));
                 continue;
@@ -170,11 +206,16 @@ impl<'a> QueryChecker<'a> {
             let Some(name) = &arg.name else {
                 self.error(
                     arg.expr.span(),
-                    format!("`with_column` needs a name for `{}`\n       help: write `.with_column(name = {})`", arg.expr, arg.expr),
+                    format!(
+                        "`with_column` needs a name for `{}`\n       help: write `.with_column(name = {})`",
+                        arg.expr, arg.expr
+                    ),
                 );
                 continue;
             };
-            let Some(var) = self.computed(name, &arg.expr) else { continue };
+            let Some(var) = self.computed(name, &arg.expr) else {
+                continue;
+            };
             match self.env.columns.iter_mut().find(|(n, _)| n == name) {
                 Some(slot) => slot.1 = var,
                 None => self.env.columns.push((name.clone(), var)),
@@ -184,7 +225,16 @@ impl<'a> QueryChecker<'a> {
 
     /// `with_column_renamed(old, new)`
     fn with_column_renamed(&mut self, op: &Op) {
-        let [Arg { name: None, expr: Expr::Column(old) }, Arg { name: None, expr: Expr::Column(new) }] = op.args.as_slice()
+        let [
+            Arg {
+                name: None,
+                expr: Expr::Column(old),
+            },
+            Arg {
+                name: None,
+                expr: Expr::Column(new),
+            },
+        ] = op.args.as_slice()
         else {
             self.error(op.paren_span, "`with_column_renamed` takes the old and the new column name\n       help: write `.with_column_renamed(amount, amount_usd)`");
             return;
@@ -206,7 +256,10 @@ impl<'a> QueryChecker<'a> {
     fn drop_columns(&mut self, op: &Op) {
         for arg in &op.args {
             let (None, Expr::Column(name)) = (&arg.name, &arg.expr) else {
-                self.error(arg.expr.span(), "`drop` takes column names\n       help: write `.drop(event_id, note)`");
+                self.error(
+                    arg.expr.span(),
+                    "`drop` takes column names\n       help: write `.drop(event_id, note)`",
+                );
                 continue;
             };
             if self.env.lookup(&name.to_string()).is_none() {
@@ -237,7 +290,15 @@ impl<'a> QueryChecker<'a> {
             return;
         }
         let env = self.env.clone();
-        let Some(condition) = self.exprs().check(&arg.expr, &mut Scope::Row { env: &env, context: "`filter`" }) else { return };
+        let Some(condition) = self.exprs().check(
+            &arg.expr,
+            &mut Scope::Row {
+                env: &env,
+                context: "`filter`",
+            },
+        ) else {
+            return;
+        };
         if condition.ty.base != crate::types::Base::Bool {
             self.error(
                 arg.expr.span(),
@@ -264,7 +325,9 @@ impl<'a> QueryChecker<'a> {
         let mut key_env = Env::default();
         let mut keys = Vec::new();
         for arg in group_by.map(|op| op.args.as_slice()).unwrap_or_default() {
-            let Some((name, var)) = self.named_expr(arg, "group_by") else { continue };
+            let Some((name, var)) = self.named_expr(arg, "group_by") else {
+                continue;
+            };
             if key_env.lookup(&name.to_string()).is_some() {
                 self.error(name.span(), duplicate_message(&name));
                 continue;
@@ -282,7 +345,10 @@ impl<'a> QueryChecker<'a> {
             key_outputs.push(output);
         }
         if agg.args.is_empty() {
-            self.error(agg.paren_span, "`agg` needs at least one aggregate\n       help: write `.agg(events = count(), total = sum(amount))`");
+            self.error(
+                agg.paren_span,
+                "`agg` needs at least one aggregate\n       help: write `.agg(events = count(), total = sum(amount))`",
+            );
         }
         let pre_env = self.env.clone();
         let mut accumulators = Vec::new();
@@ -291,7 +357,10 @@ impl<'a> QueryChecker<'a> {
             let Some(name) = &arg.name else {
                 self.error(
                     arg.expr.span(),
-                    format!("aggregate `{}` needs a name\n       help: write `name = {}`", arg.expr, arg.expr),
+                    format!(
+                        "aggregate `{}` needs a name\n       help: write `name = {}`",
+                        arg.expr, arg.expr
+                    ),
                 );
                 continue;
             };
@@ -299,14 +368,25 @@ impl<'a> QueryChecker<'a> {
                 self.error(name.span(), duplicate_message(name));
                 continue;
             }
-            let mut scope = Scope::Aggregate { pre: &pre_env, keys: &post_env, accumulators: &mut accumulators };
-            let Some(expr) = self.exprs().check(&arg.expr, &mut scope) else { continue };
+            let mut scope = Scope::Aggregate {
+                pre: &pre_env,
+                keys: &post_env,
+                accumulators: &mut accumulators,
+            };
+            let Some(expr) = self.exprs().check(&arg.expr, &mut scope) else {
+                continue;
+            };
             let var = self.new_var(name.to_string(), expr.ty);
             post_env.columns.push((name.clone(), var));
             outputs.push((var, expr));
         }
         self.env = post_env;
-        self.aggregate = Some(Aggregate { keys, key_outputs, accumulators, outputs });
+        self.aggregate = Some(Aggregate {
+            keys,
+            key_outputs,
+            accumulators,
+            outputs,
+        });
     }
 
     /// A `select`/`group_by` argument: a column keeps its name, anything else needs `name = ..`.
@@ -335,7 +415,13 @@ impl<'a> QueryChecker<'a> {
     fn computed(&mut self, name: &Ident, expr: &Expr) -> Option<VarId> {
         let env = self.env.clone();
         let context = format!("`{name}`");
-        let typed = self.exprs().check(expr, &mut Scope::Row { env: &env, context: &context })?;
+        let typed = self.exprs().check(
+            expr,
+            &mut Scope::Row {
+                env: &env,
+                context: &context,
+            },
+        )?;
         if let TExprKind::Var(var) = typed.kind {
             return Some(var);
         }
@@ -366,7 +452,6 @@ impl<'a> QueryChecker<'a> {
             outputs: self.env.columns,
         })
     }
-
 }
 
 fn duplicate_message(name: &Ident) -> String {
