@@ -36,6 +36,16 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A source was asked for data it cannot provide (an offset it never produced, or a read
+    /// before `open`): a bug in the engine or in a custom source.
+    #[error("source `{source_description}`: {message}")]
+    Source {
+        /// The source's description.
+        source_description: String,
+        /// What was wrong.
+        message: String,
+    },
+
     /// A record of an input file could not be decoded with the declared schema.
     #[error("failed to decode `{}` line {line}: {message}", path.display())]
     MalformedRecord {

@@ -162,18 +162,22 @@ impl Source for JsonSource {
     }
 
     fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>> {
-        let schema = self.schema.as_ref().ok_or_else(|| Error::Start {
-            query: String::new(),
-            message: "the file source was read before it was opened".to_owned(),
-        })?;
+        let source_error = |message: String| Error::Source {
+            source_description: self.description(),
+            message,
+        };
+        let schema = self
+            .schema
+            .as_ref()
+            .ok_or_else(|| source_error("the file source was read before it was opened".to_owned()))?;
         let first = start.and_then(Self::log_offset).map_or(0, |offset| offset + 1);
-        let last = Self::log_offset(end).ok_or_else(|| Error::Start {
-            query: String::new(),
-            message: format!("file source offset {end} has no `logOffset`"),
-        })?;
+        let last = Self::log_offset(end).ok_or_else(|| source_error(format!("offset {end} has no `logOffset`")))?;
         let decoder = LineDecoder::new(schema);
         let mut batches = Vec::new();
-        for files in self.batches.get(first..=last).unwrap_or_default() {
+        let Some(planned) = self.batches.get(first..=last) else {
+            return Err(source_error(format!("offset {end} was never planned by this source")));
+        };
+        for files in planned {
             for path in files {
                 let bytes = std::fs::read(path).map_err(|source| Error::Io {
                     action: "read",
