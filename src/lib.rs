@@ -1,11 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![doc(test(attr(deny(warnings))))]
 
+pub use stream_core::plan::{SupportsAppend, SupportsComplete, SupportsUpdate};
 pub use stream_core::{
     ConsoleSink, DataStreamWriter, Date, Error, JsonSource, MemorySink, OutputMode, Result, Row, Sink, Source,
     StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, memory_table,
 };
-pub use stream_core::{error, plan, progress, show, sink, source, trigger, types};
+pub use stream_core::{error, mode, plan, progress, show, sink, source, trigger, types};
 pub use stream_macros::stream;
 
 /// Everything a program using Rill usually needs, in one import.

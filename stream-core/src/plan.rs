@@ -120,7 +120,7 @@ pub trait StreamPlan: Send + Sized + 'static {
     message = "output mode `append` is not supported for `{Self}`: it is a streaming aggregation without a watermark",
     label = "`append` chosen here",
     note = "append mode emits each row once and for all, but every group of `{Self}` can still change when later events arrive",
-    note = "use `.update()` or `.complete()`, or group by an event-time window after `.with_watermark(..)`"
+    note = "use `.update()` to emit the groups each batch changes, or `.complete()` to emit the whole table"
 )]
 pub trait SupportsAppend: StreamPlan {}
 

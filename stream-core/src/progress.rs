@@ -30,16 +30,15 @@ pub struct StreamingQueryProgress {
     pub batch_duration: u64,
     /// Rows read from all sources in this batch.
     pub num_input_rows: u64,
-    /// Input rate: rows over the time since the previous trigger started (absent for the first batch).
-    #[serde(default = "nan", skip_serializing_if = "is_nan")]
+    /// Input rate: rows over the time since the previous trigger started (0 for the first batch, as in Spark).
     pub input_rows_per_second: f64,
     /// Processing rate: rows over this batch's duration.
-    #[serde(default = "nan", skip_serializing_if = "is_nan")]
     pub processed_rows_per_second: f64,
     /// Time spent in each phase, in milliseconds (`latestOffset`, `getBatch`, `addBatch`,
     /// `queryPlanning`, `triggerExecution`).
     pub duration_ms: BTreeMap<String, u64>,
     /// Event-time statistics (`min`, `max`, `avg`, `watermark`) when the query has a watermark.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub event_time: BTreeMap<String, String>,
     /// One entry per stateful operator.
     pub state_operators: Vec<StateOperatorProgress>,
@@ -47,16 +46,6 @@ pub struct StreamingQueryProgress {
     pub sources: Vec<SourceProgress>,
     /// The sink.
     pub sink: SinkProgress,
-}
-
-// Serde's attribute paths take functions, not closures.
-#[expect(clippy::trivially_copy_pass_by_ref, reason = "signature required by serde")]
-fn is_nan(value: &f64) -> bool {
-    value.is_nan()
-}
-
-fn nan() -> f64 {
-    f64::NAN
 }
 
 impl StreamingQueryProgress {
@@ -89,7 +78,7 @@ impl StreamingQueryProgress {
             batch_id: 0,
             batch_duration: 5,
             num_input_rows: 3,
-            input_rows_per_second: f64::NAN,
+            input_rows_per_second: 0.0,
             processed_rows_per_second: 600.0,
             duration_ms: BTreeMap::from([("triggerExecution".to_owned(), 5)]),
             event_time: BTreeMap::new(),
@@ -149,12 +138,11 @@ pub struct SourceProgress {
     /// Rows read from this source.
     pub num_input_rows: u64,
     /// See [`StreamingQueryProgress::input_rows_per_second`].
-    #[serde(default = "nan", skip_serializing_if = "is_nan")]
     pub input_rows_per_second: f64,
     /// See [`StreamingQueryProgress::processed_rows_per_second`].
-    #[serde(default = "nan", skip_serializing_if = "is_nan")]
     pub processed_rows_per_second: f64,
     /// Source-specific metrics.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metrics: BTreeMap<String, String>,
 }
 
@@ -167,5 +155,6 @@ pub struct SinkProgress {
     /// Rows handed to the sink in this batch.
     pub num_output_rows: i64,
     /// Sink-specific metrics.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metrics: BTreeMap<String, String>,
 }

@@ -43,12 +43,15 @@ pub mod mode {
         /// The mode's runtime value.
         const MODE: OutputMode;
     }
+    #[diagnostic::do_not_recommend]
     impl Chosen for Append {
         const MODE: OutputMode = OutputMode::Append;
     }
+    #[diagnostic::do_not_recommend]
     impl Chosen for Update {
         const MODE: OutputMode = OutputMode::Update;
     }
+    #[diagnostic::do_not_recommend]
     impl Chosen for Complete {
         const MODE: OutputMode = OutputMode::Complete;
     }
@@ -376,8 +379,9 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         timed("triggerExecution", trigger_start);
 
         let execution = trigger_start.elapsed().as_secs_f64();
-        let rate = |rows: u64, seconds: f64| if seconds > 0.0 { rows as f64 / seconds } else { f64::NAN };
-        let input_rate = previous_trigger_start.map_or(f64::NAN, |previous| {
+        // As Spark: a rate over no elapsed time, and the first batch's input rate, are 0.
+        let rate = |rows: u64, seconds: f64| if seconds > 0.0 { rows as f64 / seconds } else { 0.0 };
+        let input_rate = previous_trigger_start.map_or(0.0, |previous| {
             rate(num_input_rows, trigger_start.duration_since(previous).as_secs_f64())
         });
         let processed_rate = rate(num_input_rows, execution);
@@ -419,7 +423,8 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 description: self.source.description(),
                 start_offset: previous_offset.clone().unwrap_or(serde_json::Value::Null),
                 end_offset: end_offset.clone(),
-                latest_offset: end_offset.clone(),
+                // Spark's file source does not report a latest offset.
+                latest_offset: serde_json::Value::Null,
                 num_input_rows,
                 input_rows_per_second: input_rate,
                 processed_rows_per_second: processed_rate,

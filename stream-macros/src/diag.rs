@@ -25,10 +25,6 @@ impl Diagnostics {
         self.errors.borrow_mut().push(syn::Error::new(span, message));
     }
 
-    pub(crate) fn has_errors(&self) -> bool {
-        !self.errors.borrow().is_empty()
-    }
-
     /// The errors as `compile_error!` invocations, consuming the collector.
     pub(crate) fn finish(mut self) -> Option<TokenStream> {
         self.finished = true;

@@ -22,28 +22,31 @@ pub(crate) fn expand(input: &TokenStream) -> TokenStream {
     let mut output = TokenStream::new();
 
     let schemas = schema::resolve(&parsed.schemas, &diagnostics);
-    // Schemas whose declaration had errors: queries over them are not checked, so a bad
-    // column type is reported once rather than again at every use of the column.
-    let broken_schemas: HashSet<String> = if diagnostics.has_errors() {
-        parsed
-            .schemas
-            .iter()
-            .filter(|decl| {
-                schemas
+    // Schemas whose declaration had errors get a stub, and queries over them are not checked,
+    // so a bad column type is reported once rather than again at every use of the column.
+    let broken_schemas: HashSet<String> = parsed
+        .schemas
+        .iter()
+        .filter(|decl| {
+            decl.fields.is_empty()
+                || schemas
                     .iter()
                     .find(|s| s.name == decl.name)
                     .is_none_or(|s| s.fields.len() != decl.fields.len())
-            })
-            .map(|decl| decl.name.to_string())
-            .collect()
-    } else {
-        HashSet::new()
-    };
-    for schema in &schemas {
-        output.extend(if broken_schemas.contains(&schema.name.to_string()) {
-            fallback::row_stub(&schema.name)
-        } else {
-            codegen::schema(schema)
+        })
+        .map(|decl| decl.name.to_string())
+        .collect();
+    let mut emitted = HashSet::new();
+    // A schema declared twice is reported by `resolve`; only the first declaration is emitted.
+    for decl in parsed
+        .schemas
+        .iter()
+        .filter(|decl| emitted.insert(decl.name.to_string()))
+    {
+        let resolved = schemas.iter().find(|s| s.name == decl.name);
+        output.extend(match resolved {
+            Some(schema) if !broken_schemas.contains(&schema.name.to_string()) => codegen::schema(schema),
+            _ => fallback::schema_stub(decl, resolved),
         });
     }
 
@@ -53,20 +56,18 @@ pub(crate) fn expand(input: &TokenStream) -> TokenStream {
         if !seen_queries.insert(name.clone()) {
             diagnostics.error(
                 decl.name.span(),
-                format!(
-                    "`{name}` is declared twice in this `stream!`\n       help: give each schema and query its own name"
-                ),
+                format!("`{name}` is declared twice in this `stream!`\nhelp: give each schema and query its own name"),
             );
             continue;
         }
         let checked = if broken_schemas.contains(&decl.schema.to_string()) {
-            None
+            Err(Vec::new())
         } else {
             typecheck::check_query(decl, &schemas, &diagnostics)
         };
         match checked {
-            Some(typed) => output.extend(codegen::query(&plan::plan(typed))),
-            None => output.extend(fallback::query_stub(&decl.name)),
+            Ok(typed) => output.extend(codegen::query(&plan::plan(typed))),
+            Err(outputs) => output.extend(fallback::query_stub(&decl.name, &outputs)),
         }
     }
     if let Some(errors) = diagnostics.finish() {

@@ -2,19 +2,61 @@
 //! structs, query types with `read`, every output-mode marker), so user code that uses them
 //! still type-checks and rustc reports only our errors (thiserror's `fallback.rs` habit).
 
+use std::collections::HashSet;
+
 use proc_macro2::{TokenStream, TokenTree};
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::Ident;
 
-use crate::codegen::row_name;
+use crate::codegen::{owned_type, row_name};
+use crate::parse::{SchemaDecl, TypeDecl};
+use crate::schema::Schema;
+use crate::typecheck::PartialOutputs;
 
-/// A stub row struct: no columns, conversions unreachable.
-pub(crate) fn row_stub(name: &Ident) -> TokenStream {
+/// Rust types a user may write for a column that Rill does not support: the stub keeps them,
+/// so code building the row with such a field still type-checks.
+const RUST_TYPES: [&str; 15] = [
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i128", "isize", "f32", "char", "String", "i32", "i64",
+];
+
+fn written_type(ty: &TypeDecl) -> TokenStream {
+    let name = &ty.name;
+    match &ty.argument {
+        Some(inner) if name == "Option" => {
+            let inner = written_type(inner);
+            quote!(::core::option::Option<#inner>)
+        }
+        None if RUST_TYPES.contains(&name.to_string().as_str()) => quote!(#name),
+        _ => quote!(()),
+    }
+}
+
+/// The stub of a schema with errors: every declared column, with its type where it is known.
+pub(crate) fn schema_stub(decl: &SchemaDecl, resolved: Option<&Schema>) -> TokenStream {
+    let mut seen = HashSet::new();
+    let fields: Vec<(Ident, TokenStream)> = decl
+        .fields
+        .iter()
+        .filter(|field| seen.insert(field.name.to_string()))
+        .map(|field| {
+            let known = resolved
+                .and_then(|s| s.fields.iter().find(|f| f.name == field.name))
+                .map(|f| owned_type(f.ty));
+            (field.name.clone(), known.unwrap_or_else(|| written_type(&field.ty)))
+        })
+        .collect();
+    row_stub(&decl.name, &fields)
+}
+
+/// A stub row struct with the given fields; its conversions are unreachable.
+pub(crate) fn row_stub(name: &Ident, fields: &[(Ident, TokenStream)]) -> TokenStream {
     let core = quote!(::rill::__private::core);
     let arrow = quote!(::rill::__private::arrow_array);
+    let names = fields.iter().map(|(name, _)| name);
+    let types = fields.iter().map(|(_, ty)| ty);
     quote! {
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
-        pub struct #name {}
+        pub struct #name { #(pub #names: #types,)* }
 
         #[automatically_derived]
         impl #core::plan::Row for #name {
@@ -31,17 +73,23 @@ pub(crate) fn row_stub(name: &Ident) -> TokenStream {
     }
 }
 
-/// A stub query type implementing every trait a real one may.
-pub(crate) fn query_stub(name: &Ident) -> TokenStream {
+/// A stub query type implementing every trait a real one may; its output row has the
+/// columns the type checker resolved (a column whose type is unknown is `()`).
+pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream {
     let core = quote!(::rill::__private::core);
     let arrow = quote!(::rill::__private::arrow_array);
     let row = row_name(name);
-    let row_item = row_stub(&row);
+    let fields: Vec<(Ident, TokenStream)> = outputs
+        .iter()
+        .map(|(field, ty)| (field.clone(), ty.map_or_else(|| quote!(()), owned_type)))
+        .collect();
+    let row_item = row_stub(&row, &fields);
     let unreachable = quote!(::core::unreachable!("`stream!` reported errors"));
+    let item = quote_spanned!(name.span()=> pub struct #name {});
     quote! {
         #row_item
 
-        pub struct #name {}
+        #item
 
         impl ::core::fmt::Debug for #name {
             fn fmt(&self, _: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -86,9 +134,9 @@ pub(crate) fn stubs_from_tokens(tokens: &TokenStream) -> TokenStream {
     for pair in trees.windows(2) {
         if let [TokenTree::Ident(keyword), TokenTree::Ident(name)] = pair {
             if keyword == "schema" {
-                out.extend(row_stub(name));
+                out.extend(row_stub(name, &[]));
             } else if keyword == "query" {
-                out.extend(query_stub(name));
+                out.extend(query_stub(name, &Vec::new()));
             }
         }
     }

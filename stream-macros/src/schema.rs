@@ -60,14 +60,35 @@ pub(crate) fn resolve(decls: &[SchemaDecl], diagnostics: &Diagnostics) -> Vec<Sc
     schemas
 }
 
+/// The supported type a user most likely meant: by meaning for other Rust types (`f32` is a
+/// float, so `f64`), else by spelling.
+fn closest_column_type(name: &str) -> Option<&'static str> {
+    let by_meaning = match name {
+        "f32" => Some(Base::F64),
+        "i8" | "i16" | "u8" | "u16" => Some(Base::I32),
+        "u32" | "u64" | "i128" | "u128" | "isize" | "usize" => Some(Base::I64),
+        "str" | "char" | "string" | "Str" => Some(Base::Str),
+        "NaiveDateTime" | "DateTime" | "SystemTime" | "Instant" => Some(Base::Timestamp),
+        "NaiveDate" => Some(Base::Date),
+        "Bool" | "boolean" => Some(Base::Bool),
+        _ => None,
+    };
+    by_meaning
+        .map(Base::rust_name)
+        .or_else(|| did_you_mean(name, Base::ALL.iter().map(|b| b.rust_name())))
+}
+
 fn resolve_type(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<ColType> {
     if decl.name == "Option" {
         let Some(inner) = &decl.argument else {
-            diagnostics.error(decl.span, format!("`Option` needs a column type\n       {TYPE_HELP}"));
+            diagnostics.error(decl.span, format!("`Option` needs a column type\n{TYPE_HELP}"));
             return None;
         };
         if inner.name == "Option" {
-            diagnostics.error(inner.span, "a column is nullable or not: `Option<Option<..>>` is not a column type\n       help: write `Option<T>`");
+            diagnostics.error(
+                inner.span,
+                "a column is nullable or not: `Option<Option<..>>` is not a column type\nhelp: write `Option<T>`",
+            );
             return None;
         }
         let base = resolve_base(inner, diagnostics)?;
@@ -82,12 +103,12 @@ fn resolve_type(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<ColType> {
 fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
     let name = decl.name.to_string();
     let Some(base) = Base::from_rust_name(&name) else {
-        let suggestion = did_you_mean(&name, Base::ALL.iter().map(|b| b.rust_name()))
-            .map(|s| format!("\n       help: did you mean `{s}`?"))
+        let suggestion = closest_column_type(&name)
+            .map(|s| format!("\nhelp: did you mean `{s}`?"))
             .unwrap_or_default();
         diagnostics.error(
             decl.name.span(),
-            format!("unsupported column type `{name}`{suggestion}\n       {TYPE_HELP}"),
+            format!("unsupported column type `{name}`{suggestion}\n{TYPE_HELP}"),
         );
         return None;
     };

@@ -19,7 +19,7 @@ fn check(query: TokenStream) -> Result<plan::Plan, Vec<String>> {
     let messages = diagnostics.messages();
     drop(diagnostics.finish());
     match typed {
-        Some(typed) if messages.is_empty() => Ok(plan::plan(typed)),
+        Ok(typed) if messages.is_empty() => Ok(plan::plan(typed)),
         _ => Err(messages),
     }
 }
@@ -104,10 +104,10 @@ fn reports_every_error_in_one_pass() {
         }
     });
     assert_eq!(messages.len(), 4, "{messages:#?}");
-    assert!(messages[0].starts_with("unknown column `amout` in stream `raw`\n       help: did you mean `amount`?"));
+    assert!(messages[0].starts_with("unknown column `amout` in stream `raw`\nhelp: did you mean `amount`?"));
     assert!(messages[1].contains("did you mean `user_id`?"));
     assert!(messages[2].starts_with("`sum` needs a numeric column, but `user_id` is String"));
-    assert!(messages[3].starts_with("unknown function `rount`\n       help: did you mean `round`?"));
+    assert!(messages[3].starts_with("unknown function `rount`\nhelp: did you mean `round`?"));
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn non_aggregated_column_is_rejected() {
     assert_eq!(
         messages,
         [
-            "column `event_type` is neither grouped nor aggregated\n       help: add it to `.group_by(..)`, or aggregate it, e.g. `event_type = max(event_type)`"
+            "column `event_type` is neither grouped nor aggregated\nhelp: add it to `.group_by(..)`, or aggregate it, e.g. `event_type = max(event_type)`"
         ]
     );
 }
@@ -200,7 +200,7 @@ fn unknown_operations_and_schemas_get_suggestions() {
     assert!(messages[0].contains("help: did you mean `group_by`?"), "{messages:#?}");
     let messages = errors(quote!(query Q(raw: Evnt) { raw }));
     assert!(
-        messages[0].starts_with("unknown schema `Evnt`\n       help: did you mean `Event`?"),
+        messages[0].starts_with("unknown schema `Evnt`\nhelp: did you mean `Event`?"),
         "{messages:#?}"
     );
 }
@@ -219,4 +219,30 @@ fn expansion_of_the_seed_query_is_well_formed_rust() {
     let text = quote!(#file).to_string();
     assert!(text.contains("GroupTable"));
     assert!(!text.contains("compile_error"));
+}
+
+#[test]
+fn a_failed_definition_is_reported_once() {
+    let messages = errors(quote! {
+        query Q(raw: Event) {
+            raw.with_column(ts = to_timestmp(event_time)).filter(ts.is_not_null()).select(event_id, ts)
+        }
+    });
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    let messages = errors(quote! {
+        query Q(raw: Event) { raw.group_by(usr_id).agg(n = count()).filter(user_id != "x") }
+    });
+    // The key is bound as the column it most likely means, so the correct later use resolves.
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+}
+
+#[test]
+fn unknown_column_after_a_reshape_says_which_operation_dropped_it() {
+    let messages = errors(quote!(query Q(raw: Event) { raw.select(event_id, user_id).filter(amount > 1.0) }));
+    assert_eq!(
+        messages,
+        [
+            "unknown column `amount` in stream `raw` after `.select(..)`\nnote: after `.select(..)`, `raw` has columns: event_id, user_id"
+        ]
+    );
 }

@@ -7,6 +7,7 @@ mod row;
 mod types;
 
 pub(crate) use query::row_name;
+pub(crate) use types::owned as owned_type;
 
 use proc_macro2::TokenStream;
 

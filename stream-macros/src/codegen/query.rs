@@ -2,7 +2,7 @@
 //! the output-mode markers Spark's rules allow.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::expr::{accumulator_ident, expr, var_ident, view};
@@ -71,6 +71,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         marker(plan.modes.update, "SupportsUpdate"),
         marker(plan.modes.complete, "SupportsComplete"),
     ];
+    // Spanned on the query's name, so that rustc's notes about the type point there.
+    let query_struct = quote_spanned!(name.span()=> pub struct #name { #state_field });
     let query_doc =
         format!("The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```");
     quote! {
@@ -80,9 +82,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
 
         #(#attrs)*
         #[doc = #query_doc]
-        pub struct #name {
-            #state_field
-        }
+        #query_struct
 
         impl ::core::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {

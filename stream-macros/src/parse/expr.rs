@@ -241,7 +241,7 @@ fn parse_binary(input: ParseStream<'_>, min_precedence: u8) -> syn::Result<Expr>
         let eq = input.parse::<Token![=]>()?;
         return Err(syn::Error::new(
             eq.span,
-            "`=` is not a comparison\n       help: compare with `==`; `name = expr` names a result only as a whole argument",
+            "`=` is not a comparison\nhelp: compare with `==`; `name = expr` names a result only as a whole argument",
         ));
     }
     Ok(left)

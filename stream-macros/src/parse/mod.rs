@@ -77,6 +77,8 @@ pub(crate) struct Op {
 /// An operation argument: `expr` or `name = expr`.
 pub(crate) struct Arg {
     pub(crate) name: Option<Ident>,
+    /// The span of the `=` after `name`.
+    pub(crate) eq_span: Option<proc_macro2::Span>,
     pub(crate) expr: Expr,
 }
 
@@ -96,7 +98,7 @@ impl Parse for StreamInput {
                 return Err(syn::Error::new(
                     error.span(),
                     format!(
-                        "{error}\n       help: `stream!` holds `schema Name {{ .. }}` and `query Name(input: Schema) {{ .. }}` items"
+                        "{error}\nhelp: `stream!` holds `schema Name {{ .. }}` and `query Name(input: Schema) {{ .. }}` items"
                     ),
                 ));
             }
@@ -157,9 +159,9 @@ impl QueryDecl {
         params.parse::<Token![:]>()?;
         let schema: Ident = params.parse()?;
         if !params.is_empty() {
-            return Err(params.error(
-                "a query reads exactly one input stream\n       help: write `query Name(input: Schema) { .. }`",
-            ));
+            return Err(
+                params.error("a query reads exactly one input stream\nhelp: write `query Name(input: Schema) { .. }`")
+            );
         }
         let body;
         braced!(body in input);
@@ -196,15 +198,16 @@ impl Parse for Op {
 
 impl Parse for Arg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let name = if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+        let (name, eq_span) = if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
             let name: Ident = input.parse()?;
-            input.parse::<Token![=]>()?;
-            Some(name)
+            let eq = input.parse::<Token![=]>()?;
+            (Some(name), Some(eq.span))
         } else {
-            None
+            (None, None)
         };
         Ok(Self {
             name,
+            eq_span,
             expr: input.parse()?,
         })
     }

@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::{Ident, Lit};
 
 use super::Env;
-use super::ir::{Accumulator, AggFunc, Func, LitValue, TExpr, TExprKind, Var};
+use super::ir::{Accumulator, AggFunc, Func, LitValue, TExpr, TExprKind, Var, VarId};
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType};
@@ -39,19 +39,35 @@ pub(crate) enum Scope<'a> {
 
 pub(crate) struct ExprChecker<'a> {
     pub(crate) diagnostics: &'a Diagnostics,
+    /// Columns whose definition already failed: their uses stay silent.
+    pub(crate) poisoned: &'a std::collections::BTreeSet<VarId>,
     pub(crate) vars: &'a [Var],
     /// The query's input name, for messages.
     pub(crate) stream: &'a Ident,
     pub(crate) failed: &'a mut bool,
 }
 
+/// The column `column` most likely means, as an identifier spanned like `column`, with its variable.
+pub(crate) fn recover_column(column: &Ident, env: &Env) -> Option<(Ident, VarId)> {
+    let names: Vec<String> = env.names().collect();
+    let suggested = did_you_mean(&column.to_string(), names.iter().map(String::as_str))?;
+    Some((Ident::new(suggested, column.span()), env.lookup(suggested)?))
+}
+
 pub(crate) fn unknown_column_message(column: &Ident, env: &Env, stream: &Ident) -> String {
     let names: Vec<String> = env.names().collect();
-    let mut message = format!("unknown column `{column}` in stream `{stream}`");
+    let after = env.after.map(|op| format!(" after {op}")).unwrap_or_default();
+    let mut message = format!("unknown column `{column}` in stream `{stream}`{after}");
     if let Some(suggestion) = did_you_mean(&column.to_string(), names.iter().map(String::as_str)) {
-        message.push_str(&format!("\n       help: did you mean `{suggestion}`?"));
+        message.push_str(&format!("\nhelp: did you mean `{suggestion}`?"));
     }
-    message.push_str(&format!("\n       note: `{stream}` has columns: {}", names.join(", ")));
+    match env.after {
+        Some(op) => message.push_str(&format!(
+            "\nnote: after {op}, `{stream}` has columns: {}",
+            names.join(", ")
+        )),
+        None => message.push_str(&format!("\nnote: `{stream}` has columns: {}", names.join(", "))),
+    }
     message
 }
 
@@ -83,7 +99,7 @@ impl ExprChecker<'_> {
                         || format!("note: functions are: {}", all.collect::<Vec<_>>().join(", ")),
                         |s| format!("help: did you mean `{s}`?"),
                     );
-                    self.error(func.span(), format!("unknown function `{name}`\n       {help}"));
+                    self.error(func.span(), format!("unknown function `{name}`\n{help}"));
                     return None;
                 };
                 let mut typed_args = Vec::with_capacity(args.len());
@@ -102,7 +118,7 @@ impl ExprChecker<'_> {
                             || "note: methods are: is_null, is_not_null".to_owned(),
                             |s| format!("help: did you mean `{s}`?"),
                         );
-                        self.error(method.span(), format!("unknown method `{other}`\n       {help}"));
+                        self.error(method.span(), format!("unknown method `{other}`\n{help}"));
                         return None;
                     }
                 };
@@ -123,7 +139,7 @@ impl ExprChecker<'_> {
             Expr::Field { base, member } => {
                 self.error(
                     member.span(),
-                    format!("`{base}` has no field `{member}`\n       note: only struct columns have fields"),
+                    format!("`{base}` has no field `{member}`\nnote: only struct columns have fields"),
                 );
                 None
             }
@@ -156,7 +172,7 @@ impl ExprChecker<'_> {
                     self.error(
                         *op_span,
                         format!(
-                            "cannot apply `{symbol}` to `{inner}` of type {}\n       note: `{symbol}` needs {wanted}",
+                            "cannot apply `{symbol}` to `{inner}` of type {}\nnote: `{symbol}` needs {wanted}",
                             typed.ty
                         ),
                     );
@@ -178,7 +194,7 @@ impl ExprChecker<'_> {
                     self.error(
                         column.span(),
                         format!(
-                            "column `{name}` is neither grouped nor aggregated\n       help: add it to `.group_by(..)`, or aggregate it, e.g. `{name} = max({name})`"
+                            "column `{name}` is neither grouped nor aggregated\nhelp: add it to `.group_by(..)`, or aggregate it, e.g. `{name} = max({name})`"
                         ),
                     );
                     return None;
@@ -187,14 +203,28 @@ impl ExprChecker<'_> {
             }
         };
         let Some(var) = var else {
-            let env = match scope {
-                Scope::Row { env, .. } => *env,
-                Scope::Aggregate { pre, .. } => *pre,
+            let (env, usable) = match scope {
+                Scope::Row { env, .. } => (*env, *env),
+                Scope::Aggregate { pre, keys, .. } => (*pre, *keys),
             };
             let message = unknown_column_message(column, env, self.stream);
             self.error(column.span(), message);
-            return None;
+            // Recover as rustc does: go on as if the suggested column had been written, so its
+            // type flows on and later uses raise no errors of their own.
+            let recovered =
+                recover_column(column, env).and_then(|(suggested, _)| usable.lookup(&suggested.to_string()))?;
+            if self.poisoned.contains(&recovered) {
+                return None;
+            }
+            return Some(Self::typed(
+                TExprKind::Var(recovered),
+                self.vars[recovered].ty,
+                column.span(),
+            ));
         };
+        if self.poisoned.contains(&var) {
+            return None;
+        }
         Some(Self::typed(TExprKind::Var(var), self.vars[var].ty, column.span()))
     }
 
@@ -206,7 +236,7 @@ impl ExprChecker<'_> {
             Lit::Int(int) => match int.suffix() {
                 "" | "i32" | "i64" => {
                     let Ok(value) = int.base10_parse::<i64>() else {
-                        self.error(span, format!("integer literal `{int}` is out of range for i64\n       help: write a smaller number, or a float such as `{}.0`", int.base10_digits()));
+                        self.error(span, format!("integer literal `{int}` is out of range for i64\nhelp: write a smaller number, or a float such as `{}.0`", int.base10_digits()));
                         return None;
                     };
                     match (int.suffix(), i32::try_from(value)) {
@@ -220,7 +250,7 @@ impl ExprChecker<'_> {
                 }
                 "f64" => (LitValue::F64(int.base10_parse::<f64>().ok()?), Base::F64),
                 suffix => {
-                    self.error(span, format!("literal suffix `{suffix}` is not supported\n       help: write `{}` (i32, or i64 when larger), or use the suffix `i64` or `f64`", int.base10_digits()));
+                    self.error(span, format!("literal suffix `{suffix}` is not supported\nhelp: write `{}` (i32, or i64 when larger), or use the suffix `i64` or `f64`", int.base10_digits()));
                     return None;
                 }
             },
@@ -234,21 +264,24 @@ impl ExprChecker<'_> {
                     (LitValue::F64(value), Base::F64)
                 }
                 suffix => {
-                    self.error(span, format!("literal suffix `{suffix}` is not supported\n       help: floating-point columns are f64: write `{}`", float.base10_digits()));
+                    self.error(span, format!("literal suffix `{suffix}` is not supported\nhelp: floating-point columns are f64: write `{}`", float.base10_digits()));
                     return None;
                 }
             },
             Lit::Char(_) => {
                 self.error(
                     span,
-                    "character literals are not supported\n       help: use a string literal: `\"x\"`",
+                    "character literals are not supported\nhelp: use a string literal: `\"x\"`",
                 );
                 return None;
             }
             _ => {
                 self.error(
                     span,
-                    format!("unsupported literal `{}`\n       note: literals are strings, integers, floats and `true`/`false`", quote::ToTokens::to_token_stream(lit)),
+                    format!(
+                        "unsupported literal `{}`\nnote: literals are strings, integers, floats and `true`/`false`",
+                        quote::ToTokens::to_token_stream(lit)
+                    ),
                 );
                 return None;
             }
@@ -264,7 +297,7 @@ impl ExprChecker<'_> {
                     format!("aggregate function `{name}` cannot be nested inside another aggregate")
                 } else {
                     format!(
-                        "aggregate function `{name}` is not allowed in {context}\n       help: aggregate inside `.group_by(..).agg(..)`"
+                        "aggregate function `{name}` is not allowed in {context}\nhelp: aggregate inside `.group_by(..).agg(..)`"
                     )
                 };
                 self.error(func.span(), message);
@@ -301,7 +334,10 @@ impl ExprChecker<'_> {
                 if !arg_expr.ty.base.is_numeric() {
                     self.error(
                         args[0].span(),
-                        format!("`{name}` needs a numeric column, but `{}` is {}\n       note: {name} works on i32, i64 and f64", args[0], arg_expr.ty),
+                        format!(
+                            "`{name}` needs a numeric column, but `{}` is {}\nnote: {name} works on i32, i64 and f64",
+                            args[0], arg_expr.ty
+                        ),
                     );
                     return None;
                 }
@@ -486,14 +522,14 @@ impl ExprChecker<'_> {
         let (base, result) = match op {
             BinaryOp::And | BinaryOp::Or => {
                 if l.ty.base != Base::Bool || r.ty.base != Base::Bool {
-                    mismatch(self, "\n       note: `&&` and `||` combine boolean conditions");
+                    mismatch(self, "\nnote: `&&` and `||` combine boolean conditions");
                     return None;
                 }
                 (Base::Bool, ColType::new(Base::Bool, nullable))
             }
             _ if op.is_comparison() => {
                 if !l.ty.base.comparable(r.ty.base) {
-                    mismatch(self, "\n       note: only values of the same kind can be compared");
+                    mismatch(self, "\nnote: only values of the same kind can be compared");
                     return None;
                 }
                 let common = l.ty.base.widen(r.ty.base).unwrap_or(l.ty.base);
@@ -502,9 +538,9 @@ impl ExprChecker<'_> {
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Rem | BinaryOp::Div => {
                 let Some(common) = l.ty.base.widen(r.ty.base) else {
                     let help = if op == BinaryOp::Add && l.ty.base == Base::Str && r.ty.base == Base::Str {
-                        "\n       help: join strings with `concat(a, b)`"
+                        "\nhelp: join strings with `concat(a, b)`"
                     } else {
-                        "\n       note: arithmetic needs numbers (i32, i64, f64)"
+                        "\nnote: arithmetic needs numbers (i32, i64, f64)"
                     };
                     mismatch(self, help);
                     return None;

@@ -30,6 +30,8 @@ const OPERATIONS: [&str; 7] = [
 #[derive(Clone, Default)]
 pub(crate) struct Env {
     pub(crate) columns: Vec<(Ident, VarId)>,
+    /// The operation that last replaced the set of columns (`select`, `agg`, ...), for messages.
+    pub(crate) after: Option<&'static str>,
 }
 
 impl Env {
@@ -43,7 +45,16 @@ impl Env {
 }
 
 /// Type-checks one query.
-pub(crate) fn check_query(decl: &QueryDecl, schemas: &[Schema], diagnostics: &Diagnostics) -> Option<TypedQuery> {
+/// What the fallback stub of a failed query can still offer: its output columns, typed where
+/// the type is known.
+pub(crate) type PartialOutputs = Vec<(Ident, Option<ColType>)>;
+
+/// Type-checks one query; on errors, returns the output columns it could resolve.
+pub(crate) fn check_query(
+    decl: &QueryDecl,
+    schemas: &[Schema],
+    diagnostics: &Diagnostics,
+) -> Result<TypedQuery, PartialOutputs> {
     let Some(schema) = schemas.iter().find(|s| s.name == decl.schema) else {
         let suggestion = did_you_mean(
             &decl.schema.to_string(),
@@ -54,19 +65,19 @@ pub(crate) fn check_query(decl: &QueryDecl, schemas: &[Schema], diagnostics: &Di
                 .iter()
                 .map(String::as_str),
         )
-        .map(|s| format!("\n       help: did you mean `{s}`?"))
-        .unwrap_or_else(|| "\n       help: declare it in the same `stream!` with `schema Name { .. }`".to_owned());
+        .map(|s| format!("\nhelp: did you mean `{s}`?"))
+        .unwrap_or_else(|| "\nhelp: declare it in the same `stream!` with `schema Name { .. }`".to_owned());
         diagnostics.error(
             decl.schema.span(),
             format!("unknown schema `{}`{suggestion}", decl.schema),
         );
-        return None;
+        return Err(Vec::new());
     };
     if decl.root != decl.input {
         diagnostics.error(
             decl.root.span(),
             format!(
-                "a query body starts from its input stream `{}`, found `{}`\n       help: write `{}.filter(..)...`",
+                "a query body starts from its input stream `{}`, found `{}`\nhelp: write `{}.filter(..)...`",
                 decl.input, decl.root, decl.input
             ),
         );
@@ -86,6 +97,8 @@ struct QueryChecker<'a> {
     post: Vec<Step>,
     /// Errors were reported; the result is incomplete.
     failed: bool,
+    /// Variables standing for columns whose definition failed: using them reports nothing more.
+    poisoned: std::collections::BTreeSet<VarId>,
     num_inputs: usize,
 }
 
@@ -100,6 +113,7 @@ impl<'a> QueryChecker<'a> {
             aggregate: None,
             post: Vec::new(),
             failed: false,
+            poisoned: std::collections::BTreeSet::new(),
             num_inputs: schema.fields.len(),
         };
         for field in &schema.fields {
@@ -119,8 +133,24 @@ impl<'a> QueryChecker<'a> {
         self.vars.len() - 1
     }
 
+    /// A stand-in for column `name` whose definition failed, so later uses are not errors too.
+    fn poison(&mut self, name: &Ident) -> VarId {
+        let var = self.new_var(name.to_string(), ColType::new(crate::types::Base::Str, false));
+        self.poisoned.insert(var);
+        var
+    }
+
+    /// Binds `name` to `var`, replacing a column of that name in place or appending one.
+    fn bind(&mut self, name: &Ident, var: VarId) {
+        match self.env.columns.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = var,
+            None => self.env.columns.push((name.clone(), var)),
+        }
+    }
+
     fn exprs(&mut self) -> ExprChecker<'_> {
         ExprChecker {
+            poisoned: &self.poisoned,
             diagnostics: self.diagnostics,
             vars: &self.vars,
             stream: &self.decl.input,
@@ -155,7 +185,7 @@ impl<'a> QueryChecker<'a> {
                     } else {
                         self.error(
                             op.name.span(),
-                            "`group_by(..)` must be followed by `.agg(..)`\n       help: write `.group_by(key).agg(count = count())`",
+                            "`group_by(..)` must be followed by `.agg(..)`\nhelp: write `.group_by(key).agg(count = count())`",
                         );
                     }
                 }
@@ -166,7 +196,7 @@ impl<'a> QueryChecker<'a> {
                         .unwrap_or_else(|| format!("note: operations are: {}", OPERATIONS.join(", ")));
                     self.error(
                         op.name.span(),
-                        format!("unknown operation `{name}` on a stream\n       {help}"),
+                        format!("unknown operation `{name}` on a stream\n{help}"),
                     );
                 }
             }
@@ -179,13 +209,13 @@ impl<'a> QueryChecker<'a> {
         if op.args.is_empty() {
             self.error(
                 op.paren_span,
-                "`select` needs at least one column\n       help: write `.select(user_id, total = amount * 2.0)`",
+                "`select` needs at least one column\nhelp: write `.select(user_id, total = amount * 2.0)`",
             );
             return;
         }
         let mut columns: Vec<(Ident, VarId)> = Vec::new();
         for arg in &op.args {
-            let Some((name, var)) = self.named_expr(arg, "select") else {
+            let Some((name, var)) = self.named_expr_or_poison(arg, "select") else {
                 continue;
             };
             if columns.iter().any(|(n, _)| *n == name) {
@@ -195,31 +225,33 @@ impl<'a> QueryChecker<'a> {
             columns.push((name, var));
         }
         self.env.columns = columns;
+        self.env.after = Some("`.select(..)`");
     }
 
     /// `with_column(name = expr, ..)`: replaces a column of that name in place, or appends one.
     fn with_column(&mut self, op: &Op) {
         if op.args.is_empty() {
-            self.error(op.paren_span, "`with_column` needs a column\n       help: write `.with_column(event_time = to_timestamp(event_time))`");
+            self.error(
+                op.paren_span,
+                "`with_column` needs a column\nhelp: write `.with_column(event_time = to_timestamp(event_time))`",
+            );
         }
         for arg in &op.args {
             let Some(name) = &arg.name else {
                 self.error(
                     arg.expr.span(),
                     format!(
-                        "`with_column` needs a name for `{}`\n       help: write `.with_column(name = {})`",
+                        "`with_column` needs a name for `{}`\nhelp: write `.with_column(name = {})`",
                         arg.expr, arg.expr
                     ),
                 );
                 continue;
             };
-            let Some(var) = self.computed(name, &arg.expr) else {
-                continue;
+            let var = match self.computed(name, &arg.expr) {
+                Some(var) => var,
+                None => self.poison(name),
             };
-            match self.env.columns.iter_mut().find(|(n, _)| n == name) {
-                Some(slot) => slot.1 = var,
-                None => self.env.columns.push((name.clone(), var)),
-            }
+            self.bind(name, var);
         }
     }
 
@@ -229,18 +261,22 @@ impl<'a> QueryChecker<'a> {
             Arg {
                 name: None,
                 expr: Expr::Column(old),
+                ..
             },
             Arg {
                 name: None,
                 expr: Expr::Column(new),
+                ..
             },
         ] = op.args.as_slice()
         else {
-            self.error(op.paren_span, "`with_column_renamed` takes the old and the new column name\n       help: write `.with_column_renamed(amount, amount_usd)`");
+            self.error(op.paren_span, "`with_column_renamed` takes the old and the new column name\nhelp: write `.with_column_renamed(amount, amount_usd)`");
             return;
         };
         if self.env.lookup(&old.to_string()).is_none() {
             self.unknown_column(old);
+            let var = self.poison(new);
+            self.bind(new, var);
             return;
         }
         if old != new && self.env.lookup(&new.to_string()).is_some() {
@@ -250,6 +286,7 @@ impl<'a> QueryChecker<'a> {
         if let Some(slot) = self.env.columns.iter_mut().find(|(n, _)| n == old) {
             slot.0 = new.clone();
         }
+        self.env.after = Some("`.with_column_renamed(..)`");
     }
 
     /// `drop(col, ..)`
@@ -258,7 +295,7 @@ impl<'a> QueryChecker<'a> {
             let (None, Expr::Column(name)) = (&arg.name, &arg.expr) else {
                 self.error(
                     arg.expr.span(),
-                    "`drop` takes column names\n       help: write `.drop(event_id, note)`",
+                    "`drop` takes column names\nhelp: write `.drop(event_id, note)`",
                 );
                 continue;
             };
@@ -268,6 +305,7 @@ impl<'a> QueryChecker<'a> {
             }
             self.env.columns.retain(|(n, _)| n != name);
         }
+        self.env.after = Some("`.drop(..)`");
         if self.env.columns.is_empty() {
             self.error(op.name.span(), "`drop` removes every column of the stream");
         }
@@ -276,14 +314,14 @@ impl<'a> QueryChecker<'a> {
     /// `filter(condition)`
     fn filter(&mut self, op: &Op) {
         let [arg] = op.args.as_slice() else {
-            self.error(op.paren_span, "`filter` takes one condition\n       help: combine conditions with `&&`: `.filter(amount > 100.0 && event_type == \"purchase\")`");
+            self.error(op.paren_span, "`filter` takes one condition\nhelp: combine conditions with `&&`: `.filter(amount > 100.0 && event_type == \"purchase\")`");
             return;
         };
         if let Some(name) = &arg.name {
             self.error(
-                name.span(),
+                arg.eq_span.unwrap_or_else(|| name.span()),
                 format!(
-                    "`filter` takes a condition, but `{name} = ..` names a column\n       help: compare with `==`: `.filter({name} == {})`",
+                    "`filter` takes a condition, but `{name} = ..` names a column\nhelp: compare with `==`: `.filter({name} == {})`",
                     arg.expr
                 ),
             );
@@ -303,7 +341,7 @@ impl<'a> QueryChecker<'a> {
             self.error(
                 arg.expr.span(),
                 format!(
-                    "`filter` needs a boolean condition, but `{}` is {}\n       help: compare it, e.g. `.filter({} > ..)`",
+                    "`filter` needs a boolean condition, but `{}` is {}\nhelp: compare it, e.g. `.filter({} > ..)`",
                     arg.expr, condition.ty, arg.expr
                 ),
             );
@@ -318,14 +356,14 @@ impl<'a> QueryChecker<'a> {
         if self.aggregate.is_some() {
             self.error(
                 span,
-                "multiple streaming aggregations are not supported\n       note: the first aggregation's result changes with every batch, so a second one cannot be maintained incrementally\n       help: fold both into one `.group_by(..).agg(..)`",
+                "multiple streaming aggregations are not supported\nnote: the first aggregation's result changes with every batch, so a second one cannot be maintained incrementally\nhelp: fold both into one `.group_by(..).agg(..)`",
             );
             return;
         }
         let mut key_env = Env::default();
         let mut keys = Vec::new();
         for arg in group_by.map(|op| op.args.as_slice()).unwrap_or_default() {
-            let Some((name, var)) = self.named_expr(arg, "group_by") else {
+            let Some((name, var)) = self.named_expr_or_poison(arg, "group_by") else {
                 continue;
             };
             if key_env.lookup(&name.to_string()).is_some() {
@@ -347,7 +385,7 @@ impl<'a> QueryChecker<'a> {
         if agg.args.is_empty() {
             self.error(
                 agg.paren_span,
-                "`agg` needs at least one aggregate\n       help: write `.agg(events = count(), total = sum(amount))`",
+                "`agg` needs at least one aggregate\nhelp: write `.agg(events = count(), total = sum(amount))`",
             );
         }
         let pre_env = self.env.clone();
@@ -358,7 +396,7 @@ impl<'a> QueryChecker<'a> {
                 self.error(
                     arg.expr.span(),
                     format!(
-                        "aggregate `{}` needs a name\n       help: write `name = {}`",
+                        "aggregate `{}` needs a name\nhelp: write `name = {}`",
                         arg.expr, arg.expr
                     ),
                 );
@@ -374,12 +412,15 @@ impl<'a> QueryChecker<'a> {
                 accumulators: &mut accumulators,
             };
             let Some(expr) = self.exprs().check(&arg.expr, &mut scope) else {
+                let var = self.poison(name);
+                post_env.columns.push((name.clone(), var));
                 continue;
             };
             let var = self.new_var(name.to_string(), expr.ty);
             post_env.columns.push((name.clone(), var));
             outputs.push((var, expr));
         }
+        post_env.after = Some("`.agg(..)`");
         self.env = post_env;
         self.aggregate = Some(Aggregate {
             keys,
@@ -389,20 +430,36 @@ impl<'a> QueryChecker<'a> {
         });
     }
 
+    /// Like [`Self::named_expr`], but a failed column still binds its name (poisoned).
+    fn named_expr_or_poison(&mut self, arg: &Arg, context: &str) -> Option<(Ident, VarId)> {
+        if let Some(found) = self.named_expr(arg, context) {
+            return Some(found);
+        }
+        let ((Some(name), _) | (None, Expr::Column(name))) = (&arg.name, &arg.expr) else {
+            return None;
+        };
+        Some((name.clone(), self.poison(name)))
+    }
+
     /// A `select`/`group_by` argument: a column keeps its name, anything else needs `name = ..`.
     fn named_expr(&mut self, arg: &Arg, context: &str) -> Option<(Ident, VarId)> {
         match (&arg.name, &arg.expr) {
             (None, Expr::Column(column)) => {
                 let Some(var) = self.env.lookup(&column.to_string()) else {
                     self.unknown_column(column);
-                    return None;
+                    // Bind what was most likely meant, so later uses of that name resolve.
+                    let (name, var) = expr::recover_column(column, &self.env)?;
+                    return (!self.poisoned.contains(&var)).then_some((name, var));
                 };
+                if self.poisoned.contains(&var) {
+                    return None;
+                }
                 Some((column.clone(), var))
             }
             (None, expr) => {
                 self.error(
                     expr.span(),
-                    format!("expression `{expr}` in `{context}` needs a name\n       help: write `name = {expr}`"),
+                    format!("expression `{expr}` in `{context}` needs a name\nhelp: write `name = {expr}`"),
                 );
                 None
             }
@@ -436,11 +493,16 @@ impl<'a> QueryChecker<'a> {
         self.error(column.span(), message);
     }
 
-    fn finish(self) -> Option<TypedQuery> {
+    fn finish(self) -> Result<TypedQuery, PartialOutputs> {
         if self.failed {
-            return None;
+            return Err(self
+                .env
+                .columns
+                .iter()
+                .map(|(name, var)| (name.clone(), (!self.poisoned.contains(var)).then(|| self.vars[*var].ty)))
+                .collect());
         }
-        Some(TypedQuery {
+        Ok(TypedQuery {
             name: self.decl.name.clone(),
             attrs: self.decl.attrs.clone(),
             schema: self.decl.schema.clone(),
@@ -455,5 +517,5 @@ impl<'a> QueryChecker<'a> {
 }
 
 fn duplicate_message(name: &Ident) -> String {
-    format!("duplicate output column `{name}`\n       help: give each column its own name with `other_name = ..`")
+    format!("duplicate output column `{name}`\nhelp: give each column its own name with `other_name = ..`")
 }

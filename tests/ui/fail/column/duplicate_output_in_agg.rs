@@ -1,0 +1,15 @@
+// An aggregate named like a grouping key.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.group_by(user_id)
+           .agg(user_id = count(), total_amount = sum(amount))
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).complete().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

@@ -1,0 +1,16 @@
+// An aggregate inside `filter` (Spark's HAVING must come after `agg`).
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.filter(sum(amount) > 100.0)
+           .group_by(user_id)
+           .agg(events = count())
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).complete().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

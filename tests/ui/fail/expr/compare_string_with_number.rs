@@ -1,0 +1,15 @@
+// Comparing a String column with a number.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.filter(event_type > 100)
+           .select(event_id)
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).append().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

@@ -1,0 +1,15 @@
+// `count` with two arguments.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.group_by(user_id)
+           .agg(n = count(event_id, amount))
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).complete().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

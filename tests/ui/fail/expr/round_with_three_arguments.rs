@@ -1,0 +1,14 @@
+// `round` called with three arguments.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.select(event_id, rounded = round(amount, 2, 3))
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).append().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

@@ -1,0 +1,14 @@
+// A literal suffix other than i32, i64 and f64.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.select(event_id, doubled = amount * 2u8)
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).append().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

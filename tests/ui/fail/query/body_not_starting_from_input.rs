@@ -1,0 +1,15 @@
+// A query body that starts from another name than its input stream.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        events.filter(amount > 100.0)
+           .select(event_id, user_id)
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).append().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

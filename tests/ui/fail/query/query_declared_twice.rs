@@ -1,0 +1,18 @@
+// Two queries with the same name.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.group_by(user_id).agg(events = count())
+    }
+
+    query Q(raw: Event) {
+        raw.group_by(event_type).agg(events = count())
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).complete().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

@@ -1,0 +1,17 @@
+// A second aggregation over the result of the first.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.group_by(user_id, event_type)
+           .agg(n = count())
+           .group_by(user_id)
+           .agg(kinds = count())
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).complete().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

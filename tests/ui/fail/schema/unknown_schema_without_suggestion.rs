@@ -1,0 +1,15 @@
+// A query over a schema name close to none declared: the help says how to declare it.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query SpendByUser(raw: Purchase) {
+        raw.group_by(user_id)
+           .agg(events = count(), total_amount = round(sum(amount), 2))
+    }
+}
+
+fn main() {
+    let _ = SpendByUser::read(JsonSource::new("in")).complete().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}
