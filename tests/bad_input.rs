@@ -103,13 +103,7 @@ fn blank_lines_crlf_nulls_in_nullable_columns_and_extra_fields_are_fine() {
     std::fs::write(dir.path().join(".partial.json"), "garbage").unwrap();
     std::fs::write(dir.path().join("_tmp.json"), "garbage").unwrap();
     let table = MemorySink::named("bad_input_fine");
-    let query = Total::read(JsonSource::new(dir.path()))
-        .complete()
-        .to(table.clone())
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    query.await_termination().unwrap();
+    common::run_available_now(Total::read(JsonSource::new(dir.path())).complete().to(table.clone()));
     let rows = table.rows::<TotalRow>().unwrap();
     assert_eq!((rows[0].rows, rows[0].total), (3, 7.0));
 }

@@ -98,13 +98,11 @@ fn split_across_files_gives_the_same_result_as_one_file() {
             common::write_file(dir.path(), &format!("part-{index:03}.json"), part, index as u64);
         }
         let table = MemorySink::named(format!("split_{chunk}"));
-        let query = Totals::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
-            .complete()
-            .to(table.clone())
-            .trigger(Trigger::AvailableNow)
-            .start()
-            .unwrap();
-        query.await_termination().unwrap();
+        let query = common::run_available_now(
+            Totals::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+                .complete()
+                .to(table.clone()),
+        );
         let batches = query.recent_progress().len();
         let mut rows: Vec<String> = table
             .rows::<TotalsRow>()

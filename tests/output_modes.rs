@@ -58,13 +58,11 @@ fn owned(rows: &[(&str, i64, i64)]) -> Vec<(String, i64, i64)> {
 fn update_mode_emits_the_groups_each_batch_changed() {
     let dir = three_files();
     let sink = CapturingSink::default();
-    let query = Counts::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
-        .update()
-        .to(sink.clone())
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    query.await_termination().unwrap();
+    let query = common::run_available_now(
+        Counts::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .update()
+            .to(sink.clone()),
+    );
     let batches = sink.take();
     // Spark's foreachBatch view of the same query.
     let expected = [
@@ -87,13 +85,11 @@ fn update_mode_emits_the_groups_each_batch_changed() {
 fn update_mode_memory_sink_upserts_by_key() {
     let dir = three_files();
     let table = MemorySink::named("update_upsert");
-    let query = Counts::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
-        .update()
-        .to(table.clone())
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    query.await_termination().unwrap();
+    common::run_available_now(
+        Counts::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .update()
+            .to(table.clone()),
+    );
     // Spark's memory sink would hold all five emitted rows; Rill's keeps one row per key,
     // equal to the complete result.
     assert_eq!(
@@ -106,13 +102,11 @@ fn update_mode_memory_sink_upserts_by_key() {
 fn complete_mode_emits_the_whole_table_every_batch() {
     let dir = three_files();
     let sink = CapturingSink::default();
-    let query = Counts::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
-        .complete()
-        .to(sink.clone())
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    query.await_termination().unwrap();
+    let query = common::run_available_now(
+        Counts::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .complete()
+            .to(sink.clone()),
+    );
     let batches = sink.take();
     let sizes: Vec<usize> = batches.iter().map(|(_, b)| b.num_rows()).collect();
     assert_eq!(sizes, [2, 2, 3], "Spark's numOutputRows per batch");
@@ -128,13 +122,11 @@ fn complete_mode_emits_the_whole_table_every_batch() {
 fn append_mode_emits_each_passing_row_once() {
     let dir = three_files();
     let table = MemorySink::named("append_not_two");
-    let query = NotTwo::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
-        .append()
-        .to(table.clone())
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    query.await_termination().unwrap();
+    let query = common::run_available_now(
+        NotTwo::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .append()
+            .to(table.clone()),
+    );
     let rows: Vec<(String, i64)> = table
         .rows::<NotTwoRow>()
         .unwrap()
@@ -259,13 +251,11 @@ fn console_sink_prints_like_spark() {
     }
     let dir = three_files();
     let out = Shared::default();
-    let query = NotTwo::read(JsonSource::new(dir.path()))
-        .append()
-        .to(ConsoleSink::to_writer(out.clone()))
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    query.await_termination().unwrap();
+    common::run_available_now(
+        NotTwo::read(JsonSource::new(dir.path()))
+            .append()
+            .to(ConsoleSink::to_writer(out.clone())),
+    );
     let printed = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
     assert_eq!(
         printed,

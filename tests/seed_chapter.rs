@@ -38,13 +38,11 @@ fn run_seed_query(table_name: &str) -> (StreamingQuery, MemorySink) {
     common::write_file(dir.path(), "batch-001.json", &BATCH_001, 1);
     common::write_file(dir.path(), "batch-002.json", &BATCH_002, 2);
     let table = MemorySink::named(table_name);
-    let query = SpendByUser::read(JsonSource::new(dir.path()))
-        .complete()
-        .to(table.clone())
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    query.await_termination().unwrap();
+    let query = common::run_available_now(
+        SpendByUser::read(JsonSource::new(dir.path()))
+            .complete()
+            .to(table.clone()),
+    );
     (query, table)
 }
 

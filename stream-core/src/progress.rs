@@ -35,7 +35,7 @@ pub struct StreamingQueryProgress {
     /// Processing rate: rows over this batch's duration.
     pub processed_rows_per_second: f64,
     /// Time spent in each phase, in milliseconds (`latestOffset`, `getBatch`, `addBatch`,
-    /// `queryPlanning`, `triggerExecution`).
+    /// `triggerExecution`; Spark's `queryPlanning` does not exist for a compiled plan).
     pub duration_ms: BTreeMap<String, u64>,
     /// Event-time statistics (`min`, `max`, `avg`, `watermark`) when the query has a watermark.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

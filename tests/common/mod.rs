@@ -49,3 +49,15 @@ impl Sink for CapturingSink {
 }
 
 impl<M> rill::sink::AcceptsMode<M> for CapturingSink {}
+
+/// Starts `writer` with an available-now trigger and waits for it to finish.
+pub fn run_available_now<Q, M, S>(writer: rill::DataStreamWriter<Q, M, S>) -> rill::StreamingQuery
+where
+    Q: rill::StreamPlan,
+    M: rill::mode::Chosen,
+    S: Sink + rill::sink::AcceptsMode<M>,
+{
+    let query = writer.trigger(rill::Trigger::AvailableNow).start().unwrap();
+    query.await_termination().unwrap();
+    query
+}
