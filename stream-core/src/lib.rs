@@ -14,7 +14,8 @@
 //! | [`query`] | starting a query and its handle |
 //! | [`progress`] | progress reports |
 //! | [`state`] | keyed aggregation state |
-//! | [`types`] | `Timestamp` and `Date` |
+//! | [`types`], [`datetime`] | `Timestamp`, `Date`, datetime patterns |
+//! | [`window`], [`watermark`] | event-time windows and watermarks |
 //! | [`functions`], [`aggregate`], [`columns`] | what generated code calls per row |
 //! | [`show`] | Spark's `show()` table layout |
 //!
@@ -24,6 +25,7 @@
 
 pub mod aggregate;
 pub mod columns;
+pub mod datetime;
 pub mod error;
 pub mod functions;
 pub mod plan;
@@ -35,6 +37,8 @@ pub mod source;
 pub mod state;
 pub mod trigger;
 pub mod types;
+pub mod watermark;
+pub mod window;
 
 pub use error::{Error, Result};
 pub use plan::{OutputMode, Row, StreamPlan};
@@ -44,3 +48,4 @@ pub use sink::{ConsoleSink, MemorySink, Sink, memory_table};
 pub use source::{JsonSource, Source};
 pub use trigger::Trigger;
 pub use types::{Date, Timestamp};
+pub use window::Window;

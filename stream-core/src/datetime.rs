@@ -1,0 +1,416 @@
+//! Spark datetime patterns (`yyyy-MM-dd HH:mm:ss.SSS`), for `date_format` and
+//! `to_timestamp(text, pattern)`, and the calendar extractors (`hour`, `day_of_week`, ...).
+//!
+//! A pattern is parsed once into [`DatePattern`] items; formatting and parsing then walk the
+//! items without looking at the pattern text again. Everything is in UTC (see [`crate::types`]).
+//!
+//! Supported letters: `y` year, `M` month (`MMM` `Jan`, `MMMM` `January`), `d` day of month,
+//! `D` day of year, `H` hour 0–23, `h` hour 1–12, `a` AM/PM, `m` minute, `s` second, `S`
+//! fraction of a second, `E` day name (`EEE` `Mon`, `EEEE` `Monday`), `X`/`x`/`Z` zone offset;
+//! text in single quotes is literal, `''` is a quote, and other non-letters stand for themselves.
+//!
+//! ```
+//! use stream_core::Timestamp;
+//! use stream_core::datetime::DatePattern;
+//! let pattern = DatePattern::new("dd/MM/yyyy HH:mm").unwrap();
+//! let ts = pattern.parse("01/02/2026 10:30").unwrap();
+//! assert_eq!(ts, Timestamp::parse("2026-02-01 10:30:00").unwrap());
+//! assert_eq!(DatePattern::new("yyyy-MM-dd'T'HH:mm").unwrap().format(ts), "2026-02-01T10:30");
+//! ```
+
+use chrono::{Datelike, NaiveDate, Timelike};
+
+use crate::types::Timestamp;
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const DAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Literal(String),
+    Field(char, usize),
+}
+
+/// A parsed Spark datetime pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatePattern {
+    items: Vec<Item>,
+}
+
+impl DatePattern {
+    /// Parses `pattern`.
+    ///
+    /// # Errors
+    /// A message naming the unsupported letter or the unclosed quote.
+    pub fn new(pattern: &str) -> Result<Self, String> {
+        let chars: Vec<char> = pattern.chars().collect();
+        let mut items = Vec::new();
+        let mut index = 0;
+        while index < chars.len() {
+            let c = chars[index];
+            if c == '\'' {
+                let mut text = String::new();
+                index += 1;
+                loop {
+                    match chars.get(index) {
+                        None => return Err(format!("unclosed quote in datetime pattern `{pattern}`")),
+                        Some('\'') if chars.get(index + 1) == Some(&'\'') => {
+                            text.push('\'');
+                            index += 2;
+                        }
+                        Some('\'') => {
+                            index += 1;
+                            break;
+                        }
+                        Some(&other) => {
+                            text.push(other);
+                            index += 1;
+                        }
+                    }
+                }
+                if text.is_empty() {
+                    text.push('\'');
+                }
+                items.push(Item::Literal(text));
+            } else if c.is_ascii_alphabetic() {
+                if !"yMdDHhamsSEXxZ".contains(c) {
+                    return Err(format!("unsupported letter `{c}` in datetime pattern `{pattern}`"));
+                }
+                let count = chars[index..].iter().take_while(|&&next| next == c).count();
+                items.push(Item::Field(c, count));
+                index += count;
+            } else {
+                items.push(Item::Literal(c.to_string()));
+                index += 1;
+            }
+        }
+        Ok(Self { items })
+    }
+
+    /// Formats `ts` (in UTC).
+    #[must_use]
+    pub fn format(&self, ts: Timestamp) -> String {
+        let Some(dt) = ts.to_chrono() else {
+            return String::new();
+        };
+        let mut out = String::with_capacity(24);
+        for item in &self.items {
+            match item {
+                Item::Literal(text) => out.push_str(text),
+                Item::Field(letter, count) => format_field(&mut out, *letter, *count, &dt, ts),
+            }
+        }
+        out
+    }
+
+    /// Parses `text` (UTC unless it holds a zone offset); `None` when it does not match, as
+    /// Spark returns null.
+    #[must_use]
+    pub fn parse(&self, text: &str) -> Option<Timestamp> {
+        let bytes = text.trim().as_bytes();
+        let mut pos = 0;
+        let (mut year, mut month, mut day, mut day_of_year) = (1970i32, 1u32, 1u32, None);
+        let (mut hour, mut minute, mut second, mut micros, mut pm, mut offset) = (0u32, 0u32, 0u32, 0u32, None, 0i64);
+        for item in &self.items {
+            match item {
+                Item::Literal(literal) => {
+                    if !bytes[pos..].starts_with(literal.as_bytes()) {
+                        return None;
+                    }
+                    pos += literal.len();
+                }
+                Item::Field(letter, count) => match letter {
+                    'y' if *count == 2 => year = 2000 + i32::try_from(digits(bytes, &mut pos, 2, 2)?).ok()?,
+                    'y' => year = i32::try_from(digits(bytes, &mut pos, (*count).max(4), (*count).max(4))?).ok()?,
+                    'M' if *count >= 3 => month = name_index(bytes, &mut pos, &MONTHS, *count)? + 1,
+                    'M' => month = field_digits(bytes, &mut pos, *count)?,
+                    'd' => day = field_digits(bytes, &mut pos, *count)?,
+                    'D' => day_of_year = Some(digits(bytes, &mut pos, (*count).min(3), 3)?),
+                    'H' => hour = field_digits(bytes, &mut pos, *count)?,
+                    'h' => hour = field_digits(bytes, &mut pos, *count)? % 12,
+                    'a' => {
+                        pm = Some(match bytes.get(pos..pos + 2)? {
+                            b"AM" | b"am" => false,
+                            b"PM" | b"pm" => true,
+                            _ => return None,
+                        });
+                        pos += 2;
+                    }
+                    'm' => minute = field_digits(bytes, &mut pos, *count)?,
+                    's' => second = field_digits(bytes, &mut pos, *count)?,
+                    'S' => {
+                        let value = digits(bytes, &mut pos, *count, *count)?;
+                        micros = scale_fraction(value, *count);
+                    }
+                    'E' => {
+                        name_index(bytes, &mut pos, &DAYS, *count)?;
+                    }
+                    _ => offset = parse_offset(bytes, &mut pos)?,
+                },
+            }
+        }
+        if pos != bytes.len() {
+            return None;
+        }
+        if pm == Some(true) {
+            hour += 12;
+        }
+        let date = match day_of_year {
+            Some(ordinal) => NaiveDate::from_yo_opt(year, ordinal)?,
+            None => NaiveDate::from_ymd_opt(year, month, day)?,
+        };
+        let time = chrono::NaiveTime::from_hms_micro_opt(hour, minute, second, micros)?;
+        let utc = date.and_time(time).and_utc().timestamp_micros();
+        Some(Timestamp::from_micros(utc - offset * 1_000_000))
+    }
+}
+
+fn pad(out: &mut String, value: u32, width: usize) {
+    out.push_str(&format!("{value:0width$}"));
+}
+
+fn format_field(out: &mut String, letter: char, count: usize, dt: &chrono::DateTime<chrono::Utc>, ts: Timestamp) {
+    match letter {
+        'y' if count == 2 => pad(out, dt.year().rem_euclid(100).unsigned_abs(), 2),
+        'y' => out.push_str(&format!("{:0count$}", dt.year())),
+        'M' if count == 3 => out.push_str(&MONTHS[dt.month0() as usize][..3]),
+        'M' if count >= 4 => out.push_str(MONTHS[dt.month0() as usize]),
+        'M' => pad(out, dt.month(), count),
+        'd' => pad(out, dt.day(), count),
+        'D' => pad(out, dt.ordinal(), count),
+        'H' => pad(out, dt.hour(), count),
+        'h' => pad(out, dt.hour12().1, count),
+        'a' => out.push_str(if dt.hour12().0 { "PM" } else { "AM" }),
+        'm' => pad(out, dt.minute(), count),
+        's' => pad(out, dt.second(), count),
+        'S' => {
+            let micros = ts.micros().rem_euclid(1_000_000);
+            let digits = format!("{micros:06}");
+            if count <= 6 {
+                out.push_str(&digits[..count]);
+            } else {
+                out.push_str(&digits);
+                out.push_str(&"0".repeat(count - 6));
+            }
+        }
+        'E' if count >= 4 => out.push_str(DAYS[dt.weekday().num_days_from_monday() as usize]),
+        'E' => out.push_str(&DAYS[dt.weekday().num_days_from_monday() as usize][..3]),
+        // Every instant is printed in UTC.
+        'X' => out.push('Z'),
+        'Z' => out.push_str("+0000"),
+        _ => out.push_str(match count {
+            1 => "+00",
+            2 => "+0000",
+            _ => "+00:00",
+        }),
+    }
+}
+
+/// Between `min` and `max` ASCII digits at `pos`.
+fn digits(bytes: &[u8], pos: &mut usize, min: usize, max: usize) -> Option<u32> {
+    let start = *pos;
+    let mut value: u32 = 0;
+    while *pos - start < max && bytes.get(*pos).is_some_and(u8::is_ascii_digit) {
+        value = value.checked_mul(10)?.checked_add(u32::from(bytes[*pos] - b'0'))?;
+        *pos += 1;
+    }
+    (*pos - start >= min).then_some(value)
+}
+
+/// A numeric field: `M` takes one or two digits, `MM` exactly two.
+fn field_digits(bytes: &[u8], pos: &mut usize, count: usize) -> Option<u32> {
+    if count == 1 {
+        digits(bytes, pos, 1, 2)
+    } else {
+        digits(bytes, pos, count, count)
+    }
+}
+
+fn scale_fraction(value: u32, count: usize) -> u32 {
+    match count {
+        0..=6 => value * 10u32.pow(u32::try_from(6 - count).unwrap_or(0)),
+        _ => value / 10u32.pow(u32::try_from(count - 6).unwrap_or(0)),
+    }
+}
+
+fn name_index(bytes: &[u8], pos: &mut usize, names: &[&str], count: usize) -> Option<u32> {
+    for (index, name) in names.iter().enumerate() {
+        let candidate = if count >= 4 { name } else { &name[..3] };
+        if bytes[*pos..].len() >= candidate.len()
+            && bytes[*pos..*pos + candidate.len()].eq_ignore_ascii_case(candidate.as_bytes())
+        {
+            *pos += candidate.len();
+            return u32::try_from(index).ok();
+        }
+    }
+    None
+}
+
+/// `Z`, `±HH`, `±HHmm` or `±HH:mm`, in seconds east of UTC.
+fn parse_offset(bytes: &[u8], pos: &mut usize) -> Option<i64> {
+    match bytes.get(*pos)? {
+        b'Z' => {
+            *pos += 1;
+            Some(0)
+        }
+        sign @ (b'+' | b'-') => {
+            let negative = *sign == b'-';
+            *pos += 1;
+            let hours = digits(bytes, pos, 2, 2)?;
+            if bytes.get(*pos) == Some(&b':') {
+                *pos += 1;
+            }
+            let minutes = digits(bytes, pos, 0, 2).unwrap_or(0);
+            let seconds = i64::from(hours * 3600 + minutes * 60);
+            Some(if negative { -seconds } else { seconds })
+        }
+        _ => None,
+    }
+}
+
+/// `hour(ts)`: 0–23.
+#[must_use]
+pub fn hour(ts: Timestamp) -> i32 {
+    i32::try_from(ts.micros().div_euclid(3_600_000_000).rem_euclid(24)).unwrap_or(0)
+}
+
+/// `minute(ts)`: 0–59.
+#[must_use]
+pub fn minute(ts: Timestamp) -> i32 {
+    i32::try_from(ts.micros().div_euclid(60_000_000).rem_euclid(60)).unwrap_or(0)
+}
+
+/// `second(ts)`: 0–59.
+#[must_use]
+pub fn second(ts: Timestamp) -> i32 {
+    i32::try_from(ts.micros().div_euclid(1_000_000).rem_euclid(60)).unwrap_or(0)
+}
+
+/// `dayofweek(ts)`: 1 = Sunday … 7 = Saturday, as Spark.
+#[must_use]
+pub fn day_of_week(ts: Timestamp) -> i32 {
+    // 1970-01-01 was a Thursday (5).
+    i32::try_from((ts.micros().div_euclid(86_400_000_000) + 4).rem_euclid(7) + 1).unwrap_or(1)
+}
+
+/// `year(ts)`, `month(ts)` and `dayofmonth(ts)`.
+#[must_use]
+pub fn year_month_day(ts: Timestamp) -> (i32, i32, i32) {
+    ts.to_chrono().map_or((1970, 1, 1), |dt| {
+        (
+            dt.year(),
+            i32::try_from(dt.month()).unwrap_or(1),
+            i32::try_from(dt.day()).unwrap_or(1),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    #[test]
+    fn formats_like_spark() {
+        let t = ts("2026-01-01 09:04:05.123");
+        let cases = [
+            ("yyyy-MM-dd HH:mm", "2026-01-01 09:04"),
+            ("yyyy-MM-dd'T'HH:mm:ss.SSS", "2026-01-01T09:04:05.123"),
+            ("HH:mm", "09:04"),
+            ("yyyyMMdd", "20260101"),
+            ("dd/MM/yyyy HH:mm:ss", "01/01/2026 09:04:05"),
+            ("EEE, d MMM yy h:mm a", "Thu, 1 Jan 26 9:04 AM"),
+            ("yyyy-MM-dd HH:mm:ssXXX", "2026-01-01 09:04:05Z"),
+            ("'at' HH 'o''clock'", "at 09 o'clock"),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(DatePattern::new(pattern).unwrap().format(t), expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn parses_like_spark() {
+        let cases = [
+            ("01/02/2026 10:30", "dd/MM/yyyy HH:mm", "2026-02-01 10:30:00"),
+            (
+                "2026-01-01T09:00:00.123",
+                "yyyy-MM-dd'T'HH:mm:ss.SSS",
+                "2026-01-01 09:00:00.123",
+            ),
+            ("20260101", "yyyyMMdd", "2026-01-01 00:00:00"),
+            (
+                "2026-01-01 09:00:00+02:00",
+                "yyyy-MM-dd HH:mm:ssXXX",
+                "2026-01-01 07:00:00",
+            ),
+            ("2026-01-01 09:00:00Z", "yyyy-MM-dd HH:mm:ssXXX", "2026-01-01 09:00:00"),
+            ("1 Feb 2026 9:05 PM", "d MMM yyyy h:mm a", "2026-02-01 21:05:00"),
+        ];
+        for (text, pattern, expected) in cases {
+            assert_eq!(
+                DatePattern::new(pattern).unwrap().parse(text),
+                Some(ts(expected)),
+                "{text} / {pattern}"
+            );
+        }
+        for (text, pattern) in [
+            ("2026-13-01", "yyyy-MM-dd"),
+            ("2026-01-01 x", "yyyy-MM-dd"),
+            ("26-01-01", "yyyy-MM-dd"),
+        ] {
+            assert_eq!(
+                DatePattern::new(pattern).unwrap().parse(text),
+                None,
+                "{text} / {pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_bad_patterns() {
+        assert!(
+            DatePattern::new("yyyy-MM-dd 'T")
+                .unwrap_err()
+                .contains("unclosed quote")
+        );
+        assert!(
+            DatePattern::new("yyyy-qq")
+                .unwrap_err()
+                .contains("unsupported letter `q`")
+        );
+    }
+
+    #[test]
+    fn extractors() {
+        let t = ts("2026-01-01 09:04:05");
+        assert_eq!((hour(t), minute(t), second(t)), (9, 4, 5));
+        assert_eq!(day_of_week(t), 5); // a Thursday
+        assert_eq!(day_of_week(ts("2026-01-04 00:00:00")), 1); // a Sunday
+        assert_eq!(year_month_day(t), (2026, 1, 1));
+        assert_eq!(hour(ts("1969-12-31 23:30:00")), 23);
+    }
+}
