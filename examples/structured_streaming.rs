@@ -2,7 +2,8 @@
 //!
 //! Section 2.2 writes two JSON-lines files of events; 2.3 declares their schema; 2.4
 //! aggregates spend per user into a memory table (complete mode, available-now trigger) and
-//! prints it as Spark's `show()` does; 2.5 sums the rows read across progress reports.
+//! prints it as Spark's `show()` does; 2.5 sums the rows read across progress reports; 2.6
+//! counts events per hour-long event-time window under a watermark.
 //!
 //! Run it with `cargo run --release --example structured_streaming`.
 
@@ -31,6 +32,14 @@ rill::stream! {
         raw.with_column(event_time = to_timestamp(event_time))
            .group_by(user_id)
            .agg(events = count(), total_amount = round(sum(amount), 2))
+    }
+    /// Section 2.6: events and spend per hour and event type, under a 10-minute watermark.
+    query EventsByHour(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(window(event_time, "1 hour"), event_type)
+           .agg(events = count(), amount = round(sum(amount), 2))
+           .select(hour = date_format(window.start, "yyyy-MM-dd HH:mm"), event_type, events, amount)
     }
 }
 
@@ -96,5 +105,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 2.5 Inspecting progress.
     let total: u64 = query.recent_progress().iter().map(|p| p.num_input_rows).sum();
     println!("total input rows: {total}");
+
+    // 2.6 Event-time windows.
+    let table = MemorySink::named("local_events_by_hour");
+    let query = EventsByHour::read(JsonSource::new(&input_dir))
+        .complete()
+        .to(table.clone())
+        .trigger(Trigger::AvailableNow)
+        .start()?;
+    query.await_termination()?;
+    let mut rows: Vec<EventsByHourRow> = table.rows()?;
+    rows.sort_by(|a, b| (&a.hour, &a.event_type).cmp(&(&b.hour, &b.event_type)));
+    let sorted = <EventsByHourRow as Row>::to_batch(&rows)?;
+    println!("{}", show_string(&[sorted], 20, Truncate::Never));
     Ok(())
 }

@@ -48,7 +48,11 @@ fn run(batches: &[RecordBatch]) -> Vec<String> {
     let mut last = None;
     for batch in batches {
         let projected = batch.project(Totals::required_columns()).unwrap();
-        last = Some(plan.run_batch(&[projected], OutputMode::Complete).unwrap());
+        let mut context = rill::plan::BatchContext::default();
+        last = Some(
+            plan.run_batch(&[projected], OutputMode::Complete, &mut context)
+                .unwrap(),
+        );
     }
     let mut rows: Vec<String> = last
         .map(|batch| {

@@ -3,10 +3,16 @@
 
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::SchemaRef;
+use arrow_array::builder::TimestampMicrosecondBuilder;
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, Field, Fields, SchemaRef, TimeUnit};
 
 use crate::error::{Error, Result};
+use crate::types::Timestamp;
+use crate::window::Window;
 
 fn downcast<'a, A: Array + 'static>(column: &'a ArrayRef, name: &str, owner: &str) -> Result<&'a A> {
     column
@@ -73,4 +79,80 @@ pub fn by_name<'a, A: Array + 'static>(
 pub fn finish(schema: &SchemaRef, columns: Vec<ArrayRef>, owner: &str) -> Result<RecordBatch> {
     RecordBatch::try_new(Arc::clone(schema), columns)
         .map_err(|e| Error::arrow(format!("building an output batch of `{owner}`"), e))
+}
+
+/// The Arrow type of a `window` column: Spark's struct of `start` and `end` timestamps.
+#[must_use]
+pub fn window_data_type() -> DataType {
+    DataType::Struct(window_fields())
+}
+
+fn window_fields() -> Fields {
+    let timestamp = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    Fields::from(vec![
+        Field::new("start", timestamp.clone(), false),
+        Field::new("end", timestamp, false),
+    ])
+}
+
+/// Row `row` of a `window` column.
+#[must_use]
+pub fn window_at(array: &StructArray, row: usize) -> Window {
+    let part = |index: usize| {
+        Timestamp::from_micros(
+            array
+                .column(index)
+                .as_primitive::<TimestampMicrosecondType>()
+                .value(row),
+        )
+    };
+    Window {
+        start: part(0),
+        end: part(1),
+    }
+}
+
+/// Builds a `window` column.
+#[derive(Debug)]
+pub struct WindowBuilder {
+    start: TimestampMicrosecondBuilder,
+    end: TimestampMicrosecondBuilder,
+    nulls: Vec<bool>,
+}
+
+impl WindowBuilder {
+    /// A builder with room for `capacity` rows.
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            start: TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
+            end: TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
+            nulls: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Appends a window.
+    pub fn append_value(&mut self, window: Window) {
+        self.start.append_value(window.start.micros());
+        self.end.append_value(window.end.micros());
+        self.nulls.push(true);
+    }
+
+    /// Appends a null.
+    pub fn append_null(&mut self) {
+        self.start.append_value(0);
+        self.end.append_value(0);
+        self.nulls.push(false);
+    }
+
+    /// The column built so far.
+    pub fn finish(&mut self) -> StructArray {
+        let nulls = std::mem::take(&mut self.nulls);
+        let nulls = nulls.iter().any(|valid| !valid).then(|| NullBuffer::from(nulls));
+        StructArray::new(
+            window_fields(),
+            vec![Arc::new(self.start.finish()), Arc::new(self.end.finish())],
+            nulls,
+        )
+    }
 }

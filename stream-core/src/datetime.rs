@@ -108,6 +108,14 @@ impl DatePattern {
         Ok(Self { items })
     }
 
+    /// A pattern that prints `text` as it is.
+    #[must_use]
+    pub fn literal(text: &str) -> Self {
+        Self {
+            items: vec![Item::Literal(text.to_owned())],
+        }
+    }
+
     /// Formats `ts` (in UTC).
     #[must_use]
     pub fn format(&self, ts: Timestamp) -> String {

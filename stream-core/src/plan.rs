@@ -17,6 +17,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 use crate::error::Result;
+use crate::types::Timestamp;
+use crate::watermark::EventTimeStats;
 
 /// How the rows of a streaming query's result table reach the sink after each micro-batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -72,6 +74,28 @@ pub struct StateMetrics {
     pub memory_used_bytes: u64,
 }
 
+/// What the engine tells a plan about one batch, and what the plan reports back.
+#[derive(Debug, Clone, Default)]
+pub struct BatchContext {
+    /// The watermark in force for this batch (the epoch when the query has none).
+    pub watermark: Timestamp,
+    /// Event times of the rows that reached the watermark (filled by the plan).
+    pub event_time: EventTimeStats,
+    /// Rows dropped because they were later than the watermark (filled by the plan).
+    pub dropped_by_watermark: u64,
+}
+
+impl BatchContext {
+    /// A context for a batch running with `watermark`.
+    #[must_use]
+    pub fn new(watermark: Timestamp) -> Self {
+        Self {
+            watermark,
+            ..Self::default()
+        }
+    }
+}
+
 /// One compiled streaming query. Implemented by the `stream!` macro; not meant to be
 /// implemented by hand.
 pub trait StreamPlan: Send + Sized + 'static {
@@ -83,6 +107,9 @@ pub trait StreamPlan: Send + Sized + 'static {
 
     /// Whether the query keeps state across batches (it aggregates).
     const STATEFUL: bool;
+
+    /// The delay of the query's watermark (`with_watermark`), in microseconds.
+    const WATERMARK_DELAY_MICROS: Option<i64>;
 
     /// The declared schema of the input stream, every column.
     fn source_schema() -> SchemaRef;
@@ -105,11 +132,14 @@ pub trait StreamPlan: Send + Sized + 'static {
     fn create() -> Self;
 
     /// Runs one micro-batch over `input` (batches holding [`required_columns`](Self::required_columns),
-    /// in that order) and returns the rows to hand the sink in `mode`.
+    /// in that order) and returns the rows to hand the sink in `mode`. `context` carries the
+    /// batch's watermark in and the event-time statistics out; an empty `input` is a no-data
+    /// batch, run only to evict (and in append mode emit) what the watermark has passed.
     ///
     /// # Errors
     /// When an input batch does not have the expected columns.
-    fn run_batch(&mut self, input: &[RecordBatch], mode: OutputMode) -> Result<RecordBatch>;
+    fn run_batch(&mut self, input: &[RecordBatch], mode: OutputMode, context: &mut BatchContext)
+    -> Result<RecordBatch>;
 
     /// State metrics after the last batch; `None` for a stateless query.
     fn state_metrics(&self) -> Option<StateMetrics>;

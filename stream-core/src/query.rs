@@ -9,11 +9,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, Result};
-use crate::plan::{OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate};
+use crate::plan::{BatchContext, OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate};
 use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
 use crate::sink::{AcceptsMode, Sink, SinkContext};
 use crate::source::{ReadLimit, Source, SourceSchema};
 use crate::trigger::Trigger;
+use crate::types::Timestamp;
+use crate::watermark::WatermarkTracker;
 
 /// Output-mode markers for [`DataStreamWriter`]: the mode is part of the writer's type, so
 /// that a mode the query does not support is a compile error.
@@ -194,6 +196,8 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         };
         let runner = Runner {
             plan: Q::create(),
+            // The watermark starts at the epoch; only a later one calls for a no-data batch.
+            last_watermark: Q::WATERMARK_DELAY_MICROS.map(|_| Timestamp::default()),
             source,
             sink,
             trigger: self.trigger,
@@ -268,6 +272,8 @@ impl Shared {
 /// The micro-batch loop of one query, on its own thread.
 struct Runner<Q, S> {
     plan: Q,
+    /// The watermark the last batch ran with.
+    last_watermark: Option<Timestamp>,
     source: Box<dyn Source>,
     sink: S,
     trigger: Trigger,
@@ -312,9 +318,16 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         let mut batch_id: u64 = 0;
         let mut previous_offset: Option<serde_json::Value> = None;
         let mut previous_trigger_start: Option<Instant> = None;
+        let mut watermark = Q::WATERMARK_DELAY_MICROS.map(WatermarkTracker::new);
         while !self.shared.stop.load(Ordering::Acquire) {
             let trigger_start = Instant::now();
-            let ran = self.run_one_batch(batch_id, &mut previous_offset, previous_trigger_start, trigger_start)?;
+            let ran = self.run_one_batch(
+                batch_id,
+                &mut previous_offset,
+                &mut watermark,
+                previous_trigger_start,
+                trigger_start,
+            )?;
             if ran {
                 batch_id += 1;
                 previous_trigger_start = Some(trigger_start);
@@ -335,11 +348,14 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         Ok(())
     }
 
-    /// Runs a batch if the source has new data; returns whether it did.
+    /// Runs a batch if the source has new data, or if the watermark moved past the last batch's
+    /// (Spark's no-data batch: state the new watermark expires is evicted, and emitted in
+    /// append mode); returns whether it ran one.
     fn run_one_batch(
         &mut self,
         batch_id: u64,
         previous_offset: &mut Option<serde_json::Value>,
+        watermark: &mut Option<WatermarkTracker>,
         previous_trigger_start: Option<Instant>,
         trigger_start: Instant,
     ) -> Result<bool> {
@@ -357,26 +373,63 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         } else {
             ReadLimit::Configured
         };
-        let Some(end_offset) = self.source.latest_offset(limit)? else {
+        let batch_watermark = watermark.as_ref().map(WatermarkTracker::current);
+        let new_data = self.source.latest_offset(limit)?;
+        // As Spark: only append and update modes evict (and emit) state when the watermark moves,
+        // so only they run a batch without new data for it.
+        let no_data_batch_due = Q::STATEFUL
+            && self.mode != OutputMode::Complete
+            && batch_watermark.is_some()
+            && batch_watermark != self.last_watermark;
+        if new_data.is_none() && !no_data_batch_due {
             return Ok(false);
-        };
+        }
         timed("latestOffset", started);
         let span = tracing::info_span!("micro_batch", query = %self.ids.name, batch_id, num_input_rows = tracing::field::Empty);
         let _entered = span.enter();
 
         let started = Instant::now();
-        let input = self.source.get_batch(previous_offset.as_ref(), &end_offset)?;
+        let (end_offset, input) = match new_data {
+            Some(end_offset) => {
+                let input = self.source.get_batch(previous_offset.as_ref(), &end_offset)?;
+                (end_offset, input)
+            }
+            None => (previous_offset.clone().unwrap_or(serde_json::Value::Null), Vec::new()),
+        };
         timed("getBatch", started);
         let num_input_rows: u64 = input.iter().map(|b| b.num_rows() as u64).sum();
         span.record("num_input_rows", num_input_rows);
 
         // The plan was compiled ahead of time: there is no `queryPlanning` phase to report.
         let started = Instant::now();
-        let output = self.plan.run_batch(&input, self.mode)?;
+        let mut context = BatchContext::new(batch_watermark.unwrap_or_default());
+        let output = self.plan.run_batch(&input, self.mode, &mut context)?;
+        self.last_watermark = batch_watermark;
         self.sink.add_batch(batch_id, &output)?;
         timed("addBatch", started);
-        self.source.commit(&end_offset)?;
+        if previous_offset.as_ref() != Some(&end_offset) {
+            self.source.commit(&end_offset)?;
+        }
         timed("triggerExecution", trigger_start);
+        let mut event_time = BTreeMap::new();
+        if let Some(tracker) = watermark.as_mut() {
+            let iso = |ts: Timestamp| {
+                ts.to_chrono()
+                    .map(|dt| dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+                    .unwrap_or_default()
+            };
+            event_time.insert("watermark".to_owned(), iso(tracker.current()));
+            if let (Some(min), Some(max), Some(avg)) =
+                (context.event_time.min, context.event_time.max, context.event_time.avg())
+            {
+                event_time.insert("min".to_owned(), iso(min));
+                event_time.insert("max".to_owned(), iso(max));
+                event_time.insert("avg".to_owned(), iso(avg));
+                tracker.observe(max);
+            }
+            // Computed now, used from the next batch on.
+            tracker.advance();
+        }
 
         let execution = trigger_start.elapsed().as_secs_f64();
         // As Spark: a rate over no elapsed time, and the first batch's input rate, are 0.
@@ -397,7 +450,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 all_removals_time_ms: 0,
                 commit_time_ms: 0,
                 memory_used_bytes: metrics.memory_used_bytes,
-                num_rows_dropped_by_watermark: 0,
+                num_rows_dropped_by_watermark: context.dropped_by_watermark,
                 num_shuffle_partitions: 1,
                 num_state_store_instances: 1,
                 custom_metrics: BTreeMap::new(),
@@ -417,7 +470,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             input_rows_per_second: input_rate,
             processed_rows_per_second: processed_rate,
             duration_ms: durations,
-            event_time: BTreeMap::new(),
+            event_time,
             state_operators,
             sources: vec![SourceProgress {
                 description: self.source.description(),

@@ -154,6 +154,16 @@ pub fn cell_text(column: &dyn Array, row: usize) -> String {
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
             Timestamp::from_micros(column.as_primitive::<TimestampMicrosecondType>().value(row)).to_string()
         }
+        // Spark prints a struct (such as a `window`) as `{field, field}`.
+        DataType::Struct(_) => {
+            let parts: Vec<String> = column
+                .as_struct()
+                .columns()
+                .iter()
+                .map(|child| cell_text(child.as_ref(), row))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
         other => format!("<{other}>"),
     }
 }

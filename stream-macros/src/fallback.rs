@@ -111,13 +111,14 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
             type Output = #row;
             const NAME: &'static str = "";
             const STATEFUL: bool = false;
+            const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = ::core::option::Option::None;
             fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef { #unreachable }
             fn required_columns() -> &'static [usize] { #unreachable }
             fn key_columns() -> &'static [usize] { #unreachable }
             fn explain() -> &'static str { #unreachable }
             fn fingerprint() -> u64 { #unreachable }
             fn create() -> Self { #unreachable }
-            fn run_batch(&mut self, _: &[#arrow::RecordBatch], _: #core::OutputMode) -> #core::Result<#arrow::RecordBatch> { #unreachable }
+            fn run_batch(&mut self, _: &[#arrow::RecordBatch], _: #core::OutputMode, _: &mut #core::plan::BatchContext) -> #core::Result<#arrow::RecordBatch> { #unreachable }
             fn state_metrics(&self) -> ::core::option::Option<#core::plan::StateMetrics> { #unreachable }
         }
         impl #core::plan::SupportsAppend for #name {}

@@ -16,6 +16,7 @@ mod fallback;
 mod parse;
 mod plan;
 mod schema;
+mod time_literals;
 mod typecheck;
 mod types;
 

@@ -12,9 +12,12 @@ pub(crate) enum Base {
     Bool,
     Timestamp,
     Date,
+    /// Spark's `window` struct (`start`, `end`); made by `window(..)`, never declared.
+    Window,
 }
 
 impl Base {
+    /// The types a schema may declare.
     pub(crate) const ALL: [Base; 7] = [
         Self::Str,
         Self::I32,
@@ -35,6 +38,7 @@ impl Base {
             Self::Bool => "bool",
             Self::Timestamp => "Timestamp",
             Self::Date => "Date",
+            Self::Window => "Window",
         }
     }
 

@@ -25,6 +25,7 @@ use hashbrown::HashTable;
 
 use crate::plan::StateMetrics;
 use crate::types::{Date, Timestamp};
+use crate::window::Window;
 
 /// One component of a probe key, borrowed from the current row.
 pub trait KeyPart: Copy {
@@ -46,6 +47,10 @@ pub trait KeyPart: Copy {
 pub trait OwnedKeyPart {
     /// Feeds the component to `hasher`.
     fn hash_into<H: Hasher>(&self, hasher: &mut H);
+    /// Heap bytes the component holds.
+    fn heap_bytes(&self) -> usize {
+        0
+    }
 }
 
 impl KeyPart for &str {
@@ -72,6 +77,9 @@ impl OwnedKeyPart for String {
     #[inline]
     fn hash_into<H: Hasher>(&self, hasher: &mut H) {
         self.as_str().hash_into(hasher);
+    }
+    fn heap_bytes(&self) -> usize {
+        self.len()
     }
 }
 
@@ -112,6 +120,8 @@ copy_key_part! {
     f64 => |v| normalized_bits(v),
     Timestamp => |v| v.micros().cast_unsigned(),
     Date => |v| u64::from(v.days().cast_unsigned()),
+    // A window's start and size pin it down; mixing them keeps the key to one word.
+    Window => |v| v.start.micros().cast_unsigned().rotate_left(17) ^ v.end.micros().cast_unsigned(),
 }
 
 /// Grouping treats all NaNs as one value and -0.0 as 0.0, as Spark does.
@@ -166,6 +176,9 @@ impl<T: OwnedKeyPart> OwnedKeyPart for Option<T> {
             }
         }
     }
+    fn heap_bytes(&self) -> usize {
+        self.as_ref().map_or(0, OwnedKeyPart::heap_bytes)
+    }
 }
 
 /// A whole key borrowed from a row: a tuple of [`KeyPart`]s.
@@ -186,6 +199,8 @@ pub trait KeyProbe: Copy {
 pub trait OwnedKey {
     /// Feeds every component to `hasher`, as the matching [`KeyProbe`] does.
     fn hash_into<H: Hasher>(&self, hasher: &mut H);
+    /// Heap bytes the key holds.
+    fn heap_bytes(&self) -> usize;
 }
 
 macro_rules! tuple_keys {
@@ -213,6 +228,9 @@ macro_rules! tuple_keys {
             fn hash_into<H: Hasher>(&self, hasher: &mut H) {
                 $(self.$index.hash_into(hasher);)+
             }
+            fn heap_bytes(&self) -> usize {
+                0 $(+ self.$index.heap_bytes())+
+            }
         }
     )*};
 }
@@ -236,6 +254,9 @@ impl KeyProbe for () {
 impl OwnedKey for () {
     #[inline]
     fn hash_into<H: Hasher>(&self, _hasher: &mut H) {}
+    fn heap_bytes(&self) -> usize {
+        0
+    }
 }
 
 tuple_keys! {
@@ -260,6 +281,8 @@ pub struct GroupTable<K, A> {
     /// Groups updated in the current batch, in first-update order.
     updated: Vec<u32>,
     epoch: u32,
+    /// Groups removed by the last [`evict`](Self::evict).
+    removed: usize,
     key_heap_bytes: usize,
     hasher: foldhash::fast::FixedState,
 }
@@ -281,6 +304,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             updated_in: Vec::new(),
             updated: Vec::new(),
             epoch: 0,
+            removed: 0,
             key_heap_bytes: 0,
             hasher: foldhash::fast::FixedState::with_seed(0x5eed_0f71_1100),
         }
@@ -291,6 +315,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     pub fn begin_batch(&mut self) {
         self.epoch = self.epoch.wrapping_add(1);
         self.updated.clear();
+        self.removed = 0;
     }
 
     /// The accumulator of `probe`'s group, inserting a default one for a new key.
@@ -354,6 +379,51 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             .map(|&slot| (&self.keys[slot as usize], &self.accumulators[slot as usize]))
     }
 
+    /// Removes every group for which `expired` holds and returns them, in insertion order.
+    /// Used to drop state the watermark has passed (and, in append mode, to emit it).
+    pub fn evict(&mut self, mut expired: impl FnMut(&K) -> bool) -> Vec<(K, A)> {
+        if !self.keys.iter().any(&mut expired) {
+            self.removed = 0;
+            return Vec::new();
+        }
+        let keys = std::mem::take(&mut self.keys);
+        let accumulators = std::mem::take(&mut self.accumulators);
+        let updated_in = std::mem::take(&mut self.updated_in);
+        self.index.clear();
+        self.updated.clear();
+        let mut evicted = Vec::new();
+        for ((key, accumulator), epoch) in keys.into_iter().zip(accumulators).zip(updated_in) {
+            if expired(&key) {
+                self.key_heap_bytes = self.key_heap_bytes.saturating_sub(key.heap_bytes());
+                evicted.push((key, accumulator));
+                continue;
+            }
+            let slot = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+            let hash = self.hash_owned(&key);
+            let keys = &self.keys;
+            let hasher = &self.hasher;
+            self.index.insert_unique(hash, slot, |&s| {
+                let mut state = hasher.build_hasher();
+                keys[s as usize].hash_into(&mut state);
+                state.finish()
+            });
+            if epoch == self.epoch {
+                self.updated.push(slot);
+            }
+            self.keys.push(key);
+            self.accumulators.push(accumulator);
+            self.updated_in.push(epoch);
+        }
+        self.removed = evicted.len();
+        evicted
+    }
+
+    fn hash_owned(&self, key: &K) -> u64 {
+        let mut state = self.hasher.build_hasher();
+        key.hash_into(&mut state);
+        state.finish()
+    }
+
     /// Metrics for progress reports.
     #[must_use]
     pub fn metrics(&self) -> StateMetrics {
@@ -364,7 +434,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         StateMetrics {
             num_rows_total: self.keys.len() as u64,
             num_rows_updated: self.updated.len() as u64,
-            num_rows_removed: 0,
+            num_rows_removed: self.removed as u64,
             memory_used_bytes: bytes as u64,
         }
     }
@@ -410,6 +480,28 @@ mod tests {
             *table.upsert((value,)) += 1;
         }
         assert_eq!(table.iter().map(|(_, c)| *c).collect::<Vec<_>>(), [2, 1, 1]);
+    }
+
+    #[test]
+    fn eviction_keeps_order_lookups_and_memory_accounting() {
+        let mut table: GroupTable<(String, i64), i64> = GroupTable::new();
+        table.begin_batch();
+        for (name, hour) in [("a", 9i64), ("b", 10), ("c", 9), ("d", 11)] {
+            *table.upsert((name, hour)) += 1;
+        }
+        let before = table.metrics().memory_used_bytes;
+        let evicted: Vec<String> = table
+            .evict(|key| key.1 <= 9)
+            .into_iter()
+            .map(|(key, _)| key.0)
+            .collect();
+        assert_eq!(evicted, ["a", "c"]);
+        assert_eq!(table.metrics().num_rows_removed, 2);
+        assert!(table.metrics().memory_used_bytes < before);
+        *table.upsert(("d", 11i64)) += 1;
+        *table.upsert(("a", 9i64)) += 5;
+        let rows: Vec<(String, i64)> = table.iter().map(|(key, count)| (key.0.clone(), *count)).collect();
+        assert_eq!(rows, [("b".to_owned(), 1), ("d".to_owned(), 2), ("a".to_owned(), 5)]);
     }
 
     proptest! {

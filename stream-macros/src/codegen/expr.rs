@@ -132,6 +132,17 @@ fn raw(expr: &TExpr, vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
             })
         }
         TExprKind::Call(func, args) => call(*func, args, vars),
+        TExprKind::WindowField { expr: inner, end } => lift(&[raw(inner, vars)], |a| {
+            let window = &a[0];
+            (
+                if *end {
+                    quote!(#window.end)
+                } else {
+                    quote!(#window.start)
+                },
+                false,
+            )
+        }),
     }
 }
 
@@ -187,10 +198,15 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStr
         return coalesce(args, vars);
     }
     let lifted: Vec<(TokenStream, bool)> = match func {
-        // The scale is a literal: pass it through rather than as a nullable argument.
-        Func::Round => vec![raw(&args[0], vars)],
+        // The scale and datetime patterns are literals: passed through, not as nullable arguments.
+        Func::Round | Func::DateFormat | Func::ToTimestamp => vec![raw(&args[0], vars)],
         _ => args.iter().map(|a| raw(a, vars)).collect(),
     };
+    let pattern = match args.get(1).map(|a| &a.kind) {
+        Some(TExprKind::Lit(LitValue::Str(pattern))) => Some(date_pattern(pattern)),
+        _ => None,
+    };
+    let datetime = quote!(#core::datetime);
     let scale = match args.get(1).map(|a| &a.kind) {
         Some(TExprKind::Lit(LitValue::I32(scale))) => *scale,
         _ => 0,
@@ -215,9 +231,10 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStr
         }
         Func::ToTimestamp => {
             let x = &a[0];
-            match arg_base {
-                Some(Base::Str) => (quote!(#functions::to_timestamp(&*#x)), true),
-                Some(Base::Date) => (quote!(#x.to_timestamp()), false),
+            match (arg_base, &pattern) {
+                (Some(Base::Str), Some(pattern)) => (quote!(#pattern.parse(&*#x)), true),
+                (Some(Base::Str), None) => (quote!(#functions::to_timestamp(&*#x)), true),
+                (Some(Base::Date), _) => (quote!(#x.to_timestamp()), false),
                 _ => (quote!(#x), false),
             }
         }
@@ -242,8 +259,47 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStr
             (quote!(#functions::length(&*#x)), false)
         }
         Func::Concat => (quote!(#functions::concat(&[#(&*#a),*])), false),
+        Func::DateFormat => {
+            let x = &a[0];
+            let ts = if arg_base == Some(Base::Date) {
+                quote!(#x.to_timestamp())
+            } else {
+                quote!(#x)
+            };
+            (quote!(#pattern.format(#ts)), false)
+        }
+        Func::Hour | Func::Minute | Func::Second | Func::DayOfWeek | Func::Year | Func::Month | Func::DayOfMonth => {
+            let x = &a[0];
+            let ts = if arg_base == Some(Base::Date) {
+                quote!(#x.to_timestamp())
+            } else {
+                quote!(#x)
+            };
+            let code = match func {
+                Func::Hour => quote!(#datetime::hour(#ts)),
+                Func::Minute => quote!(#datetime::minute(#ts)),
+                Func::Second => quote!(#datetime::second(#ts)),
+                Func::DayOfWeek => quote!(#datetime::day_of_week(#ts)),
+                Func::Year => quote!(#datetime::year_month_day(#ts).0),
+                Func::Month => quote!(#datetime::year_month_day(#ts).1),
+                _ => quote!(#datetime::year_month_day(#ts).2),
+            };
+            (code, false)
+        }
         Func::Coalesce => unreachable!("handled above"),
     })
+}
+
+/// A datetime pattern parsed once, on first use. The macro checked it with the runtime's
+/// rules, so parsing cannot fail; if it ever did, the pattern would print literally.
+fn date_pattern(pattern: &str) -> TokenStream {
+    let core = core();
+    quote! {{
+        static PATTERN: ::std::sync::LazyLock<#core::datetime::DatePattern> = ::std::sync::LazyLock::new(|| {
+            #core::datetime::DatePattern::new(#pattern).unwrap_or_else(|_| #core::datetime::DatePattern::literal(#pattern))
+        });
+        &*PATTERN
+    }}
 }
 
 /// `coalesce(a, b, ..)`: the first present value. Strings are made owned so that borrowed

@@ -9,7 +9,7 @@ use super::expr::{accumulator_ident, expr, var_ident, view};
 use super::row::{RowField, row_struct};
 use super::types::{self, core};
 use crate::plan::Plan;
-use crate::typecheck::{AggFunc, Aggregate, Step, TypedQuery};
+use crate::typecheck::{AggFunc, Aggregate, Step, TypedQuery, VarId};
 use crate::types::{Base, ColType};
 
 /// The name of a query's output row struct: `SpendByUser` → `SpendByUserRow`.
@@ -42,6 +42,10 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     let required = &plan.required_inputs;
     let key_columns = &plan.key_columns;
     let stateful = query.aggregate.is_some();
+    let watermark_delay = match query.watermark {
+        Some((_, delay)) => quote!(::core::option::Option::Some(#delay)),
+        None => quote!(::core::option::Option::None),
+    };
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
     let (state_field, state_init, state_type_items, metrics) = match &query.aggregate {
         Some(aggregate) => {
@@ -109,6 +113,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             type Output = #row;
             const NAME: &'static str = #name_text;
             const STATEFUL: bool = #stateful;
+            const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = #watermark_delay;
 
             fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef {
                 <#schema as #core::plan::Row>::schema()
@@ -134,7 +139,12 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 Self { #state_init }
             }
 
-            fn run_batch(&mut self, input: &[#arrow::RecordBatch], mode: #core::OutputMode) -> #core::Result<#arrow::RecordBatch> {
+            fn run_batch(
+                &mut self,
+                input: &[#arrow::RecordBatch],
+                mode: #core::OutputMode,
+                context: &mut #core::plan::BatchContext,
+            ) -> #core::Result<#arrow::RecordBatch> {
                 #run_batch
             }
 
@@ -194,6 +204,15 @@ fn steps(plan: &Plan, steps: &[Step]) -> TokenStream {
                     quote!(if #code != ::core::option::Option::Some(true) { continue; })
                 } else {
                     quote!(if !#code { continue; })
+                }
+            }
+            // The rows reaching `with_watermark` feed the batch's event-time statistics.
+            Step::Watermark { var } => {
+                let local = var_ident(*var);
+                if query.vars[*var].ty.nullable {
+                    quote!(if let ::core::option::Option::Some(__stream_ts) = #local { context.event_time.observe(__stream_ts); })
+                } else {
+                    quote!(context.event_time.observe(#local);)
                 }
             }
         })
@@ -324,9 +343,51 @@ fn run_batch(plan: &Plan) -> TokenStream {
             quote!({ let __stream_value = #value; #inner })
         }
     });
-    let body = quote! {
+    let upsert = quote! {
         let __stream_acc = self.state.upsert((#(#probe,)*));
         #(#updates)*
+    };
+    // Late rows: in update and append modes a row whose event-time key the watermark has
+    // passed is dropped and counted (complete mode keeps every row, as Spark does).
+    let event_time = aggregate.event_time_key.map(|index| (index, aggregate.keys[index]));
+    let is_window_key = |var: VarId| aggregate.window.as_ref().is_some_and(|w| w.key == var);
+    let late_check = event_time.map(|(_, var)| {
+        let late = if is_window_key(var) {
+            quote!(__stream_window.end <= context.watermark)
+        } else if query.vars[var].ty.nullable {
+            let local = var_ident(var);
+            quote!(#local.is_some_and(|__stream_t| __stream_t <= context.watermark))
+        } else {
+            let local = var_ident(var);
+            quote!(#local <= context.watermark)
+        };
+        quote! {
+            if __stream_drops_late_rows && #late {
+                context.dropped_by_watermark += 1;
+                continue;
+            }
+        }
+    });
+    let body = match &aggregate.window {
+        Some(window) => {
+            let key = var_ident(window.key);
+            let ts = var_ident(window.ts);
+            let (size, slide, offset) = (window.size, window.slide, window.offset);
+            let assign = quote! {
+                for __stream_window in #core::window::WindowSpec::new(#size, #slide, #offset).assign(__stream_ts) {
+                    let #key = __stream_window;
+                    #late_check
+                    #upsert
+                }
+            };
+            // A row without an event time falls in no window, as in Spark.
+            if query.vars[window.ts].ty.nullable {
+                quote!(if let ::core::option::Option::Some(__stream_ts) = #ts { #assign })
+            } else {
+                quote!({ let __stream_ts = #ts; #assign })
+            }
+        }
+        None => quote!(#late_check #upsert),
     };
     let row_loop = row_loop(plan, &body);
     // Emit: bind keys and finished accumulators, compute outputs, run post steps, append.
@@ -361,12 +422,46 @@ fn run_batch(plan: &Plan) -> TokenStream {
         quote!(let #local = #code;)
     });
     let post = steps(plan, &query.post);
+    // State the watermark has passed is removed (update and append modes); append mode emits
+    // exactly those groups, now final.
+    let (evict, append_groups) = match event_time {
+        Some((index, var)) => {
+            let position = syn::Index::from(index);
+            let expired = if is_window_key(var) {
+                quote!(__stream_key.#position.end <= __stream_watermark)
+            } else if query.vars[var].ty.nullable {
+                quote!(__stream_key.#position.is_some_and(|__stream_t| __stream_t <= __stream_watermark))
+            } else {
+                quote!(__stream_key.#position <= __stream_watermark)
+            };
+            (
+                quote! {
+                    let __stream_watermark = context.watermark;
+                    let __stream_evicted = if __stream_drops_late_rows {
+                        self.state.evict(|__stream_key| #expired)
+                    } else {
+                        ::std::vec::Vec::new()
+                    };
+                },
+                quote!(
+                    __stream_evicted
+                        .iter()
+                        .map(|(__stream_k, __stream_a)| (__stream_k, __stream_a))
+                        .collect()
+                ),
+            )
+        }
+        None => (quote!(), quote!(self.state.updated().collect())),
+    };
     quote! {
         self.state.begin_batch();
+        let __stream_drops_late_rows = mode != #core::OutputMode::Complete;
         #row_loop
+        #evict
         let __stream_groups: ::std::vec::Vec<_> = match mode {
             #core::OutputMode::Complete => self.state.iter().collect(),
-            #core::OutputMode::Update | #core::OutputMode::Append => self.state.updated().collect(),
+            #core::OutputMode::Update => self.state.updated().collect(),
+            #core::OutputMode::Append => #append_groups,
         };
         let #capacity = __stream_groups.len();
         #new_builders

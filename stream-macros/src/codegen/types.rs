@@ -25,6 +25,7 @@ pub(crate) fn owned(ty: ColType) -> TokenStream {
         Base::Bool => quote!(bool),
         Base::Timestamp => quote!(#core::Timestamp),
         Base::Date => quote!(#core::Date),
+        Base::Window => quote!(#core::Window),
     };
     if ty.nullable {
         quote!(::core::option::Option<#base>)
@@ -46,6 +47,10 @@ pub(crate) fn data_type(base: Base) -> TokenStream {
             quote!(#schema::DataType::Timestamp(#schema::TimeUnit::Microsecond, ::core::option::Option::Some("UTC".into())))
         }
         Base::Date => quote!(#schema::DataType::Date32),
+        Base::Window => {
+            let core = core();
+            quote!(#core::columns::window_data_type())
+        }
     }
 }
 
@@ -60,6 +65,7 @@ pub(crate) fn array(base: Base) -> TokenStream {
         Base::Bool => quote!(#arrow::BooleanArray),
         Base::Timestamp => quote!(#arrow::TimestampMicrosecondArray),
         Base::Date => quote!(#arrow::Date32Array),
+        Base::Window => quote!(#arrow::StructArray),
     }
 }
 
@@ -76,6 +82,10 @@ pub(crate) fn new_builder(base: Base, capacity: &TokenStream) -> TokenStream {
             quote!(#arrow::builder::TimestampMicrosecondBuilder::with_capacity(#capacity).with_timezone("UTC"))
         }
         Base::Date => quote!(#arrow::builder::Date32Builder::with_capacity(#capacity)),
+        Base::Window => {
+            let core = core();
+            quote!(#core::columns::WindowBuilder::with_capacity(#capacity))
+        }
     }
 }
 
@@ -87,6 +97,7 @@ pub(crate) fn read(ty: ColType, array: &TokenStream, row: &TokenStream) -> Token
     let value = match ty.base {
         Base::Timestamp => quote!(#core::Timestamp::from_micros(#array.value(#row))),
         Base::Date => quote!(#core::Date::from_days(#array.value(#row))),
+        Base::Window => quote!(#core::columns::window_at(#array, #row)),
         _ => quote!(#array.value(#row)),
     };
     if ty.nullable {

@@ -35,7 +35,7 @@ impl Plan {
     pub(crate) fn step_is_live(&self, step: &Step) -> bool {
         match step {
             Step::Let { var, .. } => self.live.contains(var),
-            Step::Filter { .. } => true,
+            Step::Filter { .. } | Step::Watermark { .. } => true,
         }
     }
 }
@@ -54,8 +54,11 @@ pub(crate) fn plan(query: TypedQuery) -> Plan {
         None => Vec::new(),
     };
     let aggregates = query.aggregate.is_some();
+    // Spark: an aggregation may append only when a watermark bounds an event-time key, so each
+    // group is final once the watermark passes it.
+    let event_time_key = query.aggregate.as_ref().is_some_and(|a| a.event_time_key.is_some());
     let modes = ModeSupport {
-        append: !aggregates,
+        append: !aggregates || event_time_key,
         update: true,
         complete: aggregates,
     };
@@ -86,6 +89,9 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
                 Step::Filter { condition } => condition.visit_vars(&mut |v| {
                     live.insert(v);
                 }),
+                Step::Watermark { var } => {
+                    live.insert(*var);
+                }
             }
         }
     };
@@ -95,6 +101,9 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
         live.extend(aggregate.key_outputs.iter().copied());
         live.extend(aggregate.outputs.iter().map(|(var, _)| *var));
         live.extend(aggregate.keys.iter().copied());
+        if let Some(window) = &aggregate.window {
+            live.insert(window.ts);
+        }
         for accumulator in &aggregate.accumulators {
             if let Some(arg) = &accumulator.arg {
                 arg.visit_vars(&mut |v| {
@@ -127,6 +136,9 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
         TExprKind::Widen(base, inner) => format!("cast({} as {})", render(inner, query), base.rust_name()),
         TExprKind::IsNull { expr, negated: false } => format!("{}.is_null()", render(expr, query)),
         TExprKind::IsNull { expr, negated: true } => format!("{}.is_not_null()", render(expr, query)),
+        TExprKind::WindowField { expr, end } => {
+            format!("{}.{}", render(expr, query), if *end { "end" } else { "start" })
+        }
         TExprKind::Accumulator(index) => {
             let accumulator = &accumulators[*index];
             let arg = accumulator.arg.as_ref().map(|a| render(a, query)).unwrap_or_default();
@@ -154,6 +166,14 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::Length => "length",
         Func::Abs => "abs",
         Func::Coalesce => "coalesce",
+        Func::DateFormat => "date_format",
+        Func::Hour => "hour",
+        Func::Minute => "minute",
+        Func::Second => "second",
+        Func::DayOfWeek => "day_of_week",
+        Func::Year => "year",
+        Func::Month => "month",
+        Func::DayOfMonth => "day_of_month",
     }
 }
 
@@ -175,12 +195,30 @@ fn explain(plan: &Plan) -> String {
             lines.push(match step {
                 Step::Let { var, expr } => format!("Compute [{} = {}]", query.vars[*var].name, render(expr, query)),
                 Step::Filter { condition } => format!("Filter {}", render(condition, query)),
+                Step::Watermark { var } => format!(
+                    "EventTimeWatermark {}, delay {}",
+                    query.vars[*var].name,
+                    describe_micros(query.watermark.map_or(0, |(_, delay)| delay))
+                ),
             });
         }
     };
     describe_steps(&query.post, &mut lines);
     if let Some(aggregate) = &query.aggregate {
-        let keys: Vec<&str> = aggregate.keys.iter().map(|v| query.vars[*v].name.as_str()).collect();
+        let keys: Vec<String> = aggregate
+            .keys
+            .iter()
+            .map(|v| match &aggregate.window {
+                Some(window) if window.key == *v => format!(
+                    "window({}, {}, {}, {})",
+                    query.vars[window.ts].name,
+                    describe_micros(window.size),
+                    describe_micros(window.slide),
+                    describe_micros(window.offset)
+                ),
+                _ => query.vars[*v].name.clone(),
+            })
+            .collect();
         let outputs: Vec<String> = aggregate
             .outputs
             .iter()
@@ -208,6 +246,24 @@ fn explain(plan: &Plan) -> String {
         }
     }
     text
+}
+
+/// A duration as `1h`, `10m`, `30s`, `1500ms` or `0`.
+fn describe_micros(micros: i64) -> String {
+    const UNITS: [(i64, &str); 5] = [
+        (3_600_000_000, "h"),
+        (60_000_000, "m"),
+        (1_000_000, "s"),
+        (1_000, "ms"),
+        (1, "us"),
+    ];
+    if micros == 0 {
+        return "0".to_owned();
+    }
+    UNITS.iter().find(|(unit, _)| micros % unit == 0).map_or_else(
+        || format!("{micros}us"),
+        |(unit, name)| format!("{}{name}", micros / unit),
+    )
 }
 
 /// FNV-1a, 64 bits: stable across Rust releases, unlike `DefaultHasher`.

@@ -11,7 +11,17 @@ use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType};
 
 /// Scalar functions by name.
-const FUNCTIONS: [(&str, Func); 9] = [
+const FUNCTIONS: [(&str, Func); 19] = [
+    ("date_format", Func::DateFormat),
+    ("hour", Func::Hour),
+    ("minute", Func::Minute),
+    ("second", Func::Second),
+    ("day_of_week", Func::DayOfWeek),
+    ("dayofweek", Func::DayOfWeek),
+    ("year", Func::Year),
+    ("month", Func::Month),
+    ("day_of_month", Func::DayOfMonth),
+    ("dayofmonth", Func::DayOfMonth),
     ("round", Func::Round),
     ("to_timestamp", Func::ToTimestamp),
     ("to_date", Func::ToDate),
@@ -90,6 +100,13 @@ impl ExprChecker<'_> {
             Expr::Lit(lit) => self.literal(lit),
             Expr::Call { func, args, paren_span } => {
                 let name = func.to_string();
+                if name == "window" {
+                    self.error(
+                        func.span(),
+                        "`window(..)` groups rows by event time, so it can only be a `group_by` key\nhelp: write `.group_by(window(event_time, \"1 hour\"), ..)`",
+                    );
+                    return None;
+                }
                 if AGGREGATES.contains(&name.as_str()) {
                     return self.aggregate(func, args, *paren_span, scope);
                 }
@@ -137,11 +154,34 @@ impl ExprChecker<'_> {
                 ))
             }
             Expr::Field { base, member } => {
-                self.error(
+                let typed = self.check(base, scope)?;
+                let end = match member.to_string().as_str() {
+                    "start" if typed.ty.base == Base::Window => false,
+                    "end" if typed.ty.base == Base::Window => true,
+                    _ if typed.ty.base == Base::Window => {
+                        self.error(
+                            member.span(),
+                            format!("a window has no field `{member}`\nnote: its fields are `start` and `end`"),
+                        );
+                        return None;
+                    }
+                    _ => {
+                        self.error(
+                            member.span(),
+                            format!("`{base}` has no field `{member}`\nnote: only a `window` column has fields (`start`, `end`)"),
+                        );
+                        return None;
+                    }
+                };
+                let ty = ColType::new(Base::Timestamp, typed.ty.nullable);
+                Some(Self::typed(
+                    TExprKind::WindowField {
+                        expr: Box::new(typed),
+                        end,
+                    },
+                    ty,
                     member.span(),
-                    format!("`{base}` has no field `{member}`\nnote: only struct columns have fields"),
-                );
-                None
+                ))
             }
             Expr::Binary {
                 op,
@@ -366,6 +406,24 @@ impl ExprChecker<'_> {
         ))
     }
 
+    /// The pattern argument of a datetime function: a string literal with a valid pattern.
+    fn pattern_literal(&mut self, func: &Ident, arg: &Expr, typed: &TExpr) -> bool {
+        let TExprKind::Lit(LitValue::Str(pattern)) = &typed.kind else {
+            self.error(
+                arg.span(),
+                format!("the pattern of `{func}` must be a string literal such as \"yyyy-MM-dd HH:mm\", found `{arg}`"),
+            );
+            return false;
+        };
+        match crate::time_literals::check_date_pattern(pattern) {
+            Ok(()) => true,
+            Err(message) => {
+                self.error(arg.span(), message);
+                false
+            }
+        }
+    }
+
     fn arity(&mut self, func: &Ident, paren_span: Span, found: usize, min: usize, max: usize) -> bool {
         if (min..=max).contains(&found) {
             return true;
@@ -433,13 +491,55 @@ impl ExprChecker<'_> {
                 typed[0].ty
             }
             Func::ToTimestamp => {
-                if !self.arity(name, paren_span, args.len(), 1, 1)
+                if !self.arity(name, paren_span, args.len(), 1, 2)
                     || !self.expect_base(name, &args[0], &typed[0], &[Base::Str, Base::Timestamp, Base::Date])
                 {
                     return None;
                 }
+                if args.len() == 2
+                    && (typed[0].ty.base != Base::Str || !self.pattern_literal(name, &args[1], &typed[1]))
+                {
+                    if typed[0].ty.base != Base::Str {
+                        self.error(
+                            args[0].span(),
+                            format!(
+                                "`to_timestamp` with a pattern parses text, but `{}` is {}",
+                                args[0], typed[0].ty
+                            ),
+                        );
+                    }
+                    return None;
+                }
                 // Text that does not parse becomes null.
                 ColType::new(Base::Timestamp, typed[0].ty.nullable || typed[0].ty.base == Base::Str)
+            }
+            Func::DateFormat => {
+                if !self.arity(name, paren_span, args.len(), 2, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::Timestamp, Base::Date])
+                    || !self.pattern_literal(name, &args[1], &typed[1])
+                {
+                    return None;
+                }
+                ColType::new(Base::Str, typed[0].ty.nullable)
+            }
+            Func::Hour
+            | Func::Minute
+            | Func::Second
+            | Func::DayOfWeek
+            | Func::Year
+            | Func::Month
+            | Func::DayOfMonth => {
+                let wanted: &[Base] = if matches!(func, Func::Hour | Func::Minute | Func::Second) {
+                    &[Base::Timestamp]
+                } else {
+                    &[Base::Timestamp, Base::Date]
+                };
+                if !self.arity(name, paren_span, args.len(), 1, 1)
+                    || !self.expect_base(name, &args[0], &typed[0], wanted)
+                {
+                    return None;
+                }
+                ColType::new(Base::I32, typed[0].ty.nullable)
             }
             Func::ToDate => {
                 if !self.arity(name, paren_span, args.len(), 1, 1)

@@ -40,6 +40,14 @@ pub(crate) enum Func {
     Length,
     Abs,
     Coalesce,
+    DateFormat,
+    Hour,
+    Minute,
+    Second,
+    DayOfWeek,
+    Year,
+    Month,
+    DayOfMonth,
 }
 
 /// An aggregate function.
@@ -87,6 +95,11 @@ pub(crate) enum TExprKind {
     },
     /// The finished value of accumulator `n` (only in aggregate outputs).
     Accumulator(usize),
+    /// `window.start` (`end: false`) or `window.end`.
+    WindowField {
+        expr: Box<TExpr>,
+        end: bool,
+    },
 }
 
 impl TExpr {
@@ -100,7 +113,10 @@ impl TExpr {
                 left.visit_vars(visit);
                 right.visit_vars(visit);
             }
-            TExprKind::Unary(_, inner) | TExprKind::Widen(_, inner) | TExprKind::IsNull { expr: inner, .. } => {
+            TExprKind::Unary(_, inner)
+            | TExprKind::Widen(_, inner)
+            | TExprKind::IsNull { expr: inner, .. }
+            | TExprKind::WindowField { expr: inner, .. } => {
                 inner.visit_vars(visit);
             }
         }
@@ -113,6 +129,8 @@ pub(crate) enum Step {
     Let { var: VarId, expr: TExpr },
     /// Keeps only rows where the condition is true.
     Filter { condition: TExpr },
+    /// `with_watermark`: the rows reaching this point feed the watermark with their event time.
+    Watermark { var: VarId },
 }
 
 /// One accumulator of an aggregation.
@@ -124,8 +142,23 @@ pub(crate) struct Accumulator {
     pub(crate) ty: ColType,
 }
 
+/// A `window(ts, size, slide, offset)` grouping key; durations in microseconds.
+pub(crate) struct WindowKey {
+    /// The key variable, one value per window a row falls in.
+    pub(crate) key: VarId,
+    /// The timestamp the windows are assigned from.
+    pub(crate) ts: VarId,
+    pub(crate) size: i64,
+    pub(crate) slide: i64,
+    pub(crate) offset: i64,
+}
+
 /// `group_by(keys).agg(outputs)`.
 pub(crate) struct Aggregate {
+    /// The `window(..)` key, if any.
+    pub(crate) window: Option<WindowKey>,
+    /// Index into `keys` of the event-time key: the watermarked column or a window over it.
+    pub(crate) event_time_key: Option<usize>,
     /// Key variables, before the aggregation.
     pub(crate) keys: Vec<VarId>,
     /// The same keys as variables after the aggregation.
@@ -149,4 +182,6 @@ pub(crate) struct TypedQuery {
     pub(crate) post: Vec<Step>,
     /// Output columns, in order.
     pub(crate) outputs: Vec<(Ident, VarId)>,
+    /// `with_watermark(column, delay)`: the column's variable and the delay in microseconds.
+    pub(crate) watermark: Option<(VarId, i64)>,
 }

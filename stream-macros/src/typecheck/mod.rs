@@ -13,15 +13,17 @@ use crate::parse::{Arg, Expr, Op, QueryDecl};
 use crate::schema::Schema;
 use crate::types::ColType;
 use expr::{ExprChecker, Scope};
+use ir::WindowKey;
 pub(crate) use ir::*;
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 7] = [
+const OPERATIONS: [&str; 8] = [
     "select",
     "with_column",
     "with_column_renamed",
     "drop",
     "filter",
+    "with_watermark",
     "group_by",
     "agg",
 ];
@@ -100,6 +102,8 @@ struct QueryChecker<'a> {
     /// Variables standing for columns whose definition failed: using them reports nothing more.
     poisoned: std::collections::BTreeSet<VarId>,
     num_inputs: usize,
+    /// `with_watermark`: the event-time variable and the delay in microseconds.
+    watermark: Option<(VarId, i64)>,
 }
 
 impl<'a> QueryChecker<'a> {
@@ -115,6 +119,7 @@ impl<'a> QueryChecker<'a> {
             failed: false,
             poisoned: std::collections::BTreeSet::new(),
             num_inputs: schema.fields.len(),
+            watermark: None,
         };
         for field in &schema.fields {
             let var = checker.new_var(field.name.to_string(), field.ty);
@@ -177,6 +182,7 @@ impl<'a> QueryChecker<'a> {
                 "with_column_renamed" => self.with_column_renamed(op),
                 "drop" => self.drop_columns(op),
                 "filter" => self.filter(op),
+                "with_watermark" => self.with_watermark(op),
                 "group_by" => {
                     let agg = ops.get(index + 1).filter(|next| next.name == "agg");
                     if let Some(agg) = agg {
@@ -350,6 +356,156 @@ impl<'a> QueryChecker<'a> {
         self.steps().push(Step::Filter { condition });
     }
 
+    /// `with_watermark(event_time, "10 minutes")`
+    fn with_watermark(&mut self, op: &Op) {
+        let [
+            Arg {
+                name: None,
+                expr: Expr::Column(column),
+                ..
+            },
+            Arg {
+                name: None,
+                expr: Expr::Lit(syn::Lit::Str(delay)),
+                ..
+            },
+        ] = op.args.as_slice()
+        else {
+            self.error(
+                op.paren_span,
+                "`with_watermark` takes the event-time column and a delay\nhelp: write `.with_watermark(event_time, \"10 minutes\")`",
+            );
+            return;
+        };
+        if self.aggregate.is_some() {
+            self.error(
+                op.name.span(),
+                "`with_watermark` must come before the aggregation\nnote: the watermark decides which input rows are too late to aggregate\nhelp: move `.with_watermark(..)` before `.group_by(..)`",
+            );
+            return;
+        }
+        if self.watermark.is_some() {
+            self.error(
+                op.name.span(),
+                "this stream already has a watermark\nhelp: keep one `.with_watermark(..)`",
+            );
+            return;
+        }
+        let Some(var) = self.env.lookup(&column.to_string()) else {
+            self.unknown_column(column);
+            return;
+        };
+        if self.poisoned.contains(&var) {
+            return;
+        }
+        let ty = self.vars[var].ty;
+        if ty.base != crate::types::Base::Timestamp {
+            self.error(
+                column.span(),
+                format!(
+                    "the event time `{column}` has type {ty}, but a watermark needs a Timestamp\nhelp: convert it first: `.with_column({column} = to_timestamp({column}))`"
+                ),
+            );
+            return;
+        }
+        let delay_micros = match crate::time_literals::parse_interval(&delay.value()) {
+            Ok(micros) if micros >= 0 => micros,
+            Ok(_) => {
+                self.error(delay.span(), "the watermark delay must not be negative");
+                return;
+            }
+            Err(message) => {
+                self.error(delay.span(), message);
+                return;
+            }
+        };
+        self.watermark = Some((var, delay_micros));
+        self.steps().push(Step::Watermark { var });
+    }
+
+    /// A `window(ts, size[, slide[, offset]])` grouping key.
+    fn window_key(&mut self, args: &[Expr], paren_span: Span) -> Option<WindowKey> {
+        if !(2..=4).contains(&args.len()) {
+            self.error(
+                paren_span,
+                "`window` takes a timestamp column and a duration, then optionally a slide and a start offset\nhelp: write `window(event_time, \"1 hour\")` or `window(event_time, \"1 hour\", \"10 minutes\")`",
+            );
+            return None;
+        }
+        let env = self.env.clone();
+        let ts_expr = self.exprs().check(
+            &args[0],
+            &mut Scope::Row {
+                env: &env,
+                context: "`window`",
+            },
+        )?;
+        if ts_expr.ty.base != crate::types::Base::Timestamp {
+            self.error(
+                args[0].span(),
+                format!(
+                    "`window` needs a Timestamp column, but `{}` is {}\nhelp: convert it first: `.with_column({} = to_timestamp({}))`",
+                    args[0], ts_expr.ty, args[0], args[0]
+                ),
+            );
+            return None;
+        }
+        let ts = if let TExprKind::Var(var) = ts_expr.kind {
+            var
+        } else {
+            let var = self.new_var("window_time".to_owned(), ts_expr.ty);
+            self.steps().push(Step::Let { var, expr: ts_expr });
+            var
+        };
+        let mut durations = Vec::new();
+        for (arg, what) in args[1..].iter().zip(["duration", "slide", "start offset"]) {
+            let Expr::Lit(syn::Lit::Str(text)) = arg else {
+                self.error(
+                    arg.span(),
+                    format!("the window {what} must be a string literal such as \"1 hour\", found `{arg}`"),
+                );
+                return None;
+            };
+            match crate::time_literals::parse_interval(&text.value()) {
+                Ok(micros) => durations.push((micros, text.span())),
+                Err(message) => {
+                    self.error(text.span(), message);
+                    return None;
+                }
+            }
+        }
+        let (size, size_span) = durations[0];
+        let (slide, slide_span) = durations.get(1).copied().unwrap_or((size, size_span));
+        let (offset, offset_span) = durations.get(2).copied().unwrap_or((0, size_span));
+        if size <= 0 || slide <= 0 {
+            let span = if size <= 0 { size_span } else { slide_span };
+            self.error(span, "a window's duration and slide must be positive");
+            return None;
+        }
+        if slide > size {
+            self.error(
+                slide_span,
+                format!(
+                    "the window slide {} is longer than its duration {}\nnote: rows between two windows would belong to none\nhelp: use a slide no longer than the duration, or a tumbling window `window({}, {})`",
+                    args[2], args[1], args[0], args[1]
+                ),
+            );
+            return None;
+        }
+        if offset.abs() >= slide {
+            self.error(offset_span, "the window's start offset must be shorter than its slide");
+            return None;
+        }
+        let key = self.new_var("window".to_owned(), ColType::new(crate::types::Base::Window, false));
+        Some(WindowKey {
+            key,
+            ts,
+            size,
+            slide,
+            offset,
+        })
+    }
+
     /// `group_by(keys).agg(outputs)`, or `agg(outputs)` alone for a global aggregation.
     fn aggregate(&mut self, group_by: Option<&Op>, agg: &Op) {
         let span = group_by.map_or(agg.name.span(), |op| op.name.span());
@@ -362,8 +518,27 @@ impl<'a> QueryChecker<'a> {
         }
         let mut key_env = Env::default();
         let mut keys = Vec::new();
+        let mut window: Option<WindowKey> = None;
         for arg in group_by.map(|op| op.args.as_slice()).unwrap_or_default() {
-            let Some((name, var)) = self.named_expr_or_poison(arg, "group_by") else {
+            let found = match &arg.expr {
+                Expr::Call { func, args, paren_span } if func == "window" => {
+                    if window.is_some() {
+                        self.error(func.span(), "a `group_by` takes at most one `window(..)`");
+                        continue;
+                    }
+                    let name = arg.name.clone().unwrap_or_else(|| Ident::new("window", func.span()));
+                    match self.window_key(args, *paren_span) {
+                        Some(key) => {
+                            let var = key.key;
+                            window = Some(key);
+                            Some((name, var))
+                        }
+                        None => Some((name.clone(), self.poison(&name))),
+                    }
+                }
+                _ => self.named_expr_or_poison(arg, "group_by"),
+            };
+            let Some((name, var)) = found else {
                 continue;
             };
             if key_env.lookup(&name.to_string()).is_some() {
@@ -422,7 +597,14 @@ impl<'a> QueryChecker<'a> {
         }
         post_env.after = Some("`.agg(..)`");
         self.env = post_env;
+        let event_time_key = self.watermark.and_then(|(event_time, _)| {
+            keys.iter().position(|&key| {
+                key == event_time || window.as_ref().is_some_and(|w| w.key == key && w.ts == event_time)
+            })
+        });
         self.aggregate = Some(Aggregate {
+            window,
+            event_time_key,
             keys,
             key_outputs,
             accumulators,
@@ -512,6 +694,7 @@ impl<'a> QueryChecker<'a> {
             aggregate: self.aggregate,
             post: self.post,
             outputs: self.env.columns,
+            watermark: self.watermark,
         })
     }
 }
