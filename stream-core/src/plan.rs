@@ -77,20 +77,27 @@ pub struct StateMetrics {
 /// What the engine tells a plan about one batch, and what the plan reports back.
 #[derive(Debug, Clone, Default)]
 pub struct BatchContext {
-    /// The watermark in force for this batch (the epoch when the query has none).
+    /// The watermark of this batch, which evicts state and decides what append mode emits
+    /// (the epoch when the query has none).
     pub watermark: Timestamp,
+    /// The previous batch's watermark, which decides which input rows are too late — Spark
+    /// filters late rows one batch behind eviction.
+    pub late_event_watermark: Timestamp,
     /// Event times of the rows that reached the watermark (filled by the plan).
     pub event_time: EventTimeStats,
-    /// Rows dropped because they were later than the watermark (filled by the plan).
+    /// Late input dropped by the watermark (filled by the plan): groups, as Spark counts them
+    /// after its partial aggregation.
     pub dropped_by_watermark: u64,
 }
 
 impl BatchContext {
-    /// A context for a batch running with `watermark`.
+    /// A context for a batch evicting with `watermark` and dropping rows at or before
+    /// `late_event_watermark`.
     #[must_use]
-    pub fn new(watermark: Timestamp) -> Self {
+    pub fn new(watermark: Timestamp, late_event_watermark: Timestamp) -> Self {
         Self {
             watermark,
+            late_event_watermark,
             ..Self::default()
         }
     }
@@ -145,12 +152,13 @@ pub trait StreamPlan: Send + Sized + 'static {
     fn state_metrics(&self) -> Option<StateMetrics>;
 }
 
-/// Marks a query whose result rows never change once produced, so append mode is allowed.
+/// Marks a query whose result rows never change once produced, so append mode is allowed:
+/// a query without aggregation, or one grouped by an event-time key under a watermark.
 #[diagnostic::on_unimplemented(
-    message = "output mode `append` is not supported for `{Self}`: it is a streaming aggregation without a watermark",
+    message = "output mode `append` is not supported for `{Self}`: it aggregates without a watermarked event-time key",
     label = "`append` chosen here",
-    note = "append mode emits each row once and for all, but every group of `{Self}` can still change when later events arrive",
-    note = "use `.update()` to emit the groups each batch changes, or `.complete()` to emit the whole table"
+    note = "append mode emits each group once, when the watermark guarantees it is final; only a group keyed by event time (the watermarked column, or a `window` over it) ever becomes final",
+    note = "use `.update()` or `.complete()`, or add `.with_watermark(event_time, \"10 minutes\")` and group by `window(event_time, \"1 hour\")`"
 )]
 pub trait SupportsAppend: StreamPlan {}
 

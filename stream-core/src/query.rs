@@ -402,7 +402,10 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
 
         // The plan was compiled ahead of time: there is no `queryPlanning` phase to report.
         let started = Instant::now();
-        let mut context = BatchContext::new(batch_watermark.unwrap_or_default());
+        let mut context = BatchContext::new(
+            batch_watermark.unwrap_or_default(),
+            self.last_watermark.unwrap_or_default(),
+        );
         let output = self.plan.run_batch(&input, self.mode, &mut context)?;
         self.last_watermark = batch_watermark;
         self.sink.add_batch(batch_id, &output)?;

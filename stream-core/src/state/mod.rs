@@ -283,6 +283,8 @@ pub struct GroupTable<K, A> {
     epoch: u32,
     /// Groups removed by the last [`evict`](Self::evict).
     removed: usize,
+    /// Groups inserted or updated in the current batch, evicted ones included.
+    touched: usize,
     key_heap_bytes: usize,
     hasher: foldhash::fast::FixedState,
 }
@@ -305,6 +307,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             updated: Vec::new(),
             epoch: 0,
             removed: 0,
+            touched: 0,
             key_heap_bytes: 0,
             hasher: foldhash::fast::FixedState::with_seed(0x5eed_0f71_1100),
         }
@@ -316,6 +319,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         self.epoch = self.epoch.wrapping_add(1);
         self.updated.clear();
         self.removed = 0;
+        self.touched = 0;
     }
 
     /// The accumulator of `probe`'s group, inserting a default one for a new key.
@@ -351,8 +355,19 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         if self.updated_in[index] != self.epoch {
             self.updated_in[index] = self.epoch;
             self.updated.push(slot);
+            self.touched += 1;
         }
         &mut self.accumulators[index]
+    }
+
+    /// Removes every group.
+    pub fn clear(&mut self) {
+        self.index.clear();
+        self.keys.clear();
+        self.accumulators.clear();
+        self.updated_in.clear();
+        self.updated.clear();
+        self.key_heap_bytes = 0;
     }
 
     /// Number of groups.
@@ -433,7 +448,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             + self.key_heap_bytes;
         StateMetrics {
             num_rows_total: self.keys.len() as u64,
-            num_rows_updated: self.updated.len() as u64,
+            num_rows_updated: self.touched as u64,
             num_rows_removed: self.removed as u64,
             memory_used_bytes: bytes as u64,
         }

@@ -51,9 +51,14 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         Some(aggregate) => {
             let key_types = aggregate.keys.iter().map(|v| types::owned(query.vars[*v].ty));
             let fields = accumulator_fields(aggregate);
+            let key_type = quote!((#(#key_types,)*));
             (
-                quote!(state: #core::state::GroupTable<(#(#key_types,)*), #accumulators_ty>,),
-                quote!(state: #core::state::GroupTable::new(),),
+                // `late`: the groups whose late rows this batch dropped (Spark counts groups).
+                quote! {
+                    state: #core::state::GroupTable<#key_type, #accumulators_ty>,
+                    late: #core::state::GroupTable<#key_type, ()>,
+                },
+                quote!(state: #core::state::GroupTable::new(), late: #core::state::GroupTable::new(),),
                 quote! {
                     #[doc(hidden)]
                     #[allow(non_camel_case_types)]
@@ -343,6 +348,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
             quote!({ let __stream_value = #value; #inner })
         }
     });
+    let probe: Vec<TokenStream> = probe.collect();
     let upsert = quote! {
         let __stream_acc = self.state.upsert((#(#probe,)*));
         #(#updates)*
@@ -353,17 +359,17 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let is_window_key = |var: VarId| aggregate.window.as_ref().is_some_and(|w| w.key == var);
     let late_check = event_time.map(|(_, var)| {
         let late = if is_window_key(var) {
-            quote!(__stream_window.end <= context.watermark)
+            quote!(__stream_window.end <= context.late_event_watermark)
         } else if query.vars[var].ty.nullable {
             let local = var_ident(var);
-            quote!(#local.is_some_and(|__stream_t| __stream_t <= context.watermark))
+            quote!(#local.is_some_and(|__stream_t| __stream_t <= context.late_event_watermark))
         } else {
             let local = var_ident(var);
-            quote!(#local <= context.watermark)
+            quote!(#local <= context.late_event_watermark)
         };
         quote! {
             if __stream_drops_late_rows && #late {
-                context.dropped_by_watermark += 1;
+                self.late.upsert((#(#probe,)*));
                 continue;
             }
         }
@@ -424,7 +430,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let post = steps(plan, &query.post);
     // State the watermark has passed is removed (update and append modes); append mode emits
     // exactly those groups, now final.
-    let (evict, append_groups) = match event_time {
+    let (evict, append_groups, evict_after_update) = match event_time {
         Some((index, var)) => {
             let position = syn::Index::from(index);
             let expired = if is_window_key(var) {
@@ -435,9 +441,12 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 quote!(__stream_key.#position <= __stream_watermark)
             };
             (
+                // Append mode emits what the watermark finalises, so it evicts first.
                 quote! {
+                    context.dropped_by_watermark = self.late.len() as u64;
+                    self.late.clear();
                     let __stream_watermark = context.watermark;
-                    let __stream_evicted = if __stream_drops_late_rows {
+                    let __stream_evicted = if mode == #core::OutputMode::Append {
                         self.state.evict(|__stream_key| #expired)
                     } else {
                         ::std::vec::Vec::new()
@@ -449,9 +458,15 @@ fn run_batch(plan: &Plan) -> TokenStream {
                         .map(|(__stream_k, __stream_a)| (__stream_k, __stream_a))
                         .collect()
                 ),
+                // Update mode emits every group the batch changed, even one it then evicts.
+                quote! {
+                    if mode == #core::OutputMode::Update {
+                        self.state.evict(|__stream_key| #expired);
+                    }
+                },
             )
         }
-        None => (quote!(), quote!(self.state.updated().collect())),
+        None => (quote!(), quote!(self.state.updated().collect()), quote!()),
     };
     quote! {
         self.state.begin_batch();
@@ -463,15 +478,19 @@ fn run_batch(plan: &Plan) -> TokenStream {
             #core::OutputMode::Update => self.state.updated().collect(),
             #core::OutputMode::Append => #append_groups,
         };
-        let #capacity = __stream_groups.len();
-        #new_builders
-        for (__stream_key, __stream_acc) in __stream_groups {
-            #(#key_bindings)*
-            #(#finished)*
-            #(#outputs)*
-            #post
-            #append_row
-        }
-        #finish
+        let __stream_output = {
+            let #capacity = __stream_groups.len();
+            #new_builders
+            for (__stream_key, __stream_acc) in __stream_groups {
+                #(#key_bindings)*
+                #(#finished)*
+                #(#outputs)*
+                #post
+                #append_row
+            }
+            #finish
+        }?;
+        #evict_after_update
+        ::core::result::Result::Ok(__stream_output)
     }
 }

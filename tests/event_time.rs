@@ -1,0 +1,180 @@
+//! Event-time windows and watermarks against real Spark 4.3: the data set and the expected
+//! outputs, batch by batch, come from `golden/event_time/make_event_time_golden.py` (see its
+//! README for the semantics they pin down). Eight files, one per trigger, with out-of-order
+//! and late events; each test compares every batch's emitted rows, watermark, event-time
+//! statistics and state metrics with Spark's.
+
+mod common;
+
+use std::path::Path;
+
+use common::CapturingSink;
+use rill::prelude::*;
+use serde_json::Value;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Tumbling(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(window(event_time, "1 hour"), event_type)
+           .agg(events = count(), amount = round(sum(amount), 2))
+    }
+
+    query Sliding(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(window(event_time, "1 hour", "20 minutes"), event_type)
+           .agg(events = count(), amount = round(sum(amount), 2))
+    }
+
+    query TumblingOffset(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(window(event_time, "1 hour", "1 hour", "15 minutes"), event_type)
+           .agg(events = count(), amount = round(sum(amount), 2))
+    }
+}
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/event_time");
+
+/// The golden input files, copied with modification times in name order (git keeps none).
+fn input_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(Path::new(GOLDEN).join("input"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for (order, name) in names.iter().enumerate() {
+        let text = std::fs::read_to_string(Path::new(GOLDEN).join("input").join(name)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        common::write_file(dir.path(), name, &lines, order as u64);
+    }
+    dir
+}
+
+type WindowRow = (String, String, String, i64, f64);
+
+fn sorted(mut rows: Vec<WindowRow>) -> Vec<WindowRow> {
+    rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    rows
+}
+
+fn expected_rows(batch: &Value) -> Vec<WindowRow> {
+    let rows = batch["rows"].as_array().unwrap().iter().map(|row| {
+        (
+            row[0].as_str().unwrap().to_owned(),
+            row[1].as_str().unwrap().to_owned(),
+            row[2].as_str().unwrap().to_owned(),
+            row[3].as_i64().unwrap(),
+            row[4].as_f64().unwrap(),
+        )
+    });
+    sorted(rows.collect())
+}
+
+/// Compares one run with Spark's batches: rows, input counts, event time and state metrics.
+fn assert_matches_spark(golden: &str, query: &StreamingQuery, emitted: Vec<Vec<WindowRow>>) {
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(GOLDEN).join("expected").join(golden)).unwrap())
+            .unwrap();
+    let expected = expected["batches"].as_array().unwrap();
+    let progress = query.recent_progress();
+    assert_eq!(
+        progress.len(),
+        expected.len(),
+        "{golden}: number of batches (Spark's includes its no-data batches)"
+    );
+    assert_eq!(emitted.len(), expected.len(), "{golden}: batches handed to the sink");
+    for ((spark, ours), rows) in expected.iter().zip(&progress).zip(emitted) {
+        let batch = ours.batch_id;
+        assert_eq!(spark["batch_id"], batch, "{golden}");
+        assert_eq!(
+            spark["num_input_rows"], ours.num_input_rows,
+            "{golden} batch {batch}: input rows"
+        );
+        let ours_json: Value = serde_json::from_str(&ours.json()).unwrap();
+        // The golden file writes the no-data batch's absent statistics as nulls; Spark omits them.
+        let mut spark_event_time = spark["event_time"].clone();
+        if let Some(fields) = spark_event_time.as_object_mut() {
+            fields.retain(|_, value| !value.is_null());
+        }
+        assert_eq!(
+            spark_event_time, ours_json["eventTime"],
+            "{golden} batch {batch}: eventTime"
+        );
+        let state = &ours_json["stateOperators"][0];
+        for metric in [
+            "numRowsTotal",
+            "numRowsUpdated",
+            "numRowsRemoved",
+            "numRowsDroppedByWatermark",
+        ] {
+            assert_eq!(
+                spark["state"][metric], state[metric],
+                "{golden} batch {batch}: {metric}"
+            );
+        }
+        assert_eq!(sorted(rows), expected_rows(spark), "{golden} batch {batch}: rows");
+    }
+}
+
+macro_rules! window_rows {
+    ($row:ty) => {
+        |batch: &arrow_array::RecordBatch| -> Vec<WindowRow> {
+            <$row>::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| {
+                    (
+                        r.window.start.to_string(),
+                        r.window.end.to_string(),
+                        r.event_type,
+                        r.events,
+                        r.amount,
+                    )
+                })
+                .collect()
+        }
+    };
+}
+
+macro_rules! golden_test {
+    ($test:ident, $query:ident, $row:ty, $mode:ident, $golden:literal) => {
+        #[test]
+        fn $test() {
+            let dir = input_dir();
+            let sink = CapturingSink::default();
+            let query = common::run_available_now(
+                $query::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+                    .$mode()
+                    .to(sink.clone()),
+            );
+            let to_rows = window_rows!($row);
+            let emitted: Vec<Vec<WindowRow>> = sink.take().iter().map(|(_, batch)| to_rows(batch)).collect();
+            assert_matches_spark($golden, &query, emitted);
+        }
+    };
+}
+
+golden_test!(
+    tumbling_complete,
+    Tumbling,
+    TumblingRow,
+    complete,
+    "tumbling_complete.json"
+);
+golden_test!(tumbling_update, Tumbling, TumblingRow, update, "tumbling_update.json");
+golden_test!(tumbling_append, Tumbling, TumblingRow, append, "tumbling_append.json");
+golden_test!(sliding_complete, Sliding, SlidingRow, complete, "sliding_complete.json");
+golden_test!(sliding_update, Sliding, SlidingRow, update, "sliding_update.json");
+golden_test!(sliding_append, Sliding, SlidingRow, append, "sliding_append.json");
+golden_test!(
+    tumbling_offset_update,
+    TumblingOffset,
+    TumblingOffsetRow,
+    update,
+    "tumbling_offset_update.json"
+);

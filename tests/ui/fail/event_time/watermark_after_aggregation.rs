@@ -1,0 +1,17 @@
+// with_watermark after the aggregation it should bound.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .group_by(event_time)
+           .agg(events = count())
+           .with_watermark(event_time, "10 minutes")
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).update().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}
