@@ -4,16 +4,16 @@
 pub use stream_core::plan::{SupportsAppend, SupportsComplete, SupportsUpdate};
 pub use stream_core::{
     ConsoleSink, DataStreamWriter, Date, Error, JsonSource, MemorySink, OutputMode, Result, Row, Sink, Source,
-    StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, memory_table,
+    StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, Window, memory_table,
 };
-pub use stream_core::{error, mode, plan, progress, show, sink, source, trigger, types};
+pub use stream_core::{datetime, error, mode, plan, progress, show, sink, source, trigger, types, watermark, window};
 pub use stream_macros::stream;
 
 /// Everything a program using Rill usually needs, in one import.
 pub mod prelude {
     pub use stream_core::{
         ConsoleSink, DataStreamWriter, Date, JsonSource, MemorySink, OutputMode, Row, StreamPlan, StreamingQuery,
-        Timestamp, Trigger,
+        Timestamp, Trigger, Window,
     };
     pub use stream_macros::stream;
 }

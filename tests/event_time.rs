@@ -29,6 +29,20 @@ rill::stream! {
            .agg(events = count(), amount = round(sum(amount), 2))
     }
 
+    query Dedup(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "30 minutes")
+           .drop_duplicates(event_id, event_time)
+           .select(event_id, event_time)
+    }
+
+    query DedupWithinWatermark(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "30 minutes")
+           .drop_duplicates_within_watermark(event_id)
+           .select(event_id, event_time)
+    }
+
     query TumblingOffset(raw: Event) {
         raw.with_column(event_time = to_timestamp(event_time))
            .with_watermark(event_time, "10 minutes")
@@ -55,28 +69,14 @@ fn input_dir() -> tempfile::TempDir {
     dir
 }
 
-type WindowRow = (String, String, String, i64, f64);
-
-fn sorted(mut rows: Vec<WindowRow>) -> Vec<WindowRow> {
-    rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
+/// Rows in a canonical order, as JSON values (Spark's golden rows are JSON arrays).
+fn sorted(mut rows: Vec<Value>) -> Vec<Value> {
+    rows.sort_by_key(Value::to_string);
     rows
 }
 
-fn expected_rows(batch: &Value) -> Vec<WindowRow> {
-    let rows = batch["rows"].as_array().unwrap().iter().map(|row| {
-        (
-            row[0].as_str().unwrap().to_owned(),
-            row[1].as_str().unwrap().to_owned(),
-            row[2].as_str().unwrap().to_owned(),
-            row[3].as_i64().unwrap(),
-            row[4].as_f64().unwrap(),
-        )
-    });
-    sorted(rows.collect())
-}
-
 /// Compares one run with Spark's batches: rows, input counts, event time and state metrics.
-fn assert_matches_spark(golden: &str, query: &StreamingQuery, emitted: Vec<Vec<WindowRow>>) {
+fn assert_matches_spark(golden: &str, query: &StreamingQuery, emitted: Vec<Vec<Value>>) {
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(Path::new(GOLDEN).join("expected").join(golden)).unwrap())
             .unwrap();
@@ -117,32 +117,47 @@ fn assert_matches_spark(golden: &str, query: &StreamingQuery, emitted: Vec<Vec<W
                 "{golden} batch {batch}: {metric}"
             );
         }
-        assert_eq!(sorted(rows), expected_rows(spark), "{golden} batch {batch}: rows");
+        let spark_rows = sorted(spark["rows"].as_array().unwrap().clone());
+        assert_eq!(sorted(rows), spark_rows, "{golden} batch {batch}: rows");
     }
 }
 
+/// A window row as Spark's golden files hold it: `[start, end, event_type, events, amount]`.
 macro_rules! window_rows {
     ($row:ty) => {
-        |batch: &arrow_array::RecordBatch| -> Vec<WindowRow> {
+        |batch: &arrow_array::RecordBatch| -> Vec<Value> {
             <$row>::from_batch(batch)
                 .unwrap()
                 .into_iter()
                 .map(|r| {
-                    (
+                    serde_json::json!([
                         r.window.start.to_string(),
                         r.window.end.to_string(),
                         r.event_type,
                         r.events,
-                        r.amount,
-                    )
+                        r.amount
+                    ])
                 })
                 .collect()
         }
     };
 }
 
+/// A deduplicated event as Spark's golden files hold it: `[event_id, event_time]`.
+macro_rules! event_rows {
+    ($row:ty) => {
+        |batch: &arrow_array::RecordBatch| -> Vec<Value> {
+            <$row>::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([r.event_id, r.event_time.map(|t| t.to_string())]))
+                .collect()
+        }
+    };
+}
+
 macro_rules! golden_test {
-    ($test:ident, $query:ident, $row:ty, $mode:ident, $golden:literal) => {
+    ($test:ident, $query:ident, $rows:expr, $mode:ident, $golden:literal) => {
         #[test]
         fn $test() {
             let dir = input_dir();
@@ -152,8 +167,8 @@ macro_rules! golden_test {
                     .$mode()
                     .to(sink.clone()),
             );
-            let to_rows = window_rows!($row);
-            let emitted: Vec<Vec<WindowRow>> = sink.take().iter().map(|(_, batch)| to_rows(batch)).collect();
+            let to_rows = $rows;
+            let emitted: Vec<Vec<Value>> = sink.take().iter().map(|(_, batch)| to_rows(batch)).collect();
             assert_matches_spark($golden, &query, emitted);
         }
     };
@@ -162,19 +177,63 @@ macro_rules! golden_test {
 golden_test!(
     tumbling_complete,
     Tumbling,
-    TumblingRow,
+    window_rows!(TumblingRow),
     complete,
     "tumbling_complete.json"
 );
-golden_test!(tumbling_update, Tumbling, TumblingRow, update, "tumbling_update.json");
-golden_test!(tumbling_append, Tumbling, TumblingRow, append, "tumbling_append.json");
-golden_test!(sliding_complete, Sliding, SlidingRow, complete, "sliding_complete.json");
-golden_test!(sliding_update, Sliding, SlidingRow, update, "sliding_update.json");
-golden_test!(sliding_append, Sliding, SlidingRow, append, "sliding_append.json");
+golden_test!(
+    tumbling_update,
+    Tumbling,
+    window_rows!(TumblingRow),
+    update,
+    "tumbling_update.json"
+);
+golden_test!(
+    tumbling_append,
+    Tumbling,
+    window_rows!(TumblingRow),
+    append,
+    "tumbling_append.json"
+);
+golden_test!(
+    sliding_complete,
+    Sliding,
+    window_rows!(SlidingRow),
+    complete,
+    "sliding_complete.json"
+);
+golden_test!(
+    sliding_update,
+    Sliding,
+    window_rows!(SlidingRow),
+    update,
+    "sliding_update.json"
+);
+golden_test!(
+    sliding_append,
+    Sliding,
+    window_rows!(SlidingRow),
+    append,
+    "sliding_append.json"
+);
 golden_test!(
     tumbling_offset_update,
     TumblingOffset,
-    TumblingOffsetRow,
+    window_rows!(TumblingOffsetRow),
     update,
     "tumbling_offset_update.json"
+);
+golden_test!(
+    dedup_with_watermark,
+    Dedup,
+    event_rows!(DedupRow),
+    append,
+    "dedup_with_watermark.json"
+);
+golden_test!(
+    dedup_within_watermark,
+    DedupWithinWatermark,
+    event_rows!(DedupWithinWatermarkRow),
+    append,
+    "dedup_within_watermark.json"
 );

@@ -115,6 +115,10 @@ pub trait StreamPlan: Send + Sized + 'static {
     /// Whether the query keeps state across batches (it aggregates).
     const STATEFUL: bool;
 
+    /// Spark's name for the query's stateful operator in progress reports: `stateStoreSave`
+    /// (aggregation), `dedupe` or `dedupeWithinWatermark`; empty when stateless.
+    const STATE_OPERATOR_NAME: &'static str;
+
     /// The delay of the query's watermark (`with_watermark`), in microseconds.
     const WATERMARK_DELAY_MICROS: Option<i64>;
 

@@ -445,7 +445,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             .plan
             .state_metrics()
             .map(|metrics| StateOperatorProgress {
-                operator_name: "stateStoreSave".to_owned(),
+                operator_name: Q::STATE_OPERATOR_NAME.to_owned(),
                 num_rows_total: metrics.num_rows_total,
                 num_rows_updated: metrics.num_rows_updated,
                 all_updates_time_ms: 0,

@@ -111,6 +111,7 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
             type Output = #row;
             const NAME: &'static str = "";
             const STATEFUL: bool = false;
+            const STATE_OPERATOR_NAME: &'static str = "";
             const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = ::core::option::Option::None;
             fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef { #unreachable }
             fn required_columns() -> &'static [usize] { #unreachable }

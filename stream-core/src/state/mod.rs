@@ -322,9 +322,29 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         self.touched = 0;
     }
 
+    /// Inserts `probe`'s key with `value` if it is new (deduplication); returns whether it was.
+    /// Only a new key counts as updated.
+    #[inline]
+    pub fn insert_new<P: KeyProbe<Owned = K>>(&mut self, probe: P, value: A) -> bool {
+        let (slot, inserted) = self.find_or_insert(probe);
+        if inserted {
+            self.accumulators[slot as usize] = value;
+            self.mark_updated(slot);
+        }
+        inserted
+    }
+
     /// The accumulator of `probe`'s group, inserting a default one for a new key.
     #[inline]
     pub fn upsert<P: KeyProbe<Owned = K>>(&mut self, probe: P) -> &mut A {
+        let (slot, _) = self.find_or_insert(probe);
+        self.mark_updated(slot);
+        &mut self.accumulators[slot as usize]
+    }
+
+    /// The slot of `probe`'s key, and whether it was just inserted.
+    #[inline]
+    fn find_or_insert<P: KeyProbe<Owned = K>>(&mut self, probe: P) -> (u32, bool) {
         let mut state = self.hasher.build_hasher();
         probe.hash_into(&mut state);
         let hash = state.finish();
@@ -339,8 +359,8 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
                 state.finish()
             },
         );
-        let slot = match entry {
-            hashbrown::hash_table::Entry::Occupied(occupied) => *occupied.get(),
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(occupied) => (*occupied.get(), false),
             hashbrown::hash_table::Entry::Vacant(vacant) => {
                 let slot = u32::try_from(self.keys.len()).expect("more than 4 billion groups in one state store");
                 vacant.insert(slot);
@@ -348,16 +368,20 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
                 self.keys.push(probe.to_owned_key());
                 self.accumulators.push(A::default());
                 self.updated_in.push(self.epoch.wrapping_sub(1));
-                slot
+                (slot, true)
             }
-        };
+        }
+    }
+
+    /// Records that `slot` changed in the current batch.
+    #[inline]
+    fn mark_updated(&mut self, slot: u32) {
         let index = slot as usize;
         if self.updated_in[index] != self.epoch {
             self.updated_in[index] = self.epoch;
             self.updated.push(slot);
             self.touched += 1;
         }
-        &mut self.accumulators[index]
     }
 
     /// Removes every group.
@@ -396,8 +420,13 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
 
     /// Removes every group for which `expired` holds and returns them, in insertion order.
     /// Used to drop state the watermark has passed (and, in append mode, to emit it).
-    pub fn evict(&mut self, mut expired: impl FnMut(&K) -> bool) -> Vec<(K, A)> {
-        if !self.keys.iter().any(&mut expired) {
+    pub fn evict(&mut self, mut expired: impl FnMut(&K, &A) -> bool) -> Vec<(K, A)> {
+        if !self
+            .keys
+            .iter()
+            .zip(&self.accumulators)
+            .any(|(key, value)| expired(key, value))
+        {
             self.removed = 0;
             return Vec::new();
         }
@@ -408,7 +437,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         self.updated.clear();
         let mut evicted = Vec::new();
         for ((key, accumulator), epoch) in keys.into_iter().zip(accumulators).zip(updated_in) {
-            if expired(&key) {
+            if expired(&key, &accumulator) {
                 self.key_heap_bytes = self.key_heap_bytes.saturating_sub(key.heap_bytes());
                 evicted.push((key, accumulator));
                 continue;
@@ -498,6 +527,18 @@ mod tests {
     }
 
     #[test]
+    fn insert_new_reports_first_sightings_only() {
+        let mut seen: GroupTable<(String,), Timestamp> = GroupTable::new();
+        seen.begin_batch();
+        assert!(seen.insert_new(("e1",), Timestamp::from_micros(5)));
+        assert!(!seen.insert_new(("e1",), Timestamp::from_micros(9)));
+        assert!(seen.insert_new(("e2",), Timestamp::from_micros(7)));
+        let stored: Vec<i64> = seen.iter().map(|(_, ts)| ts.micros()).collect();
+        assert_eq!(stored, [5, 7]);
+        assert_eq!(seen.metrics().num_rows_updated, 2);
+    }
+
+    #[test]
     fn eviction_keeps_order_lookups_and_memory_accounting() {
         let mut table: GroupTable<(String, i64), i64> = GroupTable::new();
         table.begin_batch();
@@ -506,7 +547,7 @@ mod tests {
         }
         let before = table.metrics().memory_used_bytes;
         let evicted: Vec<String> = table
-            .evict(|key| key.1 <= 9)
+            .evict(|key, _| key.1 <= 9)
             .into_iter()
             .map(|(key, _)| key.0)
             .collect();

@@ -41,7 +41,13 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     let fingerprint = plan.fingerprint;
     let required = &plan.required_inputs;
     let key_columns = &plan.key_columns;
-    let stateful = query.aggregate.is_some();
+    let stateful = query.is_stateful();
+    let operator_name = match (&query.aggregate, query.dedup()) {
+        (Some(_), _) => "stateStoreSave",
+        (None, Some(dedup)) if dedup.within_watermark => "dedupeWithinWatermark",
+        (None, Some(_)) => "dedupe",
+        (None, None) => "",
+    };
     let watermark_delay = match query.watermark {
         Some((_, delay)) => quote!(::core::option::Option::Some(#delay)),
         None => quote!(::core::option::Option::None),
@@ -68,7 +74,19 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 quote!(::core::option::Option::Some(self.state.metrics())),
             )
         }
-        None => (quote!(), quote!(), quote!(), quote!(::core::option::Option::None)),
+        None => match query.dedup() {
+            // Deduplication remembers each key, with the event time that decides when to forget it.
+            Some(dedup) => {
+                let key_types = dedup.keys.iter().map(|v| types::owned(query.vars[*v].ty));
+                (
+                    quote!(dedup: #core::state::GroupTable<(#(#key_types,)*), #core::Timestamp>,),
+                    quote!(dedup: #core::state::GroupTable::new(),),
+                    quote!(),
+                    quote!(::core::option::Option::Some(self.dedup.metrics())),
+                )
+            }
+            None => (quote!(), quote!(), quote!(), quote!(::core::option::Option::None)),
+        },
     };
     let run_batch = run_batch(plan);
     let marker = |supported: bool, trait_name: &str| {
@@ -118,6 +136,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             type Output = #row;
             const NAME: &'static str = #name_text;
             const STATEFUL: bool = #stateful;
+            const STATE_OPERATOR_NAME: &'static str = #operator_name;
             const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = #watermark_delay;
 
             fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef {
@@ -211,6 +230,7 @@ fn steps(plan: &Plan, steps: &[Step]) -> TokenStream {
                     quote!(if !#code { continue; })
                 }
             }
+            Step::Dedup(dedup) => dedup_step(query, dedup),
             // The rows reaching `with_watermark` feed the batch's event-time statistics.
             Step::Watermark { var } => {
                 let local = var_ident(*var);
@@ -291,11 +311,25 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let Some(aggregate) = &query.aggregate else {
         let body = quote!(#append_row);
         let row_loop = row_loop(plan, &body);
+        // Deduplication state the watermark has passed is forgotten after the batch.
+        let (begin, evict) = match query.dedup() {
+            Some(dedup) if dedup.event_time.is_some() => (
+                quote!(self.dedup.begin_batch();),
+                quote! {
+                    let __stream_watermark = context.watermark;
+                    self.dedup.evict(|_, __stream_expiry| *__stream_expiry <= __stream_watermark);
+                },
+            ),
+            Some(_) => (quote!(self.dedup.begin_batch();), quote!()),
+            None => (quote!(), quote!()),
+        };
         return quote! {
             let _ = mode;
+            #begin
             let #capacity: usize = input.iter().map(|b| b.num_rows()).sum();
             #new_builders
             #row_loop
+            #evict
             #finish
         };
     };
@@ -447,7 +481,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
                     self.late.clear();
                     let __stream_watermark = context.watermark;
                     let __stream_evicted = if mode == #core::OutputMode::Append {
-                        self.state.evict(|__stream_key| #expired)
+                        self.state.evict(|__stream_key, _| #expired)
                     } else {
                         ::std::vec::Vec::new()
                     };
@@ -461,7 +495,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 // Update mode emits every group the batch changed, even one it then evicts.
                 quote! {
                     if mode == #core::OutputMode::Update {
-                        self.state.evict(|__stream_key| #expired);
+                        self.state.evict(|__stream_key, _| #expired);
                     }
                 },
             )
@@ -492,5 +526,47 @@ fn run_batch(plan: &Plan) -> TokenStream {
         }?;
         #evict_after_update
         ::core::result::Result::Ok(__stream_output)
+    }
+}
+
+/// A deduplication step in the row loop: drop a row later than the previous watermark (counted),
+/// then let it through only if its key is new.
+fn dedup_step(query: &TypedQuery, dedup: &crate::typecheck::ir::Dedup) -> TokenStream {
+    let core = core();
+    let probe = dedup.keys.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v)));
+    let Some(event_time) = dedup.event_time else {
+        // Without a watermark the state only grows, as in Spark.
+        return quote! {
+            if !self.dedup.insert_new((#(#probe,)*), #core::Timestamp::default()) {
+                continue;
+            }
+        };
+    };
+    let local = var_ident(event_time);
+    let delay = if dedup.within_watermark {
+        query.watermark.map_or(0, |(_, delay)| delay)
+    } else {
+        0
+    };
+    // A row without an event time is never late and never forgotten (Spark's predicates are null).
+    let (late, expiry) = if query.vars[event_time].ty.nullable {
+        (
+            quote!(#local.is_some_and(|__stream_t| __stream_t <= context.late_event_watermark)),
+            quote!(#local.map_or(#core::Timestamp::from_micros(i64::MAX), |__stream_t| #core::Timestamp::from_micros(__stream_t.micros().saturating_add(#delay)))),
+        )
+    } else {
+        (
+            quote!(#local <= context.late_event_watermark),
+            quote!(#core::Timestamp::from_micros(#local.micros().saturating_add(#delay))),
+        )
+    };
+    quote! {
+        if #late {
+            context.dropped_by_watermark += 1;
+            continue;
+        }
+        if !self.dedup.insert_new((#(#probe,)*), #expiry) {
+            continue;
+        }
     }
 }

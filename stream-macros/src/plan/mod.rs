@@ -35,7 +35,7 @@ impl Plan {
     pub(crate) fn step_is_live(&self, step: &Step) -> bool {
         match step {
             Step::Let { var, .. } => self.live.contains(var),
-            Step::Filter { .. } | Step::Watermark { .. } => true,
+            Step::Filter { .. } | Step::Watermark { .. } | Step::Dedup(_) => true,
         }
     }
 }
@@ -91,6 +91,10 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
                 }),
                 Step::Watermark { var } => {
                     live.insert(*var);
+                }
+                Step::Dedup(dedup) => {
+                    live.extend(dedup.keys.iter().copied());
+                    live.extend(dedup.event_time);
                 }
             }
         }
@@ -195,6 +199,15 @@ fn explain(plan: &Plan) -> String {
             lines.push(match step {
                 Step::Let { var, expr } => format!("Compute [{} = {}]", query.vars[*var].name, render(expr, query)),
                 Step::Filter { condition } => format!("Filter {}", render(condition, query)),
+                Step::Dedup(dedup) => {
+                    let keys: Vec<&str> = dedup.keys.iter().map(|v| query.vars[*v].name.as_str()).collect();
+                    let within = if dedup.within_watermark {
+                        " within watermark"
+                    } else {
+                        ""
+                    };
+                    format!("Deduplicate [{}]{within} (state: one row per key)", keys.join(", "))
+                }
                 Step::Watermark { var } => format!(
                     "EventTimeWatermark {}, delay {}",
                     query.vars[*var].name,

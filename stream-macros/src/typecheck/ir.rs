@@ -131,6 +131,19 @@ pub(crate) enum Step {
     Filter { condition: TExpr },
     /// `with_watermark`: the rows reaching this point feed the watermark with their event time.
     Watermark { var: VarId },
+    /// `drop_duplicates` / `drop_duplicates_within_watermark`: only a key's first row passes.
+    Dedup(Dedup),
+}
+
+/// A deduplication step.
+pub(crate) struct Dedup {
+    pub(crate) keys: Vec<VarId>,
+    /// The watermarked event time, when it bounds the state: one of the keys for
+    /// `drop_duplicates`, always for `drop_duplicates_within_watermark`.
+    pub(crate) event_time: Option<VarId>,
+    /// `drop_duplicates_within_watermark`: a key is remembered until its first event time plus
+    /// the watermark delay passes the watermark.
+    pub(crate) within_watermark: bool,
 }
 
 /// One accumulator of an aggregation.
@@ -184,4 +197,19 @@ pub(crate) struct TypedQuery {
     pub(crate) outputs: Vec<(Ident, VarId)>,
     /// `with_watermark(column, delay)`: the column's variable and the delay in microseconds.
     pub(crate) watermark: Option<(VarId, i64)>,
+}
+
+impl TypedQuery {
+    /// The query's deduplication step, if it has one.
+    pub(crate) fn dedup(&self) -> Option<&Dedup> {
+        self.pre.iter().find_map(|step| match step {
+            Step::Dedup(dedup) => Some(dedup),
+            _ => None,
+        })
+    }
+
+    /// Whether the query keeps state across batches.
+    pub(crate) fn is_stateful(&self) -> bool {
+        self.aggregate.is_some() || self.dedup().is_some()
+    }
 }

@@ -13,8 +13,8 @@ use crate::parse::{Arg, Expr, Op, QueryDecl};
 use crate::schema::Schema;
 use crate::types::ColType;
 use expr::{ExprChecker, Scope};
-use ir::WindowKey;
 pub(crate) use ir::*;
+use ir::{Dedup, WindowKey};
 
 /// The operations a query body may chain, in Spark's vocabulary.
 const OPERATIONS: [&str; 8] = [
@@ -183,6 +183,8 @@ impl<'a> QueryChecker<'a> {
                 "drop" => self.drop_columns(op),
                 "filter" => self.filter(op),
                 "with_watermark" => self.with_watermark(op),
+                "drop_duplicates" => self.drop_duplicates(op, false),
+                "drop_duplicates_within_watermark" => self.drop_duplicates(op, true),
                 "group_by" => {
                     let agg = ops.get(index + 1).filter(|next| next.name == "agg");
                     if let Some(agg) = agg {
@@ -423,6 +425,55 @@ impl<'a> QueryChecker<'a> {
         self.steps().push(Step::Watermark { var });
     }
 
+    /// `drop_duplicates(col, ..)` (every column when none is named) and
+    /// `drop_duplicates_within_watermark(col, ..)`.
+    fn drop_duplicates(&mut self, op: &Op, within_watermark: bool) {
+        let name = &op.name;
+        if self.aggregate.is_some() || self.pre.iter().any(|step| matches!(step, Step::Dedup(_))) {
+            self.error(
+                name.span(),
+                format!("`{name}` cannot follow another stateful operation in the same query\nnote: Rill runs one stateful operation (an aggregation or a deduplication) per query\nhelp: deduplicate in one query and aggregate its output in another"),
+            );
+            return;
+        }
+        if within_watermark && self.watermark.is_none() {
+            self.error(
+                name.span(),
+                "`drop_duplicates_within_watermark` needs a watermark\nnote: it forgets a key once the watermark passes its first event time plus the delay\nhelp: call `.with_watermark(event_time, \"10 minutes\")` before it",
+            );
+            return;
+        }
+        let mut keys = Vec::new();
+        if op.args.is_empty() {
+            keys.extend(self.env.columns.iter().map(|(_, var)| *var));
+        }
+        for arg in &op.args {
+            let (None, Expr::Column(column)) = (&arg.name, &arg.expr) else {
+                self.error(
+                    arg.expr.span(),
+                    format!("`{name}` takes column names\nhelp: write `.{name}(event_id, event_time)`"),
+                );
+                continue;
+            };
+            match self.env.lookup(&column.to_string()) {
+                Some(var) if !self.poisoned.contains(&var) => keys.push(var),
+                Some(_) => {}
+                None => self.unknown_column(column),
+            }
+        }
+        let watermark = self.watermark.map(|(var, _)| var);
+        let event_time = if within_watermark {
+            watermark
+        } else {
+            watermark.filter(|var| keys.contains(var))
+        };
+        self.pre.push(Step::Dedup(Dedup {
+            keys,
+            event_time,
+            within_watermark,
+        }));
+    }
+
     /// A `window(ts, size[, slide[, offset]])` grouping key.
     fn window_key(&mut self, args: &[Expr], paren_span: Span) -> Option<WindowKey> {
         if !(2..=4).contains(&args.len()) {
@@ -509,6 +560,13 @@ impl<'a> QueryChecker<'a> {
     /// `group_by(keys).agg(outputs)`, or `agg(outputs)` alone for a global aggregation.
     fn aggregate(&mut self, group_by: Option<&Op>, agg: &Op) {
         let span = group_by.map_or(agg.name.span(), |op| op.name.span());
+        if self.pre.iter().any(|step| matches!(step, Step::Dedup(_))) {
+            self.error(
+                span,
+                "an aggregation cannot follow a deduplication in the same query\nnote: Rill runs one stateful operation (an aggregation or a deduplication) per query\nhelp: deduplicate in one query and aggregate its output in another",
+            );
+            return;
+        }
         if self.aggregate.is_some() {
             self.error(
                 span,
