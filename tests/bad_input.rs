@@ -144,3 +144,47 @@ fn invalid_utf8_is_malformed_not_a_panic() {
     let error = query.await_termination().unwrap_err();
     assert!(error.to_string().contains("line 1"), "{error}");
 }
+
+rill::stream! {
+    schema Timed { event_id: String, event_time: String }
+
+    query Parsed(raw: Timed) {
+        raw.select(event_id, ts = to_timestamp(event_time), day = to_date(event_time))
+    }
+}
+
+#[test]
+fn unparseable_timestamps_become_null_and_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "events.json",
+        &[
+            r#"{"event_id": "e1", "event_time": "2026-01-01 09:00:00"}"#,
+            r#"{"event_id": "e2", "event_time": "yesterday"}"#,
+            r#"{"event_id": "e3", "event_time": "2026-13-45"}"#,
+        ],
+        1,
+    );
+    let table = MemorySink::named("bad_input_unparseable");
+    let query = common::run_available_now(Parsed::read(JsonSource::new(dir.path())).append().to(table.clone()));
+    let rows = table.rows::<ParsedRow>().unwrap();
+    let parsed: Vec<(String, Option<String>)> = rows
+        .into_iter()
+        .map(|r| (r.event_id, r.ts.map(|t| t.to_string())))
+        .collect();
+    assert_eq!(
+        parsed,
+        [
+            ("e1".to_owned(), Some("2026-01-01 09:00:00".to_owned())),
+            ("e2".to_owned(), None),
+            ("e3".to_owned(), None)
+        ]
+    );
+    // Every row is output, and the two values that did not parse (in each of the two columns) are counted.
+    let progress = query.last_progress().unwrap();
+    assert_eq!(progress.num_input_rows, 3);
+    assert_eq!(progress.num_unparseable_values, 4);
+    let json: serde_json::Value = serde_json::from_str(&progress.json()).unwrap();
+    assert_eq!(json["numUnparseableValues"], 4);
+}

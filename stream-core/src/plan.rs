@@ -88,6 +88,8 @@ pub struct BatchContext {
     /// Late input dropped by the watermark (filled by the plan): groups, as Spark counts them
     /// after its partial aggregation.
     pub dropped_by_watermark: u64,
+    /// Values a parsing function (`to_timestamp`, `to_date`) could not parse and made null.
+    pub unparseable_values: u64,
 }
 
 impl BatchContext {

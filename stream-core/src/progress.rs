@@ -30,6 +30,10 @@ pub struct StreamingQueryProgress {
     pub batch_duration: u64,
     /// Rows read from all sources in this batch.
     pub num_input_rows: u64,
+    /// Rill's addition: values a parsing function (`to_timestamp`, `to_date`) could not parse
+    /// and turned into null, so none disappears uncounted. Omitted when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub num_unparseable_values: u64,
     /// Input rate: rows over the time since the previous trigger started (0 for the first batch, as in Spark).
     pub input_rows_per_second: f64,
     /// Processing rate: rows over this batch's duration.
@@ -46,6 +50,14 @@ pub struct StreamingQueryProgress {
     pub sources: Vec<SourceProgress>,
     /// The sink.
     pub sink: SinkProgress,
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 impl StreamingQueryProgress {
@@ -78,6 +90,7 @@ impl StreamingQueryProgress {
             batch_id: 0,
             batch_duration: 5,
             num_input_rows: 3,
+            num_unparseable_values: 0,
             input_rows_per_second: 0.0,
             processed_rows_per_second: 600.0,
             duration_ms: BTreeMap::from([("triggerExecution".to_owned(), 5)]),

@@ -470,6 +470,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             batch_id,
             batch_duration: durations.get("triggerExecution").copied().unwrap_or(0),
             num_input_rows,
+            num_unparseable_values: context.unparseable_values,
             input_rows_per_second: input_rate,
             processed_rows_per_second: processed_rate,
             duration_ms: durations,

@@ -139,6 +139,15 @@ impl Date {
         cursor.at_end().then_some(date)
     }
 
+    /// Parses text the way Spark casts a string to a date (`to_date(col)`): `yyyy-[M]M-[d]d`,
+    /// optionally followed by a space or `T` and anything (a time of day, ignored).
+    #[must_use]
+    pub fn parse_prefix(text: &str) -> Option<Self> {
+        let mut cursor = Cursor::new(text.trim().as_bytes());
+        let date = cursor.date()?;
+        (cursor.at_end() || cursor.eat(b' ') || cursor.eat(b'T')).then_some(date)
+    }
+
     /// Midnight UTC at the start of this date.
     #[must_use]
     pub fn to_timestamp(self) -> Timestamp {
@@ -359,5 +368,8 @@ mod tests {
         assert_eq!(date.days(), 20_454);
         assert_eq!(date.to_string(), "2026-01-01");
         assert_eq!(date.to_timestamp().to_string(), "2026-01-01 00:00:00");
+        assert_eq!(Date::parse_prefix("2026-01-01 09:00:00"), Some(date));
+        assert_eq!(Date::parse_prefix("2026-01-01T09:00"), Some(date));
+        assert_eq!(Date::parse_prefix("2026-01-01x"), None);
     }
 }

@@ -232,8 +232,8 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStr
         Func::ToTimestamp => {
             let x = &a[0];
             match (arg_base, &pattern) {
-                (Some(Base::Str), Some(pattern)) => (quote!(#pattern.parse(&*#x)), true),
-                (Some(Base::Str), None) => (quote!(#functions::to_timestamp(&*#x)), true),
+                (Some(Base::Str), Some(pattern)) => (counted(quote!(#pattern.parse(&*#x))), true),
+                (Some(Base::Str), None) => (counted(quote!(#functions::to_timestamp(&*#x))), true),
                 (Some(Base::Date), _) => (quote!(#x.to_timestamp()), false),
                 _ => (quote!(#x), false),
             }
@@ -241,7 +241,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStr
         Func::ToDate => {
             let x = &a[0];
             match arg_base {
-                Some(Base::Str) => (quote!(#core::Date::parse(&*#x)), true),
+                Some(Base::Str) => (counted(quote!(#core::Date::parse_prefix(&*#x))), true),
                 Some(Base::Timestamp) => (quote!(#x.date()), false),
                 _ => (quote!(#x), false),
             }
@@ -287,6 +287,17 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStr
             (code, false)
         }
         Func::Coalesce => unreachable!("handled above"),
+    })
+}
+
+/// A parse whose failure (null) is counted in the batch's progress.
+fn counted(parse: TokenStream) -> TokenStream {
+    quote!({
+        let __stream_parsed = #parse;
+        if __stream_parsed.is_none() {
+            context.unparseable_values += 1;
+        }
+        __stream_parsed
     })
 }
 
