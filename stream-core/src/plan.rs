@@ -90,6 +90,8 @@ pub struct BatchContext {
     pub dropped_by_watermark: u64,
     /// Values a parsing function (`to_timestamp`, `to_date`) could not parse and made null.
     pub unparseable_values: u64,
+    /// The rows the watermark dropped, for a query that keeps them (`keep_late_rows()`).
+    pub late_rows: Option<RecordBatch>,
 }
 
 impl BatchContext {
@@ -110,6 +112,9 @@ impl BatchContext {
 pub trait StreamPlan: Send + Sized + 'static {
     /// The typed output row.
     type Output: Row;
+
+    /// The typed row the watermark drops, for a query with `keep_late_rows()`; [`NoRows`] otherwise.
+    type LateRow: Row;
 
     /// The query's name as declared in `stream!`.
     const NAME: &'static str;
@@ -157,6 +162,33 @@ pub trait StreamPlan: Send + Sized + 'static {
     /// State metrics after the last batch; `None` for a stateless query.
     fn state_metrics(&self) -> Option<StateMetrics>;
 }
+
+/// The late-row type of a query that does not keep its late rows: it has no columns and no rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoRows;
+
+impl Row for NoRows {
+    fn schema() -> SchemaRef {
+        std::sync::Arc::new(arrow_schema::Schema::empty())
+    }
+
+    fn from_batch(_batch: &RecordBatch) -> Result<Vec<Self>> {
+        Ok(Vec::new())
+    }
+
+    fn to_batch(_rows: &[Self]) -> Result<RecordBatch> {
+        Ok(RecordBatch::new_empty(Self::schema()))
+    }
+}
+
+/// Marks a query that keeps the rows its watermark drops (`keep_late_rows()` in `stream!`), so
+/// they can be sent to a sink of their own.
+#[diagnostic::on_unimplemented(
+    message = "query `{Self}` does not keep its late rows",
+    label = "late rows cannot be routed here",
+    note = "a query keeps the rows its watermark drops when it says so: add `.keep_late_rows()` after `.with_watermark(..)`"
+)]
+pub trait KeepsLateRows: StreamPlan {}
 
 /// Marks a query whose result rows never change once produced, so append mode is allowed:
 /// a query without aggregation, or one grouped by an event-time key under a watermark.

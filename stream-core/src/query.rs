@@ -9,7 +9,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, Result};
-use crate::plan::{BatchContext, OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate};
+use crate::plan::{
+    BatchContext, KeepsLateRows, OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate,
+};
 use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
 use crate::sink::{AcceptsMode, Sink, SinkContext};
 use crate::source::{ReadLimit, Source, SourceSchema};
@@ -70,6 +72,7 @@ pub struct NoSink;
 pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink> {
     source: Box<dyn Source>,
     sink: S,
+    late_sink: Option<Box<dyn Sink>>,
     trigger: Trigger,
     query_name: Option<String>,
     marker: PhantomData<fn() -> (Q, M)>,
@@ -92,6 +95,7 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
         Self {
             source: Box::new(source),
             sink: NoSink,
+            late_sink: None,
             trigger: Trigger::default(),
             query_name: None,
             marker: PhantomData,
@@ -104,6 +108,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         DataStreamWriter {
             source: self.source,
             sink: self.sink,
+            late_sink: self.late_sink,
             trigger: self.trigger,
             query_name: self.query_name,
             marker: PhantomData,
@@ -139,10 +144,22 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         DataStreamWriter {
             source: self.source,
             sink,
+            late_sink: self.late_sink,
             trigger: self.trigger,
             query_name: self.query_name,
             marker: PhantomData,
         }
+    }
+
+    /// Sends the rows the watermark drops to `sink` (in append mode), instead of only counting
+    /// them. The query must keep them: `.keep_late_rows()` after `.with_watermark(..)`.
+    #[must_use]
+    pub fn late_rows_to<T: Sink + AcceptsMode<mode::Append>>(mut self, sink: T) -> Self
+    where
+        Q: KeepsLateRows,
+    {
+        self.late_sink = Some(Box::new(sink));
+        self
     }
 
     /// When batches run; as soon as possible (`ProcessingTime(0)`, Spark's default) if not set.
@@ -188,6 +205,15 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
             key_columns: Q::key_columns().to_vec(),
             mode,
         })?;
+        let mut late_sink = self.late_sink;
+        if let Some(late) = late_sink.as_mut() {
+            late.open(&SinkContext {
+                query_name: format!("{name} (late rows)"),
+                schema: <Q::LateRow as crate::plan::Row>::schema(),
+                key_columns: Vec::new(),
+                mode: OutputMode::Append,
+            })?;
+        }
         let shared = Arc::new(Shared::default());
         let ids = QueryIds {
             id: uuid::Uuid::new_v4(),
@@ -198,6 +224,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
             plan: Q::create(),
             // The watermark starts at the epoch; only a later one calls for a no-data batch.
             last_watermark: Q::WATERMARK_DELAY_MICROS.map(|_| Timestamp::default()),
+            late_sink,
             source,
             sink,
             trigger: self.trigger,
@@ -274,6 +301,8 @@ struct Runner<Q, S> {
     plan: Q,
     /// The watermark the last batch ran with.
     last_watermark: Option<Timestamp>,
+    /// Where the rows the watermark drops go, if anywhere.
+    late_sink: Option<Box<dyn Sink>>,
     source: Box<dyn Source>,
     sink: S,
     trigger: Trigger,
@@ -409,6 +438,11 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         let output = self.plan.run_batch(&input, self.mode, &mut context)?;
         self.last_watermark = batch_watermark;
         self.sink.add_batch(batch_id, &output)?;
+        if let (Some(late_sink), Some(late_rows)) = (self.late_sink.as_mut(), context.late_rows.take())
+            && late_rows.num_rows() > 0
+        {
+            late_sink.add_batch(batch_id, &late_rows)?;
+        }
         timed("addBatch", started);
         if previous_offset.as_ref() != Some(&end_offset) {
             self.source.commit(&end_offset)?;

@@ -109,6 +109,7 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
         #[automatically_derived]
         impl #core::plan::StreamPlan for #name {
             type Output = #row;
+            type LateRow = #core::plan::NoRows;
             const NAME: &'static str = "";
             const STATEFUL: bool = false;
             const STATE_OPERATOR_NAME: &'static str = "";
@@ -125,6 +126,7 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
         impl #core::plan::SupportsAppend for #name {}
         impl #core::plan::SupportsUpdate for #name {}
         impl #core::plan::SupportsComplete for #name {}
+        impl #core::plan::KeepsLateRows for #name {}
     }
 }
 

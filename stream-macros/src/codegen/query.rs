@@ -89,6 +89,26 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         },
     };
     let run_batch = run_batch(plan);
+    let (late_row_type, late_row_item, keeps_late_rows) = match &query.late_rows {
+        Some(columns) => {
+            let late_row = late_row_name(name);
+            let doc = format!("A row of [`{name}`] that its watermark dropped as late (`keep_late_rows()`).");
+            let fields: Vec<RowField<'_>> = columns
+                .iter()
+                .map(|(field, var)| RowField {
+                    name: field,
+                    ty: query.vars[*var].ty,
+                    attrs: &[],
+                })
+                .collect();
+            (
+                quote!(#late_row),
+                row_struct(&late_row, &[syn::parse_quote!(#[doc = #doc])], &fields),
+                quote!(#[automatically_derived] impl #core::plan::KeepsLateRows for #name {}),
+            )
+        }
+        None => (quote!(#core::plan::NoRows), quote!(), quote!()),
+    };
     let marker = |supported: bool, trait_name: &str| {
         let trait_ident = format_ident!("{}", trait_name);
         supported.then(|| quote!(#[automatically_derived] impl #core::plan::#trait_ident for #name {}))
@@ -134,6 +154,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         #[allow(clippy::all, clippy::pedantic, unused_mut, unused_variables, unused_braces, unused_parens)]
         impl #core::plan::StreamPlan for #name {
             type Output = #row;
+            type LateRow = #late_row_type;
             const NAME: &'static str = #name_text;
             const STATEFUL: bool = #stateful;
             const STATE_OPERATOR_NAME: &'static str = #operator_name;
@@ -178,6 +199,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         }
 
         #(#markers)*
+        #keeps_late_rows
+        #late_row_item
     }
 }
 
@@ -276,19 +299,37 @@ fn row_loop(plan: &Plan, body: &TokenStream) -> TokenStream {
 }
 
 /// Builders for the output columns, the code appending the current row, and the finish.
+/// Builders for the output columns, the code appending the current row, and the finish.
 fn output_builders(query: &TypedQuery, capacity: &TokenStream) -> (TokenStream, TokenStream, TokenStream) {
+    builders(query, &query.outputs, &row_name(&query.name), "__stream_out", capacity)
+}
+
+/// The same for the late rows of a query with `keep_late_rows()` (all empty otherwise).
+fn late_row_builders(query: &TypedQuery) -> (TokenStream, TokenStream, TokenStream) {
+    match &query.late_rows {
+        Some(columns) => builders(query, columns, &late_row_name(&query.name), "__stream_late", &quote!(0)),
+        None => (quote!(), quote!(), quote!()),
+    }
+}
+
+/// Builders for `columns` of row type `row`: their creation, the code appending the current
+/// row's values, and the expression finishing them into a batch.
+fn builders(
+    query: &TypedQuery,
+    columns: &[(Ident, VarId)],
+    row: &Ident,
+    prefix: &str,
+    capacity: &TokenStream,
+) -> (TokenStream, TokenStream, TokenStream) {
     let core = core();
     let arrow = types::arrow_array();
-    let row = row_name(&query.name);
     let name_text = query.name.to_string();
-    let builders: Vec<Ident> = (0..query.outputs.len())
-        .map(|i| format_ident!("__stream_out{}", i))
-        .collect();
-    let new = query.outputs.iter().zip(&builders).map(|((_, var), builder)| {
+    let builders: Vec<Ident> = (0..columns.len()).map(|i| format_ident!("{}{}", prefix, i)).collect();
+    let new = columns.iter().zip(&builders).map(|((_, var), builder)| {
         let init = types::new_builder(query.vars[*var].ty.base, capacity);
         quote!(let mut #builder = #init;)
     });
-    let appends = query.outputs.iter().zip(&builders).map(|((_, var), builder)| {
+    let appends = columns.iter().zip(&builders).map(|((_, var), builder)| {
         let ty = query.vars[*var].ty;
         types::append(ty, &quote!(#builder), &view(ty, &var_ident(*var)))
     });
@@ -303,11 +344,22 @@ fn output_builders(query: &TypedQuery, capacity: &TokenStream) -> (TokenStream, 
     )
 }
 
+/// The name of a query's late row struct: `EventsByHour` → `EventsByHourLateRow`.
+pub(crate) fn late_row_name(query: &Ident) -> Ident {
+    format_ident!("{}LateRow", query)
+}
+
 fn run_batch(plan: &Plan) -> TokenStream {
     let core = core();
     let query = &plan.query;
     let capacity = quote!(__stream_capacity);
     let (new_builders, append_row, finish) = output_builders(query, &capacity);
+    let (late_new, late_append, late_finish) = late_row_builders(query);
+    let late_rows_out = if query.late_rows.is_some() {
+        quote!(context.late_rows = ::core::option::Option::Some(#late_finish?);)
+    } else {
+        quote!()
+    };
     let Some(aggregate) = &query.aggregate else {
         let body = quote!(#append_row);
         let row_loop = row_loop(plan, &body);
@@ -328,8 +380,10 @@ fn run_batch(plan: &Plan) -> TokenStream {
             #begin
             let #capacity: usize = input.iter().map(|b| b.num_rows()).sum();
             #new_builders
+            #late_new
             #row_loop
             #evict
+            #late_rows_out
             #finish
         };
     };
@@ -401,9 +455,16 @@ fn run_batch(plan: &Plan) -> TokenStream {
             let local = var_ident(var);
             quote!(#local <= context.late_event_watermark)
         };
+        // A late row goes to the late rows once, however many of its windows dropped it.
+        let keep = match (&aggregate.window, query.late_rows.is_some()) {
+            (_, false) => quote!(),
+            (Some(_), true) => quote!(__stream_row_late = true;),
+            (None, true) => late_append.clone(),
+        };
         quote! {
             if __stream_drops_late_rows && #late {
                 self.late.upsert((#(#probe,)*));
+                #keep
                 continue;
             }
         }
@@ -413,12 +474,22 @@ fn run_batch(plan: &Plan) -> TokenStream {
             let key = var_ident(window.key);
             let ts = var_ident(window.ts);
             let (size, slide, offset) = (window.size, window.slide, window.offset);
+            let (late_flag, late_flush) = if query.late_rows.is_some() {
+                (
+                    quote!(let mut __stream_row_late = false;),
+                    quote!(if __stream_row_late { #late_append }),
+                )
+            } else {
+                (quote!(), quote!())
+            };
             let assign = quote! {
+                #late_flag
                 for __stream_window in #core::window::WindowSpec::new(#size, #slide, #offset).assign(__stream_ts) {
                     let #key = __stream_window;
                     #late_check
                     #upsert
                 }
+                #late_flush
             };
             // A row without an event time falls in no window, as in Spark.
             if query.vars[window.ts].ty.nullable {
@@ -505,7 +576,9 @@ fn run_batch(plan: &Plan) -> TokenStream {
     quote! {
         self.state.begin_batch();
         let __stream_drops_late_rows = mode != #core::OutputMode::Complete;
+        #late_new
         #row_loop
+        #late_rows_out
         #evict
         let __stream_groups: ::std::vec::Vec<_> = match mode {
             #core::OutputMode::Complete => self.state.iter().collect(),
@@ -560,9 +633,11 @@ fn dedup_step(query: &TypedQuery, dedup: &crate::typecheck::ir::Dedup) -> TokenS
             quote!(#core::Timestamp::from_micros(#local.micros().saturating_add(#delay))),
         )
     };
+    let (_, keep, _) = late_row_builders(query);
     quote! {
         if #late {
             context.dropped_by_watermark += 1;
+            #keep
             continue;
         }
         if !self.dedup.insert_new((#(#probe,)*), #expiry) {

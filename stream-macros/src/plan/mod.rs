@@ -116,6 +116,9 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
             }
         }
     }
+    if let Some(columns) = &query.late_rows {
+        live.extend(columns.iter().map(|(_, var)| *var));
+    }
     walk(&query.pre, &mut live);
     live
 }

@@ -197,6 +197,9 @@ pub(crate) struct TypedQuery {
     pub(crate) outputs: Vec<(Ident, VarId)>,
     /// `with_watermark(column, delay)`: the column's variable and the delay in microseconds.
     pub(crate) watermark: Option<(VarId, i64)>,
+    /// `keep_late_rows()`: the columns of a late row (the stream as it reaches the stateful
+    /// operation).
+    pub(crate) late_rows: Option<Vec<(Ident, VarId)>>,
 }
 
 impl TypedQuery {

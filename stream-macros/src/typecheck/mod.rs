@@ -104,6 +104,10 @@ struct QueryChecker<'a> {
     num_inputs: usize,
     /// `with_watermark`: the event-time variable and the delay in microseconds.
     watermark: Option<(VarId, i64)>,
+    /// `keep_late_rows()`, if called.
+    keep_late_rows: Option<Span>,
+    /// The columns of a late row, recorded when the stateful operation is reached.
+    late_rows: Option<Vec<(Ident, VarId)>>,
 }
 
 impl<'a> QueryChecker<'a> {
@@ -120,6 +124,8 @@ impl<'a> QueryChecker<'a> {
             poisoned: std::collections::BTreeSet::new(),
             num_inputs: schema.fields.len(),
             watermark: None,
+            keep_late_rows: None,
+            late_rows: None,
         };
         for field in &schema.fields {
             let var = checker.new_var(field.name.to_string(), field.ty);
@@ -183,6 +189,7 @@ impl<'a> QueryChecker<'a> {
                 "drop" => self.drop_columns(op),
                 "filter" => self.filter(op),
                 "with_watermark" => self.with_watermark(op),
+                "keep_late_rows" => self.keep_late_rows(op),
                 "drop_duplicates" => self.drop_duplicates(op, false),
                 "drop_duplicates_within_watermark" => self.drop_duplicates(op, true),
                 "group_by" => {
@@ -425,6 +432,36 @@ impl<'a> QueryChecker<'a> {
         self.steps().push(Step::Watermark { var });
     }
 
+    /// `keep_late_rows()`: the rows the watermark drops become the query's late rows.
+    fn keep_late_rows(&mut self, op: &Op) {
+        if !op.args.is_empty() {
+            self.error(op.paren_span, "`keep_late_rows` takes no arguments");
+            return;
+        }
+        if self.watermark.is_none() {
+            self.error(
+                op.name.span(),
+                "`keep_late_rows` needs a watermark: late rows are the rows it drops\nhelp: call `.with_watermark(event_time, \"10 minutes\")` before it",
+            );
+            return;
+        }
+        if self.aggregate.is_some() || self.pre.iter().any(|step| matches!(step, Step::Dedup(_))) {
+            self.error(
+                op.name.span(),
+                "`keep_late_rows` must come before the aggregation or deduplication whose late rows it keeps",
+            );
+            return;
+        }
+        self.keep_late_rows = Some(op.name.span());
+    }
+
+    /// Records the late-row columns when the stateful operation is reached.
+    fn stateful_operation_reached(&mut self) {
+        if self.keep_late_rows.is_some() {
+            self.late_rows = Some(self.env.columns.clone());
+        }
+    }
+
     /// `drop_duplicates(col, ..)` (every column when none is named) and
     /// `drop_duplicates_within_watermark(col, ..)`.
     fn drop_duplicates(&mut self, op: &Op, within_watermark: bool) {
@@ -467,6 +504,7 @@ impl<'a> QueryChecker<'a> {
         } else {
             watermark.filter(|var| keys.contains(var))
         };
+        self.stateful_operation_reached();
         self.pre.push(Step::Dedup(Dedup {
             keys,
             event_time,
@@ -574,6 +612,7 @@ impl<'a> QueryChecker<'a> {
             );
             return;
         }
+        self.stateful_operation_reached();
         let mut key_env = Env::default();
         let mut keys = Vec::new();
         let mut window: Option<WindowKey> = None;
@@ -733,7 +772,25 @@ impl<'a> QueryChecker<'a> {
         self.error(column.span(), message);
     }
 
-    fn finish(self) -> Result<TypedQuery, PartialOutputs> {
+    fn finish(mut self) -> Result<TypedQuery, PartialOutputs> {
+        if let Some(span) = self.keep_late_rows {
+            let drops_late_rows = self.aggregate.as_ref().is_some_and(|a| a.event_time_key.is_some())
+                || self.pre.iter().any(|step| {
+                    matches!(
+                        step,
+                        Step::Dedup(Dedup {
+                            event_time: Some(_),
+                            ..
+                        })
+                    )
+                });
+            if !drops_late_rows && !self.failed {
+                self.error(
+                    span,
+                    "`keep_late_rows` keeps nothing: no operation of this query drops late rows\nnote: an aggregation drops them when it groups by the watermarked column or a `window` over it; a deduplication when its columns include it\nhelp: group by `window(event_time, \"1 hour\")`, or remove `.keep_late_rows()`",
+                );
+            }
+        }
         if self.failed {
             return Err(self
                 .env
@@ -753,6 +810,7 @@ impl<'a> QueryChecker<'a> {
             post: self.post,
             outputs: self.env.columns,
             watermark: self.watermark,
+            late_rows: self.late_rows,
         })
     }
 }

@@ -1,0 +1,18 @@
+// The aggregation does not group by event time, so it never drops a late row.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .keep_late_rows()
+           .group_by(user_id)
+           .agg(events = count())
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).update().to(MemorySink::named("t")).start();
+}
