@@ -31,6 +31,7 @@ pub mod functions;
 pub mod plan;
 pub mod progress;
 pub mod query;
+pub mod session;
 pub mod show;
 pub mod sink;
 pub mod source;

@@ -200,11 +200,13 @@ pub trait KeepsLateRows: StreamPlan {}
 )]
 pub trait SupportsAppend: StreamPlan {}
 
-/// Marks a query that may emit changed rows, so update mode is allowed.
+/// Marks a query that may emit changed rows, so update mode is allowed: any query but one
+/// grouped by a session window.
 #[diagnostic::on_unimplemented(
-    message = "output mode `update` is not supported for `{Self}`",
+    message = "output mode `update` is not supported for `{Self}`: it groups by a session window",
     label = "`update` chosen here",
-    note = "use `.append()` or `.complete()`"
+    note = "a session can still merge with a later one, so its row cannot be updated in place",
+    note = "use `.append()` to emit each session once it closes, or `.complete()`"
 )]
 pub trait SupportsUpdate: StreamPlan {}
 

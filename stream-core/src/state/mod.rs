@@ -411,6 +411,11 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         self.keys.iter().zip(&self.accumulators)
     }
 
+    /// Every group, with its accumulator writable, in insertion order.
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&K, &mut A)> {
+        self.keys.iter().zip(&mut self.accumulators)
+    }
+
     /// Groups updated in the current batch, in the order they were first touched.
     pub fn updated(&self) -> impl ExactSizeIterator<Item = (&K, &A)> {
         self.updated

@@ -54,6 +54,40 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     };
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
     let (state_field, state_init, state_type_items, metrics) = match &query.aggregate {
+        Some(aggregate) if aggregate.session.is_some() => {
+            let session_key = aggregate.session.as_ref().map(|s| s.key);
+            let key_types: Vec<TokenStream> = aggregate
+                .keys
+                .iter()
+                .filter(|v| Some(**v) != session_key)
+                .map(|v| types::owned(query.vars[*v].ty))
+                .collect();
+            let fields = accumulator_fields(aggregate);
+            let merge = merge_impl(aggregate, &accumulators_ty);
+            (
+                // Each key's sessions; `late` as for windows; `epoch` marks the sessions a batch changed.
+                quote! {
+                    state: #core::state::GroupTable<(#(#key_types,)*), #core::session::Sessions<#accumulators_ty>>,
+                    late: #core::state::GroupTable<(#(#key_types,)*), ()>,
+                    epoch: u32,
+                    session_metrics: #core::plan::StateMetrics,
+                },
+                quote! {
+                    state: #core::state::GroupTable::new(),
+                    late: #core::state::GroupTable::new(),
+                    epoch: 0,
+                    session_metrics: ::core::default::Default::default(),
+                },
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_camel_case_types)]
+                    #[derive(::core::default::Default, ::core::fmt::Debug)]
+                    struct #accumulators_ty { #(#fields,)* }
+                    #merge
+                },
+                quote!(::core::option::Option::Some(self.session_metrics)),
+            )
+        }
         Some(aggregate) => {
             let key_types = aggregate.keys.iter().map(|v| types::owned(query.vars[*v].ty));
             let fields = accumulator_fields(aggregate);
@@ -389,53 +423,59 @@ fn run_batch(plan: &Plan) -> TokenStream {
     };
     // Update the group's accumulators for each row.
     let probe = aggregate.keys.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v)));
-    let updates = aggregate.accumulators.iter().enumerate().map(|(index, accumulator)| {
-        let field = format_ident!("a{}", index);
-        let slot = quote!(__stream_acc.#field);
-        let Some(arg) = &accumulator.arg else {
-            return quote!(#slot += 1;);
-        };
-        let value = expr(arg, &query.vars);
-        let widen = |v: TokenStream| {
-            if arg.ty.base == Base::I32 {
-                quote!(i64::from(#v))
-            } else {
-                v
-            }
-        };
-        let update = |v: TokenStream| match accumulator.func {
-            AggFunc::CountAll | AggFunc::Count => quote!(#slot += 1;),
-            AggFunc::Sum if accumulator.ty.base == Base::F64 && arg.ty.nullable => {
-                quote!(#slot = ::core::option::Option::Some(#slot.unwrap_or(0.0) + #v);)
-            }
-            AggFunc::Sum if accumulator.ty.base == Base::F64 => quote!(#slot += #v;),
-            AggFunc::Sum if arg.ty.nullable => {
-                let v = widen(v);
-                quote!(#slot = ::core::option::Option::Some(#slot.unwrap_or(0).wrapping_add(#v));)
-            }
-            AggFunc::Sum => {
-                let v = widen(v);
-                quote!(#slot = #slot.wrapping_add(#v);)
-            }
-            AggFunc::Avg => quote!({ #slot.0 += (#v as f64); #slot.1 += 1; }),
-            AggFunc::Min | AggFunc::Max => {
-                let func = if accumulator.func == AggFunc::Min {
-                    quote!(update_min)
+    let (late_new, late_append, late_rows_out) = (late_new, late_append, late_rows_out);
+    let updates = aggregate
+        .accumulators
+        .iter()
+        .enumerate()
+        .map(|(index, accumulator)| {
+            let field = format_ident!("a{}", index);
+            let slot = quote!(__stream_acc.#field);
+            let Some(arg) = &accumulator.arg else {
+                return quote!(#slot += 1;);
+            };
+            let value = expr(arg, &query.vars);
+            let widen = |v: TokenStream| {
+                if arg.ty.base == Base::I32 {
+                    quote!(i64::from(#v))
                 } else {
-                    quote!(update_max)
-                };
-                let v = if arg.ty.base == Base::Str { quote!(&*#v) } else { v };
-                quote!(#core::aggregate::#func(&mut #slot, #v);)
+                    v
+                }
+            };
+            let update = |v: TokenStream| match accumulator.func {
+                AggFunc::CountAll | AggFunc::Count => quote!(#slot += 1;),
+                AggFunc::Sum if accumulator.ty.base == Base::F64 && arg.ty.nullable => {
+                    quote!(#slot = ::core::option::Option::Some(#slot.unwrap_or(0.0) + #v);)
+                }
+                AggFunc::Sum if accumulator.ty.base == Base::F64 => quote!(#slot += #v;),
+                AggFunc::Sum if arg.ty.nullable => {
+                    let v = widen(v);
+                    quote!(#slot = ::core::option::Option::Some(#slot.unwrap_or(0).wrapping_add(#v));)
+                }
+                AggFunc::Sum => {
+                    let v = widen(v);
+                    quote!(#slot = #slot.wrapping_add(#v);)
+                }
+                AggFunc::Avg => quote!({ #slot.0 += (#v as f64); #slot.1 += 1; }),
+                AggFunc::Min | AggFunc::Max => {
+                    let func = if accumulator.func == AggFunc::Min {
+                        quote!(update_min)
+                    } else {
+                        quote!(update_max)
+                    };
+                    let v = if arg.ty.base == Base::Str { quote!(&*#v) } else { v };
+                    quote!(#core::aggregate::#func(&mut #slot, #v);)
+                }
+            };
+            if arg.ty.nullable {
+                let inner = update(quote!(__stream_value));
+                quote!(if let ::core::option::Option::Some(__stream_value) = #value { #inner })
+            } else {
+                let inner = update(quote!(__stream_value));
+                quote!({ let __stream_value = #value; #inner })
             }
-        };
-        if arg.ty.nullable {
-            let inner = update(quote!(__stream_value));
-            quote!(if let ::core::option::Option::Some(__stream_value) = #value { #inner })
-        } else {
-            let inner = update(quote!(__stream_value));
-            quote!({ let __stream_value = #value; #inner })
-        }
-    });
+        })
+        .collect::<Vec<_>>();
     let probe: Vec<TokenStream> = probe.collect();
     let upsert = quote! {
         let __stream_acc = self.state.upsert((#(#probe,)*));
@@ -526,13 +566,32 @@ fn run_batch(plan: &Plan) -> TokenStream {
             },
         };
         quote!(let #local = #value;)
-    });
-    let outputs = aggregate.outputs.iter().map(|(var, value)| {
-        let local = var_ident(*var);
-        let code = expr(value, &query.vars);
-        quote!(let #local = #code;)
-    });
+    }).collect::<Vec<_>>();
+    let outputs = aggregate
+        .outputs
+        .iter()
+        .map(|(var, value)| {
+            let local = var_ident(*var);
+            let code = expr(value, &query.vars);
+            quote!(let #local = #code;)
+        })
+        .collect::<Vec<_>>();
     let post = steps(plan, &query.post);
+    if let Some(session) = &aggregate.session {
+        let parts = SessionParts {
+            updates,
+            finished,
+            outputs,
+            post,
+            new_builders,
+            append_row,
+            finish,
+            late_new,
+            late_append,
+            late_rows_out,
+        };
+        return session_run_batch(plan, aggregate, session, parts);
+    }
     // State the watermark has passed is removed (update and append modes); append mode emits
     // exactly those groups, now final.
     let (evict, append_groups, evict_after_update) = match event_time {
@@ -642,6 +701,193 @@ fn dedup_step(query: &TypedQuery, dedup: &crate::typecheck::ir::Dedup) -> TokenS
         }
         if !self.dedup.insert_new((#(#probe,)*), #expiry) {
             continue;
+        }
+    }
+}
+
+/// The pieces of an aggregation's code that a session-window aggregation shares.
+struct SessionParts {
+    updates: Vec<TokenStream>,
+    finished: Vec<TokenStream>,
+    outputs: Vec<TokenStream>,
+    post: TokenStream,
+    new_builders: TokenStream,
+    append_row: TokenStream,
+    finish: TokenStream,
+    late_new: TokenStream,
+    late_append: TokenStream,
+    late_rows_out: TokenStream,
+}
+
+/// A `session_window` aggregation: state holds each key's sessions; a row joins (and may merge)
+/// sessions; append mode emits the sessions the watermark closes.
+fn session_run_batch(
+    plan: &Plan,
+    aggregate: &Aggregate,
+    session: &crate::typecheck::ir::SessionKey,
+    parts: SessionParts,
+) -> TokenStream {
+    let core = core();
+    let query = &plan.query;
+    let SessionParts {
+        updates,
+        finished,
+        outputs,
+        post,
+        new_builders,
+        append_row,
+        finish,
+        late_new,
+        late_append,
+        late_rows_out,
+    } = parts;
+    let capacity = quote!(__stream_capacity);
+    let others: Vec<VarId> = aggregate.keys.iter().copied().filter(|&v| v != session.key).collect();
+    let probe: Vec<TokenStream> = others.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v))).collect();
+    let gap = session.gap;
+    let has_event_time = aggregate.event_time_key.is_some();
+    let late_check = has_event_time.then(|| {
+        let keep = if query.late_rows.is_some() { late_append.clone() } else { quote!() };
+        quote! {
+            if __stream_drops_late_rows
+                && #core::Timestamp::from_micros(__stream_ts.micros().saturating_add(#gap)) <= context.late_event_watermark
+            {
+                self.late.upsert((#(#probe,)*));
+                #keep
+                continue;
+            }
+        }
+    });
+    let ts = var_ident(session.ts);
+    let join = quote! {
+        #late_check
+        let __stream_acc = self.state.upsert((#(#probe,)*)).add(__stream_ts, #gap, self.epoch);
+        #(#updates)*
+    };
+    // A row without an event time joins no session, as in Spark.
+    let body = if query.vars[session.ts].ty.nullable {
+        quote!(if let ::core::option::Option::Some(__stream_ts) = #ts { #join })
+    } else {
+        quote!({ let __stream_ts = #ts; #join })
+    };
+    let row_loop = row_loop(plan, &body);
+    let key_bindings = aggregate.keys.iter().zip(&aggregate.key_outputs).map(|(key, output)| {
+        let local = var_ident(*output);
+        if *key == session.key {
+            return quote!(let #local = #core::Window { start: __stream_start, end: __stream_end };);
+        }
+        let position = syn::Index::from(others.iter().position(|v| v == key).unwrap_or(0));
+        let value = types::view_of_owned(query.vars[*output].ty, &quote!(__stream_key.#position));
+        quote!(let #local = #value;)
+    });
+    let (late_count, close) = if has_event_time {
+        (
+            quote! {
+                context.dropped_by_watermark = self.late.len() as u64;
+                self.late.clear();
+            },
+            quote! {
+                if mode == #core::OutputMode::Append {
+                    let __stream_watermark = context.watermark;
+                    for (__stream_key, __stream_sessions) in self.state.iter_mut() {
+                        for __stream_session in __stream_sessions.close(__stream_watermark) {
+                            __stream_closed.push((::core::clone::Clone::clone(__stream_key), __stream_session));
+                        }
+                    }
+                    self.state.evict(|_, __stream_sessions| __stream_sessions.is_empty());
+                }
+            },
+        )
+    } else {
+        (quote!(), quote!())
+    };
+    quote! {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.state.begin_batch();
+        let __stream_drops_late_rows = mode != #core::OutputMode::Complete;
+        #late_new
+        #row_loop
+        #late_rows_out
+        #late_count
+        let __stream_epoch = self.epoch;
+        let __stream_changed: usize = self.state.iter().map(|(_, __stream_s)| __stream_s.changed_in(__stream_epoch).count()).sum();
+        let mut __stream_closed = ::std::vec::Vec::new();
+        #close
+        let __stream_groups: ::std::vec::Vec<_> = match mode {
+            #core::OutputMode::Complete => self
+                .state
+                .iter()
+                .flat_map(|(__stream_k, __stream_s)| __stream_s.iter().map(move |__stream_x| (__stream_k, __stream_x)))
+                .collect(),
+            #core::OutputMode::Update => self
+                .state
+                .iter()
+                .flat_map(|(__stream_k, __stream_s)| __stream_s.changed_in(__stream_epoch).map(move |__stream_x| (__stream_k, __stream_x)))
+                .collect(),
+            #core::OutputMode::Append => __stream_closed.iter().map(|(__stream_k, __stream_x)| (__stream_k, __stream_x)).collect(),
+        };
+        let __stream_total: usize = self.state.iter().map(|(_, __stream_s)| __stream_s.len()).sum();
+        self.session_metrics = #core::plan::StateMetrics {
+            num_rows_total: __stream_total as u64,
+            num_rows_updated: __stream_changed as u64,
+            num_rows_removed: __stream_closed.len() as u64,
+            memory_used_bytes: self.state.metrics().memory_used_bytes,
+        };
+        let #capacity = __stream_groups.len();
+        #new_builders
+        for (__stream_key, __stream_session) in __stream_groups {
+            let (__stream_start, __stream_end, __stream_acc) = (__stream_session.start, __stream_session.end, &__stream_session.value);
+            #(#key_bindings)*
+            #(#finished)*
+            #(#outputs)*
+            #post
+            #append_row
+        }
+        #finish
+    }
+}
+
+/// `impl Merge` for an aggregation's accumulators: how two sessions' totals combine.
+fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
+    let core = core();
+    let merges = aggregate.accumulators.iter().enumerate().map(|(index, accumulator)| {
+        let field = format_ident!("a{}", index);
+        let arg_ty = accumulator.arg.as_ref().map(|a| a.ty);
+        match accumulator.func {
+            AggFunc::CountAll | AggFunc::Count => quote!(self.#field += other.#field;),
+            AggFunc::Avg => quote!(self.#field.0 += other.#field.0; self.#field.1 += other.#field.1;),
+            AggFunc::Sum if accumulator.ty.base == Base::F64 && accumulator.ty.nullable => quote! {
+                self.#field = match (self.#field, other.#field) {
+                    (::core::option::Option::Some(a), ::core::option::Option::Some(b)) => ::core::option::Option::Some(a + b),
+                    (a, b) => a.or(b),
+                };
+            },
+            AggFunc::Sum if accumulator.ty.base == Base::F64 => quote!(self.#field += other.#field;),
+            AggFunc::Sum if accumulator.ty.nullable => quote! {
+                self.#field = match (self.#field, other.#field) {
+                    (::core::option::Option::Some(a), ::core::option::Option::Some(b)) => ::core::option::Option::Some(a.wrapping_add(b)),
+                    (a, b) => a.or(b),
+                };
+            },
+            AggFunc::Sum => quote!(self.#field = self.#field.wrapping_add(other.#field);),
+            AggFunc::Min | AggFunc::Max => {
+                let func = if accumulator.func == AggFunc::Min { quote!(update_min) } else { quote!(update_max) };
+                let value = if arg_ty.is_some_and(|t| t.base == Base::Str) { quote!(__stream_v.as_str()) } else { quote!(__stream_v) };
+                quote! {
+                    if let ::core::option::Option::Some(__stream_v) = other.#field {
+                        #core::aggregate::#func(&mut self.#field, #value);
+                    }
+                }
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #core::session::Merge for #accumulators_ty {
+            #[allow(clippy::all)]
+            fn merge(&mut self, other: Self) {
+                #(#merges)*
+            }
         }
     }
 }

@@ -57,9 +57,11 @@ pub(crate) fn plan(query: TypedQuery) -> Plan {
     // Spark: an aggregation may append only when a watermark bounds an event-time key, so each
     // group is final once the watermark passes it.
     let event_time_key = query.aggregate.as_ref().is_some_and(|a| a.event_time_key.is_some());
+    // Spark: a session can merge with a later one, so update mode is not supported.
+    let session = query.aggregate.as_ref().is_some_and(|a| a.session.is_some());
     let modes = ModeSupport {
         append: !aggregates || event_time_key,
-        update: true,
+        update: !session,
         complete: aggregates,
     };
     let mut plan = Plan {
@@ -107,6 +109,9 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
         live.extend(aggregate.keys.iter().copied());
         if let Some(window) = &aggregate.window {
             live.insert(window.ts);
+        }
+        if let Some(session) = &aggregate.session {
+            live.insert(session.ts);
         }
         for accumulator in &aggregate.accumulators {
             if let Some(arg) = &accumulator.arg {
@@ -232,7 +237,16 @@ fn explain(plan: &Plan) -> String {
                     describe_micros(window.slide),
                     describe_micros(window.offset)
                 ),
-                _ => query.vars[*v].name.clone(),
+                _ => match &aggregate.session {
+                    Some(session) if session.key == *v => {
+                        format!(
+                            "session_window({}, {})",
+                            query.vars[session.ts].name,
+                            describe_micros(session.gap)
+                        )
+                    }
+                    _ => query.vars[*v].name.clone(),
+                },
             })
             .collect();
         let outputs: Vec<String> = aggregate

@@ -100,7 +100,7 @@ impl ExprChecker<'_> {
             Expr::Lit(lit) => self.literal(lit),
             Expr::Call { func, args, paren_span } => {
                 let name = func.to_string();
-                if name == "window" {
+                if name == "window" || name == "session_window" {
                     self.error(
                         func.span(),
                         "`window(..)` groups rows by event time, so it can only be a `group_by` key\nhelp: write `.group_by(window(event_time, \"1 hour\"), ..)`",

@@ -166,10 +166,21 @@ pub(crate) struct WindowKey {
     pub(crate) offset: i64,
 }
 
+/// A `session_window(ts, gap)` grouping key; the gap in microseconds.
+pub(crate) struct SessionKey {
+    /// The key variable, the session holding the row.
+    pub(crate) key: VarId,
+    /// The timestamp that opens or extends a session.
+    pub(crate) ts: VarId,
+    pub(crate) gap: i64,
+}
+
 /// `group_by(keys).agg(outputs)`.
 pub(crate) struct Aggregate {
     /// The `window(..)` key, if any.
     pub(crate) window: Option<WindowKey>,
+    /// The `session_window(..)` key, if any.
+    pub(crate) session: Option<SessionKey>,
     /// Index into `keys` of the event-time key: the watermarked column or a window over it.
     pub(crate) event_time_key: Option<usize>,
     /// Key variables, before the aggregation.

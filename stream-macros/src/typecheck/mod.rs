@@ -14,7 +14,7 @@ use crate::schema::Schema;
 use crate::types::ColType;
 use expr::{ExprChecker, Scope};
 pub(crate) use ir::*;
-use ir::{Dedup, WindowKey};
+use ir::{Dedup, SessionKey, WindowKey};
 
 /// The operations a query body may chain, in Spark's vocabulary.
 const OPERATIONS: [&str; 8] = [
@@ -512,6 +512,65 @@ impl<'a> QueryChecker<'a> {
         }));
     }
 
+    /// A `session_window(ts, gap)` grouping key.
+    fn session_key(&mut self, args: &[Expr], paren_span: Span) -> Option<SessionKey> {
+        let [ts_arg, gap_arg] = args else {
+            self.error(
+                paren_span,
+                "`session_window` takes a timestamp column and a gap\nhelp: write `session_window(event_time, \"10 minutes\")`",
+            );
+            return None;
+        };
+        let env = self.env.clone();
+        let ts_expr = self.exprs().check(
+            ts_arg,
+            &mut Scope::Row {
+                env: &env,
+                context: "`session_window`",
+            },
+        )?;
+        if ts_expr.ty.base != crate::types::Base::Timestamp {
+            self.error(
+                ts_arg.span(),
+                format!(
+                    "`session_window` needs a Timestamp column, but `{ts_arg}` is {}\nhelp: convert it first: `.with_column({ts_arg} = to_timestamp({ts_arg}))`",
+                    ts_expr.ty
+                ),
+            );
+            return None;
+        }
+        let ts = if let TExprKind::Var(var) = ts_expr.kind {
+            var
+        } else {
+            let var = self.new_var("session_time".to_owned(), ts_expr.ty);
+            self.steps().push(Step::Let { var, expr: ts_expr });
+            var
+        };
+        let Expr::Lit(syn::Lit::Str(text)) = gap_arg else {
+            self.error(
+                gap_arg.span(),
+                format!("the session gap must be a string literal such as \"10 minutes\", found `{gap_arg}`"),
+            );
+            return None;
+        };
+        let gap = match crate::time_literals::parse_interval(&text.value()) {
+            Ok(gap) if gap > 0 => gap,
+            Ok(_) => {
+                self.error(text.span(), "a session gap must be positive");
+                return None;
+            }
+            Err(message) => {
+                self.error(text.span(), message);
+                return None;
+            }
+        };
+        let key = self.new_var(
+            "session_window".to_owned(),
+            ColType::new(crate::types::Base::Window, false),
+        );
+        Some(SessionKey { key, ts, gap })
+    }
+
     /// A `window(ts, size[, slide[, offset]])` grouping key.
     fn window_key(&mut self, args: &[Expr], paren_span: Span) -> Option<WindowKey> {
         if !(2..=4).contains(&args.len()) {
@@ -616,10 +675,32 @@ impl<'a> QueryChecker<'a> {
         let mut key_env = Env::default();
         let mut keys = Vec::new();
         let mut window: Option<WindowKey> = None;
+        let mut session: Option<(SessionKey, Span)> = None;
         for arg in group_by.map(|op| op.args.as_slice()).unwrap_or_default() {
             let found = match &arg.expr {
+                Expr::Call { func, args, paren_span } if func == "session_window" => {
+                    if window.is_some() || session.is_some() {
+                        self.error(
+                            func.span(),
+                            "a `group_by` takes at most one `window(..)` or `session_window(..)`",
+                        );
+                        continue;
+                    }
+                    let name = arg
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| Ident::new("session_window", func.span()));
+                    match self.session_key(args, *paren_span) {
+                        Some(key) => {
+                            let var = key.key;
+                            session = Some((key, func.span()));
+                            Some((name, var))
+                        }
+                        None => Some((name.clone(), self.poison(&name))),
+                    }
+                }
                 Expr::Call { func, args, paren_span } if func == "window" => {
-                    if window.is_some() {
+                    if window.is_some() || session.is_some() {
                         self.error(func.span(), "a `group_by` takes at most one `window(..)`");
                         continue;
                     }
@@ -645,6 +726,15 @@ impl<'a> QueryChecker<'a> {
             key_env.columns.push((name, var));
             keys.push(var);
         }
+        if let Some((_, span)) = &session
+            && keys.len() < 2
+        {
+            self.error(
+                *span,
+                "a `session_window` needs another grouping key\nnote: sessions are kept per key, e.g. per user\nhelp: write `.group_by(session_window(event_time, \"10 minutes\"), user_id)`",
+            );
+        }
+        let session = session.map(|(key, _)| key);
         // After the aggregation the keys are new variables, bound from the state's keys.
         let mut post_env = Env::default();
         let mut key_outputs = Vec::new();
@@ -696,11 +786,14 @@ impl<'a> QueryChecker<'a> {
         self.env = post_env;
         let event_time_key = self.watermark.and_then(|(event_time, _)| {
             keys.iter().position(|&key| {
-                key == event_time || window.as_ref().is_some_and(|w| w.key == key && w.ts == event_time)
+                key == event_time
+                    || window.as_ref().is_some_and(|w| w.key == key && w.ts == event_time)
+                    || session.as_ref().is_some_and(|s| s.key == key && s.ts == event_time)
             })
         });
         self.aggregate = Some(Aggregate {
             window,
+            session,
             event_time_key,
             keys,
             key_outputs,

@@ -94,12 +94,14 @@ PLAN = [
         ("u01", 100, None, None), ("u01", 104, None, None), ("u01", 108, None, None),
         ("u01", 116, None, None),
         ("u02", 95, None, "cross_batch_extend: within 10 min of u02 10:28 (file 3)"),
-        ("u02", 99, None, None), ("u02", 112, None, None), ("u02", 118, None, None),
+        ("u02", 99, EXACT, "evict_boundary: u02 10:39:00 ends u02's session at 10:49:00 == "
+                           "watermark of batch 4"),
+        ("u02", 112, None, None), ("u02", 118, None, None),
         ("u03", 110, None, None), ("u03", 114, None, None),
         ("u03", 119, EXACT, "file max 10:59:00"),
         ("u04", 97, None, "cross_batch_extend: within 10 min of u04 10:29:00 (file 3)"),
         ("u04", 103, None, None),
-        ("u04", 41, EXACT, "late_not_dropped?: u04 09:41:00, 48 min behind max seen 10:29; "
+        ("u04", 41, EXACT, "late_not_dropped: u04 09:41:00, 48 min behind max seen 10:29; "
                            "09:41+gap = 09:51 > previous wm 09:49 but <= current wm 10:19; "
                            "overlaps u04's session [09:30,09:45) that was already emitted/evicted"),
         ("u03", 35, EXACT, "late: u03 09:35:00, 54 min behind max seen 10:29; 09:45 <= 09:49; "

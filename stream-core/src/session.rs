@@ -1,0 +1,158 @@
+//! Session windows: per key, events closer than the gap form one session
+//! `[first event, last event + gap)`, and a new event can join — and so merge — sessions.
+//!
+//! ```
+//! use stream_core::Timestamp;
+//! use stream_core::session::{Merge, Sessions};
+//! #[derive(Default)]
+//! struct Count(i64);
+//! impl Merge for Count {
+//!     fn merge(&mut self, other: Self) {
+//!         self.0 += other.0;
+//!     }
+//! }
+//! let minute = 60_000_000;
+//! let at = |m: i64| Timestamp::from_micros(m * minute);
+//! let mut sessions: Sessions<Count> = Sessions::default();
+//! sessions.add(at(0), 10 * minute, 1).0 += 1;
+//! sessions.add(at(30), 10 * minute, 1).0 += 1; // a second session
+//! sessions.add(at(15), 10 * minute, 1).0 += 1; // 15 joins neither (0+10 < 15, 15+10 < 30)
+//! assert_eq!(sessions.len(), 3);
+//! sessions.add(at(22), 10 * minute, 1).0 += 1; // 22 bridges [15, 25) and [30, 40)
+//! let spans: Vec<(i64, i64, i64)> = sessions.iter().map(|s| (s.start.micros() / minute, s.end.micros() / minute, s.value.0)).collect();
+//! assert_eq!(spans, [(0, 10, 1), (15, 40, 3)]);
+//! ```
+
+use crate::types::Timestamp;
+
+/// Accumulators that can be combined, for sessions that merge.
+pub trait Merge {
+    /// Folds `other` into `self`.
+    fn merge(&mut self, other: Self);
+}
+
+/// One session of a key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session<A> {
+    /// The first event's time.
+    pub start: Timestamp,
+    /// The last event's time plus the gap.
+    pub end: Timestamp,
+    /// The session's accumulator.
+    pub value: A,
+    /// The batch epoch that last changed the session.
+    changed_in: u32,
+}
+
+/// The sessions of one key, ordered by start and never overlapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sessions<A> {
+    list: Vec<Session<A>>,
+}
+
+impl<A> Default for Sessions<A> {
+    fn default() -> Self {
+        Self { list: Vec::new() }
+    }
+}
+
+impl<A: Default + Merge> Sessions<A> {
+    /// Adds an event at `ts` (in batch `epoch`): it opens `[ts, ts + gap)`, which absorbs every
+    /// session it overlaps. Returns the accumulator of the session holding the event.
+    pub fn add(&mut self, ts: Timestamp, gap: i64, epoch: u32) -> &mut A {
+        let start = ts;
+        let end = Timestamp::from_micros(ts.micros().saturating_add(gap));
+        // Sessions overlapping [start, end): they end after it starts and start before it ends.
+        let first = self.list.partition_point(|s| s.end <= start);
+        let last = self.list[first..].partition_point(|s| s.start < end) + first;
+        let mut merged = Session {
+            start,
+            end,
+            value: A::default(),
+            changed_in: epoch,
+        };
+        for session in self.list.drain(first..last) {
+            merged.start = merged.start.min(session.start);
+            merged.end = merged.end.max(session.end);
+            merged.value.merge(session.value);
+        }
+        self.list.insert(first, merged);
+        &mut self.list[first].value
+    }
+}
+
+impl<A> Sessions<A> {
+    /// Number of sessions.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the key has no session.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The sessions, by start.
+    pub fn iter(&self) -> impl Iterator<Item = &Session<A>> {
+        self.list.iter()
+    }
+
+    /// The sessions changed in batch `epoch`.
+    pub fn changed_in(&self, epoch: u32) -> impl Iterator<Item = &Session<A>> {
+        self.list.iter().filter(move |s| s.changed_in == epoch)
+    }
+
+    /// Removes and returns the sessions that end at or before `watermark`.
+    pub fn close(&mut self, watermark: Timestamp) -> Vec<Session<A>> {
+        let closed = self.list.partition_point(|s| s.end <= watermark);
+        self.list.drain(..closed).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default, Debug, PartialEq)]
+    struct Total(i64);
+    impl Merge for Total {
+        fn merge(&mut self, other: Self) {
+            self.0 += other.0;
+        }
+    }
+
+    const MINUTE: i64 = 60_000_000;
+
+    fn at(minute: i64) -> Timestamp {
+        Timestamp::from_micros(minute * MINUTE)
+    }
+
+    fn spans(sessions: &Sessions<Total>) -> Vec<(i64, i64, i64)> {
+        sessions
+            .iter()
+            .map(|s| (s.start.micros() / MINUTE, s.end.micros() / MINUTE, s.value.0))
+            .collect()
+    }
+
+    #[test]
+    fn events_closer_than_the_gap_share_a_session_in_any_order() {
+        let mut sessions: Sessions<Total> = Sessions::default();
+        for minute in [5, 0, 12, 3] {
+            sessions.add(at(minute), 10 * MINUTE, 1).0 += 1;
+        }
+        assert_eq!(spans(&sessions), [(0, 22, 4)]);
+    }
+
+    #[test]
+    fn closing_removes_sessions_the_watermark_passed() {
+        let mut sessions: Sessions<Total> = Sessions::default();
+        sessions.add(at(0), 10 * MINUTE, 1).0 += 1;
+        sessions.add(at(30), 10 * MINUTE, 2).0 += 1;
+        let closed: Vec<i64> = sessions.close(at(10)).iter().map(|s| s.value.0).collect();
+        assert_eq!(closed, [1]);
+        assert_eq!(spans(&sessions), [(30, 40, 1)]);
+        assert_eq!(sessions.changed_in(2).count(), 1);
+    }
+}

@@ -1,0 +1,146 @@
+//! Session windows: rows of a key closer than the gap form one session, and a later row can
+//! merge sessions across batches.
+
+mod common;
+
+use common::{CapturingSink, write_file};
+use rill::prelude::*;
+
+rill::stream! {
+    schema Click { user_id: String, event_time: String, amount: f64 }
+
+    query Sessions(raw: Click) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(session_window(event_time, "10 minutes"), user_id)
+           .agg(clicks = count(), amount = sum(amount))
+    }
+}
+
+fn click(user: &str, time: &str, amount: f64) -> String {
+    format!(r#"{{"user_id": "{user}", "event_time": "2026-01-01 {time}", "amount": {amount}}}"#)
+}
+
+fn sessions(batch: &arrow_array::RecordBatch) -> Vec<(String, String, String, i64, f64)> {
+    let mut rows: Vec<_> = SessionsRow::from_batch(batch)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.user_id,
+                r.session_window.start.to_string(),
+                r.session_window.end.to_string(),
+                r.clicks,
+                r.amount,
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    rows
+}
+
+fn row(user: &str, start: &str, end: &str, clicks: i64, amount: f64) -> (String, String, String, i64, f64) {
+    (
+        user.to_owned(),
+        format!("2026-01-01 {start}"),
+        format!("2026-01-01 {end}"),
+        clicks,
+        amount,
+    )
+}
+
+#[test]
+fn a_later_row_merges_two_sessions_across_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = [
+        click("u1", "09:00:00", 1.0),
+        click("u1", "09:05:00", 2.0),
+        click("u1", "09:20:00", 4.0),
+        click("u2", "09:02:00", 8.0),
+    ];
+    let second = [click("u1", "09:12:00", 16.0)];
+    write_file(
+        dir.path(),
+        "a.json",
+        &first.iter().map(String::as_str).collect::<Vec<_>>(),
+        1,
+    );
+    write_file(
+        dir.path(),
+        "b.json",
+        &second.iter().map(String::as_str).collect::<Vec<_>>(),
+        2,
+    );
+    let sink = CapturingSink::default();
+    let query = common::run_available_now(
+        Sessions::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .complete()
+            .to(sink.clone()),
+    );
+    let batches = sink.take();
+    assert_eq!(batches.len(), 2);
+    assert_eq!(
+        sessions(&batches[0].1),
+        [
+            row("u1", "09:00:00", "09:15:00", 2, 3.0),
+            row("u1", "09:20:00", "09:30:00", 1, 4.0),
+            row("u2", "09:02:00", "09:12:00", 1, 8.0)
+        ]
+    );
+    // 09:12 opens [09:12, 09:22), which overlaps both sessions of u1: they become one.
+    assert_eq!(
+        sessions(&batches[1].1),
+        [
+            row("u1", "09:00:00", "09:30:00", 4, 23.0),
+            row("u2", "09:02:00", "09:12:00", 1, 8.0)
+        ]
+    );
+    let state = &query.last_progress().unwrap().state_operators[0];
+    assert_eq!((state.num_rows_total, state.num_rows_updated), (2, 1));
+}
+
+#[test]
+fn append_mode_emits_a_session_once_the_watermark_closes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = [
+        click("u1", "09:00:00", 1.0),
+        click("u1", "09:05:00", 2.0),
+        click("u2", "09:02:00", 8.0),
+    ];
+    let second = [click("u1", "10:00:00", 4.0)];
+    write_file(
+        dir.path(),
+        "a.json",
+        &first.iter().map(String::as_str).collect::<Vec<_>>(),
+        1,
+    );
+    write_file(
+        dir.path(),
+        "b.json",
+        &second.iter().map(String::as_str).collect::<Vec<_>>(),
+        2,
+    );
+    let sink = CapturingSink::default();
+    common::run_available_now(
+        Sessions::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .append()
+            .to(sink.clone()),
+    );
+    let emitted: Vec<(u64, Vec<_>)> = sink.take().iter().map(|(id, batch)| (*id, sessions(batch))).collect();
+    // Batch 1 runs with watermark 08:55 (09:05 - 10 min): nothing closes. Its data moves the
+    // watermark to 09:50, so the no-data batch 2 closes both 09:xx sessions; 10:00's stays open.
+    assert_eq!(
+        emitted,
+        [
+            (0, vec![]),
+            (1, vec![]),
+            (
+                2,
+                vec![
+                    row("u1", "09:00:00", "09:15:00", 2, 3.0),
+                    row("u2", "09:02:00", "09:12:00", 1, 8.0)
+                ]
+            )
+        ]
+    );
+}

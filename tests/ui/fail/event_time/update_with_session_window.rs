@@ -1,0 +1,18 @@
+// Update mode with a session window (Spark: "Update output mode not supported for session
+// window on streaming DataFrames/DataSets").
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Q(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(session_window(event_time, "10 minutes"), user_id)
+           .agg(events = count())
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in")).update().to(MemorySink::named("t")).start();
+}
