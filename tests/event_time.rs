@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::CapturingSink;
 use rill::prelude::*;
 use serde_json::Value;
@@ -61,73 +59,12 @@ rill::stream! {
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/event_time");
 
-/// The golden input files, copied with modification times in name order (git keeps none).
 fn input_dir() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(GOLDEN).join("input"))
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    for (order, name) in names.iter().enumerate() {
-        let text = std::fs::read_to_string(Path::new(GOLDEN).join("input").join(name)).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        common::write_file(dir.path(), name, &lines, order as u64);
-    }
-    dir
+    common::golden_input(GOLDEN)
 }
 
-/// Rows in a canonical order, as JSON values (Spark's golden rows are JSON arrays).
-fn sorted(mut rows: Vec<Value>) -> Vec<Value> {
-    rows.sort_by_key(Value::to_string);
-    rows
-}
-
-/// Compares one run with Spark's batches: rows, input counts, event time and state metrics.
 fn assert_matches_spark(golden: &str, query: &StreamingQuery, emitted: Vec<Vec<Value>>) {
-    let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(GOLDEN).join("expected").join(golden)).unwrap())
-            .unwrap();
-    let expected = expected["batches"].as_array().unwrap();
-    let progress = query.recent_progress();
-    assert_eq!(
-        progress.len(),
-        expected.len(),
-        "{golden}: number of batches (Spark's includes its no-data batches)"
-    );
-    assert_eq!(emitted.len(), expected.len(), "{golden}: batches handed to the sink");
-    for ((spark, ours), rows) in expected.iter().zip(&progress).zip(emitted) {
-        let batch = ours.batch_id;
-        assert_eq!(spark["batch_id"], batch, "{golden}");
-        assert_eq!(
-            spark["num_input_rows"], ours.num_input_rows,
-            "{golden} batch {batch}: input rows"
-        );
-        let ours_json: Value = serde_json::from_str(&ours.json()).unwrap();
-        // The golden file writes the no-data batch's absent statistics as nulls; Spark omits them.
-        let mut spark_event_time = spark["event_time"].clone();
-        if let Some(fields) = spark_event_time.as_object_mut() {
-            fields.retain(|_, value| !value.is_null());
-        }
-        assert_eq!(
-            spark_event_time, ours_json["eventTime"],
-            "{golden} batch {batch}: eventTime"
-        );
-        let state = &ours_json["stateOperators"][0];
-        for metric in [
-            "numRowsTotal",
-            "numRowsUpdated",
-            "numRowsRemoved",
-            "numRowsDroppedByWatermark",
-        ] {
-            assert_eq!(
-                spark["state"][metric], state[metric],
-                "{golden} batch {batch}: {metric}"
-            );
-        }
-        let spark_rows = sorted(spark["rows"].as_array().unwrap().clone());
-        assert_eq!(sorted(rows), spark_rows, "{golden} batch {batch}: rows");
-    }
+    common::assert_matches_spark(GOLDEN, golden, query, emitted);
 }
 
 /// A window row as Spark's golden files hold it: `[start, end, event_type, events, amount]`.

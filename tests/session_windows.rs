@@ -144,3 +144,61 @@ fn append_mode_emits_a_session_once_the_watermark_closes_it() {
         ]
     );
 }
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query UserSessions(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(session_window(event_time, "10 minutes"), user_id)
+           .agg(events = count(), amount = round(sum(amount), 2))
+    }
+}
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/session_window");
+
+/// Sessions as Spark's golden files hold them: `[start, end, user_id, events, amount]`.
+fn golden_rows(batch: &arrow_array::RecordBatch) -> Vec<serde_json::Value> {
+    UserSessionsRow::from_batch(batch)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            serde_json::json!([
+                r.session_window.start.to_string(),
+                r.session_window.end.to_string(),
+                r.user_id,
+                r.events,
+                r.amount
+            ])
+        })
+        .collect()
+}
+
+/// Against Spark 4.3 (`golden/session_window/`): sessions merging across batches, a row
+/// bridging two sessions, events exactly a gap apart, late rows, and the state metrics.
+#[test]
+fn session_windows_in_append_mode_match_spark() {
+    let dir = common::golden_input(GOLDEN);
+    let sink = CapturingSink::default();
+    let query = common::run_available_now(
+        UserSessions::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .append()
+            .to(sink.clone()),
+    );
+    let emitted = sink.take().iter().map(|(_, batch)| golden_rows(batch)).collect();
+    common::assert_matches_spark(GOLDEN, "session_append.json", &query, emitted);
+}
+
+#[test]
+fn session_windows_in_complete_mode_match_spark() {
+    let dir = common::golden_input(GOLDEN);
+    let sink = CapturingSink::default();
+    let query = common::run_available_now(
+        UserSessions::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .complete()
+            .to(sink.clone()),
+    );
+    let emitted = sink.take().iter().map(|(_, batch)| golden_rows(batch)).collect();
+    common::assert_matches_spark(GOLDEN, "session_complete.json", &query, emitted);
+}

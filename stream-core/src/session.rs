@@ -18,9 +18,10 @@
 //! sessions.add(at(30), 10 * minute, 1).0 += 1; // a second session
 //! sessions.add(at(15), 10 * minute, 1).0 += 1; // 15 joins neither (0+10 < 15, 15+10 < 30)
 //! assert_eq!(sessions.len(), 3);
-//! sessions.add(at(22), 10 * minute, 1).0 += 1; // 22 bridges [15, 25) and [30, 40)
+//! sessions.add(at(22), 10 * minute, 2).0 += 1; // 22 bridges [15, 25] and [30, 40]
 //! let spans: Vec<(i64, i64, i64)> = sessions.iter().map(|s| (s.start.micros() / minute, s.end.micros() / minute, s.value.0)).collect();
 //! assert_eq!(spans, [(0, 10, 1), (15, 40, 3)]);
+//! assert_eq!(sessions.merged_away(2), 1); // the row of the session that started at 30
 //! ```
 
 use crate::types::Timestamp;
@@ -44,27 +45,40 @@ pub struct Session<A> {
     changed_in: u32,
 }
 
-/// The sessions of one key, ordered by start and never overlapping.
+/// The sessions of one key, ordered by start, neither overlapping nor touching.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sessions<A> {
     list: Vec<Session<A>>,
+    /// The starts the sessions had when the current batch first touched this key: a state
+    /// row is keyed by its start, so one that merges into an earlier start is removed.
+    starts_before: Vec<Timestamp>,
+    snapshot_epoch: Option<u32>,
 }
 
 impl<A> Default for Sessions<A> {
     fn default() -> Self {
-        Self { list: Vec::new() }
+        Self {
+            list: Vec::new(),
+            starts_before: Vec::new(),
+            snapshot_epoch: None,
+        }
     }
 }
 
 impl<A: Default + Merge> Sessions<A> {
-    /// Adds an event at `ts` (in batch `epoch`): it opens `[ts, ts + gap)`, which absorbs every
-    /// session it overlaps. Returns the accumulator of the session holding the event.
+    /// Adds an event at `ts` (in batch `epoch`): it opens `[ts, ts + gap]`, which absorbs every
+    /// session it overlaps or touches (Spark merges when `next.start <= end`). Returns the
+    /// accumulator of the session holding the event.
     pub fn add(&mut self, ts: Timestamp, gap: i64, epoch: u32) -> &mut A {
+        if self.snapshot_epoch != Some(epoch) {
+            self.snapshot_epoch = Some(epoch);
+            self.starts_before = self.list.iter().map(|s| s.start).collect();
+        }
         let start = ts;
         let end = Timestamp::from_micros(ts.micros().saturating_add(gap));
-        // Sessions overlapping [start, end): they end after it starts and start before it ends.
-        let first = self.list.partition_point(|s| s.end <= start);
-        let last = self.list[first..].partition_point(|s| s.start < end) + first;
+        // Sessions meeting [start, end]: they end at or after its start and start at or before its end.
+        let first = self.list.partition_point(|s| s.end < start);
+        let last = self.list[first..].partition_point(|s| s.start <= end) + first;
         let mut merged = Session {
             start,
             end,
@@ -102,6 +116,25 @@ impl<A> Sessions<A> {
     /// The sessions changed in batch `epoch`.
     pub fn changed_in(&self, epoch: u32) -> impl Iterator<Item = &Session<A>> {
         self.list.iter().filter(move |s| s.changed_in == epoch)
+    }
+
+    /// Whether batch `epoch` added an event to this key.
+    #[must_use]
+    pub fn touched_in(&self, epoch: u32) -> bool {
+        self.snapshot_epoch == Some(epoch)
+    }
+
+    /// How many of the sessions this key had before batch `epoch` were merged into a session
+    /// with another start (their state rows are gone).
+    #[must_use]
+    pub fn merged_away(&self, epoch: u32) -> usize {
+        if !self.touched_in(epoch) {
+            return 0;
+        }
+        self.starts_before
+            .iter()
+            .filter(|start| !self.list.iter().any(|s| s.start == **start))
+            .count()
     }
 
     /// Removes and returns the sessions that end at or before `watermark`.
@@ -143,6 +176,14 @@ mod tests {
             sessions.add(at(minute), 10 * MINUTE, 1).0 += 1;
         }
         assert_eq!(spans(&sessions), [(0, 22, 4)]);
+    }
+
+    #[test]
+    fn events_exactly_a_gap_apart_share_a_session() {
+        let mut sessions: Sessions<Total> = Sessions::default();
+        sessions.add(at(0), 10 * MINUTE, 1).0 += 1;
+        sessions.add(at(10), 10 * MINUTE, 1).0 += 1;
+        assert_eq!(spans(&sessions), [(0, 20, 2)]);
     }
 
     #[test]

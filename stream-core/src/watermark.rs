@@ -83,7 +83,9 @@ pub struct EventTimeStats {
     pub min: Option<Timestamp>,
     /// Latest event time seen.
     pub max: Option<Timestamp>,
-    sum: i128,
+    /// Running mean in milliseconds, updated exactly as Spark's `EventTimeStats` does, so the
+    /// reported average matches Spark's to the millisecond.
+    avg_millis: f64,
     count: u64,
 }
 
@@ -93,15 +95,21 @@ impl EventTimeStats {
     pub fn observe(&mut self, ts: Timestamp) {
         self.min = Some(self.min.map_or(ts, |m| m.min(ts)));
         self.max = Some(self.max.map_or(ts, |m| m.max(ts)));
-        self.sum += i128::from(ts.micros());
         self.count += 1;
+        #[expect(clippy::cast_precision_loss, reason = "Spark averages milliseconds as doubles")]
+        let millis = (ts.micros() / 1000) as f64;
+        self.avg_millis += (millis - self.avg_millis) / self.count as f64;
     }
 
-    /// The mean event time, if any row was seen.
+    /// The mean event time, if any row was seen, truncated to the millisecond as Spark prints it.
     #[must_use]
     pub fn avg(&self) -> Option<Timestamp> {
-        let count = i128::from(self.count);
-        (count > 0).then(|| Timestamp::from_micros(i64::try_from(self.sum / count).unwrap_or(i64::MAX)))
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "Spark truncates the mean to whole milliseconds"
+        )]
+        let millis = self.avg_millis as i64;
+        (self.count > 0).then(|| Timestamp::from_micros(millis.saturating_mul(1000)))
     }
 }
 
@@ -133,19 +141,15 @@ mod tests {
     }
 
     #[test]
-    fn stats_average_event_times() {
+    fn stats_average_event_times_in_milliseconds_as_spark() {
         let mut stats = EventTimeStats::default();
         assert_eq!(stats.avg(), None);
-        for t in [10, 20, 60] {
-            stats.observe(Timestamp::from_micros(t));
+        for millis in [10, 20, 61] {
+            stats.observe(Timestamp::from_micros(millis * 1000 + 999));
         }
-        assert_eq!(
-            (stats.min, stats.max, stats.avg()),
-            (
-                Some(Timestamp::from_micros(10)),
-                Some(Timestamp::from_micros(60)),
-                Some(Timestamp::from_micros(30))
-            )
-        );
+        assert_eq!(stats.min, Some(Timestamp::from_micros(10_999)));
+        assert_eq!(stats.max, Some(Timestamp::from_micros(61_999)));
+        // (10 + 20 + 61) / 3 = 30.33 ms, truncated to 30 ms; sub-millisecond parts are ignored.
+        assert_eq!(stats.avg(), Some(Timestamp::from_micros(30_000)));
     }
 }

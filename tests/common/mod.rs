@@ -2,6 +2,8 @@
 #![allow(dead_code, unreachable_pub, reason = "each test crate uses a different subset")]
 
 use std::path::Path;
+
+use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -60,4 +62,73 @@ where
     let query = writer.trigger(rill::Trigger::AvailableNow).start().unwrap();
     query.await_termination().unwrap();
     query
+}
+
+/// The input files of golden directory `golden`, copied with modification times in name order
+/// (git keeps none), so the file source takes them in the order Spark did.
+pub fn golden_input(golden: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(Path::new(golden).join("input"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for (order, name) in names.iter().enumerate() {
+        let text = std::fs::read_to_string(Path::new(golden).join("input").join(name)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        write_file(dir.path(), name, &lines, order as u64);
+    }
+    dir
+}
+
+/// Rows in a canonical order, as JSON values (Spark's golden rows are JSON arrays).
+pub fn sorted(mut rows: Vec<Value>) -> Vec<Value> {
+    rows.sort_by_key(Value::to_string);
+    rows
+}
+
+/// Compares one run with Spark's batches: rows, input counts, event time and state metrics.
+pub fn assert_matches_spark(dir: &str, golden: &str, query: &rill::StreamingQuery, emitted: Vec<Vec<Value>>) {
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(dir).join("expected").join(golden)).unwrap()).unwrap();
+    let expected = expected["batches"].as_array().unwrap();
+    let progress = query.recent_progress();
+    assert_eq!(
+        progress.len(),
+        expected.len(),
+        "{golden}: number of batches (Spark's includes its no-data batches)"
+    );
+    assert_eq!(emitted.len(), expected.len(), "{golden}: batches handed to the sink");
+    for ((spark, ours), rows) in expected.iter().zip(&progress).zip(emitted) {
+        let batch = ours.batch_id;
+        assert_eq!(spark["batch_id"], batch, "{golden}");
+        assert_eq!(
+            spark["num_input_rows"], ours.num_input_rows,
+            "{golden} batch {batch}: input rows"
+        );
+        let ours_json: Value = serde_json::from_str(&ours.json()).unwrap();
+        // The golden file writes the no-data batch's absent statistics as nulls; Spark omits them.
+        let mut spark_event_time = spark["event_time"].clone();
+        if let Some(fields) = spark_event_time.as_object_mut() {
+            fields.retain(|_, value| !value.is_null());
+        }
+        assert_eq!(
+            spark_event_time, ours_json["eventTime"],
+            "{golden} batch {batch}: eventTime"
+        );
+        let state = &ours_json["stateOperators"][0];
+        for metric in [
+            "numRowsTotal",
+            "numRowsUpdated",
+            "numRowsRemoved",
+            "numRowsDroppedByWatermark",
+        ] {
+            assert_eq!(
+                spark["state"][metric], state[metric],
+                "{golden} batch {batch}: {metric}"
+            );
+        }
+        let spark_rows = sorted(spark["rows"].as_array().unwrap().clone());
+        assert_eq!(sorted(rows), spark_rows, "{golden} batch {batch}: rows");
+    }
 }

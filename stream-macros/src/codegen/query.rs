@@ -43,6 +43,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     let key_columns = &plan.key_columns;
     let stateful = query.is_stateful();
     let operator_name = match (&query.aggregate, query.dedup()) {
+        (Some(aggregate), _) if aggregate.session.is_some() => "sessionWindowStateStoreSaveExec",
         (Some(_), _) => "stateStoreSave",
         (None, Some(dedup)) if dedup.within_watermark => "dedupeWithinWatermark",
         (None, Some(_)) => "dedupe",
@@ -68,7 +69,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 // Each key's sessions; `late` as for windows; `epoch` marks the sessions a batch changed.
                 quote! {
                     state: #core::state::GroupTable<(#(#key_types,)*), #core::session::Sessions<#accumulators_ty>>,
-                    late: #core::state::GroupTable<(#(#key_types,)*), ()>,
+                    late: #core::state::GroupTable<(#(#key_types,)* #core::Timestamp,), ()>,
                     epoch: u32,
                     session_metrics: #core::plan::StateMetrics,
                 },
@@ -746,13 +747,14 @@ fn session_run_batch(
     let probe: Vec<TokenStream> = others.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v))).collect();
     let gap = session.gap;
     let has_event_time = aggregate.event_time_key.is_some();
+    // A row whose own session `[t, t + gap]` ended at or before the previous watermark is
+    // dropped — in complete mode too, unlike windows (Spark's behaviour, see the golden data).
+    // Spark counts distinct (key, event time) pairs.
     let late_check = has_event_time.then(|| {
         let keep = if query.late_rows.is_some() { late_append.clone() } else { quote!() };
         quote! {
-            if __stream_drops_late_rows
-                && #core::Timestamp::from_micros(__stream_ts.micros().saturating_add(#gap)) <= context.late_event_watermark
-            {
-                self.late.upsert((#(#probe,)*));
+            if #core::Timestamp::from_micros(__stream_ts.micros().saturating_add(#gap)) <= context.late_event_watermark {
+                self.late.upsert((#(#probe,)* __stream_ts,));
                 #keep
                 continue;
             }
@@ -810,7 +812,15 @@ fn session_run_batch(
         #late_rows_out
         #late_count
         let __stream_epoch = self.epoch;
-        let __stream_changed: usize = self.state.iter().map(|(_, __stream_s)| __stream_s.changed_in(__stream_epoch).count()).sum();
+        // Spark rewrites every session of each key that had input, and deletes the state rows
+        // of sessions merged into an earlier start.
+        let (__stream_changed, __stream_merged_away) = self
+            .state
+            .iter()
+            .filter(|(_, __stream_s)| __stream_s.touched_in(__stream_epoch))
+            .fold((0usize, 0usize), |(changed, merged), (_, __stream_s)| {
+                (changed + __stream_s.len(), merged + __stream_s.merged_away(__stream_epoch))
+            });
         let mut __stream_closed = ::std::vec::Vec::new();
         #close
         let __stream_groups: ::std::vec::Vec<_> = match mode {
@@ -830,7 +840,7 @@ fn session_run_batch(
         self.session_metrics = #core::plan::StateMetrics {
             num_rows_total: __stream_total as u64,
             num_rows_updated: __stream_changed as u64,
-            num_rows_removed: __stream_closed.len() as u64,
+            num_rows_removed: (__stream_closed.len() + __stream_merged_away) as u64,
             memory_used_bytes: self.state.metrics().memory_used_bytes,
         };
         let #capacity = __stream_groups.len();

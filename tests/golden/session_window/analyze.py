@@ -34,7 +34,7 @@ def fmt(t):
 
 
 def model(batches, mode, late_uses="previous", drop_cmp="le", merge_cmp="le", evict_cmp="le",
-          late_on="end", updated_counts="all", removed_counts_merges=True):
+          late_on="end", updated_counts="all", removed_counts_merges=True, evict_first=False):
     """Returns a list of per-batch dicts shaped like expected/<query>.json batches."""
     state = {}        # user -> list of [start, end, count, amounts(list)] sorted by start
     wm = EPOCH        # watermark used for eviction in the current batch
@@ -63,6 +63,12 @@ def model(batches, mode, late_uses="previous", drop_cmp="le", merge_cmp="le", ev
         dropped = len({(r["user_id"], r["t"]) for r in recs if is_late(r)})
 
         updated = removed = 0
+        rows = []
+        if evict_first and mode == "append":   # alternative: evict before merging the input
+            for user in list(state):
+                rows += [s + [user] for s in state[user] if s[1] <= wm]
+                removed += sum(1 for s in state[user] if s[1] <= wm)
+                state[user] = [s for s in state[user] if s[1] > wm]
         by_user = {}
         for r in kept:
             by_user.setdefault(r["user_id"], []).append(r)
@@ -90,7 +96,6 @@ def model(batches, mode, late_uses="previous", drop_cmp="le", merge_cmp="le", ev
                 updated += sum(1 for s in merged if (s[0], s[1], s[2]) not in old_set)
             state[user] = merged
 
-        rows = []
         if mode == "append":
             for user in list(state):
                 keep = []
@@ -181,6 +186,8 @@ def main():
          {"merge_cmp": "lt"}),
         ("evict if end < watermark (instead of <=)", {"evict_cmp": "lt"}),
         ("late if event_time <= watermark (instead of event_time + gap)", {"late_on": "event_time"}),
+        ("append evicts sessions with end <= watermark before merging the batch's input",
+         {"evict_first": True}),
         ("numRowsUpdated counts only new or changed sessions", {"updated_counts": "changed"}),
         ("numRowsRemoved counts only evicted sessions (not merged-away ones)",
          {"removed_counts_merges": False}),

@@ -93,6 +93,8 @@ PLAN = [
     [
         ("u01", 100, None, None), ("u01", 104, None, None), ("u01", 108, None, None),
         ("u01", 116, None, None),
+        ("u02", 72, EXACT, "merge_before_evict: u02 10:12:00 extends u02's session [09:55, 10:15) "
+                           "(in state) to 10:22, past this batch's wm 10:19"),
         ("u02", 95, None, "cross_batch_extend: within 10 min of u02 10:28 (file 3)"),
         ("u02", 99, EXACT, "evict_boundary: u02 10:39:00 ends u02's session at 10:49:00 == "
                            "watermark of batch 4"),
