@@ -96,6 +96,40 @@ pub enum Error {
         message: String,
     },
 
+    /// Reading or writing a checkpoint failed, or a checkpoint file is damaged.
+    #[error("checkpoint file `{}`: {message}", path.display())]
+    Checkpoint {
+        /// The file or directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// A checkpoint was written by a different query.
+    #[error(
+        "checkpoint `{}` was written by query `{written_by}` (plan fingerprint {written_fingerprint}), not by this query `{query}` (plan fingerprint {fingerprint}); use a new checkpoint directory or delete this one",
+        path.display()
+    )]
+    CheckpointMismatch {
+        /// The checkpoint directory.
+        path: PathBuf,
+        /// The query that wrote it.
+        written_by: String,
+        /// That query's plan fingerprint.
+        written_fingerprint: String,
+        /// The query being started.
+        query: String,
+        /// Its plan fingerprint.
+        fingerprint: String,
+    },
+
+    /// Another query (in this process or another) is running on the checkpoint.
+    #[error("checkpoint `{}` is in use by another running query; stop it first, or use another checkpoint directory", path.display())]
+    CheckpointInUse {
+        /// The checkpoint directory.
+        path: PathBuf,
+    },
+
     /// The query's thread panicked; this is a bug in Rill or in user code run by a sink.
     #[error("query `{query}` panicked: {message}")]
     Panicked {

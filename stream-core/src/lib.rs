@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod checkpoint;
 pub mod columns;
 pub mod datetime;
 pub mod error;

@@ -1,0 +1,432 @@
+//! Checkpoints: what a query needs to resume exactly where it stopped, in Spark's layout.
+//!
+//! ```text
+//! <checkpoint>/
+//!   metadata            query id, name and plan fingerprint (a different query is refused)
+//!   .lock               held while a query runs on this checkpoint
+//!   offsets/<batch>     written BEFORE the batch runs: its source offsets and watermark
+//!   commits/<batch>     written AFTER the sink took the batch
+//!   sources/0/<batch>   the source's log: what the batch read (for a file source, the files)
+//!   state/0/<batch>     the state after the batch, as a versioned snapshot
+//! ```
+//!
+//! Every file is written atomically (temporary file, fsync, rename, fsync of the directory)
+//! and starts with a version line, so a crash leaves either the old file or the new one.
+//! Entries older than the retention count are purged.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The format version written on the first line of every checkpoint file.
+const VERSION_LINE: &str = "v1";
+
+/// How many batches of logs and state a checkpoint keeps (Spark's `minBatchesToRetain`).
+const RETAINED_BATCHES: u64 = 100;
+
+/// The query a checkpoint belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// The query's id, stable across restarts.
+    pub id: uuid::Uuid,
+    /// The query's name when the checkpoint was created.
+    pub name: String,
+    /// The plan fingerprint, hex.
+    pub fingerprint: String,
+}
+
+/// What `offsets/<batch>` records before the batch runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OffsetEntry {
+    /// The watermark the batch runs with, in milliseconds (Spark's field).
+    pub batch_watermark_ms: i64,
+    /// When the batch was planned, in milliseconds since the epoch.
+    pub batch_timestamp_ms: i64,
+    /// The source's end offset for the batch.
+    pub source_offset: serde_json::Value,
+}
+
+/// What `commits/<batch>` records after the sink took the batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommitEntry {
+    /// The watermark the next batch will use, in milliseconds (Spark's field).
+    pub next_batch_watermark_ms: i64,
+}
+
+/// An open checkpoint directory, locked for one running query.
+#[derive(Debug)]
+pub struct Checkpoint {
+    dir: PathBuf,
+    metadata: Metadata,
+    /// Held for as long as the checkpoint is open.
+    _lock: File,
+}
+
+impl Checkpoint {
+    /// Opens (or creates) the checkpoint at `dir` for the query `name` with plan `fingerprint`.
+    ///
+    /// # Errors
+    /// [`Error::CheckpointInUse`] when another query holds it, [`Error::CheckpointMismatch`]
+    /// when it was written by a different query, [`Error::Checkpoint`] on I/O failures or a
+    /// file that does not parse.
+    pub fn open(dir: impl Into<PathBuf>, name: &str, fingerprint: u64) -> Result<Self> {
+        let dir = dir.into();
+        for sub in ["offsets", "commits", "sources/0", "state/0"] {
+            std::fs::create_dir_all(dir.join(sub)).map_err(|e| io_error(&dir.join(sub), "create", &e))?;
+        }
+        let lock_path = dir.join(".lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| io_error(&lock_path, "open", &e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Err(Error::CheckpointInUse { path: dir }),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&lock_path, "lock", &e)),
+        }
+        let fingerprint = format!("{fingerprint:016x}");
+        let metadata_path = dir.join("metadata");
+        let metadata = if metadata_path.exists() {
+            let metadata: Metadata =
+                serde_json::from_str(&read_versioned(&metadata_path)?).map_err(|e| Error::Checkpoint {
+                    path: metadata_path.clone(),
+                    message: format!("cannot parse: {e}"),
+                })?;
+            if metadata.fingerprint != fingerprint {
+                return Err(Error::CheckpointMismatch {
+                    path: dir,
+                    written_by: metadata.name,
+                    written_fingerprint: metadata.fingerprint,
+                    query: name.to_owned(),
+                    fingerprint,
+                });
+            }
+            metadata
+        } else {
+            let metadata = Metadata {
+                id: uuid::Uuid::new_v4(),
+                name: name.to_owned(),
+                fingerprint,
+            };
+            write_atomically(&metadata_path, &to_json(&metadata))?;
+            metadata
+        };
+        Ok(Self {
+            dir,
+            metadata,
+            _lock: lock,
+        })
+    }
+
+    /// The checkpoint's metadata.
+    #[must_use]
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn entry(&self, log: &str, batch: u64) -> PathBuf {
+        self.dir.join(log).join(batch.to_string())
+    }
+
+    /// The latest batch in log `log` (`offsets`, `commits`, ...).
+    fn latest(&self, log: &str) -> Result<Option<u64>> {
+        let dir = self.dir.join(log);
+        let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list", &e))?;
+        let mut latest = None;
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(&dir, "list", &e))?;
+            if let Some(batch) = entry.file_name().to_str().and_then(|name| name.parse::<u64>().ok()) {
+                latest = latest.max(Some(batch));
+            }
+        }
+        Ok(latest)
+    }
+
+    /// Records the batch's offsets before it runs.
+    ///
+    /// # Errors
+    /// On I/O failure.
+    pub fn write_offsets(&self, batch: u64, entry: &OffsetEntry) -> Result<()> {
+        write_atomically(&self.entry("offsets", batch), &to_json(entry))
+    }
+
+    /// The offsets recorded for `batch`.
+    ///
+    /// # Errors
+    /// When the entry is missing or does not parse.
+    pub fn read_offsets(&self, batch: u64) -> Result<OffsetEntry> {
+        read_json(&self.entry("offsets", batch))
+    }
+
+    /// The latest batch whose offsets were written.
+    ///
+    /// # Errors
+    /// On I/O failure.
+    pub fn latest_offsets(&self) -> Result<Option<u64>> {
+        self.latest("offsets")
+    }
+
+    /// Records that the sink took `batch`, and purges entries beyond the retention count.
+    ///
+    /// # Errors
+    /// On I/O failure.
+    pub fn write_commit(&self, batch: u64, entry: &CommitEntry) -> Result<()> {
+        write_atomically(&self.entry("commits", batch), &to_json(entry))?;
+        self.purge_before(batch.saturating_sub(RETAINED_BATCHES))
+    }
+
+    /// The commit recorded for `batch`.
+    ///
+    /// # Errors
+    /// When the entry is missing or does not parse.
+    pub fn read_commit(&self, batch: u64) -> Result<CommitEntry> {
+        read_json(&self.entry("commits", batch))
+    }
+
+    /// The latest committed batch.
+    ///
+    /// # Errors
+    /// On I/O failure.
+    pub fn latest_commit(&self) -> Result<Option<u64>> {
+        self.latest("commits")
+    }
+
+    /// Records what the source read for `batch`.
+    ///
+    /// # Errors
+    /// On I/O failure.
+    pub fn write_source_log(&self, batch: u64, entry: &serde_json::Value) -> Result<()> {
+        write_atomically(&self.entry("sources/0", batch), &to_json(entry))
+    }
+
+    /// Every source log entry up to and including `last`, oldest first. The source log is never
+    /// purged: a file source must remember every file it took.
+    ///
+    /// # Errors
+    /// When an entry does not parse.
+    pub fn source_logs(&self, last: u64) -> Result<Vec<(u64, serde_json::Value)>> {
+        (0..=last)
+            .filter(|batch| self.entry("sources/0", *batch).exists())
+            .map(|batch| Ok((batch, read_json(&self.entry("sources/0", batch))?)))
+            .collect()
+    }
+
+    /// Stores the state after `batch`.
+    ///
+    /// # Errors
+    /// On I/O failure.
+    pub fn write_state(&self, batch: u64, snapshot: &str) -> Result<()> {
+        write_atomically(&self.entry("state/0", batch), snapshot)
+    }
+
+    /// The state stored after `batch`.
+    ///
+    /// # Errors
+    /// When the snapshot is missing: the checkpoint is incomplete.
+    pub fn read_state(&self, batch: u64) -> Result<String> {
+        read_versioned(&self.entry("state/0", batch))
+    }
+
+    fn purge_before(&self, oldest_kept: u64) -> Result<()> {
+        for log in ["offsets", "commits", "state/0"] {
+            let dir = self.dir.join(log);
+            let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list", &e))?;
+            for entry in entries.flatten() {
+                let old = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|name| name.parse::<u64>().ok())
+                    .is_some_and(|b| b < oldest_kept);
+                if old {
+                    std::fs::remove_file(entry.path()).map_err(|e| io_error(&entry.path(), "purge", &e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+fn io_error(path: &Path, action: &str, error: &std::io::Error) -> Error {
+    Error::Checkpoint {
+        path: path.to_owned(),
+        message: format!("cannot {action}: {error}"),
+    }
+}
+
+/// Writes `VERSION_LINE` and `body` to `path` so that a crash leaves the old file or the new one.
+fn write_atomically(path: &Path, body: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
+    let temporary = dir.join(format!(".{name}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut file = File::create(&temporary)?;
+        file.write_all(VERSION_LINE.as_bytes())?;
+        file.write_all(b"\n")?;
+        file.write_all(body.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)?;
+        File::open(dir)?.sync_all()
+    };
+    write().map_err(|e| io_error(path, "write", &e))
+}
+
+/// The body of a versioned file, checking its version line.
+fn read_versioned(path: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "read", &e))?;
+    let (version, body) = text.split_once('\n').unwrap_or((&text, ""));
+    if version != VERSION_LINE {
+        return Err(Error::Checkpoint {
+            path: path.to_owned(),
+            message: format!("unsupported format version `{version}` (this Rill writes `{VERSION_LINE}`)"),
+        });
+    }
+    Ok(body.to_owned())
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    serde_json::from_str(&read_versioned(path)?).map_err(|e| Error::Checkpoint {
+        path: path.to_owned(),
+        message: format!("cannot parse: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_round_trip_and_report_the_latest_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 7).unwrap();
+        assert_eq!(checkpoint.latest_offsets().unwrap(), None);
+        let offsets = OffsetEntry {
+            batch_watermark_ms: 5,
+            batch_timestamp_ms: 9,
+            source_offset: serde_json::json!({"logOffset": 1}),
+        };
+        checkpoint.write_offsets(0, &offsets).unwrap();
+        checkpoint.write_offsets(1, &offsets).unwrap();
+        checkpoint
+            .write_commit(
+                0,
+                &CommitEntry {
+                    next_batch_watermark_ms: 5,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                checkpoint.latest_offsets().unwrap(),
+                checkpoint.latest_commit().unwrap()
+            ),
+            (Some(1), Some(0))
+        );
+        assert_eq!(checkpoint.read_offsets(1).unwrap(), offsets);
+        let text = std::fs::read_to_string(dir.path().join("offsets/1")).unwrap();
+        assert!(text.starts_with("v1\n{\"batchWatermarkMs\":5"), "{text}");
+        // No temporary file is left behind.
+        assert!(
+            std::fs::read_dir(dir.path().join("offsets")).unwrap().all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.'))
+        );
+    }
+
+    #[test]
+    fn a_second_opener_is_refused_while_the_first_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Checkpoint::open(dir.path(), "q", 7).unwrap();
+        let second = Checkpoint::open(dir.path(), "q", 7).unwrap_err();
+        assert!(matches!(second, Error::CheckpointInUse { .. }), "{second}");
+        drop(first);
+        Checkpoint::open(dir.path(), "q", 7).unwrap();
+    }
+
+    #[test]
+    fn a_different_query_is_refused_with_both_fingerprints() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = Checkpoint::open(dir.path(), "SpendByUser", 0xabc)
+            .unwrap()
+            .metadata()
+            .id;
+        assert_eq!(
+            Checkpoint::open(dir.path(), "SpendByUser", 0xabc)
+                .unwrap()
+                .metadata()
+                .id,
+            id
+        );
+        let error = Checkpoint::open(dir.path(), "EventsByHour", 0xdef).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("written by query `SpendByUser` (plan fingerprint 0000000000000abc)"),
+            "{message}"
+        );
+        assert!(
+            message.contains("`EventsByHour` (plan fingerprint 0000000000000def)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn unknown_versions_and_garbage_are_errors_not_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1).unwrap();
+        std::fs::write(dir.path().join("offsets/3"), "v9\n{}").unwrap();
+        assert!(
+            checkpoint
+                .read_offsets(3)
+                .unwrap_err()
+                .to_string()
+                .contains("unsupported format version `v9`")
+        );
+        std::fs::write(dir.path().join("commits/3"), "v1\nnot json").unwrap();
+        assert!(
+            checkpoint
+                .read_commit(3)
+                .unwrap_err()
+                .to_string()
+                .contains("cannot parse")
+        );
+    }
+
+    #[test]
+    fn old_entries_are_purged_beyond_retention() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1).unwrap();
+        for batch in 0..=RETAINED_BATCHES + 2 {
+            checkpoint.write_state(batch, "{}").unwrap();
+            checkpoint
+                .write_commit(
+                    batch,
+                    &CommitEntry {
+                        next_batch_watermark_ms: 0,
+                    },
+                )
+                .unwrap();
+        }
+        assert!(!dir.path().join("state/0/1").exists());
+        assert!(dir.path().join("state/0/2").exists());
+        assert!(dir.path().join(format!("commits/{}", RETAINED_BATCHES + 2)).exists());
+    }
+}
