@@ -578,15 +578,18 @@ fn run_batch(plan: &Plan) -> TokenStream {
         })
         .collect::<Vec<_>>();
     let post = steps(plan, &query.post);
+    let emission = Emission {
+        finished,
+        outputs,
+        post,
+        new_builders,
+        append_row,
+        finish,
+    };
     if let Some(session) = &aggregate.session {
         let parts = SessionParts {
             updates,
-            finished,
-            outputs,
-            post,
-            new_builders,
-            append_row,
-            finish,
+            emission,
             late_new,
             late_append,
             late_rows_out,
@@ -633,6 +636,8 @@ fn run_batch(plan: &Plan) -> TokenStream {
         }
         None => (quote!(), quote!(self.state.updated().collect()), quote!()),
     };
+    let key_bindings: Vec<TokenStream> = key_bindings.collect();
+    let emit = emission.build(&quote!((__stream_key, __stream_acc)), &key_bindings);
     quote! {
         self.state.begin_batch();
         let __stream_drops_late_rows = mode != #core::OutputMode::Complete;
@@ -645,18 +650,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
             #core::OutputMode::Update => self.state.updated().collect(),
             #core::OutputMode::Append => #append_groups,
         };
-        let __stream_output = {
-            let #capacity = __stream_groups.len();
-            #new_builders
-            for (__stream_key, __stream_acc) in __stream_groups {
-                #(#key_bindings)*
-                #(#finished)*
-                #(#outputs)*
-                #post
-                #append_row
-            }
-            #finish
-        }?;
+        let __stream_output = #emit?;
         #evict_after_update
         ::core::result::Result::Ok(__stream_output)
     }
@@ -706,15 +700,48 @@ fn dedup_step(query: &TypedQuery, dedup: &crate::typecheck::ir::Dedup) -> TokenS
     }
 }
 
-/// The pieces of an aggregation's code that a session-window aggregation shares.
-struct SessionParts {
-    updates: Vec<TokenStream>,
+/// What an aggregation emits for each group: its finished accumulators, its output columns,
+/// the steps after the aggregation, and the output row.
+struct Emission {
     finished: Vec<TokenStream>,
     outputs: Vec<TokenStream>,
     post: TokenStream,
     new_builders: TokenStream,
     append_row: TokenStream,
     finish: TokenStream,
+}
+
+impl Emission {
+    /// A block building the output batch from `__stream_groups`, each bound to `pattern` and
+    /// its keys bound by `key_bindings`.
+    fn build(&self, pattern: &TokenStream, key_bindings: &[TokenStream]) -> TokenStream {
+        let Self {
+            finished,
+            outputs,
+            post,
+            new_builders,
+            append_row,
+            finish,
+        } = self;
+        quote! {{
+            let __stream_capacity = __stream_groups.len();
+            #new_builders
+            for #pattern in __stream_groups {
+                #(#key_bindings)*
+                #(#finished)*
+                #(#outputs)*
+                #post
+                #append_row
+            }
+            #finish
+        }}
+    }
+}
+
+/// The pieces of an aggregation's code that a session-window aggregation shares.
+struct SessionParts {
+    updates: Vec<TokenStream>,
+    emission: Emission,
     late_new: TokenStream,
     late_append: TokenStream,
     late_rows_out: TokenStream,
@@ -732,17 +759,11 @@ fn session_run_batch(
     let query = &plan.query;
     let SessionParts {
         updates,
-        finished,
-        outputs,
-        post,
-        new_builders,
-        append_row,
-        finish,
+        emission,
         late_new,
         late_append,
         late_rows_out,
     } = parts;
-    let capacity = quote!(__stream_capacity);
     let others: Vec<VarId> = aggregate.keys.iter().copied().filter(|&v| v != session.key).collect();
     let probe: Vec<TokenStream> = others.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v))).collect();
     let gap = session.gap;
@@ -773,15 +794,22 @@ fn session_run_batch(
         quote!({ let __stream_ts = #ts; #join })
     };
     let row_loop = row_loop(plan, &body);
-    let key_bindings = aggregate.keys.iter().zip(&aggregate.key_outputs).map(|(key, output)| {
-        let local = var_ident(*output);
-        if *key == session.key {
-            return quote!(let #local = #core::Window { start: __stream_start, end: __stream_end };);
-        }
-        let position = syn::Index::from(others.iter().position(|v| v == key).unwrap_or(0));
-        let value = types::view_of_owned(query.vars[*output].ty, &quote!(__stream_key.#position));
-        quote!(let #local = #value;)
-    });
+    let session_binding = quote! {
+        let (__stream_start, __stream_end, __stream_acc) =
+            (__stream_session.start, __stream_session.end, &__stream_session.value);
+    };
+    let key_bindings = std::iter::once(session_binding)
+        .chain(aggregate.keys.iter().zip(&aggregate.key_outputs).map(|(key, output)| {
+            let local = var_ident(*output);
+            if *key == session.key {
+                return quote!(let #local = #core::Window { start: __stream_start, end: __stream_end };);
+            }
+            let position = syn::Index::from(others.iter().position(|v| v == key).unwrap_or(0));
+            let value = types::view_of_owned(query.vars[*output].ty, &quote!(__stream_key.#position));
+            quote!(let #local = #value;)
+        }))
+        .collect::<Vec<_>>();
+    let emit = emission.build(&quote!((__stream_key, __stream_session)), &key_bindings);
     let (late_count, close) = if has_event_time {
         (
             quote! {
@@ -843,17 +871,7 @@ fn session_run_batch(
             num_rows_removed: (__stream_closed.len() + __stream_merged_away) as u64,
             memory_used_bytes: self.state.metrics().memory_used_bytes,
         };
-        let #capacity = __stream_groups.len();
-        #new_builders
-        for (__stream_key, __stream_session) in __stream_groups {
-            let (__stream_start, __stream_end, __stream_acc) = (__stream_session.start, __stream_session.end, &__stream_session.value);
-            #(#key_bindings)*
-            #(#finished)*
-            #(#outputs)*
-            #post
-            #append_row
-        }
-        #finish
+        #emit
     }
 }
 
