@@ -7,8 +7,10 @@
 //! [`commit`](Source::commit). Offsets are JSON values, as in Spark's offset log.
 
 mod json;
+mod memory;
 
 pub use json::JsonSource;
+pub use memory::MemoryStream;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
