@@ -90,10 +90,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 2.4 Aggregating into a memory sink.
     let table = MemorySink::named("local_spend_by_user");
+    let checkpoints = output_dir.join("checkpoints");
     let query = SpendByUser::read(JsonSource::new(&input_dir))
         .complete()
         .to(table.clone())
         .trigger(Trigger::AvailableNow)
+        .checkpoint(checkpoints.join("spend-by-user"))
         .start()?;
     query.await_termination()?;
 
@@ -112,6 +114,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .complete()
         .to(table.clone())
         .trigger(Trigger::AvailableNow)
+        .checkpoint(checkpoints.join("events-by-hour"))
         .start()?;
     query.await_termination()?;
     let mut rows: Vec<EventsByHourRow> = table.rows()?;

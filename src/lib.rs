@@ -24,5 +24,6 @@ pub mod __private {
     pub use arrow_array;
     pub use arrow_schema;
     pub use serde;
+    pub use serde_json;
     pub use stream_core as core;
 }

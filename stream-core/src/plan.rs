@@ -161,6 +161,15 @@ pub trait StreamPlan: Send + Sized + 'static {
 
     /// State metrics after the last batch; `None` for a stateless query.
     fn state_metrics(&self) -> Option<StateMetrics>;
+
+    /// The query's state, exactly, for a checkpoint (see [`crate::state::snapshot`]).
+    fn snapshot_state(&self) -> String;
+
+    /// Replaces the state with a snapshot taken by [`snapshot_state`](Self::snapshot_state).
+    ///
+    /// # Errors
+    /// A message saying what does not fit, when the snapshot was taken by another query.
+    fn restore_state(&mut self, snapshot: &str) -> std::result::Result<(), String>;
 }
 
 /// The late-row type of a query that does not keep its late rows: it has no columns and no rows.

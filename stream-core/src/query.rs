@@ -8,6 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::checkpoint::{Checkpoint, CommitEntry, OffsetEntry};
 use crate::error::{Error, Result};
 use crate::plan::{
     BatchContext, KeepsLateRows, OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate,
@@ -71,6 +72,7 @@ pub struct NoSink;
 /// The `stream!` macro gives each query a `read(source)` constructor that returns one of these.
 pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink> {
     source: Box<dyn Source>,
+    checkpoint: Option<std::path::PathBuf>,
     sink: S,
     late_sink: Option<Box<dyn Sink>>,
     trigger: Trigger,
@@ -94,6 +96,7 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
     pub fn new(source: impl Source) -> Self {
         Self {
             source: Box::new(source),
+            checkpoint: None,
             sink: NoSink,
             late_sink: None,
             trigger: Trigger::default(),
@@ -107,6 +110,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
     fn with_mode<N>(self) -> DataStreamWriter<Q, N, S> {
         DataStreamWriter {
             source: self.source,
+            checkpoint: self.checkpoint,
             sink: self.sink,
             late_sink: self.late_sink,
             trigger: self.trigger,
@@ -143,6 +147,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
     pub fn to<T: Sink>(self, sink: T) -> DataStreamWriter<Q, M, T> {
         DataStreamWriter {
             source: self.source,
+            checkpoint: self.checkpoint,
             sink,
             late_sink: self.late_sink,
             trigger: self.trigger,
@@ -159,6 +164,15 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         Q: KeepsLateRows,
     {
         self.late_sink = Some(Box::new(sink));
+        self
+    }
+
+    /// Keeps the query's progress in the checkpoint directory `dir` (Spark's
+    /// `checkpointLocation`): restarted on it, the query resumes after the last batch its sink
+    /// took, re-running an unfinished batch with the same input and state.
+    #[must_use]
+    pub fn checkpoint(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.checkpoint = Some(dir.into());
         self
     }
 
@@ -195,6 +209,15 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
             declared: Q::source_schema(),
             projection: Q::required_columns().to_vec(),
         })?;
+        let mut plan = Q::create();
+        let (checkpoint, resume) = match &self.checkpoint {
+            Some(dir) => {
+                let checkpoint = Checkpoint::open(dir, &name, Q::fingerprint())?;
+                let resume = Resume::from_checkpoint::<Q>(&checkpoint, &mut plan, source.as_mut())?;
+                (Some(checkpoint), resume)
+            }
+            None => (None, Resume::fresh::<Q>()),
+        };
         // Fixed before `start` returns, so "available now" means available when the caller started it.
         if self.trigger == Trigger::AvailableNow {
             source.prepare_for_available_now()?;
@@ -215,15 +238,18 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
             })?;
         }
         let shared = Arc::new(Shared::default());
+        let id = checkpoint.as_ref().map_or_else(uuid::Uuid::new_v4, |c| c.metadata().id);
         let ids = QueryIds {
-            id: uuid::Uuid::new_v4(),
+            id,
             run_id: uuid::Uuid::new_v4(),
             name: name.clone(),
         };
         let runner = Runner {
-            plan: Q::create(),
-            // The watermark starts at the epoch; only a later one calls for a no-data batch.
-            last_watermark: Q::WATERMARK_DELAY_MICROS.map(|_| Timestamp::default()),
+            plan,
+            last_watermark: resume.last_watermark,
+            replay: resume.replay.clone(),
+            checkpoint,
+            resume: Some(resume),
             late_sink,
             source,
             sink,
@@ -296,11 +322,101 @@ impl Shared {
     }
 }
 
+/// Where a query starts: batch 0 with no state, or where its checkpoint says it stopped.
+#[derive(Debug, Clone)]
+struct Resume {
+    batch_id: u64,
+    previous_offset: Option<serde_json::Value>,
+    /// The watermark for the next batch.
+    watermark: Option<Timestamp>,
+    /// The watermark the last batch ran with.
+    last_watermark: Option<Timestamp>,
+    /// The end offset of a batch planned but never committed, to re-run first.
+    replay: Option<serde_json::Value>,
+}
+
+impl Resume {
+    fn fresh<Q: StreamPlan>() -> Self {
+        Self {
+            batch_id: 0,
+            previous_offset: None,
+            watermark: None,
+            // The watermark starts at the epoch; only a later one calls for a no-data batch.
+            last_watermark: Q::WATERMARK_DELAY_MICROS.map(|_| Timestamp::default()),
+            replay: None,
+        }
+    }
+
+    /// Restores the source's log and the plan's state from `checkpoint`, as Spark does: resume
+    /// after the last committed batch, or re-run a batch whose offsets were written but which
+    /// was never committed, from the state of the batch before it.
+    fn from_checkpoint<Q: StreamPlan>(checkpoint: &Checkpoint, plan: &mut Q, source: &mut dyn Source) -> Result<Self> {
+        let Some(last_planned) = checkpoint.latest_offsets()? else {
+            return Ok(Self::fresh::<Q>());
+        };
+        let logs: Vec<serde_json::Value> = checkpoint
+            .source_logs(last_planned)?
+            .into_iter()
+            .map(|(_, log)| log)
+            .collect();
+        source.restore(&logs)?;
+        let last_committed = checkpoint.latest_commit()?.filter(|&c| c <= last_planned);
+        let state_error = |batch: u64, message: String| Error::Checkpoint {
+            path: checkpoint.dir().join("state/0").join(batch.to_string()),
+            message: format!("cannot restore the state of `{}`: {message}", Q::NAME),
+        };
+        if let Some(batch) = last_committed
+            && Q::STATEFUL
+        {
+            plan.restore_state(&checkpoint.read_state(batch)?)
+                .map_err(|message| state_error(batch, message))?;
+        }
+        let committed_offsets = last_committed.map(|batch| checkpoint.read_offsets(batch)).transpose()?;
+        let ran_with = |entry: &OffsetEntry| Timestamp::from_micros(entry.batch_watermark_micros);
+        let has_watermark = Q::WATERMARK_DELAY_MICROS.is_some();
+        if last_committed == Some(last_planned) {
+            let commit = checkpoint.read_commit(last_planned)?;
+            let offsets = committed_offsets.unwrap_or_else(|| unreachable!("read above"));
+            tracing::info!(
+                query = Q::NAME,
+                batch = last_planned,
+                "resuming after the last committed batch"
+            );
+            return Ok(Self {
+                batch_id: last_planned + 1,
+                previous_offset: Some(offsets.source_offset.clone()),
+                watermark: Some(Timestamp::from_micros(commit.next_batch_watermark_micros)),
+                last_watermark: has_watermark.then(|| ran_with(&offsets)),
+                replay: None,
+            });
+        }
+        let unfinished = checkpoint.read_offsets(last_planned)?;
+        tracing::info!(
+            query = Q::NAME,
+            batch = last_planned,
+            "re-running a batch that was not committed"
+        );
+        Ok(Self {
+            batch_id: last_planned,
+            previous_offset: committed_offsets.as_ref().map(|o| o.source_offset.clone()),
+            watermark: Some(ran_with(&unfinished)),
+            last_watermark: has_watermark.then(|| committed_offsets.as_ref().map_or_else(Timestamp::default, ran_with)),
+            replay: Some(unfinished.source_offset),
+        })
+    }
+}
+
 /// The micro-batch loop of one query, on its own thread.
 struct Runner<Q, S> {
     plan: Q,
     /// The watermark the last batch ran with.
     last_watermark: Option<Timestamp>,
+    /// Where the query's progress is kept, if anywhere.
+    checkpoint: Option<Checkpoint>,
+    /// Where to pick up: fresh, or from the checkpoint.
+    resume: Option<Resume>,
+    /// A batch planned before a restart but never committed: re-run first, with this end offset.
+    replay: Option<serde_json::Value>,
     /// Where the rows the watermark drops go, if anywhere.
     late_sink: Option<Box<dyn Sink>>,
     source: Box<dyn Source>,
@@ -344,10 +460,12 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
     }
 
     fn run_batches(&mut self) -> Result<()> {
-        let mut batch_id: u64 = 0;
-        let mut previous_offset: Option<serde_json::Value> = None;
+        let resume = self.resume.take().unwrap_or_else(Resume::fresh::<Q>);
+        let mut batch_id = resume.batch_id;
+        let mut previous_offset = resume.previous_offset;
         let mut previous_trigger_start: Option<Instant> = None;
-        let mut watermark = Q::WATERMARK_DELAY_MICROS.map(WatermarkTracker::new);
+        let mut watermark = Q::WATERMARK_DELAY_MICROS
+            .map(|delay| WatermarkTracker::resumed(delay, resume.watermark.unwrap_or_default()));
         while !self.shared.stop.load(Ordering::Acquire) {
             let trigger_start = Instant::now();
             let ran = self.run_one_batch(
@@ -403,27 +521,55 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             ReadLimit::Configured
         };
         let batch_watermark = watermark.as_ref().map(WatermarkTracker::current);
-        let new_data = self.source.latest_offset(limit)?;
+        // A batch planned before a restart runs again first, reading exactly what it read then.
+        let replay = self.replay.take();
+        let new_data = match &replay {
+            Some(end) if previous_offset.as_ref() != Some(end) => Some(end.clone()),
+            Some(_) => None,
+            None => self.source.latest_offset(limit)?,
+        };
         // As Spark: only append and update modes evict (and emit) state when the watermark moves,
         // so only they run a batch without new data for it.
         let no_data_batch_due = Q::STATEFUL
             && self.mode != OutputMode::Complete
             && batch_watermark.is_some()
             && batch_watermark != self.last_watermark;
-        if new_data.is_none() && !no_data_batch_due {
+        if new_data.is_none() && !no_data_batch_due && replay.is_none() {
             return Ok(false);
         }
         timed("latestOffset", started);
         let span = tracing::info_span!("micro_batch", query = %self.ids.name, batch_id, num_input_rows = tracing::field::Empty);
         let _entered = span.enter();
 
-        let started = Instant::now();
-        let (end_offset, input) = match new_data {
-            Some(end_offset) => {
-                let input = self.source.get_batch(previous_offset.as_ref(), &end_offset)?;
-                (end_offset, input)
+        let end_offset = new_data
+            .clone()
+            .or_else(|| previous_offset.clone())
+            .unwrap_or(serde_json::Value::Null);
+        // Write-ahead: what the batch reads, and with which watermark, before it runs.
+        if let Some(checkpoint) = &self.checkpoint {
+            let started = Instant::now();
+            if new_data.is_some()
+                && let Some(log) = self.source.batch_log(&end_offset)
+            {
+                checkpoint.write_source_log(batch_id, &log)?;
             }
-            None => (previous_offset.clone().unwrap_or(serde_json::Value::Null), Vec::new()),
+            let micros = batch_watermark.unwrap_or_default().micros();
+            let now_ms = chrono::DateTime::<chrono::Utc>::from(wall_start).timestamp_millis();
+            checkpoint.write_offsets(
+                batch_id,
+                &OffsetEntry {
+                    batch_watermark_ms: micros.div_euclid(1000),
+                    batch_watermark_micros: micros,
+                    batch_timestamp_ms: now_ms,
+                    source_offset: end_offset.clone(),
+                },
+            )?;
+            timed("walCommit", started);
+        }
+        let started = Instant::now();
+        let input = match new_data {
+            Some(_) => self.source.get_batch(previous_offset.as_ref(), &end_offset)?,
+            None => Vec::new(),
         };
         timed("getBatch", started);
         let num_input_rows: u64 = input.iter().map(|b| b.num_rows() as u64).sum();
@@ -466,6 +612,29 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             }
             // Computed now, used from the next batch on.
             tracker.advance();
+        }
+        // The sink has the batch: record its state, then that it is done.
+        if let Some(checkpoint) = &self.checkpoint {
+            let started = Instant::now();
+            if Q::STATEFUL {
+                checkpoint.write_state(batch_id, &self.plan.snapshot_state())?;
+            }
+            let next = watermark
+                .as_ref()
+                .map(WatermarkTracker::current)
+                .unwrap_or_default()
+                .micros();
+            checkpoint.write_commit(
+                batch_id,
+                &CommitEntry {
+                    next_batch_watermark_ms: next.div_euclid(1000),
+                    next_batch_watermark_micros: next,
+                },
+            )?;
+            durations.insert(
+                "commitOffsets".to_owned(),
+                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            );
         }
 
         let execution = trigger_start.elapsed().as_secs_f64();

@@ -118,6 +118,16 @@ impl<A> Sessions<A> {
         self.list.iter().filter(move |s| s.changed_in == epoch)
     }
 
+    /// Adds a session restored from a snapshot (sessions are restored in order).
+    pub fn restore(&mut self, start: Timestamp, end: Timestamp, value: A) {
+        self.list.push(Session {
+            start,
+            end,
+            value,
+            changed_in: u32::MAX,
+        });
+    }
+
     /// Whether batch `epoch` added an event to this key.
     #[must_use]
     pub fn touched_in(&self, epoch: u32) -> bool {

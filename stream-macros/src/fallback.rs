@@ -122,6 +122,8 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
             fn create() -> Self { #unreachable }
             fn run_batch(&mut self, _: &[#arrow::RecordBatch], _: #core::OutputMode, _: &mut #core::plan::BatchContext) -> #core::Result<#arrow::RecordBatch> { #unreachable }
             fn state_metrics(&self) -> ::core::option::Option<#core::plan::StateMetrics> { #unreachable }
+            fn snapshot_state(&self) -> ::std::string::String { #unreachable }
+            fn restore_state(&mut self, _: &str) -> ::core::result::Result<(), ::std::string::String> { #unreachable }
         }
         impl #core::plan::SupportsAppend for #name {}
         impl #core::plan::SupportsUpdate for #name {}

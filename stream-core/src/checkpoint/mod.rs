@@ -45,6 +45,8 @@ pub struct Metadata {
 pub struct OffsetEntry {
     /// The watermark the batch runs with, in milliseconds (Spark's field).
     pub batch_watermark_ms: i64,
+    /// The same, exactly, in microseconds (what Rill resumes from).
+    pub batch_watermark_micros: i64,
     /// When the batch was planned, in milliseconds since the epoch.
     pub batch_timestamp_ms: i64,
     /// The source's end offset for the batch.
@@ -57,6 +59,8 @@ pub struct OffsetEntry {
 pub struct CommitEntry {
     /// The watermark the next batch will use, in milliseconds (Spark's field).
     pub next_batch_watermark_ms: i64,
+    /// The same, exactly, in microseconds (what Rill resumes from).
+    pub next_batch_watermark_micros: i64,
 }
 
 /// An open checkpoint directory, locked for one running query.
@@ -319,6 +323,7 @@ mod tests {
         assert_eq!(checkpoint.latest_offsets().unwrap(), None);
         let offsets = OffsetEntry {
             batch_watermark_ms: 5,
+            batch_watermark_micros: 5000,
             batch_timestamp_ms: 9,
             source_offset: serde_json::json!({"logOffset": 1}),
         };
@@ -329,6 +334,7 @@ mod tests {
                 0,
                 &CommitEntry {
                     next_batch_watermark_ms: 5,
+                    next_batch_watermark_micros: 5000,
                 },
             )
             .unwrap();
@@ -421,6 +427,7 @@ mod tests {
                     batch,
                     &CommitEntry {
                         next_batch_watermark_ms: 0,
+                        next_batch_watermark_micros: 0,
                     },
                 )
                 .unwrap();

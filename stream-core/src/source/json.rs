@@ -190,6 +190,49 @@ impl Source for JsonSource {
         Ok(batches)
     }
 
+    fn batch_log(&self, end: &serde_json::Value) -> Option<serde_json::Value> {
+        let offset = Self::log_offset(end)?;
+        let files: Vec<String> = self
+            .batches
+            .get(offset)?
+            .iter()
+            .map(|path| path.to_string_lossy().into_owned())
+            .collect();
+        Some(json!({ "logOffset": offset, "files": files }))
+    }
+
+    fn restore(&mut self, logs: &[serde_json::Value]) -> Result<()> {
+        for entry in logs {
+            let planned = entry
+                .get("logOffset")
+                .and_then(serde_json::Value::as_u64)
+                .zip(entry.get("files").and_then(|f| f.as_array()));
+            let Some((offset, files)) = planned else {
+                return Err(Error::Source {
+                    source_description: self.description(),
+                    message: format!("source log entry {entry} has no `logOffset` and `files`"),
+                });
+            };
+            let files: Vec<PathBuf> = files
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .map(PathBuf::from)
+                .collect();
+            if usize::try_from(offset).ok() != Some(self.batches.len()) {
+                return Err(Error::Source {
+                    source_description: self.description(),
+                    message: format!(
+                        "source log entry for log offset {offset} is out of order (expected {})",
+                        self.batches.len()
+                    ),
+                });
+            }
+            self.seen.extend(files.iter().cloned());
+            self.batches.push(files);
+        }
+        Ok(())
+    }
+
     fn commit(&mut self, _end: &serde_json::Value) -> Result<()> {
         Ok(())
     }

@@ -82,6 +82,30 @@ pub trait Source: Send + 'static {
     /// When data cannot be read or does not match the schema.
     fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>>;
 
+    /// What the batch up to `end` reads, for the checkpoint's source log (`sources/0/<batch>`):
+    /// enough for [`restore`](Self::restore) to plan the same batches again. `None` for a
+    /// source that cannot be replayed after a restart (such as a memory stream).
+    fn batch_log(&self, end: &serde_json::Value) -> Option<serde_json::Value> {
+        let _ = end;
+        None
+    }
+
+    /// After a restart: takes back the batches planned before, from their [`batch_log`](Self::batch_log)
+    /// entries in order, so they are not read again and an unfinished one is re-read the same.
+    ///
+    /// # Errors
+    /// When an entry does not parse, or the source cannot be replayed.
+    fn restore(&mut self, logs: &[serde_json::Value]) -> Result<()> {
+        if logs.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::Error::Source {
+                source_description: self.description(),
+                message: "this source cannot resume from a checkpoint".to_owned(),
+            })
+        }
+    }
+
     /// The batch up to `end` is done; the source may forget what it held for it.
     ///
     /// # Errors

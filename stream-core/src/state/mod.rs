@@ -19,6 +19,8 @@
 //! assert_eq!(counts, [("u01", 2), ("u02", 1)]);
 //! ```
 
+pub mod snapshot;
+
 use std::hash::{BuildHasher, Hasher};
 
 use hashbrown::HashTable;
@@ -382,6 +384,23 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             self.updated.push(slot);
             self.touched += 1;
         }
+    }
+
+    /// Adds a group restored from a snapshot (its key must not be present yet).
+    pub fn insert_restored(&mut self, key: K, value: A) {
+        let slot = u32::try_from(self.keys.len()).expect("more than 4 billion groups in one state store");
+        let hash = self.hash_owned(&key);
+        let keys = &self.keys;
+        let hasher = &self.hasher;
+        self.index.insert_unique(hash, slot, |&s| {
+            let mut state = hasher.build_hasher();
+            keys[s as usize].hash_into(&mut state);
+            state.finish()
+        });
+        self.key_heap_bytes += key.heap_bytes();
+        self.keys.push(key);
+        self.accumulators.push(value);
+        self.updated_in.push(self.epoch.wrapping_sub(1));
     }
 
     /// Removes every group.

@@ -124,6 +124,43 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         },
     };
     let run_batch = run_batch(plan);
+    // The state a checkpoint stores: the groups (or sessions) or the deduplication keys.
+    let table = if query.aggregate.is_some() {
+        Some(quote!(state))
+    } else if query.dedup().is_some() {
+        Some(quote!(dedup))
+    } else {
+        None
+    };
+    let (snapshot, restore) = match &table {
+        Some(field) => (
+            quote!(#core::state::snapshot::snapshot_table(&self.#field)),
+            quote! {
+                self.#field = #core::state::snapshot::restore_table(snapshot)?;
+                ::core::result::Result::Ok(())
+            },
+        ),
+        None => (
+            quote!(::std::string::String::from("[]")),
+            quote!(let _ = snapshot; ::core::result::Result::Ok(())),
+        ),
+    };
+    let state_value_impl = query.aggregate.as_ref().map(|aggregate| {
+        let fields: Vec<Ident> = (0..aggregate.accumulators.len()).map(|i| format_ident!("a{}", i)).collect();
+        let indices = 0..fields.len();
+        quote! {
+            #[automatically_derived]
+            impl #core::state::snapshot::StateValue for #accumulators_ty {
+                fn to_state(&self) -> ::rill::__private::serde_json::Value {
+                    ::rill::__private::serde_json::Value::Array(::std::vec![#(#core::state::snapshot::StateValue::to_state(&self.#fields)),*])
+                }
+                fn from_state(value: &::rill::__private::serde_json::Value) -> ::core::option::Option<Self> {
+                    let items = value.as_array()?;
+                    ::core::option::Option::Some(Self { #(#fields: #core::state::snapshot::StateValue::from_state(items.get(#indices)?)?,)* })
+                }
+            }
+        }
+    });
     let (late_row_type, late_row_item, keeps_late_rows) = match &query.late_rows {
         Some(columns) => {
             let late_row = late_row_name(name);
@@ -231,9 +268,18 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             fn state_metrics(&self) -> ::core::option::Option<#core::plan::StateMetrics> {
                 #metrics
             }
+
+            fn snapshot_state(&self) -> ::std::string::String {
+                #snapshot
+            }
+
+            fn restore_state(&mut self, snapshot: &str) -> ::core::result::Result<(), ::std::string::String> {
+                #restore
+            }
         }
 
         #(#markers)*
+        #state_value_impl
         #keeps_late_rows
         #late_row_item
     }

@@ -1,0 +1,218 @@
+//! Checkpoints: a query restarted on its checkpoint resumes exactly where it stopped.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{CapturingSink, write_file};
+use rill::Error;
+use rill::prelude::*;
+use serde_json::Value;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
+
+    query Hourly(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(window(event_time, "1 hour"), event_type)
+           .agg(events = count(), amount = round(sum(amount), 2))
+    }
+
+    query PerUser(raw: Event) {
+        raw.group_by(user_id).agg(events = count(), total = sum(amount))
+    }
+}
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/event_time/input");
+
+/// Copies golden input files `range` (in name order) into `dir`.
+fn copy_inputs(dir: &Path, range: std::ops::Range<usize>) {
+    let mut names: Vec<String> = std::fs::read_dir(GOLDEN)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for (order, name) in names.iter().enumerate().take(range.end).skip(range.start) {
+        let text = std::fs::read_to_string(Path::new(GOLDEN).join(name)).unwrap();
+        write_file(dir, name, &text.lines().collect::<Vec<_>>(), order as u64);
+    }
+}
+
+fn hourly_rows(batches: Vec<(u64, arrow_array::RecordBatch)>) -> Vec<String> {
+    let mut rows: Vec<String> = batches
+        .iter()
+        .flat_map(|(_, batch)| HourlyRow::from_batch(batch).unwrap())
+        .map(|r| format!("{} {} {} {}", r.window, r.event_type, r.events, r.amount))
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn run_hourly(input: &Path, checkpoint: Option<&Path>) -> (StreamingQuery, CapturingSink) {
+    let sink = CapturingSink::default();
+    let mut writer = Hourly::read(JsonSource::new(input).max_files_per_trigger(1))
+        .append()
+        .to(sink.clone());
+    if let Some(checkpoint) = checkpoint {
+        writer = writer.checkpoint(checkpoint);
+    }
+    (common::run_available_now(writer), sink)
+}
+
+/// Files arrive in three waves; after each wave the query has read it and run its no-data
+/// batch. The restarted query runs one available-now run per wave on one checkpoint; the
+/// uninterrupted one is a single query running all along, with the same batch boundaries.
+const WAVES: [std::ops::Range<usize>; 3] = [0..3, 3..5, 5..8];
+
+#[test]
+fn a_restarted_query_emits_exactly_what_an_uninterrupted_one_does() {
+    let input = tempfile::tempdir().unwrap();
+    let sink = CapturingSink::default();
+    let uninterrupted = Hourly::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+        .append()
+        .to(sink.clone())
+        .trigger(Trigger::processing_time(Duration::from_millis(5)))
+        .start()
+        .unwrap();
+    let mut batches = 0;
+    for wave in WAVES {
+        batches += wave.len() + 1; // one batch per file, then the no-data batch
+        copy_inputs(input.path(), wave);
+        for _ in 0..1000 {
+            if uninterrupted.recent_progress().len() >= batches {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(uninterrupted.recent_progress().len(), batches);
+    }
+    uninterrupted.stop();
+    let expected = hourly_rows(sink.take());
+    assert_eq!(expected.len(), 15);
+
+    let input = tempfile::tempdir().unwrap();
+    let checkpoint = tempfile::tempdir().unwrap();
+    let mut emitted = Vec::new();
+    let mut ids = Vec::new();
+    for wave in WAVES {
+        copy_inputs(input.path(), wave);
+        let (query, sink) = run_hourly(input.path(), Some(checkpoint.path()));
+        ids.push(query.id());
+        emitted.extend(sink.take());
+    }
+    // Each window is emitted once overall, with the same counts: state and watermark survived.
+    assert_eq!(hourly_rows(emitted), expected);
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "the query id is kept in the checkpoint"
+    );
+    let metadata = std::fs::read_to_string(checkpoint.path().join("metadata")).unwrap();
+    assert!(metadata.starts_with("v1\n{\"id\":"), "{metadata}");
+}
+
+#[test]
+fn a_batch_that_was_not_committed_is_rerun_with_the_same_input_and_state() {
+    let input = tempfile::tempdir().unwrap();
+    let checkpoint = tempfile::tempdir().unwrap();
+    copy_inputs(input.path(), 0..3);
+    let table = MemorySink::named("recovery_per_user");
+    let first = common::run_available_now(
+        PerUser::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+            .complete()
+            .to(table.clone())
+            .checkpoint(checkpoint.path()),
+    );
+    let rows_of_batch_2 = first.recent_progress()[2].num_input_rows;
+    let expected = table.rows::<PerUserRow>().unwrap();
+    drop(first);
+    // A crash after the offsets of batch 2 were written but before its commit: the commit and
+    // the state it produced are gone, and a new file has arrived meanwhile.
+    std::fs::remove_file(checkpoint.path().join("commits/2")).unwrap();
+    std::fs::remove_file(checkpoint.path().join("state/0/2")).unwrap();
+    copy_inputs(input.path(), 3..4);
+    let sink = CapturingSink::default();
+    let second = common::run_available_now(
+        PerUser::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+            .complete()
+            .to(sink.clone())
+            .checkpoint(checkpoint.path()),
+    );
+    let progress = second.recent_progress();
+    // Batch 2 again, reading exactly the file it read before (not the new one), then batch 3.
+    assert_eq!(progress.iter().map(|p| p.batch_id).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(progress[0].num_input_rows, rows_of_batch_2);
+    let batches = sink.take();
+    let mut rerun: Vec<(String, i64)> = PerUserRow::from_batch(&batches[0].1)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.user_id, r.events))
+        .collect();
+    let mut before: Vec<(String, i64)> = expected.into_iter().map(|r| (r.user_id, r.events)).collect();
+    rerun.sort();
+    before.sort();
+    assert_eq!(
+        rerun, before,
+        "the re-run batch starts from the state of batch 1 and gives the same table"
+    );
+}
+
+#[test]
+fn a_checkpoint_of_another_query_is_refused() {
+    let input = tempfile::tempdir().unwrap();
+    let checkpoint = tempfile::tempdir().unwrap();
+    copy_inputs(input.path(), 0..1);
+    common::run_available_now(
+        PerUser::read(JsonSource::new(input.path()))
+            .complete()
+            .to(MemorySink::named("r1"))
+            .checkpoint(checkpoint.path()),
+    );
+    let error = Hourly::read(JsonSource::new(input.path()))
+        .append()
+        .to(MemorySink::named("r2"))
+        .checkpoint(checkpoint.path())
+        .start()
+        .unwrap_err();
+    assert!(matches!(error, Error::CheckpointMismatch { .. }), "{error}");
+    assert!(error.to_string().contains("was written by query `PerUser`"), "{error}");
+}
+
+#[test]
+fn a_second_query_on_a_checkpoint_in_use_is_refused() {
+    let input = tempfile::tempdir().unwrap();
+    let checkpoint = tempfile::tempdir().unwrap();
+    let running = PerUser::read(JsonSource::new(input.path()))
+        .complete()
+        .to(MemorySink::named("r3"))
+        .trigger(Trigger::processing_time(Duration::from_millis(20)))
+        .checkpoint(checkpoint.path())
+        .start()
+        .unwrap();
+    let error = PerUser::read(JsonSource::new(input.path()))
+        .complete()
+        .to(MemorySink::named("r4"))
+        .checkpoint(checkpoint.path())
+        .start()
+        .unwrap_err();
+    assert!(matches!(error, Error::CheckpointInUse { .. }), "{error}");
+    running.stop();
+}
+
+#[test]
+fn offsets_and_commits_are_written_in_spark_s_layout() {
+    let input = tempfile::tempdir().unwrap();
+    let checkpoint = tempfile::tempdir().unwrap();
+    copy_inputs(input.path(), 0..2);
+    let (query, _) = run_hourly(input.path(), Some(checkpoint.path()));
+    let read = |path: &str| std::fs::read_to_string(checkpoint.path().join(path)).unwrap();
+    let offsets: Value = serde_json::from_str(read("offsets/1").strip_prefix("v1\n").unwrap()).unwrap();
+    assert_eq!(offsets["sourceOffset"], serde_json::json!({"logOffset": 1}));
+    assert!(offsets["batchWatermarkMs"].is_i64());
+    let log: Value = serde_json::from_str(read("sources/0/1").strip_prefix("v1\n").unwrap()).unwrap();
+    assert!(log["files"][0].as_str().unwrap().ends_with("part-002.json"));
+    assert!(read("commits/1").starts_with("v1\n{\"nextBatchWatermarkMs\":"));
+    assert!(read("state/0/1").starts_with("v1\n[["));
+    assert!(query.last_progress().unwrap().duration_ms.contains_key("walCommit"));
+}
