@@ -263,3 +263,28 @@ fn console_sink_prints_like_spark() {
          +---+---+\n|  k|  v|\n+---+---+\n|  a|  1|\n|  a|  3|\n|  c|  4|\n|  a|  5|\n+---+---+\n\n"
     );
 }
+
+#[test]
+fn an_error_from_foreach_batch_stops_the_query_and_names_the_batch() {
+    let dir = three_files();
+    let sink = rill::sink::ForeachBatch::new(|batch_id, _batch| {
+        if batch_id == 1 {
+            Err("the warehouse is read-only".into())
+        } else {
+            Ok(())
+        }
+    });
+    let query = NotTwo::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+        .append()
+        .to(sink)
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    let error = query.await_termination().unwrap_err().to_string();
+    assert!(
+        error.contains("sink `ForeachBatchSink` failed to write batch 1: the warehouse is read-only"),
+        "{error}"
+    );
+    // Batch 1 was not reported as done.
+    assert_eq!(query.recent_progress().len(), 1);
+}

@@ -1,9 +1,11 @@
 //! Sinks: where a streaming query's output goes after each micro-batch.
 
 mod console;
+mod foreach_batch;
 mod memory;
 
 pub use console::ConsoleSink;
+pub use foreach_batch::{BatchError, ForeachBatch};
 pub use memory::{MemorySink, memory_table};
 
 use arrow_array::RecordBatch;
