@@ -3,7 +3,8 @@
 //! Section 2.2 writes two JSON-lines files of events; 2.3 declares their schema; 2.4
 //! aggregates spend per user into a memory table (complete mode, available-now trigger) and
 //! prints it as Spark's `show()` does; 2.5 sums the rows read across progress reports; 2.6
-//! counts events per hour-long event-time window under a watermark.
+//! counts events per hour-long event-time window under a watermark; 2.7 appends the events to
+//! a Parquet directory, exactly once, and reads them back.
 //!
 //! Run it with `cargo run --release --example structured_streaming`.
 
@@ -16,6 +17,7 @@ use std::path::Path;
 
 use rill::prelude::*;
 use rill::show::{Truncate, show_string};
+use rill::sink::{ParquetSink, read_parquet_output};
 
 rill::stream! {
     /// One web or purchase event, as a JSON line (section 2.3).
@@ -40,6 +42,11 @@ rill::stream! {
            .group_by(window(event_time, "1 hour"), event_type)
            .agg(events = count(), amount = round(sum(amount), 2))
            .select(hour = date_format(window.start, "yyyy-MM-dd HH:mm"), event_type, events, amount)
+    }
+    /// Section 2.7: the events as they are, for a Parquet file sink.
+    query EventsToParquet(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .select(event_id, user_id, event_type, event_time, amount)
     }
 }
 
@@ -120,6 +127,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows: Vec<EventsByHourRow> = table.rows()?;
     rows.sort_by(|a, b| (&a.hour, &a.event_type).cmp(&(&b.hour, &b.event_type)));
     let sorted = <EventsByHourRow as Row>::to_batch(&rows)?;
+    println!("{}", show_string(&[sorted], 20, Truncate::Never));
+
+    // 2.7 Writing a file sink.
+    let parquet_dir = output_dir.join("events-parquet");
+    let query = EventsToParquet::read(JsonSource::new(&input_dir))
+        .append()
+        .to(ParquetSink::new(&parquet_dir))
+        .trigger(Trigger::AvailableNow)
+        .checkpoint(checkpoints.join("events-parquet"))
+        .start()?;
+    query.await_termination()?;
+    let mut rows: Vec<EventsToParquetRow> = Vec::new();
+    for batch in read_parquet_output(&parquet_dir)? {
+        rows.extend(EventsToParquetRow::from_batch(&batch)?);
+    }
+    rows.sort_by(|a, b| a.event_id.cmp(&b.event_id));
+    let sorted = <EventsToParquetRow as Row>::to_batch(&rows)?;
     println!("{}", show_string(&[sorted], 20, Truncate::Never));
     Ok(())
 }

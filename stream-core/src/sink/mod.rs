@@ -3,10 +3,12 @@
 mod console;
 mod foreach_batch;
 mod memory;
+mod parquet;
 
 pub use console::ConsoleSink;
 pub use foreach_batch::{BatchError, ForeachBatch};
 pub use memory::{MemorySink, memory_table};
+pub use parquet::{ParquetSink, read_parquet_output};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -50,10 +52,11 @@ pub trait Sink: Send + 'static {
 }
 
 /// Marks a sink that accepts output in output mode `M` (one of the markers in
-/// [`mode`](crate::mode)). Every sink so far accepts every mode; file sinks will accept only
-/// append.
+/// [`mode`](crate::mode)). File sinks accept only append: a file once written is not rewritten.
 #[diagnostic::on_unimplemented(
-    message = "sink `{Self}` does not accept this output mode",
-    label = "this sink cannot receive the query's output in the chosen mode"
+    message = "sink `{Self}` does not accept output mode `{M}`",
+    label = "this sink cannot receive the query's output in this mode",
+    note = "a file sink writes each row once and never rewrites a file, so it takes append mode only",
+    note = "use `.append()` (with a watermark, for an aggregation), or a sink that takes this mode such as `MemorySink` or `ForeachBatch`"
 )]
 pub trait AcceptsMode<M>: Sink {}

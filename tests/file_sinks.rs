@@ -1,0 +1,96 @@
+//! The Parquet file sink: exactly once through its `_spark_metadata` log.
+
+use arrow_array::RecordBatch;
+use rill::Sink;
+use rill::prelude::*;
+use rill::sink::{ParquetSink, SinkContext, read_parquet_output};
+
+rill::stream! {
+    schema Reading { sensor: String, value: f64, taken_at: Option<Timestamp> }
+}
+
+fn readings(values: &[f64]) -> RecordBatch {
+    let rows: Vec<Reading> = values
+        .iter()
+        .map(|v| Reading {
+            sensor: format!("s{v}"),
+            value: *v,
+            taken_at: Timestamp::parse("2026-01-01"),
+        })
+        .collect();
+    Reading::to_batch(&rows).unwrap()
+}
+
+fn open(dir: &std::path::Path) -> ParquetSink {
+    let mut sink = ParquetSink::new(dir).row_group_size(2);
+    sink.open(&SinkContext {
+        query_name: "test".to_owned(),
+        schema: Reading::schema(),
+        key_columns: Vec::new(),
+        mode: OutputMode::Append,
+    })
+    .unwrap();
+    sink
+}
+
+fn values(dir: &std::path::Path) -> Vec<f64> {
+    let mut values: Vec<f64> = read_parquet_output(dir)
+        .unwrap()
+        .iter()
+        .flat_map(|batch| Reading::from_batch(batch).unwrap())
+        .map(|reading| reading.value)
+        .collect();
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+#[test]
+fn a_batch_handed_over_again_after_a_restart_is_written_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = open(dir.path());
+    sink.add_batch(0, &readings(&[1.0, 2.0, 3.0])).unwrap();
+    sink.add_batch(1, &readings(&[4.0])).unwrap();
+    // After a restart the last batch is replayed with the same id: a new sink skips it.
+    let mut restarted = open(dir.path());
+    restarted.add_batch(1, &readings(&[4.0])).unwrap();
+    restarted.add_batch(2, &readings(&[])).unwrap();
+    assert_eq!(values(dir.path()), [1.0, 2.0, 3.0, 4.0]);
+    let parts = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".parquet"))
+        .count();
+    assert_eq!(parts, 2, "an empty batch writes no file");
+    assert!(dir.path().join("_spark_metadata/2").exists(), "but its batch is logged");
+}
+
+#[test]
+fn the_reader_ignores_files_of_a_batch_that_crashed_before_its_log_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = open(dir.path());
+    sink.add_batch(0, &readings(&[1.0])).unwrap();
+    sink.add_batch(1, &readings(&[2.0])).unwrap();
+    // A crash after batch 1's file was written but before its log entry.
+    std::fs::remove_file(dir.path().join("_spark_metadata/1")).unwrap();
+    assert_eq!(values(dir.path()), [1.0]);
+    // When batch 1 is replayed, its rows are there once (the stray file stays unread).
+    open(dir.path()).add_batch(1, &readings(&[2.0])).unwrap();
+    assert_eq!(values(dir.path()), [1.0, 2.0]);
+}
+
+#[test]
+fn files_keep_types_and_nulls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = open(dir.path());
+    let rows = [Reading {
+        sensor: "a".to_owned(),
+        value: -0.5,
+        taken_at: None,
+    }];
+    sink.add_batch(0, &Reading::to_batch(&rows).unwrap()).unwrap();
+    let read: Vec<Reading> = read_parquet_output(dir.path())
+        .unwrap()
+        .iter()
+        .flat_map(|b| Reading::from_batch(b).unwrap())
+        .collect();
+    assert_eq!(read, rows);
+}
