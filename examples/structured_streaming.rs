@@ -17,7 +17,7 @@ use std::path::Path;
 
 use rill::prelude::*;
 use rill::show::{Truncate, show_string};
-use rill::sink::{ParquetSink, read_parquet_output};
+use rill::sink::{FileSink, read_file_sink};
 
 rill::stream! {
     /// One web or purchase event, as a JSON line (section 2.3).
@@ -133,15 +133,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let parquet_dir = output_dir.join("events-parquet");
     let query = EventsToParquet::read(JsonSource::new(&input_dir))
         .append()
-        .to(ParquetSink::new(&parquet_dir))
+        .to(FileSink::parquet(&parquet_dir))
         .trigger(Trigger::AvailableNow)
         .checkpoint(checkpoints.join("events-parquet"))
         .start()?;
     query.await_termination()?;
-    let mut rows: Vec<EventsToParquetRow> = Vec::new();
-    for batch in read_parquet_output(&parquet_dir)? {
-        rows.extend(EventsToParquetRow::from_batch(&batch)?);
-    }
+    let mut rows: Vec<EventsToParquetRow> = read_file_sink(&parquet_dir)?;
     rows.sort_by(|a, b| a.event_id.cmp(&b.event_id));
     let sorted = <EventsToParquetRow as Row>::to_batch(&rows)?;
     println!("{}", show_string(&[sorted], 20, Truncate::Never));

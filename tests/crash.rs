@@ -3,6 +3,10 @@
 //!
 //! The child is this test binary run again in the `child` role. The suite runs a short version;
 //! the long one is `RILL_CRASH_KILLS=300 cargo test --release --test crash -- --nocapture`.
+#![allow(
+    clippy::print_stderr,
+    reason = "the test reports how many kills it survived, and where"
+)]
 
 mod common;
 
@@ -11,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rill::prelude::*;
-use rill::sink::{ParquetSink, read_parquet_output};
+use rill::sink::{FileSink, read_parquet_output};
 
 rill::stream! {
     schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
@@ -92,7 +96,7 @@ fn run(query: &str, input: &Path, checkpoint: Option<&Path>, output: &Path) -> O
             Some(rows.join("\n"))
         }
         "hourly" => {
-            let mut writer = Hourly::read(source()).append().to(ParquetSink::new(output));
+            let mut writer = Hourly::read(source()).append().to(FileSink::parquet(output));
             if let Some(dir) = checkpoint {
                 writer = writer.checkpoint(dir);
             }
@@ -100,7 +104,7 @@ fn run(query: &str, input: &Path, checkpoint: Option<&Path>, output: &Path) -> O
             None
         }
         _ => {
-            let mut writer = Purchases::read(source()).append().to(ParquetSink::new(output));
+            let mut writer = Purchases::read(source()).append().to(FileSink::parquet(output));
             if let Some(dir) = checkpoint {
                 writer = writer.checkpoint(dir);
             }

@@ -178,7 +178,7 @@ fn section_2_7_parquet_output_read_back_is_spark_s_table() {
     common::run_available_now(
         EventsToParquet::read(JsonSource::new(input.path()))
             .append()
-            .to(rill::sink::ParquetSink::new(output.path()))
+            .to(rill::sink::FileSink::parquet(output.path()))
             .checkpoint(checkpoint.path()),
     );
     // Read back with the parquet crate's Arrow reader, following the `_spark_metadata` log.

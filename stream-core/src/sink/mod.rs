@@ -1,14 +1,14 @@
 //! Sinks: where a streaming query's output goes after each micro-batch.
 
 mod console;
+mod file;
 mod foreach_batch;
 mod memory;
-mod parquet;
 
 pub use console::ConsoleSink;
+pub use file::{FileFormat, FileSink, read_file_sink, read_parquet_output};
 pub use foreach_batch::{BatchError, ForeachBatch};
 pub use memory::{MemorySink, memory_table};
-pub use parquet::{ParquetSink, read_parquet_output};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;

@@ -44,7 +44,7 @@ pub(crate) fn data_type(base: Base) -> TokenStream {
         Base::F64 => quote!(#schema::DataType::Float64),
         Base::Bool => quote!(#schema::DataType::Boolean),
         Base::Timestamp => {
-            quote!(#schema::DataType::Timestamp(#schema::TimeUnit::Microsecond, ::core::option::Option::Some("UTC".into())))
+            quote!(#schema::DataType::Timestamp(#schema::TimeUnit::Microsecond, ::core::option::Option::Some("+00:00".into())))
         }
         Base::Date => quote!(#schema::DataType::Date32),
         Base::Window => {
@@ -79,7 +79,7 @@ pub(crate) fn new_builder(base: Base, capacity: &TokenStream) -> TokenStream {
         Base::F64 => quote!(#arrow::builder::Float64Builder::with_capacity(#capacity)),
         Base::Bool => quote!(#arrow::builder::BooleanBuilder::with_capacity(#capacity)),
         Base::Timestamp => {
-            quote!(#arrow::builder::TimestampMicrosecondBuilder::with_capacity(#capacity).with_timezone("UTC"))
+            quote!(#arrow::builder::TimestampMicrosecondBuilder::with_capacity(#capacity).with_timezone("+00:00"))
         }
         Base::Date => quote!(#arrow::builder::Date32Builder::with_capacity(#capacity)),
         Base::Window => {

@@ -1,6 +1,6 @@
 // A file sink takes append mode only (Spark: "This output mode is not supported in Data Source parquet").
 use rill::prelude::*;
-use rill::sink::ParquetSink;
+use rill::sink::FileSink;
 
 rill::stream! {
     schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
@@ -13,7 +13,7 @@ rill::stream! {
 fn main() {
     let _ = SpendByUser::read(JsonSource::new("in"))
         .complete()
-        .to(ParquetSink::new("out"))
+        .to(FileSink::parquet("out"))
         .trigger(Trigger::AvailableNow)
         .start();
 }

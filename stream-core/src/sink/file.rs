@@ -1,0 +1,360 @@
+//! File sinks — Parquet, JSON lines, CSV — exactly once through Spark's `_spark_metadata` log.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use arrow_array::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use serde_json::json;
+
+use super::{AcceptsMode, Sink, SinkContext};
+use crate::error::{Error, Result};
+use crate::plan::Row;
+use crate::query::mode;
+
+/// The log that lists each batch's files, as Spark's file sink keeps it.
+const METADATA_DIR: &str = "_spark_metadata";
+
+/// The format a [`FileSink`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Apache Parquet, snappy-compressed by default (Spark's `format("parquet")`).
+    Parquet,
+    /// One JSON object per line (Spark's `format("json")`).
+    JsonLines,
+    /// Comma-separated values with a header line (Spark's `format("csv")` with `header`).
+    Csv,
+}
+
+impl FileFormat {
+    fn extension(self) -> &'static str {
+        match self {
+            Self::Parquet => "parquet",
+            Self::JsonLines => "json",
+            Self::Csv => "csv",
+        }
+    }
+}
+
+/// Writes each micro-batch as files into a directory, exactly once (Spark's file sink; append
+/// mode only, which the compiler checks).
+///
+/// A batch's files are written under temporary names and renamed into place; then one entry
+/// `_spark_metadata/<batch>` lists them, written atomically. A batch whose entry exists is
+/// skipped when it is handed over again after a restart, and a reader that follows the log —
+/// [`read_file_sink`], or Spark itself — sees each batch once, never the files of a batch
+/// that crashed half-way.
+///
+/// ```
+/// use rill::prelude::*;
+/// use rill::sink::{FileSink, read_file_sink};
+/// use rill::source::MemoryStream;
+///
+/// rill::stream! {
+///     schema Reading { sensor: String, value: f64 }
+///     query Hot(raw: Reading) { raw.filter(value > 30.0) }
+/// }
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let input: MemoryStream<Reading> = MemoryStream::new();
+/// input.add_rows(&[Reading { sensor: "a".into(), value: 31.5 }, Reading { sensor: "b".into(), value: 1.0 }]).unwrap();
+/// let query = Hot::read(input).append().to(FileSink::parquet(dir.path())).trigger(Trigger::AvailableNow).start().unwrap();
+/// query.await_termination().unwrap();
+/// let rows: Vec<HotRow> = read_file_sink(dir.path()).unwrap();
+/// assert_eq!(rows.len(), 1);
+/// assert_eq!(rows[0].sensor, "a");
+/// ```
+#[derive(Debug)]
+pub struct FileSink {
+    dir: PathBuf,
+    format: FileFormat,
+    row_group_size: usize,
+    compression: Compression,
+}
+
+impl FileSink {
+    /// A sink writing `format` files into `dir` (created if missing).
+    pub fn new(dir: impl Into<PathBuf>, format: FileFormat) -> Self {
+        Self {
+            dir: dir.into(),
+            format,
+            row_group_size: 1024 * 1024,
+            compression: Compression::SNAPPY,
+        }
+    }
+
+    /// Parquet files, snappy-compressed as Spark writes them.
+    pub fn parquet(dir: impl Into<PathBuf>) -> Self {
+        Self::new(dir, FileFormat::Parquet)
+    }
+
+    /// JSON-lines files.
+    pub fn json(dir: impl Into<PathBuf>) -> Self {
+        Self::new(dir, FileFormat::JsonLines)
+    }
+
+    /// CSV files with a header line.
+    pub fn csv(dir: impl Into<PathBuf>) -> Self {
+        Self::new(dir, FileFormat::Csv)
+    }
+
+    /// Parquet only: at most `rows` rows per row group.
+    #[must_use]
+    pub fn row_group_size(mut self, rows: usize) -> Self {
+        self.row_group_size = rows.max(1);
+        self
+    }
+
+    /// Parquet only: uncompressed files instead of snappy ones.
+    #[must_use]
+    pub fn uncompressed(mut self) -> Self {
+        self.compression = Compression::UNCOMPRESSED;
+        self
+    }
+
+    fn error(&self, batch_id: u64, message: impl std::fmt::Display) -> Error {
+        Error::Sink {
+            sink: self.description(),
+            batch_id,
+            message: message.to_string(),
+        }
+    }
+
+    fn log_entry(&self, batch_id: u64) -> PathBuf {
+        self.dir.join(METADATA_DIR).join(batch_id.to_string())
+    }
+
+    fn write_part(&self, batch_id: u64, batch: &RecordBatch) -> Result<PathBuf> {
+        let name = format!(
+            "part-{batch_id:05}-{}{}.{}",
+            uuid::Uuid::new_v4(),
+            self.codec_suffix(),
+            self.format.extension()
+        );
+        let final_path = self.dir.join(&name);
+        // Hidden while written: readers that list the directory skip names starting with `.`.
+        let temporary = self.dir.join(format!(".{name}.tmp"));
+        let properties = WriterProperties::builder()
+            .set_compression(self.compression)
+            .set_max_row_group_row_count(Some(self.row_group_size))
+            .build();
+        let write = || -> std::result::Result<(), String> {
+            let file = File::create(&temporary).map_err(|e| format!("cannot create `{}`: {e}", temporary.display()))?;
+            let file = match self.format {
+                FileFormat::Parquet => {
+                    let mut writer =
+                        ArrowWriter::try_new(file, batch.schema(), Some(properties)).map_err(|e| e.to_string())?;
+                    writer.write(batch).map_err(|e| e.to_string())?;
+                    writer.into_inner().map_err(|e| e.to_string())?
+                }
+                FileFormat::JsonLines => {
+                    let mut writer = arrow_json::LineDelimitedWriter::new(file);
+                    writer.write(batch).map_err(|e| e.to_string())?;
+                    writer.finish().map_err(|e| e.to_string())?;
+                    writer.into_inner()
+                }
+                FileFormat::Csv => {
+                    let mut writer = arrow_csv::WriterBuilder::new().with_header(true).build(file);
+                    writer.write(batch).map_err(|e| e.to_string())?;
+                    writer.into_inner()
+                }
+            };
+            file.sync_all().map_err(|e| e.to_string())?;
+            std::fs::rename(&temporary, &final_path)
+                .map_err(|e| format!("cannot rename into `{}`: {e}", final_path.display()))
+        };
+        write().map_err(|message| self.error(batch_id, message))?;
+        Ok(final_path)
+    }
+
+    /// `.snappy` in a compressed Parquet file's name, as Spark names them.
+    fn codec_suffix(&self) -> &'static str {
+        if self.format == FileFormat::Parquet && self.compression == Compression::SNAPPY {
+            ".snappy"
+        } else {
+            ""
+        }
+    }
+
+    /// Writes `_spark_metadata/<batch>` listing `files`, atomically, in Spark's format.
+    fn write_log(&self, batch_id: u64, files: &[PathBuf]) -> Result<()> {
+        let mut text = String::from("v1");
+        for path in files {
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            let metadata = std::fs::metadata(path).map_err(|e| self.error(batch_id, e))?;
+            let modified = metadata
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_millis());
+            let entry = json!({
+                "path": format!("file://{}", absolute.display()),
+                "size": metadata.len(),
+                "isDir": false,
+                "modificationTime": modified,
+                "blockReplication": 1,
+                "blockSize": 33_554_432,
+                "action": "add",
+            });
+            text.push('\n');
+            text.push_str(&entry.to_string());
+        }
+        let target = self.log_entry(batch_id);
+        let temporary = self.dir.join(METADATA_DIR).join(format!(".{batch_id}.tmp"));
+        let write = || -> std::io::Result<()> {
+            std::fs::write(&temporary, &text)?;
+            File::open(&temporary)?.sync_all()?;
+            std::fs::rename(&temporary, &target)?;
+            File::open(self.dir.join(METADATA_DIR))?.sync_all()
+        };
+        write().map_err(|e| self.error(batch_id, format!("cannot write the metadata log entry: {e}")))
+    }
+}
+
+impl Sink for FileSink {
+    fn description(&self) -> String {
+        format!("FileSink[{}]", self.dir.display())
+    }
+
+    fn open(&mut self, _context: &SinkContext) -> Result<()> {
+        std::fs::create_dir_all(self.dir.join(METADATA_DIR)).map_err(|e| Error::Io {
+            action: "create",
+            path: self.dir.join(METADATA_DIR),
+            source: e,
+        })
+    }
+
+    fn add_batch(&mut self, batch_id: u64, batch: &RecordBatch) -> Result<()> {
+        if self.log_entry(batch_id).exists() {
+            tracing::info!(batch_id, sink = %self.description(), "skipping a batch the file sink already committed");
+            return Ok(());
+        }
+        let files = if batch.num_rows() == 0 {
+            Vec::new()
+        } else {
+            vec![self.write_part(batch_id, batch)?]
+        };
+        self.write_log(batch_id, &files)
+    }
+}
+
+impl AcceptsMode<mode::Append> for FileSink {}
+
+/// The files a file sink committed in `dir`, in batch order: those its `_spark_metadata` log
+/// lists (a file of a batch that crashed before its log entry is not read), or every file of a
+/// known format when there is no log.
+fn committed_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let log_dir = dir.join(METADATA_DIR);
+    let io = |path: &Path, action: &'static str, source: std::io::Error| Error::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    };
+    if !log_dir.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| io(dir, "list", e))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| format_of(path).is_some())
+            .collect();
+        files.sort();
+        return Ok(files);
+    }
+    let mut batches: Vec<(u64, PathBuf)> = std::fs::read_dir(&log_dir)
+        .map_err(|e| io(&log_dir, "list", e))?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let batch = entry.file_name().to_str()?.parse::<u64>().ok()?;
+            Some((batch, entry.path()))
+        })
+        .collect();
+    batches.sort();
+    let mut files = Vec::new();
+    for (batch_id, entry) in batches {
+        let text = std::fs::read_to_string(&entry).map_err(|e| io(&entry, "read", e))?;
+        for line in text.lines().skip(1) {
+            let record: serde_json::Value = serde_json::from_str(line).map_err(|e| Error::Sink {
+                sink: format!("FileSink[{}]", dir.display()),
+                batch_id,
+                message: format!("metadata log entry `{}` does not parse: {e}", entry.display()),
+            })?;
+            if let Some(path) = record["path"].as_str() {
+                files.push(PathBuf::from(path.strip_prefix("file://").unwrap_or(path)));
+            }
+        }
+    }
+    Ok(files)
+}
+
+fn format_of(path: &Path) -> Option<FileFormat> {
+    match path.extension()?.to_str()? {
+        "parquet" => Some(FileFormat::Parquet),
+        "json" => Some(FileFormat::JsonLines),
+        "csv" => Some(FileFormat::Csv),
+        _ => None,
+    }
+}
+
+fn read_error(path: &Path, error: impl std::fmt::Display) -> Error {
+    Error::Arrow {
+        context: format!("reading `{}`", path.display()),
+        source: arrow_schema::ArrowError::ExternalError(error.to_string().into()),
+    }
+}
+
+/// The record batches of one committed file.
+fn read_file(path: &Path, schema: &arrow_schema::SchemaRef) -> Result<Vec<RecordBatch>> {
+    let file = File::open(path).map_err(|e| Error::Io {
+        action: "read",
+        path: path.to_owned(),
+        source: e,
+    })?;
+    let batches: std::result::Result<Vec<RecordBatch>, arrow_schema::ArrowError> = match format_of(path) {
+        Some(FileFormat::Parquet) | None => ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.build())
+            .map_err(|e| read_error(path, e))?
+            .collect(),
+        Some(FileFormat::JsonLines) => arrow_json::ReaderBuilder::new(schema.clone())
+            .build(BufReader::new(file))
+            .map_err(|e| read_error(path, e))?
+            .collect(),
+        Some(FileFormat::Csv) => arrow_csv::ReaderBuilder::new(schema.clone())
+            .with_header(true)
+            .build(file)
+            .map_err(|e| read_error(path, e))?
+            .collect(),
+    };
+    batches.map_err(|e| read_error(path, e))
+}
+
+/// Reads the Parquet files a file sink committed in `dir`, as record batches.
+///
+/// # Errors
+/// When the log or a file cannot be read.
+pub fn read_parquet_output(dir: &Path) -> Result<Vec<RecordBatch>> {
+    let no_schema = std::sync::Arc::new(arrow_schema::Schema::empty());
+    let mut batches = Vec::new();
+    for path in committed_files(dir)? {
+        batches.extend(read_file(&path, &no_schema)?);
+    }
+    Ok(batches)
+}
+
+/// Reads what a file sink committed in `dir` — Parquet, JSON lines or CSV — as typed rows `R`.
+///
+/// # Errors
+/// When the log or a file cannot be read, or the files do not hold `R`'s columns.
+pub fn read_file_sink<R: Row>(dir: &Path) -> Result<Vec<R>> {
+    let schema = R::schema();
+    let mut rows = Vec::new();
+    for path in committed_files(dir)? {
+        for batch in read_file(&path, &schema)? {
+            rows.extend(R::from_batch(&batch)?);
+        }
+    }
+    Ok(rows)
+}
