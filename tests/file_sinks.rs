@@ -127,3 +127,23 @@ fn json_and_csv_sinks_are_exactly_once_and_read_back_typed() {
         assert_eq!(read, rows(&[1.0, 2.0, 3.0]), "{format:?}");
     }
 }
+
+#[test]
+fn the_log_is_compacted_every_ten_batches_and_still_read_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = open(dir.path());
+    for batch in 0..25u32 {
+        sink.add_batch(u64::from(batch), &readings(&[f64::from(batch)]))
+            .unwrap();
+    }
+    let mut log: Vec<String> = std::fs::read_dir(dir.path().join("_spark_metadata"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    log.sort_by_key(|name| name.split('.').next().unwrap().parse::<u32>().unwrap());
+    assert_eq!(log, ["19.compact", "20", "21", "22", "23", "24"]);
+    // A batch covered by a compact file is still known as committed.
+    open(dir.path()).add_batch(5, &readings(&[5.0])).unwrap();
+    let expected: Vec<f64> = (0..25u32).map(f64::from).collect();
+    assert_eq!(values(dir.path()), expected);
+}

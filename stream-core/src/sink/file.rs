@@ -20,6 +20,11 @@ use crate::query::mode;
 /// The log that lists each batch's files, as Spark's file sink keeps it.
 const METADATA_DIR: &str = "_spark_metadata";
 
+/// Every tenth batch's entry is a `<batch>.compact` file holding all entries so far, and the
+/// entries it covers are deleted, so the log does not grow a file per batch forever (Spark's
+/// `fileSink.log.compactInterval`).
+const COMPACT_INTERVAL: u64 = 10;
+
 /// The format a [`FileSink`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
@@ -183,7 +188,15 @@ impl FileSink {
 
     /// Writes `_spark_metadata/<batch>` listing `files`, atomically, in Spark's format.
     fn write_log(&self, batch_id: u64, files: &[PathBuf]) -> Result<()> {
+        let log_dir = self.dir.join(METADATA_DIR);
+        let compact = (batch_id + 1).is_multiple_of(COMPACT_INTERVAL);
         let mut text = String::from("v1");
+        if compact {
+            for line in log_lines(&log_dir)? {
+                text.push('\n');
+                text.push_str(&line);
+            }
+        }
         for path in files {
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
             let metadata = std::fs::metadata(path).map_err(|e| self.error(batch_id, e))?;
@@ -204,15 +217,36 @@ impl FileSink {
             text.push('\n');
             text.push_str(&entry.to_string());
         }
-        let target = self.log_entry(batch_id);
-        let temporary = self.dir.join(METADATA_DIR).join(format!(".{batch_id}.tmp"));
+        let target = if compact {
+            log_dir.join(format!("{batch_id}.compact"))
+        } else {
+            self.log_entry(batch_id)
+        };
+        let temporary = log_dir.join(format!(".{batch_id}.tmp"));
         let write = || -> std::io::Result<()> {
             std::fs::write(&temporary, &text)?;
             File::open(&temporary)?.sync_all()?;
             std::fs::rename(&temporary, &target)?;
-            File::open(self.dir.join(METADATA_DIR))?.sync_all()
+            File::open(&log_dir)?.sync_all()
         };
-        write().map_err(|e| self.error(batch_id, format!("cannot write the metadata log entry: {e}")))
+        write().map_err(|e| self.error(batch_id, format!("cannot write the metadata log entry: {e}")))?;
+        if compact {
+            // The compact file holds everything before it: the entries it covers can go.
+            for (id, path) in log_entries(&log_dir)? {
+                if id.0 < batch_id {
+                    std::fs::remove_file(&path)
+                        .map_err(|e| self.error(batch_id, format!("cannot delete `{}`: {e}", path.display())))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the log already holds `batch_id` (in its own entry or in a compact file).
+    fn committed(&self, batch_id: u64) -> Result<bool> {
+        Ok(log_entries(&self.dir.join(METADATA_DIR))?
+            .iter()
+            .any(|((id, is_compact), _)| *id == batch_id || (*is_compact && *id > batch_id)))
     }
 }
 
@@ -230,7 +264,7 @@ impl Sink for FileSink {
     }
 
     fn add_batch(&mut self, batch_id: u64, batch: &RecordBatch) -> Result<()> {
-        if self.log_entry(batch_id).exists() {
+        if self.committed(batch_id)? {
             tracing::info!(batch_id, sink = %self.description(), "skipping a batch the file sink already committed");
             return Ok(());
         }
@@ -245,46 +279,72 @@ impl Sink for FileSink {
 
 impl AcceptsMode<mode::Append> for FileSink {}
 
+/// The entries of a metadata log, by batch: `((batch, is_compact), path)`, oldest first.
+fn log_entries(log_dir: &Path) -> Result<Vec<((u64, bool), PathBuf)>> {
+    let mut entries: Vec<((u64, bool), PathBuf)> = std::fs::read_dir(log_dir)
+        .map_err(|e| Error::Io {
+            action: "list",
+            path: log_dir.to_owned(),
+            source: e,
+        })?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let name = entry.file_name().to_str()?.to_owned();
+            let (id, compact) = match name.strip_suffix(".compact") {
+                Some(id) => (id.parse().ok()?, true),
+                None => (name.parse().ok()?, false),
+            };
+            Some(((id, compact), entry.path()))
+        })
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+/// The log's file records (JSON lines), in batch order: the latest compact file's, then those
+/// of the entries after it.
+fn log_lines(log_dir: &Path) -> Result<Vec<String>> {
+    let entries = log_entries(log_dir)?;
+    let start = entries.iter().rposition(|((_, compact), _)| *compact).unwrap_or(0);
+    let mut lines = Vec::new();
+    for (_, path) in &entries[start..] {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+            action: "read",
+            path: path.clone(),
+            source: e,
+        })?;
+        lines.extend(text.lines().skip(1).map(str::to_owned));
+    }
+    Ok(lines)
+}
+
 /// The files a file sink committed in `dir`, in batch order: those its `_spark_metadata` log
 /// lists (a file of a batch that crashed before its log entry is not read), or every file of a
 /// known format when there is no log.
 fn committed_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let log_dir = dir.join(METADATA_DIR);
-    let io = |path: &Path, action: &'static str, source: std::io::Error| Error::Io {
-        action,
-        path: path.to_owned(),
-        source,
-    };
     if !log_dir.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| io(dir, "list", e))?
+            .map_err(|e| Error::Io {
+                action: "list",
+                path: dir.to_owned(),
+                source: e,
+            })?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|path| format_of(path).is_some())
             .collect();
         files.sort();
         return Ok(files);
     }
-    let mut batches: Vec<(u64, PathBuf)> = std::fs::read_dir(&log_dir)
-        .map_err(|e| io(&log_dir, "list", e))?
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let batch = entry.file_name().to_str()?.parse::<u64>().ok()?;
-            Some((batch, entry.path()))
-        })
-        .collect();
-    batches.sort();
     let mut files = Vec::new();
-    for (batch_id, entry) in batches {
-        let text = std::fs::read_to_string(&entry).map_err(|e| io(&entry, "read", e))?;
-        for line in text.lines().skip(1) {
-            let record: serde_json::Value = serde_json::from_str(line).map_err(|e| Error::Sink {
-                sink: format!("FileSink[{}]", dir.display()),
-                batch_id,
-                message: format!("metadata log entry `{}` does not parse: {e}", entry.display()),
-            })?;
-            if let Some(path) = record["path"].as_str() {
-                files.push(PathBuf::from(path.strip_prefix("file://").unwrap_or(path)));
-            }
+    for line in log_lines(&log_dir)? {
+        let record: serde_json::Value = serde_json::from_str(&line).map_err(|e| Error::Sink {
+            sink: format!("FileSink[{}]", dir.display()),
+            batch_id: 0,
+            message: format!("a `{METADATA_DIR}` record does not parse: {e}"),
+        })?;
+        if let Some(path) = record["path"].as_str() {
+            files.push(PathBuf::from(path.strip_prefix("file://").unwrap_or(path)));
         }
     }
     Ok(files)
