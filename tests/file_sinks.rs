@@ -147,3 +147,65 @@ fn the_log_is_compacted_every_ten_batches_and_still_read_whole() {
     let expected: Vec<f64> = (0..25u32).map(f64::from).collect();
     assert_eq!(values(dir.path()), expected);
 }
+
+#[test]
+fn partitioned_output_goes_to_column_directories_and_reads_back_whole() {
+    use rill::sink::read_file_sink;
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = rill::sink::FileSink::parquet(dir.path()).partition_by(&["sensor"]);
+    sink.open(&SinkContext {
+        query_name: "test".to_owned(),
+        schema: Reading::schema(),
+        key_columns: Vec::new(),
+        mode: OutputMode::Append,
+    })
+    .unwrap();
+    let rows = vec![
+        Reading {
+            sensor: "a/b:c".to_owned(),
+            value: 1.0,
+            taken_at: Timestamp::parse("2026-01-01 09:00:00"),
+        },
+        Reading {
+            sensor: "plain".to_owned(),
+            value: 2.0,
+            taken_at: None,
+        },
+        Reading {
+            sensor: "a/b:c".to_owned(),
+            value: 3.0,
+            taken_at: Timestamp::parse("2026-01-01 10:00:00"),
+        },
+    ];
+    sink.add_batch(0, &Reading::to_batch(&rows).unwrap()).unwrap();
+    let mut directories: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("sensor="))
+        .collect();
+    directories.sort();
+    // Escaped as Spark escapes partition values.
+    assert_eq!(directories, ["sensor=a%2Fb%3Ac", "sensor=plain"]);
+    let mut read: Vec<Reading> = read_file_sink(dir.path()).unwrap();
+    read.sort_by(|a, b| a.value.total_cmp(&b.value));
+    assert_eq!(read, rows);
+}
+
+#[test]
+fn partitioning_by_a_column_the_query_does_not_output_is_refused_at_start() {
+    let mut sink = rill::sink::FileSink::json("unused").partition_by(&["region"]);
+    let error = sink
+        .open(&SinkContext {
+            query_name: "q".to_owned(),
+            schema: Reading::schema(),
+            key_columns: Vec::new(),
+            mode: OutputMode::Append,
+        })
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("partitions by `region`, which is not an output column"),
+        "{error}"
+    );
+}

@@ -78,6 +78,8 @@ impl FileFormat {
 pub struct FileSink {
     dir: PathBuf,
     format: FileFormat,
+    /// Columns whose values become `column=value/` directories (Spark's `partitionBy`).
+    partition_by: Vec<String>,
     row_group_size: usize,
     compression: Compression,
 }
@@ -88,6 +90,7 @@ impl FileSink {
         Self {
             dir: dir.into(),
             format,
+            partition_by: Vec::new(),
             row_group_size: 1024 * 1024,
             compression: Compression::SNAPPY,
         }
@@ -106,6 +109,15 @@ impl FileSink {
     /// CSV files with a header line.
     pub fn csv(dir: impl Into<PathBuf>) -> Self {
         Self::new(dir, FileFormat::Csv)
+    }
+
+    /// Writes rows under one `column=value/` directory per distinct value of `columns` (Spark's
+    /// `partitionBy`); the partition columns are not stored in the files, and
+    /// [`read_file_sink`] restores them from the path.
+    #[must_use]
+    pub fn partition_by(mut self, columns: &[&str]) -> Self {
+        self.partition_by = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
     }
 
     /// Parquet only: at most `rows` rows per row group.
@@ -134,16 +146,66 @@ impl FileSink {
         self.dir.join(METADATA_DIR).join(batch_id.to_string())
     }
 
-    fn write_part(&self, batch_id: u64, batch: &RecordBatch) -> Result<PathBuf> {
+    /// Writes `batch`, split by partition values when the sink partitions; returns the files.
+    fn write_parts(&self, batch_id: u64, batch: &RecordBatch) -> Result<Vec<PathBuf>> {
+        if self.partition_by.is_empty() {
+            return Ok(vec![self.write_part(batch_id, batch, &self.dir)?]);
+        }
+        let schema = batch.schema();
+        let positions: Vec<usize> = self
+            .partition_by
+            .iter()
+            .map(|name| {
+                schema
+                    .index_of(name)
+                    .map_err(|_| self.error(batch_id, format!("no column `{name}` to partition by")))
+            })
+            .collect::<Result<_>>()?;
+        let data_columns: Vec<usize> = (0..schema.fields().len()).filter(|c| !positions.contains(c)).collect();
+        let mut groups: std::collections::BTreeMap<Vec<String>, Vec<u32>> = std::collections::BTreeMap::new();
+        for row in 0..batch.num_rows() {
+            let values = positions
+                .iter()
+                .map(|&c| {
+                    let column = batch.column(c);
+                    if arrow_array::Array::is_null(column.as_ref(), row) {
+                        HIVE_NULL.to_owned()
+                    } else {
+                        escape_path_value(&crate::show::cell_text(column.as_ref(), row))
+                    }
+                })
+                .collect();
+            groups
+                .entry(values)
+                .or_default()
+                .push(u32::try_from(row).unwrap_or(u32::MAX));
+        }
+        let mut files = Vec::new();
+        for (values, rows) in groups {
+            let mut dir = self.dir.clone();
+            for (name, value) in self.partition_by.iter().zip(&values) {
+                dir.push(format!("{name}={value}"));
+            }
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| self.error(batch_id, format!("cannot create `{}`: {e}", dir.display())))?;
+            let taken = arrow_select::take::take_record_batch(batch, &arrow_array::UInt32Array::from(rows))
+                .and_then(|b| b.project(&data_columns))
+                .map_err(|e| self.error(batch_id, e))?;
+            files.push(self.write_part(batch_id, &taken, &dir)?);
+        }
+        Ok(files)
+    }
+
+    fn write_part(&self, batch_id: u64, batch: &RecordBatch, dir: &Path) -> Result<PathBuf> {
         let name = format!(
             "part-{batch_id:05}-{}{}.{}",
             uuid::Uuid::new_v4(),
             self.codec_suffix(),
             self.format.extension()
         );
-        let final_path = self.dir.join(&name);
+        let final_path = dir.join(&name);
         // Hidden while written: readers that list the directory skip names starting with `.`.
-        let temporary = self.dir.join(format!(".{name}.tmp"));
+        let temporary = dir.join(format!(".{name}.tmp"));
         let properties = WriterProperties::builder()
             .set_compression(self.compression)
             .set_max_row_group_row_count(Some(self.row_group_size))
@@ -206,7 +268,7 @@ impl FileSink {
                 .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
                 .map_or(0, |d| d.as_millis());
             let entry = json!({
-                "path": format!("file://{}", absolute.display()),
+                "path": file_uri(&absolute),
                 "size": metadata.len(),
                 "isDir": false,
                 "modificationTime": modified,
@@ -255,7 +317,26 @@ impl Sink for FileSink {
         format!("FileSink[{}]", self.dir.display())
     }
 
-    fn open(&mut self, _context: &SinkContext) -> Result<()> {
+    fn open(&mut self, context: &SinkContext) -> Result<()> {
+        if let Some(missing) = self
+            .partition_by
+            .iter()
+            .find(|name| context.schema.index_of(name).is_err())
+        {
+            return Err(Error::Start {
+                query: context.query_name.clone(),
+                message: format!(
+                    "the file sink partitions by `{missing}`, which is not an output column (the columns are {})",
+                    context
+                        .schema
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
         std::fs::create_dir_all(self.dir.join(METADATA_DIR)).map_err(|e| Error::Io {
             action: "create",
             path: self.dir.join(METADATA_DIR),
@@ -271,7 +352,7 @@ impl Sink for FileSink {
         let files = if batch.num_rows() == 0 {
             Vec::new()
         } else {
-            vec![self.write_part(batch_id, batch)?]
+            self.write_parts(batch_id, batch)?
         };
         self.write_log(batch_id, &files)
     }
@@ -344,7 +425,10 @@ fn committed_files(dir: &Path) -> Result<Vec<PathBuf>> {
             message: format!("a `{METADATA_DIR}` record does not parse: {e}"),
         })?;
         if let Some(path) = record["path"].as_str() {
-            files.push(PathBuf::from(path.strip_prefix("file://").unwrap_or(path)));
+            // A `file://` URI: percent-decoded once to the file's real name.
+            files.push(PathBuf::from(unescape_path_value(
+                path.strip_prefix("file://").unwrap_or(path),
+            )));
         }
     }
     Ok(files)
@@ -404,6 +488,67 @@ pub fn read_parquet_output(dir: &Path) -> Result<Vec<RecordBatch>> {
     Ok(batches)
 }
 
+/// The `column=value` directories between the sink's directory and a file.
+fn partition_values(dir: &Path, file: &Path) -> Vec<(String, Option<String>)> {
+    let relative = file.strip_prefix(dir).unwrap_or(file);
+    relative
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .filter_map(|part| {
+            let part = part.as_os_str().to_str()?;
+            let (name, value) = part.split_once('=')?;
+            Some((
+                name.to_owned(),
+                (value != HIVE_NULL).then(|| unescape_path_value(value)),
+            ))
+        })
+        .collect()
+}
+
+/// A column of `rows` copies of a partition value, parsed as `field`'s type.
+fn partition_column(field: &arrow_schema::Field, value: Option<&str>, rows: usize) -> Result<arrow_array::ArrayRef> {
+    use arrow_array::builder::{
+        BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
+        TimestampMicrosecondBuilder,
+    };
+    use arrow_schema::DataType;
+    let bad = |value: &str| Error::SchemaMismatch {
+        query: "file sink reader".to_owned(),
+        message: format!(
+            "partition value `{value}` of `{}` is not a {}",
+            field.name(),
+            field.data_type()
+        ),
+    };
+    macro_rules! repeat {
+        ($builder:expr, $parse:expr) => {{
+            let mut builder = $builder;
+            let parsed = match value {
+                Some(text) => Some($parse(text).ok_or_else(|| bad(text))?),
+                None => None,
+            };
+            for _ in 0..rows {
+                builder.append_option(parsed.clone());
+            }
+            std::sync::Arc::new(builder.finish()) as arrow_array::ArrayRef
+        }};
+    }
+    Ok(match field.data_type() {
+        DataType::Int32 => repeat!(Int32Builder::new(), |t: &str| t.parse::<i32>().ok()),
+        DataType::Int64 => repeat!(Int64Builder::new(), |t: &str| t.parse::<i64>().ok()),
+        DataType::Float64 => repeat!(Float64Builder::new(), |t: &str| t.parse::<f64>().ok()),
+        DataType::Boolean => repeat!(BooleanBuilder::new(), |t: &str| t.parse::<bool>().ok()),
+        DataType::Date32 => repeat!(Date32Builder::new(), |t: &str| crate::types::Date::parse(t)
+            .map(|d| d.days())),
+        DataType::Timestamp(_, zone) => repeat!(
+            TimestampMicrosecondBuilder::new().with_timezone_opt(zone.clone()),
+            |t: &str| crate::types::Timestamp::parse(t).map(|ts| ts.micros())
+        ),
+        _ => repeat!(StringBuilder::new(), |t: &str| Some(t.to_owned())),
+    })
+}
+
 /// Reads what a file sink committed in `dir` — Parquet, JSON lines or CSV — as typed rows `R`.
 ///
 /// # Errors
@@ -412,9 +557,81 @@ pub fn read_file_sink<R: Row>(dir: &Path) -> Result<Vec<R>> {
     let schema = R::schema();
     let mut rows = Vec::new();
     for path in committed_files(dir)? {
-        for batch in read_file(&path, &schema)? {
-            rows.extend(R::from_batch(&batch)?);
+        let partitions = partition_values(dir, &path);
+        // The file holds the columns that are not partition columns.
+        let in_file: Vec<usize> = (0..schema.fields().len())
+            .filter(|&c| !partitions.iter().any(|(name, _)| name == schema.field(c).name()))
+            .collect();
+        let file_schema = std::sync::Arc::new(schema.project(&in_file).map_err(|e| read_error(&path, e))?);
+        for batch in read_file(&path, &file_schema)? {
+            let columns = schema
+                .fields()
+                .iter()
+                .map(|field| match partitions.iter().find(|(name, _)| name == field.name()) {
+                    Some((_, value)) => partition_column(field, value.as_deref(), batch.num_rows()),
+                    None => batch
+                        .column_by_name(field.name())
+                        .cloned()
+                        .ok_or_else(|| read_error(&path, format!("no column `{}`", field.name()))),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let full = RecordBatch::try_new(schema.clone(), columns).map_err(|e| read_error(&path, e))?;
+            rows.extend(R::from_batch(&full)?);
         }
     }
     Ok(rows)
+}
+
+/// `path` as a `file://` URI, as Spark's log records it: bytes a URI path may not hold (a `%`
+/// of an escaped partition value, a space, ...) are percent-encoded.
+fn file_uri(path: &Path) -> String {
+    let mut uri = String::from("file://");
+    for byte in path.to_string_lossy().bytes() {
+        if byte.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&byte) {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
+/// The directory name Spark uses for a null partition value.
+const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// Escapes a partition value for a directory name as Spark does (`%` and two hex digits).
+fn escape_path_value(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_control() || "\"#%'*/:=?\\\x7f{[]^".contains(c) {
+            let mut buffer = [0u8; 4];
+            for byte in c.encode_utf8(&mut buffer).bytes() {
+                escaped.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+/// Undoes [`escape_path_value`].
+fn unescape_path_value(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%'
+            && let Some(byte) = value
+                .get(index + 1..index + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            index += 3;
+            continue;
+        }
+        out.push(bytes[index]);
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
