@@ -143,12 +143,26 @@ fn result(query: &str, output: &Path, table: Option<String>) -> String {
 }
 
 /// The child role: run the query on the checkpoint; print the memory table if it finishes.
+/// With `hold`, keep a query running on the checkpoint for a while instead.
 #[test]
 fn child() {
     let Ok(query) = std::env::var("RILL_CRASH_CHILD") else {
         return;
     };
     let path = |name: &str| std::path::PathBuf::from(std::env::var(name).unwrap());
+    if query == "hold" {
+        let running = PerUser::read(JsonSource::new(path("RILL_CRASH_INPUT")))
+            .complete()
+            .to(MemorySink::named("held"))
+            .trigger(Trigger::processing_time(Duration::from_millis(50)))
+            .checkpoint(path("RILL_CRASH_CHECKPOINT"))
+            .start()
+            .unwrap();
+        std::fs::write(path("RILL_CRASH_OUTPUT").join("ready"), "").unwrap();
+        std::thread::sleep(Duration::from_secs(20));
+        running.stop();
+        return;
+    }
     let table = run(
         &query,
         &path("RILL_CRASH_INPUT"),
@@ -261,4 +275,56 @@ fn windowed_append_to_parquet_survives_kills() {
 #[test]
 fn filter_and_project_to_parquet_survives_kills() {
     crash_test("purchases");
+}
+
+#[test]
+fn a_second_process_on_a_checkpoint_in_use_gets_a_clear_error() {
+    let (input, checkpoint, output) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let mut holder = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--nocapture", "--test-threads=1"])
+        .env("RILL_CRASH_CHILD", "hold")
+        .env("RILL_CRASH_INPUT", input.path())
+        .env("RILL_CRASH_CHECKPOINT", checkpoint.path())
+        .env("RILL_CRASH_OUTPUT", output.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..1000 {
+        if output.path().join("ready").exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        output.path().join("ready").exists(),
+        "the other process never started its query"
+    );
+    let error = PerUser::read(JsonSource::new(input.path()))
+        .complete()
+        .to(MemorySink::named("second"))
+        .checkpoint(checkpoint.path())
+        .start()
+        .unwrap_err();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert!(matches!(error, rill::Error::CheckpointInUse { .. }), "{error}");
+    assert!(
+        error.to_string().contains("is in use by another running query"),
+        "{error}"
+    );
+    // Once the other process is gone (killed: the operating system releases its lock), the
+    // checkpoint opens again.
+    let query = PerUser::read(JsonSource::new(input.path()))
+        .complete()
+        .to(MemorySink::named("third"))
+        .checkpoint(checkpoint.path())
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    query.await_termination().unwrap();
 }

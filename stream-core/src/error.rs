@@ -106,21 +106,24 @@ pub enum Error {
     },
 
     /// A checkpoint was written by a different query.
+    #[error("{0}")]
+    CheckpointMismatch(Box<CheckpointMismatch>),
+
+    /// A setting recorded in a checkpoint differs on restart (Spark's
+    /// `STATE_STORE_INVALID_CONFIG_AFTER_RESTART`).
     #[error(
-        "checkpoint `{}` was written by query `{written_by}` (plan fingerprint {written_fingerprint}), not by this query `{query}` (plan fingerprint {fingerprint}); use a new checkpoint directory or delete this one",
+        "cannot change {setting} from `{was}` to `{now}` between restarts on checkpoint `{}`; keep it, or use a new checkpoint directory",
         path.display()
     )]
-    CheckpointMismatch {
+    CheckpointSetting {
         /// The checkpoint directory.
         path: PathBuf,
-        /// The query that wrote it.
-        written_by: String,
-        /// That query's plan fingerprint.
-        written_fingerprint: String,
-        /// The query being started.
-        query: String,
-        /// Its plan fingerprint.
-        fingerprint: String,
+        /// The setting.
+        setting: String,
+        /// Its value in the checkpoint.
+        was: String,
+        /// Its value now.
+        now: String,
     },
 
     /// Another query (in this process or another) is running on the checkpoint.
@@ -157,5 +160,40 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+}
+
+/// Which query wrote a checkpoint, and which one was refused on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointMismatch {
+    /// The checkpoint directory.
+    pub path: PathBuf,
+    /// The query that wrote it.
+    pub written_by: String,
+    /// That query's plan fingerprint.
+    pub written_fingerprint: String,
+    /// That query's plan, as text.
+    pub written_plan: String,
+    /// The query being started.
+    pub query: String,
+    /// Its plan fingerprint.
+    pub fingerprint: String,
+    /// Its plan, as text.
+    pub plan: String,
+}
+
+impl std::fmt::Display for CheckpointMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "checkpoint `{}` was written by query `{}` (plan fingerprint {}), not by this query `{}` (plan fingerprint {}); use a new checkpoint directory or delete this one\nplan then:\n{}plan now:\n{}",
+            self.path.display(),
+            self.written_by,
+            self.written_fingerprint,
+            self.query,
+            self.fingerprint,
+            self.written_plan,
+            self.plan
+        )
     }
 }

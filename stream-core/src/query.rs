@@ -212,8 +212,8 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         let mut plan = Q::create();
         let (checkpoint, resume) = match &self.checkpoint {
             Some(dir) => {
-                let checkpoint = Checkpoint::open(dir, &name, Q::fingerprint())?;
-                let resume = Resume::from_checkpoint::<Q>(&checkpoint, &mut plan, source.as_mut())?;
+                let checkpoint = Checkpoint::open(dir, &name, Q::fingerprint(), Q::explain())?;
+                let resume = Resume::from_checkpoint::<Q>(&checkpoint, &mut plan, source.as_mut(), mode)?;
                 (Some(checkpoint), resume)
             }
             None => (None, Resume::fresh::<Q>()),
@@ -322,6 +322,9 @@ impl Shared {
     }
 }
 
+/// The offsets log's name for the output mode, a setting a restart must keep.
+const OUTPUT_MODE_SETTING: &str = "rill.outputMode";
+
 /// Where a query starts: batch 0 with no state, or where its checkpoint says it stopped.
 #[derive(Debug, Clone)]
 struct Resume {
@@ -350,10 +353,27 @@ impl Resume {
     /// Restores the source's log and the plan's state from `checkpoint`, as Spark does: resume
     /// after the last committed batch, or re-run a batch whose offsets were written but which
     /// was never committed, from the state of the batch before it.
-    fn from_checkpoint<Q: StreamPlan>(checkpoint: &Checkpoint, plan: &mut Q, source: &mut dyn Source) -> Result<Self> {
+    fn from_checkpoint<Q: StreamPlan>(
+        checkpoint: &Checkpoint,
+        plan: &mut Q,
+        source: &mut dyn Source,
+        mode: OutputMode,
+    ) -> Result<Self> {
         let Some(last_planned) = checkpoint.latest_offsets()? else {
             return Ok(Self::fresh::<Q>());
         };
+        // Spark keeps the settings a restart must not change in the offsets log.
+        let recorded = checkpoint.read_offsets(last_planned)?.conf;
+        if let Some(was) = recorded.get(OUTPUT_MODE_SETTING)
+            && *was != mode.to_string()
+        {
+            return Err(Error::CheckpointSetting {
+                path: checkpoint.dir().to_owned(),
+                setting: "the output mode".to_owned(),
+                was: was.clone(),
+                now: mode.to_string(),
+            });
+        }
         let logs: Vec<serde_json::Value> = checkpoint
             .source_logs(last_planned)?
             .into_iter()
@@ -562,6 +582,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                     batch_watermark_micros: micros,
                     batch_timestamp_ms: now_ms,
                     source_offset: end_offset.clone(),
+                    conf: std::collections::BTreeMap::from([(OUTPUT_MODE_SETTING.to_owned(), self.mode.to_string())]),
                 },
             )?;
             timed("walCommit", started);

@@ -37,6 +37,9 @@ pub struct Metadata {
     pub name: String,
     /// The plan fingerprint, hex.
     pub fingerprint: String,
+    /// The plan as text, to show what changed when another plan is refused.
+    #[serde(default)]
+    pub plan: String,
 }
 
 /// What `offsets/<batch>` records before the batch runs.
@@ -51,6 +54,9 @@ pub struct OffsetEntry {
     pub batch_timestamp_ms: i64,
     /// The source's end offset for the batch.
     pub source_offset: serde_json::Value,
+    /// Settings a restart must keep (as Spark's `conf`): the output mode.
+    #[serde(default)]
+    pub conf: std::collections::BTreeMap<String, String>,
 }
 
 /// What `commits/<batch>` records after the sink took the batch.
@@ -79,7 +85,7 @@ impl Checkpoint {
     /// [`Error::CheckpointInUse`] when another query holds it, [`Error::CheckpointMismatch`]
     /// when it was written by a different query, [`Error::Checkpoint`] on I/O failures or a
     /// file that does not parse.
-    pub fn open(dir: impl Into<PathBuf>, name: &str, fingerprint: u64) -> Result<Self> {
+    pub fn open(dir: impl Into<PathBuf>, name: &str, fingerprint: u64, plan: &str) -> Result<Self> {
         let dir = dir.into();
         for sub in ["offsets", "commits", "sources/0", "state/0"] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| io_error(&dir.join(sub), "create", &e))?;
@@ -105,13 +111,15 @@ impl Checkpoint {
                     message: format!("cannot parse: {e}"),
                 })?;
             if metadata.fingerprint != fingerprint {
-                return Err(Error::CheckpointMismatch {
+                return Err(Error::CheckpointMismatch(Box::new(crate::error::CheckpointMismatch {
                     path: dir,
                     written_by: metadata.name,
                     written_fingerprint: metadata.fingerprint,
                     query: name.to_owned(),
                     fingerprint,
-                });
+                    written_plan: metadata.plan,
+                    plan: plan.to_owned(),
+                })));
             }
             metadata
         } else {
@@ -119,6 +127,7 @@ impl Checkpoint {
                 id: uuid::Uuid::new_v4(),
                 name: name.to_owned(),
                 fingerprint,
+                plan: plan.to_owned(),
             };
             write_atomically(&metadata_path, &to_json(&metadata))?;
             metadata
@@ -319,13 +328,14 @@ mod tests {
     #[test]
     fn logs_round_trip_and_report_the_latest_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 7).unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 7, "plan").unwrap();
         assert_eq!(checkpoint.latest_offsets().unwrap(), None);
         let offsets = OffsetEntry {
             batch_watermark_ms: 5,
             batch_watermark_micros: 5000,
             batch_timestamp_ms: 9,
             source_offset: serde_json::json!({"logOffset": 1}),
+            conf: std::collections::BTreeMap::new(),
         };
         checkpoint.write_offsets(0, &offsets).unwrap();
         checkpoint.write_offsets(1, &offsets).unwrap();
@@ -361,28 +371,28 @@ mod tests {
     #[test]
     fn a_second_opener_is_refused_while_the_first_holds_the_lock() {
         let dir = tempfile::tempdir().unwrap();
-        let first = Checkpoint::open(dir.path(), "q", 7).unwrap();
-        let second = Checkpoint::open(dir.path(), "q", 7).unwrap_err();
+        let first = Checkpoint::open(dir.path(), "q", 7, "plan").unwrap();
+        let second = Checkpoint::open(dir.path(), "q", 7, "plan").unwrap_err();
         assert!(matches!(second, Error::CheckpointInUse { .. }), "{second}");
         drop(first);
-        Checkpoint::open(dir.path(), "q", 7).unwrap();
+        Checkpoint::open(dir.path(), "q", 7, "plan").unwrap();
     }
 
     #[test]
     fn a_different_query_is_refused_with_both_fingerprints() {
         let dir = tempfile::tempdir().unwrap();
-        let id = Checkpoint::open(dir.path(), "SpendByUser", 0xabc)
+        let id = Checkpoint::open(dir.path(), "SpendByUser", 0xabc, "plan")
             .unwrap()
             .metadata()
             .id;
         assert_eq!(
-            Checkpoint::open(dir.path(), "SpendByUser", 0xabc)
+            Checkpoint::open(dir.path(), "SpendByUser", 0xabc, "plan")
                 .unwrap()
                 .metadata()
                 .id,
             id
         );
-        let error = Checkpoint::open(dir.path(), "EventsByHour", 0xdef).unwrap_err();
+        let error = Checkpoint::open(dir.path(), "EventsByHour", 0xdef, "plan").unwrap_err();
         let message = error.to_string();
         assert!(
             message.contains("written by query `SpendByUser` (plan fingerprint 0000000000000abc)"),
@@ -397,7 +407,7 @@ mod tests {
     #[test]
     fn unknown_versions_and_garbage_are_errors_not_panics() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 1).unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
         std::fs::write(dir.path().join("offsets/3"), "v9\n{}").unwrap();
         assert!(
             checkpoint
@@ -419,7 +429,7 @@ mod tests {
     #[test]
     fn old_entries_are_purged_beyond_retention() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 1).unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
         for batch in 0..=RETAINED_BATCHES + 2 {
             checkpoint.write_state(batch, "{}").unwrap();
             checkpoint
