@@ -396,7 +396,7 @@ impl Resume {
         let has_watermark = Q::WATERMARK_DELAY_MICROS.is_some();
         if last_committed == Some(last_planned) {
             let commit = checkpoint.read_commit(last_planned)?;
-            let offsets = committed_offsets.unwrap_or_else(|| unreachable!("read above"));
+            let offsets = checkpoint.read_offsets(last_planned)?;
             tracing::info!(
                 query = Q::NAME,
                 batch = last_planned,
