@@ -75,6 +75,24 @@ fn write_input(dir: &Path, files: usize) {
     }
 }
 
+/// A file arriving after all the others (modification time last).
+fn write_last_file(dir: &Path, order: usize) {
+    let lines: Vec<String> = (0..20)
+        .map(|row| {
+            format!(
+                r#"{{"event_id": "last-{row}", "user_id": "u{}", "event_type": "purchase", "event_time": "2026-01-09 00:{row:02}:00", "amount": 99.5}}"#,
+                row % 7
+            )
+        })
+        .collect();
+    common::write_file(
+        dir,
+        "part-zzz-last.json",
+        &lines.iter().map(String::as_str).collect::<Vec<_>>(),
+        order as u64 + 1,
+    );
+}
+
 /// Runs `query` over `input` to the end (available-now, one file per batch).
 fn run(query: &str, input: &Path, checkpoint: Option<&Path>, output: &Path) -> Option<String> {
     let source = || JsonSource::new(input).max_files_per_trigger(1);
@@ -234,20 +252,29 @@ fn crash_test(query: &str) {
         .ok()
         .and_then(|k| k.parse().ok())
         .unwrap_or(6);
-    let input = tempfile::tempdir().unwrap();
-    // Enough files that the child is still running when the next kill comes.
-    write_input(input.path(), 40.max(kills_wanted as usize * 2));
+    let files = 40.max(kills_wanted as usize * 2);
+    // The reference reads every file, plus one that arrives last.
+    let reference_input = tempfile::tempdir().unwrap();
+    write_input(reference_input.path(), files);
+    write_last_file(reference_input.path(), files);
     let reference_output = tempfile::tempdir().unwrap();
-    let table = run(query, input.path(), None, reference_output.path());
+    let table = run(query, reference_input.path(), None, reference_output.path());
     let expected = result(query, reference_output.path(), table);
     assert!(
         expected.lines().count() > 10,
         "the reference run produced too little to compare"
     );
 
+    // Enough files that the child is still running when the next kill comes.
+    let input = tempfile::tempdir().unwrap();
+    write_input(input.path(), files);
     let checkpoint = tempfile::tempdir().unwrap();
     let output = tempfile::tempdir().unwrap();
     let (kills, killed_at) = kill_until_done(query, input.path(), checkpoint.path(), output.path(), kills_wanted);
+    // One more file, and one more run: its output shows the state survived, whichever run the
+    // last kill interrupted (a complete-mode memory table is only emitted by a batch).
+    write_last_file(input.path(), files);
+    kill_until_done(query, input.path(), checkpoint.path(), output.path(), 0);
     let table = (query == "per_user").then(|| std::fs::read_to_string(output.path().join("_table.txt")).unwrap());
     let got = result(query, output.path(), table);
     assert_eq!(
