@@ -157,8 +157,8 @@ fn a_batch_that_was_not_committed_is_rerun_with_the_same_input_and_state() {
     );
 }
 
-#[test]
-fn a_checkpoint_of_another_query_is_refused() {
+/// A checkpoint written by `PerUser` in complete mode over one input file.
+fn checkpoint_of_per_user() -> (tempfile::TempDir, tempfile::TempDir) {
     let input = tempfile::tempdir().unwrap();
     let checkpoint = tempfile::tempdir().unwrap();
     copy_inputs(input.path(), 0..1);
@@ -168,6 +168,12 @@ fn a_checkpoint_of_another_query_is_refused() {
             .to(MemorySink::named("r1"))
             .checkpoint(checkpoint.path()),
     );
+    (input, checkpoint)
+}
+
+#[test]
+fn a_checkpoint_of_another_query_is_refused() {
+    let (input, checkpoint) = checkpoint_of_per_user();
     let error = Hourly::read(JsonSource::new(input.path()))
         .append()
         .to(MemorySink::named("r2"))
@@ -190,15 +196,7 @@ fn a_checkpoint_of_another_query_is_refused() {
 
 #[test]
 fn a_restart_with_another_output_mode_is_refused() {
-    let input = tempfile::tempdir().unwrap();
-    let checkpoint = tempfile::tempdir().unwrap();
-    copy_inputs(input.path(), 0..1);
-    common::run_available_now(
-        PerUser::read(JsonSource::new(input.path()))
-            .complete()
-            .to(MemorySink::named("r5"))
-            .checkpoint(checkpoint.path()),
-    );
+    let (input, checkpoint) = checkpoint_of_per_user();
     let error = PerUser::read(JsonSource::new(input.path()))
         .update()
         .to(MemorySink::named("r6"))

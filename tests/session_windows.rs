@@ -21,6 +21,12 @@ fn click(user: &str, time: &str, amount: f64) -> String {
     format!(r#"{{"user_id": "{user}", "event_time": "2026-01-01 {time}", "amount": {amount}}}"#)
 }
 
+/// `first` and then `second` as two input files, read in that order.
+fn write_two_files(dir: &std::path::Path, first: &[String], second: &[String]) {
+    write_file(dir, "a.json", &first.iter().map(String::as_str).collect::<Vec<_>>(), 1);
+    write_file(dir, "b.json", &second.iter().map(String::as_str).collect::<Vec<_>>(), 2);
+}
+
 fn sessions(batch: &arrow_array::RecordBatch) -> Vec<(String, String, String, i64, f64)> {
     let mut rows: Vec<_> = SessionsRow::from_batch(batch)
         .unwrap()
@@ -59,18 +65,7 @@ fn a_later_row_merges_two_sessions_across_batches() {
         click("u2", "09:02:00", 8.0),
     ];
     let second = [click("u1", "09:12:00", 16.0)];
-    write_file(
-        dir.path(),
-        "a.json",
-        &first.iter().map(String::as_str).collect::<Vec<_>>(),
-        1,
-    );
-    write_file(
-        dir.path(),
-        "b.json",
-        &second.iter().map(String::as_str).collect::<Vec<_>>(),
-        2,
-    );
+    write_two_files(dir.path(), &first, &second);
     let sink = CapturingSink::default();
     let query = common::run_available_now(
         Sessions::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
@@ -108,18 +103,7 @@ fn append_mode_emits_a_session_once_the_watermark_closes_it() {
         click("u2", "09:02:00", 8.0),
     ];
     let second = [click("u1", "10:00:00", 4.0)];
-    write_file(
-        dir.path(),
-        "a.json",
-        &first.iter().map(String::as_str).collect::<Vec<_>>(),
-        1,
-    );
-    write_file(
-        dir.path(),
-        "b.json",
-        &second.iter().map(String::as_str).collect::<Vec<_>>(),
-        2,
-    );
+    write_two_files(dir.path(), &first, &second);
     let sink = CapturingSink::default();
     common::run_available_now(
         Sessions::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
