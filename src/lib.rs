@@ -6,14 +6,17 @@ pub use stream_core::{
     ConsoleSink, DataStreamWriter, Date, Error, JsonSource, MemorySink, OutputMode, Result, Row, Sink, Source,
     StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, Window, memory_table,
 };
-pub use stream_core::{datetime, error, mode, plan, progress, show, sink, source, trigger, types, watermark, window};
+pub use stream_core::{
+    datetime, decode, error, mode, plan, progress, show, sink, source, state, trigger, types, watermark, window,
+};
 pub use stream_macros::stream;
 
 /// Everything a program using Rill usually needs, in one import.
 pub mod prelude {
+    pub use stream_core::decode::{ParseMode, csv::CsvOptions};
     pub use stream_core::{
-        ConsoleSink, DataStreamWriter, Date, JsonSource, MemorySink, OutputMode, Row, StreamPlan, StreamingQuery,
-        Timestamp, Trigger, Window,
+        ConsoleSink, DataStreamWriter, Date, FileSource, JsonSource, MemorySink, OutputMode, Row, StreamPlan,
+        StreamingQuery, Timestamp, Trigger, Window,
     };
     pub use stream_macros::stream;
 }

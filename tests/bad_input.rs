@@ -20,7 +20,7 @@ rill::stream! {
 fn failure(lines: &[&str]) -> (Arc<Error>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     write_file(dir.path(), "events.json", lines, 1);
-    let query = Total::read(JsonSource::new(dir.path()))
+    let query = Total::read(JsonSource::new(dir.path()).mode(ParseMode::FailFast))
         .complete()
         .to(MemorySink::named("bad_input"))
         .trigger(Trigger::AvailableNow)
@@ -34,22 +34,30 @@ fn failure(lines: &[&str]) -> (Arc<Error>, tempfile::TempDir) {
     (cause, dir)
 }
 
-fn assert_malformed(lines: &[&str], line: u64, message_part: &str) {
+/// Checks the query stopped at `line`, `column` of the file, with a message holding `message_part`.
+fn assert_malformed(lines: &[&str], line: u64, column: u64, message_part: &str) {
     let (cause, dir) = failure(lines);
     let Error::MalformedRecord {
         path,
-        line: found,
+        line: found_line,
+        column: found_column,
         message,
     } = cause.as_ref()
     else {
         panic!("expected a malformed record, got {cause}")
     };
     assert_eq!(path, &dir.path().join("events.json"));
-    assert_eq!(*found, line, "{cause}");
+    assert_eq!((*found_line, *found_column), (line, column), "{cause}");
     assert!(message.contains(message_part), "{cause}");
+    // The offending record is quoted.
+    let record = lines[usize::try_from(line).unwrap() - 1];
+    assert!(message.ends_with(&format!("in `{record}`")), "{cause}");
     let text = cause.to_string();
     assert!(
-        text.starts_with(&format!("failed to decode `{}` line {line}: ", path.display())),
+        text.starts_with(&format!(
+            "failed to decode `{}` line {line}, column {column}: ",
+            path.display()
+        )),
         "{text}"
     );
 }
@@ -58,12 +66,22 @@ const GOOD: &str = r#"{"event_id": "e1", "amount": 1.5}"#;
 
 #[test]
 fn truncated_json_names_file_and_line() {
-    assert_malformed(&[GOOD, GOOD, r#"{"event_id": "e3", "amount""#, GOOD], 3, "");
+    assert_malformed(
+        &[GOOD, GOOD, r#"{"event_id": "e3", "amount""#, GOOD],
+        3,
+        28,
+        "expected `:` after a field name, found the end of the record",
+    );
 }
 
 #[test]
 fn wrong_type_names_the_column() {
-    assert_malformed(&[GOOD, r#"{"event_id": "e2", "amount": "11,25"}"#], 2, "amount");
+    assert_malformed(
+        &[GOOD, r#"{"event_id": "e2", "amount": "11,25"}"#],
+        2,
+        30,
+        r#"field `amount`: expected a double, found `"11,25"`"#,
+    );
 }
 
 #[test]
@@ -71,24 +89,27 @@ fn missing_non_nullable_column_is_malformed() {
     assert_malformed(
         &[GOOD, GOOD, GOOD, r#"{"event_id": "e4"}"#],
         4,
+        1,
         "column `amount` is missing or null",
     );
 }
 
 #[test]
 fn explicit_null_in_non_nullable_column_is_malformed() {
-    assert_malformed(&[r#"{"event_id": "e1", "amount": null}"#], 1, "column `amount`");
+    assert_malformed(&[r#"{"event_id": "e1", "amount": null}"#], 1, 1, "column `amount`");
 }
 
 #[test]
 fn a_line_must_be_one_object() {
-    assert_malformed(&[GOOD, "[1, 2]"], 2, "expected a JSON object");
+    assert_malformed(&[GOOD, "[1, 2]"], 2, 1, "found a JSON array");
+    // Spark reads the first object and silently drops the second; Rill refuses the line.
     assert_malformed(
         &[GOOD, r#"{"event_id": "a", "amount": 1} {"event_id": "b", "amount": 2}"#],
         2,
-        "one JSON object per line",
+        32,
+        "unexpected `{` after the end of the record",
     );
-    assert_malformed(&["not json"], 1, "expected a JSON object");
+    assert_malformed(&["not json"], 1, 1, "expected a JSON object, found `n`");
 }
 
 #[test]
@@ -135,14 +156,19 @@ fn invalid_utf8_is_malformed_not_a_panic() {
         b"{\"event_id\": \"\xff\xfe\", \"amount\": 1.0}\n",
     )
     .unwrap();
-    let query = Total::read(JsonSource::new(dir.path()))
+    let query = Total::read(JsonSource::new(dir.path()).mode(ParseMode::FailFast))
         .complete()
         .to(MemorySink::named("bad_input_utf8"))
         .trigger(Trigger::AvailableNow)
         .start()
         .unwrap();
     let error = query.await_termination().unwrap_err();
-    assert!(error.to_string().contains("line 1"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("line 1, column 15: invalid UTF-8 in a string"),
+        "{error}"
+    );
 }
 
 rill::stream! {

@@ -47,12 +47,14 @@ pub enum Error {
     },
 
     /// A record of an input file could not be decoded with the declared schema.
-    #[error("failed to decode `{}` line {line}: {message}", path.display())]
+    #[error("failed to decode `{}` line {line}, column {column}: {message}", path.display())]
     MalformedRecord {
         /// The file holding the record.
         path: PathBuf,
         /// One-based line number of the record in the file.
         line: u64,
+        /// One-based byte position of the fault within the line.
+        column: u64,
         /// What was wrong with it, naming the column where one is at fault.
         message: String,
     },

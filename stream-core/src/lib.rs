@@ -8,7 +8,8 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`plan`] | the trait the macro implements, output modes, their compile-time markers |
-//! | [`source`] | the source contract and the JSON-lines file source |
+//! | [`source`] | the source contract, the file source (JSON lines, CSV, Parquet), the memory stream |
+//! | [`decode`] | parse modes and the record decoders `stream!` generates |
 //! | [`sink`] | the sink contract, memory and console sinks |
 //! | [`trigger`] | when batches run |
 //! | [`query`] | starting a query and its handle |
@@ -27,6 +28,7 @@ pub mod aggregate;
 pub mod checkpoint;
 pub mod columns;
 pub mod datetime;
+pub mod decode;
 pub mod error;
 pub mod functions;
 pub mod plan;
@@ -47,7 +49,7 @@ pub use plan::{OutputMode, Row, StreamPlan};
 pub use progress::StreamingQueryProgress;
 pub use query::{DataStreamWriter, StreamingQuery, mode};
 pub use sink::{ConsoleSink, MemorySink, Sink, memory_table};
-pub use source::{JsonSource, Source};
+pub use source::{FileSource, JsonSource, Source};
 pub use trigger::Trigger;
 pub use types::{Date, Timestamp};
 pub use window::Window;

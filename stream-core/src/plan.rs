@@ -116,6 +116,9 @@ pub trait StreamPlan: Send + Sized + 'static {
     /// The typed row the watermark drops, for a query with `keep_late_rows()`; [`NoRows`] otherwise.
     type LateRow: Row;
 
+    /// The decoder generated for the query's source schema and required columns.
+    type Decoder: crate::decode::RecordDecoder;
+
     /// The query's name as declared in `stream!`.
     const NAME: &'static str;
 
@@ -156,8 +159,26 @@ pub trait StreamPlan: Send + Sized + 'static {
     ///
     /// # Errors
     /// When an input batch does not have the expected columns.
-    fn run_batch(&mut self, input: &[RecordBatch], mode: OutputMode, context: &mut BatchContext)
-    -> Result<RecordBatch>;
+    fn run_batch(
+        &mut self,
+        input: &[RecordBatch],
+        mode: OutputMode,
+        context: &mut BatchContext,
+    ) -> Result<RecordBatch> {
+        self.run_batch_stream(&mut input.iter().cloned().map(Ok), mode, context)
+    }
+
+    /// [`run_batch`](Self::run_batch) over batches as they arrive — while a source is still
+    /// decoding the rest on other threads. The first error in `input` ends the batch with it.
+    ///
+    /// # Errors
+    /// An error from `input`, or an input batch without the expected columns.
+    fn run_batch_stream(
+        &mut self,
+        input: &mut dyn Iterator<Item = Result<RecordBatch>>,
+        mode: OutputMode,
+        context: &mut BatchContext,
+    ) -> Result<RecordBatch>;
 
     /// State metrics after the last batch; `None` for a stateless query.
     fn state_metrics(&self) -> Option<StateMetrics>;

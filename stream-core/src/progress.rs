@@ -34,6 +34,14 @@ pub struct StreamingQueryProgress {
     /// and turned into null, so none disappears uncounted. Omitted when zero.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub num_unparseable_values: u64,
+    /// Rill's addition: input records that did not fit the schema (see
+    /// [`ParseMode`](crate::decode::ParseMode)), whether kept with nulls or dropped. Omitted when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub num_malformed_rows: u64,
+    /// Rill's addition: the malformed records not passed on, so that `numInputRows` plus these
+    /// equals the records read. Omitted when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub num_dropped_malformed_rows: u64,
     /// Input rate: rows over the time since the previous trigger started (0 for the first batch, as in Spark).
     pub input_rows_per_second: f64,
     /// Processing rate: rows over this batch's duration.
@@ -91,6 +99,8 @@ impl StreamingQueryProgress {
             batch_duration: 5,
             num_input_rows: 3,
             num_unparseable_values: 0,
+            num_malformed_rows: 0,
+            num_dropped_malformed_rows: 0,
             input_rows_per_second: 0.0,
             processed_rows_per_second: 600.0,
             duration_ms: BTreeMap::from([("triggerExecution".to_owned(), 5)]),

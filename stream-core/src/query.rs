@@ -77,6 +77,7 @@ pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink> {
     late_sink: Option<Box<dyn Sink>>,
     trigger: Trigger,
     query_name: Option<String>,
+    parallelism: usize,
     marker: PhantomData<fn() -> (Q, M)>,
 }
 
@@ -101,6 +102,7 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
             late_sink: None,
             trigger: Trigger::default(),
             query_name: None,
+            parallelism: 1,
             marker: PhantomData,
         }
     }
@@ -115,6 +117,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
             late_sink: self.late_sink,
             trigger: self.trigger,
             query_name: self.query_name,
+            parallelism: self.parallelism,
             marker: PhantomData,
         }
     }
@@ -152,6 +155,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
             late_sink: self.late_sink,
             trigger: self.trigger,
             query_name: self.query_name,
+            parallelism: self.parallelism,
             marker: PhantomData,
         }
     }
@@ -191,6 +195,21 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         self
     }
 
+    /// Decodes each micro-batch's input on `threads` threads while the query runs on the batches
+    /// as they are decoded (default 1: decode, then run, on the query's thread). The output is
+    /// the same for any number of threads: batches reach the query in input order.
+    ///
+    /// ```
+    /// # rill::stream! { schema E { user_id: String } query Q(raw: E) { raw.select(user_id) } }
+    /// # use rill::prelude::*;
+    /// let _writer = Q::read(JsonSource::new("data/events")).append().parallelism(2);
+    /// ```
+    #[must_use]
+    pub fn parallelism(mut self, threads: usize) -> Self {
+        self.parallelism = threads.max(1);
+        self
+    }
+
     /// Starts the query on its own thread and returns its handle.
     ///
     /// # Errors
@@ -208,6 +227,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         source.open(SourceSchema {
             declared: Q::source_schema(),
             projection: Q::required_columns().to_vec(),
+            decoder: crate::decode::factory::<Q::Decoder>(),
         })?;
         let mut plan = Q::create();
         let (checkpoint, resume) = match &self.checkpoint {
@@ -255,6 +275,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
             sink,
             trigger: self.trigger,
             mode,
+            parallelism: self.parallelism,
             shared: shared.clone(),
             ids: ids.clone(),
         };
@@ -443,6 +464,7 @@ struct Runner<Q, S> {
     sink: S,
     trigger: Trigger,
     mode: OutputMode,
+    parallelism: usize,
     shared: Arc<Shared>,
     ids: QueryIds,
 }
@@ -477,6 +499,55 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         state.finished = true;
         drop(state);
         shared.changed.notify_all();
+    }
+
+    /// Runs the plan on the batch's input while the source decodes it on other threads; returns
+    /// the output and the rows read. An error of the source wins over the plan's (which may
+    /// only be that its input ended early).
+    fn run_pipelined(
+        &mut self,
+        start: Option<&serde_json::Value>,
+        end: &serde_json::Value,
+        context: &mut BatchContext,
+    ) -> Result<(arrow_array::RecordBatch, u64)> {
+        // Room for a few batches per thread: decoding runs ahead, but not unboundedly.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<arrow_array::RecordBatch>(16 * self.parallelism);
+        let parallelism = self.parallelism;
+        let source = &mut self.source;
+        let plan = &mut self.plan;
+        let mode = self.mode;
+        let name = self.ids.name.clone();
+        std::thread::scope(|scope| {
+            let producer = scope.spawn(move || {
+                source.read_batch(start, end, parallelism, &mut |batch| {
+                    sender.send(batch).map_err(|_| Error::Source {
+                        source_description: "decoder".to_owned(),
+                        message: "the query stopped reading this batch".to_owned(),
+                    })
+                })
+            });
+            let mut rows: u64 = 0;
+            let output = plan.run_batch_stream(
+                &mut receiver.into_iter().map(|batch| {
+                    rows += batch.num_rows() as u64;
+                    Ok(batch)
+                }),
+                mode,
+                context,
+            );
+            let produced = producer.join().unwrap_or_else(|payload| {
+                Err(Error::Panicked {
+                    query: name,
+                    message: payload
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_default(),
+                })
+            });
+            produced?;
+            Ok((output?, rows))
+        })
     }
 
     fn run_batches(&mut self) -> Result<()> {
@@ -587,22 +658,32 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             )?;
             timed("walCommit", started);
         }
-        let started = Instant::now();
-        let input = match new_data {
-            Some(_) => self.source.get_batch(previous_offset.as_ref(), &end_offset)?,
-            None => Vec::new(),
-        };
-        timed("getBatch", started);
-        let num_input_rows: u64 = input.iter().map(|b| b.num_rows() as u64).sum();
-        span.record("num_input_rows", num_input_rows);
-
-        // The plan was compiled ahead of time: there is no `queryPlanning` phase to report.
-        let started = Instant::now();
         let mut context = BatchContext::new(
             batch_watermark.unwrap_or_default(),
             self.last_watermark.unwrap_or_default(),
         );
-        let output = self.plan.run_batch(&input, self.mode, &mut context)?;
+        let add_batch_started;
+        let (output, num_input_rows) = if new_data.is_some() && self.parallelism > 1 {
+            // Decoding overlaps running the query, so both count as `addBatch` — where Spark,
+            // whose `getBatch` only plans the read, counts them too.
+            timed("getBatch", Instant::now());
+            add_batch_started = Instant::now();
+            self.run_pipelined(previous_offset.as_ref(), &end_offset, &mut context)?
+        } else {
+            let started = Instant::now();
+            let input = match new_data {
+                Some(_) => self.source.get_batch(previous_offset.as_ref(), &end_offset)?,
+                None => Vec::new(),
+            };
+            timed("getBatch", started);
+            add_batch_started = Instant::now();
+            let num_input_rows: u64 = input.iter().map(|b| b.num_rows() as u64).sum();
+            (self.plan.run_batch(&input, self.mode, &mut context)?, num_input_rows)
+        };
+        let decode_counts = self.source.take_decode_counts();
+        span.record("num_input_rows", num_input_rows);
+        // The plan was compiled ahead of time: there is no `queryPlanning` phase to report.
+        let started = add_batch_started;
         self.last_watermark = batch_watermark;
         self.sink.add_batch(batch_id, &output)?;
         if let (Some(late_sink), Some(late_rows)) = (self.late_sink.as_mut(), context.late_rows.take())
@@ -695,6 +776,8 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             batch_duration: durations.get("triggerExecution").copied().unwrap_or(0),
             num_input_rows,
             num_unparseable_values: context.unparseable_values,
+            num_malformed_rows: decode_counts.malformed,
+            num_dropped_malformed_rows: decode_counts.dropped,
             input_rows_per_second: input_rate,
             processed_rows_per_second: processed_rate,
             duration_ms: durations,

@@ -110,6 +110,7 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
         impl #core::plan::StreamPlan for #name {
             type Output = #row;
             type LateRow = #core::plan::NoRows;
+            type Decoder = #core::decode::NoColumns;
             const NAME: &'static str = "";
             const STATEFUL: bool = false;
             const STATE_OPERATOR_NAME: &'static str = "";
@@ -120,7 +121,7 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
             fn explain() -> &'static str { #unreachable }
             fn fingerprint() -> u64 { #unreachable }
             fn create() -> Self { #unreachable }
-            fn run_batch(&mut self, _: &[#arrow::RecordBatch], _: #core::OutputMode, _: &mut #core::plan::BatchContext) -> #core::Result<#arrow::RecordBatch> { #unreachable }
+            fn run_batch_stream(&mut self, _: &mut dyn ::core::iter::Iterator<Item = #core::Result<#arrow::RecordBatch>>, _: #core::OutputMode, _: &mut #core::plan::BatchContext) -> #core::Result<#arrow::RecordBatch> { #unreachable }
             fn state_metrics(&self) -> ::core::option::Option<#core::plan::StateMetrics> { #unreachable }
             fn snapshot_state(&self) -> ::std::string::String { #unreachable }
             fn restore_state(&mut self, _: &str) -> ::core::result::Result<(), ::std::string::String> { #unreachable }
@@ -134,14 +135,17 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
 
 /// When the input does not even parse: find `schema Name` and `query Name` by scanning the
 /// top-level tokens, and stub those.
+/// Only names that can name a struct (not `true`, `fn`, `_`), each once.
 pub(crate) fn stubs_from_tokens(tokens: &TokenStream) -> TokenStream {
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
     let mut out = TokenStream::new();
+    let mut seen = HashSet::new();
     for pair in trees.windows(2) {
         if let [TokenTree::Ident(keyword), TokenTree::Ident(name)] = pair {
-            if keyword == "schema" {
+            let mut usable = || syn::parse2::<Ident>(quote!(#name)).is_ok() && seen.insert(name.to_string());
+            if keyword == "schema" && usable() {
                 out.extend(row_stub(name, &[]));
-            } else if keyword == "query" {
+            } else if keyword == "query" && usable() {
                 out.extend(query_stub(name, &Vec::new()));
             }
         }

@@ -21,6 +21,8 @@ mod typecheck;
 mod types;
 
 #[cfg(test)]
+mod never_panics;
+#[cfg(test)]
 mod tests;
 
 /// Declares schemas and compiles streaming queries over them. See the `rill` crate.

@@ -40,7 +40,25 @@ pub(crate) fn resolve(decls: &[SchemaDecl], diagnostics: &Diagnostics) -> Vec<Sc
                 );
                 continue;
             }
-            if let Some(ty) = resolve_type(&field.ty, diagnostics) {
+            let ty = resolve_type(&field.ty, diagnostics);
+            if field.name == crate::codegen::CORRUPT_RECORD_COLUMN
+                && ty.is_some_and(|ty| {
+                    ty != (ColType {
+                        base: Base::Str,
+                        nullable: true,
+                    })
+                })
+            {
+                diagnostics.error(
+                    field.ty.span,
+                    format!(
+                        "the corrupt-record column `{}` must be `Option<String>`\nnote: sources put a malformed record's text in it, and null for a well-formed one\nhelp: write `{}: Option<String>`",
+                        field.name, field.name
+                    ),
+                );
+                continue;
+            }
+            if let Some(ty) = ty {
                 fields.push(Field {
                     name: field.name.clone(),
                     attrs: field.attrs.clone(),

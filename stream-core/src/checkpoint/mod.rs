@@ -13,6 +13,11 @@
 //! Every file is written atomically (temporary file, fsync, rename, fsync of the directory)
 //! and starts with a version line, so a crash leaves either the old file or the new one.
 //! Entries older than the retention count are purged.
+//!
+//! Reading a file is split in two: the `Checkpoint` methods read the bytes, and pure
+//! functions parse them ([`Metadata::parse`], [`OffsetEntry::parse`], [`CommitEntry::parse`],
+//! [`parse_source_log`], [`parse_state`], [`batch_of_file_name`]). The parsers return an error
+//! message, never panic, on any bytes; the `checkpoint_log` fuzz target holds them to that.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -42,6 +47,16 @@ pub struct Metadata {
     pub plan: String,
 }
 
+impl Metadata {
+    /// Parses the bytes of a `metadata` file.
+    ///
+    /// # Errors
+    /// A message saying why the bytes are not a metadata file of this version.
+    pub fn parse(bytes: &[u8]) -> std::result::Result<Self, String> {
+        parse_json(bytes)
+    }
+}
+
 /// What `offsets/<batch>` records before the batch runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,6 +74,16 @@ pub struct OffsetEntry {
     pub conf: std::collections::BTreeMap<String, String>,
 }
 
+impl OffsetEntry {
+    /// Parses the bytes of an `offsets/<batch>` file.
+    ///
+    /// # Errors
+    /// A message saying why the bytes are not an offsets entry of this version.
+    pub fn parse(bytes: &[u8]) -> std::result::Result<Self, String> {
+        parse_json(bytes)
+    }
+}
+
 /// What `commits/<batch>` records after the sink took the batch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -67,6 +92,43 @@ pub struct CommitEntry {
     pub next_batch_watermark_ms: i64,
     /// The same, exactly, in microseconds (what Rill resumes from).
     pub next_batch_watermark_micros: i64,
+}
+
+impl CommitEntry {
+    /// Parses the bytes of a `commits/<batch>` file.
+    ///
+    /// # Errors
+    /// A message saying why the bytes are not a commit entry of this version.
+    pub fn parse(bytes: &[u8]) -> std::result::Result<Self, String> {
+        parse_json(bytes)
+    }
+}
+
+/// Parses the bytes of a `sources/0/<batch>` file: the JSON value the source logged.
+///
+/// # Errors
+/// A message saying why the bytes are not a source log entry of this version.
+pub fn parse_source_log(bytes: &[u8]) -> std::result::Result<serde_json::Value, String> {
+    parse_json(bytes)
+}
+
+/// Parses the bytes of a `state/0/<batch>` file: the snapshot text after the version line, for
+/// the plan to restore.
+///
+/// # Errors
+/// A message saying why the bytes are not a state file of this version.
+pub fn parse_state(bytes: &[u8]) -> std::result::Result<&str, String> {
+    parse_versioned(bytes)
+}
+
+/// The batch a log file is for: its name is the batch id in decimal, as written (`7`, not
+/// `07` or `+7`, so the file found is the file read). `None` for any other name, such as a
+/// temporary file.
+#[must_use]
+pub fn batch_of_file_name(name: &str) -> Option<u64> {
+    let canonical =
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) && (name == "0" || !name.starts_with('0'));
+    canonical.then(|| name.parse().ok()).flatten()
 }
 
 /// An open checkpoint directory, locked for one running query.
@@ -105,11 +167,7 @@ impl Checkpoint {
         let fingerprint = format!("{fingerprint:016x}");
         let metadata_path = dir.join("metadata");
         let metadata = if metadata_path.exists() {
-            let metadata: Metadata =
-                serde_json::from_str(&read_versioned(&metadata_path)?).map_err(|e| Error::Checkpoint {
-                    path: metadata_path.clone(),
-                    message: format!("cannot parse: {e}"),
-                })?;
+            let metadata = read_parsed(&metadata_path, Metadata::parse)?;
             if metadata.fingerprint != fingerprint {
                 return Err(Error::CheckpointMismatch(Box::new(crate::error::CheckpointMismatch {
                     path: dir,
@@ -162,7 +220,7 @@ impl Checkpoint {
         let mut latest = None;
         for entry in entries {
             let entry = entry.map_err(|e| io_error(&dir, "list", &e))?;
-            if let Some(batch) = entry.file_name().to_str().and_then(|name| name.parse::<u64>().ok()) {
+            if let Some(batch) = entry.file_name().to_str().and_then(batch_of_file_name) {
                 latest = latest.max(Some(batch));
             }
         }
@@ -182,7 +240,7 @@ impl Checkpoint {
     /// # Errors
     /// When the entry is missing or does not parse.
     pub fn read_offsets(&self, batch: u64) -> Result<OffsetEntry> {
-        read_json(&self.entry("offsets", batch))
+        read_parsed(&self.entry("offsets", batch), OffsetEntry::parse)
     }
 
     /// The latest batch whose offsets were written.
@@ -207,7 +265,7 @@ impl Checkpoint {
     /// # Errors
     /// When the entry is missing or does not parse.
     pub fn read_commit(&self, batch: u64) -> Result<CommitEntry> {
-        read_json(&self.entry("commits", batch))
+        read_parsed(&self.entry("commits", batch), CommitEntry::parse)
     }
 
     /// The latest committed batch.
@@ -234,7 +292,7 @@ impl Checkpoint {
     pub fn source_logs(&self, last: u64) -> Result<Vec<(u64, serde_json::Value)>> {
         (0..=last)
             .filter(|batch| self.entry("sources/0", *batch).exists())
-            .map(|batch| Ok((batch, read_json(&self.entry("sources/0", batch))?)))
+            .map(|batch| Ok((batch, read_parsed(&self.entry("sources/0", batch), parse_source_log)?)))
             .collect()
     }
 
@@ -251,7 +309,9 @@ impl Checkpoint {
     /// # Errors
     /// When the snapshot is missing: the checkpoint is incomplete.
     pub fn read_state(&self, batch: u64) -> Result<String> {
-        read_versioned(&self.entry("state/0", batch))
+        read_parsed(&self.entry("state/0", batch), |bytes| {
+            parse_state(bytes).map(str::to_owned)
+        })
     }
 
     fn purge_before(&self, oldest_kept: u64) -> Result<()> {
@@ -262,7 +322,7 @@ impl Checkpoint {
                 let old = entry
                     .file_name()
                     .to_str()
-                    .and_then(|name| name.parse::<u64>().ok())
+                    .and_then(batch_of_file_name)
                     .is_some_and(|b| b < oldest_kept);
                 if old {
                     std::fs::remove_file(entry.path()).map_err(|e| io_error(&entry.path(), "purge", &e))?;
@@ -301,24 +361,33 @@ fn write_atomically(path: &Path, body: &str) -> Result<()> {
     write().map_err(|e| io_error(path, "write", &e))
 }
 
-/// The body of a versioned file, checking its version line.
-fn read_versioned(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path).map_err(|e| io_error(path, "read", &e))?;
-    let (version, body) = text.split_once('\n').unwrap_or((&text, ""));
-    if version != VERSION_LINE {
-        return Err(Error::Checkpoint {
-            path: path.to_owned(),
-            message: format!("unsupported format version `{version}` (this Rill writes `{VERSION_LINE}`)"),
-        });
-    }
-    Ok(body.to_owned())
+/// Reads the file at `path` and parses it with `parse`, naming the file in any error.
+fn read_parsed<T>(path: &Path, parse: impl FnOnce(&[u8]) -> std::result::Result<T, String>) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, "read", &e))?;
+    parse(&bytes).map_err(|message| Error::Checkpoint {
+        path: path.to_owned(),
+        message,
+    })
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
-    serde_json::from_str(&read_versioned(path)?).map_err(|e| Error::Checkpoint {
-        path: path.to_owned(),
-        message: format!("cannot parse: {e}"),
-    })
+/// The body of a versioned file, after checking its version line.
+fn parse_versioned(bytes: &[u8]) -> std::result::Result<&str, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("cannot parse: not UTF-8 text: {e}"))?;
+    let (version, body) = text.split_once('\n').unwrap_or((text, ""));
+    if version != VERSION_LINE {
+        let shown: String = version.chars().take(20).collect();
+        let more = if shown.len() < version.len() { "..." } else { "" };
+        return Err(format!(
+            "unsupported format version `{}{more}` (this Rill writes `{VERSION_LINE}`)",
+            shown.escape_debug()
+        ));
+    }
+    Ok(body)
+}
+
+/// A versioned JSON file's value.
+fn parse_json<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> std::result::Result<T, String> {
+    serde_json::from_str(parse_versioned(bytes)?).map_err(|e| format!("cannot parse: {e}"))
 }
 
 #[cfg(test)]
@@ -424,6 +493,54 @@ mod tests {
                 .to_string()
                 .contains("cannot parse")
         );
+    }
+
+    #[test]
+    fn the_parsers_read_what_the_writer_writes_and_refuse_the_rest() {
+        let commit = CommitEntry {
+            next_batch_watermark_ms: -1,
+            next_batch_watermark_micros: -1000,
+        };
+        let file = format!("{VERSION_LINE}\n{}", to_json(&commit));
+        assert_eq!(CommitEntry::parse(file.as_bytes()).unwrap(), commit);
+        assert_eq!(parse_state(b"v1\n[[1, 2]]").unwrap(), "[[1, 2]]");
+        assert_eq!(parse_state(b"v1").unwrap(), "");
+        assert_eq!(parse_source_log(b"v1\n{\"logOffset\": 0}").unwrap()["logOffset"], 0);
+        for (bytes, message) in [
+            (&b""[..], "unsupported format version ``"),
+            (b"v1\r\n{}", "unsupported format version `v1\\r`"),
+            (b"\xff\xfe", "not UTF-8 text"),
+            (b"v1\n\xff", "not UTF-8 text"),
+            (b"v1\n{\"nextBatchWatermarkMs\": 1}", "cannot parse: missing field"),
+            (b"v1\n{\"nextBatchWatermarkMs\": 1e400}", "cannot parse"),
+        ] {
+            let error = CommitEntry::parse(bytes).unwrap_err();
+            assert!(error.contains(message), "{error}");
+        }
+        // A long first line is cut in the message.
+        let error = Metadata::parse(&[b'x'; 10_000]).unwrap_err();
+        assert!(error.len() < 100, "{error}");
+    }
+
+    #[test]
+    fn only_canonical_batch_numbers_name_log_files() {
+        assert_eq!(batch_of_file_name("0"), Some(0));
+        assert_eq!(batch_of_file_name("17"), Some(17));
+        assert_eq!(batch_of_file_name("18446744073709551615"), Some(u64::MAX));
+        for name in [
+            "",
+            "+1",
+            "01",
+            "00",
+            "-1",
+            " 1",
+            "1.tmp",
+            ".1.tmp",
+            "18446744073709551616",
+            "١",
+        ] {
+            assert_eq!(batch_of_file_name(name), None, "{name:?}");
+        }
     }
 
     #[test]

@@ -310,6 +310,29 @@ impl FileSink {
             .iter()
             .any(|((id, is_compact), _)| *id == batch_id || (*is_compact && *id > batch_id)))
     }
+
+    /// The files a `_spark_metadata` log lists, in batch order, from the log directory's files
+    /// as `(file name, contents)` pairs in any order: the records of the latest
+    /// `<batch>.compact` file and of the `<batch>` entries after it. Names that are not log
+    /// entries (temporary files) are ignored. [`read_file_sink`] reads the log through this.
+    ///
+    /// # Errors
+    /// A message naming the log file that does not start with the `v1` version line, is not
+    /// UTF-8, or holds a record that is not a JSON object with a `path` string.
+    pub fn parse_metadata_log(files: &[(&str, &[u8])]) -> std::result::Result<Vec<PathBuf>, String> {
+        let entries = files
+            .iter()
+            .filter_map(|&(name, bytes)| Some((log_entry_name(name)?, (name, bytes))))
+            .collect();
+        let mut paths = Vec::new();
+        for (_, (name, bytes)) in live_entries(entries) {
+            let in_file = |message: String| format!("`{METADATA_DIR}/{name}`: {message}");
+            for (line, record) in log_records(bytes).map_err(in_file)?.enumerate() {
+                paths.push(record_path(record).map_err(|m| in_file(format!("record {}: {m}", line + 1)))?);
+            }
+        }
+        Ok(paths)
+    }
 }
 
 impl Sink for FileSink {
@@ -360,6 +383,50 @@ impl Sink for FileSink {
 
 impl AcceptsMode<mode::Append> for FileSink {}
 
+/// A metadata log file's name as `(batch, is_compact)`: `<batch>` or `<batch>.compact`.
+fn log_entry_name(name: &str) -> Option<(u64, bool)> {
+    match name.strip_suffix(".compact") {
+        Some(id) => Some((crate::checkpoint::batch_of_file_name(id)?, true)),
+        None => Some((crate::checkpoint::batch_of_file_name(name)?, false)),
+    }
+}
+
+/// The entries a reader follows, oldest first: the latest compact file and the entries after
+/// it (it holds all entries before it, which may still be there after a crash).
+fn live_entries<T>(mut entries: Vec<((u64, bool), T)>) -> Vec<((u64, bool), T)> {
+    entries.sort_by_key(|(id, _)| *id);
+    let start = entries.iter().rposition(|((_, compact), _)| *compact).unwrap_or(0);
+    entries.split_off(start)
+}
+
+/// The records (JSON lines) of one log file, after its version line.
+fn log_records(bytes: &[u8]) -> std::result::Result<std::str::Lines<'_>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))?;
+    let (version, records) = text.split_once('\n').unwrap_or((text, ""));
+    if version != "v1" {
+        let shown: String = version.chars().take(20).collect();
+        let more = if shown.len() < version.len() { "..." } else { "" };
+        return Err(format!(
+            "unsupported format version `{}{more}` (Spark's file sink log is `v1`)",
+            shown.escape_debug()
+        ));
+    }
+    Ok(records.lines())
+}
+
+/// The file a log record adds: its `path`, a `file://` URI percent-decoded once to the file's
+/// real name.
+fn record_path(record: &str) -> std::result::Result<PathBuf, String> {
+    let record: serde_json::Value = serde_json::from_str(record).map_err(|e| format!("does not parse: {e}"))?;
+    let path = record
+        .get("path")
+        .and_then(serde_json::Value::as_str)
+        .ok_or("has no `path` string")?;
+    Ok(PathBuf::from(unescape_path_value(
+        path.strip_prefix("file://").unwrap_or(path),
+    )))
+}
+
 /// The entries of a metadata log, by batch: `((batch, is_compact), path)`, oldest first.
 fn log_entries(log_dir: &Path) -> Result<Vec<((u64, bool), PathBuf)>> {
     let mut entries: Vec<((u64, bool), PathBuf)> = std::fs::read_dir(log_dir)
@@ -370,31 +437,42 @@ fn log_entries(log_dir: &Path) -> Result<Vec<((u64, bool), PathBuf)>> {
         })?
         .filter_map(|entry| {
             let entry = entry.ok()?;
-            let name = entry.file_name().to_str()?.to_owned();
-            let (id, compact) = match name.strip_suffix(".compact") {
-                Some(id) => (id.parse().ok()?, true),
-                None => (name.parse().ok()?, false),
-            };
-            Some(((id, compact), entry.path()))
+            Some((log_entry_name(entry.file_name().to_str()?)?, entry.path()))
         })
         .collect();
     entries.sort();
     Ok(entries)
 }
 
+/// The files of the log entries a reader follows ([`live_entries`]), as `(name, contents)`.
+fn read_live_entries(log_dir: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    live_entries(log_entries(log_dir)?)
+        .into_iter()
+        .map(|(_, path)| {
+            let bytes = std::fs::read(&path).map_err(|e| Error::Io {
+                action: "read",
+                path: path.clone(),
+                source: e,
+            })?;
+            let name = path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            Ok((name, bytes))
+        })
+        .collect()
+}
+
 /// The log's file records (JSON lines), in batch order: the latest compact file's, then those
 /// of the entries after it.
 fn log_lines(log_dir: &Path) -> Result<Vec<String>> {
-    let entries = log_entries(log_dir)?;
-    let start = entries.iter().rposition(|((_, compact), _)| *compact).unwrap_or(0);
     let mut lines = Vec::new();
-    for (_, path) in &entries[start..] {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+    for (name, bytes) in read_live_entries(log_dir)? {
+        let records = log_records(&bytes).map_err(|message| Error::Io {
             action: "read",
-            path: path.clone(),
-            source: e,
+            path: log_dir.join(&name),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
         })?;
-        lines.extend(text.lines().skip(1).map(str::to_owned));
+        lines.extend(records.map(str::to_owned));
     }
     Ok(lines)
 }
@@ -417,21 +495,16 @@ fn committed_files(dir: &Path) -> Result<Vec<PathBuf>> {
         files.sort();
         return Ok(files);
     }
-    let mut files = Vec::new();
-    for line in log_lines(&log_dir)? {
-        let record: serde_json::Value = serde_json::from_str(&line).map_err(|e| Error::Sink {
-            sink: format!("FileSink[{}]", dir.display()),
-            batch_id: 0,
-            message: format!("a `{METADATA_DIR}` record does not parse: {e}"),
-        })?;
-        if let Some(path) = record["path"].as_str() {
-            // A `file://` URI: percent-decoded once to the file's real name.
-            files.push(PathBuf::from(unescape_path_value(
-                path.strip_prefix("file://").unwrap_or(path),
-            )));
-        }
-    }
-    Ok(files)
+    let entries = read_live_entries(&log_dir)?;
+    let entries: Vec<(&str, &[u8])> = entries
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    FileSink::parse_metadata_log(&entries).map_err(|message| Error::Sink {
+        sink: format!("FileSink[{}]", dir.display()),
+        batch_id: 0,
+        message: format!("the metadata log does not parse: {message}"),
+    })
 }
 
 fn format_of(path: &Path) -> Option<FileFormat> {
@@ -634,4 +707,81 @@ fn unescape_path_value(value: &str) -> String {
         index += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"{"path":"file:///out/a%3Db/part-0.parquet","size":1,"isDir":false,"modificationTime":0,"blockReplication":1,"blockSize":1,"action":"add"}"#;
+
+    fn parse(files: &[(&str, &str)]) -> std::result::Result<Vec<PathBuf>, String> {
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+        FileSink::parse_metadata_log(&files)
+    }
+
+    #[test]
+    fn the_log_is_read_from_the_latest_compact_file_on() {
+        let entry = format!("v1\n{RECORD}\n");
+        let other = entry.replace("part-0", "part-1");
+        let paths = parse(&[
+            ("10", &other),
+            ("8", "garbage that a compact file covers"),
+            ("9.compact", &entry),
+            (".10.tmp", "not an entry"),
+            ("11", "v1"),
+        ])
+        .unwrap();
+        assert_eq!(
+            paths,
+            [
+                PathBuf::from("/out/a=b/part-0.parquet"),
+                PathBuf::from("/out/a=b/part-1.parquet")
+            ]
+        );
+        assert_eq!(parse(&[]).unwrap(), Vec::<PathBuf>::new());
+    }
+
+    #[test]
+    fn a_bad_log_file_is_an_error_naming_it() {
+        for (files, message) in [
+            (vec![("0", "")], "`_spark_metadata/0`: unsupported format version ``"),
+            (
+                vec![("0", RECORD)],
+                "`_spark_metadata/0`: unsupported format version `{\\\"path\\\":\\\"file:///out...`",
+            ),
+            (vec![("3", "v2\n")], "unsupported format version `v2`"),
+            (
+                vec![("0", "v1\n{}")],
+                "`_spark_metadata/0`: record 1: has no `path` string",
+            ),
+            (vec![("0", "v1\n[1]")], "record 1: has no `path` string"),
+            (
+                vec![("1.compact", "v1\n{\"path\": \"x\"}\nnot json")],
+                "`_spark_metadata/1.compact`: record 2: does not parse",
+            ),
+        ] {
+            let error = parse(&files).unwrap_err();
+            assert!(error.contains(message), "{error}");
+        }
+        let error = FileSink::parse_metadata_log(&[("0", b"v1\n\xff")]).unwrap_err();
+        assert!(error.contains("not UTF-8"), "{error}");
+    }
+
+    #[test]
+    fn only_canonical_names_are_log_entries() {
+        assert_eq!(log_entry_name("7"), Some((7, false)));
+        assert_eq!(log_entry_name("19.compact"), Some((19, true)));
+        for name in [
+            "07",
+            "+7",
+            ".7.tmp",
+            "7.compact.tmp",
+            ".compact",
+            "compact",
+            "-1.compact",
+        ] {
+            assert_eq!(log_entry_name(name), None, "{name}");
+        }
+    }
 }

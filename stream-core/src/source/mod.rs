@@ -6,15 +6,16 @@
 //! [`get_batch`](Source::get_batch), and after the sink has the batch calls
 //! [`commit`](Source::commit). Offsets are JSON values, as in Spark's offset log.
 
-mod json;
+mod file;
 mod memory;
 
-pub use json::JsonSource;
+pub use file::{FileSource, JsonSource, SourceFormat, glob_match};
 pub use memory::MemoryStream;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
+use crate::decode::{DecodeCounts, DecoderFactory};
 use crate::error::Result;
 
 /// What a query needs from its source: the declared schema and the columns it reads.
@@ -24,6 +25,8 @@ pub struct SourceSchema {
     pub declared: SchemaRef,
     /// Indices into `declared` of the columns to decode, in the order the query expects them.
     pub projection: Vec<usize>,
+    /// Makes the decoder `stream!` generated for this schema and projection.
+    pub decoder: DecoderFactory,
 }
 
 impl SourceSchema {
@@ -82,6 +85,27 @@ pub trait Source: Send + 'static {
     /// When data cannot be read or does not match the schema.
     fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>>;
 
+    /// Reads the same data as [`get_batch`](Self::get_batch), handing each record batch to
+    /// `emit` in order as soon as it is decoded, with up to `parallelism` threads decoding.
+    /// The engine runs the query on the batches meanwhile, on another thread. The default
+    /// decodes everything with `get_batch` first.
+    ///
+    /// # Errors
+    /// As `get_batch`, or the error `emit` returned.
+    fn read_batch(
+        &mut self,
+        start: Option<&serde_json::Value>,
+        end: &serde_json::Value,
+        parallelism: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let _ = parallelism;
+        for batch in self.get_batch(start, end)? {
+            emit(batch)?;
+        }
+        Ok(())
+    }
+
     /// What the batch up to `end` reads, for the checkpoint's source log (`sources/0/<batch>`):
     /// enough for [`restore`](Self::restore) to plan the same batches again. `None` for a
     /// source that cannot be replayed after a restart (such as a memory stream).
@@ -104,6 +128,12 @@ pub trait Source: Send + 'static {
                 message: "this source cannot resume from a checkpoint".to_owned(),
             })
         }
+    }
+
+    /// Records read, malformed and dropped by the last [`get_batch`](Self::get_batch), for
+    /// progress reports; the counts reset. A source that does not parse text reports zeros.
+    fn take_decode_counts(&mut self) -> DecodeCounts {
+        DecodeCounts::default()
     }
 
     /// The batch up to `end` is done; the source may forget what it held for it.

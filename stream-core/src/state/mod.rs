@@ -19,7 +19,10 @@
 //! assert_eq!(counts, [("u01", 2), ("u02", 1)]);
 //! ```
 
+mod key_str;
 pub mod snapshot;
+
+pub use key_str::{InlineKey, KeyStr};
 
 use std::hash::{BuildHasher, Hasher};
 

@@ -40,6 +40,15 @@ impl StateValue for String {
     }
 }
 
+impl StateValue for super::KeyStr {
+    fn to_state(&self) -> Value {
+        Value::String(self.as_str().to_owned())
+    }
+    fn from_state(value: &Value) -> Option<Self> {
+        value.as_str().map(Self::from)
+    }
+}
+
 impl StateValue for i64 {
     fn to_state(&self) -> Value {
         json!(self)

@@ -1,11 +1,13 @@
 //! Stage 4, code generation: plans → Rust items. Every semantic decision was made in earlier
 //! stages; anything unexpected here is an internal error, not a user error.
 
+mod decoder;
 mod expr;
 mod query;
 mod row;
 mod types;
 
+pub(crate) use decoder::CORRUPT_RECORD_COLUMN;
 pub(crate) use query::row_name;
 pub(crate) use types::owned as owned_type;
 

@@ -54,6 +54,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
+    let decoder_name = super::decoder::decoder_name(name);
+    let decoder_item = super::decoder::decoder(plan);
     let (state_field, state_init, state_type_items, metrics) = match &query.aggregate {
         Some(aggregate) if aggregate.session.is_some() => {
             let session_key = aggregate.session.as_ref().map(|s| s.key);
@@ -61,7 +63,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 .keys
                 .iter()
                 .filter(|v| Some(**v) != session_key)
-                .map(|v| types::owned(query.vars[*v].ty))
+                .map(|v| types::key_owned(query.vars[*v].ty))
                 .collect();
             let fields = accumulator_fields(aggregate);
             let merge = merge_impl(aggregate, &accumulators_ty);
@@ -90,7 +92,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             )
         }
         Some(aggregate) => {
-            let key_types = aggregate.keys.iter().map(|v| types::owned(query.vars[*v].ty));
+            let key_types = aggregate.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
             let fields = accumulator_fields(aggregate);
             let key_type = quote!((#(#key_types,)*));
             (
@@ -112,7 +114,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         None => match query.dedup() {
             // Deduplication remembers each key, with the event time that decides when to forget it.
             Some(dedup) => {
-                let key_types = dedup.keys.iter().map(|v| types::owned(query.vars[*v].ty));
+                let key_types = dedup.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
                 (
                     quote!(dedup: #core::state::GroupTable<(#(#key_types,)*), #core::Timestamp>,),
                     quote!(dedup: #core::state::GroupTable::new(),),
@@ -227,6 +229,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         impl #core::plan::StreamPlan for #name {
             type Output = #row;
             type LateRow = #late_row_type;
+            type Decoder = #decoder_name;
             const NAME: &'static str = #name_text;
             const STATEFUL: bool = #stateful;
             const STATE_OPERATOR_NAME: &'static str = #operator_name;
@@ -256,9 +259,9 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 Self { #state_init }
             }
 
-            fn run_batch(
+            fn run_batch_stream(
                 &mut self,
-                input: &[#arrow::RecordBatch],
+                input: &mut dyn ::core::iter::Iterator<Item = #core::Result<#arrow::RecordBatch>>,
                 mode: #core::OutputMode,
                 context: &mut #core::plan::BatchContext,
             ) -> #core::Result<#arrow::RecordBatch> {
@@ -278,6 +281,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             }
         }
 
+        #decoder_item
         #(#markers)*
         #state_value_impl
         #keeps_late_rows
@@ -369,6 +373,7 @@ fn row_loop(plan: &Plan, body: &TokenStream) -> TokenStream {
     let pre = steps(plan, &query.pre);
     quote! {
         for __stream_batch in input {
+            let __stream_batch = &__stream_batch?;
             #(#columns)*
             for __stream_row in 0..__stream_batch.num_rows() {
                 #(#reads)*
@@ -459,7 +464,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
         return quote! {
             let _ = mode;
             #begin
-            let #capacity: usize = input.iter().map(|b| b.num_rows()).sum();
+            let #capacity: usize = input.size_hint().0;
             #new_builders
             #late_new
             #row_loop
@@ -469,7 +474,10 @@ fn run_batch(plan: &Plan) -> TokenStream {
         };
     };
     // Update the group's accumulators for each row.
-    let probe = aggregate.keys.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v)));
+    let probe = aggregate
+        .keys
+        .iter()
+        .map(|v| types::key_probe(query.vars[*v].ty, &view(query.vars[*v].ty, &var_ident(*v))));
     let (late_new, late_append, late_rows_out) = (late_new, late_append, late_rows_out);
     let updates = aggregate
         .accumulators
@@ -706,7 +714,10 @@ fn run_batch(plan: &Plan) -> TokenStream {
 /// then let it through only if its key is new.
 fn dedup_step(query: &TypedQuery, dedup: &crate::typecheck::ir::Dedup) -> TokenStream {
     let core = core();
-    let probe = dedup.keys.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v)));
+    let probe = dedup
+        .keys
+        .iter()
+        .map(|v| types::key_probe(query.vars[*v].ty, &view(query.vars[*v].ty, &var_ident(*v))));
     let Some(event_time) = dedup.event_time else {
         // Without a watermark the state only grows, as in Spark.
         return quote! {
@@ -811,7 +822,10 @@ fn session_run_batch(
         late_rows_out,
     } = parts;
     let others: Vec<VarId> = aggregate.keys.iter().copied().filter(|&v| v != session.key).collect();
-    let probe: Vec<TokenStream> = others.iter().map(|v| view(query.vars[*v].ty, &var_ident(*v))).collect();
+    let probe: Vec<TokenStream> = others
+        .iter()
+        .map(|v| types::key_probe(query.vars[*v].ty, &view(query.vars[*v].ty, &var_ident(*v))))
+        .collect();
     let gap = session.gap;
     let has_event_time = aggregate.event_time_key.is_some();
     // A row whose own session `[t, t + gap]` ended at or before the previous watermark is

@@ -34,6 +34,27 @@ pub(crate) fn owned(ty: ColType) -> TokenStream {
     }
 }
 
+/// The type of a column as part of a state key: as [`owned`], but a string is a compact
+/// `KeyStr`, stored inline when short.
+pub(crate) fn key_owned(ty: ColType) -> TokenStream {
+    let core = core();
+    match (ty.base, ty.nullable) {
+        (Base::Str, false) => quote!(#core::state::KeyStr),
+        (Base::Str, true) => quote!(::core::option::Option<#core::state::KeyStr>),
+        _ => owned(ty),
+    }
+}
+
+/// A row's value (`view`) as the probe for a key column of type [`key_owned`].
+pub(crate) fn key_probe(ty: ColType, view: &TokenStream) -> TokenStream {
+    let core = core();
+    match (ty.base, ty.nullable) {
+        (Base::Str, false) => quote!(#core::state::InlineKey(#view)),
+        (Base::Str, true) => quote!(#view.map(#core::state::InlineKey)),
+        _ => view.clone(),
+    }
+}
+
 /// The Arrow `DataType` expression of a column type.
 pub(crate) fn data_type(base: Base) -> TokenStream {
     let schema = quote!(::rill::__private::arrow_schema);

@@ -162,8 +162,57 @@ impl fmt::Display for Expr {
 
 impl Parse for Expr {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let _nested = Nesting::enter();
         parse_binary(input, 0)
     }
+}
+
+/// The most parts — operands, unary operators, `.member` accesses — one expression may have.
+/// Every stage walks expressions recursively, so this bounds their stack depth: a
+/// `- - .. - a` or `a + a + .. + a` thousands long would overflow the compiler's stack.
+pub(crate) const MAX_EXPRESSION_PARTS: usize = 256;
+
+thread_local! {
+    /// How deep `Expr::parse` calls nest (arguments and parentheses parse inner expressions),
+    /// and the parts read so far in the outermost one.
+    static PARTS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// One `Expr::parse` call; the outermost starts counting parts afresh.
+struct Nesting;
+
+impl Nesting {
+    fn enter() -> Self {
+        PARTS.with(|parts| {
+            let (nesting, count) = parts.get();
+            parts.set((nesting + 1, if nesting == 0 { 0 } else { count }));
+        });
+        Self
+    }
+}
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        PARTS.with(|parts| {
+            let (nesting, count) = parts.get();
+            parts.set((nesting.saturating_sub(1), count));
+        });
+    }
+}
+
+/// Counts one part of the expression being parsed; an error past [`MAX_EXPRESSION_PARTS`].
+fn count_part(input: ParseStream<'_>) -> syn::Result<()> {
+    let count = PARTS.with(|parts| {
+        let (nesting, count) = parts.get();
+        parts.set((nesting, count + 1));
+        count + 1
+    });
+    if count > MAX_EXPRESSION_PARTS {
+        return Err(input.error(format!(
+            "this expression is too long: more than {MAX_EXPRESSION_PARTS} columns, literals, operators and calls\nhelp: compute parts of it first, with `.with_column(part = ..)`"
+        )));
+    }
+    Ok(())
 }
 
 fn peek_binary(input: ParseStream<'_>) -> Option<BinaryOp> {
@@ -248,6 +297,7 @@ fn parse_binary(input: ParseStream<'_>, min_precedence: u8) -> syn::Result<Expr>
 }
 
 fn parse_unary(input: ParseStream<'_>) -> syn::Result<Expr> {
+    count_part(input)?;
     if input.peek(Token![-]) {
         let minus = input.parse::<Token![-]>()?;
         return Ok(Expr::Unary {
@@ -270,8 +320,13 @@ fn parse_unary(input: ParseStream<'_>) -> syn::Result<Expr> {
 fn parse_postfix(input: ParseStream<'_>) -> syn::Result<Expr> {
     let mut expr = parse_primary(input)?;
     while input.peek(Token![.]) && !input.peek(Token![..]) {
+        count_part(input)?;
         input.parse::<Token![.]>()?;
-        let member: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        let member: Ident = if input.peek2(syn::token::Paren) {
+            input.call(syn::ext::IdentExt::parse_any)?
+        } else {
+            column_name(input)?
+        };
         if input.peek(syn::token::Paren) {
             let (args, _) = parse_args(input)?;
             expr = Expr::Method {
@@ -315,9 +370,27 @@ fn parse_primary(input: ParseStream<'_>) -> syn::Result<Expr> {
                 paren_span,
             });
         }
-        return Ok(Expr::Column(ident));
+        return Ok(Expr::Column(not_a_keyword(ident)?));
     }
     Err(input.error("expected an expression: a column, a literal, a function call or `( .. )`"))
+}
+
+/// A column name: any identifier but a Rust keyword (or `_`), since every column becomes a
+/// field of a generated struct, where a keyword is not Rust.
+pub(crate) fn column_name(input: ParseStream<'_>) -> syn::Result<Ident> {
+    not_a_keyword(input.call(syn::ext::IdentExt::parse_any)?)
+}
+
+fn not_a_keyword(ident: Ident) -> syn::Result<Ident> {
+    if syn::parse2::<Ident>(quote::ToTokens::to_token_stream(&ident)).is_ok() {
+        return Ok(ident);
+    }
+    Err(syn::Error::new(
+        ident.span(),
+        format!(
+            "`{ident}` is a Rust keyword and cannot name a column\nnote: every column becomes a field of a generated Rust struct"
+        ),
+    ))
 }
 
 use syn::ext::IdentExt as _;

@@ -16,9 +16,11 @@
 
 mod expr;
 
+#[cfg(test)]
+pub(crate) use expr::MAX_EXPRESSION_PARTS;
 pub(crate) use expr::{BinaryOp, Expr, UnaryOp};
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, Token, braced, parenthesized};
@@ -87,7 +89,7 @@ impl Parse for StreamInput {
         let mut schemas = Vec::new();
         let mut queries = Vec::new();
         while !input.is_empty() {
-            let attrs = input.call(Attribute::parse_outer)?;
+            let attrs = input.call(outer_attributes)?;
             let lookahead = input.lookahead1();
             if lookahead.peek(kw::schema) {
                 schemas.push(SchemaDecl::parse_rest(attrs, input)?);
@@ -124,21 +126,36 @@ impl SchemaDecl {
 
 impl Parse for FieldDecl {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
-        let name = input.call(syn::ext::IdentExt::parse_any)?;
+        let attrs = input.call(outer_attributes)?;
+        let name = expr::column_name(input)?;
         input.parse::<Token![:]>()?;
         let ty = input.parse()?;
         Ok(Self { attrs, name, ty })
     }
 }
 
+/// How deep type arguments may nest (`Option<Option<..>>`): deeper is an error, not a stack
+/// overflow in the compiler.
+const MAX_TYPE_DEPTH: usize = 8;
+
 impl Parse for TypeDecl {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        Self::parse_nested(input, 0)
+    }
+}
+
+impl TypeDecl {
+    fn parse_nested(input: ParseStream<'_>, depth: usize) -> syn::Result<Self> {
         let name: Ident = input.parse()?;
         let mut span = name.span();
         let argument = if input.peek(Token![<]) {
             input.parse::<Token![<]>()?;
-            let inner: TypeDecl = input.parse()?;
+            if depth == MAX_TYPE_DEPTH {
+                return Err(input.error(format!(
+                    "type arguments nest more than {MAX_TYPE_DEPTH} deep\nhelp: a column type is a type or `Option<..>` of one"
+                )));
+            }
+            let inner = Self::parse_nested(input, depth + 1)?;
             let close = input.parse::<Token![>]>()?;
             span = span.join(close.span).unwrap_or(span);
             Some(Box::new(inner))
@@ -213,8 +230,72 @@ impl Parse for Arg {
     }
 }
 
+/// The longest attribute, in tokens (nested ones included), that is handed to syn: syn parses
+/// `#[name = value]` values as expressions, recursively, so a value nested thousands deep would
+/// overflow the compiler's stack.
+const MAX_ATTRIBUTE_TOKENS: usize = 1024;
+
+/// `#[..]` attributes (doc comments are `#[doc = ".."]`), each no longer than
+/// [`MAX_ATTRIBUTE_TOKENS`].
+fn outer_attributes(input: ParseStream<'_>) -> syn::Result<Vec<Attribute>> {
+    let too_long = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((hash, after)) = rest.punct()
+            && hash.as_char() == '#'
+            && let Some((TokenTree::Group(group), next)) = after.token_tree()
+        {
+            if count_tokens(group.stream()) > MAX_ATTRIBUTE_TOKENS {
+                return Ok((Some(hash.span()), *cursor));
+            }
+            rest = next;
+        }
+        Ok((None, *cursor))
+    })?;
+    if let Some(span) = too_long {
+        return Err(syn::Error::new(
+            span,
+            format!("this attribute is longer than {MAX_ATTRIBUTE_TOKENS} tokens, more than `stream!` reads"),
+        ));
+    }
+    Attribute::parse_outer(input)
+}
+
+/// The tokens of `stream`, those inside groups included (without recursion).
+fn count_tokens(stream: TokenStream) -> usize {
+    let mut pending = vec![stream];
+    let mut count = 0;
+    while let Some(stream) = pending.pop() {
+        for tree in stream {
+            count += 1;
+            if let TokenTree::Group(group) = tree {
+                pending.push(group.stream());
+            }
+        }
+    }
+    count
+}
+
+/// How deep `( )`, `[ ]` and `{ }` may nest in the input. syn reads groups recursively, so
+/// input nested thousands deep would overflow the compiler's stack before any rule runs.
+pub(crate) const MAX_GROUP_DEPTH: usize = 128;
+
 /// Parses the macro input.
 pub(crate) fn parse(tokens: TokenStream) -> syn::Result<StreamInput> {
+    // Walks the groups with a stack of its own, not recursion.
+    let mut pending = vec![(tokens.clone(), 0)];
+    while let Some((stream, depth)) = pending.pop() {
+        for tree in stream {
+            if let TokenTree::Group(group) = tree {
+                if depth == MAX_GROUP_DEPTH {
+                    return Err(syn::Error::new(
+                        group.span_open(),
+                        format!("brackets nest more than {MAX_GROUP_DEPTH} deep, more than `stream!` reads"),
+                    ));
+                }
+                pending.push((group.stream(), depth + 1));
+            }
+        }
+    }
     syn::parse2(tokens)
 }
 
@@ -259,6 +340,27 @@ mod tests {
         let arg = &input.queries[0].ops[0].args[0];
         assert!(arg.name.is_none());
         assert_eq!(arg.expr.to_string(), "event_type == \"view\"");
+    }
+
+    #[test]
+    fn rejects_keywords_as_column_names() {
+        for input in [
+            quote! { schema E { type: String } },
+            quote! { schema E { _: String } },
+            quote! { query Q(raw: E) { raw.select(fn) } },
+            quote! { query Q(raw: E) { raw.select(window.match) } },
+        ] {
+            let Err(error) = parse(input) else {
+                panic!("expected an error")
+            };
+            assert!(
+                error.to_string().contains("is a Rust keyword and cannot name a column"),
+                "{error}"
+            );
+        }
+        // Raw identifiers and keywords as method names are not column names.
+        parse(quote! { schema E { r#type: String } }).unwrap();
+        parse(quote! { query Q(raw: E) { raw.select(a.r#type, b.is_null()) } }).unwrap();
     }
 
     #[test]

@@ -1,0 +1,1161 @@
+//! Rill against DataFusion (and, from a results file, Spark) on the same generated event files.
+//!
+//! ```sh
+//! cd benches/compare && nice -n 19 cargo run --release -- --rounds 5
+//! ```
+//!
+//! The program
+//! 1. writes the events with `rill-eventgen` (20 files × 100,000 rows, 100,000 users, seed 7 by
+//!    default), or reuses them when `data/` already holds exactly those files;
+//! 2. for each query, input and thread count, runs both engines once and checks that Rill's
+//!    result equals DataFusion's, row for row after sorting (doubles exactly), and stops with an
+//!    error if not;
+//! 3. times them interleaved — Rill, DataFusion, Rill, DataFusion, … for `--rounds` rounds —
+//!    checking every run's result again, and reports medians, rows/s, MB/s of JSON input, and
+//!    the median of the pair-by-pair speed ratios;
+//! 4. prints the table and writes it to `results/` as CSV, JSON and Markdown, with the machine's
+//!    description; Spark's figures are joined from `results/spark.json` when
+//!    `spark_bench.py` has written it.
+//!
+//! The queries: Q1 events and rounded spend per user (complete mode, memory sink); Q2 events and
+//! rounded spend per 1-hour window and event type, under a 10-minute watermark (complete mode);
+//! Q3 purchases above 100, projected, to Parquet. Rill runs each over the files with an
+//! available-now trigger (one micro-batch, no checkpoint); DataFusion runs the equivalent SQL
+//! over the same NDJSON files. The "decoded" input runs Q1 and Q2 over the same Arrow record
+//! batches already in memory (decoded once by DataFusion, handed to Rill through a
+//! `MemoryStream` and to DataFusion as a `MemTable`), which separates decoding from the
+//! operators.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float64Type, Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use datafusion::arrow as df_arrow;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
+use rill::prelude::*;
+use rill::source::MemoryStream;
+
+type Result<T, E = Box<dyn Error>> = std::result::Result<T, E>;
+
+rill::stream! {
+    /// One web or purchase event, as a JSON line: the seed's schema.
+    schema Event {
+        event_id: String,
+        user_id: String,
+        event_type: String,
+        event_time: String,
+        amount: f64,
+    }
+
+    /// Q1, the seed's section 2.4: events and total spend per user.
+    query Q1SpendByUser(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .group_by(user_id)
+           .agg(events = count(), total_amount = round(sum(amount), 2))
+    }
+
+    /// Q2, the seed's section 2.6: events and spend per hour and event type, under a watermark.
+    query Q2EventsByHour(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(window(event_time, "1 hour"), event_type)
+           .agg(events = count(), amount = round(sum(amount), 2))
+    }
+
+    /// Q3: the big purchases, projected, for a Parquet file sink.
+    query Q3BigPurchases(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .filter(event_type == "purchase" && amount > 100.0)
+           .select(event_id, user_id, event_time, amount)
+    }
+}
+
+const Q1_SQL: &str = "SELECT user_id, count(*) AS events, round(sum(amount), 2) AS total_amount \
+                      FROM events GROUP BY user_id";
+
+/// Rill's window is a struct of start and end; the end is added after the aggregation here.
+const Q2_SQL: &str = "SELECT window_start, window_start + INTERVAL '1 hour' AS window_end, event_type, events, amount \
+                      FROM (SELECT date_bin(INTERVAL '1 hour', to_timestamp_micros(event_time)) AS window_start, \
+                                   event_type, count(*) AS events, round(sum(amount), 2) AS amount \
+                            FROM events GROUP BY 1, 2)";
+
+const Q3_SELECT: &str = "SELECT event_id, user_id, to_timestamp_micros(event_time) AS event_time, amount \
+                         FROM events WHERE event_type = 'purchase' AND amount > 100";
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+#[derive(Debug, Clone)]
+struct Options {
+    events: rill_eventgen::Config,
+    data_dir: PathBuf,
+    results_dir: PathBuf,
+    spark_results: PathBuf,
+    rounds: usize,
+    threads: Vec<usize>,
+    queries: Vec<String>,
+    decoded: bool,
+}
+
+const USAGE: &str = "usage: rill-compare [--files N] [--rows N] [--seed N] [--users N] [--data DIR] \
+[--rounds N] [--threads 1,2] [--queries q1,q2,q3] [--no-decoded] [--results DIR] [--spark FILE]
+
+Generates (or reuses) the event files in DIR (default data/<options>), checks Rill's result of
+each query equal to DataFusion's, then times them interleaved and writes results/results.{csv,json,md}.
+Spark's figures are joined from results/spark.json (written by spark_bench.py) when present.";
+
+impl Options {
+    fn parse(args: impl Iterator<Item = String>) -> Result<Self, String> {
+        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut events = rill_eventgen::Config::default();
+        let mut data_dir = None;
+        let mut results_dir = crate_dir.join("results");
+        let mut spark_results = None;
+        let mut rounds = 5;
+        let mut threads = vec![1, 2];
+        let mut queries = vec!["q1".to_owned(), "q2".to_owned(), "q3".to_owned()];
+        let mut decoded = true;
+        let mut args = args.peekable();
+        while let Some(flag) = args.next() {
+            match flag.as_str() {
+                "--help" | "-h" => return Err(String::new()),
+                "--no-decoded" => {
+                    decoded = false;
+                    continue;
+                }
+                _ => {}
+            }
+            let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            let number = || value.parse::<usize>().map_err(|e| format!("{flag} {value}: {e}"));
+            match flag.as_str() {
+                "--files" => events.files = number()?,
+                "--rows" => events.rows_per_file = number()?,
+                "--seed" => events.seed = number()? as u64,
+                "--users" => events.users = u32::try_from(number()?).map_err(|e| format!("{flag}: {e}"))?,
+                "--data" => data_dir = Some(PathBuf::from(&value)),
+                "--results" => results_dir = PathBuf::from(&value),
+                "--spark" => spark_results = Some(PathBuf::from(&value)),
+                "--rounds" => rounds = number()?.max(1),
+                "--threads" => {
+                    threads = value
+                        .split(',')
+                        .map(|t| t.trim().parse::<usize>().map_err(|e| format!("{flag} {value}: {e}")))
+                        .collect::<Result<_, _>>()?;
+                }
+                "--queries" => queries = value.split(',').map(|q| q.trim().to_lowercase()).collect(),
+                _ => return Err(format!("unknown option {flag}")),
+            }
+        }
+        let data_dir = data_dir.unwrap_or_else(|| {
+            crate_dir.join("data").join(format!(
+                "events-f{}-r{}-s{}-u{}",
+                events.files, events.rows_per_file, events.seed, events.users
+            ))
+        });
+        let spark_results = spark_results.unwrap_or_else(|| results_dir.join("spark.json"));
+        Ok(Self {
+            events,
+            data_dir,
+            results_dir,
+            spark_results,
+            rounds,
+            threads,
+            queries,
+            decoded,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The machine
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Machine {
+    cpu: String,
+    logical_cpus: usize,
+    threads_per_core: String,
+    memory: String,
+    kernel: String,
+    rustc: String,
+    datafusion: String,
+    load_average_before: String,
+    load_average_after: String,
+}
+
+fn read_or(path: &str, default: &str) -> String {
+    std::fs::read_to_string(path).map_or_else(|_| default.to_owned(), |s| s.trim().to_owned())
+}
+
+fn machine() -> Machine {
+    let lscpu = std::process::Command::new("lscpu")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .unwrap_or_default();
+    let field = |name: &str| {
+        lscpu
+            .lines()
+            .find_map(|line| line.strip_prefix(name).map(|rest| rest.trim_start_matches(':').trim().to_owned()))
+    };
+    let cpu = field("Model name").unwrap_or_else(|| {
+        read_or("/proc/cpuinfo", "")
+            .lines()
+            .find_map(|l| l.strip_prefix("model name").map(|r| r.trim_start_matches([' ', '\t', ':']).to_owned()))
+            .unwrap_or_else(|| "unknown".to_owned())
+    });
+    let memory = read_or("/proc/meminfo", "")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:").map(str::trim).map(str::to_owned))
+        .and_then(|kb| kb.trim_end_matches(" kB").parse::<f64>().ok())
+        .map_or_else(|| "unknown".to_owned(), |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0));
+    Machine {
+        cpu,
+        logical_cpus: std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
+        threads_per_core: field("Thread(s) per core").unwrap_or_else(|| "?".to_owned()),
+        memory,
+        kernel: format!(
+            "{} {}",
+            read_or("/proc/sys/kernel/ostype", "?"),
+            read_or("/proc/sys/kernel/osrelease", "?")
+        ),
+        rustc: env!("RILL_COMPARE_RUSTC").to_owned(),
+        datafusion: datafusion::DATAFUSION_VERSION.to_owned(),
+        load_average_before: read_or("/proc/loadavg", "?"),
+        load_average_after: String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results as comparable values
+
+/// One value of a result, in a form both engines' Arrow types map to: strings of any Arrow
+/// string type, integers, doubles compared exactly, and timestamps in microseconds whatever
+/// their unit and zone.
+#[derive(Debug, Clone)]
+enum Val {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Time(i64),
+}
+
+impl Val {
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Null => 0,
+            Self::Int(_) => 1,
+            Self::Float(_) => 2,
+            Self::Text(_) => 3,
+            Self::Time(_) => 4,
+        }
+    }
+}
+
+impl Ord for Val {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self, other) {
+            (Self::Int(a), Self::Int(b)) | (Self::Time(a), Self::Time(b)) => a.cmp(b),
+            (Self::Float(a), Self::Float(b)) => a.total_cmp(b),
+            (Self::Text(a), Self::Text(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+}
+
+impl PartialOrd for Val {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Val {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Val {}
+
+impl std::fmt::Display for Val {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Null => f.write_str("null"),
+            Self::Int(v) => write!(f, "{v}"),
+            Self::Float(v) => write!(f, "{v:?}"),
+            Self::Text(v) => write!(f, "{v:?}"),
+            Self::Time(v) => write!(f, "{}", rill::Timestamp::from_micros(*v)),
+        }
+    }
+}
+
+type Rows = Vec<Vec<Val>>;
+
+fn leaf_columns(array: &ArrayRef, out: &mut Vec<ArrayRef>) {
+    if let Some(fields) = array.as_struct_opt() {
+        for column in fields.columns() {
+            leaf_columns(column, out);
+        }
+    } else {
+        out.push(Arc::clone(array));
+    }
+}
+
+fn value(array: &dyn Array, row: usize) -> Result<Val> {
+    if array.is_null(row) {
+        return Ok(Val::Null);
+    }
+    Ok(match array.data_type() {
+        DataType::Utf8 => Val::Text(array.as_string::<i32>().value(row).to_owned()),
+        DataType::LargeUtf8 => Val::Text(array.as_string::<i64>().value(row).to_owned()),
+        DataType::Utf8View => Val::Text(array.as_string_view().value(row).to_owned()),
+        DataType::Int64 => Val::Int(array.as_primitive::<Int64Type>().value(row)),
+        DataType::Int32 => Val::Int(i64::from(array.as_primitive::<Int32Type>().value(row))),
+        DataType::UInt64 => Val::Int(i64::try_from(array.as_primitive::<UInt64Type>().value(row))?),
+        DataType::Float64 => {
+            let v = array.as_primitive::<Float64Type>().value(row);
+            Val::Float(if v == 0.0 { 0.0 } else { v })
+        }
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            Val::Time(array.as_primitive::<TimestampSecondType>().value(row) * 1_000_000)
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            Val::Time(array.as_primitive::<TimestampMillisecondType>().value(row) * 1_000)
+        }
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            Val::Time(array.as_primitive::<TimestampMicrosecondType>().value(row))
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            let nanos = array.as_primitive::<TimestampNanosecondType>().value(row);
+            if nanos % 1_000 != 0 {
+                return Err(format!("timestamp {nanos} ns is not a whole microsecond").into());
+            }
+            Val::Time(nanos / 1_000)
+        }
+        other => return Err(format!("no comparison for values of type {other}").into()),
+    })
+}
+
+/// The rows of `batches`, struct columns flattened, sorted.
+fn canonical(batches: &[RecordBatch]) -> Result<Rows> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        let mut leaves = Vec::new();
+        for column in batch.columns() {
+            leaf_columns(column, &mut leaves);
+        }
+        for row in 0..batch.num_rows() {
+            rows.push(leaves.iter().map(|c| value(c.as_ref(), row)).collect::<Result<Vec<_>>>()?);
+        }
+    }
+    rows.sort_unstable();
+    Ok(rows)
+}
+
+/// Column names and types, struct columns flattened, for the report.
+fn describe_schema(batch_schema: &arrow_schema::Schema) -> String {
+    fn walk(prefix: &str, field: &arrow_schema::Field, out: &mut Vec<String>) {
+        if let DataType::Struct(children) = field.data_type() {
+            for child in children {
+                walk(&format!("{prefix}{}.", field.name()), child, out);
+            }
+        } else {
+            out.push(format!("{prefix}{}: {}", field.name(), field.data_type()));
+        }
+    }
+    let mut out = Vec::new();
+    for field in batch_schema.fields() {
+        walk("", field, &mut out);
+    }
+    out.join(", ")
+}
+
+/// Fails, showing the first differences, unless `rill` and `reference` hold the same rows.
+fn check_same(what: &str, rill: &Rows, reference: &Rows) -> Result<()> {
+    if rill == reference {
+        return Ok(());
+    }
+    let mut message = format!(
+        "RESULTS DIFFER for {what}: Rill has {} rows, DataFusion {}\n",
+        rill.len(),
+        reference.len()
+    );
+    let show = |row: &Vec<Val>| row.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | ");
+    let mut shown = 0;
+    let (mut i, mut j) = (0, 0);
+    while (i < rill.len() || j < reference.len()) && shown < 10 {
+        match (rill.get(i), reference.get(j)) {
+            (Some(a), Some(b)) if a == b => {
+                i += 1;
+                j += 1;
+            }
+            (Some(a), Some(b)) if a < b => {
+                let _ = writeln!(message, "  only in Rill:       {}", show(a));
+                i += 1;
+                shown += 1;
+            }
+            (Some(a), None) => {
+                let _ = writeln!(message, "  only in Rill:       {}", show(a));
+                i += 1;
+                shown += 1;
+            }
+            (_, Some(b)) => {
+                let _ = writeln!(message, "  only in DataFusion: {}", show(b));
+                j += 1;
+                shown += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    Err(message.into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Between the two Arrow versions (outside every timed region)
+
+/// DataFusion's record batches (its Arrow) as Rill's Arrow, through IPC bytes.
+fn to_rill_arrow(schema: &df_arrow::datatypes::SchemaRef, batches: &[df_arrow::record_batch::RecordBatch]) -> Result<Vec<RecordBatch>> {
+    let mut bytes = Vec::new();
+    {
+        let mut writer = df_arrow::ipc::writer::StreamWriter::try_new(&mut bytes, schema)?;
+        for batch in batches {
+            writer.write(batch)?;
+        }
+        writer.finish()?;
+    }
+    let reader = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(bytes), None)?;
+    Ok(reader.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// DataFusion's table schema for the events: the names, types and nullability of Rill's `Event`.
+fn df_event_schema() -> Result<df_arrow::datatypes::Schema> {
+    let fields = <Event as Row>::schema()
+        .fields()
+        .iter()
+        .map(|field| {
+            let data_type = match field.data_type() {
+                DataType::Utf8 => df_arrow::datatypes::DataType::Utf8,
+                DataType::Float64 => df_arrow::datatypes::DataType::Float64,
+                other => return Err(format!("Event column {} has unexpected type {other}", field.name())),
+            };
+            Ok(df_arrow::datatypes::Field::new(field.name(), data_type, field.is_nullable()))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(df_arrow::datatypes::Schema::new(fields))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rill
+
+/// Whether Rill's runtime can be told how many threads to use. It cannot yet: the runtime's
+/// parallelism knob is being added. Until then Rill runs only at 1 thread and the 2-thread
+/// rows show no Rill figure. When the knob lands, set this to `true` and pass `threads` in
+/// [`rill_source`] or [`run_rill`] — the only two places Rill is configured.
+const RILL_HAS_THREADS_KNOB: bool = false;
+
+fn rill_runs_at(threads: usize) -> bool {
+    threads == 1 || RILL_HAS_THREADS_KNOB
+}
+
+/// Rill's file source over the event files, read in one micro-batch.
+fn rill_source(dir: &Path, threads: usize) -> JsonSource {
+    let _ = threads; // not passed: Rill has no parallelism knob yet (see RILL_HAS_THREADS_KNOB)
+    JsonSource::new(dir)
+}
+
+/// Starts a Rill query with an available-now trigger and no checkpoint, and waits for it.
+fn run_rill<Q, M, S>(writer: DataStreamWriter<Q, M, S>, threads: usize) -> Result<StreamingQuery>
+where
+    Q: StreamPlan,
+    M: rill::mode::Chosen,
+    S: rill::Sink + rill::sink::AcceptsMode<M>,
+{
+    let _ = threads; // not passed: Rill has no parallelism knob yet (see RILL_HAS_THREADS_KNOB)
+    let query = writer.trigger(Trigger::AvailableNow).start()?;
+    query.await_termination()?;
+    Ok(query)
+}
+
+/// The rows a Rill query read, checked to be one micro-batch of all the input.
+fn rill_input_rows(query: &StreamingQuery, expected: u64) -> Result<()> {
+    let progress = query.recent_progress();
+    let with_data: Vec<_> = progress.iter().filter(|p| p.num_input_rows > 0).collect();
+    let rows: u64 = with_data.iter().map(|p| p.num_input_rows).sum();
+    if rows != expected || with_data.len() != 1 {
+        return Err(format!(
+            "Rill read {rows} rows in {} micro-batches, expected {expected} in one",
+            with_data.len()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// What one timed run produced: its time, and its result as sorted comparable rows.
+struct Timed {
+    elapsed: Duration,
+    rows: Rows,
+    schema: String,
+}
+
+fn rill_memory<Q: StreamPlan + rill::SupportsComplete>(source: impl rill::Source, threads: usize, expected_input: u64) -> Result<Timed> {
+    let table = MemorySink::named(Q::NAME);
+    let started = Instant::now();
+    let query = run_rill(DataStreamWriter::<Q>::new(source).complete().to(table.clone()), threads)?;
+    let elapsed = started.elapsed();
+    rill_input_rows(&query, expected_input)?;
+    let output = table.batches();
+    let schema = output.first().map(|b| describe_schema(&b.schema())).unwrap_or_default();
+    Ok(Timed {
+        elapsed,
+        rows: canonical(&output)?,
+        schema,
+    })
+}
+
+fn rill_q3(dir: &Path, out: &Path, threads: usize, expected_input: u64) -> Result<Timed> {
+    remove_dir(out)?;
+    let started = Instant::now();
+    let query = run_rill(
+        Q3BigPurchases::read(rill_source(dir, threads))
+            .append()
+            .to(rill::sink::FileSink::parquet(out)),
+        threads,
+    )?;
+    let elapsed = started.elapsed();
+    rill_input_rows(&query, expected_input)?;
+    let output = rill::sink::read_parquet_output(out)?;
+    let schema = output.first().map(|b| describe_schema(&b.schema())).unwrap_or_default();
+    Ok(Timed {
+        elapsed,
+        rows: canonical(&output)?,
+        schema,
+    })
+}
+
+fn rill_decoded<Q: StreamPlan + rill::SupportsComplete>(batches: &[RecordBatch], threads: usize, expected_input: u64) -> Result<Timed> {
+    let input: MemoryStream<Event> = MemoryStream::new();
+    for batch in batches {
+        input.add_batch(batch.clone())?;
+    }
+    rill_memory::<Q>(input, threads, expected_input)
+}
+
+// ---------------------------------------------------------------------------------------------
+// DataFusion
+
+fn df_runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?)
+}
+
+fn df_context(threads: usize) -> SessionContext {
+    let mut config = SessionConfig::new().with_target_partitions(threads);
+    // Rill's file sink writes snappy, as Spark does; DataFusion's default is zstd.
+    config.options_mut().execution.parquet.compression = Some("snappy".to_owned());
+    SessionContext::new_with_config(config)
+}
+
+fn dir_url(dir: &Path) -> Result<String> {
+    let dir = std::path::absolute(dir)?;
+    let text = dir.to_str().ok_or("non-UTF-8 path")?;
+    Ok(format!("{}/", text.trim_end_matches('/')))
+}
+
+async fn df_register_files(ctx: &SessionContext, dir: &Path) -> Result<()> {
+    let schema = df_event_schema()?;
+    ctx.register_json(
+        "events",
+        dir_url(dir)?,
+        JsonReadOptions::default().schema(&schema).file_extension(".json"),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn df_collect(ctx: &SessionContext, sql: &str) -> Result<(df_arrow::datatypes::SchemaRef, Vec<df_arrow::record_batch::RecordBatch>)> {
+    let frame = ctx.sql(sql).await?;
+    let schema = Arc::new(frame.schema().as_arrow().clone());
+    Ok((schema, frame.collect().await?))
+}
+
+fn df_result(elapsed: Duration, schema: &df_arrow::datatypes::SchemaRef, batches: &[df_arrow::record_batch::RecordBatch]) -> Result<Timed> {
+    let batches = to_rill_arrow(schema, batches)?;
+    let schema = batches.first().map(|b| describe_schema(&b.schema())).unwrap_or_default();
+    Ok(Timed {
+        elapsed,
+        rows: canonical(&batches)?,
+        schema,
+    })
+}
+
+fn df_files(runtime: &tokio::runtime::Runtime, threads: usize, dir: &Path, sql: &str) -> Result<Timed> {
+    let started = Instant::now();
+    let (schema, batches) = runtime.block_on(async {
+        let ctx = df_context(threads);
+        df_register_files(&ctx, dir).await?;
+        df_collect(&ctx, sql).await
+    })?;
+    df_result(started.elapsed(), &schema, &batches)
+}
+
+fn df_q3(runtime: &tokio::runtime::Runtime, threads: usize, dir: &Path, out: &Path) -> Result<Timed> {
+    remove_dir(out)?;
+    std::fs::create_dir_all(out)?;
+    let copy = format!("COPY ({Q3_SELECT}) TO '{}' STORED AS PARQUET", dir_url(out)?);
+    let started = Instant::now();
+    runtime.block_on(async {
+        let ctx = df_context(threads);
+        df_register_files(&ctx, dir).await?;
+        df_collect(&ctx, &copy).await
+    })?;
+    let elapsed = started.elapsed();
+    let (schema, batches) = runtime.block_on(async {
+        let ctx = df_context(1);
+        let frame = ctx.read_parquet(dir_url(out)?, ParquetReadOptions::default()).await?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        Ok::<_, Box<dyn Error>>((schema, frame.collect().await?))
+    })?;
+    df_result(elapsed, &schema, &batches)
+}
+
+fn df_decoded(runtime: &tokio::runtime::Runtime, threads: usize, partitions: &[Vec<df_arrow::record_batch::RecordBatch>], sql: &str) -> Result<Timed> {
+    let schema = Arc::new(df_event_schema()?);
+    let started = Instant::now();
+    let (out_schema, batches) = runtime.block_on(async {
+        let ctx = df_context(threads);
+        let table = MemTable::try_new(schema, partitions.to_vec())?;
+        ctx.register_table("events", Arc::new(table))?;
+        df_collect(&ctx, sql).await
+    })?;
+    df_result(started.elapsed(), &out_schema, &batches)
+}
+
+/// The events decoded once by DataFusion, as its batches and as Rill's (with `Event`'s schema).
+fn decode_once(runtime: &tokio::runtime::Runtime, dir: &Path) -> Result<(Vec<df_arrow::record_batch::RecordBatch>, Vec<RecordBatch>)> {
+    let (schema, df_batches) = runtime.block_on(async {
+        let ctx = df_context(1);
+        df_register_files(&ctx, dir).await?;
+        df_collect(&ctx, "SELECT event_id, user_id, event_type, event_time, amount FROM events").await
+    })?;
+    let rill_batches = to_rill_arrow(&schema, &df_batches)?
+        .into_iter()
+        .map(|batch| RecordBatch::try_new(<Event as Row>::schema(), batch.columns().to_vec()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((df_batches, rill_batches))
+}
+
+fn remove_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Stats {
+    median_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+    runs_ms: Vec<f64>,
+    rows_per_s: f64,
+    mb_per_s: Option<f64>,
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        f64::midpoint(sorted[n / 2 - 1], sorted[n / 2])
+    }
+}
+
+fn stats(runs: &[Duration], rows: u64, bytes: Option<u64>) -> Stats {
+    let runs_ms: Vec<f64> = runs.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+    let median_ms = median(&runs_ms);
+    Stats {
+        median_ms,
+        min_ms: runs_ms.iter().copied().fold(f64::INFINITY, f64::min),
+        max_ms: runs_ms.iter().copied().fold(0.0, f64::max),
+        rows_per_s: rows as f64 / (median_ms / 1e3),
+        mb_per_s: bytes.map(|b| b as f64 / 1e6 / (median_ms / 1e3)),
+        runs_ms,
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Spark {
+    median_ms: f64,
+    rows_per_s: f64,
+    mb_per_s: Option<f64>,
+    /// Rill's rows/s over Spark's.
+    rill_speedup: Option<f64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+struct Measured {
+    query: String,
+    input: String,
+    threads: usize,
+    rows: u64,
+    result_rows: usize,
+    rill: Option<Stats>,
+    datafusion: Stats,
+    /// Median over the rounds of DataFusion's time over Rill's in the same round: > 1 means
+    /// Rill is faster.
+    rill_speedup: Option<f64>,
+    rill_speedup_pairs: Vec<f64>,
+    rill_schema: String,
+    datafusion_schema: String,
+    spark: Option<Spark>,
+}
+
+/// A timed run of one engine.
+type Runner<'a> = Box<dyn FnMut() -> Result<Timed> + 'a>;
+
+/// One query on one input at one thread count.
+struct Case<'a> {
+    query: &'static str,
+    input: &'static str,
+    threads: usize,
+    rill: Option<Runner<'a>>,
+    datafusion: Runner<'a>,
+}
+
+#[allow(clippy::print_stdout, reason = "progress of a command-line benchmark")]
+fn measure(mut case: Case<'_>, rounds: usize, rows: u64, bytes: Option<u64>) -> Result<Measured> {
+    let what = format!("{} over {} at {} thread(s)", case.query, case.input, case.threads);
+    // Check first: DataFusion's result is the reference every Rill run must equal.
+    let reference = (case.datafusion)()?;
+    let mut rill_schema = String::from("(not run)");
+    if let Some(rill) = case.rill.as_mut() {
+        let first = rill()?;
+        check_same(&what, &first.rows, &reference.rows)?;
+        rill_schema = first.schema;
+        println!(
+            "  {what}: results equal ({} rows); warm-up Rill {:.0} ms, DataFusion {:.0} ms",
+            reference.rows.len(),
+            first.elapsed.as_secs_f64() * 1e3,
+            reference.elapsed.as_secs_f64() * 1e3
+        );
+    } else {
+        println!(
+            "  {what}: DataFusion only (Rill has no thread knob yet); warm-up {:.0} ms",
+            reference.elapsed.as_secs_f64() * 1e3
+        );
+    }
+    let mut rill_runs = Vec::new();
+    let mut df_runs = Vec::new();
+    for _ in 0..rounds {
+        if let Some(rill) = case.rill.as_mut() {
+            let run = rill()?;
+            check_same(&what, &run.rows, &reference.rows)?;
+            rill_runs.push(run.elapsed);
+        }
+        let run = (case.datafusion)()?;
+        check_same(&format!("{what} (DataFusion against its first run)"), &run.rows, &reference.rows)?;
+        df_runs.push(run.elapsed);
+    }
+    let pairs: Vec<f64> = rill_runs
+        .iter()
+        .zip(&df_runs)
+        .map(|(r, d)| d.as_secs_f64() / r.as_secs_f64())
+        .collect();
+    let rill = (!rill_runs.is_empty()).then(|| stats(&rill_runs, rows, bytes));
+    let measured = Measured {
+        query: case.query.to_owned(),
+        input: case.input.to_owned(),
+        threads: case.threads,
+        rows,
+        result_rows: reference.rows.len(),
+        rill_speedup: (!pairs.is_empty()).then(|| median(&pairs)),
+        rill_speedup_pairs: pairs,
+        rill,
+        datafusion: stats(&df_runs, rows, bytes),
+        rill_schema,
+        datafusion_schema: reference.schema,
+        spark: None,
+    };
+    println!(
+        "    Rill {} ms, DataFusion {:.0} ms, Rill/DataFusion speed {}",
+        measured.rill.as_ref().map_or_else(|| "—".to_owned(), |s| format!("{:.0}", s.median_ms)),
+        measured.datafusion.median_ms,
+        measured.rill_speedup.map_or_else(|| "—".to_owned(), |r| format!("{r:.2}×"))
+    );
+    Ok(measured)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spark's figures, from spark_bench.py
+
+#[derive(Debug, serde::Deserialize)]
+struct SparkFile {
+    #[serde(default)]
+    spark_version: String,
+    results: Vec<SparkResult>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct SparkResult {
+    query: String,
+    threads: usize,
+    median_ms: f64,
+    rows: u64,
+    #[serde(default)]
+    data_dir: String,
+}
+
+#[allow(clippy::print_stdout, reason = "progress of a command-line benchmark")]
+fn join_spark(path: &Path, measured: &mut [Measured], bytes: u64, data_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let file: SparkFile = match serde_json::from_str(&text) {
+        Ok(file) => file,
+        Err(e) => {
+            println!("(ignoring {}: {e})", path.display());
+            return None;
+        }
+    };
+    let here = std::fs::canonicalize(data_dir).ok();
+    for m in measured.iter_mut().filter(|m| m.input == "files") {
+        let Some(result) = file.results.iter().find(|r| r.query.eq_ignore_ascii_case(&m.query) && r.threads == m.threads)
+        else {
+            continue;
+        };
+        if result.rows != m.rows || (here.is_some() && std::fs::canonicalize(&result.data_dir).ok() != here) {
+            println!(
+                "(Spark's {} at {} threads ran over other input: {} rows in {}; not joined)",
+                result.query, result.threads, result.rows, result.data_dir
+            );
+            continue;
+        }
+        let secs = result.median_ms / 1e3;
+        let rows_per_s = result.rows as f64 / secs;
+        m.spark = Some(Spark {
+            median_ms: result.median_ms,
+            rows_per_s,
+            mb_per_s: Some(bytes as f64 / 1e6 / secs),
+            rill_speedup: m.rill.as_ref().map(|r| r.rows_per_s / rows_per_s),
+        });
+    }
+    Some(file.spark_version)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+fn fmt_opt(value: Option<f64>, digits: usize) -> String {
+    value.map_or_else(|| "—".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+fn markdown_table(measured: &[Measured], with_spark: bool) -> String {
+    let mut out = String::new();
+    out.push_str("| query | input | threads | Rill ms | Rill Mrows/s | Rill MB/s | DataFusion ms | DataFusion Mrows/s | DataFusion MB/s | Rill ÷ DataFusion speed |");
+    if with_spark {
+        out.push_str(" Spark ms | Spark Mrows/s | Rill ÷ Spark speed |");
+    }
+    out.push('\n');
+    out.push_str("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    if with_spark {
+        out.push_str("---:|---:|---:|");
+    }
+    out.push('\n');
+    for m in measured {
+        let r = m.rill.as_ref();
+        let d = &m.datafusion;
+        let _ = write!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {:.2} | {} | {} |",
+            m.query,
+            m.input,
+            m.threads,
+            fmt_opt(r.map(|s| s.median_ms), 0),
+            fmt_opt(r.map(|s| s.rows_per_s / 1e6), 2),
+            fmt_opt(r.and_then(|s| s.mb_per_s), 0),
+            d.median_ms,
+            d.rows_per_s / 1e6,
+            fmt_opt(d.mb_per_s, 0),
+            m.rill_speedup.map_or_else(|| "— (no Rill thread knob yet)".to_owned(), |x| format!("**{x:.2}×**")),
+        );
+        if with_spark {
+            let s = m.spark.as_ref();
+            let _ = write!(
+                out,
+                " {} | {} | {} |",
+                fmt_opt(s.map(|s| s.median_ms), 0),
+                fmt_opt(s.map(|s| s.rows_per_s / 1e6), 2),
+                s.and_then(|s| s.rill_speedup).map_or_else(|| "—".to_owned(), |x| format!("{x:.1}×")),
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn csv(measured: &[Measured]) -> String {
+    let mut out = String::from(
+        "query,input,threads,rows,result_rows,rill_median_ms,rill_rows_per_s,rill_mb_per_s,datafusion_median_ms,\
+         datafusion_rows_per_s,datafusion_mb_per_s,rill_speedup_median_of_pairs,spark_median_ms,spark_rows_per_s,\
+         rill_speedup_over_spark,rill_runs_ms,datafusion_runs_ms\n",
+    );
+    let opt = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.3}"));
+    let runs = |runs: &[f64]| runs.iter().map(|r| format!("{r:.1}")).collect::<Vec<_>>().join(";");
+    for m in measured {
+        let r = m.rill.as_ref();
+        let s = m.spark.as_ref();
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{},{},{},{},{}",
+            m.query,
+            m.input,
+            m.threads,
+            m.rows,
+            m.result_rows,
+            opt(r.map(|s| s.median_ms)),
+            opt(r.map(|s| s.rows_per_s)),
+            opt(r.and_then(|s| s.mb_per_s)),
+            m.datafusion.median_ms,
+            m.datafusion.rows_per_s,
+            opt(m.datafusion.mb_per_s),
+            opt(m.rill_speedup),
+            opt(s.map(|s| s.median_ms)),
+            opt(s.map(|s| s.rows_per_s)),
+            opt(s.and_then(|s| s.rill_speedup)),
+            r.map(|s| runs(&s.runs_ms)).unwrap_or_default(),
+            runs(&m.datafusion.runs_ms),
+        );
+    }
+    out
+}
+
+#[allow(clippy::print_stdout, reason = "the benchmark prints its table")]
+fn main() -> std::process::ExitCode {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            if !message.is_empty() {
+                println!("error: {message}\n");
+            }
+            println!("{USAGE}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match run(&options) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            println!("\nFAILED: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[allow(clippy::print_stdout, reason = "the benchmark prints its table")]
+#[allow(clippy::too_many_lines, reason = "the benchmark's script, in order")]
+fn run(options: &Options) -> Result<()> {
+    let mut machine = machine();
+    println!(
+        "machine: {} ({} logical CPUs, {} thread(s) per core), {}, {}; {}; DataFusion {}",
+        machine.cpu,
+        machine.logical_cpus,
+        machine.threads_per_core,
+        machine.memory,
+        machine.kernel,
+        machine.rustc,
+        machine.datafusion
+    );
+
+    let started = Instant::now();
+    let events = options.events.ensure_dir(&options.data_dir)?;
+    println!(
+        "input: {} files, {} rows, {} bytes ({:.1} bytes a row) in {} ({:.1?})",
+        events.files.len(),
+        events.rows,
+        events.bytes,
+        events.bytes as f64 / events.rows.max(1) as f64,
+        events.dir.display(),
+        started.elapsed()
+    );
+    println!("{}", options.events);
+    for (name, columns) in [
+        (Q1SpendByUser::NAME, Q1SpendByUser::required_columns()),
+        (Q2EventsByHour::NAME, Q2EventsByHour::required_columns()),
+        (Q3BigPurchases::NAME, Q3BigPurchases::required_columns()),
+    ] {
+        let schema = <Event as Row>::schema();
+        let names: Vec<&str> = columns.iter().map(|&i| schema.field(i).name().as_str()).collect();
+        println!("Rill {name} reads columns {names:?}");
+    }
+    let (rows, bytes) = (events.rows, events.bytes);
+    let dir = events.dir.as_path();
+    let work = options.data_dir.with_extension("out");
+    let (rill_out, df_out) = (work.join("rill-q3"), work.join("datafusion-q3"));
+
+    let want = |q: &str| options.queries.iter().any(|x| x == q);
+    let mut measured = Vec::new();
+    for &threads in &options.threads {
+        println!("\n== {threads} thread(s) ==");
+        let runtime = df_runtime(threads)?;
+        let rill_ok = rill_runs_at(threads);
+        if want("q1") {
+            measured.push(measure(
+                Case {
+                    query: "Q1",
+                    input: "files",
+                    threads,
+                    rill: rill_ok.then(|| {
+                        Box::new(|| rill_memory::<Q1SpendByUser>(rill_source(dir, threads), threads, rows)) as Runner<'_>
+                    }),
+                    datafusion: Box::new(|| df_files(&runtime, threads, dir, Q1_SQL)),
+                },
+                options.rounds,
+                rows,
+                Some(bytes),
+            )?);
+        }
+        if want("q2") {
+            measured.push(measure(
+                Case {
+                    query: "Q2",
+                    input: "files",
+                    threads,
+                    rill: rill_ok.then(|| {
+                        Box::new(|| rill_memory::<Q2EventsByHour>(rill_source(dir, threads), threads, rows)) as Runner<'_>
+                    }),
+                    datafusion: Box::new(|| df_files(&runtime, threads, dir, Q2_SQL)),
+                },
+                options.rounds,
+                rows,
+                Some(bytes),
+            )?);
+        }
+        if want("q3") {
+            measured.push(measure(
+                Case {
+                    query: "Q3",
+                    input: "files",
+                    threads,
+                    rill: rill_ok.then(|| Box::new(|| rill_q3(dir, &rill_out, threads, rows)) as Runner<'_>),
+                    datafusion: Box::new(|| df_q3(&runtime, threads, dir, &df_out)),
+                },
+                options.rounds,
+                rows,
+                Some(bytes),
+            )?);
+        }
+        if options.decoded && (want("q1") || want("q2")) {
+            let (df_batches, rill_batches) = decode_once(&runtime, dir)?;
+            // DataFusion gets one MemTable partition per thread, batches dealt round-robin.
+            let mut partitions = vec![Vec::new(); threads.max(1)];
+            for (i, batch) in df_batches.into_iter().enumerate() {
+                partitions[i % threads.max(1)].push(batch);
+            }
+            let rill_batches = rill_batches.as_slice();
+            let partitions = partitions.as_slice();
+            for (query, sql) in [("Q1", Q1_SQL), ("Q2", Q2_SQL)] {
+                if !want(&query.to_lowercase()) {
+                    continue;
+                }
+                let rill: Runner<'_> = if query == "Q1" {
+                    Box::new(|| rill_decoded::<Q1SpendByUser>(rill_batches, threads, rows))
+                } else {
+                    Box::new(|| rill_decoded::<Q2EventsByHour>(rill_batches, threads, rows))
+                };
+                measured.push(measure(
+                    Case {
+                        query,
+                        input: "decoded",
+                        threads,
+                        rill: rill_ok.then_some(rill),
+                        datafusion: Box::new(|| df_decoded(&runtime, threads, partitions, sql)),
+                    },
+                    options.rounds,
+                    rows,
+                    None,
+                )?);
+            }
+        }
+    }
+    remove_dir(&work)?;
+    machine.load_average_after = read_or("/proc/loadavg", "?");
+
+    let spark_version = join_spark(&options.spark_results, &mut measured, bytes, dir);
+    let with_spark = measured.iter().any(|m| m.spark.is_some());
+    let table = markdown_table(&measured, with_spark);
+    println!("\n{table}");
+    for m in measured.iter().filter(|m| m.threads == 1 && m.input == "files") {
+        println!("{} schemas — Rill: {}; DataFusion: {}", m.query, m.rill_schema, m.datafusion_schema);
+    }
+
+    std::fs::create_dir_all(&options.results_dir)?;
+    let generated_at = chrono_like_now();
+    let config = options.events.to_string();
+    let json = serde_json::json!({
+        "generated_at": generated_at,
+        "machine": machine,
+        "input": {
+            "config": config,
+            "dir": events.dir,
+            "files": events.files.len(),
+            "rows": rows,
+            "bytes": bytes,
+        },
+        "rounds": options.rounds,
+        "rill_threads_knob": RILL_HAS_THREADS_KNOB,
+        "spark_version": spark_version,
+        "results": measured,
+    });
+    std::fs::write(options.results_dir.join("results.json"), serde_json::to_string_pretty(&json)? + "\n")?;
+    std::fs::write(options.results_dir.join("results.csv"), csv(&measured))?;
+    let mut md = format!(
+        "Run {generated_at}: {} rows in {} files ({:.0} MB of JSON lines, {}), {} rounds, medians.\n\n\
+         Machine: {}, {} logical CPUs ({} thread(s) per core), {}, {}; {}; DataFusion {}{}. \
+         Load average before / after: {} / {}.\n\n",
+        rows,
+        events.files.len(),
+        bytes as f64 / 1e6,
+        config,
+        options.rounds,
+        machine.cpu,
+        machine.logical_cpus,
+        machine.threads_per_core,
+        machine.memory,
+        machine.kernel,
+        machine.rustc,
+        machine.datafusion,
+        spark_version.as_deref().map_or_else(String::new, |v| format!("; Spark {v}")),
+        machine.load_average_before,
+        machine.load_average_after,
+    );
+    md.push_str(&table);
+    std::fs::write(options.results_dir.join("results.md"), md)?;
+    println!("\nwrote {}/results.{{csv,json,md}}", options.results_dir.display());
+    Ok(())
+}
+
+/// The current UTC time as `yyyy-MM-dd HH:mm:ss`, without a date library.
+fn chrono_like_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("{} UTC", rill_eventgen::format_timestamp(i64::try_from(secs).unwrap_or(0)))
+}

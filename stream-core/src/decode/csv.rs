@@ -1,0 +1,292 @@
+//! Splitting CSV records into fields, with Spark's CSV options.
+//!
+//! Each line is one record (Spark's default, `multiLine = false`): a quoted field may hold
+//! the delimiter and escaped quotes, but not a line end. Without a header, fields are the
+//! declared columns in order (the `_corrupt_record` column excepted); with one, they are
+//! matched to columns **by name**, so a file may order its columns freely, a column the file
+//! lacks is null, and a column the schema lacks is ignored. A record with more fields than
+//! columns is malformed; one with fewer has nulls for the rest.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use arrow_array::RecordBatch;
+
+use super::json::SyntaxError;
+use super::text::TextField;
+use super::{BATCH_ROWS, CORRUPT_RECORD_COLUMN, DecodeCounts, ParseMode, RecordContext, RecordDecoder};
+use crate::error::{Error, Result};
+
+/// How CSV files are written (Spark's CSV options, with Spark's defaults).
+///
+/// ```
+/// use stream_core::decode::csv::CsvOptions;
+/// let options = CsvOptions::default().header(true).delimiter(b';').null_value("NA");
+/// assert_eq!(options.delimiter, b';');
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Whether each file's first record names its columns (default: no).
+    pub header: bool,
+    /// The field separator (default `,`).
+    pub delimiter: u8,
+    /// The quote around fields holding the delimiter (default `"`).
+    pub quote: u8,
+    /// The escape before a quote inside a quoted field (default `\`); a doubled quote
+    /// also stands for one quote.
+    pub escape: u8,
+    /// The unquoted text read as null (default: the empty string).
+    pub null_value: String,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        Self {
+            header: false,
+            delimiter: b',',
+            quote: b'"',
+            escape: b'\\',
+            null_value: String::new(),
+        }
+    }
+}
+
+impl CsvOptions {
+    /// Sets whether files start with a header record.
+    #[must_use]
+    pub fn header(mut self, header: bool) -> Self {
+        self.header = header;
+        self
+    }
+
+    /// Sets the field separator.
+    #[must_use]
+    pub fn delimiter(mut self, delimiter: u8) -> Self {
+        self.delimiter = delimiter;
+        self
+    }
+
+    /// Sets the quote character.
+    #[must_use]
+    pub fn quote(mut self, quote: u8) -> Self {
+        self.quote = quote;
+        self
+    }
+
+    /// Sets the escape character.
+    #[must_use]
+    pub fn escape(mut self, escape: u8) -> Self {
+        self.escape = escape;
+        self
+    }
+
+    /// Sets the text read as null.
+    #[must_use]
+    pub fn null_value(mut self, null_value: impl Into<String>) -> Self {
+        self.null_value = null_value.into();
+        self
+    }
+}
+
+/// Splits one record into fields; a syntax error when a quote is not closed properly.
+fn split<'r>(record: &'r [u8], options: &CsvOptions, fields: &mut Vec<TextField<'r>>) -> Result<(), SyntaxError> {
+    fields.clear();
+    let mut pos = 0;
+    loop {
+        let start = pos;
+        if record.get(pos) == Some(&options.quote) {
+            let mut text: Vec<u8> = Vec::new();
+            pos += 1;
+            loop {
+                match record.get(pos) {
+                    None => {
+                        return Err(SyntaxError {
+                            offset: start,
+                            message: "a quoted field is not closed before the end of the line".into(),
+                        });
+                    }
+                    Some(&byte)
+                        if byte == options.escape
+                            && byte != options.quote
+                            && matches!(record.get(pos + 1), Some(&next) if next == options.quote || next == options.escape) =>
+                    {
+                        text.push(record[pos + 1]);
+                        pos += 2;
+                    }
+                    Some(&byte) if byte == options.quote => {
+                        if record.get(pos + 1) == Some(&options.quote) {
+                            text.push(byte);
+                            pos += 2;
+                        } else {
+                            pos += 1;
+                            break;
+                        }
+                    }
+                    Some(&byte) => {
+                        text.push(byte);
+                        pos += 1;
+                    }
+                }
+            }
+            let text = String::from_utf8(text).map_err(|_| SyntaxError {
+                offset: start,
+                message: "invalid UTF-8 in a field".into(),
+            })?;
+            fields.push(TextField {
+                text: Some(Cow::Owned(text)),
+                span: start..pos,
+            });
+            match record.get(pos) {
+                None => return Ok(()),
+                Some(&byte) if byte == options.delimiter => pos += 1,
+                Some(_) => {
+                    return Err(SyntaxError {
+                        offset: pos,
+                        message: "unexpected text after a closing quote (a quote inside a field must be escaped)"
+                            .into(),
+                    });
+                }
+            }
+        } else {
+            let end = memchr::memchr(options.delimiter, &record[pos..]).map_or(record.len(), |i| pos + i);
+            let text = std::str::from_utf8(&record[pos..end]).map_err(|error| SyntaxError {
+                offset: pos + error.valid_up_to(),
+                message: "invalid UTF-8 in a field".into(),
+            })?;
+            let text = (text != options.null_value).then_some(Cow::Borrowed(text));
+            fields.push(TextField { text, span: pos..end });
+            if end == record.len() {
+                return Ok(());
+            }
+            pos = end + 1;
+        }
+    }
+}
+
+/// The record lines of `bytes` (after a byte-order mark), with their one-based line numbers;
+/// blank lines are skipped and CRLF line ends are trimmed.
+fn records(bytes: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(index, line)| (index as u64 + 1, line.strip_suffix(b"\r").unwrap_or(line)))
+        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Decodes a CSV file with `decoder`.
+pub(super) fn decode<D: RecordDecoder>(
+    decoder: &mut D,
+    path: &Path,
+    bytes: &[u8],
+    options: &CsvOptions,
+    mode: ParseMode,
+    counts: &mut DecodeCounts,
+    out: &mut Vec<RecordBatch>,
+) -> Result<()> {
+    let columns = D::COLUMNS;
+    // Which declared column each field position fills.
+    let mut positions: Vec<Option<usize>> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, column)| column.name != CORRUPT_RECORD_COLUMN)
+        .map(|(index, _)| Some(index))
+        .collect();
+    let mut split_fields = Vec::new();
+    let mut by_column: Vec<TextField<'_>> = Vec::with_capacity(columns.len());
+    let mut records = records(bytes);
+    if options.header {
+        let Some((line, header)) = records.next() else {
+            return Ok(());
+        };
+        split(header, options, &mut split_fields).map_err(|error| Error::MalformedRecord {
+            path: path.to_owned(),
+            line,
+            column: error.offset as u64 + 1,
+            message: format!("the header cannot be read: {}", error.message),
+        })?;
+        positions = split_fields
+            .iter()
+            .map(|field| {
+                let name = field.text.as_deref().unwrap_or_default();
+                columns
+                    .iter()
+                    .position(|column| column.name == name && name != CORRUPT_RECORD_COLUMN)
+            })
+            .collect();
+    }
+    for (line, record) in records {
+        counts.records += 1;
+        let mut context = RecordContext::new(mode, path, line, record, columns, counts);
+        by_column.clear();
+        by_column.extend((0..columns.len()).map(|_| TextField::null(record.len())));
+        match split(record, options, &mut split_fields) {
+            Err(error) => context.syntax_error(error),
+            Ok(()) => {
+                if split_fields.len() > positions.len() {
+                    let extra = &split_fields[positions.len()];
+                    context.syntax_error(SyntaxError {
+                        offset: extra.span.start,
+                        message: format!(
+                            "{} fields, but the {} has {}",
+                            split_fields.len(),
+                            if options.header { "header" } else { "schema" },
+                            positions.len()
+                        )
+                        .into(),
+                    });
+                }
+                for (field, position) in split_fields.drain(..).zip(&positions) {
+                    if let Some(column) = *position {
+                        by_column[column] = field;
+                    }
+                }
+            }
+        }
+        decoder.decode_fields(&by_column, &mut context)?;
+        if decoder.len() >= BATCH_ROWS {
+            out.push(decoder.finish()?);
+        }
+    }
+    if !decoder.is_empty() {
+        out.push(decoder.finish()?);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(line: &str, options: &CsvOptions) -> Result<Vec<Option<String>>, SyntaxError> {
+        let mut fields = Vec::new();
+        split(line.as_bytes(), options, &mut fields)?;
+        Ok(fields.into_iter().map(|f| f.text.map(Cow::into_owned)).collect())
+    }
+
+    #[test]
+    fn fields_quotes_escapes_and_nulls() {
+        let options = CsvOptions::default();
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            texts("a,b,,c", &options).unwrap(),
+            [some("a"), some("b"), None, some("c")]
+        );
+        assert_eq!(
+            texts(r#""x, y","say ""hi""","""#, &options).unwrap(),
+            [some("x, y"), some(r#"say "hi""#), some("")]
+        );
+        assert_eq!(texts(r#""a\"b",z"#, &options).unwrap(), [some("a\"b"), some("z")]);
+        assert_eq!(
+            texts("a;NA", &options.clone().delimiter(b';').null_value("NA")).unwrap(),
+            [some("a"), None]
+        );
+        assert_eq!(
+            texts("'it''s',1", &options.clone().quote(b'\'')).unwrap(),
+            [some("it's"), some("1")]
+        );
+        assert!(texts(r#""open,1"#, &options).is_err());
+        assert!(texts(r#""a"b,1"#, &options).is_err());
+        assert_eq!(texts("", &options).unwrap(), [None]);
+    }
+}

@@ -1,0 +1,784 @@
+//! The file source: JSON lines, CSV or Parquet files appearing in a directory.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use serde_json::json;
+
+use super::{ReadLimit, Source, SourceSchema};
+use crate::decode::csv::CsvOptions;
+use crate::decode::{DecodeCounts, FormatDecoder, ParseMode};
+use crate::error::{Error, Result};
+
+/// The JSON-lines file source: [`FileSource`] reading JSON lines, the default format.
+pub type JsonSource = FileSource;
+
+/// The format of a [`FileSource`]'s files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// One JSON object per line.
+    JsonLines,
+    /// Comma-separated values, with the given options.
+    Csv(CsvOptions),
+    /// Parquet files; columns are matched by name.
+    Parquet,
+}
+
+/// Reads the files appearing in a directory, as Spark's `readStream.json(dir)`, `.csv(dir)`
+/// or `.parquet(dir)`.
+///
+/// **Discovery.** Each trigger lists the directory and takes the files it has not seen yet,
+/// oldest modification time first (ties by name; newest first with
+/// [`latest_first`](Self::latest_first)), at most
+/// [`max_files_per_trigger`](Self::max_files_per_trigger) of them. Each file is processed
+/// exactly once. Sub-directories are ignored. The path may end in a glob pattern
+/// (`data/*.json`, `data/events-2026-??.json`, `data/{a,b}.csv`, `[0-9]`), which file names
+/// must match.
+///
+/// **Files being written.** Files whose name starts with `.` or `_`, or ends with
+/// `._COPYING_`, are ignored. A producer must write a file under such a name and rename it
+/// into place when complete (a rename within a directory is atomic): a file written in place
+/// may be listed, and read, half-written.
+///
+/// **Missing data.** A directory that does not exist is an error when the query starts
+/// ([`Error::MissingInputDirectory`]); the source does not wait for it. A file that vanishes
+/// between listing and reading stops the query with an error naming it, or, with
+/// [`ignore_missing_files`](Self::ignore_missing_files), is skipped with a warning. Empty
+/// files hold no records.
+///
+/// **Records.** Files ending in `.gz` are decompressed (gzip). Records that do not fit the
+/// schema follow the [`ParseMode`] (default `Permissive`; see [`crate::decode`] for the table
+/// of cases), and are counted in progress reports. Parquet columns are matched by name; a
+/// column of another type is an error naming it.
+///
+/// ```
+/// use std::time::Duration;
+/// use stream_core::decode::ParseMode;
+/// use stream_core::source::FileSource;
+/// let source = FileSource::json("data/events/*.json")
+///     .max_files_per_trigger(10)
+///     .max_file_age(Duration::from_secs(7 * 24 * 3600))
+///     .mode(ParseMode::DropMalformed);
+/// assert_eq!(source.dir(), std::path::Path::new("data/events"));
+/// ```
+#[derive(Debug)]
+pub struct FileSource {
+    dir: PathBuf,
+    name_pattern: Option<String>,
+    format: SourceFormat,
+    mode: ParseMode,
+    max_files_per_trigger: Option<usize>,
+    latest_first: bool,
+    max_file_age: Option<Duration>,
+    ignore_missing_files: bool,
+    schema: Option<SourceSchema>,
+    decoder: Option<Box<dyn FormatDecoder>>,
+    /// Files taken by some batch (planned or done), so none is read twice.
+    seen: HashSet<PathBuf>,
+    /// The newest modification time seen, which `max_file_age` counts back from.
+    newest_seen: Option<SystemTime>,
+    /// The files of each planned batch, by log offset.
+    batches: Vec<Vec<PathBuf>>,
+    /// With an available-now trigger: the only files this run may take.
+    available_now: Option<HashSet<PathBuf>>,
+    counts: DecodeCounts,
+}
+
+impl FileSource {
+    /// A source over the JSON-lines files at `path` (a directory, or one ending in a glob).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self::with_format(path.into(), SourceFormat::JsonLines)
+    }
+
+    /// A source over JSON-lines files (the same as [`new`](Self::new)).
+    pub fn json(path: impl Into<PathBuf>) -> Self {
+        Self::new(path)
+    }
+
+    /// A source over CSV files, with Spark's default options (no header, `,`, `"`, `\`).
+    pub fn csv(path: impl Into<PathBuf>) -> Self {
+        Self::with_format(path.into(), SourceFormat::Csv(CsvOptions::default()))
+    }
+
+    /// A source over Parquet files.
+    pub fn parquet(path: impl Into<PathBuf>) -> Self {
+        Self::with_format(path.into(), SourceFormat::Parquet)
+    }
+
+    fn with_format(path: PathBuf, format: SourceFormat) -> Self {
+        let (dir, name_pattern) = split_glob(path);
+        Self {
+            dir,
+            name_pattern,
+            format,
+            mode: ParseMode::default(),
+            max_files_per_trigger: None,
+            latest_first: false,
+            max_file_age: None,
+            ignore_missing_files: false,
+            schema: None,
+            decoder: None,
+            seen: HashSet::new(),
+            newest_seen: None,
+            batches: Vec::new(),
+            available_now: None,
+            counts: DecodeCounts::default(),
+        }
+    }
+
+    /// Sets the CSV options (and makes this a CSV source).
+    #[must_use]
+    pub fn csv_options(mut self, options: CsvOptions) -> Self {
+        self.format = SourceFormat::Csv(options);
+        self
+    }
+
+    /// What to do with records that do not fit the schema (Spark's `mode`).
+    #[must_use]
+    pub fn mode(mut self, mode: ParseMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Takes at most `max` new files per micro-batch (Spark's `maxFilesPerTrigger`);
+    /// a value of 0 is treated as 1.
+    #[must_use]
+    pub fn max_files_per_trigger(mut self, max: usize) -> Self {
+        self.max_files_per_trigger = Some(max.max(1));
+        self
+    }
+
+    /// Takes the newest files first (Spark's `latestFirst`), for catching up on a backlog
+    /// with the freshest data.
+    #[must_use]
+    pub fn latest_first(mut self, latest_first: bool) -> Self {
+        self.latest_first = latest_first;
+        self
+    }
+
+    /// Ignores files older than `age` before the newest file seen (Spark's `maxFileAge`,
+    /// which counts back from the newest file, not from the clock). The first batch takes every
+    /// file; with [`latest_first`](Self::latest_first) and a files-per-trigger limit the
+    /// age is not applied, as in Spark, since older unread files are still due.
+    #[must_use]
+    pub fn max_file_age(mut self, age: Duration) -> Self {
+        self.max_file_age = Some(age);
+        self
+    }
+
+    /// Skips, with a warning, a file that vanishes between listing and reading, instead of
+    /// stopping the query (Spark's `ignoreMissingFiles`).
+    #[must_use]
+    pub fn ignore_missing_files(mut self, ignore: bool) -> Self {
+        self.ignore_missing_files = ignore;
+        self
+    }
+
+    /// The directory this source watches.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The files' format.
+    #[must_use]
+    pub fn format(&self) -> &SourceFormat {
+        &self.format
+    }
+
+    fn is_candidate(&self, name: &str) -> bool {
+        !(name.starts_with('.') || name.starts_with('_') || name.ends_with("._COPYING_"))
+            && self
+                .name_pattern
+                .as_deref()
+                .is_none_or(|pattern| glob_match(pattern, name))
+    }
+
+    /// Candidate files in the directory with their modification times, in reading order.
+    fn list(&self) -> Result<Vec<(SystemTime, PathBuf)>> {
+        let io = |action, source| Error::Io {
+            action,
+            path: self.dir.clone(),
+            source,
+        };
+        if !self.dir.is_dir() {
+            return Err(Error::MissingInputDirectory { path: self.dir.clone() });
+        }
+        let mut files: Vec<(SystemTime, PathBuf)> = Vec::new();
+        for entry in std::fs::read_dir(&self.dir).map_err(|e| io("list", e))? {
+            let entry = entry.map_err(|e| io("list", e))?;
+            if !self.is_candidate(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            let path = entry.path();
+            let metadata = match entry.metadata() {
+                Ok(metadata) => metadata,
+                // Removed between listing and stat: it was never fully there.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => {
+                    return Err(Error::Io {
+                        action: "stat",
+                        path,
+                        source,
+                    });
+                }
+            };
+            if metadata.is_file() {
+                files.push((metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH), path));
+            }
+        }
+        files.sort();
+        if self.latest_first {
+            files.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        }
+        Ok(files)
+    }
+
+    fn log_offset(end: &serde_json::Value) -> Option<usize> {
+        end.get("logOffset")?.as_u64().and_then(|v| usize::try_from(v).ok())
+    }
+
+    fn source_error(&self, message: String) -> Error {
+        Error::Source {
+            source_description: self.description(),
+            message,
+        }
+    }
+
+    /// The file's contents, decompressed when it is gzip; `None` when it vanished and
+    /// missing files are ignored.
+    fn read(&self, path: &Path) -> Result<Option<Vec<u8>>> {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.ignore_missing_files => {
+                tracing::warn!(path = %path.display(), "skipped a file that vanished after it was listed");
+                return Ok(None);
+            }
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "read",
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        if path.extension().is_some_and(|e| e == "gz") {
+            let mut text = Vec::with_capacity(bytes.len() * 4);
+            flate2::read::MultiGzDecoder::new(bytes.as_slice())
+                .read_to_end(&mut text)
+                .map_err(|source| Error::Io {
+                    action: "decompress (gzip)",
+                    path: path.to_owned(),
+                    source,
+                })?;
+            return Ok(Some(text));
+        }
+        Ok(Some(bytes))
+    }
+
+    fn decode(&mut self, path: &Path, bytes: &[u8], out: &mut Vec<RecordBatch>) -> Result<()> {
+        let schema = self
+            .schema
+            .as_ref()
+            .ok_or_else(|| self.source_error("the file source was read before it was opened".to_owned()))?;
+        match &self.format {
+            SourceFormat::Parquet => {
+                let mut counts = DecodeCounts::default();
+                read_parquet(path, bytes, schema, self.mode, &mut counts, out)?;
+                self.counts += counts;
+                Ok(())
+            }
+            SourceFormat::JsonLines | SourceFormat::Csv(_) => {
+                let decoder = self.decoder.get_or_insert_with(|| (schema.decoder)());
+                let mut counts = DecodeCounts::default();
+                let decoded = match &self.format {
+                    SourceFormat::Csv(options) => decoder.decode_csv(path, bytes, options, self.mode, &mut counts, out),
+                    _ => decoder.decode_json_lines(path, bytes, 1, self.mode, &mut counts, out),
+                };
+                self.counts += counts;
+                // After an error the decoder may hold part of a batch: start afresh next time.
+                if decoded.is_err() {
+                    self.decoder = None;
+                }
+                decoded
+            }
+        }
+    }
+}
+
+impl FileSource {
+    /// Decodes a JSON-lines file in `parallelism` chunks split at line ends, one thread each,
+    /// keeping the batches in file order, so the result is the same as one thread's.
+    fn decode_json_in_parallel(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        parallelism: usize,
+        out: &mut Vec<RecordBatch>,
+    ) -> Result<()> {
+        let schema = self
+            .schema
+            .as_ref()
+            .ok_or_else(|| self.source_error("the file source was read before it was opened".to_owned()))?;
+        let chunks = split_lines(bytes, parallelism);
+        let mode = self.mode;
+        let factory = schema.decoder;
+        let decoded: Vec<Result<(Vec<RecordBatch>, DecodeCounts)>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = chunks
+                .into_iter()
+                .map(|(first_line, range)| {
+                    let chunk = &bytes[range];
+                    scope.spawn(move || {
+                        let mut decoder = factory();
+                        let mut batches = Vec::new();
+                        let mut counts = DecodeCounts::default();
+                        decoder
+                            .decode_json_lines(path, chunk, first_line, mode, &mut counts, &mut batches)
+                            .map(|()| (batches, counts))
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker.join().unwrap_or_else(|_| {
+                        Err(Error::Source {
+                            source_description: format!("FileStreamSource[file:{}]", path.display()),
+                            message: format!("a decoding thread panicked on `{}`", path.display()),
+                        })
+                    })
+                })
+                .collect()
+        });
+        for result in decoded {
+            let (batches, counts) = result?;
+            self.counts += counts;
+            out.extend(batches);
+        }
+        Ok(())
+    }
+}
+
+/// Splits `bytes` into up to `parts` ranges of whole lines, each with the one-based number of
+/// its first line.
+fn split_lines(bytes: &[u8], parts: usize) -> Vec<(u64, std::ops::Range<usize>)> {
+    let mut chunks = Vec::with_capacity(parts);
+    let mut start = 0;
+    let mut first_line: u64 = 1;
+    for part in 1..=parts {
+        if start >= bytes.len() {
+            break;
+        }
+        let target = bytes.len() * part / parts;
+        let end = if part == parts || target <= start {
+            bytes.len()
+        } else {
+            memchr::memchr(b'\n', &bytes[target..]).map_or(bytes.len(), |i| target + i + 1)
+        };
+        chunks.push((first_line, start..end));
+        first_line += memchr::memchr_iter(b'\n', &bytes[start..end]).count() as u64;
+        start = end;
+    }
+    chunks
+}
+
+impl Source for FileSource {
+    fn description(&self) -> String {
+        let absolute = std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        format!("FileStreamSource[file:{}]", absolute.display())
+    }
+
+    fn open(&mut self, schema: SourceSchema) -> Result<()> {
+        if !self.dir.is_dir() {
+            return Err(Error::MissingInputDirectory { path: self.dir.clone() });
+        }
+        self.schema = Some(schema);
+        Ok(())
+    }
+
+    fn prepare_for_available_now(&mut self) -> Result<()> {
+        self.available_now = Some(self.list()?.into_iter().map(|(_, path)| path).collect());
+        Ok(())
+    }
+
+    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<serde_json::Value>> {
+        let limit = match limit {
+            ReadLimit::Configured => self.max_files_per_trigger.unwrap_or(usize::MAX),
+            ReadLimit::AllAvailable => usize::MAX,
+        };
+        // As Spark: the first batch takes every file, and so does a newest-first catch-up.
+        let catching_up = self.latest_first && self.max_files_per_trigger.is_some();
+        let age_applies = !(self.batches.is_empty() || catching_up);
+        let oldest_allowed = match (self.max_file_age, self.newest_seen) {
+            (Some(age), Some(newest)) if age_applies => newest.checked_sub(age),
+            _ => None,
+        };
+        let new_files: Vec<(SystemTime, PathBuf)> = self
+            .list()?
+            .into_iter()
+            .filter(|(_, path)| !self.seen.contains(path))
+            .filter(|(_, path)| self.available_now.as_ref().is_none_or(|bound| bound.contains(path)))
+            .filter(|(modified, path)| {
+                let too_old = oldest_allowed.is_some_and(|oldest| *modified < oldest);
+                if too_old {
+                    tracing::debug!(path = %path.display(), "ignored a file older than max_file_age");
+                }
+                !too_old
+            })
+            .take(limit)
+            .collect();
+        if new_files.is_empty() {
+            return Ok(None);
+        }
+        self.newest_seen = new_files
+            .iter()
+            .map(|(modified, _)| *modified)
+            .chain(self.newest_seen)
+            .max();
+        let new_files: Vec<PathBuf> = new_files.into_iter().map(|(_, path)| path).collect();
+        self.seen.extend(new_files.iter().cloned());
+        self.batches.push(new_files);
+        Ok(Some(json!({ "logOffset": self.batches.len() - 1 })))
+    }
+
+    fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>> {
+        let mut batches = Vec::new();
+        self.read_batch(start, end, 1, &mut |batch| {
+            batches.push(batch);
+            Ok(())
+        })?;
+        Ok(batches)
+    }
+
+    fn read_batch(
+        &mut self,
+        start: Option<&serde_json::Value>,
+        end: &serde_json::Value,
+        parallelism: usize,
+        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    ) -> Result<()> {
+        let first = start.and_then(Self::log_offset).map_or(0, |offset| offset + 1);
+        let last =
+            Self::log_offset(end).ok_or_else(|| self.source_error(format!("offset {end} has no `logOffset`")))?;
+        let Some(planned) = self.batches.get(first..=last) else {
+            return Err(self.source_error(format!("offset {end} was never planned by this source")));
+        };
+        let files: Vec<PathBuf> = planned.iter().flatten().cloned().collect();
+        self.counts = DecodeCounts::default();
+        for path in files {
+            let Some(bytes) = self.read(&path)? else { continue };
+            let mut batches = Vec::new();
+            if parallelism > 1 && self.format == SourceFormat::JsonLines {
+                self.decode_json_in_parallel(&path, &bytes, parallelism, &mut batches)?;
+            } else {
+                self.decode(&path, &bytes, &mut batches)?;
+            }
+            for batch in batches {
+                emit(batch)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn take_decode_counts(&mut self) -> DecodeCounts {
+        std::mem::take(&mut self.counts)
+    }
+
+    fn batch_log(&self, end: &serde_json::Value) -> Option<serde_json::Value> {
+        let offset = Self::log_offset(end)?;
+        let files: Vec<String> = self
+            .batches
+            .get(offset)?
+            .iter()
+            .map(|path| path.to_string_lossy().into_owned())
+            .collect();
+        Some(json!({ "logOffset": offset, "files": files }))
+    }
+
+    fn restore(&mut self, logs: &[serde_json::Value]) -> Result<()> {
+        for entry in logs {
+            let planned = entry
+                .get("logOffset")
+                .and_then(serde_json::Value::as_u64)
+                .zip(entry.get("files").and_then(|f| f.as_array()));
+            let Some((offset, files)) = planned else {
+                return Err(self.source_error(format!("source log entry {entry} has no `logOffset` and `files`")));
+            };
+            let files: Vec<PathBuf> = files
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .map(PathBuf::from)
+                .collect();
+            if usize::try_from(offset).ok() != Some(self.batches.len()) {
+                return Err(self.source_error(format!(
+                    "source log entry for log offset {offset} is out of order (expected {})",
+                    self.batches.len()
+                )));
+            }
+            for path in &files {
+                if let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) {
+                    self.newest_seen = self.newest_seen.max(Some(modified));
+                }
+            }
+            self.seen.extend(files.iter().cloned());
+            self.batches.push(files);
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, _end: &serde_json::Value) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Splits a trailing glob pattern off `path`: `data/*.json` → (`data`, `*.json`).
+fn split_glob(path: PathBuf) -> (PathBuf, Option<String>) {
+    let is_glob = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.contains(['*', '?', '[', '{']));
+    if !is_glob {
+        return (path, None);
+    }
+    let pattern = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
+    let dir = path
+        .parent()
+        .map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p })
+        .unwrap_or(Path::new("."))
+        .to_owned();
+    (dir, pattern)
+}
+
+/// Whether `name` matches the glob `pattern`: `*` any run, `?` one character, `[abc]`,
+/// `[a-z]` and `[!a]` classes, `{x,y}` alternatives (as Hadoop's globs).
+///
+/// ```
+/// # use stream_core::source::glob_match;
+/// assert!(glob_match("*.json", "events.json"));
+/// assert!(glob_match("part-{a,b}-[0-9]?.csv", "part-b-42.csv"));
+/// assert!(!glob_match("*.json", "events.json.gz"));
+/// ```
+#[must_use]
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let name: Vec<char> = name.chars().collect();
+    glob_at(&pattern, &name)
+}
+
+fn glob_at(pattern: &[char], name: &[char]) -> bool {
+    match pattern.first() {
+        None => name.is_empty(),
+        Some('*') => (0..=name.len()).any(|skip| glob_at(&pattern[1..], &name[skip..])),
+        Some('?') => !name.is_empty() && glob_at(&pattern[1..], &name[1..]),
+        Some('[') => {
+            let Some(close) = pattern.iter().skip(2).position(|&c| c == ']').map(|i| i + 2) else {
+                return name.first() == Some(&'[') && glob_at(&pattern[1..], &name[1..]);
+            };
+            let Some(&ch) = name.first() else { return false };
+            let (negated, class) = match pattern[1] {
+                '!' | '^' => (true, &pattern[2..close]),
+                _ => (false, &pattern[1..close]),
+            };
+            let mut matched = false;
+            let mut i = 0;
+            while i < class.len() {
+                if i + 2 < class.len() && class[i + 1] == '-' {
+                    matched |= (class[i]..=class[i + 2]).contains(&ch);
+                    i += 3;
+                } else {
+                    matched |= class[i] == ch;
+                    i += 1;
+                }
+            }
+            matched != negated && glob_at(&pattern[close + 1..], &name[1..])
+        }
+        Some('{') => {
+            let Some(close) = pattern.iter().position(|&c| c == '}') else {
+                return name.first() == Some(&'{') && glob_at(&pattern[1..], &name[1..]);
+            };
+            let rest = &pattern[close + 1..];
+            pattern[1..close].split(|&c| c == ',').any(|alternative| {
+                let mut candidate = alternative.to_vec();
+                candidate.extend_from_slice(rest);
+                glob_at(&candidate, name)
+            })
+        }
+        Some(&literal) => name.first() == Some(&literal) && glob_at(&pattern[1..], &name[1..]),
+    }
+}
+
+/// Reads a Parquet file's projected columns, matched by name, into batches of the projected
+/// schema; rows with a null in a non-nullable column follow `mode`.
+fn read_parquet(
+    path: &Path,
+    bytes: &[u8],
+    schema: &SourceSchema,
+    mode: ParseMode,
+    counts: &mut DecodeCounts,
+    out: &mut Vec<RecordBatch>,
+) -> Result<()> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let not_parquet = |error: &dyn std::fmt::Display| Error::Source {
+        source_description: format!("FileStreamSource[file:{}]", path.display()),
+        message: format!("`{}` is not a readable Parquet file: {error}", path.display()),
+    };
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes)).map_err(|e| not_parquet(&e))?;
+    let file_schema = builder.schema().clone();
+    let projected = schema.projected();
+    // For each projected column: its index in the file, or None when the file lacks it.
+    let mut file_columns = Vec::with_capacity(projected.fields().len());
+    for field in projected.fields() {
+        let found = file_schema.index_of(field.name()).ok();
+        if let Some(index) = found {
+            let file_type = file_schema.field(index).data_type();
+            if !parquet_type_fits(file_type, field.data_type()) {
+                return Err(Error::SchemaMismatch {
+                    query: format!("FileStreamSource[file:{}]", path.display()),
+                    message: format!(
+                        "column `{}` of `{}` has type {file_type}, but the schema declares {}",
+                        field.name(),
+                        path.display(),
+                        field.data_type()
+                    ),
+                });
+            }
+        }
+        file_columns.push(found);
+    }
+    let reader = builder.build().map_err(|e| not_parquet(&e))?;
+    let mut row_offset: u64 = 0;
+    for batch in reader {
+        let batch = batch.map_err(|e| not_parquet(&e))?;
+        let rows = batch.num_rows();
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(projected.fields().len());
+        for (field, found) in projected.fields().iter().zip(&file_columns) {
+            columns.push(match found {
+                Some(index) => conform(batch.column(*index), field.data_type()),
+                None => arrow_array::new_null_array(field.data_type(), rows),
+            });
+        }
+        counts.records += rows as u64;
+        // Rows with a null where the schema allows none are malformed.
+        let mut keep = vec![true; rows];
+        let mut malformed = 0u64;
+        for (field, column) in projected.fields().iter().zip(&columns) {
+            if field.is_nullable() || column.null_count() == 0 {
+                continue;
+            }
+            for (row, keep) in keep.iter_mut().enumerate() {
+                if column.is_null(row) && *keep {
+                    if mode == ParseMode::FailFast {
+                        return Err(Error::MalformedRecord {
+                            path: path.to_owned(),
+                            line: row_offset + row as u64 + 1,
+                            column: 0,
+                            message: format!(
+                                "row {} has no value in column `{}`, which the schema declares non-nullable",
+                                row_offset + row as u64 + 1,
+                                field.name()
+                            ),
+                        });
+                    }
+                    *keep = false;
+                    malformed += 1;
+                }
+            }
+        }
+        row_offset += rows as u64;
+        counts.malformed += malformed;
+        counts.dropped += malformed;
+        let columns = if malformed > 0 {
+            tracing::warn!(path = %path.display(), rows = malformed, "dropped Parquet rows with nulls in non-nullable columns");
+            let keep = arrow_array::BooleanArray::from(keep);
+            columns
+                .iter()
+                .map(|column| arrow_select::filter::filter(column, &keep))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| Error::arrow(format!("filtering `{}`", path.display()), e))?
+        } else {
+            columns
+        };
+        let batch = RecordBatch::try_new(projected.clone(), columns)
+            .map_err(|e| Error::arrow(format!("reading `{}`", path.display()), e))?;
+        if batch.num_rows() > 0 {
+            out.push(batch);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a Parquet file's column type can be read as the declared type: the same type, or
+/// a timestamp of another unit or zone (converted to microseconds in UTC).
+fn parquet_type_fits(file: &DataType, declared: &DataType) -> bool {
+    file == declared || matches!((file, declared), (DataType::Timestamp(..), DataType::Timestamp(..)))
+}
+
+/// The column as the declared type (only timestamps differ, by unit or zone).
+fn conform(column: &ArrayRef, declared: &DataType) -> ArrayRef {
+    use arrow_array::types::{
+        TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+    };
+    use arrow_array::{PrimitiveArray, cast::AsArray};
+    use arrow_schema::TimeUnit;
+    let DataType::Timestamp(_, zone) = declared else {
+        return Arc::clone(column);
+    };
+    let micros: PrimitiveArray<TimestampMicrosecondType> = match column.data_type() {
+        DataType::Timestamp(TimeUnit::Second, _) => column
+            .as_primitive::<TimestampSecondType>()
+            .unary(|v| v.saturating_mul(1_000_000)),
+        DataType::Timestamp(TimeUnit::Millisecond, _) => column
+            .as_primitive::<TimestampMillisecondType>()
+            .unary(|v| v.saturating_mul(1000)),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => column
+            .as_primitive::<TimestampNanosecondType>()
+            .unary(|v| v.div_euclid(1000)),
+        _ => column.as_primitive::<TimestampMicrosecondType>().clone(),
+    };
+    Arc::new(micros.with_timezone_opt(zone.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_chunks_cover_the_bytes_at_line_ends() {
+        let text = b"a\nbb\nccc\ndddd\ne";
+        for parts in 1..=6 {
+            let chunks = split_lines(text, parts);
+            assert_eq!(chunks.first().map(|c| c.1.start), Some(0));
+            assert_eq!(chunks.last().map(|c| c.1.end), Some(text.len()));
+            for pair in chunks.windows(2) {
+                assert_eq!(pair[0].1.end, pair[1].1.start);
+                assert_eq!(text[pair[0].1.end - 1], b'\n');
+                let lines_before = text[..pair[1].1.start].iter().filter(|&&b| b == b'\n').count() as u64;
+                assert_eq!(pair[1].0, lines_before + 1);
+            }
+        }
+        assert!(split_lines(b"", 4).is_empty());
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*", "a"));
+        assert!(glob_match("a*b*c", "aXXbYYc"));
+        assert!(!glob_match("a*b*c", "aXXbYY"));
+        assert!(glob_match("[!x]?", "ab"));
+        assert!(!glob_match("[!a]?", "ab"));
+        assert!(glob_match("{x,yy}.csv", "yy.csv"));
+        assert!(glob_match("[", "["));
+        assert_eq!(
+            split_glob(PathBuf::from("data/*.json")),
+            (PathBuf::from("data"), Some("*.json".to_owned()))
+        );
+        assert_eq!(split_glob(PathBuf::from("*.json")).0, PathBuf::from("."));
+        assert_eq!(split_glob(PathBuf::from("data")), (PathBuf::from("data"), None));
+    }
+}
