@@ -476,3 +476,32 @@ fn parallel_decoding_gives_the_single_thread_result() {
     let error = query.await_termination().unwrap_err().to_string();
     assert!(error.contains("c.json` line 24991, column 1"), "{error}");
 }
+
+rill::stream! {
+    /// A column named with a Rust keyword, as JSON data often has (`"type"`).
+    schema Kinds { r#type: String, n: i64 }
+
+    query KindCounts(raw: Kinds) {
+        raw.group_by(r#type).agg(total = sum(n))
+    }
+}
+
+#[test]
+fn a_raw_identifier_names_the_column_without_its_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_file(
+        dir.path(),
+        "a.json",
+        &[r#"{"type":"click","n":1}"#, r#"{"type":"click","n":2}"#],
+        1,
+    );
+    let sink = MemorySink::named("raw_identifier");
+    common::run_available_now(
+        KindCounts::read(FileSource::json(dir.path()).mode(ParseMode::FailFast))
+            .complete()
+            .to(sink.clone()),
+    );
+    let rows = sink.rows::<KindCountsRow>().unwrap();
+    assert_eq!((rows[0].r#type.as_str(), rows[0].total), ("click", 3));
+    assert_eq!(KindCounts::source_schema().field(0).name(), "type");
+}

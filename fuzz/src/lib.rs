@@ -10,6 +10,8 @@
 
 #![allow(dead_code, reason = "the macro's modules hold items only its unit tests use")]
 
+pub mod decoders;
+
 #[path = "../../stream-macros/src/codegen/mod.rs"]
 mod codegen;
 #[path = "../../stream-macros/src/diag.rs"]

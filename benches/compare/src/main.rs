@@ -26,7 +26,6 @@
 //! `MemoryStream` and to DataFusion as a `MemTable`), which separates decoding from the
 //! operators.
 
-use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -183,6 +182,8 @@ impl Options {
 #[derive(Debug, Clone, serde::Serialize)]
 struct Machine {
     cpu: String,
+    /// CPU family, model, caches and hypervisor, from `lscpu`.
+    cpu_details: String,
     logical_cpus: usize,
     threads_per_core: String,
     memory: String,
@@ -195,6 +196,11 @@ struct Machine {
 
 fn read_or(path: &str, default: &str) -> String {
     std::fs::read_to_string(path).map_or_else(|_| default.to_owned(), |s| s.trim().to_owned())
+}
+
+/// The 1-, 5- and 15-minute load averages.
+fn load_average() -> String {
+    read_or("/proc/loadavg", "?").split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
 
 fn machine() -> Machine {
@@ -219,8 +225,20 @@ fn machine() -> Machine {
         .find_map(|l| l.strip_prefix("MemTotal:").map(str::trim).map(str::to_owned))
         .and_then(|kb| kb.trim_end_matches(" kB").parse::<f64>().ok())
         .map_or_else(|| "unknown".to_owned(), |kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0));
+    let details = [
+        ("CPU family", "family "),
+        ("Model", "model "),
+        ("L2 cache", "L2 "),
+        ("L3 cache", "L3 "),
+        ("Hypervisor vendor", "hypervisor "),
+    ]
+    .iter()
+    .filter_map(|(name, label)| field(&format!("{name}:")).map(|v| format!("{label}{v}")))
+    .collect::<Vec<_>>()
+    .join(", ");
     Machine {
         cpu,
+        cpu_details: details,
         logical_cpus: std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
         threads_per_core: field("Thread(s) per core").unwrap_or_else(|| "?".to_owned()),
         memory,
@@ -231,7 +249,7 @@ fn machine() -> Machine {
         ),
         rustc: env!("RILL_COMPARE_RUSTC").to_owned(),
         datafusion: datafusion::DATAFUSION_VERSION.to_owned(),
-        load_average_before: read_or("/proc/loadavg", "?"),
+        load_average_before: load_average(),
         load_average_after: String::new(),
     }
 }
@@ -798,8 +816,8 @@ fn measure(mut case: Case<'_>, rounds: usize, rows: u64, bytes: Option<u64>) -> 
         spark: None,
     };
     println!(
-        "    Rill {} ms, DataFusion {:.0} ms, Rill/DataFusion speed {}",
-        measured.rill.as_ref().map_or_else(|| "—".to_owned(), |s| format!("{:.0}", s.median_ms)),
+        "    medians: Rill {}, DataFusion {:.0} ms, Rill/DataFusion speed {}",
+        measured.rill.as_ref().map_or_else(|| "—".to_owned(), |s| format!("{:.0} ms", s.median_ms)),
         measured.datafusion.median_ms,
         measured.rill_speedup.map_or_else(|| "—".to_owned(), |r| format!("{r:.2}×"))
     );
@@ -974,8 +992,9 @@ fn main() -> std::process::ExitCode {
 fn run(options: &Options) -> Result<()> {
     let mut machine = machine();
     println!(
-        "machine: {} ({} logical CPUs, {} thread(s) per core), {}, {}; {}; DataFusion {}",
+        "machine: {} ({}; {} logical CPUs, {} thread(s) per core), {}, {}; {}; DataFusion {}",
         machine.cpu,
+        machine.cpu_details,
         machine.logical_cpus,
         machine.threads_per_core,
         machine.memory,
@@ -1096,7 +1115,7 @@ fn run(options: &Options) -> Result<()> {
         }
     }
     remove_dir(&work)?;
-    machine.load_average_after = read_or("/proc/loadavg", "?");
+    machine.load_average_after = load_average();
 
     let spark_version = join_spark(&options.spark_results, &mut measured, bytes, dir);
     let with_spark = measured.iter().any(|m| m.spark.is_some());
@@ -1128,7 +1147,7 @@ fn run(options: &Options) -> Result<()> {
     std::fs::write(options.results_dir.join("results.csv"), csv(&measured))?;
     let mut md = format!(
         "Run {generated_at}: {} rows in {} files ({:.0} MB of JSON lines, {}), {} rounds, medians.\n\n\
-         Machine: {}, {} logical CPUs ({} thread(s) per core), {}, {}; {}; DataFusion {}{}. \
+         Machine: {} ({}), {} logical CPUs ({} thread(s) per core), {} RAM, {}; {}; DataFusion {}{}. \
          Load average before / after: {} / {}.\n\n",
         rows,
         events.files.len(),
@@ -1136,6 +1155,7 @@ fn run(options: &Options) -> Result<()> {
         config,
         options.rounds,
         machine.cpu,
+        machine.cpu_details,
         machine.logical_cpus,
         machine.threads_per_core,
         machine.memory,

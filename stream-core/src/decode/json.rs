@@ -863,7 +863,9 @@ impl Number {
         }
         // Clinger's fast path: a mantissa below 2^53 times an exact power of ten rounds once,
         // so the result is correctly rounded — the same as the general parser's.
-        if self.exact && self.mantissa < (1 << 53) && self.decimal_exponent.abs() <= 22 {
+        // `unsigned_abs`: the exponent saturates, and `i64::MIN.abs()` overflows (and in a
+        // release build stays negative, passing this test and indexing out of bounds).
+        if self.exact && self.mantissa < (1 << 53) && self.decimal_exponent.unsigned_abs() <= 22 {
             #[allow(
                 clippy::cast_precision_loss,
                 clippy::cast_possible_truncation,
@@ -986,6 +988,25 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    /// Found while writing the `json_decoder` fuzz target (by reading `to_f64`; the target
+    /// panics on it): an exponent that saturates to `-i64::MAX`, less one fraction digit, is
+    /// `i64::MIN`, whose `abs()` overflowed — a panic, or in a release build an index out of
+    /// bounds.
+    #[test]
+    fn saturated_exponents_do_not_overflow() {
+        for (text, expected) in [
+            ("1.0e-99999999999999999999", 0.0),
+            ("0.5e-9223372036854775807", 0.0),
+            ("1.5e99999999999999999999", f64::INFINITY),
+        ] {
+            assert_eq!(read_f64(text).unwrap(), Field::Value(expected), "{text}");
+        }
+        assert!(matches!(
+            JsonCursor::new(b"1.0e-99999999999999999999").i64().unwrap(),
+            Field::Mismatch(_)
+        ));
     }
 
     #[test]

@@ -41,8 +41,12 @@ pub(crate) fn decoder(plan: &Plan) -> TokenStream {
     let name = decoder_name(&query.name);
     let name_text = query.name.to_string();
     let schema = &query.schema;
+    // Column names as the data spells them: `r#type` is the column `type`.
     let declared: Vec<(usize, &str, ColType)> = (0..query.num_inputs)
-        .map(|index| (index, query.vars[index].name.as_str(), query.vars[index].ty))
+        .map(|index| {
+            let name = query.vars[index].name.as_str();
+            (index, name.strip_prefix("r#").unwrap_or(name), query.vars[index].ty)
+        })
         .collect();
     let is_corrupt = |column: &str| column == CORRUPT_RECORD_COLUMN;
     let value = |index: usize| format_ident!("__value{}", index);

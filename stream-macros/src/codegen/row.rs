@@ -3,6 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
+use syn::ext::IdentExt;
 
 use super::types::{self, core};
 use crate::types::ColType;
@@ -24,7 +25,8 @@ pub(crate) fn row_struct(name: &Ident, attrs: &[syn::Attribute], fields: &[RowFi
     let field_attrs: Vec<&[syn::Attribute]> = fields.iter().map(|f| f.attrs).collect();
     let name_text = name.to_string();
     let arrow_fields = fields.iter().map(|f| {
-        let column = f.name.to_string();
+        // `r#type` names the column `type`.
+        let column = f.name.unraw().to_string();
         let data_type = types::data_type(f.ty.base);
         let nullable = f.ty.nullable;
         quote!(#schema::Field::new(#column, #data_type, #nullable))
@@ -37,7 +39,7 @@ pub(crate) fn row_struct(name: &Ident, attrs: &[syn::Attribute], fields: &[RowFi
         .collect();
     let read_columns = fields.iter().zip(&columns).map(|(f, column)| {
         let array = types::array(f.ty.base);
-        let text = f.name.to_string();
+        let text = f.name.unraw().to_string();
         let nullable = f.ty.nullable;
         quote!(let #column = #core::columns::by_name::<#array>(batch, #text, #nullable, #name_text)?;)
     });

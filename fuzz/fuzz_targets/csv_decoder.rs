@@ -1,0 +1,98 @@
+//! The CSV record decoders `stream!` generates, on any bytes as one file, in all three parse
+//! modes. The first byte picks the options: bit 0 a header, bits 1–2 the delimiter (`,;|` or
+//! tab), bit 3 the quote (`"` or `'`), bit 4 the escape (`\` or the quote itself), bit 5 the
+//! null value (`""` or `NA`); the rest is the file. No panic; `Permissive` and
+//! `DropMalformed` never fail (but for a header that cannot be read, which fails in every
+//! mode); rows out plus records dropped equal records read; `FailFast` fails exactly when
+//! `Permissive` counts a malformed record.
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use rill::__private::arrow_array::RecordBatch;
+use rill::decode::csv::CsvOptions;
+use rill::decode::{DecodeCounts, FormatDecoder, ParseMode, RecordDecoder};
+use rill::prelude::*;
+use rill_fuzz::decoders::{LooseRows, StrictRows};
+
+const MODES: [ParseMode; 3] = [ParseMode::Permissive, ParseMode::DropMalformed, ParseMode::FailFast];
+
+fn options(byte: u8) -> CsvOptions {
+    let quote = if byte & 8 == 0 { b'"' } else { b'\'' };
+    CsvOptions::default()
+        .header(byte & 1 != 0)
+        .delimiter([b',', b';', b'|', b'\t'][usize::from((byte >> 1) & 3)])
+        .quote(quote)
+        .escape(if byte & 16 == 0 { b'\\' } else { quote })
+        .null_value(if byte & 32 == 0 { "" } else { "NA" })
+}
+
+fn decode<Q: StreamPlan>(
+    bytes: &[u8],
+    options: &CsvOptions,
+    mode: ParseMode,
+) -> (rill::error::Result<()>, DecodeCounts, Vec<RecordBatch>) {
+    let mut decoder = <Q::Decoder as RecordDecoder>::new();
+    let mut counts = DecodeCounts::default();
+    let mut out = Vec::new();
+    let result = decoder.decode_csv(Path::new("fuzz.csv"), bytes, options, mode, &mut counts, &mut out);
+    (result, counts, out)
+}
+
+fn rows(out: &[RecordBatch]) -> u64 {
+    out.iter().map(|batch| batch.num_rows() as u64).sum()
+}
+
+fn check<Q: StreamPlan>(bytes: &[u8], options: &CsvOptions) {
+    let mut permissive: Option<DecodeCounts> = None;
+    for mode in MODES {
+        let (result, counts, out) = decode::<Q>(bytes, options, mode);
+        if let Err(error) = &result {
+            // The one error of every mode: a header that cannot be split into names.
+            if options.header && error.to_string().contains("the header cannot be read") {
+                assert_eq!(counts, DecodeCounts::default());
+                continue;
+            }
+        }
+        match mode {
+            ParseMode::Permissive | ParseMode::DropMalformed => {
+                if let Err(error) = &result {
+                    panic!("{mode:?} failed: {error}");
+                }
+                assert_eq!(counts.records, rows(&out) + counts.dropped, "{mode:?}: {counts:?}");
+                assert!(counts.dropped <= counts.malformed, "{mode:?}: {counts:?}");
+                if mode == ParseMode::DropMalformed {
+                    assert_eq!(counts.dropped, counts.malformed, "{counts:?}");
+                }
+                match &permissive {
+                    None => permissive = Some(counts),
+                    Some(p) => {
+                        assert_eq!(p.records, counts.records);
+                        assert_eq!(p.malformed, counts.malformed);
+                    }
+                }
+            }
+            ParseMode::FailFast => {
+                let malformed = permissive.unwrap().malformed;
+                assert_eq!(
+                    result.is_err(),
+                    malformed > 0,
+                    "FailFast {result:?}, Permissive counted {malformed} malformed"
+                );
+                if result.is_ok() {
+                    assert_eq!(counts.records, rows(&out), "{counts:?}");
+                }
+            }
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, bytes)) = data.split_first() else {
+        return;
+    };
+    let options = options(first);
+    check::<LooseRows>(bytes, &options);
+    check::<StrictRows>(bytes, &options);
+});
