@@ -477,6 +477,58 @@ fn parallel_decoding_gives_the_single_thread_result() {
     assert!(error.contains("c.json` line 24991, column 1"), "{error}");
 }
 
+#[test]
+fn files_decoded_on_several_threads_keep_file_order_and_the_first_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in 0..9_u64 {
+        let mut lines: Vec<String> = (0..500)
+            .map(|i| format!(r#"{{"user_id":"f{file}-{i}","amount":{i}.25}}"#))
+            .collect();
+        // Two faults, the earlier one in a file that a later thread may finish first.
+        if file == 3 {
+            lines[7] = r#"{"user_id":"bad","amount":[1]}"#.to_owned();
+        }
+        if file == 6 {
+            lines[1] = "{".to_owned();
+        }
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        common::write_file(dir.path(), &format!("part-{file}.json"), &lines, file);
+    }
+    let run = |threads: usize| {
+        let sink = MemorySink::named(format!("files_parallel_{threads}"));
+        let query = common::run_available_now(
+            Events::read(FileSource::json(dir.path()).mode(ParseMode::DropMalformed))
+                .append()
+                .parallelism(threads)
+                .to(sink.clone()),
+        );
+        let users: Vec<String> = sink
+            .rows::<EventsRow>()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.user_id)
+            .collect();
+        let progress = query.last_progress().unwrap();
+        (users, progress.num_malformed_rows, progress.num_dropped_malformed_rows)
+    };
+    let single = run(1);
+    assert_eq!(single.0.len(), 9 * 500 - 2);
+    assert_eq!(single.0[0], "f0-0");
+    assert_eq!((single.1, single.2), (2, 2));
+    for threads in [2, 4] {
+        assert_eq!(run(threads), single, "{threads} threads");
+    }
+    let query = Events::read(FileSource::json(dir.path()).mode(ParseMode::FailFast))
+        .append()
+        .parallelism(2)
+        .to(MemorySink::named("files_parallel_failfast"))
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    let error = query.await_termination().unwrap_err().to_string();
+    assert!(error.contains("part-3.json` line 8"), "{error}");
+}
+
 rill::stream! {
     /// A column named with a Rust keyword, as JSON data often has (`"type"`).
     schema Kinds { r#type: String, n: i64 }

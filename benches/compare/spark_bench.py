@@ -104,6 +104,7 @@ def run_query(spark, query, data_dir, work_dir, run_name):
     elapsed = time.perf_counter() - started
 
     progress = handle.recentProgress
+    # With a filter, Spark pushes it into the JSON scan and counts only the rows that pass.
     input_rows = sum(p["numInputRows"] for p in progress)
     batches = sum(1 for p in progress if p["numInputRows"] > 0)
     if batches != 1:
@@ -116,6 +117,21 @@ def run_query(spark, query, data_dir, work_dir, run_name):
     shutil.rmtree(checkpoint, ignore_errors=True)
     shutil.rmtree(output, ignore_errors=True)
     return elapsed, input_rows, result_rows
+
+
+def count_lines(data_dir, files):
+    """The input's rows: the generator's manifest gives them, else count the lines."""
+    manifest = os.path.join(data_dir, "_eventgen.txt")
+    if os.path.exists(manifest):
+        with open(manifest) as text:
+            fields = dict(kv.split("=", 1) for kv in text.readline().split() if "=" in kv)
+        if "files" in fields and "rows_per_file" in fields:
+            return int(fields["files"]) * int(fields["rows_per_file"])
+    rows = 0
+    for name in files:
+        with open(os.path.join(data_dir, name), "rb") as data:
+            rows += sum(chunk.count(b"\n") for chunk in iter(lambda: data.read(1 << 20), b""))
+    return rows
 
 
 def main():
@@ -131,6 +147,7 @@ def main():
     data_dir = os.path.abspath(args.data)
     files = sorted(f for f in os.listdir(data_dir) if f.endswith(".json") and not f.startswith((".", "_")))
     input_bytes = sum(os.path.getsize(os.path.join(data_dir, f)) for f in files)
+    input_rows = count_lines(data_dir, files)
     queries = [q.strip().upper() for q in args.queries.split(",")]
     results = []
     spark_version = None
@@ -141,16 +158,17 @@ def main():
             spark.sparkContext.setLogLevel("ERROR")
             spark_version = spark.version
             for query in queries:
-                _, rows, result_rows = run_query(spark, query, data_dir, work_dir, f"warmup_{query}_{threads}")
+                _, spark_input_rows, result_rows = run_query(spark, query, data_dir, work_dir, f"warmup_{query}_{threads}")
                 runs = []
                 for round_ in range(args.rounds):
                     seconds, run_rows, run_result_rows = run_query(
                         spark, query, data_dir, work_dir, f"{query}_{threads}_{round_}"
                     )
-                    if (run_rows, run_result_rows) != (rows, result_rows):
+                    if (run_rows, run_result_rows) != (spark_input_rows, result_rows):
                         raise RuntimeError(f"{query}: run {round_} read/produced other counts")
                     runs.append(seconds * 1e3)
                 median_ms = statistics.median(runs)
+                rows = input_rows
                 print(
                     f"Spark {query} local[{threads}]: median {median_ms:.0f} ms "
                     f"({rows / median_ms * 1e3 / 1e6:.2f} Mrows/s), {result_rows} result rows, runs "
@@ -164,6 +182,7 @@ def main():
                         "runs_ms": runs,
                         "median_ms": median_ms,
                         "rows": rows,
+                        "spark_num_input_rows": spark_input_rows,
                         "bytes": input_bytes,
                         "rows_per_s": rows / (median_ms / 1e3),
                         "result_rows": result_rows,

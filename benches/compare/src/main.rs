@@ -25,6 +25,10 @@
 //! batches already in memory (decoded once by DataFusion, handed to Rill through a
 //! `MemoryStream` and to DataFusion as a `MemTable`), which separates decoding from the
 //! operators.
+//!
+//! Threads: DataFusion gets `target_partitions` = threads on a tokio runtime with that many
+//! workers; Rill gets `DataStreamWriter::parallelism(threads)` (see [`run_rill`]), which
+//! parallelises decoding only, so the decoded input runs for Rill at 1 thread only.
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -105,14 +109,17 @@ struct Options {
     threads: Vec<usize>,
     queries: Vec<String>,
     decoded: bool,
+    /// Run `spark_bench.py` first, for the Spark column.
+    with_spark: bool,
 }
 
 const USAGE: &str = "usage: rill-compare [--files N] [--rows N] [--seed N] [--users N] [--data DIR] \
-[--rounds N] [--threads 1,2] [--queries q1,q2,q3] [--no-decoded] [--results DIR] [--spark FILE]
+[--rounds N] [--threads 1,2] [--queries q1,q2,q3] [--no-decoded] [--results DIR] [--spark FILE] [--with-spark]
 
 Generates (or reuses) the event files in DIR (default data/<options>), checks Rill's result of
 each query equal to DataFusion's, then times them interleaved and writes results/results.{csv,json,md}.
-Spark's figures are joined from results/spark.json (written by spark_bench.py) when present.";
+Spark's figures are joined from results/spark.json (written by spark_bench.py) when present;
+--with-spark runs spark_bench.py first, over the same files, rounds and threads.";
 
 impl Options {
     fn parse(args: impl Iterator<Item = String>) -> Result<Self, String> {
@@ -125,12 +132,17 @@ impl Options {
         let mut threads = vec![1, 2];
         let mut queries = vec!["q1".to_owned(), "q2".to_owned(), "q3".to_owned()];
         let mut decoded = true;
+        let mut with_spark = false;
         let mut args = args.peekable();
         while let Some(flag) = args.next() {
             match flag.as_str() {
                 "--help" | "-h" => return Err(String::new()),
                 "--no-decoded" => {
                     decoded = false;
+                    continue;
+                }
+                "--with-spark" => {
+                    with_spark = true;
                     continue;
                 }
                 _ => {}
@@ -172,6 +184,7 @@ impl Options {
             threads,
             queries,
             decoded,
+            with_spark,
         })
     }
 }
@@ -200,7 +213,11 @@ fn read_or(path: &str, default: &str) -> String {
 
 /// The 1-, 5- and 15-minute load averages.
 fn load_average() -> String {
-    read_or("/proc/loadavg", "?").split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    read_or("/proc/loadavg", "?")
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn machine() -> Machine {
@@ -210,14 +227,18 @@ fn machine() -> Machine {
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .unwrap_or_default();
     let field = |name: &str| {
-        lscpu
-            .lines()
-            .find_map(|line| line.strip_prefix(name).map(|rest| rest.trim_start_matches(':').trim().to_owned()))
+        lscpu.lines().find_map(|line| {
+            line.strip_prefix(name)
+                .map(|rest| rest.trim_start_matches(':').trim().to_owned())
+        })
     };
     let cpu = field("Model name").unwrap_or_else(|| {
         read_or("/proc/cpuinfo", "")
             .lines()
-            .find_map(|l| l.strip_prefix("model name").map(|r| r.trim_start_matches([' ', '\t', ':']).to_owned()))
+            .find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|r| r.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
             .unwrap_or_else(|| "unknown".to_owned())
     });
     let memory = read_or("/proc/meminfo", "")
@@ -374,7 +395,12 @@ fn canonical(batches: &[RecordBatch]) -> Result<Rows> {
             leaf_columns(column, &mut leaves);
         }
         for row in 0..batch.num_rows() {
-            rows.push(leaves.iter().map(|c| value(c.as_ref(), row)).collect::<Result<Vec<_>>>()?);
+            rows.push(
+                leaves
+                    .iter()
+                    .map(|c| value(c.as_ref(), row))
+                    .collect::<Result<Vec<_>>>()?,
+            );
         }
     }
     rows.sort_unstable();
@@ -443,7 +469,10 @@ fn check_same(what: &str, rill: &Rows, reference: &Rows) -> Result<()> {
 // Between the two Arrow versions (outside every timed region)
 
 /// DataFusion's record batches (its Arrow) as Rill's Arrow, through IPC bytes.
-fn to_rill_arrow(schema: &df_arrow::datatypes::SchemaRef, batches: &[df_arrow::record_batch::RecordBatch]) -> Result<Vec<RecordBatch>> {
+fn to_rill_arrow(
+    schema: &df_arrow::datatypes::SchemaRef,
+    batches: &[df_arrow::record_batch::RecordBatch],
+) -> Result<Vec<RecordBatch>> {
     let mut bytes = Vec::new();
     {
         let mut writer = df_arrow::ipc::writer::StreamWriter::try_new(&mut bytes, schema)?;
@@ -467,7 +496,11 @@ fn df_event_schema() -> Result<df_arrow::datatypes::Schema> {
                 DataType::Float64 => df_arrow::datatypes::DataType::Float64,
                 other => return Err(format!("Event column {} has unexpected type {other}", field.name())),
             };
-            Ok(df_arrow::datatypes::Field::new(field.name(), data_type, field.is_nullable()))
+            Ok(df_arrow::datatypes::Field::new(
+                field.name(),
+                data_type,
+                field.is_nullable(),
+            ))
         })
         .collect::<Result<Vec<_>, String>>()?;
     Ok(df_arrow::datatypes::Schema::new(fields))
@@ -476,33 +509,48 @@ fn df_event_schema() -> Result<df_arrow::datatypes::Schema> {
 // ---------------------------------------------------------------------------------------------
 // Rill
 
-/// Whether Rill's runtime can be told how many threads to use. It cannot yet: the runtime's
-/// parallelism knob is being added. Until then Rill runs only at 1 thread and the 2-thread
-/// rows show no Rill figure. When the knob lands, set this to `true` and pass `threads` in
-/// [`rill_source`] or [`run_rill`] — the only two places Rill is configured.
-const RILL_HAS_THREADS_KNOB: bool = false;
-
-fn rill_runs_at(threads: usize) -> bool {
-    threads == 1 || RILL_HAS_THREADS_KNOB
+/// Rill's thread count goes to one place: [`run_rill`] passes it to
+/// `DataStreamWriter::parallelism`, which decodes the micro-batch's input on that many threads
+/// while the query runs on the decoded batches on its own thread (at 1, it decodes and then runs
+/// on the query's thread). It parallelises decoding only: over batches already in memory (a
+/// `MemoryStream`) Rill runs on one thread whatever the setting, so the decoded input is not
+/// run for Rill above 1 thread.
+fn rill_runs(threads: usize, input: &str) -> bool {
+    threads == 1 || input == "files"
 }
 
-/// Rill's file source over the event files, read in one micro-batch.
-fn rill_source(dir: &Path, threads: usize) -> JsonSource {
-    let _ = threads; // not passed: Rill has no parallelism knob yet (see RILL_HAS_THREADS_KNOB)
+/// Rill's file source over the event files, read in one micro-batch (no files-per-trigger limit).
+fn rill_source(dir: &Path) -> JsonSource {
     JsonSource::new(dir)
 }
 
-/// Starts a Rill query with an available-now trigger and no checkpoint, and waits for it.
+/// Starts a Rill query on `threads` threads with an available-now trigger and no checkpoint,
+/// and waits for it.
 fn run_rill<Q, M, S>(writer: DataStreamWriter<Q, M, S>, threads: usize) -> Result<StreamingQuery>
 where
     Q: StreamPlan,
     M: rill::mode::Chosen,
     S: rill::Sink + rill::sink::AcceptsMode<M>,
 {
-    let _ = threads; // not passed: Rill has no parallelism knob yet (see RILL_HAS_THREADS_KNOB)
-    let query = writer.trigger(Trigger::AvailableNow).start()?;
+    let query = writer.parallelism(threads).trigger(Trigger::AvailableNow).start()?;
     query.await_termination()?;
     Ok(query)
+}
+
+/// The phases of the Rill query's batch with data, as `getBatch 612 ms, addBatch 80 ms, …`.
+fn rill_phases(query: &StreamingQuery) -> String {
+    query
+        .recent_progress()
+        .iter()
+        .find(|p| p.num_input_rows > 0)
+        .map(|p| {
+            p.duration_ms
+                .iter()
+                .map(|(phase, ms)| format!("{phase} {ms} ms"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
 }
 
 /// The rows a Rill query read, checked to be one micro-batch of all the input.
@@ -525,9 +573,17 @@ struct Timed {
     elapsed: Duration,
     rows: Rows,
     schema: String,
+    /// Rill's state after the batch, from its progress report: keys and bytes.
+    state: Option<(u64, u64)>,
+    /// Rill's phases of the batch with data, from its progress report (ms).
+    phases: String,
 }
 
-fn rill_memory<Q: StreamPlan + rill::SupportsComplete>(source: impl rill::Source, threads: usize, expected_input: u64) -> Result<Timed> {
+fn rill_memory<Q: StreamPlan + rill::SupportsComplete>(
+    source: impl rill::Source,
+    threads: usize,
+    expected_input: u64,
+) -> Result<Timed> {
     let table = MemorySink::named(Q::NAME);
     let started = Instant::now();
     let query = run_rill(DataStreamWriter::<Q>::new(source).complete().to(table.clone()), threads)?;
@@ -539,6 +595,12 @@ fn rill_memory<Q: StreamPlan + rill::SupportsComplete>(source: impl rill::Source
         elapsed,
         rows: canonical(&output)?,
         schema,
+        state: query.last_progress().and_then(|p| {
+            p.state_operators
+                .first()
+                .map(|s| (s.num_rows_total, s.memory_used_bytes))
+        }),
+        phases: rill_phases(&query),
     })
 }
 
@@ -546,7 +608,7 @@ fn rill_q3(dir: &Path, out: &Path, threads: usize, expected_input: u64) -> Resul
     remove_dir(out)?;
     let started = Instant::now();
     let query = run_rill(
-        Q3BigPurchases::read(rill_source(dir, threads))
+        Q3BigPurchases::read(rill_source(dir))
             .append()
             .to(rill::sink::FileSink::parquet(out)),
         threads,
@@ -559,10 +621,16 @@ fn rill_q3(dir: &Path, out: &Path, threads: usize, expected_input: u64) -> Resul
         elapsed,
         rows: canonical(&output)?,
         schema,
+        state: None,
+        phases: rill_phases(&query),
     })
 }
 
-fn rill_decoded<Q: StreamPlan + rill::SupportsComplete>(batches: &[RecordBatch], threads: usize, expected_input: u64) -> Result<Timed> {
+fn rill_decoded<Q: StreamPlan + rill::SupportsComplete>(
+    batches: &[RecordBatch],
+    threads: usize,
+    expected_input: u64,
+) -> Result<Timed> {
     let input: MemoryStream<Event> = MemoryStream::new();
     for batch in batches {
         input.add_batch(batch.clone())?;
@@ -604,19 +672,31 @@ async fn df_register_files(ctx: &SessionContext, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn df_collect(ctx: &SessionContext, sql: &str) -> Result<(df_arrow::datatypes::SchemaRef, Vec<df_arrow::record_batch::RecordBatch>)> {
+async fn df_collect(
+    ctx: &SessionContext,
+    sql: &str,
+) -> Result<(df_arrow::datatypes::SchemaRef, Vec<df_arrow::record_batch::RecordBatch>)> {
     let frame = ctx.sql(sql).await?;
     let schema = Arc::new(frame.schema().as_arrow().clone());
     Ok((schema, frame.collect().await?))
 }
 
-fn df_result(elapsed: Duration, schema: &df_arrow::datatypes::SchemaRef, batches: &[df_arrow::record_batch::RecordBatch]) -> Result<Timed> {
+fn df_result(
+    elapsed: Duration,
+    schema: &df_arrow::datatypes::SchemaRef,
+    batches: &[df_arrow::record_batch::RecordBatch],
+) -> Result<Timed> {
     let batches = to_rill_arrow(schema, batches)?;
-    let schema = batches.first().map(|b| describe_schema(&b.schema())).unwrap_or_default();
+    let schema = batches
+        .first()
+        .map(|b| describe_schema(&b.schema()))
+        .unwrap_or_default();
     Ok(Timed {
         elapsed,
         rows: canonical(&batches)?,
         schema,
+        state: None,
+        phases: String::new(),
     })
 }
 
@@ -650,7 +730,12 @@ fn df_q3(runtime: &tokio::runtime::Runtime, threads: usize, dir: &Path, out: &Pa
     df_result(elapsed, &schema, &batches)
 }
 
-fn df_decoded(runtime: &tokio::runtime::Runtime, threads: usize, partitions: &[Vec<df_arrow::record_batch::RecordBatch>], sql: &str) -> Result<Timed> {
+fn df_decoded(
+    runtime: &tokio::runtime::Runtime,
+    threads: usize,
+    partitions: &[Vec<df_arrow::record_batch::RecordBatch>],
+    sql: &str,
+) -> Result<Timed> {
     let schema = Arc::new(df_event_schema()?);
     let started = Instant::now();
     let (out_schema, batches) = runtime.block_on(async {
@@ -663,11 +748,18 @@ fn df_decoded(runtime: &tokio::runtime::Runtime, threads: usize, partitions: &[V
 }
 
 /// The events decoded once by DataFusion, as its batches and as Rill's (with `Event`'s schema).
-fn decode_once(runtime: &tokio::runtime::Runtime, dir: &Path) -> Result<(Vec<df_arrow::record_batch::RecordBatch>, Vec<RecordBatch>)> {
+fn decode_once(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+) -> Result<(Vec<df_arrow::record_batch::RecordBatch>, Vec<RecordBatch>)> {
     let (schema, df_batches) = runtime.block_on(async {
         let ctx = df_context(1);
         df_register_files(&ctx, dir).await?;
-        df_collect(&ctx, "SELECT event_id, user_id, event_type, event_time, amount FROM events").await
+        df_collect(
+            &ctx,
+            "SELECT event_id, user_id, event_type, event_time, amount FROM events",
+        )
+        .await
     })?;
     let rill_batches = to_rill_arrow(&schema, &df_batches)?
         .into_iter()
@@ -745,6 +837,9 @@ struct Measured {
     rill_speedup: Option<f64>,
     rill_speedup_pairs: Vec<f64>,
     rill_schema: String,
+    /// Keys in Rill's state after the batch, and the bytes its progress report gives for them.
+    rill_state_keys: Option<u64>,
+    rill_state_bytes: Option<u64>,
     datafusion_schema: String,
     spark: Option<Spark>,
 }
@@ -767,10 +862,15 @@ fn measure(mut case: Case<'_>, rounds: usize, rows: u64, bytes: Option<u64>) -> 
     // Check first: DataFusion's result is the reference every Rill run must equal.
     let reference = (case.datafusion)()?;
     let mut rill_schema = String::from("(not run)");
+    let mut rill_state = None;
     if let Some(rill) = case.rill.as_mut() {
         let first = rill()?;
         check_same(&what, &first.rows, &reference.rows)?;
         rill_schema = first.schema;
+        if !first.phases.is_empty() {
+            println!("    Rill's warm-up phases: {}", first.phases);
+        }
+        rill_state = first.state;
         println!(
             "  {what}: results equal ({} rows); warm-up Rill {:.0} ms, DataFusion {:.0} ms",
             reference.rows.len(),
@@ -779,7 +879,7 @@ fn measure(mut case: Case<'_>, rounds: usize, rows: u64, bytes: Option<u64>) -> 
         );
     } else {
         println!(
-            "  {what}: DataFusion only (Rill has no thread knob yet); warm-up {:.0} ms",
+            "  {what}: DataFusion only (Rill's parallelism splits file decoding only); warm-up {:.0} ms",
             reference.elapsed.as_secs_f64() * 1e3
         );
     }
@@ -792,7 +892,11 @@ fn measure(mut case: Case<'_>, rounds: usize, rows: u64, bytes: Option<u64>) -> 
             rill_runs.push(run.elapsed);
         }
         let run = (case.datafusion)()?;
-        check_same(&format!("{what} (DataFusion against its first run)"), &run.rows, &reference.rows)?;
+        check_same(
+            &format!("{what} (DataFusion against its first run)"),
+            &run.rows,
+            &reference.rows,
+        )?;
         df_runs.push(run.elapsed);
     }
     let pairs: Vec<f64> = rill_runs
@@ -812,14 +916,21 @@ fn measure(mut case: Case<'_>, rounds: usize, rows: u64, bytes: Option<u64>) -> 
         rill,
         datafusion: stats(&df_runs, rows, bytes),
         rill_schema,
+        rill_state_keys: rill_state.map(|(keys, _)| keys),
+        rill_state_bytes: rill_state.map(|(_, bytes)| bytes),
         datafusion_schema: reference.schema,
         spark: None,
     };
     println!(
         "    medians: Rill {}, DataFusion {:.0} ms, Rill/DataFusion speed {}",
-        measured.rill.as_ref().map_or_else(|| "—".to_owned(), |s| format!("{:.0} ms", s.median_ms)),
+        measured
+            .rill
+            .as_ref()
+            .map_or_else(|| "—".to_owned(), |s| format!("{:.0} ms", s.median_ms)),
         measured.datafusion.median_ms,
-        measured.rill_speedup.map_or_else(|| "—".to_owned(), |r| format!("{r:.2}×"))
+        measured
+            .rill_speedup
+            .map_or_else(|| "—".to_owned(), |r| format!("{r:.2}×"))
     );
     Ok(measured)
 }
@@ -842,6 +953,8 @@ struct SparkResult {
     rows: u64,
     #[serde(default)]
     data_dir: String,
+    #[serde(default)]
+    result_rows: Option<usize>,
 }
 
 #[allow(clippy::print_stdout, reason = "progress of a command-line benchmark")]
@@ -856,7 +969,10 @@ fn join_spark(path: &Path, measured: &mut [Measured], bytes: u64, data_dir: &Pat
     };
     let here = std::fs::canonicalize(data_dir).ok();
     for m in measured.iter_mut().filter(|m| m.input == "files") {
-        let Some(result) = file.results.iter().find(|r| r.query.eq_ignore_ascii_case(&m.query) && r.threads == m.threads)
+        let Some(result) = file
+            .results
+            .iter()
+            .find(|r| r.query.eq_ignore_ascii_case(&m.query) && r.threads == m.threads)
         else {
             continue;
         };
@@ -866,6 +982,12 @@ fn join_spark(path: &Path, measured: &mut [Measured], bytes: u64, data_dir: &Pat
                 result.query, result.threads, result.rows, result.data_dir
             );
             continue;
+        }
+        if let Some(spark_rows) = result.result_rows.filter(|&r| r != m.result_rows) {
+            println!(
+                "WARNING: Spark's {} at {} threads gave {spark_rows} result rows, Rill and DataFusion {}",
+                result.query, result.threads, m.result_rows
+            );
         }
         let secs = result.median_ms / 1e3;
         let rows_per_s = result.rows as f64 / secs;
@@ -913,7 +1035,10 @@ fn markdown_table(measured: &[Measured], with_spark: bool) -> String {
             d.median_ms,
             d.rows_per_s / 1e6,
             fmt_opt(d.mb_per_s, 0),
-            m.rill_speedup.map_or_else(|| "— (no Rill thread knob yet)".to_owned(), |x| format!("**{x:.2}×**")),
+            m.rill_speedup.map_or_else(
+                || "— (Rill: 1 thread over decoded input)".to_owned(),
+                |x| format!("**{x:.2}×**")
+            ),
         );
         if with_spark {
             let s = m.spark.as_ref();
@@ -922,7 +1047,8 @@ fn markdown_table(measured: &[Measured], with_spark: bool) -> String {
                 " {} | {} | {} |",
                 fmt_opt(s.map(|s| s.median_ms), 0),
                 fmt_opt(s.map(|s| s.rows_per_s / 1e6), 2),
-                s.and_then(|s| s.rill_speedup).map_or_else(|| "—".to_owned(), |x| format!("{x:.1}×")),
+                s.and_then(|s| s.rill_speedup)
+                    .map_or_else(|| "—".to_owned(), |x| format!("{x:.1}×")),
             );
         }
         out.push('\n');
@@ -1015,6 +1141,9 @@ fn run(options: &Options) -> Result<()> {
         started.elapsed()
     );
     println!("{}", options.events);
+    if options.with_spark {
+        run_spark(options, &events.dir)?;
+    }
     for (name, columns) in [
         (Q1SpendByUser::NAME, Q1SpendByUser::required_columns()),
         (Q2EventsByHour::NAME, Q2EventsByHour::required_columns()),
@@ -1034,15 +1163,14 @@ fn run(options: &Options) -> Result<()> {
     for &threads in &options.threads {
         println!("\n== {threads} thread(s) ==");
         let runtime = df_runtime(threads)?;
-        let rill_ok = rill_runs_at(threads);
         if want("q1") {
             measured.push(measure(
                 Case {
                     query: "Q1",
                     input: "files",
                     threads,
-                    rill: rill_ok.then(|| {
-                        Box::new(|| rill_memory::<Q1SpendByUser>(rill_source(dir, threads), threads, rows)) as Runner<'_>
+                    rill: rill_runs(threads, "files").then(|| {
+                        Box::new(|| rill_memory::<Q1SpendByUser>(rill_source(dir), threads, rows)) as Runner<'_>
                     }),
                     datafusion: Box::new(|| df_files(&runtime, threads, dir, Q1_SQL)),
                 },
@@ -1057,8 +1185,8 @@ fn run(options: &Options) -> Result<()> {
                     query: "Q2",
                     input: "files",
                     threads,
-                    rill: rill_ok.then(|| {
-                        Box::new(|| rill_memory::<Q2EventsByHour>(rill_source(dir, threads), threads, rows)) as Runner<'_>
+                    rill: rill_runs(threads, "files").then(|| {
+                        Box::new(|| rill_memory::<Q2EventsByHour>(rill_source(dir), threads, rows)) as Runner<'_>
                     }),
                     datafusion: Box::new(|| df_files(&runtime, threads, dir, Q2_SQL)),
                 },
@@ -1073,7 +1201,8 @@ fn run(options: &Options) -> Result<()> {
                     query: "Q3",
                     input: "files",
                     threads,
-                    rill: rill_ok.then(|| Box::new(|| rill_q3(dir, &rill_out, threads, rows)) as Runner<'_>),
+                    rill: rill_runs(threads, "files")
+                        .then(|| Box::new(|| rill_q3(dir, &rill_out, threads, rows)) as Runner<'_>),
                     datafusion: Box::new(|| df_q3(&runtime, threads, dir, &df_out)),
                 },
                 options.rounds,
@@ -1104,7 +1233,7 @@ fn run(options: &Options) -> Result<()> {
                         query,
                         input: "decoded",
                         threads,
-                        rill: rill_ok.then_some(rill),
+                        rill: rill_runs(threads, "decoded").then_some(rill),
                         datafusion: Box::new(|| df_decoded(&runtime, threads, partitions, sql)),
                     },
                     options.rounds,
@@ -1122,7 +1251,17 @@ fn run(options: &Options) -> Result<()> {
     let table = markdown_table(&measured, with_spark);
     println!("\n{table}");
     for m in measured.iter().filter(|m| m.threads == 1 && m.input == "files") {
-        println!("{} schemas — Rill: {}; DataFusion: {}", m.query, m.rill_schema, m.datafusion_schema);
+        println!(
+            "{} schemas — Rill: {}; DataFusion: {}",
+            m.query, m.rill_schema, m.datafusion_schema
+        );
+        if let (Some(keys), Some(bytes)) = (m.rill_state_keys, m.rill_state_bytes) {
+            println!(
+                "{} Rill state (its progress report): {keys} keys, {bytes} bytes, {:.1} bytes a key",
+                m.query,
+                bytes as f64 / keys.max(1) as f64
+            );
+        }
     }
 
     std::fs::create_dir_all(&options.results_dir)?;
@@ -1139,11 +1278,14 @@ fn run(options: &Options) -> Result<()> {
             "bytes": bytes,
         },
         "rounds": options.rounds,
-        "rill_threads_knob": RILL_HAS_THREADS_KNOB,
+        "rill_threads": "DataStreamWriter::parallelism(threads); decoded input: 1 thread only",
         "spark_version": spark_version,
         "results": measured,
     });
-    std::fs::write(options.results_dir.join("results.json"), serde_json::to_string_pretty(&json)? + "\n")?;
+    std::fs::write(
+        options.results_dir.join("results.json"),
+        serde_json::to_string_pretty(&json)? + "\n",
+    )?;
     std::fs::write(options.results_dir.join("results.csv"), csv(&measured))?;
     let mut md = format!(
         "Run {generated_at}: {} rows in {} files ({:.0} MB of JSON lines, {}), {} rounds, medians.\n\n\
@@ -1162,7 +1304,9 @@ fn run(options: &Options) -> Result<()> {
         machine.kernel,
         machine.rustc,
         machine.datafusion,
-        spark_version.as_deref().map_or_else(String::new, |v| format!("; Spark {v}")),
+        spark_version
+            .as_deref()
+            .map_or_else(String::new, |v| format!("; Spark {v}")),
         machine.load_average_before,
         machine.load_average_after,
     );
@@ -1172,10 +1316,47 @@ fn run(options: &Options) -> Result<()> {
     Ok(())
 }
 
+/// Runs `spark_bench.py` over the same files, with the same rounds and threads, writing the
+/// results file this program joins.
+#[allow(clippy::print_stdout, reason = "progress of a command-line benchmark")]
+fn run_spark(options: &Options, data_dir: &Path) -> Result<()> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("spark_bench.py");
+    let threads = options
+        .threads
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let queries = options.queries.join(",");
+    println!("running {} (Spark, local mode; a few minutes)", script.display());
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .arg("--data")
+        .arg(data_dir)
+        .args([
+            "--rounds",
+            &options.rounds.to_string(),
+            "--threads",
+            &threads,
+            "--queries",
+            &queries,
+        ])
+        .arg("--out")
+        .arg(&options.spark_results)
+        .status()?;
+    if !status.success() {
+        return Err(format!("{} failed: {status}", script.display()).into());
+    }
+    Ok(())
+}
+
 /// The current UTC time as `yyyy-MM-dd HH:mm:ss`, without a date library.
 fn chrono_like_now() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    format!("{} UTC", rill_eventgen::format_timestamp(i64::try_from(secs).unwrap_or(0)))
+    format!(
+        "{} UTC",
+        rill_eventgen::format_timestamp(i64::try_from(secs).unwrap_or(0))
+    )
 }

@@ -1,9 +1,10 @@
 //! The file source: JSON lines, CSV or Parquet files appearing in a directory.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 use std::time::{Duration, SystemTime};
 
 use arrow_array::{Array, ArrayRef, RecordBatch};
@@ -249,10 +250,34 @@ impl FileSource {
             message,
         }
     }
+}
+
+/// How to read and decode one file: what the threads that decode files in parallel share.
+#[derive(Clone, Copy)]
+struct FileReader<'a> {
+    format: &'a SourceFormat,
+    mode: ParseMode,
+    ignore_missing_files: bool,
+    schema: &'a SourceSchema,
+}
+
+impl FileReader<'_> {
+    /// Reads `path` and decodes it into `out`, with `decoder` (made on first use, dropped
+    /// after an error, when it may hold part of a batch).
+    fn read_and_decode(
+        self,
+        decoder: &mut Option<Box<dyn FormatDecoder>>,
+        path: &Path,
+        counts: &mut DecodeCounts,
+        out: &mut Vec<RecordBatch>,
+    ) -> Result<()> {
+        let Some(bytes) = self.read(path)? else { return Ok(()) };
+        self.decode(decoder, path, &bytes, 1, counts, out)
+    }
 
     /// The file's contents, decompressed when it is gzip; `None` when it vanished and
     /// missing files are ignored.
-    fn read(&self, path: &Path) -> Result<Option<Vec<u8>>> {
+    fn read(self, path: &Path) -> Result<Option<Vec<u8>>> {
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.ignore_missing_files => {
@@ -281,87 +306,184 @@ impl FileSource {
         Ok(Some(bytes))
     }
 
-    fn decode(&mut self, path: &Path, bytes: &[u8], out: &mut Vec<RecordBatch>) -> Result<()> {
-        let schema = self
-            .schema
-            .as_ref()
-            .ok_or_else(|| self.source_error("the file source was read before it was opened".to_owned()))?;
-        match &self.format {
-            SourceFormat::Parquet => {
-                let mut counts = DecodeCounts::default();
-                read_parquet(path, bytes, schema, self.mode, &mut counts, out)?;
-                self.counts += counts;
-                Ok(())
-            }
-            SourceFormat::JsonLines | SourceFormat::Csv(_) => {
-                let decoder = self.decoder.get_or_insert_with(|| (schema.decoder)());
-                let mut counts = DecodeCounts::default();
-                let decoded = match &self.format {
-                    SourceFormat::Csv(options) => decoder.decode_csv(path, bytes, options, self.mode, &mut counts, out),
-                    _ => decoder.decode_json_lines(path, bytes, 1, self.mode, &mut counts, out),
-                };
-                self.counts += counts;
-                // After an error the decoder may hold part of a batch: start afresh next time.
-                if decoded.is_err() {
-                    self.decoder = None;
-                }
-                decoded
-            }
+    /// Decodes `bytes`, the contents of `path` from line `first_line` on (JSON lines; CSV and
+    /// Parquet are decoded whole, from the start).
+    fn decode(
+        self,
+        decoder: &mut Option<Box<dyn FormatDecoder>>,
+        path: &Path,
+        bytes: &[u8],
+        first_line: u64,
+        counts: &mut DecodeCounts,
+        out: &mut Vec<RecordBatch>,
+    ) -> Result<()> {
+        if *self.format == SourceFormat::Parquet {
+            return read_parquet(path, bytes, self.schema, self.mode, counts, out);
         }
+        let active = decoder.get_or_insert_with(|| (self.schema.decoder)());
+        let decoded = match self.format {
+            SourceFormat::Csv(options) => active.decode_csv(path, bytes, options, self.mode, counts, out),
+            _ => active.decode_json_lines(path, bytes, first_line, self.mode, counts, out),
+        };
+        if decoded.is_err() {
+            *decoder = None;
+        }
+        decoded
     }
 }
 
-impl FileSource {
-    /// Decodes a JSON-lines file in `parallelism` chunks split at line ends, one thread each,
-    /// keeping the batches in file order, so the result is the same as one thread's.
-    fn decode_json_in_parallel(
-        &mut self,
-        path: &Path,
-        bytes: &[u8],
-        parallelism: usize,
-        out: &mut Vec<RecordBatch>,
-    ) -> Result<()> {
-        let schema = self
-            .schema
-            .as_ref()
-            .ok_or_else(|| self.source_error("the file source was read before it was opened".to_owned()))?;
-        let chunks = split_lines(bytes, parallelism);
-        let mode = self.mode;
-        let factory = schema.decoder;
-        let decoded: Vec<Result<(Vec<RecordBatch>, DecodeCounts)>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = chunks
-                .into_iter()
-                .map(|(first_line, range)| {
-                    let chunk = &bytes[range];
-                    scope.spawn(move || {
-                        let mut decoder = factory();
+/// Decodes `files` one after another; with `parallelism` above 1 (and too few files to share
+/// out), each JSON-lines file is split at line ends across that many threads.
+fn read_files_in_turn(
+    reader: FileReader<'_>,
+    decoder: &mut Option<Box<dyn FormatDecoder>>,
+    files: &[PathBuf],
+    parallelism: usize,
+    counts: &mut DecodeCounts,
+    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    for path in files {
+        let mut batches = Vec::new();
+        if parallelism > 1 && *reader.format == SourceFormat::JsonLines {
+            let Some(bytes) = reader.read(path)? else { continue };
+            decode_json_in_parallel(reader, path, &bytes, parallelism, counts, &mut batches)?;
+        } else {
+            reader.read_and_decode(decoder, path, counts, &mut batches)?;
+        }
+        for batch in batches {
+            emit(batch)?;
+        }
+    }
+    Ok(())
+}
+
+/// Decodes `files` on `threads` threads, a file at a time each, and emits their batches in
+/// file order, so the result (errors included) is the one a single thread gives. Decoding
+/// runs at most `2 × threads` files ahead of the file being emitted, which bounds memory.
+fn read_files_in_parallel(
+    reader: FileReader<'_>,
+    files: &[PathBuf],
+    threads: usize,
+    counts: &mut DecodeCounts,
+    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    type Decoded = Result<(Vec<RecordBatch>, DecodeCounts)>;
+    let window = 2 * threads;
+    let next_file = AtomicUsize::new(0);
+    let emitted = (Mutex::new(0_usize), Condvar::new());
+    let stop = AtomicBool::new(false);
+    let (sender, receiver) = mpsc::channel::<(usize, Decoded)>();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let sender = sender.clone();
+                let (next_file, emitted, stop) = (&next_file, &emitted, &stop);
+                scope.spawn(move || {
+                    let mut decoder = None;
+                    loop {
+                        let index = next_file.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(index) else { break };
+                        let mut done = emitted.0.lock().unwrap_or_else(PoisonError::into_inner);
+                        while index >= *done + window && !stop.load(Ordering::Acquire) {
+                            done = emitted.1.wait(done).unwrap_or_else(PoisonError::into_inner);
+                        }
+                        drop(done);
+                        if stop.load(Ordering::Acquire) {
+                            break;
+                        }
                         let mut batches = Vec::new();
                         let mut counts = DecodeCounts::default();
-                        decoder
-                            .decode_json_lines(path, chunk, first_line, mode, &mut counts, &mut batches)
-                            .map(|()| (batches, counts))
-                    })
+                        let decoded = reader
+                            .read_and_decode(&mut decoder, path, &mut counts, &mut batches)
+                            .map(|()| (batches, counts));
+                        if sender.send((index, decoded)).is_err() {
+                            break;
+                        }
+                    }
                 })
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker.join().unwrap_or_else(|_| {
-                        Err(Error::Source {
-                            source_description: format!("FileStreamSource[file:{}]", path.display()),
-                            message: format!("a decoding thread panicked on `{}`", path.display()),
-                        })
-                    })
-                })
-                .collect()
-        });
-        for result in decoded {
-            let (batches, counts) = result?;
-            self.counts += counts;
-            out.extend(batches);
+            })
+            .collect();
+        drop(sender);
+        let mut pending: BTreeMap<usize, Decoded> = BTreeMap::new();
+        let mut next_to_emit = 0;
+        let mut emitted_in_order = || -> Result<()> {
+            for (index, decoded) in &receiver {
+                pending.insert(index, decoded);
+                while let Some(decoded) = pending.remove(&next_to_emit) {
+                    let (batches, file_counts) = decoded?;
+                    *counts += file_counts;
+                    for batch in batches {
+                        emit(batch)?;
+                    }
+                    next_to_emit += 1;
+                    *emitted.0.lock().unwrap_or_else(PoisonError::into_inner) = next_to_emit;
+                    emitted.1.notify_all();
+                }
+            }
+            Ok(())
+        };
+        let outcome = emitted_in_order();
+        stop.store(true, Ordering::Release);
+        emitted.1.notify_all();
+        drop(receiver);
+        let panicked = workers.into_iter().any(|worker| worker.join().is_err());
+        outcome?;
+        if panicked || next_to_emit < files.len() {
+            return Err(Error::Source {
+                source_description: "FileStreamSource".to_owned(),
+                message: format!(
+                    "a decoding thread panicked; {next_to_emit} of {} files were read",
+                    files.len()
+                ),
+            });
         }
         Ok(())
+    })
+}
+
+/// Decodes one JSON-lines file in `parallelism` chunks split at line ends, one thread each,
+/// keeping the batches in file order, so the result is the same as one thread's.
+fn decode_json_in_parallel(
+    reader: FileReader<'_>,
+    path: &Path,
+    bytes: &[u8],
+    parallelism: usize,
+    counts: &mut DecodeCounts,
+    out: &mut Vec<RecordBatch>,
+) -> Result<()> {
+    let chunks = split_lines(bytes, parallelism);
+    let decoded: Vec<Result<(Vec<RecordBatch>, DecodeCounts)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .into_iter()
+            .map(|(first_line, range)| {
+                let chunk = &bytes[range];
+                scope.spawn(move || {
+                    let mut batches = Vec::new();
+                    let mut counts = DecodeCounts::default();
+                    reader
+                        .decode(&mut None, path, chunk, first_line, &mut counts, &mut batches)
+                        .map(|()| (batches, counts))
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker.join().unwrap_or_else(|_| {
+                    Err(Error::Source {
+                        source_description: format!("FileStreamSource[file:{}]", path.display()),
+                        message: format!("a decoding thread panicked on `{}`", path.display()),
+                    })
+                })
+            })
+            .collect()
+    });
+    for result in decoded {
+        let (batches, chunk_counts) = result?;
+        *counts += chunk_counts;
+        out.extend(batches);
     }
+    Ok(())
 }
 
 /// Splits `bytes` into up to `parts` ranges of whole lines, each with the one-based number of
@@ -469,20 +591,25 @@ impl Source for FileSource {
             return Err(self.source_error(format!("offset {end} was never planned by this source")));
         };
         let files: Vec<PathBuf> = planned.iter().flatten().cloned().collect();
-        self.counts = DecodeCounts::default();
-        for path in files {
-            let Some(bytes) = self.read(&path)? else { continue };
-            let mut batches = Vec::new();
-            if parallelism > 1 && self.format == SourceFormat::JsonLines {
-                self.decode_json_in_parallel(&path, &bytes, parallelism, &mut batches)?;
-            } else {
-                self.decode(&path, &bytes, &mut batches)?;
-            }
-            for batch in batches {
-                emit(batch)?;
-            }
-        }
-        Ok(())
+        let Some(schema) = self.schema.as_ref() else {
+            return Err(self.source_error("the file source was read before it was opened".to_owned()));
+        };
+        let reader = FileReader {
+            format: &self.format,
+            mode: self.mode,
+            ignore_missing_files: self.ignore_missing_files,
+            schema,
+        };
+        let mut counts = DecodeCounts::default();
+        let json = *reader.format == SourceFormat::JsonLines;
+        let read = if parallelism > 1 && (files.len() >= parallelism || (files.len() > 1 && !json)) {
+            // Whole files per thread: no barrier between files, reading included.
+            read_files_in_parallel(reader, &files, parallelism.min(files.len()), &mut counts, emit)
+        } else {
+            read_files_in_turn(reader, &mut self.decoder, &files, parallelism, &mut counts, emit)
+        };
+        self.counts = counts;
+        read
     }
 
     fn take_decode_counts(&mut self) -> DecodeCounts {

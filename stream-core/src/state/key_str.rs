@@ -1,6 +1,6 @@
-//! Compact string keys: a key of up to 22 bytes lives inside the state table's key array, with
-//! no allocation of its own, so probing a key is one memory access rather than two, and a
-//! state of short keys (user ids, event types) costs no heap block per key.
+//! Compact string keys: a key of up to 14 bytes lives inside the state table's group array,
+//! with no allocation of its own, so probing a key is one memory access rather than two, and a
+//! state of short keys (user ids, event types) costs 16 bytes a key and no heap block.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -8,9 +8,11 @@ use std::hash::{Hash, Hasher};
 
 use super::{KeyPart, OwnedKeyPart};
 
-/// Bytes stored inline; with the length byte and the enum's tag, a `KeyStr` is 24 bytes, as a
-/// `String` is — without the `String`'s heap block.
-const INLINE: usize = 22;
+/// Bytes stored inline; with the length byte and the enum's tag, a `KeyStr` is 16 bytes, two
+/// thirds of a `String` — and without the `String`'s heap block.
+const INLINE: usize = 14;
+
+const _: () = assert!(size_of::<KeyStr>() == 16);
 
 /// A string key as stored in state: inline when short, on the heap otherwise.
 ///
@@ -19,8 +21,8 @@ const INLINE: usize = 22;
 /// let short = KeyStr::from("u012345");
 /// assert_eq!(short.as_str(), "u012345");
 /// assert_eq!(short.heap_bytes(), 0);
-/// let long = KeyStr::from("a key longer than twenty-two bytes");
-/// assert_eq!(&*long, "a key longer than twenty-two bytes");
+/// let long = KeyStr::from("a key longer than fourteen bytes");
+/// assert_eq!(&*long, "a key longer than fourteen bytes");
 /// assert!(long < short);
 /// ```
 #[derive(Clone)]
@@ -28,8 +30,12 @@ pub struct KeyStr(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Heap(Box<str>),
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE],
+    },
+    /// A thin pointer, so that the enum fits in 16 bytes; long keys are rare.
+    Heap(Box<Box<str>>),
 }
 
 impl KeyStr {
@@ -58,7 +64,7 @@ impl KeyStr {
     pub fn heap_bytes(&self) -> usize {
         match &self.0 {
             Repr::Inline { .. } => 0,
-            Repr::Heap(text) => text.len(),
+            Repr::Heap(text) => heap_size(text.len()),
         }
     }
 }
@@ -71,7 +77,7 @@ impl From<&str> for KeyStr {
                 bytes[..text.len()].copy_from_slice(text.as_bytes());
                 Self(Repr::Inline { len, bytes })
             }
-            _ => Self(Repr::Heap(text.into())),
+            _ => Self(Repr::Heap(Box::new(text.into()))),
         }
     }
 }
@@ -133,6 +139,11 @@ impl fmt::Display for KeyStr {
     }
 }
 
+/// Heap bytes of a key of `len` bytes stored out of line: its text and the box pointing at it.
+const fn heap_size(len: usize) -> usize {
+    len + size_of::<Box<str>>()
+}
+
 /// A row's string, probing for a [`KeyStr`] key.
 #[derive(Debug, Clone, Copy)]
 pub struct InlineKey<'a>(pub &'a str);
@@ -152,7 +163,11 @@ impl KeyPart for InlineKey<'_> {
         KeyStr::from(self.0)
     }
     fn heap_bytes(self) -> usize {
-        if self.0.len() <= INLINE { 0 } else { self.0.len() }
+        if self.0.len() <= INLINE {
+            0
+        } else {
+            heap_size(self.0.len())
+        }
     }
 }
 
@@ -205,17 +220,17 @@ mod tests {
             }
             let key = KeyStr::from(a.as_str());
             assert_eq!(key.as_str(), a);
-            assert_eq!(key.heap_bytes(), if a.len() <= INLINE { 0 } else { a.len() });
+            assert_eq!(key.heap_bytes(), if a.len() <= INLINE { 0 } else { a.len() + 16 });
         }
     }
 
     #[test]
     fn order_and_equality_are_the_texts() {
-        let mut keys: Vec<KeyStr> = ["b", "a long key beyond twenty-two bytes", "a", ""]
+        let mut keys: Vec<KeyStr> = ["b", "a long key beyond fourteen bytes", "a", ""]
             .map(KeyStr::from)
             .to_vec();
         keys.sort();
         let texts: Vec<&str> = keys.iter().map(KeyStr::as_str).collect();
-        assert_eq!(texts, ["", "a", "a long key beyond twenty-two bytes", "b"]);
+        assert_eq!(texts, ["", "a", "a long key beyond fourteen bytes", "b"]);
     }
 }

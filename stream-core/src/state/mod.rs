@@ -1,8 +1,9 @@
 //! Keyed state for streaming aggregations.
 //!
-//! [`GroupTable`] maps each group key to a dense index: keys live once in an arena (`Vec<K>`),
-//! accumulators in a parallel `Vec<A>`, and the hash table holds only `u32` indices, so a key
-//! costs its own bytes plus a few more (a `HashMap<String, (i64, f64)>` costs about twice that).
+//! [`GroupTable`] maps each group key to a dense index: each key lives once, beside its
+//! accumulator, in an array grown in chunks ([`ChunkedVec`]), and the hash table holds only
+//! `u32` indices, so a group costs its key and accumulator plus about eight bytes (a
+//! `HashMap<String, (i64, f64)>` costs about twice that).
 //! The key and accumulator types are the query's real Rust types, chosen by the macro.
 //!
 //! Probing uses a borrowed form of the key ([`KeyProbe`]): a row's `&str` finds a stored
@@ -19,14 +20,17 @@
 //! assert_eq!(counts, [("u01", 2), ("u02", 1)]);
 //! ```
 
+mod chunked;
 mod key_str;
+mod slot_index;
 pub mod snapshot;
 
+pub use chunked::ChunkedVec;
 pub use key_str::{InlineKey, KeyStr};
 
 use std::hash::{BuildHasher, Hasher};
 
-use hashbrown::HashTable;
+use slot_index::SlotIndex;
 
 use crate::plan::StateMetrics;
 use crate::types::{Date, Timestamp};
@@ -278,14 +282,14 @@ tuple_keys! {
 /// Keyed aggregation state: one accumulator `A` per distinct key `K`, in insertion order.
 #[derive(Debug)]
 pub struct GroupTable<K, A> {
-    index: HashTable<u32>,
-    keys: Vec<K>,
-    accumulators: Vec<A>,
-    /// The batch epoch in which each group was last updated.
-    updated_in: Vec<u32>,
+    index: SlotIndex,
+    /// Each group's key beside its accumulator, so a probe that finds the key has the
+    /// accumulator in the same cache line.
+    groups: ChunkedVec<(K, A)>,
+    /// One bit per group: whether it was updated in the current batch.
+    updated_bits: Vec<u64>,
     /// Groups updated in the current batch, in first-update order.
     updated: Vec<u32>,
-    epoch: u32,
     /// Groups removed by the last [`evict`](Self::evict).
     removed: usize,
     /// Groups inserted or updated in the current batch, evicted ones included.
@@ -305,12 +309,10 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     #[must_use]
     pub fn new() -> Self {
         Self {
-            index: HashTable::new(),
-            keys: Vec::new(),
-            accumulators: Vec::new(),
-            updated_in: Vec::new(),
+            index: SlotIndex::new(),
+            groups: ChunkedVec::new(),
+            updated_bits: Vec::new(),
             updated: Vec::new(),
-            epoch: 0,
             removed: 0,
             touched: 0,
             key_heap_bytes: 0,
@@ -321,7 +323,9 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     /// Starts a new micro-batch: from now on [`updated`](Self::updated) lists only groups
     /// touched in this batch.
     pub fn begin_batch(&mut self) {
-        self.epoch = self.epoch.wrapping_add(1);
+        for &slot in &self.updated {
+            self.updated_bits[slot as usize / 64] &= !(1 << (slot % 64));
+        }
         self.updated.clear();
         self.removed = 0;
         self.touched = 0;
@@ -331,9 +335,10 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     /// Only a new key counts as updated.
     #[inline]
     pub fn insert_new<P: KeyProbe<Owned = K>>(&mut self, probe: P, value: A) -> bool {
-        let (slot, inserted) = self.find_or_insert(probe);
+        let hash = self.hash(probe);
+        let (slot, inserted) = self.find_or_insert(probe, hash);
         if inserted {
-            self.accumulators[slot as usize] = value;
+            self.groups[slot as usize].1 = value;
             self.mark_updated(slot);
         }
         inserted
@@ -342,48 +347,96 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     /// The accumulator of `probe`'s group, inserting a default one for a new key.
     #[inline]
     pub fn upsert<P: KeyProbe<Owned = K>>(&mut self, probe: P) -> &mut A {
-        let (slot, _) = self.find_or_insert(probe);
+        let hash = self.hash(probe);
+        self.upsert_hashed(probe, hash)
+    }
+
+    /// [`upsert`](Self::upsert) with the probe's [`hash`](Self::hash) already computed, as a
+    /// query that [prefetches](Self::prefetch_index) has it.
+    #[inline]
+    pub fn upsert_hashed<P: KeyProbe<Owned = K>>(&mut self, probe: P, hash: u64) -> &mut A {
+        let (slot, _) = self.find_or_insert(probe, hash);
         self.mark_updated(slot);
-        &mut self.accumulators[slot as usize]
+        &mut self.groups[slot as usize].1
+    }
+
+    /// The hash under which `probe`'s key is (or would be) stored.
+    #[inline]
+    pub fn hash<P: KeyProbe<Owned = K>>(&self, probe: P) -> u64 {
+        let mut state = self.hasher.build_hasher();
+        probe.hash_into(&mut state);
+        state.finish()
+    }
+
+    /// Starts loading the index entry for `hash` into the cache. A query calls this some rows
+    /// ahead of the row it updates, and [`prefetch_group`](Self::prefetch_group) a few rows
+    /// later, so that the probe finds both in the cache instead of waiting on memory twice.
+    ///
+    /// ```
+    /// use stream_core::state::{GroupTable, InlineKey, KeyStr};
+    /// let users = ["u1", "u2", "u1", "u3"];
+    /// let mut table: GroupTable<(KeyStr,), i64> = GroupTable::new();
+    /// table.begin_batch();
+    /// let hashes: Vec<u64> = users.iter().map(|u| table.hash((InlineKey(u),))).collect();
+    /// for (row, user) in users.iter().enumerate() {
+    ///     if let Some(&ahead) = hashes.get(row + 2) {
+    ///         table.prefetch_index(ahead);
+    ///     }
+    ///     if let Some(&ahead) = hashes.get(row + 1) {
+    ///         table.prefetch_group(ahead);
+    ///     }
+    ///     *table.upsert_hashed((InlineKey(user),), hashes[row]) += 1;
+    /// }
+    /// assert_eq!(table.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [2, 1, 1]);
+    /// ```
+    #[inline]
+    pub fn prefetch_index(&self, hash: u64) {
+        self.index.prefetch(hash);
+    }
+
+    /// Starts loading the group `hash` most likely belongs to (its index entry should be in the
+    /// cache by now; see [`prefetch_index`](Self::prefetch_index)).
+    #[inline]
+    pub fn prefetch_group(&self, hash: u64) {
+        if let Some(group) = self
+            .index
+            .likely_slot(hash)
+            .and_then(|slot| self.groups.get(slot as usize))
+        {
+            prefetch(group);
+        }
     }
 
     /// The slot of `probe`'s key, and whether it was just inserted.
     #[inline]
-    fn find_or_insert<P: KeyProbe<Owned = K>>(&mut self, probe: P) -> (u32, bool) {
-        let mut state = self.hasher.build_hasher();
-        probe.hash_into(&mut state);
-        let hash = state.finish();
-        let keys = &self.keys;
-        let hasher = &self.hasher;
-        let entry = self.index.entry(
-            hash,
-            |&slot| probe.matches(&keys[slot as usize]),
-            |&slot| {
-                let mut state = hasher.build_hasher();
-                keys[slot as usize].hash_into(&mut state);
-                state.finish()
-            },
-        );
-        match entry {
-            hashbrown::hash_table::Entry::Occupied(occupied) => (*occupied.get(), false),
-            hashbrown::hash_table::Entry::Vacant(vacant) => {
-                let slot = u32::try_from(self.keys.len()).expect("more than 4 billion groups in one state store");
-                vacant.insert(slot);
+    fn find_or_insert<P: KeyProbe<Owned = K>>(&mut self, probe: P, hash: u64) -> (u32, bool) {
+        let groups = &self.groups;
+        match self.index.find(hash, |slot| probe.matches(&groups[slot as usize].0)) {
+            Ok(slot) => (slot, false),
+            Err(position) => {
+                let slot = u32::try_from(self.groups.len()).expect("more than 4 billion groups in one state store");
+                self.index.insert(position, hash, slot);
                 self.key_heap_bytes += probe.heap_bytes();
-                self.keys.push(probe.to_owned_key());
-                self.accumulators.push(A::default());
-                self.updated_in.push(self.epoch.wrapping_sub(1));
+                self.push_group(probe.to_owned_key(), A::default());
                 (slot, true)
             }
         }
     }
 
+    /// Appends a group whose key the index already holds.
+    fn push_group(&mut self, key: K, value: A) {
+        if self.groups.len().is_multiple_of(64) {
+            self.updated_bits.push(0);
+        }
+        self.groups.push((key, value));
+    }
+
     /// Records that `slot` changed in the current batch.
     #[inline]
     fn mark_updated(&mut self, slot: u32) {
-        let index = slot as usize;
-        if self.updated_in[index] != self.epoch {
-            self.updated_in[index] = self.epoch;
+        let (word, bit) = (slot as usize / 64, 1 << (slot % 64));
+        if self.updated_bits[word] & bit == 0 {
+            self.updated_bits[word] |= bit;
             self.updated.push(slot);
             self.touched += 1;
         }
@@ -391,27 +444,24 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
 
     /// Adds a group restored from a snapshot (its key must not be present yet).
     pub fn insert_restored(&mut self, key: K, value: A) {
-        let slot = u32::try_from(self.keys.len()).expect("more than 4 billion groups in one state store");
-        let hash = self.hash_owned(&key);
-        let keys = &self.keys;
-        let hasher = &self.hasher;
-        self.index.insert_unique(hash, slot, |&s| {
-            let mut state = hasher.build_hasher();
-            keys[s as usize].hash_into(&mut state);
-            state.finish()
-        });
+        let slot = u32::try_from(self.groups.len()).expect("more than 4 billion groups in one state store");
+        self.index_slot(slot, &key);
         self.key_heap_bytes += key.heap_bytes();
-        self.keys.push(key);
-        self.accumulators.push(value);
-        self.updated_in.push(self.epoch.wrapping_sub(1));
+        self.push_group(key, value);
+    }
+
+    /// Adds `slot`, holding `key`, to the index.
+    fn index_slot(&mut self, slot: u32, key: &K) {
+        let mut state = self.hasher.build_hasher();
+        key.hash_into(&mut state);
+        self.index.insert_unique(state.finish(), slot);
     }
 
     /// Removes every group.
     pub fn clear(&mut self) {
         self.index.clear();
-        self.keys.clear();
-        self.accumulators.clear();
-        self.updated_in.clear();
+        self.groups.clear();
+        self.updated_bits.clear();
         self.updated.clear();
         self.key_heap_bytes = 0;
     }
@@ -419,96 +469,98 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     /// Number of groups.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.groups.len()
     }
 
     /// Whether there are no groups.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.groups.is_empty()
     }
 
     /// Every group, in insertion order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&K, &A)> {
-        self.keys.iter().zip(&self.accumulators)
+        self.groups.iter().map(|(key, value)| (key, value))
     }
 
     /// Every group, with its accumulator writable, in insertion order.
     pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&K, &mut A)> {
-        self.keys.iter().zip(&mut self.accumulators)
+        self.groups.iter_mut().map(|(key, value)| (&*key, value))
     }
 
     /// Groups updated in the current batch, in the order they were first touched.
     pub fn updated(&self) -> impl ExactSizeIterator<Item = (&K, &A)> {
-        self.updated
-            .iter()
-            .map(|&slot| (&self.keys[slot as usize], &self.accumulators[slot as usize]))
+        self.updated.iter().map(|&slot| {
+            let (key, value) = &self.groups[slot as usize];
+            (key, value)
+        })
     }
 
     /// Removes every group for which `expired` holds and returns them, in insertion order.
     /// Used to drop state the watermark has passed (and, in append mode, to emit it).
     pub fn evict(&mut self, mut expired: impl FnMut(&K, &A) -> bool) -> Vec<(K, A)> {
-        if !self
-            .keys
-            .iter()
-            .zip(&self.accumulators)
-            .any(|(key, value)| expired(key, value))
-        {
+        if !self.groups.iter().any(|(key, value)| expired(key, value)) {
             self.removed = 0;
             return Vec::new();
         }
-        let keys = std::mem::take(&mut self.keys);
-        let accumulators = std::mem::take(&mut self.accumulators);
-        let updated_in = std::mem::take(&mut self.updated_in);
+        let groups: Vec<(K, A)> = self.groups.drain_all().collect();
         self.index.clear();
-        self.updated.clear();
+        self.updated_bits.clear();
+        // Where each kept group moves to, so the updated list keeps its first-touch order.
+        let mut moved_to = vec![u32::MAX; groups.len()];
         let mut evicted = Vec::new();
-        for ((key, accumulator), epoch) in keys.into_iter().zip(accumulators).zip(updated_in) {
-            if expired(&key, &accumulator) {
+        for (old_slot, (key, value)) in groups.into_iter().enumerate() {
+            if expired(&key, &value) {
                 self.key_heap_bytes = self.key_heap_bytes.saturating_sub(key.heap_bytes());
-                evicted.push((key, accumulator));
+                evicted.push((key, value));
                 continue;
             }
-            let slot = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
-            let hash = self.hash_owned(&key);
-            let keys = &self.keys;
-            let hasher = &self.hasher;
-            self.index.insert_unique(hash, slot, |&s| {
-                let mut state = hasher.build_hasher();
-                keys[s as usize].hash_into(&mut state);
-                state.finish()
-            });
-            if epoch == self.epoch {
-                self.updated.push(slot);
-            }
-            self.keys.push(key);
-            self.accumulators.push(accumulator);
-            self.updated_in.push(epoch);
+            let slot = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+            moved_to[old_slot] = slot;
+            self.index_slot(slot, &key);
+            self.push_group(key, value);
+        }
+        let updated = std::mem::take(&mut self.updated);
+        for slot in updated
+            .into_iter()
+            .map(|old| moved_to[old as usize])
+            .filter(|&s| s != u32::MAX)
+        {
+            self.updated_bits[slot as usize / 64] |= 1 << (slot % 64);
+            self.updated.push(slot);
         }
         self.removed = evicted.len();
         evicted
     }
 
-    fn hash_owned(&self, key: &K) -> u64 {
-        let mut state = self.hasher.build_hasher();
-        key.hash_into(&mut state);
-        state.finish()
-    }
-
-    /// Metrics for progress reports.
+    /// Metrics for progress reports. Memory counts what is allocated (capacity, not length).
     #[must_use]
     pub fn metrics(&self) -> StateMetrics {
-        let bytes = self.keys.capacity() * size_of::<K>()
-            + self.accumulators.capacity() * (size_of::<A>() + size_of::<u32>())
-            + self.index.capacity() * (size_of::<u32>() + 1)
+        let bytes = self.groups.allocated_bytes()
+            + self.updated_bits.capacity() * size_of::<u64>()
+            + self.index.allocated_bytes()
             + self.key_heap_bytes;
         StateMetrics {
-            num_rows_total: self.keys.len() as u64,
+            num_rows_total: self.groups.len() as u64,
             num_rows_updated: self.touched as u64,
             num_rows_removed: self.removed as u64,
             memory_used_bytes: bytes as u64,
         }
     }
+}
+
+/// Starts loading `value`'s cache line (a hint: it changes nothing the program can observe).
+#[inline(always)]
+#[allow(unsafe_code, reason = "the prefetch intrinsic; see the SAFETY note")]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: `_mm_prefetch` needs SSE, which every x86-64 processor has; a prefetch reads no
+    // memory the program sees and cannot fault, and `value` is a live reference in any case.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(std::ptr::from_ref(value).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 #[cfg(test)]
@@ -599,6 +651,52 @@ mod tests {
             }
             let got: BTreeMap<(String, i64), i64> = table.iter().map(|(k, v)| (k.clone(), *v)).collect();
             prop_assert_eq!(got, model);
+        }
+
+        /// Across batches and evictions, `updated` lists exactly the groups touched since the
+        /// batch began, in first-touch order, and `iter` keeps insertion order.
+        #[test]
+        fn updated_groups_follow_batches_and_evictions(
+            ops in proptest::collection::vec((0u8..10, "[a-c][0-9]{0,2}"), 0..400),
+        ) {
+            let mut table: GroupTable<(KeyStr,), i64> = GroupTable::new();
+            let mut model: Vec<(String, i64)> = Vec::new();
+            let mut touched: Vec<String> = Vec::new();
+            table.begin_batch();
+            for (op, key) in &ops {
+                match op {
+                    0 => {
+                        table.begin_batch();
+                        touched.clear();
+                    }
+                    1 => {
+                        let evicted: Vec<String> = table
+                            .evict(|k, _| k.0.starts_with('a'))
+                            .into_iter()
+                            .map(|(k, _)| k.0.to_string())
+                            .collect();
+                        let expected: Vec<String> =
+                            model.iter().filter(|(k, _)| k.starts_with('a')).map(|(k, _)| k.clone()).collect();
+                        prop_assert_eq!(evicted, expected);
+                        model.retain(|(k, _)| !k.starts_with('a'));
+                        touched.retain(|k| !k.starts_with('a'));
+                    }
+                    _ => {
+                        *table.upsert((InlineKey(key.as_str()),)) += 1;
+                        match model.iter_mut().find(|(k, _)| k == key) {
+                            Some((_, count)) => *count += 1,
+                            None => model.push((key.clone(), 1)),
+                        }
+                        if !touched.contains(key) {
+                            touched.push(key.clone());
+                        }
+                    }
+                }
+                let updated: Vec<String> = table.updated().map(|(k, _)| k.0.to_string()).collect();
+                prop_assert_eq!(&updated, &touched);
+            }
+            let rows: Vec<(String, i64)> = table.iter().map(|(k, v)| (k.0.to_string(), *v)).collect();
+            prop_assert_eq!(rows, model);
         }
     }
 }

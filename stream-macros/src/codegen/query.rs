@@ -355,6 +355,18 @@ fn steps(plan: &Plan, steps: &[Step]) -> TokenStream {
 /// The fused per-row loop over the input batches, with `body` run for every row that passes
 /// the pre-aggregation steps.
 fn row_loop(plan: &Plan, body: &TokenStream) -> TokenStream {
+    row_loop_with(plan, &RowLoopExtras::default(), body)
+}
+
+/// Code a row loop runs besides each row's body: once per input batch, after its columns are
+/// bound, and at the start of each row, before any filter.
+#[derive(Default)]
+struct RowLoopExtras {
+    per_batch: TokenStream,
+    per_row: TokenStream,
+}
+
+fn row_loop_with(plan: &Plan, extras: &RowLoopExtras, body: &TokenStream) -> TokenStream {
     let core = core();
     let query = &plan.query;
     let name_text = query.name.to_string();
@@ -371,17 +383,65 @@ fn row_loop(plan: &Plan, body: &TokenStream) -> TokenStream {
         quote!(let #local = #value;)
     });
     let pre = steps(plan, &query.pre);
+    let RowLoopExtras { per_batch, per_row } = extras;
     quote! {
         for __stream_batch in input {
             let __stream_batch = &__stream_batch?;
             #(#columns)*
+            #per_batch
             for __stream_row in 0..__stream_batch.num_rows() {
+                #per_row
                 #(#reads)*
                 #pre
                 #body
             }
         }
     }
+}
+
+/// Rows ahead of the current one at which a grouping query starts loading a key's index entry,
+/// and then its group, so that neither waits on memory when the row comes.
+const PREFETCH_INDEX_AHEAD: usize = 16;
+const PREFETCH_GROUP_AHEAD: usize = 8;
+
+/// For a grouping by input columns (no window): each batch's key hashes computed up front, and
+/// prefetches issued rows ahead from them. The upsert then uses `__stream_hashes[row]`.
+/// `None` when a key is computed, or a row has several groups (windows).
+fn group_prefetch(plan: &Plan, aggregate: &crate::typecheck::ir::Aggregate) -> Option<RowLoopExtras> {
+    let query = &plan.query;
+    if aggregate.window.is_some() || aggregate.keys.is_empty() {
+        return None;
+    }
+    let mut key_reads = Vec::new();
+    for var in &aggregate.keys {
+        let column = plan.required_inputs.iter().position(|input| input == var)?;
+        let local = var_ident(*var);
+        let array = column_ident(column);
+        let value = types::read(query.vars[*var].ty, &quote!(#array), &quote!(__stream_ahead));
+        key_reads.push(quote!(let #local = #value;));
+    }
+    let probe = aggregate
+        .keys
+        .iter()
+        .map(|v| types::key_probe(query.vars[*v].ty, &view(query.vars[*v].ty, &var_ident(*v))));
+    let (index_ahead, group_ahead) = (PREFETCH_INDEX_AHEAD, PREFETCH_GROUP_AHEAD);
+    Some(RowLoopExtras {
+        per_batch: quote! {
+            __stream_hashes.clear();
+            for __stream_ahead in 0..__stream_batch.num_rows() {
+                #(#key_reads)*
+                __stream_hashes.push(self.state.hash((#(#probe,)*)));
+            }
+        },
+        per_row: quote! {
+            if let ::core::option::Option::Some(&__stream_ahead) = __stream_hashes.get(__stream_row + #index_ahead) {
+                self.state.prefetch_index(__stream_ahead);
+            }
+            if let ::core::option::Option::Some(&__stream_ahead) = __stream_hashes.get(__stream_row + #group_ahead) {
+                self.state.prefetch_group(__stream_ahead);
+            }
+        },
+    })
 }
 
 /// Builders for the output columns, the code appending the current row, and the finish.
@@ -532,8 +592,14 @@ fn run_batch(plan: &Plan) -> TokenStream {
         })
         .collect::<Vec<_>>();
     let probe: Vec<TokenStream> = probe.collect();
+    let prefetch = group_prefetch(plan, aggregate);
+    let upsert_call = if prefetch.is_some() {
+        quote!(self.state.upsert_hashed((#(#probe,)*), __stream_hashes[__stream_row]))
+    } else {
+        quote!(self.state.upsert((#(#probe,)*)))
+    };
     let upsert = quote! {
-        let __stream_acc = self.state.upsert((#(#probe,)*));
+        let __stream_acc = #upsert_call;
         #(#updates)*
     };
     // Late rows: in update and append modes a row whose event-time key the watermark has
@@ -595,7 +661,16 @@ fn run_batch(plan: &Plan) -> TokenStream {
         }
         None => quote!(#late_check #upsert),
     };
-    let row_loop = row_loop(plan, &body);
+    let row_loop = match &prefetch {
+        Some(extras) => {
+            let row_loop = row_loop_with(plan, extras, &body);
+            quote! {
+                let mut __stream_hashes: ::std::vec::Vec<u64> = ::std::vec::Vec::new();
+                #row_loop
+            }
+        }
+        None => row_loop(plan, &body),
+    };
     // Emit: bind keys and finished accumulators, compute outputs, run post steps, append.
     let key_bindings = aggregate.key_outputs.iter().enumerate().map(|(index, var)| {
         let local = var_ident(*var);
