@@ -46,7 +46,23 @@ impl Timestamp {
     /// Surrounding whitespace is ignored. Returns `None` for anything else, as Spark returns null.
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        parse_timestamp(text.trim().as_bytes())
+        let text = text.trim();
+        parse_common_timestamp(text.as_bytes()).or_else(|| parse_timestamp(text.as_bytes()))
+    }
+
+    /// [`parse`](Self::parse) on bytes, as a decoder holds them; `None` also when they are not
+    /// UTF-8.
+    ///
+    /// ```
+    /// # use stream_core::Timestamp;
+    /// let parsed = Timestamp::parse_bytes(b"2026-01-01 09:00:00");
+    /// assert_eq!(parsed, Timestamp::parse("2026-01-01T09:00:00"));
+    /// assert_eq!(Timestamp::parse_bytes(b"2026-02-30 09:00:00"), None);
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn parse_bytes(bytes: &[u8]) -> Option<Self> {
+        parse_common_timestamp(bytes).or_else(|| Self::parse(std::str::from_utf8(bytes).ok()?))
     }
 
     /// The calendar date of this instant in UTC.
@@ -248,6 +264,56 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The form nearly all event data uses, `yyyy-MM-dd HH:mm:ss` (or with `T`), parsed with
+/// fixed offsets and no calendar library; `None` for anything else, which the general parser
+/// then takes (it gives the same result for this form).
+#[inline]
+fn parse_common_timestamp(bytes: &[u8]) -> Option<Timestamp> {
+    let bytes: &[u8; 19] = bytes.try_into().ok()?;
+    let separators_fit = bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && (bytes[10] == b' ' || bytes[10] == b'T')
+        && bytes[13] == b':'
+        && bytes[16] == b':';
+    if !separators_fit {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<i64> {
+        bytes[from..to].iter().try_fold(0_i64, |value, &byte| {
+            byte.is_ascii_digit().then(|| value * 10 + i64::from(byte - b'0'))
+        })
+    };
+    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
+    let (hour, minute, second) = (number(11, 13)?, number(14, 16)?, number(17, 19)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+    Some(Timestamp(seconds * MICROS_PER_SECOND))
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to the proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 fn parse_timestamp(bytes: &[u8]) -> Option<Timestamp> {
     let mut cursor = Cursor::new(bytes);
     let date = cursor.date()?;
@@ -315,6 +381,22 @@ fn parse_timestamp(bytes: &[u8]) -> Option<Timestamp> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fixed-form parser agrees with the general one, valid dates or not.
+        #[test]
+        fn the_common_form_parses_as_the_general_parser_does(
+            year in 0_u32..10_000, month in 0_u32..14, day in 0_u32..33,
+            hour in 0_u32..26, minute in 0_u32..62, second in 0_u32..62, t in any::<bool>(),
+        ) {
+            let text = format!(
+                "{year:04}-{month:02}-{day:02}{}{hour:02}:{minute:02}:{second:02}",
+                if t { 'T' } else { ' ' }
+            );
+            prop_assert_eq!(parse_common_timestamp(text.as_bytes()), parse_timestamp(text.as_bytes()), "{}", text);
+        }
+    }
 
     #[test]
     fn parses_spark_default_timestamp_forms() {

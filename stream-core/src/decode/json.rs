@@ -537,8 +537,8 @@ impl<'a> JsonCursor<'a> {
         let start = self.pos;
         match self.kind()? {
             Kind::String(quote) => {
-                let text = self.scan_string(quote)?;
-                Ok(Timestamp::parse(&text)
+                let text = self.scan_bytes(quote)?;
+                Ok(Timestamp::parse_bytes(&text)
                     .map_or_else(|| Field::mismatch(start..self.pos, "a timestamp"), Field::Value))
             }
             Kind::Number => {
