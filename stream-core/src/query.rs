@@ -670,15 +670,25 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             add_batch_started = Instant::now();
             self.run_pipelined(previous_offset.as_ref(), &end_offset, &mut context)?
         } else {
-            let started = Instant::now();
-            let input = match new_data {
-                Some(_) => self.source.get_batch(previous_offset.as_ref(), &end_offset)?,
-                None => Vec::new(),
-            };
-            timed("getBatch", started);
+            // The source decodes as the query consumes its batches, so both count as `addBatch`.
+            timed("getBatch", Instant::now());
             add_batch_started = Instant::now();
-            let num_input_rows: u64 = input.iter().map(|b| b.num_rows() as u64).sum();
-            (self.plan.run_batch(&input, self.mode, &mut context)?, num_input_rows)
+            let mut num_input_rows: u64 = 0;
+            let output = match new_data {
+                Some(_) => {
+                    let mut input = self
+                        .source
+                        .batches(previous_offset.as_ref(), &end_offset)?
+                        .inspect(|batch| {
+                            if let Ok(batch) = batch {
+                                num_input_rows += batch.num_rows() as u64;
+                            }
+                        });
+                    self.plan.run_batch_stream(&mut input, self.mode, &mut context)?
+                }
+                None => self.plan.run_batch(&[], self.mode, &mut context)?,
+            };
+            (output, num_input_rows)
         };
         let decode_counts = self.source.take_decode_counts();
         span.record("num_input_rows", num_input_rows);

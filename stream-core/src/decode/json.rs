@@ -233,7 +233,7 @@ impl<'a> JsonCursor<'a> {
     ///
     /// # Errors
     /// When the object is not well formed.
-    #[inline]
+    #[inline(always)]
     pub fn next_member(&mut self, expected: &ExpectedKey) -> Scan<Member<'a>> {
         if !self.member_separator()? {
             return Ok(Member::End);
@@ -422,8 +422,37 @@ impl<'a> JsonCursor<'a> {
     ///
     /// # Errors
     /// When the value is not valid JSON.
-    #[inline]
+    #[inline(always)]
     pub fn string(&mut self) -> Scan<Field<Cow<'a, str>>> {
+        // The common case first: a double-quoted string of plain ASCII.
+        if let Some(text) = self.plain_string() {
+            let text = std::str::from_utf8(text).map_err(|_| SyntaxError {
+                offset: self.pos,
+                message: "invalid UTF-8 in a string".into(),
+            })?;
+            return Ok(Field::Value(Cow::Borrowed(text)));
+        }
+        self.string_general()
+    }
+
+    /// If a double-quoted string without escapes or non-ASCII text opens at the cursor: its
+    /// bytes, with the cursor moved past it.
+    #[inline(always)]
+    fn plain_string(&mut self) -> Option<&'a [u8]> {
+        if self.bytes.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        let (end, special) = find_special(self.bytes, self.pos + 1, b'"');
+        if special != Some(b'"') {
+            return None;
+        }
+        let text = &self.bytes[self.pos + 1..end];
+        self.pos = end + 1;
+        Some(text)
+    }
+
+    #[inline(never)]
+    fn string_general(&mut self) -> Scan<Field<Cow<'a, str>>> {
         match self.kind()? {
             Kind::String(quote) => self.scan_string(quote).map(Field::Value),
             Kind::Null => self.literal("null").map(|()| Field::Null),
@@ -445,8 +474,16 @@ impl<'a> JsonCursor<'a> {
     ///
     /// # Errors
     /// When the value is not valid JSON.
-    #[inline]
+    #[inline(always)]
     pub fn string_present(&mut self) -> Scan<Field<()>> {
+        if self.plain_string().is_some() {
+            return Ok(Field::Value(()));
+        }
+        self.string_present_general()
+    }
+
+    #[inline(never)]
+    fn string_present_general(&mut self) -> Scan<Field<()>> {
         match self.kind()? {
             Kind::Null => self.literal("null").map(|()| Field::Null),
             Kind::String(quote) => self.skip_string(quote).map(|()| Field::Value(())),
@@ -459,8 +496,17 @@ impl<'a> JsonCursor<'a> {
     ///
     /// # Errors
     /// When the value is not valid JSON.
-    #[inline]
+    #[inline(always)]
     pub fn f64(&mut self) -> Scan<Field<f64>> {
+        if let Some(b'0'..=b'9' | b'-') = self.bytes.get(self.pos) {
+            let number = self.scan_number()?;
+            return Ok(Field::Value(number.to_f64(self.bytes)));
+        }
+        self.f64_general()
+    }
+
+    #[inline(never)]
+    fn f64_general(&mut self) -> Scan<Field<f64>> {
         match self.kind()? {
             Kind::Number => {
                 let number = self.scan_number()?;
@@ -533,7 +579,18 @@ impl<'a> JsonCursor<'a> {
     ///
     /// # Errors
     /// When the value is not valid JSON.
+    #[inline(always)]
     pub fn timestamp(&mut self) -> Scan<Field<Timestamp>> {
+        let start = self.pos;
+        if let Some(text) = self.plain_string() {
+            return Ok(Timestamp::parse_bytes(text)
+                .map_or_else(|| Field::mismatch(start..self.pos, "a timestamp"), Field::Value));
+        }
+        self.timestamp_general()
+    }
+
+    #[inline(never)]
+    fn timestamp_general(&mut self) -> Scan<Field<Timestamp>> {
         let start = self.pos;
         match self.kind()? {
             Kind::String(quote) => {

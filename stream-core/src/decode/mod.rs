@@ -149,26 +149,33 @@ impl<'c> RecordContext<'c> {
 
     /// Takes the value read for declared column `column`: its value, or `None` for null and
     /// for a value that does not fit (which makes the record malformed).
-    #[inline]
+    #[inline(always)]
     pub fn field<T>(&mut self, column: usize, field: Field<T>) -> Option<T> {
         match field {
             Field::Value(value) => Some(value),
             Field::Null => None,
             Field::Mismatch(mismatch) => {
-                if self.problem.is_none() {
-                    let name = self.columns.get(column).map_or("?", |c| c.name);
-                    let text = String::from_utf8_lossy(self.record.get(mismatch.span.clone()).unwrap_or_default());
-                    self.problem = Some(Problem {
-                        offset: mismatch.span.start,
-                        message: format!(
-                            "field `{name}`: expected {}, found `{}`",
-                            mismatch.expected,
-                            excerpt(&text)
-                        ),
-                    });
-                }
+                self.mismatch(column, &mismatch);
                 None
             }
+        }
+    }
+
+    /// Records the first value of the record that does not fit its column.
+    #[cold]
+    #[inline(never)]
+    fn mismatch(&mut self, column: usize, mismatch: &json::Mismatch) {
+        if self.problem.is_none() {
+            let name = self.columns.get(column).map_or("?", |c| c.name);
+            let text = String::from_utf8_lossy(self.record.get(mismatch.span.clone()).unwrap_or_default());
+            self.problem = Some(Problem {
+                offset: mismatch.span.start,
+                message: format!(
+                    "field `{name}`: expected {}, found `{}`",
+                    mismatch.expected,
+                    excerpt(&text)
+                ),
+            });
         }
     }
 

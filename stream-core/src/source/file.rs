@@ -252,6 +252,61 @@ impl FileSource {
     }
 }
 
+impl FileSource {
+    /// The files of the batches after `start` up to `end`.
+    fn planned_files(&self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<PathBuf>> {
+        let first = start.and_then(Self::log_offset).map_or(0, |offset| offset + 1);
+        let last =
+            Self::log_offset(end).ok_or_else(|| self.source_error(format!("offset {end} has no `logOffset`")))?;
+        let Some(planned) = self.batches.get(first..=last) else {
+            return Err(self.source_error(format!("offset {end} was never planned by this source")));
+        };
+        Ok(planned.iter().flatten().cloned().collect())
+    }
+
+    /// Fails unless the source was opened (and so has a schema to decode with).
+    fn check_opened(&self) -> Result<()> {
+        if self.schema.is_none() {
+            return Err(self.source_error("the file source was read before it was opened".to_owned()));
+        }
+        Ok(())
+    }
+}
+
+/// A micro-batch's files, read and decoded one at a time as the query asks for batches.
+struct FileBatches<'s> {
+    reader: FileReader<'s>,
+    decoder: &'s mut Option<Box<dyn FormatDecoder>>,
+    counts: &'s mut DecodeCounts,
+    files: std::vec::IntoIter<PathBuf>,
+    /// The current file's batches not yet handed out.
+    decoded: std::vec::IntoIter<RecordBatch>,
+    buffer: Vec<u8>,
+}
+
+impl Iterator for FileBatches<'_> {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Result<RecordBatch>> {
+        loop {
+            if let Some(batch) = self.decoded.next() {
+                return Some(Ok(batch));
+            }
+            let path = self.files.next()?;
+            let mut batches = Vec::new();
+            if let Err(error) =
+                self.reader
+                    .read_and_decode(self.decoder, &path, &mut self.buffer, self.counts, &mut batches)
+            {
+                // Nothing after a failed file is read.
+                self.files = Vec::new().into_iter();
+                return Some(Err(error));
+            }
+            self.decoded = batches.into_iter();
+        }
+    }
+}
+
 /// How to read and decode one file: what the threads that decode files in parallel share.
 #[derive(Clone, Copy)]
 struct FileReader<'a> {
@@ -262,48 +317,52 @@ struct FileReader<'a> {
 }
 
 impl FileReader<'_> {
-    /// Reads `path` and decodes it into `out`, with `decoder` (made on first use, dropped
-    /// after an error, when it may hold part of a batch).
+    /// Reads `path` into `buffer` (reused from file to file, so that reading does not map and
+    /// fault in fresh memory each time) and decodes it into `out`, with `decoder` (made on
+    /// first use, dropped after an error, when it may hold part of a batch).
     fn read_and_decode(
         self,
         decoder: &mut Option<Box<dyn FormatDecoder>>,
         path: &Path,
+        buffer: &mut Vec<u8>,
         counts: &mut DecodeCounts,
         out: &mut Vec<RecordBatch>,
     ) -> Result<()> {
-        let Some(bytes) = self.read(path)? else { return Ok(()) };
-        self.decode(decoder, path, &bytes, 1, counts, out)
+        if self.read(path, buffer)? {
+            self.decode(decoder, path, buffer, 1, counts, out)?;
+        }
+        Ok(())
     }
 
-    /// The file's contents, decompressed when it is gzip; `None` when it vanished and
-    /// missing files are ignored.
-    fn read(self, path: &Path) -> Result<Option<Vec<u8>>> {
-        let bytes = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.ignore_missing_files => {
-                tracing::warn!(path = %path.display(), "skipped a file that vanished after it was listed");
-                return Ok(None);
-            }
-            Err(source) => {
-                return Err(Error::Io {
-                    action: "read",
-                    path: path.to_owned(),
-                    source,
-                });
+    /// Reads the file's contents into `buffer`, decompressed when it is gzip; `false` when it
+    /// vanished and missing files are ignored.
+    fn read(self, path: &Path, buffer: &mut Vec<u8>) -> Result<bool> {
+        buffer.clear();
+        let io_error = |action: &'static str| {
+            move |source| Error::Io {
+                action,
+                path: path.to_owned(),
+                source,
             }
         };
+        let mut file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && self.ignore_missing_files => {
+                tracing::warn!(path = %path.display(), "skipped a file that vanished after it was listed");
+                return Ok(false);
+            }
+            Err(source) => return Err(io_error("read")(source)),
+        };
         if path.extension().is_some_and(|e| e == "gz") {
-            let mut text = Vec::with_capacity(bytes.len() * 4);
-            flate2::read::MultiGzDecoder::new(bytes.as_slice())
-                .read_to_end(&mut text)
-                .map_err(|source| Error::Io {
-                    action: "decompress (gzip)",
-                    path: path.to_owned(),
-                    source,
-                })?;
-            return Ok(Some(text));
+            let mut compressed = Vec::new();
+            file.read_to_end(&mut compressed).map_err(io_error("read"))?;
+            flate2::read::MultiGzDecoder::new(compressed.as_slice())
+                .read_to_end(buffer)
+                .map_err(io_error("decompress (gzip)"))?;
+        } else {
+            file.read_to_end(buffer).map_err(io_error("read"))?;
         }
-        Ok(Some(bytes))
+        Ok(true)
     }
 
     /// Decodes `bytes`, the contents of `path` from line `first_line` on (JSON lines; CSV and
@@ -342,13 +401,15 @@ fn read_files_in_turn(
     counts: &mut DecodeCounts,
     emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
 ) -> Result<()> {
+    let mut buffer = Vec::new();
     for path in files {
         let mut batches = Vec::new();
         if parallelism > 1 && *reader.format == SourceFormat::JsonLines {
-            let Some(bytes) = reader.read(path)? else { continue };
-            decode_json_in_parallel(reader, path, &bytes, parallelism, counts, &mut batches)?;
+            if reader.read(path, &mut buffer)? {
+                decode_json_in_parallel(reader, path, &buffer, parallelism, counts, &mut batches)?;
+            }
         } else {
-            reader.read_and_decode(decoder, path, counts, &mut batches)?;
+            reader.read_and_decode(decoder, path, &mut buffer, counts, &mut batches)?;
         }
         for batch in batches {
             emit(batch)?;
@@ -380,6 +441,7 @@ fn read_files_in_parallel(
                 let (next_file, emitted, stop) = (&next_file, &emitted, &stop);
                 scope.spawn(move || {
                     let mut decoder = None;
+                    let mut buffer = Vec::new();
                     loop {
                         let index = next_file.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = files.get(index) else { break };
@@ -394,7 +456,7 @@ fn read_files_in_parallel(
                         let mut batches = Vec::new();
                         let mut counts = DecodeCounts::default();
                         let decoded = reader
-                            .read_and_decode(&mut decoder, path, &mut counts, &mut batches)
+                            .read_and_decode(&mut decoder, path, &mut buffer, &mut counts, &mut batches)
                             .map(|()| (batches, counts));
                         if sender.send((index, decoded)).is_err() {
                             break;
@@ -584,15 +646,10 @@ impl Source for FileSource {
         parallelism: usize,
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
-        let first = start.and_then(Self::log_offset).map_or(0, |offset| offset + 1);
-        let last =
-            Self::log_offset(end).ok_or_else(|| self.source_error(format!("offset {end} has no `logOffset`")))?;
-        let Some(planned) = self.batches.get(first..=last) else {
-            return Err(self.source_error(format!("offset {end} was never planned by this source")));
-        };
-        let files: Vec<PathBuf> = planned.iter().flatten().cloned().collect();
+        let files = self.planned_files(start, end)?;
+        self.check_opened()?;
         let Some(schema) = self.schema.as_ref() else {
-            return Err(self.source_error("the file source was read before it was opened".to_owned()));
+            return Ok(());
         };
         let reader = FileReader {
             format: &self.format,
@@ -610,6 +667,32 @@ impl Source for FileSource {
         };
         self.counts = counts;
         read
+    }
+
+    fn batches<'s>(
+        &'s mut self,
+        start: Option<&serde_json::Value>,
+        end: &serde_json::Value,
+    ) -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + 's>> {
+        let files = self.planned_files(start, end)?;
+        self.check_opened()?;
+        self.counts = DecodeCounts::default();
+        let Some(schema) = self.schema.as_ref() else {
+            return Ok(Box::new(std::iter::empty()));
+        };
+        Ok(Box::new(FileBatches {
+            reader: FileReader {
+                format: &self.format,
+                mode: self.mode,
+                ignore_missing_files: self.ignore_missing_files,
+                schema,
+            },
+            decoder: &mut self.decoder,
+            counts: &mut self.counts,
+            files: files.into_iter(),
+            decoded: Vec::new().into_iter(),
+            buffer: Vec::new(),
+        }))
     }
 
     fn take_decode_counts(&mut self) -> DecodeCounts {

@@ -85,6 +85,21 @@ pub trait Source: Send + 'static {
     /// When data cannot be read or does not match the schema.
     fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>>;
 
+    /// The same data as [`get_batch`](Self::get_batch), as an iterator that reads and decodes
+    /// it as the query asks for it: each batch is processed while it is still in the cache,
+    /// and memory holds a file's batches rather than the whole micro-batch's. The default
+    /// reads everything with `get_batch` first.
+    ///
+    /// # Errors
+    /// As `get_batch`, either at once or from the iterator.
+    fn batches<'s>(
+        &'s mut self,
+        start: Option<&serde_json::Value>,
+        end: &serde_json::Value,
+    ) -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + 's>> {
+        Ok(Box::new(self.get_batch(start, end)?.into_iter().map(Ok)))
+    }
+
     /// Reads the same data as [`get_batch`](Self::get_batch), handing each record batch to
     /// `emit` in order as soon as it is decoded, with up to `parallelism` threads decoding.
     /// The engine runs the query on the batches meanwhile, on another thread. The default
