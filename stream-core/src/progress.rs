@@ -28,7 +28,8 @@ pub struct StreamingQueryProgress {
     pub batch_id: u64,
     /// Wall time of the whole batch, in milliseconds.
     pub batch_duration: u64,
-    /// Rows read from all sources in this batch.
+    /// Rows read from all sources in this batch. As in Spark, a file source whose decoder
+    /// applies the query's leading filters counts only the rows that pass them.
     pub num_input_rows: u64,
     /// Rill's addition: values a parsing function (`to_timestamp`, `to_date`) could not parse
     /// and turned into null, so none disappears uncounted. Omitted when zero.
@@ -39,7 +40,7 @@ pub struct StreamingQueryProgress {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub num_malformed_rows: u64,
     /// Rill's addition: the malformed records not passed on, so that `numInputRows` plus these
-    /// equals the records read. Omitted when zero.
+    /// equals the records read (less any rows a pushed filter removed). Omitted when zero.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub num_dropped_malformed_rows: u64,
     /// Input rate: rows over the time since the previous trigger started (0 for the first batch, as in Spark).

@@ -15,9 +15,10 @@
 //!
 //! Every malformed record is counted (`numMalformedRows` in progress), and so is every
 //! dropped one (`numDroppedMalformedRows`), so the rows a source produces plus the dropped
-//! ones always equal the records read. A dropped record is also logged at `warn` with its file
-//! and line. The `FailFast` error names the file, line, column, the field at fault and the
-//! offending text; the batch it was in is not committed, so nothing is lost.
+//! ones always equal the records read (less the rows a filter the query pushed into the
+//! decoder removed, which Spark does not count either). A dropped record is also logged at
+//! `warn` with its file and line. The `FailFast` error names the file, line, column, the field
+//! at fault and the offending text; the batch it was in is not committed, so nothing is lost.
 
 pub mod csv;
 pub mod json;

@@ -6,8 +6,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
+use super::expr::{expr, var_ident};
 use super::types::{self, core};
 use crate::plan::Plan;
+use crate::typecheck::{Step, TExpr, TExprKind, VarId};
 use crate::types::{Base, ColType};
 
 /// The name Spark gives the column holding malformed records' text.
@@ -138,11 +140,14 @@ pub(crate) fn decoder(plan: &Plan) -> TokenStream {
         |builder| quote!(::std::sync::Arc::new(self.#builder.finish()) as ::rill::__private::arrow_array::ArrayRef),
     );
     let required = &plan.required_inputs;
+    let keep_row = pushed_filter(plan);
     let append_verdict = quote! {
         match context.verdict(&[#(#present),*])? {
             #core::decode::Verdict::Keep { corrupt } => {
-                #(#appends)*
-                self.rows += 1;
+                if #keep_row {
+                    #(#appends)*
+                    self.rows += 1;
+                }
             }
             #core::decode::Verdict::Drop => {}
         }
@@ -216,6 +221,75 @@ pub(crate) fn decoder(plan: &Plan) -> TokenStream {
                 )
             }
         }
+    }
+}
+
+/// The query's leading filters on input columns, evaluated on a decoded record before its
+/// values are appended, so a row the query would drop costs no column building (as Spark
+/// pushes filters into its file scans; like Spark's, the source's row count then counts only
+/// the rows that pass). The query still applies them: this only skips rows early. A filter is
+/// pushed when only `with_column`s and other filters come before it (a watermark or a
+/// deduplication must see every row) and it compares, combines and tests input columns and
+/// literals only. `true` when there is none.
+fn pushed_filter(plan: &Plan) -> TokenStream {
+    let query = &plan.query;
+    let is_plain_input = |var: VarId| {
+        var < query.num_inputs
+            && query.vars[var].ty.base != Base::Window
+            && query.vars[var].name != CORRUPT_RECORD_COLUMN
+    };
+    let mut conditions = Vec::new();
+    for step in &query.pre {
+        match step {
+            Step::Let { .. } => {}
+            Step::Filter { condition } if pushable(condition, &is_plain_input) => conditions.push(condition),
+            Step::Filter { .. } => {}
+            Step::Watermark { .. } | Step::Dedup(_) => break,
+        }
+    }
+    if conditions.is_empty() {
+        return quote!(true);
+    }
+    let mut vars = std::collections::BTreeSet::new();
+    for condition in &conditions {
+        condition.visit_vars(&mut |var| {
+            vars.insert(var);
+        });
+    }
+    // The record's values as the query's row loop sees them.
+    let bindings = vars.iter().map(|&var| {
+        let local = var_ident(var);
+        let value = format_ident!("__value{}", var);
+        let binding = match (query.vars[var].ty.base, query.vars[var].ty.nullable) {
+            (Base::Str, false) => quote!(#value.as_deref().unwrap_or_default()),
+            (Base::Str, true) => quote!(#value.as_deref()),
+            (_, false) => quote!(#value.unwrap_or_default()),
+            (_, true) => quote!(#value),
+        };
+        quote!(let #local = #binding;)
+    });
+    let tests = conditions.iter().map(|condition| {
+        let code = expr(condition, &query.vars);
+        if condition.ty.nullable {
+            quote!((#code == ::core::option::Option::Some(true)))
+        } else {
+            quote!((#code))
+        }
+    });
+    quote!({ #(#bindings)* true #(&& #tests)* })
+}
+
+/// Whether `condition` reads only plain input columns, through comparisons, boolean logic,
+/// widening and null tests (no function calls, which may count unparseable values).
+fn pushable(condition: &TExpr, is_plain_input: &impl Fn(VarId) -> bool) -> bool {
+    match &condition.kind {
+        TExprKind::Var(var) => is_plain_input(*var),
+        TExprKind::Lit(_) => true,
+        TExprKind::Binary(_, left, right) => pushable(left, is_plain_input) && pushable(right, is_plain_input),
+        TExprKind::Unary(_, inner) | TExprKind::Widen(_, inner) | TExprKind::IsNull { expr: inner, .. } => {
+            pushable(inner, is_plain_input)
+        }
+        TExprKind::Call(..) | TExprKind::Accumulator(_) | TExprKind::WindowField { .. } => false,
     }
 }
 
