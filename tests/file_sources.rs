@@ -53,6 +53,19 @@ fn run_events(source: FileSource, table: &str) -> (Vec<(String, f64, Option<Stri
     (rows, query.last_progress().unwrap())
 }
 
+/// Runs `Events` over `source` (available now) on `threads` threads, expecting it to fail, and
+/// returns the error's text.
+fn events_error(source: FileSource, threads: usize, table: &str) -> String {
+    let query = Events::read(source)
+        .append()
+        .parallelism(threads)
+        .to(MemorySink::named(table))
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    query.await_termination().unwrap_err().to_string()
+}
+
 fn users(rows: &[(String, f64, Option<String>)]) -> Vec<&str> {
     rows.iter().map(|(user, ..)| user.as_str()).collect()
 }
@@ -102,13 +115,7 @@ fn json_variety_decodes_exactly() {
 fn a_corrupt_gzip_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     write_bytes(dir.path(), "bad.json.gz", b"this is not gzip", 1);
-    let query = Events::read(FileSource::json(dir.path()))
-        .append()
-        .to(MemorySink::named("bad_gzip"))
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    let error = query.await_termination().unwrap_err().to_string();
+    let error = events_error(FileSource::json(dir.path()), 1, "bad_gzip");
     assert!(
         error.contains("decompress (gzip)") && error.contains("bad.json.gz"),
         "{error}"
@@ -184,13 +191,7 @@ fn csv_with_header_options_and_modes() {
     );
     assert_eq!(progress.num_input_rows + progress.num_dropped_malformed_rows, 7);
 
-    let query = Events::read(source().mode(ParseMode::FailFast))
-        .append()
-        .to(MemorySink::named("csv_failfast"))
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    let error = query.await_termination().unwrap_err().to_string();
+    let error = events_error(source().mode(ParseMode::FailFast), 1, "csv_failfast");
     assert!(
         error.contains("a.csv` line 5, column 1: field `amount`: expected a double, found `abc`"),
         "{error}"
@@ -266,26 +267,14 @@ fn parquet_type_mismatch_names_the_column() {
         ],
     );
     std::fs::write(dir.path().join("b.parquet"), b"not parquet").unwrap();
-    let query = Events::read(FileSource::parquet(dir.path()))
-        .append()
-        .to(MemorySink::named("parquet_mismatch"))
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    let error = query.await_termination().unwrap_err().to_string();
+    let error = events_error(FileSource::parquet(dir.path()), 1, "parquet_mismatch");
     assert!(
         error.contains("column `amount`") && error.contains("has type Utf8, but the schema declares Float64"),
         "{error}"
     );
 
     std::fs::remove_file(dir.path().join("a.parquet")).unwrap();
-    let query = Events::read(FileSource::parquet(dir.path()))
-        .append()
-        .to(MemorySink::named("parquet_not_parquet"))
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    let error = query.await_termination().unwrap_err().to_string();
+    let error = events_error(FileSource::parquet(dir.path()), 1, "parquet_not_parquet");
     assert!(error.contains("b.parquet` is not a readable Parquet file"), "{error}");
 }
 
@@ -454,26 +443,20 @@ fn parallel_decoding_gives_the_single_thread_result() {
             "{threads} threads"
         );
     }
-    let query = Events::read(FileSource::json(dir.path()).mode(ParseMode::FailFast))
-        .append()
-        .parallelism(4)
-        .to(MemorySink::named("parallel_failfast"))
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    let error = query.await_termination().unwrap_err().to_string();
+    let error = events_error(
+        FileSource::json(dir.path()).mode(ParseMode::FailFast),
+        4,
+        "parallel_failfast",
+    );
     assert!(error.contains("a.json` line 5, column 33"), "{error}");
     // A fault in a later chunk is reported with its line in the file.
     let late = tempfile::tempdir().unwrap();
     common::write_file(late.path(), "c.json", &lines[10..], 1);
-    let query = Events::read(FileSource::json(late.path()).mode(ParseMode::FailFast))
-        .append()
-        .parallelism(4)
-        .to(MemorySink::named("parallel_failfast_late"))
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    let error = query.await_termination().unwrap_err().to_string();
+    let error = events_error(
+        FileSource::json(late.path()).mode(ParseMode::FailFast),
+        4,
+        "parallel_failfast_late",
+    );
     assert!(error.contains("c.json` line 24991, column 1"), "{error}");
 }
 
@@ -518,14 +501,11 @@ fn files_decoded_on_several_threads_keep_file_order_and_the_first_error() {
     for threads in [2, 4] {
         assert_eq!(run(threads), single, "{threads} threads");
     }
-    let query = Events::read(FileSource::json(dir.path()).mode(ParseMode::FailFast))
-        .append()
-        .parallelism(2)
-        .to(MemorySink::named("files_parallel_failfast"))
-        .trigger(Trigger::AvailableNow)
-        .start()
-        .unwrap();
-    let error = query.await_termination().unwrap_err().to_string();
+    let error = events_error(
+        FileSource::json(dir.path()).mode(ParseMode::FailFast),
+        2,
+        "files_parallel_failfast",
+    );
     assert!(error.contains("part-3.json` line 8"), "{error}");
 }
 

@@ -14,9 +14,8 @@ use rill::__private::arrow_array::RecordBatch;
 use rill::decode::csv::CsvOptions;
 use rill::decode::{DecodeCounts, FormatDecoder, ParseMode, RecordDecoder};
 use rill::prelude::*;
-use rill_fuzz::decoders::{LooseRows, StrictRows};
+use rill_fuzz::decoders::{LooseRows, MODES, StrictRows, check_mode};
 
-const MODES: [ParseMode; 3] = [ParseMode::Permissive, ParseMode::DropMalformed, ParseMode::FailFast];
 
 fn options(byte: u8) -> CsvOptions {
     let quote = if byte & 8 == 0 { b'"' } else { b'\'' };
@@ -40,10 +39,6 @@ fn decode<Q: StreamPlan>(
     (result, counts, out)
 }
 
-fn rows(out: &[RecordBatch]) -> u64 {
-    out.iter().map(|batch| batch.num_rows() as u64).sum()
-}
-
 fn check<Q: StreamPlan>(bytes: &[u8], options: &CsvOptions) {
     let mut permissive: Option<DecodeCounts> = None;
     for mode in MODES {
@@ -55,36 +50,7 @@ fn check<Q: StreamPlan>(bytes: &[u8], options: &CsvOptions) {
                 continue;
             }
         }
-        match mode {
-            ParseMode::Permissive | ParseMode::DropMalformed => {
-                if let Err(error) = &result {
-                    panic!("{mode:?} failed: {error}");
-                }
-                assert_eq!(counts.records, rows(&out) + counts.dropped, "{mode:?}: {counts:?}");
-                assert!(counts.dropped <= counts.malformed, "{mode:?}: {counts:?}");
-                if mode == ParseMode::DropMalformed {
-                    assert_eq!(counts.dropped, counts.malformed, "{counts:?}");
-                }
-                match &permissive {
-                    None => permissive = Some(counts),
-                    Some(p) => {
-                        assert_eq!(p.records, counts.records);
-                        assert_eq!(p.malformed, counts.malformed);
-                    }
-                }
-            }
-            ParseMode::FailFast => {
-                let malformed = permissive.unwrap().malformed;
-                assert_eq!(
-                    result.is_err(),
-                    malformed > 0,
-                    "FailFast {result:?}, Permissive counted {malformed} malformed"
-                );
-                if result.is_ok() {
-                    assert_eq!(counts.records, rows(&out), "{counts:?}");
-                }
-            }
-        }
+        check_mode(mode, &result, counts, &out, &mut permissive);
     }
 }
 

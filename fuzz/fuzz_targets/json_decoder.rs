@@ -13,10 +13,9 @@ use libfuzzer_sys::fuzz_target;
 use rill::__private::arrow_array::RecordBatch;
 use rill::decode::{DecodeCounts, FormatDecoder, ParseMode, RecordDecoder};
 use rill::prelude::*;
-use rill_fuzz::decoders::{LooseRows, StrictRows, same_rows};
+use rill_fuzz::decoders::{LooseRows, MODES, StrictRows, check_mode, same_rows};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-const MODES: [ParseMode; 3] = [ParseMode::Permissive, ParseMode::DropMalformed, ParseMode::FailFast];
 
 /// Decodes `bytes` as one file with a fresh decoder of query `Q`.
 fn decode<Q: StreamPlan>(bytes: &[u8], mode: ParseMode) -> (rill::error::Result<()>, DecodeCounts, Vec<RecordBatch>) {
@@ -27,44 +26,13 @@ fn decode<Q: StreamPlan>(bytes: &[u8], mode: ParseMode) -> (rill::error::Result<
     (result, counts, out)
 }
 
-fn rows(out: &[RecordBatch]) -> u64 {
-    out.iter().map(|batch| batch.num_rows() as u64).sum()
-}
-
 fn check<Q: StreamPlan>(data: &[u8]) {
     let mut permissive = None;
     for mode in MODES {
         let (result, counts, out) = decode::<Q>(data, mode);
-        match mode {
-            ParseMode::Permissive | ParseMode::DropMalformed => {
-                if let Err(error) = &result {
-                    panic!("{mode:?} failed: {error}");
-                }
-                assert_eq!(counts.records, rows(&out) + counts.dropped, "{mode:?}: {counts:?}");
-                assert!(counts.dropped <= counts.malformed, "{mode:?}: {counts:?}");
-                if mode == ParseMode::DropMalformed {
-                    assert_eq!(counts.dropped, counts.malformed, "{counts:?}");
-                }
-                match &permissive {
-                    None => permissive = Some(counts),
-                    Some(p) => {
-                        assert_eq!(p.records, counts.records);
-                        assert_eq!(p.malformed, counts.malformed);
-                    }
-                }
-                check_split::<Q>(data, mode, counts, &out);
-            }
-            ParseMode::FailFast => {
-                let malformed = permissive.unwrap().malformed;
-                assert_eq!(
-                    result.is_err(),
-                    malformed > 0,
-                    "FailFast {result:?}, Permissive counted {malformed} malformed"
-                );
-                if result.is_ok() {
-                    assert_eq!(counts.records, rows(&out), "{counts:?}");
-                }
-            }
+        check_mode(mode, &result, counts, &out, &mut permissive);
+        if mode != ParseMode::FailFast {
+            check_split::<Q>(data, mode, counts, &out);
         }
     }
 }

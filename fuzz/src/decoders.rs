@@ -2,6 +2,62 @@
 //! and what they compare decoded rows with.
 
 use rill::__private::arrow_array::{Array, RecordBatch};
+use rill::decode::{DecodeCounts, ParseMode};
+
+/// Every parse mode, the keeping ones first (their counts are what `FailFast` is checked by).
+pub const MODES: [ParseMode; 3] = [ParseMode::Permissive, ParseMode::DropMalformed, ParseMode::FailFast];
+
+/// Rows in `out`.
+#[must_use]
+pub fn rows(out: &[RecordBatch]) -> u64 {
+    out.iter().map(|batch| batch.num_rows() as u64).sum()
+}
+
+/// What decoding the same input in `mode` must give, whatever the format: the keeping modes
+/// never fail, records = rows out + dropped, `DropMalformed` drops every malformed record, both
+/// count the same records and malformed ones (kept in `permissive`); `FailFast` fails exactly
+/// when they counted a malformed record.
+///
+/// # Panics
+/// When one of those does not hold (the fuzz target's finding).
+pub fn check_mode(
+    mode: ParseMode,
+    result: &rill::Result<()>,
+    counts: DecodeCounts,
+    out: &[RecordBatch],
+    permissive: &mut Option<DecodeCounts>,
+) {
+    match mode {
+        ParseMode::Permissive | ParseMode::DropMalformed => {
+            if let Err(error) = result {
+                panic!("{mode:?} failed: {error}");
+            }
+            assert_eq!(counts.records, rows(out) + counts.dropped, "{mode:?}: {counts:?}");
+            assert!(counts.dropped <= counts.malformed, "{mode:?}: {counts:?}");
+            if mode == ParseMode::DropMalformed {
+                assert_eq!(counts.dropped, counts.malformed, "{counts:?}");
+            }
+            match permissive {
+                None => *permissive = Some(counts),
+                Some(p) => {
+                    assert_eq!(p.records, counts.records);
+                    assert_eq!(p.malformed, counts.malformed);
+                }
+            }
+        }
+        ParseMode::FailFast => {
+            let malformed = permissive.expect("the keeping modes run first").malformed;
+            assert_eq!(
+                result.is_err(),
+                malformed > 0,
+                "FailFast {result:?}, Permissive counted {malformed} malformed"
+            );
+            if result.is_ok() {
+                assert_eq!(counts.records, rows(out), "{counts:?}");
+            }
+        }
+    }
+}
 
 rill::stream! {
     /// Every column nullable, one of each type, and Spark's corrupt-record column.

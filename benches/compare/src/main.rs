@@ -509,16 +509,6 @@ fn df_event_schema() -> Result<df_arrow::datatypes::Schema> {
 // ---------------------------------------------------------------------------------------------
 // Rill
 
-/// Rill's thread count goes to one place: [`run_rill`] passes it to
-/// `DataStreamWriter::parallelism`, which decodes the micro-batch's input on that many threads
-/// while the query runs on the decoded batches on its own thread (at 1, it decodes and then runs
-/// on the query's thread). It parallelises decoding only: over batches already in memory (a
-/// `MemoryStream`) Rill runs on one thread whatever the setting, so the decoded input is not
-/// run for Rill above 1 thread.
-fn rill_runs(threads: usize, input: &str) -> bool {
-    threads == 1 || input == "files"
-}
-
 /// Rill's file source over the event files, read in one micro-batch (no files-per-trigger limit).
 fn rill_source(dir: &Path) -> JsonSource {
     JsonSource::new(dir)
@@ -1165,51 +1155,36 @@ fn run(options: &Options) -> Result<()> {
     for &threads in &options.threads {
         println!("\n== {threads} thread(s) ==");
         let runtime = df_runtime(threads)?;
+        // Over the files, Rill runs at every thread count.
+        let over_files = |query: &'static str, rill: Runner<'_>, datafusion: Runner<'_>| {
+            let case = Case {
+                query,
+                input: "files",
+                threads,
+                rill: Some(rill),
+                datafusion,
+            };
+            measure(case, options.rounds, rows, Some(bytes))
+        };
         if want("q1") {
-            measured.push(measure(
-                Case {
-                    query: "Q1",
-                    input: "files",
-                    threads,
-                    rill: rill_runs(threads, "files").then(|| {
-                        Box::new(|| rill_memory::<Q1SpendByUser>(rill_source(dir), threads, rows)) as Runner<'_>
-                    }),
-                    datafusion: Box::new(|| df_files(&runtime, threads, dir, Q1_SQL)),
-                },
-                options.rounds,
-                rows,
-                Some(bytes),
+            measured.push(over_files(
+                "Q1",
+                Box::new(|| rill_memory::<Q1SpendByUser>(rill_source(dir), threads, rows)),
+                Box::new(|| df_files(&runtime, threads, dir, Q1_SQL)),
             )?);
         }
         if want("q2") {
-            measured.push(measure(
-                Case {
-                    query: "Q2",
-                    input: "files",
-                    threads,
-                    rill: rill_runs(threads, "files").then(|| {
-                        Box::new(|| rill_memory::<Q2EventsByHour>(rill_source(dir), threads, rows)) as Runner<'_>
-                    }),
-                    datafusion: Box::new(|| df_files(&runtime, threads, dir, Q2_SQL)),
-                },
-                options.rounds,
-                rows,
-                Some(bytes),
+            measured.push(over_files(
+                "Q2",
+                Box::new(|| rill_memory::<Q2EventsByHour>(rill_source(dir), threads, rows)),
+                Box::new(|| df_files(&runtime, threads, dir, Q2_SQL)),
             )?);
         }
         if want("q3") {
-            measured.push(measure(
-                Case {
-                    query: "Q3",
-                    input: "files",
-                    threads,
-                    rill: rill_runs(threads, "files")
-                        .then(|| Box::new(|| rill_q3(dir, &rill_out, threads)) as Runner<'_>),
-                    datafusion: Box::new(|| df_q3(&runtime, threads, dir, &df_out)),
-                },
-                options.rounds,
-                rows,
-                Some(bytes),
+            measured.push(over_files(
+                "Q3",
+                Box::new(|| rill_q3(dir, &rill_out, threads)),
+                Box::new(|| df_q3(&runtime, threads, dir, &df_out)),
             )?);
         }
         if options.decoded && (want("q1") || want("q2")) {
@@ -1235,7 +1210,10 @@ fn run(options: &Options) -> Result<()> {
                         query,
                         input: "decoded",
                         threads,
-                        rill: rill_runs(threads, "decoded").then_some(rill),
+                        // Rill's thread count goes to `DataStreamWriter::parallelism` (in
+                        // `run_rill`), which parallelises decoding only: over batches already in
+                        // memory Rill runs on one thread whatever the setting.
+                        rill: (threads == 1).then_some(rill),
                         datafusion: Box::new(|| df_decoded(&runtime, threads, partitions, sql)),
                     },
                     options.rounds,

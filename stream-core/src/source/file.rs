@@ -264,12 +264,9 @@ impl FileSource {
         Ok(planned.iter().flatten().cloned().collect())
     }
 
-    /// Fails unless the source was opened (and so has a schema to decode with).
-    fn check_opened(&self) -> Result<()> {
-        if self.schema.is_none() {
-            return Err(self.source_error("the file source was read before it was opened".to_owned()));
-        }
-        Ok(())
+    /// The error for a source read before it was opened (and so without a schema to decode with).
+    fn not_opened(&self) -> Error {
+        self.source_error("the file source was read before it was opened".to_owned())
     }
 }
 
@@ -631,12 +628,7 @@ impl Source for FileSource {
     }
 
     fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>> {
-        let mut batches = Vec::new();
-        self.read_batch(start, end, 1, &mut |batch| {
-            batches.push(batch);
-            Ok(())
-        })?;
-        Ok(batches)
+        self.batches(start, end)?.collect()
     }
 
     fn read_batch(
@@ -647,9 +639,8 @@ impl Source for FileSource {
         emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
     ) -> Result<()> {
         let files = self.planned_files(start, end)?;
-        self.check_opened()?;
         let Some(schema) = self.schema.as_ref() else {
-            return Ok(());
+            return Err(self.not_opened());
         };
         let reader = FileReader {
             format: &self.format,
@@ -675,10 +666,9 @@ impl Source for FileSource {
         end: &serde_json::Value,
     ) -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + 's>> {
         let files = self.planned_files(start, end)?;
-        self.check_opened()?;
         self.counts = DecodeCounts::default();
         let Some(schema) = self.schema.as_ref() else {
-            return Ok(Box::new(std::iter::empty()));
+            return Err(self.not_opened());
         };
         Ok(Box::new(FileBatches {
             reader: FileReader {
