@@ -40,13 +40,15 @@ fn write_input(dir: &Path, files: usize, rows: usize, users: u64) -> std::io::Re
 
 fn run(input: &Path, checkpoint: Option<&Path>) -> Result<Duration, Box<dyn std::error::Error>> {
     let started = Instant::now();
-    let mut writer = PerUser::read(JsonSource::new(input).max_files_per_trigger(1))
+    let writer = PerUser::read(JsonSource::new(input).max_files_per_trigger(1))
         .complete()
-        .to(MemorySink::named("cost"));
-    if let Some(dir) = checkpoint {
-        writer = writer.checkpoint(dir);
-    }
-    writer.trigger(Trigger::AvailableNow).start()?.await_termination()?;
+        .to(MemorySink::named("cost"))
+        .trigger(Trigger::AvailableNow);
+    let query = match checkpoint {
+        Some(dir) => writer.checkpoint(dir).start()?,
+        None => writer.start()?,
+    };
+    query.await_termination()?;
     Ok(started.elapsed())
 }
 

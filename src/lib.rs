@@ -7,13 +7,17 @@ pub use stream_core::{
     StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, Window, memory_table,
 };
 pub use stream_core::{
-    datetime, decode, error, mode, plan, progress, show, sink, source, state, trigger, types, watermark, window,
+    checkpointing, datetime, decode, error, file_uri, mode, plan, progress, show, sink, source, state, trigger, types,
+    watermark, window,
 };
 pub use stream_macros::stream;
 
 /// Everything a program using Rill usually needs, in one import.
 pub mod prelude {
-    pub use stream_core::decode::{ParseMode, csv::CsvOptions};
+    pub use stream_core::decode::{
+        ParseMode,
+        csv::{CsvOptions, HeaderColumns},
+    };
     pub use stream_core::{
         ConsoleSink, DataStreamWriter, Date, FileSource, JsonSource, MemorySink, OutputMode, Row, StreamPlan,
         StreamingQuery, Timestamp, Trigger, Window,

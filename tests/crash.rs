@@ -94,16 +94,17 @@ fn write_last_file(dir: &Path, order: usize) {
 }
 
 /// Runs `query` over `input` to the end (available-now, one file per batch).
-fn run(query: &str, input: &Path, checkpoint: Option<&Path>, output: &Path) -> Option<String> {
+fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<String> {
     let source = || JsonSource::new(input).max_files_per_trigger(1);
     match query {
         "per_user" => {
             let table = MemorySink::named(format!("crash_{}", std::process::id()));
-            let mut writer = PerUser::read(source()).complete().to(table.clone());
-            if let Some(dir) = checkpoint {
-                writer = writer.checkpoint(dir);
-            }
-            common::run_available_now(writer);
+            common::run_available_now(
+                PerUser::read(source())
+                    .complete()
+                    .to(table.clone())
+                    .checkpoint(checkpoint),
+            );
             let mut rows: Vec<String> = table
                 .rows::<PerUserRow>()
                 .unwrap()
@@ -114,19 +115,21 @@ fn run(query: &str, input: &Path, checkpoint: Option<&Path>, output: &Path) -> O
             Some(rows.join("\n"))
         }
         "hourly" => {
-            let mut writer = Hourly::read(source()).append().to(FileSink::parquet(output));
-            if let Some(dir) = checkpoint {
-                writer = writer.checkpoint(dir);
-            }
-            common::run_available_now(writer);
+            common::run_available_now(
+                Hourly::read(source())
+                    .append()
+                    .to(FileSink::parquet(output))
+                    .checkpoint(checkpoint),
+            );
             None
         }
         _ => {
-            let mut writer = Purchases::read(source()).append().to(FileSink::parquet(output));
-            if let Some(dir) = checkpoint {
-                writer = writer.checkpoint(dir);
-            }
-            common::run_available_now(writer);
+            common::run_available_now(
+                Purchases::read(source())
+                    .append()
+                    .to(FileSink::parquet(output))
+                    .checkpoint(checkpoint),
+            );
             None
         }
     }
@@ -184,7 +187,7 @@ fn child() {
     let table = run(
         &query,
         &path("RILL_CRASH_INPUT"),
-        Some(&path("RILL_CRASH_CHECKPOINT")),
+        &path("RILL_CRASH_CHECKPOINT"),
         &path("RILL_CRASH_OUTPUT"),
     );
     std::fs::write(path("RILL_CRASH_OUTPUT").join("_table.txt"), table.unwrap_or_default()).unwrap();
@@ -257,8 +260,13 @@ fn crash_test(query: &str) {
     let reference_input = tempfile::tempdir().unwrap();
     write_input(reference_input.path(), files);
     write_last_file(reference_input.path(), files);
-    let reference_output = tempfile::tempdir().unwrap();
-    let table = run(query, reference_input.path(), None, reference_output.path());
+    let (reference_checkpoint, reference_output) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let table = run(
+        query,
+        reference_input.path(),
+        reference_checkpoint.path(),
+        reference_output.path(),
+    );
     let expected = result(query, reference_output.path(), table);
     assert!(
         expected.lines().count() > 10,

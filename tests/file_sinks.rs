@@ -28,6 +28,7 @@ fn open(dir: &std::path::Path) -> FileSink {
         schema: Reading::schema(),
         key_columns: Vec::new(),
         mode: OutputMode::Append,
+        checkpoint: None,
     })
     .unwrap();
     sink
@@ -105,6 +106,7 @@ fn json_and_csv_sinks_are_exactly_once_and_read_back_typed() {
             schema: Reading::schema(),
             key_columns: Vec::new(),
             mode: OutputMode::Append,
+            checkpoint: None,
         };
         let rows = |values: &[f64]| {
             values
@@ -158,6 +160,7 @@ fn partitioned_output_goes_to_column_directories_and_reads_back_whole() {
         schema: Reading::schema(),
         key_columns: Vec::new(),
         mode: OutputMode::Append,
+        checkpoint: None,
     })
     .unwrap();
     let rows = vec![
@@ -200,6 +203,7 @@ fn partitioning_by_a_column_the_query_does_not_output_is_refused_at_start() {
             schema: Reading::schema(),
             key_columns: Vec::new(),
             mode: OutputMode::Append,
+            checkpoint: None,
         })
         .unwrap_err();
     assert!(

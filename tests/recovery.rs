@@ -42,13 +42,14 @@ fn copy_inputs(dir: &Path, range: std::ops::Range<usize>) {
 
 fn run_hourly(input: &Path, checkpoint: Option<&Path>) -> (StreamingQuery, CapturingSink) {
     let sink = CapturingSink::default();
-    let mut writer = Hourly::read(JsonSource::new(input).max_files_per_trigger(1))
+    let writer = Hourly::read(JsonSource::new(input).max_files_per_trigger(1))
         .append()
         .to(sink.clone());
-    if let Some(checkpoint) = checkpoint {
-        writer = writer.checkpoint(checkpoint);
-    }
-    (common::run_available_now(writer), sink)
+    let query = match checkpoint {
+        Some(checkpoint) => common::run_available_now(writer.checkpoint(checkpoint)),
+        None => common::run_available_now(writer),
+    };
+    (query, sink)
 }
 
 fn per_user_table(table: &MemorySink) -> Vec<String> {

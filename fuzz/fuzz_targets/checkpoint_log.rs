@@ -92,7 +92,8 @@ fuzz_target!(|data: &[u8]| {
 
     if let Ok(entry) = parse_source_log(data) {
         let mut source = JsonSource::new("/nonexistent-rill-fuzz");
-        let _ = source.restore(&[entry.clone(), entry]);
+        let through = entry.clone();
+        let _ = source.restore(&[(0, entry.clone()), (1, entry)], &through);
     }
 
     if let Ok(snapshot) = parse_state(data) {

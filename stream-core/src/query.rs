@@ -14,11 +14,12 @@ use crate::plan::{
     BatchContext, KeepsLateRows, OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate,
 };
 use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
-use crate::sink::{AcceptsMode, Sink, SinkContext};
+use crate::sink::{AcceptsMode, CheckpointInfo, Sink, SinkContext};
 use crate::source::{ReadLimit, Source, SourceSchema};
 use crate::trigger::Trigger;
 use crate::types::Timestamp;
 use crate::watermark::WatermarkTracker;
+use checkpointing::{CheckpointFor, Checkpointed};
 
 /// Output-mode markers for [`DataStreamWriter`]: the mode is part of the writer's type, so
 /// that a mode the query does not support is a compile error.
@@ -62,6 +63,29 @@ pub mod mode {
     }
 }
 
+/// Checkpoint markers for [`DataStreamWriter`]: whether `.checkpoint(dir)` was called is part of
+/// the writer's type, so that a sink that needs a checkpoint cannot start without one.
+pub mod checkpointing {
+    use crate::sink::{RunsWithoutCheckpoint, Sink};
+
+    /// No checkpoint: the query starts from scratch on every run.
+    #[derive(Debug)]
+    pub struct NoCheckpoint;
+    /// A checkpoint directory was set.
+    #[derive(Debug)]
+    pub struct Checkpointed;
+
+    /// Whether a query with this checkpoint marker may write to sink `S`: with a checkpoint,
+    /// any sink; without, only a sink that [runs without one](RunsWithoutCheckpoint).
+    pub trait CheckpointFor<S> {}
+    impl<S: Sink> CheckpointFor<S> for Checkpointed {}
+    impl<S: RunsWithoutCheckpoint> CheckpointFor<S> for NoCheckpoint {}
+}
+
+/// A writer's query, output mode and checkpoint marker, held only as types (a function type,
+/// so that the writer is `Send` whatever they are).
+type TypeState<Q, M, C> = fn() -> (Q, M, C);
+
 /// The sink slot of a [`DataStreamWriter`] before `.to(..)`.
 #[derive(Debug)]
 pub struct NoSink;
@@ -70,7 +94,7 @@ pub struct NoSink;
 /// the sink and the trigger, then [`start`](Self::start).
 ///
 /// The `stream!` macro gives each query a `read(source)` constructor that returns one of these.
-pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink> {
+pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink, C = checkpointing::NoCheckpoint> {
     source: Box<dyn Source>,
     checkpoint: Option<std::path::PathBuf>,
     sink: S,
@@ -78,10 +102,10 @@ pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink> {
     trigger: Trigger,
     query_name: Option<String>,
     parallelism: usize,
-    marker: PhantomData<fn() -> (Q, M)>,
+    marker: PhantomData<TypeState<Q, M, C>>,
 }
 
-impl<Q, M, S: fmt::Debug> fmt::Debug for DataStreamWriter<Q, M, S> {
+impl<Q, M, S: fmt::Debug, C> fmt::Debug for DataStreamWriter<Q, M, S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DataStreamWriter")
             .field("source", &self.source.description())
@@ -108,12 +132,14 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
     }
 }
 
-impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
-    fn with_mode<N>(self) -> DataStreamWriter<Q, N, S> {
+impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
+    /// The same writer with another type state: output mode `N`, sink `T` made from the
+    /// current one by `sink`, checkpoint marker `D`.
+    fn retyped<N, T, D>(self, sink: impl FnOnce(S) -> T) -> DataStreamWriter<Q, N, T, D> {
         DataStreamWriter {
             source: self.source,
             checkpoint: self.checkpoint,
-            sink: self.sink,
+            sink: sink(self.sink),
             late_sink: self.late_sink,
             trigger: self.trigger,
             query_name: self.query_name,
@@ -123,41 +149,32 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
     }
 
     /// Append mode: each batch emits only new rows, which never change afterwards.
-    pub fn append(self) -> DataStreamWriter<Q, mode::Append, S>
+    pub fn append(self) -> DataStreamWriter<Q, mode::Append, S, C>
     where
         Q: SupportsAppend,
     {
-        self.with_mode()
+        self.retyped(|sink| sink)
     }
 
     /// Update mode: each batch emits the rows that changed in it.
-    pub fn update(self) -> DataStreamWriter<Q, mode::Update, S>
+    pub fn update(self) -> DataStreamWriter<Q, mode::Update, S, C>
     where
         Q: SupportsUpdate,
     {
-        self.with_mode()
+        self.retyped(|sink| sink)
     }
 
     /// Complete mode: each batch emits the whole result table.
-    pub fn complete(self) -> DataStreamWriter<Q, mode::Complete, S>
+    pub fn complete(self) -> DataStreamWriter<Q, mode::Complete, S, C>
     where
         Q: SupportsComplete,
     {
-        self.with_mode()
+        self.retyped(|sink| sink)
     }
 
     /// Sends the output to `sink`.
-    pub fn to<T: Sink>(self, sink: T) -> DataStreamWriter<Q, M, T> {
-        DataStreamWriter {
-            source: self.source,
-            checkpoint: self.checkpoint,
-            sink,
-            late_sink: self.late_sink,
-            trigger: self.trigger,
-            query_name: self.query_name,
-            parallelism: self.parallelism,
-            marker: PhantomData,
-        }
+    pub fn to<T: Sink>(self, sink: T) -> DataStreamWriter<Q, M, T, C> {
+        self.retyped(|_| sink)
     }
 
     /// Sends the rows the watermark drops to `sink` (in append mode), instead of only counting
@@ -166,6 +183,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
     pub fn late_rows_to<T: Sink + AcceptsMode<mode::Append>>(mut self, sink: T) -> Self
     where
         Q: KeepsLateRows,
+        C: CheckpointFor<T>,
     {
         self.late_sink = Some(Box::new(sink));
         self
@@ -173,11 +191,12 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
 
     /// Keeps the query's progress in the checkpoint directory `dir` (Spark's
     /// `checkpointLocation`): restarted on it, the query resumes after the last batch its sink
-    /// took, re-running an unfinished batch with the same input and state.
+    /// took, re-running an unfinished batch with the same input and state. A file sink
+    /// requires one.
     #[must_use]
-    pub fn checkpoint(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+    pub fn checkpoint(mut self, dir: impl Into<std::path::PathBuf>) -> DataStreamWriter<Q, M, S, Checkpointed> {
         self.checkpoint = Some(dir.into());
-        self
+        self.retyped(|sink| sink)
     }
 
     /// When batches run; as soon as possible (`ProcessingTime(0)`, Spark's default) if not set.
@@ -219,6 +238,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
     where
         M: mode::Chosen,
         S: Sink + AcceptsMode<M>,
+        C: CheckpointFor<S>,
     {
         let name = self.query_name.unwrap_or_else(|| Q::NAME.to_owned());
         let mode = M::MODE;
@@ -242,11 +262,20 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
         if self.trigger == Trigger::AvailableNow {
             source.prepare_for_available_now()?;
         }
+        let checkpoint_info = match &checkpoint {
+            Some(checkpoint) => Some(CheckpointInfo {
+                id: checkpoint.metadata().id,
+                dir: checkpoint.dir().to_owned(),
+                last_planned_batch: checkpoint.latest_offsets()?,
+            }),
+            None => None,
+        };
         sink.open(&SinkContext {
             query_name: name.clone(),
             schema: <Q::Output as crate::plan::Row>::schema(),
             key_columns: Q::key_columns().to_vec(),
             mode,
+            checkpoint: checkpoint_info.clone(),
         })?;
         let mut late_sink = self.late_sink;
         if let Some(late) = late_sink.as_mut() {
@@ -255,6 +284,7 @@ impl<Q: StreamPlan, M, S> DataStreamWriter<Q, M, S> {
                 schema: <Q::LateRow as crate::plan::Row>::schema(),
                 key_columns: Vec::new(),
                 mode: OutputMode::Append,
+                checkpoint: checkpoint_info,
             })?;
         }
         let shared = Arc::new(Shared::default());
@@ -380,6 +410,7 @@ impl Resume {
         source: &mut dyn Source,
         mode: OutputMode,
     ) -> Result<Self> {
+        checkpoint.verify()?;
         let Some(last_planned) = checkpoint.latest_offsets()? else {
             return Ok(Self::fresh::<Q>());
         };
@@ -395,12 +426,26 @@ impl Resume {
                 now: mode.to_string(),
             });
         }
-        let logs: Vec<serde_json::Value> = checkpoint
-            .source_logs(last_planned)?
-            .into_iter()
-            .map(|(_, log)| log)
-            .collect();
-        source.restore(&logs)?;
+        let logs = checkpoint.source_logs(last_planned)?;
+        let through = checkpoint.read_offsets(last_planned)?.source_offset;
+        if let Err(error) = source.restore(&logs, &through) {
+            let Error::Source { message, .. } = error else {
+                return Err(error);
+            };
+            return Err(match checkpoint.first_unlogged_read()? {
+                Some(batch) => Error::Checkpoint {
+                    path: checkpoint.dir().join("sources/0").join(batch.to_string()),
+                    message: format!(
+                        "is missing, but `offsets/{batch}` shows that batch {batch} read new input, which this entry lists; without it `{}` cannot resume without reading input twice or never ({message}): restore the file, or start again with a new checkpoint directory",
+                        Q::NAME
+                    ),
+                },
+                None => Error::Checkpoint {
+                    path: checkpoint.dir().join("sources/0"),
+                    message: format!("cannot resume `{}` from the source log: {message}", Q::NAME),
+                },
+            });
+        }
         let last_committed = checkpoint.latest_commit()?.filter(|&c| c <= last_planned);
         let state_error = |batch: u64, message: String| Error::Checkpoint {
             path: checkpoint.dir().join("state/0").join(batch.to_string()),
@@ -802,7 +847,15 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 num_input_rows,
                 input_rows_per_second: input_rate,
                 processed_rows_per_second: processed_rate,
-                metrics: BTreeMap::new(),
+                metrics: (decode_counts.header_mismatches > 0)
+                    .then(|| {
+                        (
+                            "numCsvHeaderMismatches".to_owned(),
+                            decode_counts.header_mismatches.to_string(),
+                        )
+                    })
+                    .into_iter()
+                    .collect(),
             }],
             sink: SinkProgress {
                 description: self.sink.description(),

@@ -51,13 +51,15 @@ impl Sink for CapturingSink {
 }
 
 impl<M> rill::sink::AcceptsMode<M> for CapturingSink {}
+impl rill::sink::RunsWithoutCheckpoint for CapturingSink {}
 
 /// Starts `writer` with an available-now trigger and waits for it to finish.
-pub fn run_available_now<Q, M, S>(writer: rill::DataStreamWriter<Q, M, S>) -> rill::StreamingQuery
+pub fn run_available_now<Q, M, S, C>(writer: rill::DataStreamWriter<Q, M, S, C>) -> rill::StreamingQuery
 where
     Q: rill::StreamPlan,
     M: rill::mode::Chosen,
     S: Sink + rill::sink::AcceptsMode<M>,
+    C: rill::checkpointing::CheckpointFor<S>,
 {
     let query = writer.trigger(rill::Trigger::AvailableNow).start().unwrap();
     query.await_termination().unwrap();

@@ -213,18 +213,71 @@ impl Checkpoint {
         self.dir.join(log).join(batch.to_string())
     }
 
-    /// The latest batch in log `log` (`offsets`, `commits`, ...).
-    fn latest(&self, log: &str) -> Result<Option<u64>> {
+    /// The batches in log `log` (`offsets`, `commits`, ...), in order.
+    fn batches(&self, log: &str) -> Result<Vec<u64>> {
         let dir = self.dir.join(log);
         let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list", &e))?;
-        let mut latest = None;
+        let mut batches = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| io_error(&dir, "list", &e))?;
             if let Some(batch) = entry.file_name().to_str().and_then(batch_of_file_name) {
-                latest = latest.max(Some(batch));
+                batches.push(batch);
             }
         }
-        Ok(latest)
+        batches.sort_unstable();
+        Ok(batches)
+    }
+
+    /// The latest batch in log `log`.
+    fn latest(&self, log: &str) -> Result<Option<u64>> {
+        Ok(self.batches(log)?.last().copied())
+    }
+
+    /// Cross-checks the offsets and commits logs before a restart relies on them, as a file
+    /// deleted by hand would otherwise make batches be skipped or read twice: the offsets are
+    /// contiguous, every committed batch has its offsets, and the batch before the last planned
+    /// one is committed.
+    ///
+    /// # Errors
+    /// [`Error::Checkpoint`] naming the missing file.
+    pub fn verify(&self) -> Result<()> {
+        let offsets = self.batches("offsets")?;
+        let commits = self.batches("commits")?;
+        let missing = |log: &str, batch: u64, why: String| Error::Checkpoint {
+            path: self.entry(log, batch),
+            message: format!(
+                "is missing, {why}; the checkpoint is inconsistent (was a file deleted by hand?), and resuming from it would skip batches or process them twice: restore the file, or start again with a new checkpoint directory (and a new output directory for a file sink)"
+            ),
+        };
+        if let Some(gap) = offsets.windows(2).find(|pair| pair[1] != pair[0] + 1) {
+            return Err(missing(
+                "offsets",
+                gap[0] + 1,
+                format!("but `offsets/{}` exists", gap[1]),
+            ));
+        }
+        let last_planned = offsets.last().copied();
+        if let Some(&committed) = commits.last()
+            && last_planned.is_none_or(|planned| committed > planned)
+        {
+            return Err(missing(
+                "offsets",
+                committed,
+                format!("but `commits/{committed}` exists"),
+            ));
+        }
+        if let Some(planned) = last_planned
+            && planned > 0
+            && offsets.first().is_some_and(|&first| first < planned)
+            && commits.last().is_none_or(|&committed| committed + 1 < planned)
+        {
+            return Err(missing(
+                "commits",
+                planned - 1,
+                format!("but `offsets/{planned}` was planned after it"),
+            ));
+        }
+        Ok(())
     }
 
     /// Records the batch's offsets before it runs.
@@ -296,6 +349,29 @@ impl Checkpoint {
             .collect()
     }
 
+    /// The first batch whose offsets show it read new input but which has no source log
+    /// entry: the entry that a source which logs its batches is missing.
+    ///
+    /// # Errors
+    /// When an offsets entry cannot be read.
+    pub fn first_unlogged_read(&self) -> Result<Option<u64>> {
+        let mut previous: Option<(u64, serde_json::Value)> = None;
+        for batch in self.batches("offsets")? {
+            let offset = self.read_offsets(batch)?.source_offset;
+            let read_new_input = match &previous {
+                Some((before, previous_offset)) if before + 1 == batch => *previous_offset != offset,
+                // The batch before was purged: whether this one read anything is unknown.
+                Some(_) => false,
+                None => batch == 0 && !offset.is_null(),
+            };
+            if read_new_input && !self.entry("sources/0", batch).exists() {
+                return Ok(Some(batch));
+            }
+            previous = Some((batch, offset));
+        }
+        Ok(None)
+    }
+
     /// Stores the state after `batch`.
     ///
     /// # Errors
@@ -346,19 +422,36 @@ fn io_error(path: &Path, action: &str, error: &std::io::Error) -> Error {
 
 /// Writes `VERSION_LINE` and `body` to `path` so that a crash leaves the old file or the new one.
 fn write_atomically(path: &Path, body: &str) -> Result<()> {
+    let mut bytes = Vec::with_capacity(VERSION_LINE.len() + 1 + body.len());
+    bytes.extend_from_slice(VERSION_LINE.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(body.as_bytes());
+    write_file_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to `path` so that a reader (or a restart after a crash) sees the old file or
+/// the new one whole, never part of it: a hidden temporary file, synced, renamed into place,
+/// and the directory synced so that the rename itself survives a power loss.
+///
+/// # Errors
+/// [`Error::Checkpoint`] naming `path`.
+pub(crate) fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
+    let name = path.file_name().map_or_else(|| "entry".into(), |n| n.to_string_lossy());
     let temporary = dir.join(format!(".{name}.tmp"));
     let write = || -> std::io::Result<()> {
         let mut file = File::create(&temporary)?;
-        file.write_all(VERSION_LINE.as_bytes())?;
-        file.write_all(b"\n")?;
-        file.write_all(body.as_bytes())?;
+        file.write_all(bytes)?;
         file.sync_all()?;
         std::fs::rename(&temporary, path)?;
-        File::open(dir)?.sync_all()
+        sync_directory(dir)
     };
     write().map_err(|e| io_error(path, "write", &e))
+}
+
+/// Makes the entries of `dir` (a rename into it) durable.
+pub(crate) fn sync_directory(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
 }
 
 /// Reads the file at `path` and parses it with `parse`, naming the file in any error.

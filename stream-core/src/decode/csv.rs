@@ -1,11 +1,15 @@
 //! Splitting CSV records into fields, with Spark's CSV options.
 //!
 //! Each line is one record (Spark's default, `multiLine = false`): a quoted field may hold
-//! the delimiter and escaped quotes, but not a line end. Without a header, fields are the
-//! declared columns in order (the `_corrupt_record` column excepted); with one, they are
-//! matched to columns **by name**, so a file may order its columns freely, a column the file
-//! lacks is null, and a column the schema lacks is ignored. A record with more fields than
-//! columns is malformed; one with fewer has nulls for the rest.
+//! the delimiter and escaped quotes, but not a line end. Fields are the declared columns in
+//! order (the `_corrupt_record` column excepted). A record with more or fewer fields than
+//! that is malformed, as in Spark: in `Permissive` mode it keeps the fields it has (the rest
+//! null, the extra ones cut) and its text goes to `_corrupt_record`; `DropMalformed` drops it;
+//! `FailFast` stops on it.
+//!
+//! A header line is matched to the schema as [`HeaderColumns`] says: by default by position,
+//! with a warning and a count when its names differ from the schema's (Spark's
+//! `enforceSchema = true`).
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -37,6 +41,26 @@ pub struct CsvOptions {
     pub escape: u8,
     /// The unquoted text read as null (default: the empty string).
     pub null_value: String,
+    /// How a header's names relate to the schema's columns (default: by position).
+    pub header_columns: HeaderColumns,
+}
+
+/// How the columns of a CSV file with a header are matched to the schema's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeaderColumns {
+    /// By position, whatever the header says (Spark's default, `enforceSchema = true`); a
+    /// header whose names differ from the schema's (ignoring case) is logged at `warn` with
+    /// the file, and counted in the progress report's source metrics as
+    /// `numCsvHeaderMismatches`.
+    #[default]
+    ByPosition,
+    /// By position, and a header whose names differ from the schema's (ignoring case) stops
+    /// the query with an error naming the file (Spark's `enforceSchema = false`).
+    Validated,
+    /// By name, ignoring case, so a file may order its columns freely: a schema column the
+    /// header lacks is null, a header column the schema lacks is skipped; either is logged
+    /// and counted as a mismatch. Not in Spark.
+    ByName,
 }
 
 impl Default for CsvOptions {
@@ -47,6 +71,7 @@ impl Default for CsvOptions {
             quote: b'"',
             escape: b'\\',
             null_value: String::new(),
+            header_columns: HeaderColumns::ByPosition,
         }
     }
 }
@@ -78,6 +103,24 @@ impl CsvOptions {
     pub fn escape(mut self, escape: u8) -> Self {
         self.escape = escape;
         self
+    }
+
+    /// Sets how a header's names are matched to the schema's columns.
+    #[must_use]
+    pub fn header_columns(mut self, header_columns: HeaderColumns) -> Self {
+        self.header_columns = header_columns;
+        self
+    }
+
+    /// Spark's `enforceSchema`: `true` (the default) reads columns by position whatever the
+    /// header says, `false` refuses a header that does not name the schema's columns.
+    #[must_use]
+    pub fn enforce_schema(self, enforce: bool) -> Self {
+        self.header_columns(if enforce {
+            HeaderColumns::ByPosition
+        } else {
+            HeaderColumns::Validated
+        })
     }
 
     /// Sets the text read as null.
@@ -174,6 +217,94 @@ fn records(bytes: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
         .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
 }
 
+/// Which declared column each field of a record fills, from the header (if any), checked
+/// against the schema as `options.header_columns` says.
+fn field_columns(
+    columns: &[super::DeclaredColumn],
+    header: Option<(u64, &[TextField<'_>])>,
+    options: &CsvOptions,
+    path: &Path,
+    counts: &mut DecodeCounts,
+) -> Result<Vec<Option<usize>>> {
+    let data_columns: Vec<usize> = (0..columns.len())
+        .filter(|&index| columns[index].name != CORRUPT_RECORD_COLUMN)
+        .collect();
+    let by_position = data_columns.iter().map(|&index| Some(index)).collect();
+    let Some((line, header)) = header else {
+        return Ok(by_position);
+    };
+    let names: Vec<&str> = header
+        .iter()
+        .map(|field| field.text.as_deref().unwrap_or_default())
+        .collect();
+    let schema: Vec<&str> = data_columns.iter().map(|&index| columns[index].name).collect();
+    let file = crate::file_uri::to_file_uri(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
+    if options.header_columns == HeaderColumns::ByName {
+        let positions: Vec<Option<usize>> = names
+            .iter()
+            .map(|name| {
+                data_columns
+                    .iter()
+                    .copied()
+                    .find(|&index| columns[index].name.eq_ignore_ascii_case(name))
+            })
+            .collect();
+        let unknown: Vec<&str> = names
+            .iter()
+            .zip(&positions)
+            .filter(|(_, position)| position.is_none())
+            .map(|(name, _)| *name)
+            .collect();
+        let absent: Vec<&str> = schema
+            .iter()
+            .filter(|column| !names.iter().any(|name| name.eq_ignore_ascii_case(column)))
+            .copied()
+            .collect();
+        if !unknown.is_empty() || !absent.is_empty() {
+            counts.header_mismatches += 1;
+            tracing::warn!(
+                file = %file,
+                "CSV header names columns the schema lacks ({}) and lacks columns of the schema ({}): the former are skipped, the latter null",
+                unknown.join(", "),
+                absent.join(", ")
+            );
+        }
+        return Ok(positions);
+    }
+    let mismatch = if names.len() == schema.len() {
+        names
+            .iter()
+            .zip(&schema)
+            .find(|(name, column)| !name.eq_ignore_ascii_case(column))
+            .map(|(name, column)| {
+                format!(
+                    "CSV header does not conform to the schema.\n Header: {}\n Schema: {}\nExpected: {column} but found: {name}\nCSV file: {file}",
+                    names.join(", "),
+                    schema.join(", ")
+                )
+            })
+    } else {
+        Some(format!(
+            "Number of column in CSV header is not equal to number of fields in the schema:\n Header length: {}, schema size: {}\nCSV file: {file}",
+            names.len(),
+            schema.len()
+        ))
+    };
+    if let Some(message) = mismatch {
+        if options.header_columns == HeaderColumns::Validated {
+            return Err(Error::MalformedRecord {
+                path: path.to_owned(),
+                line,
+                column: 1,
+                message: format!("{message}\n(the header is checked because `enforce_schema` is false)"),
+            });
+        }
+        counts.header_mismatches += 1;
+        tracing::warn!("{message}");
+    }
+    Ok(by_position)
+}
+
 /// Decodes a CSV file with `decoder`.
 pub(super) fn decode<D: RecordDecoder>(
     decoder: &mut D,
@@ -185,17 +316,10 @@ pub(super) fn decode<D: RecordDecoder>(
     out: &mut Vec<RecordBatch>,
 ) -> Result<()> {
     let columns = D::COLUMNS;
-    // Which declared column each field position fills.
-    let mut positions: Vec<Option<usize>> = columns
-        .iter()
-        .enumerate()
-        .filter(|(_, column)| column.name != CORRUPT_RECORD_COLUMN)
-        .map(|(index, _)| Some(index))
-        .collect();
     let mut split_fields = Vec::new();
     let mut by_column: Vec<TextField<'_>> = Vec::with_capacity(columns.len());
     let mut records = records(bytes);
-    if options.header {
+    let positions = if options.header {
         let Some((line, header)) = records.next() else {
             return Ok(());
         };
@@ -205,16 +329,15 @@ pub(super) fn decode<D: RecordDecoder>(
             column: error.offset as u64 + 1,
             message: format!("the header cannot be read: {}", error.message),
         })?;
-        positions = split_fields
-            .iter()
-            .map(|field| {
-                let name = field.text.as_deref().unwrap_or_default();
-                columns
-                    .iter()
-                    .position(|column| column.name == name && name != CORRUPT_RECORD_COLUMN)
-            })
-            .collect();
-    }
+        field_columns(columns, Some((line, &split_fields)), options, path, counts)?
+    } else {
+        field_columns(columns, None, options, path, counts)?
+    };
+    let width_of = if options.header && options.header_columns == HeaderColumns::ByName {
+        "header"
+    } else {
+        "schema"
+    };
     for (line, record) in records {
         counts.records += 1;
         let mut context = RecordContext::new(mode, path, line, record, columns, counts);
@@ -223,14 +346,17 @@ pub(super) fn decode<D: RecordDecoder>(
         match split(record, options, &mut split_fields) {
             Err(error) => context.syntax_error(error),
             Ok(()) => {
-                if split_fields.len() > positions.len() {
-                    let extra = &split_fields[positions.len()];
+                // A record of another width is malformed, as in Spark; the fields it has are
+                // kept (the rest null, extra ones cut) for `Permissive` mode.
+                if split_fields.len() != positions.len() {
+                    let offset = split_fields
+                        .get(positions.len())
+                        .map_or(record.len(), |extra| extra.span.start);
                     context.syntax_error(SyntaxError {
-                        offset: extra.span.start,
+                        offset,
                         message: format!(
-                            "{} fields, but the {} has {}",
+                            "{} fields, but the {width_of} has {}",
                             split_fields.len(),
-                            if options.header { "header" } else { "schema" },
                             positions.len()
                         )
                         .into(),

@@ -71,6 +71,9 @@ pub struct DecodeCounts {
     /// Malformed records not passed on (all of them in `DropMalformed` mode; in `Permissive`
     /// mode those a non-nullable column leaves no way to represent).
     pub dropped: u64,
+    /// CSV files whose header did not name the schema's columns (read by position all the
+    /// same, as Spark does by default, with a warning naming the file).
+    pub header_mismatches: u64,
 }
 
 impl DecodeCounts {
@@ -79,6 +82,7 @@ impl DecodeCounts {
         self.records += other.records;
         self.malformed += other.malformed;
         self.dropped += other.dropped;
+        self.header_mismatches += other.header_mismatches;
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::RecordBatch;
 
-use super::{AcceptsMode, Sink, SinkContext};
+use super::{AcceptsMode, RunsWithoutCheckpoint, Sink, SinkContext};
 use crate::error::{Error, Result};
 use crate::show::{Truncate, show_string};
 
@@ -97,3 +97,5 @@ impl Sink for ConsoleSink {
 }
 
 impl<M> AcceptsMode<M> for ConsoleSink {}
+#[diagnostic::do_not_recommend]
+impl RunsWithoutCheckpoint for ConsoleSink {}

@@ -12,8 +12,9 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use serde_json::json;
 
-use super::{AcceptsMode, Sink, SinkContext};
+use super::{AcceptsMode, CheckpointInfo, Sink, SinkContext};
 use crate::error::{Error, Result};
+use crate::file_uri::{from_file_uri, percent_decode, to_file_uri};
 use crate::plan::Row;
 use crate::query::mode;
 
@@ -47,13 +48,18 @@ impl FileFormat {
 }
 
 /// Writes each micro-batch as files into a directory, exactly once (Spark's file sink; append
-/// mode only, which the compiler checks).
+/// mode only, and with a checkpoint, both of which the compiler checks).
 ///
 /// A batch's files are written under temporary names and renamed into place; then one entry
 /// `_spark_metadata/<batch>` lists them, written atomically. A batch whose entry exists is
 /// skipped when it is handed over again after a restart, and a reader that follows the log —
 /// [`read_file_sink`], or Spark itself — sees each batch once, never the files of a batch
 /// that crashed half-way.
+///
+/// The directory belongs to one checkpoint: the first query to write it records its
+/// checkpoint in the log, and a query with another checkpoint is refused at start (it would
+/// number its batches from 0 and skip or repeat the first one's). At start, part files the log
+/// does not list — left by batches that crashed before their log entry — are removed.
 ///
 /// ```
 /// use rill::prelude::*;
@@ -65,10 +71,16 @@ impl FileFormat {
 ///     query Hot(raw: Reading) { raw.filter(value > 30.0) }
 /// }
 ///
-/// let dir = tempfile::tempdir().unwrap();
+/// let (dir, checkpoint) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 /// let input: MemoryStream<Reading> = MemoryStream::new();
 /// input.add_rows(&[Reading { sensor: "a".into(), value: 31.5 }, Reading { sensor: "b".into(), value: 1.0 }]).unwrap();
-/// let query = Hot::read(input).append().to(FileSink::parquet(dir.path())).trigger(Trigger::AvailableNow).start().unwrap();
+/// let query = Hot::read(input)
+///     .append()
+///     .to(FileSink::parquet(dir.path()))
+///     .checkpoint(checkpoint.path())
+///     .trigger(Trigger::AvailableNow)
+///     .start()
+///     .unwrap();
 /// query.await_termination().unwrap();
 /// let rows: Vec<HotRow> = read_file_sink(dir.path()).unwrap();
 /// assert_eq!(rows.len(), 1);
@@ -233,10 +245,126 @@ impl FileSink {
             };
             file.sync_all().map_err(|e| e.to_string())?;
             std::fs::rename(&temporary, &final_path)
-                .map_err(|e| format!("cannot rename into `{}`: {e}", final_path.display()))
+                .map_err(|e| format!("cannot rename into `{}`: {e}", final_path.display()))?;
+            // Durable before the log entry that lists the file.
+            crate::checkpoint::sync_directory(dir).map_err(|e| format!("cannot sync `{}`: {e}", dir.display()))
         };
         write().map_err(|message| self.error(batch_id, message))?;
         Ok(final_path)
+    }
+
+    /// Checks that the directory's log was written by the query of `checkpoint` (or is empty),
+    /// then records that checkpoint as its writer. Two checkpoints writing one directory would
+    /// each number batches from their own 0, and skip or repeat each other's batches.
+    fn claim(&self, query: &str, checkpoint: &CheckpointInfo) -> Result<()> {
+        let log_dir = self.dir.join(METADATA_DIR);
+        let writer_file = log_dir.join(WRITER_FILE);
+        let refuse = |message: String| Error::Start {
+            query: query.to_owned(),
+            message: format!("the file sink directory `{}` {message}", self.dir.display()),
+        };
+        let latest_logged = log_entries(&log_dir)?.last().map(|((batch, _), _)| *batch);
+        let writer: Option<SinkWriter> = match std::fs::read(&writer_file) {
+            Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(|e| Error::Checkpoint {
+                path: writer_file.clone(),
+                message: format!("does not parse as the record of the checkpoint writing this sink: {e}"),
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(Error::Io {
+                    action: "read",
+                    path: writer_file,
+                    source,
+                });
+            }
+        };
+        match (&writer, latest_logged) {
+            (Some(writer), _) if writer.checkpoint_id != checkpoint.id => {
+                return Err(refuse(format!(
+                    "is written by the query of checkpoint `{}` (id {}), not by this query's checkpoint `{}` (id {}): write into another directory, or restart with that checkpoint",
+                    writer.checkpoint,
+                    writer.checkpoint_id,
+                    checkpoint.dir.display(),
+                    checkpoint.id
+                )));
+            }
+            (None, Some(latest)) if checkpoint.last_planned_batch.is_none() => {
+                return Err(refuse(format!(
+                    "already holds batches 0 to {latest} of another query (its `{METADATA_DIR}` log does not name a Rill checkpoint: Spark's, or one deleted since), and this query's new checkpoint would number its batches from 0 and skip them as written: write into another directory"
+                )));
+            }
+            _ => {}
+        }
+        if let Some(latest) = latest_logged
+            && checkpoint.last_planned_batch.is_none_or(|planned| latest > planned)
+        {
+            return Err(Error::Checkpoint {
+                path: checkpoint.dir.join("offsets").join(latest.to_string()),
+                message: format!(
+                    "is missing, but the file sink `{}` wrote batch {latest}; the checkpoint is inconsistent (was a file deleted by hand?), and resuming from it would skip batches as already written: restore the file, or start again with a new checkpoint and a new output directory",
+                    self.dir.display()
+                ),
+            });
+        }
+        if writer.is_none() {
+            let record = SinkWriter {
+                checkpoint_id: checkpoint.id,
+                checkpoint: std::path::absolute(&checkpoint.dir)
+                    .unwrap_or_else(|_| checkpoint.dir.clone())
+                    .display()
+                    .to_string(),
+            };
+            crate::checkpoint::write_file_atomically(
+                &writer_file,
+                serde_json::to_string(&record).unwrap_or_default().as_bytes(),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Deletes part files the log does not list — hidden `.part-*.tmp` files a crash left
+    /// half-written, and part files of a batch that crashed before its log entry — so that
+    /// readers listing the directory (pyarrow, say) see only committed output.
+    fn remove_uncommitted_files(&self) -> Result<()> {
+        let committed: std::collections::HashSet<std::ffi::OsString> = committed_files(&self.dir)?
+            .iter()
+            .filter_map(|path| path.file_name().map(std::ffi::OsStr::to_os_string))
+            .collect();
+        let mut removed = 0_usize;
+        let mut directories = vec![self.dir.clone()];
+        while let Some(dir) = directories.pop() {
+            let io = |source| Error::Io {
+                action: "list",
+                path: dir.clone(),
+                source,
+            };
+            for entry in std::fs::read_dir(&dir).map_err(io)? {
+                let entry = entry.map_err(io)?;
+                let name = entry.file_name();
+                let text = name.to_string_lossy();
+                let file_type = entry.file_type().map_err(io)?;
+                if file_type.is_dir() {
+                    if text != METADATA_DIR {
+                        directories.push(entry.path());
+                    }
+                    continue;
+                }
+                let half_written = text.starts_with(".part-") && text.ends_with(".tmp");
+                let unlisted = is_part_file_name(&text) && !committed.contains(&name);
+                if half_written || unlisted {
+                    std::fs::remove_file(entry.path()).map_err(|source| Error::Io {
+                        action: "remove an uncommitted part file",
+                        path: entry.path(),
+                        source,
+                    })?;
+                    removed += 1;
+                }
+            }
+        }
+        if removed > 0 {
+            tracing::info!(sink = %self.description(), files = removed, "removed part files of batches that never committed");
+        }
+        Ok(())
     }
 
     /// `.snappy` in a compressed Parquet file's name, as Spark names them.
@@ -268,7 +396,7 @@ impl FileSink {
                 .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
                 .map_or(0, |d| d.as_millis());
             let entry = json!({
-                "path": file_uri(&absolute),
+                "path": to_file_uri(&absolute),
                 "size": metadata.len(),
                 "isDir": false,
                 "modificationTime": modified,
@@ -284,14 +412,8 @@ impl FileSink {
         } else {
             self.log_entry(batch_id)
         };
-        let temporary = log_dir.join(format!(".{batch_id}.tmp"));
-        let write = || -> std::io::Result<()> {
-            std::fs::write(&temporary, &text)?;
-            File::open(&temporary)?.sync_all()?;
-            std::fs::rename(&temporary, &target)?;
-            File::open(&log_dir)?.sync_all()
-        };
-        write().map_err(|e| self.error(batch_id, format!("cannot write the metadata log entry: {e}")))?;
+        crate::checkpoint::write_file_atomically(&target, text.as_bytes())
+            .map_err(|e| self.error(batch_id, format!("cannot write the metadata log entry: {e}")))?;
         if compact {
             // The compact file holds everything before it: the entries it covers can go.
             for (id, path) in log_entries(&log_dir)? {
@@ -364,7 +486,14 @@ impl Sink for FileSink {
             action: "create",
             path: self.dir.join(METADATA_DIR),
             source: e,
-        })
+        })?;
+        if let Some(checkpoint) = &context.checkpoint {
+            self.claim(&context.query_name, checkpoint)?;
+            // The checkpoint makes this the directory's only writer: what the log does not
+            // list is left over from batches that never committed.
+            self.remove_uncommitted_files()?;
+        }
+        Ok(())
     }
 
     fn add_batch(&mut self, batch_id: u64, batch: &RecordBatch) -> Result<()> {
@@ -382,6 +511,32 @@ impl Sink for FileSink {
 }
 
 impl AcceptsMode<mode::Append> for FileSink {}
+
+/// The file in `_spark_metadata` naming the checkpoint whose query writes the directory. Its
+/// name is not a batch number, so Spark's log reader and Rill's skip it.
+const WRITER_FILE: &str = ".rill-writer";
+
+/// The contents of [`WRITER_FILE`].
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct SinkWriter {
+    /// The checkpoint's query id.
+    checkpoint_id: uuid::Uuid,
+    /// Where the checkpoint was, for the error message.
+    checkpoint: String,
+}
+
+/// Whether `name` is a part file as [`FileSink`] names them:
+/// `part-<batch, 5+ digits>-<uuid>[.snappy].<extension>`.
+fn is_part_file_name(name: &str) -> bool {
+    let Some((batch, rest)) = name.strip_prefix("part-").and_then(|rest| rest.split_once('-')) else {
+        return false;
+    };
+    let uuid = rest.get(..36).unwrap_or_default();
+    batch.len() >= 5
+        && batch.bytes().all(|b| b.is_ascii_digit())
+        && uuid::Uuid::try_parse(uuid).is_ok()
+        && rest[uuid.len()..].starts_with('.')
+}
 
 /// A metadata log file's name as `(batch, is_compact)`: `<batch>` or `<batch>.compact`.
 fn log_entry_name(name: &str) -> Option<(u64, bool)> {
@@ -414,17 +569,15 @@ fn log_records(bytes: &[u8]) -> std::result::Result<std::str::Lines<'_>, String>
     Ok(records.lines())
 }
 
-/// The file a log record adds: its `path`, a `file://` URI percent-decoded once to the file's
-/// real name.
+/// The file a log record adds: its `path`, a `file:` URI percent-decoded once to the file's
+/// exact name.
 fn record_path(record: &str) -> std::result::Result<PathBuf, String> {
     let record: serde_json::Value = serde_json::from_str(record).map_err(|e| format!("does not parse: {e}"))?;
     let path = record
         .get("path")
         .and_then(serde_json::Value::as_str)
         .ok_or("has no `path` string")?;
-    Ok(PathBuf::from(unescape_path_value(
-        path.strip_prefix("file://").unwrap_or(path),
-    )))
+    Ok(from_file_uri(path).unwrap_or_else(|| PathBuf::from(path)))
 }
 
 /// The entries of a metadata log, by batch: `((batch, is_compact), path)`, oldest first.
@@ -477,10 +630,16 @@ fn log_lines(log_dir: &Path) -> Result<Vec<String>> {
     Ok(lines)
 }
 
+/// Whether `dir` holds a file sink's output: a `_spark_metadata` log, which readers follow
+/// instead of listing the directory.
+pub(crate) fn has_metadata_log(dir: &Path) -> bool {
+    dir.join(METADATA_DIR).is_dir()
+}
+
 /// The files a file sink committed in `dir`, in batch order: those its `_spark_metadata` log
 /// lists (a file of a batch that crashed before its log entry is not read), or every file of a
 /// known format when there is no log.
-fn committed_files(dir: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn committed_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let log_dir = dir.join(METADATA_DIR);
     if !log_dir.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -655,20 +814,6 @@ pub fn read_file_sink<R: Row>(dir: &Path) -> Result<Vec<R>> {
     Ok(rows)
 }
 
-/// `path` as a `file://` URI, as Spark's log records it: bytes a URI path may not hold (a `%`
-/// of an escaped partition value, a space, ...) are percent-encoded.
-fn file_uri(path: &Path) -> String {
-    let mut uri = String::from("file://");
-    for byte in path.to_string_lossy().bytes() {
-        if byte.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&byte) {
-            uri.push(char::from(byte));
-        } else {
-            uri.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    uri
-}
-
 /// The directory name Spark uses for a null partition value.
 const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
 
@@ -690,23 +835,7 @@ fn escape_path_value(value: &str) -> String {
 
 /// Undoes [`escape_path_value`].
 fn unescape_path_value(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%'
-            && let Some(byte) = value
-                .get(index + 1..index + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(byte);
-            index += 3;
-            continue;
-        }
-        out.push(bytes[index]);
-        index += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&percent_decode(value)).into_owned()
 }
 
 #[cfg(test)]

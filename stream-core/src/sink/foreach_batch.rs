@@ -4,7 +4,7 @@ use std::fmt;
 
 use arrow_array::RecordBatch;
 
-use super::{AcceptsMode, Sink, SinkContext};
+use super::{AcceptsMode, RunsWithoutCheckpoint, Sink, SinkContext};
 use crate::error::{Error, Result};
 use crate::plan::Row;
 
@@ -90,3 +90,5 @@ impl Sink for ForeachBatch {
 }
 
 impl<M> AcceptsMode<M> for ForeachBatch {}
+#[diagnostic::do_not_recommend]
+impl RunsWithoutCheckpoint for ForeachBatch {}

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
-use super::{AcceptsMode, Sink, SinkContext};
+use super::{AcceptsMode, RunsWithoutCheckpoint, Sink, SinkContext};
 use crate::error::{Error, Result};
 use crate::plan::{OutputMode, Row};
 use crate::show::cell_text;
@@ -186,3 +186,5 @@ impl Sink for MemorySink {
 }
 
 impl<M> AcceptsMode<M> for MemorySink {}
+#[diagnostic::do_not_recommend]
+impl RunsWithoutCheckpoint for MemorySink {}

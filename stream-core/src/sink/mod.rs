@@ -7,6 +7,7 @@ mod memory;
 
 pub use console::ConsoleSink;
 pub use file::{FileFormat, FileSink, read_file_sink, read_parquet_output};
+pub(crate) use file::{committed_files, has_metadata_log};
 pub use foreach_batch::{BatchError, ForeachBatch};
 pub use memory::{MemorySink, memory_table};
 
@@ -27,6 +28,20 @@ pub struct SinkContext {
     pub key_columns: Vec<usize>,
     /// The output mode the query runs in.
     pub mode: OutputMode,
+    /// The query's checkpoint, when it has one.
+    pub checkpoint: Option<CheckpointInfo>,
+}
+
+/// What a sink learns about the query's checkpoint: enough to tell whether output it finds
+/// was written by this query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointInfo {
+    /// The checkpoint's query id (its `metadata` file's `id`), the same on every restart.
+    pub id: uuid::Uuid,
+    /// The checkpoint directory.
+    pub dir: std::path::PathBuf,
+    /// The latest batch whose offsets the checkpoint holds: `None` for a new checkpoint.
+    pub last_planned_batch: Option<u64>,
 }
 
 /// A destination for micro-batch output.
@@ -50,6 +65,18 @@ pub trait Sink: Send + 'static {
     /// When the output cannot be written.
     fn add_batch(&mut self, batch_id: u64, batch: &RecordBatch) -> Result<()>;
 }
+
+/// Marks a sink that is correct without a checkpoint. A sink that keeps a log of the batches
+/// it wrote (a [`FileSink`]) is not: a run without a checkpoint numbers its batches from 0
+/// again, and the sink would skip them as already written. Spark refuses such a query at
+/// start; Rill refuses to compile it.
+#[diagnostic::on_unimplemented(
+    message = "sink `{Self}` needs a checkpoint",
+    label = "this sink is only exactly-once with a checkpoint",
+    note = "the sink logs the batches it wrote; without a checkpoint a second run numbers its batches from 0 again and they would be skipped as already written",
+    note = "add `.checkpoint(dir)` to the writer before this call, as Spark requires `checkpointLocation` for a file sink"
+)]
+pub trait RunsWithoutCheckpoint: Sink {}
 
 /// Marks a sink that accepts output in output mode `M` (one of the markers in
 /// [`mode`](crate::mode)). File sinks accept only append: a file once written is not rewritten.

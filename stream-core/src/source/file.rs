@@ -15,6 +15,7 @@ use super::{ReadLimit, Source, SourceSchema};
 use crate::decode::csv::CsvOptions;
 use crate::decode::{DecodeCounts, FormatDecoder, ParseMode};
 use crate::error::{Error, Result};
+use crate::file_uri::{from_file_uri, to_file_uri};
 
 /// The JSON-lines file source: [`FileSource`] reading JSON lines, the default format.
 pub type JsonSource = FileSource;
@@ -69,8 +70,12 @@ pub enum SourceFormat {
 /// ```
 #[derive(Debug)]
 pub struct FileSource {
+    /// The directory as given; canonical from `open` on, so that the files taken are recorded
+    /// under one spelling however the directory was named (`in`, `./in`, `/abs/in/../in`).
     dir: PathBuf,
     name_pattern: Option<String>,
+    /// `name_pattern`, compiled when the source opens.
+    name_matcher: Option<globset::GlobMatcher>,
     format: SourceFormat,
     mode: ParseMode,
     max_files_per_trigger: Option<usize>,
@@ -116,6 +121,7 @@ impl FileSource {
         Self {
             dir,
             name_pattern,
+            name_matcher: None,
             format,
             mode: ParseMode::default(),
             max_files_per_trigger: None,
@@ -192,45 +198,49 @@ impl FileSource {
         &self.format
     }
 
-    fn is_candidate(&self, name: &str) -> bool {
-        !(name.starts_with('.') || name.starts_with('_') || name.ends_with("._COPYING_"))
+    fn is_candidate(&self, name: &std::ffi::OsStr) -> bool {
+        let text = name.to_string_lossy();
+        !(text.starts_with('.') || text.starts_with('_') || text.ends_with("._COPYING_"))
             && self
-                .name_pattern
-                .as_deref()
-                .is_none_or(|pattern| glob_match(pattern, name))
+                .name_matcher
+                .as_ref()
+                .is_none_or(|matcher| matcher.is_match(Path::new(name)))
     }
 
-    /// Candidate files in the directory with their modification times, in reading order.
+    /// Candidate files with their modification times, in reading order: the files a file
+    /// sink's `_spark_metadata` log lists, when the directory has one (as Spark reads a sink's
+    /// output), or else the directory's files.
     fn list(&self) -> Result<Vec<(SystemTime, PathBuf)>> {
-        let io = |action, source| Error::Io {
-            action,
-            path: self.dir.clone(),
-            source,
-        };
         if !self.dir.is_dir() {
             return Err(Error::MissingInputDirectory { path: self.dir.clone() });
         }
         let mut files: Vec<(SystemTime, PathBuf)> = Vec::new();
-        for entry in std::fs::read_dir(&self.dir).map_err(|e| io("list", e))? {
-            let entry = entry.map_err(|e| io("list", e))?;
-            if !self.is_candidate(&entry.file_name().to_string_lossy()) {
-                continue;
-            }
-            let path = entry.path();
-            let metadata = match entry.metadata() {
-                Ok(metadata) => metadata,
-                // Removed between listing and stat: it was never fully there.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => {
-                    return Err(Error::Io {
-                        action: "stat",
-                        path,
-                        source,
-                    });
+        if self.name_pattern.is_none() && crate::sink::has_metadata_log(&self.dir) {
+            for path in crate::sink::committed_files(&self.dir)? {
+                match std::fs::metadata(&path) {
+                    // A file the log lists is never "not fully there": missing, it is lost.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.missing(&path, e)?,
+                    _ => {
+                        if let Some(modified) = self.modification_time(&path)? {
+                            files.push((modified, path));
+                        }
+                    }
                 }
+            }
+        } else {
+            let io = |source| Error::Io {
+                action: "list",
+                path: self.dir.clone(),
+                source,
             };
-            if metadata.is_file() {
-                files.push((metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH), path));
+            for entry in std::fs::read_dir(&self.dir).map_err(io)? {
+                let entry = entry.map_err(io)?;
+                if self.is_candidate(&entry.file_name()) {
+                    let path = entry.path();
+                    if let Some(modified) = self.modification_time(&path)? {
+                        files.push((modified, path));
+                    }
+                }
             }
         }
         files.sort();
@@ -238,6 +248,45 @@ impl FileSource {
             files.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         }
         Ok(files)
+    }
+
+    /// The modification time of a listed file, following symbolic links as Hadoop's local
+    /// file system does; `None` for what is not a file to read (a directory, or a file removed
+    /// since it was listed: it was never fully there).
+    ///
+    /// A link whose target is missing is a missing file: an error naming it, or skipped with a
+    /// warning under [`ignore_missing_files`](Self::ignore_missing_files).
+    fn modification_time(&self, path: &Path) -> Result<Option<SystemTime>> {
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.is_file() => Ok(Some(metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH))),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+                if dangling {
+                    self.missing(path, e)?;
+                }
+                Ok(None)
+            }
+            Err(source) => Err(Error::Io {
+                action: "stat",
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// A file that should be there and is not: an error naming it, or a warning under
+    /// [`ignore_missing_files`](Self::ignore_missing_files).
+    fn missing(&self, path: &Path, source: std::io::Error) -> Result<()> {
+        if self.ignore_missing_files {
+            tracing::warn!(path = %path.display(), "skipped a missing file (or a symbolic link to one)");
+            return Ok(());
+        }
+        Err(Error::Io {
+            action: "read (missing file or dangling symbolic link)",
+            path: path.to_owned(),
+            source,
+        })
     }
 
     fn log_offset(end: &serde_json::Value) -> Option<usize> {
@@ -578,6 +627,17 @@ impl Source for FileSource {
         if !self.dir.is_dir() {
             return Err(Error::MissingInputDirectory { path: self.dir.clone() });
         }
+        self.dir = std::fs::canonicalize(&self.dir).map_err(|source| Error::Io {
+            action: "resolve",
+            path: self.dir.clone(),
+            source,
+        })?;
+        if let Some(pattern) = &self.name_pattern {
+            let matcher = compile_glob(pattern).map_err(|e| {
+                self.source_error(format!("the file name pattern `{pattern}` is not a valid glob: {e}"))
+            })?;
+            self.name_matcher = Some(matcher);
+        }
         self.schema = Some(schema);
         Ok(())
     }
@@ -691,48 +751,93 @@ impl Source for FileSource {
 
     fn batch_log(&self, end: &serde_json::Value) -> Option<serde_json::Value> {
         let offset = Self::log_offset(end)?;
-        let files: Vec<String> = self
-            .batches
-            .get(offset)?
-            .iter()
-            .map(|path| path.to_string_lossy().into_owned())
-            .collect();
+        // URIs, as Spark's source log holds them: every name stored exactly, UTF-8 or not.
+        let files: Vec<String> = self.batches.get(offset)?.iter().map(|path| to_file_uri(path)).collect();
         Some(json!({ "logOffset": offset, "files": files }))
     }
 
-    fn restore(&mut self, logs: &[serde_json::Value]) -> Result<()> {
-        for entry in logs {
+    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: &serde_json::Value) -> Result<()> {
+        for (batch, entry) in logs {
             let planned = entry
                 .get("logOffset")
                 .and_then(serde_json::Value::as_u64)
                 .zip(entry.get("files").and_then(|f| f.as_array()));
             let Some((offset, files)) = planned else {
-                return Err(self.source_error(format!("source log entry {entry} has no `logOffset` and `files`")));
+                return Err(self.source_error(format!(
+                    "source log entry `sources/0/{batch}` has no `logOffset` and `files`: {entry}"
+                )));
             };
-            let files: Vec<PathBuf> = files
-                .iter()
-                .filter_map(serde_json::Value::as_str)
-                .map(PathBuf::from)
-                .collect();
             if usize::try_from(offset).ok() != Some(self.batches.len()) {
                 return Err(self.source_error(format!(
-                    "source log entry for log offset {offset} is out of order (expected {})",
-                    self.batches.len()
+                    "source log entry `sources/0/{batch}` is for log offset {offset}, out of order: the entries before it end at log offset {}; an entry is missing or was replaced",
+                    self.batches.len().checked_sub(1).map_or_else(|| "none".to_owned(), |last| last.to_string())
                 )));
             }
-            for path in &files {
+            let mut paths = Vec::with_capacity(files.len());
+            for file in files {
+                let Some(file) = file.as_str() else {
+                    return Err(self.source_error(format!(
+                        "source log entry `sources/0/{batch}` lists a file that is not a string: {file}"
+                    )));
+                };
+                paths.push(recorded_path(file));
+            }
+            for path in &paths {
                 if let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) {
                     self.newest_seen = self.newest_seen.max(Some(modified));
                 }
             }
-            self.seen.extend(files.iter().cloned());
-            self.batches.push(files);
+            self.seen.extend(paths.iter().cloned());
+            self.batches.push(paths);
+        }
+        // Every batch the offsets log planned must be known, or its files would be read again
+        // (or, for the last one, never).
+        if let Some(last) = Self::log_offset(through)
+            && last >= self.batches.len()
+        {
+            return Err(self.source_error(format!(
+                "the offsets log plans up to log offset {last}, but the source log only holds {} entries: the entry of the batch that planned log offset {last} is missing",
+                self.batches.len()
+            )));
         }
         Ok(())
     }
 
     fn commit(&mut self, _end: &serde_json::Value) -> Result<()> {
         Ok(())
+    }
+}
+
+/// A file-name glob, Hadoop's syntax: `*`, `?`, `[a-z]`, `[!a]` / `[^a]`, `{x,y}` and `\\`
+/// escapes. Matching is linear in the name's length, whatever the pattern.
+fn compile_glob(pattern: &str) -> std::result::Result<globset::GlobMatcher, globset::Error> {
+    Ok(globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()?
+        .compile_matcher())
+}
+
+/// A file as a source log entry recorded it: a `file:` URI, or (in logs written before URIs)
+/// the path as spelled, made canonical so that it names the file as a listing does now.
+fn recorded_path(recorded: &str) -> PathBuf {
+    if let Some(path) = from_file_uri(recorded) {
+        return path;
+    }
+    let path = PathBuf::from(recorded);
+    let canonical_parent = path
+        .parent()
+        .map(|parent| {
+            if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            }
+        })
+        .and_then(|parent| std::fs::canonicalize(parent).ok());
+    match (canonical_parent, path.file_name()) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => std::path::absolute(&path).unwrap_or(path),
     }
 }
 
@@ -752,64 +857,6 @@ fn split_glob(path: PathBuf) -> (PathBuf, Option<String>) {
         .unwrap_or(Path::new("."))
         .to_owned();
     (dir, pattern)
-}
-
-/// Whether `name` matches the glob `pattern`: `*` any run, `?` one character, `[abc]`,
-/// `[a-z]` and `[!a]` classes, `{x,y}` alternatives (as Hadoop's globs).
-///
-/// ```
-/// # use stream_core::source::glob_match;
-/// assert!(glob_match("*.json", "events.json"));
-/// assert!(glob_match("part-{a,b}-[0-9]?.csv", "part-b-42.csv"));
-/// assert!(!glob_match("*.json", "events.json.gz"));
-/// ```
-#[must_use]
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let name: Vec<char> = name.chars().collect();
-    glob_at(&pattern, &name)
-}
-
-fn glob_at(pattern: &[char], name: &[char]) -> bool {
-    match pattern.first() {
-        None => name.is_empty(),
-        Some('*') => (0..=name.len()).any(|skip| glob_at(&pattern[1..], &name[skip..])),
-        Some('?') => !name.is_empty() && glob_at(&pattern[1..], &name[1..]),
-        Some('[') => {
-            let Some(close) = pattern.iter().skip(2).position(|&c| c == ']').map(|i| i + 2) else {
-                return name.first() == Some(&'[') && glob_at(&pattern[1..], &name[1..]);
-            };
-            let Some(&ch) = name.first() else { return false };
-            let (negated, class) = match pattern[1] {
-                '!' | '^' => (true, &pattern[2..close]),
-                _ => (false, &pattern[1..close]),
-            };
-            let mut matched = false;
-            let mut i = 0;
-            while i < class.len() {
-                if i + 2 < class.len() && class[i + 1] == '-' {
-                    matched |= (class[i]..=class[i + 2]).contains(&ch);
-                    i += 3;
-                } else {
-                    matched |= class[i] == ch;
-                    i += 1;
-                }
-            }
-            matched != negated && glob_at(&pattern[close + 1..], &name[1..])
-        }
-        Some('{') => {
-            let Some(close) = pattern.iter().position(|&c| c == '}') else {
-                return name.first() == Some(&'{') && glob_at(&pattern[1..], &name[1..]);
-            };
-            let rest = &pattern[close + 1..];
-            pattern[1..close].split(|&c| c == ',').any(|alternative| {
-                let mut candidate = alternative.to_vec();
-                candidate.extend_from_slice(rest);
-                glob_at(&candidate, name)
-            })
-        }
-        Some(&literal) => name.first() == Some(&literal) && glob_at(&pattern[1..], &name[1..]),
-    }
 }
 
 /// Reads a Parquet file's projected columns, matched by name, into batches of the projected
@@ -967,18 +1014,36 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(glob_match("*", "a"));
-        assert!(glob_match("a*b*c", "aXXbYYc"));
-        assert!(!glob_match("a*b*c", "aXXbYY"));
-        assert!(glob_match("[!x]?", "ab"));
-        assert!(!glob_match("[!a]?", "ab"));
-        assert!(glob_match("{x,yy}.csv", "yy.csv"));
-        assert!(glob_match("[", "["));
+        let matches = |pattern: &str, name: &str| compile_glob(pattern).unwrap().is_match(name);
+        assert!(matches("*", "a"));
+        assert!(matches("a*b*c", "aXXbYYc"));
+        assert!(!matches("a*b*c", "aXXbYY"));
+        assert!(matches("[!x]?", "ab"));
+        assert!(!matches("[!a]?", "ab"));
+        assert!(matches("[^a]?", "bb"));
+        assert!(matches("{x,yy}.csv", "yy.csv"));
+        assert!(matches("part-{a,b}-[0-9]?.csv", "part-b-42.csv"));
+        assert!(!matches("*.json", "events.json.gz"));
+        assert!(matches(r"\*.json", "*.json"));
+        assert!(compile_glob("[").is_err());
+        // Exponential for a backtracking matcher (seconds per name); linear here.
+        let long_name = format!("{}b", "a".repeat(120));
+        assert!(!matches("*a*a*a*a*a*a*a*a*c", &long_name));
         assert_eq!(
             split_glob(PathBuf::from("data/*.json")),
             (PathBuf::from("data"), Some("*.json".to_owned()))
         );
         assert_eq!(split_glob(PathBuf::from("*.json")).0, PathBuf::from("."));
         assert_eq!(split_glob(PathBuf::from("data")), (PathBuf::from("data"), None));
+    }
+
+    #[test]
+    fn recorded_paths_are_uris_or_old_spellings_made_canonical() {
+        let dir = tempfile::tempdir().unwrap();
+        let canonical = std::fs::canonicalize(dir.path()).unwrap();
+        let spelled = dir.path().join(".").join("a.json");
+        assert_eq!(recorded_path(spelled.to_str().unwrap()), canonical.join("a.json"));
+        let uri = to_file_uri(&canonical.join("b c.json"));
+        assert_eq!(recorded_path(&uri), canonical.join("b c.json"));
     }
 }

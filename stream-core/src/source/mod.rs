@@ -9,7 +9,7 @@
 mod file;
 mod memory;
 
-pub use file::{FileSource, JsonSource, SourceFormat, glob_match};
+pub use file::{FileSource, JsonSource, SourceFormat};
 pub use memory::MemoryStream;
 
 use arrow_array::RecordBatch;
@@ -130,11 +130,15 @@ pub trait Source: Send + 'static {
     }
 
     /// After a restart: takes back the batches planned before, from their [`batch_log`](Self::batch_log)
-    /// entries in order, so they are not read again and an unfinished one is re-read the same.
+    /// entries in order as `(batch id, entry)`, so they are not read again and an unfinished
+    /// one is re-read the same. `through` is the end offset of the last batch planned: a
+    /// source whose entries do not reach it refuses, since a batch would be lost.
     ///
     /// # Errors
-    /// When an entry does not parse, or the source cannot be replayed.
-    fn restore(&mut self, logs: &[serde_json::Value]) -> Result<()> {
+    /// When an entry does not parse, is out of order or missing, or the source cannot be
+    /// replayed.
+    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: &serde_json::Value) -> Result<()> {
+        let _ = through;
         if logs.is_empty() {
             Ok(())
         } else {

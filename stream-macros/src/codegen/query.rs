@@ -511,7 +511,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
         let row_loop = row_loop(plan, &body);
         // Deduplication state the watermark has passed is forgotten after the batch.
         let (begin, evict) = match query.dedup() {
-            Some(dedup) if dedup.event_time.is_some() => (
+            Some(dedup) if dedup.forgets_keys => (
                 quote!(self.dedup.begin_batch();),
                 quote! {
                     let __stream_watermark = context.watermark;
@@ -808,16 +808,22 @@ fn dedup_step(query: &TypedQuery, dedup: &crate::typecheck::ir::Dedup) -> TokenS
         0
     };
     // A row without an event time is never late and never forgotten (Spark's predicates are null).
-    let (late, expiry) = if query.vars[event_time].ty.nullable {
-        (
-            quote!(#local.is_some_and(|__stream_t| __stream_t <= context.late_event_watermark)),
-            quote!(#local.map_or(#core::Timestamp::from_micros(i64::MAX), |__stream_t| #core::Timestamp::from_micros(__stream_t.micros().saturating_add(#delay)))),
-        )
+    let never = quote!(#core::Timestamp::from_micros(i64::MAX));
+    let nullable = query.vars[event_time].ty.nullable;
+    let late = if nullable {
+        quote!(#local.is_some_and(|__stream_t| __stream_t <= context.late_event_watermark))
     } else {
-        (
-            quote!(#local <= context.late_event_watermark),
-            quote!(#core::Timestamp::from_micros(#local.micros().saturating_add(#delay))),
-        )
+        quote!(#local <= context.late_event_watermark)
+    };
+    let expiry_of = |t: TokenStream| quote!(#core::Timestamp::from_micros(#t.micros().saturating_add(#delay)));
+    let expiry = match (dedup.forgets_keys, nullable) {
+        // Keys without their event time are kept forever, as in Spark.
+        (false, _) => never,
+        (true, true) => {
+            let expiry = expiry_of(quote!(__stream_t));
+            quote!(#local.map_or(#never, |__stream_t| #expiry))
+        }
+        (true, false) => expiry_of(quote!(#local)),
     };
     let (_, keep, _) = late_row_builders(query);
     quote! {

@@ -138,9 +138,13 @@ pub(crate) enum Step {
 /// A deduplication step.
 pub(crate) struct Dedup {
     pub(crate) keys: Vec<VarId>,
-    /// The watermarked event time, when it bounds the state: one of the keys for
-    /// `drop_duplicates`, always for `drop_duplicates_within_watermark`.
+    /// The watermarked event time, when the stream still has it: rows at or before the
+    /// previous batch's watermark are dropped, whatever the keys (as Spark does).
     pub(crate) event_time: Option<VarId>,
+    /// Whether the watermark bounds the state: the event time is one of the keys of
+    /// `drop_duplicates`, or `drop_duplicates_within_watermark`. Otherwise keys are kept
+    /// forever, as in Spark.
+    pub(crate) forgets_keys: bool,
     /// `drop_duplicates_within_watermark`: a key is remembered until its first event time plus
     /// the watermark delay passes the watermark.
     pub(crate) within_watermark: bool,

@@ -498,16 +498,17 @@ impl<'a> QueryChecker<'a> {
                 None => self.unknown_column(column),
             }
         }
-        let watermark = self.watermark.map(|(var, _)| var);
-        let event_time = if within_watermark {
-            watermark
-        } else {
-            watermark.filter(|var| keys.contains(var))
-        };
+        // Spark drops late rows by the watermarked column whenever the stream still has it.
+        let event_time = self
+            .watermark
+            .map(|(var, _)| var)
+            .filter(|var| self.env.columns.iter().any(|(_, column)| column == var));
+        let forgets_keys = within_watermark || event_time.is_some_and(|var| keys.contains(&var));
         self.stateful_operation_reached();
         self.pre.push(Step::Dedup(Dedup {
             keys,
             event_time,
+            forgets_keys,
             within_watermark,
         }));
     }
@@ -880,7 +881,7 @@ impl<'a> QueryChecker<'a> {
             if !drops_late_rows && !self.failed {
                 self.error(
                     span,
-                    "`keep_late_rows` keeps nothing: no operation of this query drops late rows\nnote: an aggregation drops them when it groups by the watermarked column or a `window` over it; a deduplication when its columns include it\nhelp: group by `window(event_time, \"1 hour\")`, or remove `.keep_late_rows()`",
+                    "`keep_late_rows` keeps nothing: no operation of this query drops late rows\nnote: an aggregation drops them when it groups by the watermarked column or a `window` over it; a deduplication after the watermark always does\nhelp: group by `window(event_time, \"1 hour\")`, or remove `.keep_late_rows()`",
                 );
             }
         }

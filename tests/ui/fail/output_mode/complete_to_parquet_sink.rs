@@ -14,6 +14,7 @@ fn main() {
     let _ = SpendByUser::read(JsonSource::new("in"))
         .complete()
         .to(FileSink::parquet("out"))
+        .checkpoint("checkpoint")
         .trigger(Trigger::AvailableNow)
         .start();
 }
