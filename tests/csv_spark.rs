@@ -113,6 +113,15 @@ fn spend_rows(table: &MemorySink) -> Vec<Value> {
         .collect()
 }
 
+fn purchase_rows(table: &MemorySink) -> Vec<Value> {
+    table
+        .rows::<AllPurchasesRow>()
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::json!([r.user_id, double(r.amount), r.kind]))
+        .collect()
+}
+
 #[test]
 fn headers_are_matched_by_position_and_a_mismatch_is_counted_or_refused_as_in_spark() {
     let golden = golden();
@@ -166,14 +175,12 @@ fn a_header_can_be_matched_by_name_instead() {
 fn records_with_another_field_count_are_malformed_as_in_spark() {
     let golden = field_count_golden();
     for (mode_name, expected) in golden["whole_file"]["plain"].as_object().unwrap() {
-        let got = run::<AllPurchases>("csv_field_count/all", CsvOptions::default(), mode(mode_name), |table| {
-            table
-                .rows::<AllPurchasesRow>()
-                .unwrap()
-                .into_iter()
-                .map(|r| serde_json::json!([r.user_id, double(r.amount), r.kind]))
-                .collect()
-        });
+        let got = run::<AllPurchases>(
+            "csv_field_count/all",
+            CsvOptions::default(),
+            mode(mode_name),
+            purchase_rows,
+        );
         let rows = expected["rows"].as_array().map(|rows| common::sorted(rows.clone()));
         assert_eq!(got.rows, rows, "plain schema, {mode_name}");
     }
@@ -202,14 +209,7 @@ fn each_line_alone_gets_spark_s_verdict() {
                 &format!("csv_field_count/line_{index}"),
                 CsvOptions::default(),
                 mode(mode_name),
-                |table| {
-                    table
-                        .rows::<AllPurchasesRow>()
-                        .unwrap()
-                        .into_iter()
-                        .map(|r| serde_json::json!([r.user_id, double(r.amount), r.kind]))
-                        .collect()
-                },
+                purchase_rows,
             );
             let rows = expected["rows"].as_array().map(|rows| common::sorted(rows.clone()));
             assert_eq!(got.rows, rows, "line {index} {:?}, {mode_name}", line["line"]);

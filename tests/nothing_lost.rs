@@ -18,6 +18,10 @@ rill::stream! {
         raw.select(event_id, amount)
     }
 
+    query Totals(raw: Event) {
+        raw.agg(events = count(), amount = sum(amount))
+    }
+
     schema Stamped { event_id: String, event_time: Timestamp }
     /// Spark's `withWatermark("event_time", "10 minutes").dropDuplicates(["event_id"])`.
     query UniqueIds(raw: Stamped) {
@@ -397,4 +401,29 @@ fn checkpoint_files_deleted_by_hand_are_named_not_skipped() {
     );
     // Offsets in the middle.
     restart_after(remove("offsets/1"), "offsets/1");
+}
+
+#[test]
+fn a_missing_state_snapshot_is_named() {
+    let (input, checkpoint) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let run = || {
+        let query = Totals::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+            .complete()
+            .to(MemorySink::named("totals"))
+            .checkpoint(checkpoint.path())
+            .trigger(Trigger::AvailableNow)
+            .start()?;
+        query.await_termination()
+    };
+    for index in 0..2 {
+        write_events(input.path(), index);
+    }
+    run().unwrap();
+    std::fs::remove_file(checkpoint.path().join("state/0/1")).unwrap();
+    write_events(input.path(), 2);
+    let error = run().unwrap_err().to_string();
+    assert!(
+        error.contains(&format!("`{}`", checkpoint.path().join("state/0/1").display())),
+        "{error}"
+    );
 }
