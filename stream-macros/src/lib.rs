@@ -21,6 +21,8 @@ mod typecheck;
 mod types;
 
 #[cfg(test)]
+mod expansion_snapshots;
+#[cfg(test)]
 mod never_panics;
 #[cfg(test)]
 mod tests;
