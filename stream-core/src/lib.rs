@@ -32,6 +32,7 @@ pub mod decode;
 pub mod error;
 pub mod file_uri;
 pub mod functions;
+pub mod operator;
 pub mod plan;
 pub mod progress;
 pub mod query;

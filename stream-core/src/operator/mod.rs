@@ -1,0 +1,37 @@
+//! Stateful operators: Spark's streaming semantics as generic runtime types.
+//!
+//! Each operator owns what Spark's stateful operator owns — its state store, the late-row
+//! filter and its drop count, eviction by watermark, what it emits in each output mode, its
+//! metrics, snapshot and restore, and Spark's name for it in progress reports — and is generic
+//! over the types `stream!` generates for a query (its key and accumulator). The generated
+//! code calls them from its fused row loop; it decides nothing about streaming semantics.
+//!
+//! A batch runs in three phases: `begin_batch` with the batch's [`BatchContext`] (its
+//! watermarks), the per-row calls, then `end_batch` (or, for an aggregation, `emit` and
+//! `end_batch`), which evicts what the watermark passed and reports into the context.
+//!
+//! [`BatchContext`]: crate::plan::BatchContext
+
+mod aggregate;
+mod dedup;
+
+pub use aggregate::KeyedAggregate;
+pub use dedup::{Admission, Deduplicate, Forget};
+
+use crate::types::Timestamp;
+
+/// Whether an event time is late: at or before the watermark of the batch before (Spark
+/// filters late input one batch behind eviction, and a time equal to the watermark is late).
+#[inline]
+#[must_use]
+pub fn is_late(event_time: Timestamp, late_event_watermark: Timestamp) -> bool {
+    event_time <= late_event_watermark
+}
+
+/// Whether state bounded by `event_time` (a window's end, an event time, an expiry) is past
+/// the batch's watermark and so final: it is evicted, and in append mode emitted.
+#[inline]
+#[must_use]
+pub fn is_expired(event_time: Timestamp, watermark: Timestamp) -> bool {
+    event_time <= watermark
+}
