@@ -355,7 +355,9 @@ fn write_atomically(path: &Path, body: &str) -> Result<()> {
         file.write_all(b"\n")?;
         file.write_all(body.as_bytes())?;
         file.sync_all()?;
+        tracing::trace!(target: "rill::durability", point = "checkpoint_before_rename", file = %path.display());
         std::fs::rename(&temporary, path)?;
+        tracing::trace!(target: "rill::durability", point = "checkpoint_renamed", file = %path.display());
         File::open(dir)?.sync_all()
     };
     write().map_err(|e| io_error(path, "write", &e))

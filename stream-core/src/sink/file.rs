@@ -232,6 +232,7 @@ impl FileSink {
                 }
             };
             file.sync_all().map_err(|e| e.to_string())?;
+            tracing::trace!(target: "rill::durability", point = "sink_part_before_rename", batch_id);
             std::fs::rename(&temporary, &final_path)
                 .map_err(|e| format!("cannot rename into `{}`: {e}", final_path.display()))
         };
@@ -288,10 +289,12 @@ impl FileSink {
         let write = || -> std::io::Result<()> {
             std::fs::write(&temporary, &text)?;
             File::open(&temporary)?.sync_all()?;
+            tracing::trace!(target: "rill::durability", point = "sink_log_before_rename", batch_id);
             std::fs::rename(&temporary, &target)?;
             File::open(&log_dir)?.sync_all()
         };
         write().map_err(|e| self.error(batch_id, format!("cannot write the metadata log entry: {e}")))?;
+        tracing::trace!(target: "rill::durability", point = "sink_log_written", batch_id, compact);
         if compact {
             // The compact file holds everything before it: the entries it covers can go.
             for (id, path) in log_entries(&log_dir)? {
@@ -377,6 +380,7 @@ impl Sink for FileSink {
         } else {
             self.write_parts(batch_id, batch)?
         };
+        tracing::trace!(target: "rill::durability", point = "sink_parts_written", batch_id);
         self.write_log(batch_id, &files)
     }
 }
