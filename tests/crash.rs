@@ -1,8 +1,13 @@
-//! Kill a running query with SIGKILL at random moments, restart it, and repeat until its input
-//! is done: the output must equal an uninterrupted run's, with no row lost or written twice.
+//! Kill a running query at random moments, restart it, and repeat until its input is done: the
+//! output must equal an uninterrupted run's, with no row lost or written twice.
 //!
-//! The child is this test binary run again in the `child` role. The suite runs a short version;
-//! the long one is `RILL_CRASH_KILLS=300 cargo test --release --test crash -- --nocapture`.
+//! The child is this test binary run again in the `child` role. Most restarts are SIGKILLed
+//! by the parent on a schedule spread over the whole run; some abort themselves at a named
+//! durability point of the library (a part file written but not renamed, the sink's log entry
+//! written but the batch not committed, ...), seen through its `rill::durability` trace events.
+//! The suite runs a short version; the long one is
+//! `RILL_CRASH_KILLS=300 cargo test --release --test crash -- --nocapture --test-threads=1`.
+#![cfg(unix)]
 #![allow(
     clippy::print_stderr,
     reason = "the test reports how many kills it survived, and where"
@@ -10,9 +15,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use rill::prelude::*;
 use rill::sink::{FileSink, read_parquet_output};
@@ -164,13 +172,14 @@ fn result(query: &str, output: &Path, table: Option<String>) -> String {
 }
 
 /// The child role: run the query on the checkpoint; print the memory table if it finishes.
-/// With `hold`, keep a query running on the checkpoint for a while instead.
+/// With `hold`, keep a query running on the checkpoint for a while instead. With
+/// `RILL_CRASH_ABORT_AT`, abort at that durability point (see [`AbortAt`]).
 #[test]
 fn child() {
     let Ok(query) = std::env::var("RILL_CRASH_CHILD") else {
         return;
     };
-    let path = |name: &str| std::path::PathBuf::from(std::env::var(name).unwrap());
+    let path = |name: &str| PathBuf::from(std::env::var(name).unwrap());
     if query == "hold" {
         let running = PerUser::read(JsonSource::new(path("RILL_CRASH_INPUT")))
             .complete()
@@ -184,6 +193,15 @@ fn child() {
         running.stop();
         return;
     }
+    if let Ok(point) = std::env::var("RILL_CRASH_ABORT_AT") {
+        let after = std::env::var("RILL_CRASH_ABORT_AFTER").unwrap().parse().unwrap();
+        tracing::subscriber::set_global_default(AbortAt {
+            point,
+            after,
+            commits: AtomicU64::new(0),
+        })
+        .unwrap();
+    }
     let table = run(
         &query,
         &path("RILL_CRASH_INPUT"),
@@ -193,60 +211,396 @@ fn child() {
     std::fs::write(path("RILL_CRASH_OUTPUT").join("_table.txt"), table.unwrap_or_default()).unwrap();
 }
 
-/// The latest batch committed in `checkpoint`, if any.
-fn latest_commit(checkpoint: &Path) -> Option<u64> {
-    std::fs::read_dir(checkpoint.join("commits"))
-        .ok()?
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
-        .max()
+/// The moments a child can be told to abort at, most telling first. Each is a
+/// `rill::durability` trace event of the library; an atomically written file's events are named
+/// after its log (`state_written`: the state file is in place, the batch not yet committed;
+/// `sink_log_written`: the file sink's log entry is).
+const ABORT_POINTS: [&str; 9] = [
+    // The file sink's log entry is written; the checkpoint commit is not (after a compact
+    // entry, the entries it covers are not deleted yet).
+    "sink_log_written",
+    // The state after the batch is stored; the commit is not.
+    "state_written",
+    // A part file is written under its temporary name, not renamed.
+    "sink_part_before_rename",
+    // The commit is written under its temporary name, not renamed.
+    "commits_before_rename",
+    // All the batch's part files are in place; the log entry is not written.
+    "sink_parts_written",
+    // The log entry is written under its temporary name, not renamed.
+    "sink_log_before_rename",
+    // The state is written under its temporary name, not renamed.
+    "state_before_rename",
+    // The commit is in place; its directory is not synced, old entries not purged.
+    "commits_written",
+    // The write-ahead offsets are in place; the batch has not run.
+    "offsets_written",
+];
+
+/// The abort points `query` passes through.
+fn abort_points(query: &str) -> Vec<&'static str> {
+    let (file_sink, state) = match query {
+        "per_user" => (false, true),
+        "hourly" => (true, true),
+        _ => (true, false),
+    };
+    ABORT_POINTS
+        .into_iter()
+        .filter(|point| (file_sink || !point.starts_with("sink_")) && (state || !point.starts_with("state_")))
+        .collect()
 }
 
-/// Kills the child at random moments until one run finishes; returns the number of kills and
-/// the latest committed batch at each kill (to show the kills land all through the run).
-fn kill_until_done(
-    query: &str,
-    input: &Path,
-    checkpoint: &Path,
-    output: &Path,
-    kills_wanted: u32,
-) -> (u32, Vec<Option<u64>>) {
-    let mut seed: u64 = 0x5eed;
-    let mut kills = 0;
-    let mut killed_at = Vec::new();
-    loop {
-        let mut child = Command::new(std::env::current_exe().unwrap())
+/// A tracing subscriber that aborts the process — no destructor, no flush: as SIGKILL — at
+/// the first durability event `point` after the child has committed `after` batches.
+#[derive(Debug)]
+struct AbortAt {
+    point: String,
+    after: u64,
+    /// Batches committed by this process so far.
+    commits: AtomicU64,
+}
+
+/// The fields of a durability event.
+#[derive(Debug, Default)]
+struct DurabilityEvent {
+    point: String,
+    file: String,
+}
+
+impl tracing::field::Visit for DurabilityEvent {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if field.name() == "point" {
+            value.clone_into(&mut self.point);
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "file" {
+            self.file = format!("{value:?}");
+        }
+    }
+}
+
+impl DurabilityEvent {
+    /// The point's name in [`ABORT_POINTS`]: a checkpoint file's events are named after its
+    /// log, the directory it is in (`state/0/<batch>`: `state`).
+    fn name(&self) -> String {
+        let renamed = match self.point.as_str() {
+            "renamed" => "written",
+            "before_rename" => "before_rename",
+            sink => return sink.to_owned(),
+        };
+        let mut dirs = Path::new(&self.file)
+            .ancestors()
+            .skip(1)
+            .filter_map(|d| d.file_name()?.to_str());
+        let log = match dirs.next() {
+            Some("0") => dirs.next(),
+            // The file sink's `_spark_metadata/<batch>` entry.
+            Some("_spark_metadata") => Some("sink_log"),
+            log => log,
+        };
+        format!("{}_{renamed}", log.unwrap_or_default())
+    }
+}
+
+impl tracing::Subscriber for AbortAt {
+    fn register_callsite(&self, metadata: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        if self.enabled(metadata) {
+            tracing::subscriber::Interest::always()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.target() == "rill::durability"
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = DurabilityEvent::default();
+        event.record(&mut fields);
+        let point = fields.name();
+        if point == self.point && self.commits.load(Ordering::Relaxed) >= self.after {
+            std::process::abort();
+        }
+        if point == "commits_written" {
+            self.commits.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// The number of batches committed in `checkpoint` (the latest committed batch + 1).
+fn committed(checkpoint: &Path) -> u64 {
+    batches_in(checkpoint, "commits")
+}
+
+/// The number of batches in log `log` of `checkpoint` (its latest batch + 1).
+fn batches_in(checkpoint: &Path, log: &str) -> u64 {
+    std::fs::read_dir(checkpoint.join(log))
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .max()
+        .map_or(0, |batch| batch + 1)
+}
+
+/// A seeded generator (an LCG): the schedule is the same from run to run; only timing decides
+/// where exactly a timed kill lands.
+#[derive(Debug)]
+struct Lcg(u64);
+
+impl Lcg {
+    /// A number in `0..n` (0 when `n` is 0).
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        if n == 0 { 0 } else { (self.0 >> 33) % n }
+    }
+
+    /// A duration in `0..limit`.
+    fn within(&mut self, limit: Duration) -> Duration {
+        Duration::from_micros(self.below(u64::try_from(limit.as_micros()).unwrap_or(u64::MAX)))
+    }
+}
+
+/// A child that commits no batch for this long fails the test, instead of hanging it.
+const PROGRESS_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Where a child runs, and where its stderr goes.
+#[derive(Debug)]
+struct ChildRun<'a> {
+    query: &'a str,
+    input: &'a Path,
+    checkpoint: &'a Path,
+    output: &'a Path,
+    stderr: PathBuf,
+}
+
+/// How long the child takes, as the parent sees the commits appear: from its start to its
+/// first commit (start-up, recovery and one batch), and from one commit to the next. Moving
+/// averages, from rough guesses.
+#[derive(Debug)]
+struct Pace {
+    first_commit: Duration,
+    batch: Duration,
+}
+
+impl Pace {
+    fn mix(average: &mut Duration, sample: Duration) {
+        *average = (*average * 3 + sample) / 4;
+    }
+}
+
+/// A running child and the commits the parent has seen it make.
+#[derive(Debug)]
+struct Watched {
+    child: Child,
+    started: Instant,
+    /// Batches committed when it started.
+    at_start: u64,
+    /// Batches committed when last seen to change, and when.
+    seen: u64,
+    seen_at: Instant,
+}
+
+impl Watched {
+    /// Starts the child; with `abort`, it aborts itself at `point` after `after` commits.
+    fn start(run: &ChildRun<'_>, abort: Option<(&str, u64)>) -> Self {
+        let exe = std::env::current_exe().unwrap();
+        let mut command = if abort.is_some() {
+            // An abort may dump core: not 75 times into the crate's directory.
+            let mut command = Command::new("sh");
+            command.args(["-c", r#"ulimit -c 0; exec "$0" "$@""#]).arg(exe);
+            command
+        } else {
+            Command::new(exe)
+        };
+        command
             .args(["--exact", "child", "--nocapture", "--test-threads=1"])
-            .env("RILL_CRASH_CHILD", query)
-            .env("RILL_CRASH_INPUT", input)
-            .env("RILL_CRASH_CHECKPOINT", checkpoint)
-            .env("RILL_CRASH_OUTPUT", output)
+            .env("RILL_CRASH_CHILD", run.query)
+            .env("RILL_CRASH_INPUT", run.input)
+            .env("RILL_CRASH_CHECKPOINT", run.checkpoint)
+            .env("RILL_CRASH_OUTPUT", run.output)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        if kills < kills_wanted {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            // Short runs give the child time for a few batches; long ones kill it more often.
-            let delay = if kills_wanted > 50 {
-                2 + (seed >> 33) % 40
-            } else {
-                20 + (seed >> 33) % 150
-            };
-            std::thread::sleep(Duration::from_millis(delay));
-            if child.try_wait().unwrap().is_none() {
-                child.kill().unwrap(); // SIGKILL: no destructor, no flush
-                child.wait().unwrap();
-                kills += 1;
-                killed_at.push(latest_commit(checkpoint));
-                continue;
+            .stderr(std::fs::File::create(&run.stderr).unwrap());
+        if let Some((point, after)) = abort {
+            command
+                .env("RILL_CRASH_ABORT_AT", point)
+                .env("RILL_CRASH_ABORT_AFTER", after.to_string());
+        }
+        let at_start = committed(run.checkpoint);
+        let started = Instant::now();
+        Self {
+            child: command.spawn().unwrap(),
+            started,
+            at_start,
+            seen: at_start,
+            seen_at: started,
+        }
+    }
+
+    /// Waits until `target` batches are committed (`None`) or the child exits (its status),
+    /// noting the pace of its commits. Fails the test when no batch is committed for
+    /// [`PROGRESS_TIMEOUT`].
+    fn wait_for(&mut self, run: &ChildRun<'_>, target: u64, pace: &mut Pace) -> Option<ExitStatus> {
+        loop {
+            let exited = self.child.try_wait().unwrap();
+            let now = committed(run.checkpoint);
+            if now > self.seen {
+                let elapsed = self.seen_at.elapsed();
+                if self.seen == self.at_start {
+                    Pace::mix(&mut pace.first_commit, self.started.elapsed());
+                } else {
+                    Pace::mix(&mut pace.batch, elapsed / u32::try_from(now - self.seen).unwrap_or(1));
+                }
+                self.seen = now;
+                self.seen_at = Instant::now();
+            }
+            if exited.is_some() {
+                return exited;
+            }
+            if now >= target {
+                return None;
+            }
+            if self.seen_at.elapsed() > PROGRESS_TIMEOUT {
+                self.child.kill().unwrap();
+                self.child.wait().unwrap();
+                panic!(
+                    "{}: no batch committed for {PROGRESS_TIMEOUT:?} (waiting for {target} committed batches, {now} \
+                     so far): the child makes no progress. Its stderr:\n{}",
+                    run.query,
+                    stderr_tail(&run.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+fn stderr_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let start = text.len().saturating_sub(4000);
+    text.get(start..).unwrap_or(&text).to_owned()
+}
+
+/// SIGABRT, as `std::process::abort` raises it.
+const SIGABRT: i32 = 6;
+
+/// The kills of one query's run.
+#[derive(Debug, Default)]
+struct Kills {
+    /// At each kill, the batches committed (the latest committed batch + 1; 0: none yet).
+    at: Vec<u64>,
+    /// How many kills came before the restarted child committed anything (during its recovery,
+    /// or the re-run of the batch it was killed in).
+    before_first_commit: u32,
+    /// SIGKILLs from the parent, at a random moment.
+    timed: u32,
+    /// Timed kills that left a batch planned but not committed (its offsets written, its
+    /// commit not), and of those, the ones after the file sink had logged the batch.
+    mid_batch: u32,
+    after_sink_log: u32,
+    /// Self-aborts, by point.
+    aborts: BTreeMap<&'static str, u32>,
+}
+
+/// Kills the child `kills_wanted` times, then lets it finish; the input is about `batches`
+/// batches.
+///
+/// Each kill is aimed at a random number of new commits, drawn so that the kills spread evenly
+/// over the batches still to come. One restart in four is told to abort itself at the next
+/// durability point of [`abort_points`] (in turn) after that many commits; the others are
+/// SIGKILLed once the commits appear, after a random delay up to one batch's duration (or, with
+/// no new commit wanted, up to the child's first commit), so kills land in every phase of a
+/// batch and in recovery. A child killed before it committed anything must commit at least
+/// once before the next kill, so the run always moves on.
+fn kill_until_done(run: &ChildRun<'_>, kills_wanted: u32, batches: u64) -> Kills {
+    let mut rng = Lcg(run
+        .query
+        .bytes()
+        .fold(0x5eed, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    let points = abort_points(run.query);
+    let mut pace = Pace {
+        first_commit: Duration::from_millis(100),
+        batch: Duration::from_millis(20),
+    };
+    let mut kills = Kills::default();
+    let mut progressed = true;
+    loop {
+        let done = u32::try_from(kills.at.len()).unwrap();
+        let remaining_kills = u64::from(kills_wanted - done);
+        let at_start = committed(run.checkpoint);
+        let remaining = batches.saturating_sub(at_start);
+        let mut step = rng
+            .below(2 * remaining / (remaining_kills + 1) + 1)
+            .min(remaining.saturating_sub(1));
+        if !progressed {
+            step = step.max(1);
+        }
+        let abort = (remaining_kills > 0 && done % 4 == 1).then(|| {
+            let point = points[kills.aborts.values().sum::<u32>() as usize % points.len()];
+            (point, step)
+        });
+        let mut child = Watched::start(run, abort);
+        let status = if abort.is_some() || remaining_kills == 0 {
+            child.wait_for(run, u64::MAX, &mut pace)
+        } else {
+            child.wait_for(run, at_start + step, &mut pace).or_else(|| {
+                let window = if step == 0 { pace.first_commit } else { pace.batch };
+                std::thread::sleep(rng.within(window));
+                child.child.try_wait().unwrap()
+            })
+        };
+        match (status, abort) {
+            (None, _) => {
+                child.child.kill().unwrap(); // SIGKILL: no destructor, no flush
+                child.child.wait().unwrap();
+                kills.timed += 1;
+                let planned = batches_in(run.checkpoint, "offsets");
+                if planned > committed(run.checkpoint) {
+                    kills.mid_batch += 1;
+                    let log = run.output.join("_spark_metadata");
+                    let batch = planned - 1;
+                    if log.join(batch.to_string()).exists() || log.join(format!("{batch}.compact")).exists() {
+                        kills.after_sink_log += 1;
+                    }
+                }
+            }
+            (Some(status), Some((point, _))) if status.signal() == Some(SIGABRT) => {
+                *kills.aborts.entry(point).or_default() += 1;
+            }
+            (Some(status), _) => {
+                assert!(
+                    status.success(),
+                    "{}: the child failed on restart after {done} kills: {status}. Its stderr:\n{}",
+                    run.query,
+                    stderr_tail(&run.stderr)
+                );
+                return kills;
             }
         }
-        let status = child.wait().unwrap();
-        assert!(
-            status.success(),
-            "the child failed on restart after {kills} kills: {status}"
-        );
-        return (kills, killed_at);
+        let now = committed(run.checkpoint);
+        progressed = now > at_start;
+        if !progressed {
+            kills.before_first_commit += 1;
+        }
+        kills.at.push(now);
     }
 }
 
@@ -255,6 +609,7 @@ fn crash_test(query: &str) {
         .ok()
         .and_then(|k| k.parse().ok())
         .unwrap_or(6);
+    // At least two batches (one file each) per kill.
     let files = 40.max(kills_wanted as usize * 2);
     // The reference reads every file, plus one that arrives last.
     let reference_input = tempfile::tempdir().unwrap();
@@ -273,28 +628,82 @@ fn crash_test(query: &str) {
         "the reference run produced too little to compare"
     );
 
-    // Enough files that the child is still running when the next kill comes.
-    let input = tempfile::tempdir().unwrap();
+    let (input, checkpoint, output, logs) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
     write_input(input.path(), files);
-    let checkpoint = tempfile::tempdir().unwrap();
-    let output = tempfile::tempdir().unwrap();
-    let (kills, killed_at) = kill_until_done(query, input.path(), checkpoint.path(), output.path(), kills_wanted);
+    let child = ChildRun {
+        query,
+        input: input.path(),
+        checkpoint: checkpoint.path(),
+        output: output.path(),
+        stderr: logs.path().join("child.stderr"),
+    };
+    let started = Instant::now();
+    let kills = kill_until_done(&child, kills_wanted, files as u64);
+    let batches = committed(checkpoint.path());
+    let elapsed = started.elapsed();
     // One more file, and one more run: its output shows the state survived, whichever run the
     // last kill interrupted (a complete-mode memory table is only emitted by a batch).
     write_last_file(input.path(), files);
-    kill_until_done(query, input.path(), checkpoint.path(), output.path(), 0);
+    kill_until_done(&child, 0, 0);
     let table = (query == "per_user").then(|| std::fs::read_to_string(output.path().join("_table.txt")).unwrap());
     let got = result(query, output.path(), table);
+    let total = kills.at.len();
     assert_eq!(
         got, expected,
-        "{query}: output after {kills} kills differs from an uninterrupted run"
+        "{query}: output after {total} kills differs from an uninterrupted run"
     );
-    let distinct: std::collections::BTreeSet<_> = killed_at.iter().collect();
-    eprintln!(
-        "{query}: {kills} kills at {} different points (last committed batch at each kill: {killed_at:?}); output identical to an uninterrupted run ({} rows)",
-        distinct.len(),
-        expected.lines().count()
-    );
+    // Where the kills landed: the latest committed batch at each.
+    let batch = |committed: u64| {
+        committed
+            .checked_sub(1)
+            .map_or_else(|| "none".to_owned(), |b| b.to_string())
+    };
+    let distinct: BTreeSet<u64> = kills.at.iter().copied().collect();
+    let (first, last) = (distinct.first().copied(), distinct.last().copied());
+    let aborts: Vec<String> = kills.aborts.iter().map(|(point, n)| format!("{point} {n}")).collect();
+    let mut summary = vec![
+        format!(
+            "{query}: {total} kills at {} distinct commit points (latest committed batch at the kill), from batch {} \
+             to {}, of {batches} batches, in {elapsed:.1?}; output identical to an uninterrupted run ({} rows)",
+            distinct.len(),
+            first.map_or_else(|| "-".to_owned(), batch),
+            last.map_or_else(|| "-".to_owned(), batch),
+            expected.lines().count()
+        ),
+        format!(
+            "  {} SIGKILLs on a timer, {} of them mid-batch (offsets written, not committed){}",
+            kills.timed,
+            kills.mid_batch,
+            if query == "per_user" {
+                String::new()
+            } else {
+                format!(", {} of those after the file sink's log entry", kills.after_sink_log)
+            }
+        ),
+        format!(
+            "  {} self-aborts: {}",
+            kills.aborts.values().sum::<u32>(),
+            if aborts.is_empty() {
+                "none".to_owned()
+            } else {
+                aborts.join(", ")
+            }
+        ),
+        format!(
+            "  {} kills before the restarted child's first commit",
+            kills.before_first_commit
+        ),
+    ];
+    if total <= 20 {
+        let at: Vec<String> = kills.at.iter().map(|&c| batch(c)).collect();
+        summary.push(format!("  latest committed batch at each kill: {}", at.join(", ")));
+    }
+    eprintln!("{}", summary.join("\n"));
 }
 
 #[test]

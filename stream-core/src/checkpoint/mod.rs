@@ -443,7 +443,9 @@ pub(crate) fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let mut file = File::create(&temporary)?;
         file.write_all(bytes)?;
         file.sync_all()?;
+        tracing::trace!(target: "rill::durability", point = "before_rename", file = %path.display());
         std::fs::rename(&temporary, path)?;
+        tracing::trace!(target: "rill::durability", point = "renamed", file = %path.display());
         sync_directory(dir)
     };
     write().map_err(|e| io_error(path, "write", &e))

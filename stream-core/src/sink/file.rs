@@ -244,6 +244,7 @@ impl FileSink {
                 }
             };
             file.sync_all().map_err(|e| e.to_string())?;
+            tracing::trace!(target: "rill::durability", point = "sink_part_before_rename", batch_id);
             std::fs::rename(&temporary, &final_path)
                 .map_err(|e| format!("cannot rename into `{}`: {e}", final_path.display()))?;
             // Durable before the log entry that lists the file.
@@ -506,6 +507,7 @@ impl Sink for FileSink {
         } else {
             self.write_parts(batch_id, batch)?
         };
+        tracing::trace!(target: "rill::durability", point = "sink_parts_written", batch_id);
         self.write_log(batch_id, &files)
     }
 }
