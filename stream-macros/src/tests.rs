@@ -217,7 +217,7 @@ fn expansion_of_the_seed_query_is_well_formed_rust() {
     let file: syn::File = syn::parse2(expanded).expect("generated code parses");
     assert!(file.items.len() > 5);
     let text = quote!(#file).to_string();
-    assert!(text.contains("GroupTable"));
+    assert!(text.contains("KeyedAggregate"));
     assert!(!text.contains("compile_error"));
 }
 

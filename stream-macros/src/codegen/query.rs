@@ -96,12 +96,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             let fields = accumulator_fields(aggregate);
             let key_type = quote!((#(#key_types,)*));
             (
-                // `late`: the groups whose late rows this batch dropped (Spark counts groups).
-                quote! {
-                    state: #core::state::GroupTable<#key_type, #accumulators_ty>,
-                    late: #core::state::GroupTable<#key_type, ()>,
-                },
-                quote!(state: #core::state::GroupTable::new(), late: #core::state::GroupTable::new(),),
+                quote!(state: #core::operator::KeyedAggregate<#key_type, #accumulators_ty>,),
+                quote!(state: #core::operator::KeyedAggregate::new(),),
                 quote! {
                     #[doc(hidden)]
                     #[allow(non_camel_case_types)]
@@ -115,9 +111,17 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             // Deduplication remembers each key, with the event time that decides when to forget it.
             Some(dedup) => {
                 let key_types = dedup.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
+                let forget = match (dedup.forgets_keys, dedup.within_watermark) {
+                    (false, _) => quote!(#core::operator::Forget::Never),
+                    (true, false) => quote!(#core::operator::Forget::AtEventTime),
+                    (true, true) => {
+                        let delay = query.watermark.map_or(0, |(_, delay)| delay);
+                        quote!(#core::operator::Forget::AfterDelay(#delay))
+                    }
+                };
                 (
-                    quote!(dedup: #core::state::GroupTable<(#(#key_types,)*), #core::Timestamp>,),
-                    quote!(dedup: #core::state::GroupTable::new(),),
+                    quote!(dedup: #core::operator::Deduplicate<(#(#key_types,)*)>,),
+                    quote!(dedup: #core::operator::Deduplicate::new(#forget),),
                     quote!(),
                     quote!(::core::option::Option::Some(self.dedup.metrics())),
                 )
@@ -126,26 +130,30 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         },
     };
     let run_batch = run_batch(plan);
-    // The state a checkpoint stores: the groups (or sessions) or the deduplication keys.
-    let table = if query.aggregate.is_some() {
-        Some(quote!(state))
-    } else if query.dedup().is_some() {
-        Some(quote!(dedup))
-    } else {
-        None
-    };
-    let (snapshot, restore) = match &table {
-        Some(field) => (
-            quote!(#core::state::snapshot::snapshot_table(&self.#field)),
+    // The state a checkpoint stores: the sessions, the groups or the deduplication keys.
+    let session = query.aggregate.as_ref().is_some_and(|a| a.session.is_some());
+    let (snapshot, restore) = if session {
+        (
+            quote!(#core::state::snapshot::snapshot_table(&self.state)),
             quote! {
-                self.#field = #core::state::snapshot::restore_table(snapshot)?;
+                self.state = #core::state::snapshot::restore_table(snapshot)?;
                 ::core::result::Result::Ok(())
             },
-        ),
-        None => (
+        )
+    } else if let Some(operator) = match (&query.aggregate, query.dedup()) {
+        (Some(_), _) => Some(quote!(state)),
+        (None, Some(_)) => Some(quote!(dedup)),
+        (None, None) => None,
+    } {
+        (
+            quote!(self.#operator.snapshot()),
+            quote!(self.#operator.restore(snapshot)),
+        )
+    } else {
+        (
             quote!(::std::string::String::from("[]")),
             quote!(let _ = snapshot; ::core::result::Result::Ok(())),
-        ),
+        )
     };
     let state_value_impl = query.aggregate.as_ref().map(|aggregate| {
         let fields: Vec<Ident> = (0..aggregate.accumulators.len()).map(|i| format_ident!("a{}", i)).collect();
@@ -509,16 +517,11 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let Some(aggregate) = &query.aggregate else {
         let body = quote!(#append_row);
         let row_loop = row_loop(plan, &body);
-        // Deduplication state the watermark has passed is forgotten after the batch.
         let (begin, evict) = match query.dedup() {
-            Some(dedup) if dedup.forgets_keys => (
-                quote!(self.dedup.begin_batch();),
-                quote! {
-                    let __stream_watermark = context.watermark;
-                    self.dedup.evict(|_, __stream_expiry| *__stream_expiry <= __stream_watermark);
-                },
+            Some(_) => (
+                quote!(self.dedup.begin_batch(context);),
+                quote!(self.dedup.end_batch(context);),
             ),
-            Some(_) => (quote!(self.dedup.begin_batch();), quote!()),
             None => (quote!(), quote!()),
         };
         return quote! {
@@ -607,14 +610,15 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let event_time = aggregate.event_time_key.map(|index| (index, aggregate.keys[index]));
     let is_window_key = |var: VarId| aggregate.window.as_ref().is_some_and(|w| w.key == var);
     let late_check = event_time.map(|(_, var)| {
-        let late = if is_window_key(var) {
-            quote!(__stream_window.end <= context.late_event_watermark)
+        // The row's event-time bound: its window's end, or its watermarked time.
+        let bound = if is_window_key(var) {
+            quote!(::core::option::Option::Some(__stream_window.end))
         } else if query.vars[var].ty.nullable {
             let local = var_ident(var);
-            quote!(#local.is_some_and(|__stream_t| __stream_t <= context.late_event_watermark))
+            quote!(#local)
         } else {
             let local = var_ident(var);
-            quote!(#local <= context.late_event_watermark)
+            quote!(::core::option::Option::Some(#local))
         };
         // A late row goes to the late rows once, however many of its windows dropped it.
         let keep = match (&aggregate.window, query.late_rows.is_some()) {
@@ -623,8 +627,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
             (None, true) => late_append.clone(),
         };
         quote! {
-            if __stream_drops_late_rows && #late {
-                self.late.upsert((#(#probe,)*));
+            if self.state.drop_if_late((#(#probe,)*), #bound) {
                 #keep
                 continue;
             }
@@ -725,62 +728,34 @@ fn run_batch(plan: &Plan) -> TokenStream {
         };
         return session_run_batch(plan, aggregate, session, parts);
     }
-    // State the watermark has passed is removed (update and append modes); append mode emits
-    // exactly those groups, now final.
-    let (evict, append_groups, evict_after_update) = match event_time {
+    // A group's event-time bound, by which the operator evicts it (and in append mode emits it).
+    let key_types = aggregate.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
+    let key_type = quote!(&(#(#key_types,)*));
+    let bound = match event_time {
         Some((index, var)) => {
             let position = syn::Index::from(index);
-            let expired = if is_window_key(var) {
-                quote!(__stream_key.#position.end <= __stream_watermark)
+            let bound = if is_window_key(var) {
+                quote!(::core::option::Option::Some(__stream_key.#position.end))
             } else if query.vars[var].ty.nullable {
-                quote!(__stream_key.#position.is_some_and(|__stream_t| __stream_t <= __stream_watermark))
+                quote!(__stream_key.#position)
             } else {
-                quote!(__stream_key.#position <= __stream_watermark)
+                quote!(::core::option::Option::Some(__stream_key.#position))
             };
-            (
-                // Append mode emits what the watermark finalises, so it evicts first.
-                quote! {
-                    context.dropped_by_watermark = self.late.len() as u64;
-                    self.late.clear();
-                    let __stream_watermark = context.watermark;
-                    let __stream_evicted = if mode == #core::OutputMode::Append {
-                        self.state.evict(|__stream_key, _| #expired)
-                    } else {
-                        ::std::vec::Vec::new()
-                    };
-                },
-                quote!(
-                    __stream_evicted
-                        .iter()
-                        .map(|(__stream_k, __stream_a)| (__stream_k, __stream_a))
-                        .collect()
-                ),
-                // Update mode emits every group the batch changed, even one it then evicts.
-                quote! {
-                    if mode == #core::OutputMode::Update {
-                        self.state.evict(|__stream_key, _| #expired);
-                    }
-                },
-            )
+            quote!(|__stream_key: #key_type| #bound)
         }
-        None => (quote!(), quote!(self.state.updated().collect()), quote!()),
+        None => quote!(|_: #key_type| ::core::option::Option::None),
     };
     let key_bindings: Vec<TokenStream> = key_bindings.collect();
     let emit = emission.build(&quote!((__stream_key, __stream_acc)), &key_bindings);
     quote! {
-        self.state.begin_batch();
-        let __stream_drops_late_rows = mode != #core::OutputMode::Complete;
+        self.state.begin_batch(mode, context);
         #late_new
         #row_loop
         #late_rows_out
-        #evict
-        let __stream_groups: ::std::vec::Vec<_> = match mode {
-            #core::OutputMode::Complete => self.state.iter().collect(),
-            #core::OutputMode::Update => self.state.updated().collect(),
-            #core::OutputMode::Append => #append_groups,
-        };
+        let __stream_bound = #bound;
+        let __stream_groups = self.state.emit(context, __stream_bound);
         let __stream_output = #emit?;
-        #evict_after_update
+        self.state.end_batch(__stream_bound);
         ::core::result::Result::Ok(__stream_output)
     }
 }
@@ -793,47 +768,28 @@ fn dedup_step(query: &TypedQuery, dedup: &crate::typecheck::ir::Dedup) -> TokenS
         .keys
         .iter()
         .map(|v| types::key_probe(query.vars[*v].ty, &view(query.vars[*v].ty, &var_ident(*v))));
-    let Some(event_time) = dedup.event_time else {
-        // Without a watermark the state only grows, as in Spark.
-        return quote! {
-            if !self.dedup.insert_new((#(#probe,)*), #core::Timestamp::default()) {
-                continue;
-            }
-        };
-    };
-    let local = var_ident(event_time);
-    let delay = if dedup.within_watermark {
-        query.watermark.map_or(0, |(_, delay)| delay)
-    } else {
-        0
-    };
-    // A row without an event time is never late and never forgotten (Spark's predicates are null).
-    let never = quote!(#core::Timestamp::from_micros(i64::MAX));
-    let nullable = query.vars[event_time].ty.nullable;
-    let late = if nullable {
-        quote!(#local.is_some_and(|__stream_t| __stream_t <= context.late_event_watermark))
-    } else {
-        quote!(#local <= context.late_event_watermark)
-    };
-    let expiry_of = |t: TokenStream| quote!(#core::Timestamp::from_micros(#t.micros().saturating_add(#delay)));
-    let expiry = match (dedup.forgets_keys, nullable) {
-        // Keys without their event time are kept forever, as in Spark.
-        (false, _) => never,
-        (true, true) => {
-            let expiry = expiry_of(quote!(__stream_t));
-            quote!(#local.map_or(#never, |__stream_t| #expiry))
+    // The row's event time, when the query has a watermark: the operator drops late rows and
+    // forgets keys by it.
+    let event_time = match dedup.event_time {
+        Some(var) if query.vars[var].ty.nullable => {
+            let local = var_ident(var);
+            quote!(#local)
         }
-        (true, false) => expiry_of(quote!(#local)),
+        Some(var) => {
+            let local = var_ident(var);
+            quote!(::core::option::Option::Some(#local))
+        }
+        None => quote!(::core::option::Option::None),
     };
     let (_, keep, _) = late_row_builders(query);
     quote! {
-        if #late {
-            context.dropped_by_watermark += 1;
-            #keep
-            continue;
-        }
-        if !self.dedup.insert_new((#(#probe,)*), #expiry) {
-            continue;
+        match self.dedup.admit((#(#probe,)*), #event_time) {
+            #core::operator::Admission::New => {}
+            #core::operator::Admission::Duplicate => continue,
+            #core::operator::Admission::Late => {
+                #keep
+                continue;
+            }
         }
     }
 }
