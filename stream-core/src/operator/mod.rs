@@ -14,9 +14,11 @@
 
 mod aggregate;
 mod dedup;
+mod session;
 
 pub use aggregate::KeyedAggregate;
 pub use dedup::{Admission, Deduplicate, Forget};
+pub use session::SessionAggregate;
 
 use crate::types::Timestamp;
 

@@ -67,20 +67,11 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 .collect();
             let fields = accumulator_fields(aggregate);
             let merge = merge_impl(aggregate, &accumulators_ty);
+            let gap = aggregate.session.as_ref().map_or(0, |session| session.gap);
+            let watermarked = aggregate.event_time_key.is_some();
             (
-                // Each key's sessions; `late` as for windows; `epoch` marks the sessions a batch changed.
-                quote! {
-                    state: #core::state::GroupTable<(#(#key_types,)*), #core::session::Sessions<#accumulators_ty>>,
-                    late: #core::state::GroupTable<(#(#key_types,)* #core::Timestamp,), ()>,
-                    epoch: u32,
-                    session_metrics: #core::plan::StateMetrics,
-                },
-                quote! {
-                    state: #core::state::GroupTable::new(),
-                    late: #core::state::GroupTable::new(),
-                    epoch: 0,
-                    session_metrics: ::core::default::Default::default(),
-                },
+                quote!(state: #core::operator::SessionAggregate<(#(#key_types,)*), #accumulators_ty>,),
+                quote!(state: #core::operator::SessionAggregate::new(#gap, #watermarked),),
                 quote! {
                     #[doc(hidden)]
                     #[allow(non_camel_case_types)]
@@ -88,7 +79,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     struct #accumulators_ty { #(#fields,)* }
                     #merge
                 },
-                quote!(::core::option::Option::Some(self.session_metrics)),
+                quote!(::core::option::Option::Some(self.state.metrics())),
             )
         }
         Some(aggregate) => {
@@ -131,16 +122,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     };
     let run_batch = run_batch(plan);
     // The state a checkpoint stores: the sessions, the groups or the deduplication keys.
-    let session = query.aggregate.as_ref().is_some_and(|a| a.session.is_some());
-    let (snapshot, restore) = if session {
-        (
-            quote!(#core::state::snapshot::snapshot_table(&self.state)),
-            quote! {
-                self.state = #core::state::snapshot::restore_table(snapshot)?;
-                ::core::result::Result::Ok(())
-            },
-        )
-    } else if let Some(operator) = match (&query.aggregate, query.dedup()) {
+    let (snapshot, restore) = if let Some(operator) = match (&query.aggregate, query.dedup()) {
         (Some(_), _) => Some(quote!(state)),
         (None, Some(_)) => Some(quote!(dedup)),
         (None, None) => None,
@@ -863,25 +845,22 @@ fn session_run_batch(
         .iter()
         .map(|v| types::key_probe(query.vars[*v].ty, &view(query.vars[*v].ty, &var_ident(*v))))
         .collect();
-    let gap = session.gap;
-    let has_event_time = aggregate.event_time_key.is_some();
-    // A row whose own session `[t, t + gap]` ended at or before the previous watermark is
-    // dropped — in complete mode too, unlike windows (Spark's behaviour, see the golden data).
-    // Spark counts distinct (key, event time) pairs.
-    let late_check = has_event_time.then(|| {
-        let keep = if query.late_rows.is_some() { late_append.clone() } else { quote!() };
-        quote! {
-            if #core::Timestamp::from_micros(__stream_ts.micros().saturating_add(#gap)) <= context.late_event_watermark {
-                self.late.upsert((#(#probe,)* __stream_ts,));
-                #keep
-                continue;
-            }
+    // The operator drops late rows (in every mode, as Spark does for sessions) and counts them.
+    let keep = if query.late_rows.is_some() {
+        late_append
+    } else {
+        quote!()
+    };
+    let late_check = quote! {
+        if self.state.drop_if_late((#(#probe,)*), __stream_ts) {
+            #keep
+            continue;
         }
-    });
+    };
     let ts = var_ident(session.ts);
     let join = quote! {
         #late_check
-        let __stream_acc = self.state.upsert((#(#probe,)*)).add(__stream_ts, #gap, self.epoch);
+        let __stream_acc = self.state.add((#(#probe,)*), __stream_ts);
         #(#updates)*
     };
     // A row without an event time joins no session, as in Spark.
@@ -907,67 +886,12 @@ fn session_run_batch(
         }))
         .collect::<Vec<_>>();
     let emit = emission.build(&quote!((__stream_key, __stream_session)), &key_bindings);
-    let (late_count, close) = if has_event_time {
-        (
-            quote! {
-                context.dropped_by_watermark = self.late.len() as u64;
-                self.late.clear();
-            },
-            quote! {
-                if mode == #core::OutputMode::Append {
-                    let __stream_watermark = context.watermark;
-                    for (__stream_key, __stream_sessions) in self.state.iter_mut() {
-                        for __stream_session in __stream_sessions.close(__stream_watermark) {
-                            __stream_closed.push((::core::clone::Clone::clone(__stream_key), __stream_session));
-                        }
-                    }
-                    self.state.evict(|_, __stream_sessions| __stream_sessions.is_empty());
-                }
-            },
-        )
-    } else {
-        (quote!(), quote!())
-    };
     quote! {
-        self.epoch = self.epoch.wrapping_add(1);
-        self.state.begin_batch();
-        let __stream_drops_late_rows = mode != #core::OutputMode::Complete;
+        self.state.begin_batch(mode, context);
         #late_new
         #row_loop
         #late_rows_out
-        #late_count
-        let __stream_epoch = self.epoch;
-        // Spark rewrites every session of each key that had input, and deletes the state rows
-        // of sessions merged into an earlier start.
-        let (__stream_changed, __stream_merged_away) = self
-            .state
-            .iter()
-            .filter(|(_, __stream_s)| __stream_s.touched_in(__stream_epoch))
-            .fold((0usize, 0usize), |(changed, merged), (_, __stream_s)| {
-                (changed + __stream_s.len(), merged + __stream_s.merged_away(__stream_epoch))
-            });
-        let mut __stream_closed = ::std::vec::Vec::new();
-        #close
-        let __stream_groups: ::std::vec::Vec<_> = match mode {
-            #core::OutputMode::Complete => self
-                .state
-                .iter()
-                .flat_map(|(__stream_k, __stream_s)| __stream_s.iter().map(move |__stream_x| (__stream_k, __stream_x)))
-                .collect(),
-            #core::OutputMode::Update => self
-                .state
-                .iter()
-                .flat_map(|(__stream_k, __stream_s)| __stream_s.changed_in(__stream_epoch).map(move |__stream_x| (__stream_k, __stream_x)))
-                .collect(),
-            #core::OutputMode::Append => __stream_closed.iter().map(|(__stream_k, __stream_x)| (__stream_k, __stream_x)).collect(),
-        };
-        let __stream_total: usize = self.state.iter().map(|(_, __stream_s)| __stream_s.len()).sum();
-        self.session_metrics = #core::plan::StateMetrics {
-            num_rows_total: __stream_total as u64,
-            num_rows_updated: __stream_changed as u64,
-            num_rows_removed: (__stream_closed.len() + __stream_merged_away) as u64,
-            memory_used_bytes: self.state.metrics().memory_used_bytes,
-        };
+        let __stream_groups = self.state.emit(context);
         #emit
     }
 }
