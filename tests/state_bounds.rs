@@ -64,7 +64,7 @@ fn state_sizes<Q: StreamPlan>(mode: OutputMode, batches: &[Vec<Event>]) -> Vec<u
                 tracker.observe(max);
             }
             tracker.advance();
-            plan.state_metrics().unwrap().num_rows_total
+            plan.state_operators()[0].metrics.num_rows_total
         })
         .collect()
 }

@@ -74,6 +74,16 @@ pub struct StateMetrics {
     pub memory_used_bytes: u64,
 }
 
+/// One stateful operator's report after a batch, for the progress report's `stateOperators`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperatorReport {
+    /// Spark's name for the operator: `stateStoreSave`, `sessionWindowStateStoreSaveExec`,
+    /// `dedupe` or `dedupeWithinWatermark`.
+    pub name: &'static str,
+    /// Its state's size and churn.
+    pub metrics: StateMetrics,
+}
+
 /// What the engine tells a plan about one batch, and what the plan reports back.
 #[derive(Debug, Clone, Default)]
 pub struct BatchContext {
@@ -122,12 +132,8 @@ pub trait StreamPlan: Send + Sized + 'static {
     /// The query's name as declared in `stream!`.
     const NAME: &'static str;
 
-    /// Whether the query keeps state across batches (it aggregates).
+    /// Whether the query keeps state across batches (it aggregates or deduplicates).
     const STATEFUL: bool;
-
-    /// Spark's name for the query's stateful operator in progress reports: `stateStoreSave`
-    /// (aggregation), `dedupe` or `dedupeWithinWatermark`; empty when stateless.
-    const STATE_OPERATOR_NAME: &'static str;
 
     /// The delay of the query's watermark (`with_watermark`), in microseconds.
     const WATERMARK_DELAY_MICROS: Option<i64>;
@@ -180,8 +186,9 @@ pub trait StreamPlan: Send + Sized + 'static {
         context: &mut BatchContext,
     ) -> Result<RecordBatch>;
 
-    /// State metrics after the last batch; `None` for a stateless query.
-    fn state_metrics(&self) -> Option<StateMetrics>;
+    /// Each stateful operator's name and state metrics after the last batch, in plan order;
+    /// empty for a stateless query.
+    fn state_operators(&self) -> Vec<OperatorReport>;
 
     /// The query's state, exactly, for a checkpoint (see [`crate::state::snapshot`]).
     fn snapshot_state(&self) -> String;

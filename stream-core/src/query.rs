@@ -11,7 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::checkpoint::{Checkpoint, CommitEntry, OffsetEntry};
 use crate::error::{Error, Result};
 use crate::plan::{
-    BatchContext, KeepsLateRows, OutputMode, StreamPlan, SupportsAppend, SupportsComplete, SupportsUpdate,
+    BatchContext, KeepsLateRows, OperatorReport, OutputMode, StreamPlan, SupportsAppend, SupportsComplete,
+    SupportsUpdate,
 };
 use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
 use crate::sink::{AcceptsMode, CheckpointInfo, Sink, SinkContext};
@@ -803,9 +804,10 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         let processed_rate = rate(num_input_rows, execution);
         let state_operators = self
             .plan
-            .state_metrics()
-            .map(|metrics| StateOperatorProgress {
-                operator_name: Q::STATE_OPERATOR_NAME.to_owned(),
+            .state_operators()
+            .into_iter()
+            .map(|OperatorReport { name, metrics }| StateOperatorProgress {
+                operator_name: name.to_owned(),
                 num_rows_total: metrics.num_rows_total,
                 num_rows_updated: metrics.num_rows_updated,
                 all_updates_time_ms: 0,
@@ -818,7 +820,6 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 num_state_store_instances: 1,
                 custom_metrics: BTreeMap::new(),
             })
-            .into_iter()
             .collect();
         let progress = StreamingQueryProgress {
             id: self.ids.id,

@@ -113,7 +113,6 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
             type Decoder = #core::decode::NoColumns;
             const NAME: &'static str = "";
             const STATEFUL: bool = false;
-            const STATE_OPERATOR_NAME: &'static str = "";
             const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = ::core::option::Option::None;
             fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef { #unreachable }
             fn required_columns() -> &'static [usize] { #unreachable }
@@ -122,7 +121,7 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
             fn fingerprint() -> u64 { #unreachable }
             fn create() -> Self { #unreachable }
             fn run_batch_stream(&mut self, _: &mut dyn ::core::iter::Iterator<Item = #core::Result<#arrow::RecordBatch>>, _: #core::OutputMode, _: &mut #core::plan::BatchContext) -> #core::Result<#arrow::RecordBatch> { #unreachable }
-            fn state_metrics(&self) -> ::core::option::Option<#core::plan::StateMetrics> { #unreachable }
+            fn state_operators(&self) -> ::std::vec::Vec<#core::plan::OperatorReport> { #unreachable }
             fn snapshot_state(&self) -> ::std::string::String { #unreachable }
             fn restore_state(&mut self, _: &str) -> ::core::result::Result<(), ::std::string::String> { #unreachable }
         }

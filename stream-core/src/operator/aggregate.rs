@@ -1,6 +1,6 @@
 //! Keyed streaming aggregation: Spark's `StateStoreSave` over groups (plain or windowed).
 
-use crate::plan::{BatchContext, OutputMode, StateMetrics};
+use crate::plan::{BatchContext, OperatorReport, OutputMode, StateMetrics};
 use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
@@ -163,6 +163,15 @@ impl<K: OwnedKey, A: Default> KeyedAggregate<K, A> {
             let watermark = self.watermark;
             self.groups
                 .evict(|key, _| bound(key).is_some_and(|time| super::is_expired(time, watermark)));
+        }
+    }
+
+    /// The operator's name and state metrics after the last batch, for progress reports.
+    #[must_use]
+    pub fn report(&self) -> OperatorReport {
+        OperatorReport {
+            name: self.operator_name(),
+            metrics: self.metrics(),
         }
     }
 

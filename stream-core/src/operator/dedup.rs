@@ -1,6 +1,6 @@
 //! Streaming deduplication: Spark's `dropDuplicates` and `dropDuplicatesWithinWatermark`.
 
-use crate::plan::{BatchContext, StateMetrics};
+use crate::plan::{BatchContext, OperatorReport, StateMetrics};
 use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
@@ -125,6 +125,15 @@ impl<K: OwnedKey> Deduplicate<K> {
             self.seen.evict(|_, expiry| super::is_expired(*expiry, watermark));
         }
         context.dropped_by_watermark += self.dropped_late;
+    }
+
+    /// The operator's name and state metrics after the last batch, for progress reports.
+    #[must_use]
+    pub fn report(&self) -> OperatorReport {
+        OperatorReport {
+            name: self.operator_name(),
+            metrics: self.metrics(),
+        }
     }
 
     /// State metrics after the last batch.

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::plan::{BatchContext, OutputMode, StateMetrics};
+use crate::plan::{BatchContext, OperatorReport, OutputMode, StateMetrics};
 use crate::session::{Merge, Session, Sessions};
 use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
@@ -166,6 +166,15 @@ impl<K: OwnedKey + Clone, A: Default + Merge> SessionAggregate<K, A> {
                 .flat_map(|(key, sessions)| sessions.changed_in(epoch).map(move |session| (key, session)))
                 .collect(),
             OutputMode::Append => self.closed.iter().map(|(key, session)| (key, session)).collect(),
+        }
+    }
+
+    /// The operator's name and state metrics after the last batch, for progress reports.
+    #[must_use]
+    pub fn report(&self) -> OperatorReport {
+        OperatorReport {
+            name: self.operator_name(),
+            metrics: self.metrics(),
         }
     }
 

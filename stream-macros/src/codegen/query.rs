@@ -42,13 +42,6 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     let required = &plan.required_inputs;
     let key_columns = &plan.key_columns;
     let stateful = query.is_stateful();
-    let operator_name = match (&query.aggregate, query.dedup()) {
-        (Some(aggregate), _) if aggregate.session.is_some() => "sessionWindowStateStoreSaveExec",
-        (Some(_), _) => "stateStoreSave",
-        (None, Some(dedup)) if dedup.within_watermark => "dedupeWithinWatermark",
-        (None, Some(_)) => "dedupe",
-        (None, None) => "",
-    };
     let watermark_delay = match query.watermark {
         Some((_, delay)) => quote!(::core::option::Option::Some(#delay)),
         None => quote!(::core::option::Option::None),
@@ -79,7 +72,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     struct #accumulators_ty { #(#fields,)* }
                     #merge
                 },
-                quote!(::core::option::Option::Some(self.state.metrics())),
+                quote!(::std::vec![self.state.report()]),
             )
         }
         Some(aggregate) => {
@@ -95,7 +88,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     #[derive(::core::default::Default, ::core::fmt::Debug)]
                     struct #accumulators_ty { #(#fields,)* }
                 },
-                quote!(::core::option::Option::Some(self.state.metrics())),
+                quote!(::std::vec![self.state.report()]),
             )
         }
         None => match query.dedup() {
@@ -114,10 +107,10 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     quote!(dedup: #core::operator::Deduplicate<(#(#key_types,)*)>,),
                     quote!(dedup: #core::operator::Deduplicate::new(#forget),),
                     quote!(),
-                    quote!(::core::option::Option::Some(self.dedup.metrics())),
+                    quote!(::std::vec![self.dedup.report()]),
                 )
             }
-            None => (quote!(), quote!(), quote!(), quote!(::core::option::Option::None)),
+            None => (quote!(), quote!(), quote!(), quote!(::std::vec::Vec::new())),
         },
     };
     let run_batch = run_batch(plan);
@@ -222,7 +215,6 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             type Decoder = #decoder_name;
             const NAME: &'static str = #name_text;
             const STATEFUL: bool = #stateful;
-            const STATE_OPERATOR_NAME: &'static str = #operator_name;
             const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = #watermark_delay;
 
             fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef {
@@ -258,7 +250,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 #run_batch
             }
 
-            fn state_metrics(&self) -> ::core::option::Option<#core::plan::StateMetrics> {
+            fn state_operators(&self) -> ::std::vec::Vec<#core::plan::OperatorReport> {
                 #metrics
             }
 
