@@ -7,6 +7,7 @@ use rill::sink::{FileSink, SinkContext, read_parquet_output};
 
 rill::stream! {
     schema Reading { sensor: String, value: f64, taken_at: Option<Timestamp> }
+    query AllReadings(raw: Reading) { raw.select(sensor, value) }
 }
 
 fn readings(values: &[f64]) -> RecordBatch {
@@ -212,4 +213,35 @@ fn partitioning_by_a_column_the_query_does_not_output_is_refused_at_start() {
             .contains("partitions by `region`, which is not an output column"),
         "{error}"
     );
+}
+
+#[test]
+fn a_foreach_batch_error_stops_the_query_and_keeps_its_type() {
+    use rill::sink::ForeachBatch;
+    use rill::source::MemoryStream;
+    use std::error::Error as _;
+
+    #[derive(Debug)]
+    struct Refused(u64);
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "the warehouse refused batch {}", self.0)
+        }
+    }
+    impl std::error::Error for Refused {}
+
+    let input: MemoryStream<Reading> = MemoryStream::new();
+    input.add_batch(readings(&[1.0])).unwrap();
+    let query = AllReadings::read(input)
+        .append()
+        .to(ForeachBatch::new(|batch_id, _| Err(Box::new(Refused(batch_id)))))
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    let error = query.await_termination().unwrap_err();
+    assert!(error.to_string().contains("the warehouse refused batch 0"), "{error}");
+    // Through `Terminated` and `Sink`, the function's own error.
+    let cause = error.source().unwrap();
+    let refused = cause.source().unwrap().downcast_ref::<Refused>().unwrap();
+    assert_eq!(refused.0, 0);
 }

@@ -7,6 +7,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// An error of another library, or of user code, that caused a runtime error.
+pub type BoxedError = Box<dyn std::error::Error + Send + Sync>;
+
 /// A specialised `Result` for the runtime.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -87,6 +90,10 @@ pub enum Error {
         batch_id: u64,
         /// What went wrong.
         message: String,
+        /// The error behind it — an I/O, Arrow or Parquet error, or the one a `foreach_batch`
+        /// function returned (downcast it to get the function's own type back).
+        #[source]
+        source: Option<BoxedError>,
     },
 
     /// Starting a query failed before its first batch.

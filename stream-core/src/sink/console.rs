@@ -91,7 +91,8 @@ impl Sink for ConsoleSink {
             .map_err(|e| Error::Sink {
                 sink: self.description(),
                 batch_id,
-                message: e.to_string(),
+                message: "cannot write to the console".to_owned(),
+                source: Some(Box::new(e)),
             })
     }
 }

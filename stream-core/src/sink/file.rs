@@ -151,6 +151,23 @@ impl FileSink {
             sink: self.description(),
             batch_id,
             message: message.to_string(),
+            source: None,
+        }
+    }
+
+    /// An error writing batch `batch_id`: `doing` what, failed with `source`.
+    fn failed(
+        &self,
+        batch_id: u64,
+        doing: impl std::fmt::Display,
+        source: impl Into<crate::error::BoxedError>,
+    ) -> Error {
+        let source = source.into();
+        Error::Sink {
+            sink: self.description(),
+            batch_id,
+            message: format!("cannot {doing}: {source}"),
+            source: Some(source),
         }
     }
 
@@ -199,10 +216,10 @@ impl FileSink {
                 dir.push(format!("{name}={value}"));
             }
             std::fs::create_dir_all(&dir)
-                .map_err(|e| self.error(batch_id, format!("cannot create `{}`: {e}", dir.display())))?;
+                .map_err(|e| self.failed(batch_id, format_args!("create `{}`", dir.display()), e))?;
             let taken = arrow_select::take::take_record_batch(batch, &arrow_array::UInt32Array::from(rows))
                 .and_then(|b| b.project(&data_columns))
-                .map_err(|e| self.error(batch_id, e))?;
+                .map_err(|e| self.failed(batch_id, "split the batch by partition", e))?;
             files.push(self.write_part(batch_id, &taken, &dir)?);
         }
         Ok(files)
@@ -222,35 +239,40 @@ impl FileSink {
             .set_compression(self.compression)
             .set_max_row_group_row_count(Some(self.row_group_size))
             .build();
-        let write = || -> std::result::Result<(), String> {
-            let file = File::create(&temporary).map_err(|e| format!("cannot create `{}`: {e}", temporary.display()))?;
-            let file = match self.format {
-                FileFormat::Parquet => {
-                    let mut writer =
-                        ArrowWriter::try_new(file, batch.schema(), Some(properties)).map_err(|e| e.to_string())?;
-                    writer.write(batch).map_err(|e| e.to_string())?;
-                    writer.into_inner().map_err(|e| e.to_string())?
-                }
-                FileFormat::JsonLines => {
-                    let mut writer = arrow_json::LineDelimitedWriter::new(file);
-                    writer.write(batch).map_err(|e| e.to_string())?;
-                    writer.finish().map_err(|e| e.to_string())?;
-                    writer.into_inner()
-                }
-                FileFormat::Csv => {
-                    let mut writer = arrow_csv::WriterBuilder::new().with_header(true).build(file);
-                    writer.write(batch).map_err(|e| e.to_string())?;
-                    writer.into_inner()
-                }
-            };
-            file.sync_all().map_err(|e| e.to_string())?;
-            tracing::trace!(target: "rill::durability", point = "sink_part_before_rename", batch_id);
-            std::fs::rename(&temporary, &final_path)
-                .map_err(|e| format!("cannot rename into `{}`: {e}", final_path.display()))?;
-            // Durable before the log entry that lists the file.
-            crate::checkpoint::sync_directory(dir).map_err(|e| format!("cannot sync `{}`: {e}", dir.display()))
+        let path = temporary.display();
+        let file = File::create(&temporary).map_err(|e| self.failed(batch_id, format_args!("create `{path}`"), e))?;
+        let writing = format_args!("write `{path}`");
+        let file = match self.format {
+            FileFormat::Parquet => {
+                let mut writer = ArrowWriter::try_new(file, batch.schema(), Some(properties))
+                    .map_err(|e| self.failed(batch_id, writing, e))?;
+                writer.write(batch).map_err(|e| self.failed(batch_id, writing, e))?;
+                writer.into_inner().map_err(|e| self.failed(batch_id, writing, e))?
+            }
+            FileFormat::JsonLines => {
+                let mut writer = arrow_json::LineDelimitedWriter::new(file);
+                writer.write(batch).map_err(|e| self.failed(batch_id, writing, e))?;
+                writer.finish().map_err(|e| self.failed(batch_id, writing, e))?;
+                writer.into_inner()
+            }
+            FileFormat::Csv => {
+                let mut writer = arrow_csv::WriterBuilder::new().with_header(true).build(file);
+                writer.write(batch).map_err(|e| self.failed(batch_id, writing, e))?;
+                writer.into_inner()
+            }
         };
-        write().map_err(|message| self.error(batch_id, message))?;
+        file.sync_all().map_err(|e| self.failed(batch_id, writing, e))?;
+        tracing::trace!(target: "rill::durability", point = "sink_part_before_rename", batch_id);
+        std::fs::rename(&temporary, &final_path).map_err(|e| {
+            self.failed(
+                batch_id,
+                format_args!("rename `{path}` into `{}`", final_path.display()),
+                e,
+            )
+        })?;
+        // Durable before the log entry that lists the file.
+        crate::checkpoint::sync_directory(dir)
+            .map_err(|e| self.failed(batch_id, format_args!("sync `{}`", dir.display()), e))?;
         Ok(final_path)
     }
 
@@ -390,7 +412,8 @@ impl FileSink {
         }
         for path in files {
             let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-            let metadata = std::fs::metadata(path).map_err(|e| self.error(batch_id, e))?;
+            let metadata = std::fs::metadata(path)
+                .map_err(|e| self.failed(batch_id, format_args!("stat `{}`", path.display()), e))?;
             let modified = metadata
                 .modified()
                 .ok()
@@ -414,13 +437,13 @@ impl FileSink {
             self.log_entry(batch_id)
         };
         crate::checkpoint::write_file_atomically(&target, text.as_bytes())
-            .map_err(|e| self.error(batch_id, format!("cannot write the metadata log entry: {e}")))?;
+            .map_err(|e| self.failed(batch_id, "write the metadata log entry", e))?;
         if compact {
             // The compact file holds everything before it: the entries it covers can go.
             for (id, path) in log_entries(&log_dir)? {
                 if id.0 < batch_id {
                     std::fs::remove_file(&path)
-                        .map_err(|e| self.error(batch_id, format!("cannot delete `{}`: {e}", path.display())))?;
+                        .map_err(|e| self.failed(batch_id, format_args!("delete `{}`", path.display()), e))?;
                 }
             }
         }
@@ -665,6 +688,7 @@ pub(crate) fn committed_files(dir: &Path) -> Result<Vec<PathBuf>> {
         sink: format!("FileSink[{}]", dir.display()),
         batch_id: 0,
         message: format!("the metadata log does not parse: {message}"),
+        source: None,
     })
 }
 

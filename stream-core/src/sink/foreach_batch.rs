@@ -8,8 +8,9 @@ use super::{AcceptsMode, RunsWithoutCheckpoint, Sink, SinkContext};
 use crate::error::{Error, Result};
 use crate::plan::Row;
 
-/// The error a `foreach_batch` function may return.
-pub type BatchError = Box<dyn std::error::Error + Send + Sync>;
+/// The error a `foreach_batch` function may return. It stops the query, and comes back as the
+/// [`Error::Sink`]'s source, so its own type can be recovered with `downcast_ref`.
+pub type BatchError = crate::error::BoxedError;
 
 type BatchFn = dyn FnMut(u64, &RecordBatch) -> std::result::Result<(), BatchError> + Send;
 
@@ -84,7 +85,8 @@ impl Sink for ForeachBatch {
         (self.function)(batch_id, batch).map_err(|error| Error::Sink {
             sink: self.description(),
             batch_id,
-            message: error.to_string(),
+            message: format!("the foreach_batch function failed: {error}"),
+            source: Some(error),
         })
     }
 }
