@@ -150,7 +150,8 @@ impl Checkpoint {
     pub fn open(dir: impl Into<PathBuf>, name: &str, fingerprint: u64, plan: &str) -> Result<Self> {
         let dir = dir.into();
         for sub in ["offsets", "commits", "sources/0", "state/0"] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(|e| io_error(&dir.join(sub), "create", &e))?;
+            std::fs::create_dir_all(dir.join(sub))
+                .map_err(|e| io_error(&dir.join(sub), "create the checkpoint directory", e))?;
         }
         let lock_path = dir.join(".lock");
         let lock = OpenOptions::new()
@@ -158,11 +159,11 @@ impl Checkpoint {
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| io_error(&lock_path, "open", &e))?;
+            .map_err(|e| io_error(&lock_path, "open the checkpoint lock", e))?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Err(Error::CheckpointInUse { path: dir }),
-            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&lock_path, "lock", &e)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_error(&lock_path, "lock the checkpoint", e)),
         }
         let fingerprint = format!("{fingerprint:016x}");
         let metadata_path = dir.join("metadata");
@@ -216,10 +217,10 @@ impl Checkpoint {
     /// The batches in log `log` (`offsets`, `commits`, ...), in order.
     fn batches(&self, log: &str) -> Result<Vec<u64>> {
         let dir = self.dir.join(log);
-        let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list", &e))?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list the checkpoint log", e))?;
         let mut batches = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|e| io_error(&dir, "list", &e))?;
+            let entry = entry.map_err(|e| io_error(&dir, "list the checkpoint log", e))?;
             if let Some(batch) = entry.file_name().to_str().and_then(batch_of_file_name) {
                 batches.push(batch);
             }
@@ -393,7 +394,7 @@ impl Checkpoint {
     fn purge_before(&self, oldest_kept: u64) -> Result<()> {
         for log in ["offsets", "commits", "state/0"] {
             let dir = self.dir.join(log);
-            let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list", &e))?;
+            let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list the checkpoint log", e))?;
             for entry in entries.flatten() {
                 let old = entry
                     .file_name()
@@ -401,7 +402,8 @@ impl Checkpoint {
                     .and_then(batch_of_file_name)
                     .is_some_and(|b| b < oldest_kept);
                 if old {
-                    std::fs::remove_file(entry.path()).map_err(|e| io_error(&entry.path(), "purge", &e))?;
+                    std::fs::remove_file(entry.path())
+                        .map_err(|e| io_error(&entry.path(), "purge the old checkpoint file", e))?;
                 }
             }
         }
@@ -413,10 +415,12 @@ fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-fn io_error(path: &Path, action: &str, error: &std::io::Error) -> Error {
-    Error::Checkpoint {
+/// An I/O error on checkpoint file or directory `path`, with its typed source.
+fn io_error(path: &Path, action: &'static str, source: std::io::Error) -> Error {
+    Error::Io {
+        action,
         path: path.to_owned(),
-        message: format!("cannot {action}: {error}"),
+        source,
     }
 }
 
@@ -434,7 +438,7 @@ fn write_atomically(path: &Path, body: &str) -> Result<()> {
 /// and the directory synced so that the rename itself survives a power loss.
 ///
 /// # Errors
-/// [`Error::Checkpoint`] naming `path`.
+/// [`Error::Io`] naming `path`.
 pub(crate) fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let name = path.file_name().map_or_else(|| "entry".into(), |n| n.to_string_lossy());
@@ -448,7 +452,7 @@ pub(crate) fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         tracing::trace!(target: "rill::durability", point = "renamed", file = %path.display());
         sync_directory(dir)
     };
-    write().map_err(|e| io_error(path, "write", &e))
+    write().map_err(|e| io_error(path, "write", e))
 }
 
 /// Makes the entries of `dir` (a rename into it) durable.
@@ -458,7 +462,7 @@ pub(crate) fn sync_directory(dir: &Path) -> std::io::Result<()> {
 
 /// Reads the file at `path` and parses it with `parse`, naming the file in any error.
 fn read_parsed<T>(path: &Path, parse: impl FnOnce(&[u8]) -> std::result::Result<T, String>) -> Result<T> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, "read", &e))?;
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, "read the checkpoint file", e))?;
     parse(&bytes).map_err(|message| Error::Checkpoint {
         path: path.to_owned(),
         message,

@@ -85,7 +85,7 @@ impl Sink for ForeachBatch {
         (self.function)(batch_id, batch).map_err(|error| Error::Sink {
             sink: self.description(),
             batch_id,
-            message: format!("the foreach_batch function failed: {error}"),
+            message: error.to_string(),
             source: Some(error),
         })
     }
