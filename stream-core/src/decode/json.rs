@@ -469,6 +469,23 @@ impl<'a> JsonCursor<'a> {
         }
     }
 
+    /// [`string_present`](Self::string_present) in the shape of [`string`](Self::string), for
+    /// a decoder shared by queries that do and do not read the column: a value reads as `""`.
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    #[inline(always)]
+    pub fn string_unread(&mut self) -> Scan<Field<Cow<'a, str>>> {
+        if self.plain_string().is_some() {
+            return Ok(Field::Value(Cow::Borrowed("")));
+        }
+        Ok(match self.string_present_general()? {
+            Field::Value(()) => Field::Value(Cow::Borrowed("")),
+            Field::Null => Field::Null,
+            Field::Mismatch(mismatch) => Field::Mismatch(mismatch),
+        })
+    }
+
     /// Validates a value for a string column the query does not read: any value fits, so
     /// this only tells null from a value, without building the text.
     ///

@@ -1,6 +1,6 @@
-//! The record decoder of a query: its schema's JSON keys matched in one `match`, each value
-//! parsed in place by the typed reader of its column, every declared column validated, and only
-//! the columns the query reads appended to Arrow builders.
+//! The record decoder of a schema — its JSON keys matched in one `match`, each value parsed in
+//! place by the typed reader of its column, every declared column validated — and each query's
+//! projection of it: the columns it appends to Arrow builders and the filters pushed into it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -9,15 +9,12 @@ use syn::Ident;
 use super::expr::{expr, var_ident};
 use super::types::{self, core};
 use crate::plan::Plan;
+use crate::schema::Schema;
 use crate::typecheck::{Step, TExpr, TExprKind, VarId};
 use crate::types::{Base, ColType};
 
 /// The name Spark gives the column holding malformed records' text.
 pub(crate) const CORRUPT_RECORD_COLUMN: &str = "_corrupt_record";
-
-pub(crate) fn decoder_name(query: &Ident) -> Ident {
-    format_ident!("__stream_{}_Decoder", query)
-}
 
 /// The typed readers of a column: on a JSON cursor and on a text field.
 fn readers(base: Base) -> (TokenStream, TokenStream) {
@@ -36,115 +33,176 @@ fn readers(base: Base) -> (TokenStream, TokenStream) {
     (json, quote!(#core::decode::text::#text))
 }
 
-/// The decoder struct and its `RecordDecoder` impl.
-pub(crate) fn decoder(plan: &Plan) -> TokenStream {
-    let core = core();
-    let query = &plan.query;
-    let name = decoder_name(&query.name);
-    let name_text = query.name.to_string();
-    let schema = &query.schema;
-    // Column names as the data spells them: `r#type` is the column `type`.
-    let declared: Vec<(usize, &str, ColType)> = (0..query.num_inputs)
-        .map(|index| {
-            let name = query.vars[index].name.as_str();
-            (index, name.strip_prefix("r#").unwrap_or(name), query.vars[index].ty)
-        })
-        .collect();
-    let is_corrupt = |column: &str| column == CORRUPT_RECORD_COLUMN;
-    let value = |index: usize| format_ident!("__value{}", index);
+/// The names of the items a schema's decoder is made of.
+struct DecoderNames {
+    /// The decoder, generic over a query's projection.
+    decoder: Ident,
+    /// The trait a query's projection implements.
+    projection: Ident,
+    /// One record's values.
+    values: Ident,
+}
 
-    let columns = declared.iter().map(|(_, column, ty)| {
-        let nullable = ty.nullable;
-        quote!(#core::decode::DeclaredColumn { name: #column, nullable: #nullable })
-    });
-    let slots: Vec<TokenStream> = declared
+fn decoder_names(schema: &Ident) -> DecoderNames {
+    DecoderNames {
+        decoder: format_ident!("__stream_{}_Decoder", schema),
+        projection: format_ident!("__stream_{}_Projection", schema),
+        values: format_ident!("__stream_{}_Values", schema),
+    }
+}
+
+/// The projection constant saying whether declared column `index` is read.
+fn read_const(index: usize) -> Ident {
+    format_ident!("READ_{}", index)
+}
+
+/// The name of the type a query's projection is.
+fn projection_name(query: &Ident) -> Ident {
+    format_ident!("__stream_{}_Projection", query)
+}
+
+/// The decoder type of a query: its schema's decoder with the query's projection.
+pub(crate) fn decoder_type(plan: &Plan) -> TokenStream {
+    let decoder = decoder_names(&plan.query.schema).decoder;
+    let projection = projection_name(&plan.query.name);
+    quote!(#decoder<#projection>)
+}
+
+/// A declared column as a decoder sees it: its index, its name as the data spells it
+/// (`r#type` is the column `type`), its type.
+struct Column {
+    index: usize,
+    name: String,
+    ty: ColType,
+}
+
+impl Column {
+    fn is_corrupt_record(&self) -> bool {
+        self.name == CORRUPT_RECORD_COLUMN
+    }
+
+    fn value(&self) -> Ident {
+        format_ident!("v{}", self.index)
+    }
+
+    fn builder(&self) -> Ident {
+        format_ident!("c{}", self.index)
+    }
+}
+
+/// A schema's record decoder, one per schema whatever the queries over it: each key of a JSON
+/// record matched in one `match`, each value parsed in place by the typed reader of its column,
+/// every declared column validated; a query's projection (a type implementing the schema's
+/// projection trait) says which columns are appended to Arrow builders and which rows its
+/// pushed filters keep. Monomorphised per query, so a column a query does not read costs only
+/// its validation.
+pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
+    let core = core();
+    let arrow = types::arrow_array();
+    let row = &schema.name;
+    let DecoderNames {
+        decoder,
+        projection,
+        values,
+    } = decoder_names(row);
+    let columns: Vec<Column> = schema
+        .fields
         .iter()
-        .filter(|(_, column, _)| !is_corrupt(column))
-        .map(|(index, ..)| {
-            let value = value(*index);
-            quote!(let mut #value = ::core::option::Option::None;)
-        })
-        .collect();
-    let voids: Vec<TokenStream> = declared
-        .iter()
-        .filter(|(_, column, _)| !is_corrupt(column))
-        .map(|(index, ..)| {
-            let value = value(*index);
-            quote!(#value = ::core::option::Option::None;)
-        })
-        .collect();
-    // The columns a JSON record may hold, in declared order: what each one's value is read with.
-    let json_columns: Vec<(&str, TokenStream)> = declared
-        .iter()
-        .filter(|(_, column, _)| !is_corrupt(column))
-        .map(|(index, column, ty)| {
-            let value = value(*index);
-            let (mut reader, _) = readers(ty.base);
-            // A string column the query does not read only needs validating: any value fits.
-            if ty.base == Base::Str && !plan.required_inputs.contains(index) {
-                reader = quote!(string_present);
+        .enumerate()
+        .map(|(index, field)| {
+            let name = field.name.to_string();
+            Column {
+                index,
+                name: name.strip_prefix("r#").unwrap_or(&name).to_owned(),
+                ty: field.ty,
             }
-            (*column, quote!(#value = context.field(#index, cursor.#reader()?);))
+        })
+        .collect();
+    let data: Vec<&Column> = columns.iter().filter(|c| !c.is_corrupt_record()).collect();
+    let declared = columns.iter().map(|c| {
+        let (name, nullable) = (&c.name, c.ty.nullable);
+        quote!(#core::decode::DeclaredColumn { name: #name, nullable: #nullable })
+    });
+    let value_fields = data.iter().map(|c| {
+        let value = c.value();
+        let ty = match c.ty.base {
+            Base::Str => quote!(::std::borrow::Cow<'v, str>),
+            base => types::owned(ColType { base, nullable: false }),
+        };
+        quote!(pub #value: ::core::option::Option<#ty>)
+    });
+    // The JSON keys of a record, in declared order, and what each one's value is read with.
+    let json_columns: Vec<(&str, TokenStream)> = data
+        .iter()
+        .map(|c| {
+            let (index, value) = (c.index, c.value());
+            let (reader, _) = readers(c.ty.base);
+            // A string column the query does not read only needs validating: any value fits.
+            let read = if c.ty.base == Base::Str {
+                {
+                    let reads = read_const(index);
+                    quote!(if P::#reads { cursor.string()? } else { cursor.string_unread()? })
+                }
+            } else {
+                quote!(cursor.#reader()?)
+            };
+            (c.name.as_str(), quote!(values.#value = context.field(#index, #read);))
         })
         .collect();
     let json_scan = json_scan(&json_columns);
-    let text_reads = declared
-        .iter()
-        .filter(|(_, column, _)| !is_corrupt(column))
-        .map(|(index, _, ty)| {
-            let value = value(*index);
-            let (_, reader) = readers(ty.base);
-            quote!(#value = context.field(#index, #reader(&fields[#index]));)
-        });
-    let present = declared.iter().map(|(index, column, _)| {
-        if is_corrupt(column) {
+    let text_reads = data.iter().map(|c| {
+        let (index, value) = (c.index, c.value());
+        let (_, reader) = readers(c.ty.base);
+        quote!(values.#value = context.field(#index, #reader(&fields[#index]));)
+    });
+    let present = columns.iter().map(|c| {
+        if c.is_corrupt_record() {
             quote!(true)
         } else {
-            let value = value(*index);
-            quote!(#value.is_some())
+            let value = c.value();
+            quote!(values.#value.is_some())
         }
     });
-
-    let builders: Vec<Ident> = (0..plan.required_inputs.len())
-        .map(|i| format_ident!("column{}", i))
-        .collect();
-    let builder_fields = plan.required_inputs.iter().zip(&builders).map(|(var, builder)| {
-        let ty = builder_type(query.vars[*var].ty.base);
+    let builder_fields = columns.iter().map(|c| {
+        let (builder, ty) = (c.builder(), builder_type(c.ty.base));
         quote!(#builder: #ty)
     });
-    let capacity = quote!(#core::decode::BATCH_ROWS);
-    let builder_inits = plan.required_inputs.iter().zip(&builders).map(|(var, builder)| {
-        let init = types::new_builder(query.vars[*var].ty.base, &capacity);
+    let builder_inits = columns.iter().map(|c| {
+        let (builder, index) = (c.builder(), c.index);
+        let reads = read_const(index);
+        let capacity = quote!(if P::#reads { #core::decode::BATCH_ROWS } else { 0 });
+        let init = types::new_builder(c.ty.base, &capacity);
         quote!(#builder: #init)
     });
-    let appends: Vec<TokenStream> = plan
-        .required_inputs
-        .iter()
-        .zip(&builders)
-        .map(|(var, builder)| {
-            let column = &query.vars[*var];
-            if is_corrupt(&column.name) {
-                quote!(self.#builder.append_option(corrupt.then(|| context.corrupt_text()));)
-            } else {
-                let value = value(*var);
-                let ty = ColType {
-                    base: column.ty.base,
-                    nullable: true,
-                };
-                let append = types::append(ty, &quote!(self.#builder), &quote!(#value));
-                quote!(#append;)
-            }
-        })
-        .collect();
-    let finishes = builders.iter().map(
-        |builder| quote!(::std::sync::Arc::new(self.#builder.finish()) as ::rill::__private::arrow_array::ArrayRef),
-    );
-    let required = &plan.required_inputs;
-    let keep_row = pushed_filter(plan);
+    let appends = columns.iter().map(|c| {
+        let (builder, index) = (c.builder(), c.index);
+        let append = if c.is_corrupt_record() {
+            quote!(self.#builder.append_option(corrupt.then(|| context.corrupt_text()));)
+        } else {
+            let value = c.value();
+            let ty = ColType {
+                base: c.ty.base,
+                nullable: true,
+            };
+            let append = types::append(ty, &quote!(self.#builder), &quote!(values.#value));
+            quote!(#append;)
+        };
+        let reads = read_const(index);
+        quote!(if P::#reads { #append })
+    });
+    // One constant per column rather than a slice, so that every test folds away.
+    let read_consts = columns.iter().map(|c| {
+        let (reads, doc) = (read_const(c.index), format!("Whether column `{}` is read.", c.name));
+        quote!(#[doc = #doc] const #reads: bool;)
+    });
+    let finishes = columns.iter().map(|c| {
+        let builder = c.builder();
+        quote!(::core::option::Option::Some(::std::sync::Arc::new(self.#builder.finish()) as #arrow::ArrayRef))
+    });
     let append_verdict = quote! {
         match context.verdict(&[#(#present),*])? {
             #core::decode::Verdict::Keep { corrupt } => {
-                if #keep_row {
+                if P::keep(&values) {
                     #(#appends)*
                     self.rows += 1;
                 }
@@ -153,35 +211,58 @@ pub(crate) fn decoder(plan: &Plan) -> TokenStream {
         }
         ::core::result::Result::Ok(())
     };
-    let doc = format!("The record decoder generated for [`{name_text}`]'s schema and columns.");
+    let doc = format!("The record decoder generated for [`{row}`], generic over a query's projection.");
+    let projection_doc = format!("What a query reads of [`{row}`]: the columns it appends, the rows it keeps.");
     quote! {
+        #[doc = #projection_doc]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        pub trait #projection: ::core::marker::Send + 'static {
+            /// The query's name, for errors.
+            const QUERY: &'static str;
+            #(#read_consts)*
+            /// The columns read, in the order of the batches' columns.
+            const REQUIRED: &'static [usize];
+            /// The query's filters pushed into the decoder: whether a record's values pass.
+            fn keep(values: &#values<'_>) -> bool;
+        }
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #[derive(::core::default::Default)]
+        pub struct #values<'v> {
+            #(#value_fields,)*
+            /// For a schema without string columns: the record's lifetime.
+            record: ::core::marker::PhantomData<&'v ()>,
+        }
+
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
-        pub struct #name {
+        pub struct #decoder<P> {
             #(#builder_fields,)*
             rows: usize,
+            projection: ::core::marker::PhantomData<fn() -> P>,
         }
 
-        impl ::core::fmt::Debug for #name {
+        impl<P> ::core::fmt::Debug for #decoder<P> {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct(::core::stringify!(#name)).field("rows", &self.rows).finish_non_exhaustive()
+                f.debug_struct(::core::stringify!(#decoder)).field("rows", &self.rows).finish_non_exhaustive()
             }
         }
 
         #[automatically_derived]
-        #[allow(clippy::all, clippy::pedantic, unused_mut, unused_variables, unused_assignments)]
-        impl #core::decode::RecordDecoder for #name {
-            const COLUMNS: &'static [#core::decode::DeclaredColumn] = &[#(#columns),*];
+        impl<P: #projection> #core::decode::RecordDecoder for #decoder<P> {
+            const COLUMNS: &'static [#core::decode::DeclaredColumn] = &[#(#declared),*];
 
             fn new() -> Self {
-                Self { #(#builder_inits,)* rows: 0 }
+                Self { #(#builder_inits,)* rows: 0, projection: ::core::marker::PhantomData }
             }
 
             #[inline]
             fn decode_json(&mut self, context: &mut #core::decode::RecordContext<'_>) -> #core::Result<()> {
                 let mut cursor = #core::decode::json::JsonCursor::new(context.record());
-                #(#slots)*
+                let mut values = #values::default();
                 let scanned = (|| -> ::core::result::Result<(), #core::decode::json::SyntaxError> {
                     cursor.begin_object()?;
                     #json_scan
@@ -190,7 +271,7 @@ pub(crate) fn decoder(plan: &Plan) -> TokenStream {
                 if let ::core::result::Result::Err(error) = scanned {
                     // A record that is not well formed has no trustworthy values.
                     context.syntax_error(error);
-                    #(#voids)*
+                    values = #values::default();
                 }
                 #append_verdict
             }
@@ -200,7 +281,7 @@ pub(crate) fn decoder(plan: &Plan) -> TokenStream {
                 fields: &[#core::decode::text::TextField<'_>],
                 context: &mut #core::decode::RecordContext<'_>,
             ) -> #core::Result<()> {
-                #(#slots)*
+                let mut values = #values::default();
                 #(#text_reads)*
                 #append_verdict
             }
@@ -209,16 +290,48 @@ pub(crate) fn decoder(plan: &Plan) -> TokenStream {
                 self.rows
             }
 
-            fn finish(&mut self) -> #core::Result<::rill::__private::arrow_array::RecordBatch> {
+            fn finish(&mut self) -> #core::Result<#arrow::RecordBatch> {
                 self.rows = 0;
-                let schema = <#schema as #core::plan::Row>::schema()
-                    .project(&[#(#required),*])
+                let schema = <#row as #core::plan::Row>::schema()
+                    .project(P::REQUIRED)
                     .map_err(|e| #core::Error::arrow("projecting the source schema", e))?;
-                #core::columns::finish(
-                    &::std::sync::Arc::new(schema),
-                    ::std::vec![#(#finishes),*],
-                    #name_text,
-                )
+                let mut columns: ::std::vec::Vec<::core::option::Option<#arrow::ArrayRef>> = ::std::vec![#(#finishes),*];
+                let projected = P::REQUIRED
+                    .iter()
+                    .filter_map(|&index| columns.get_mut(index).and_then(::core::option::Option::take))
+                    .collect();
+                #core::columns::finish(&::std::sync::Arc::new(schema), projected, P::QUERY)
+            }
+        }
+    }
+}
+
+/// A query's projection of its schema's decoder: the columns it reads and its pushed filters.
+pub(crate) fn query_projection(plan: &Plan) -> TokenStream {
+    let query = &plan.query;
+    let name = projection_name(&query.name);
+    let trait_name = decoder_names(&query.schema).projection;
+    let values = decoder_names(&query.schema).values;
+    let query_name = query.name.to_string();
+    let reads = (0..query.num_inputs).map(|index| {
+        let (reads, read) = (read_const(index), plan.required_inputs.contains(&index));
+        quote!(const #reads: bool = #read;)
+    });
+    let required = &plan.required_inputs;
+    let keep = pushed_filter(plan);
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        pub struct #name;
+
+        #[automatically_derived]
+        impl #trait_name for #name {
+            const QUERY: &'static str = #query_name;
+            #(#reads)*
+            const REQUIRED: &'static [usize] = &[#(#required),*];
+            #[inline]
+            fn keep(values: &#values<'_>) -> bool {
+                #keep
             }
         }
     }
@@ -248,7 +361,10 @@ fn pushed_filter(plan: &Plan) -> TokenStream {
         }
     }
     if conditions.is_empty() {
-        return quote!(true);
+        return quote!({
+            let _ = values;
+            true
+        });
     }
     let mut vars = std::collections::BTreeSet::new();
     for condition in &conditions {
@@ -259,12 +375,12 @@ fn pushed_filter(plan: &Plan) -> TokenStream {
     // The record's values as the query's row loop sees them.
     let bindings = vars.iter().map(|&var| {
         let local = var_ident(var);
-        let value = format_ident!("__value{}", var);
+        let value = format_ident!("v{}", var);
         let binding = match (query.vars[var].ty.base, query.vars[var].ty.nullable) {
-            (Base::Str, false) => quote!(#value.as_deref().unwrap_or_default()),
-            (Base::Str, true) => quote!(#value.as_deref()),
-            (_, false) => quote!(#value.unwrap_or_default()),
-            (_, true) => quote!(#value),
+            (Base::Str, false) => quote!(values.#value.as_deref().unwrap_or_default()),
+            (Base::Str, true) => quote!(values.#value.as_deref()),
+            (_, false) => quote!(values.#value.unwrap_or_default()),
+            (_, true) => quote!(values.#value),
         };
         quote!(let #local = #binding;)
     });

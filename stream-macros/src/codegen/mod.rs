@@ -17,7 +17,7 @@ use crate::plan::Plan;
 use crate::schema::Schema;
 use row::{RowField, row_struct};
 
-/// The row struct of a schema, with its Arrow schema.
+/// The row struct of a schema, with its Arrow schema and its record decoder.
 pub(crate) fn schema(schema: &Schema) -> TokenStream {
     let fields: Vec<RowField<'_>> = schema
         .fields
@@ -28,7 +28,9 @@ pub(crate) fn schema(schema: &Schema) -> TokenStream {
             attrs: &f.attrs,
         })
         .collect();
-    row_struct(&schema.name, &schema.attrs, &fields)
+    let row = row_struct(&schema.name, &schema.attrs, &fields);
+    let decoder = decoder::schema_decoder(schema);
+    quote::quote!(#row #decoder)
 }
 
 /// A query's output row, plan type and output-mode markers.

@@ -47,8 +47,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
-    let decoder_name = super::decoder::decoder_name(name);
-    let decoder_item = super::decoder::decoder(plan);
+    let decoder_type = super::decoder::decoder_type(plan);
+    let projection_item = super::decoder::query_projection(plan);
     let (state_field, state_init, state_type_items, metrics) = match &query.aggregate {
         Some(aggregate) if aggregate.session.is_some() => {
             let session_key = aggregate.session.as_ref().map(|s| s.key);
@@ -212,7 +212,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         impl #core::plan::StreamPlan for #name {
             type Output = #row;
             type LateRow = #late_row_type;
-            type Decoder = #decoder_name;
+            type Decoder = #decoder_type;
             const NAME: &'static str = #name_text;
             const STATEFUL: bool = #stateful;
             const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = #watermark_delay;
@@ -263,7 +263,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             }
         }
 
-        #decoder_item
+        #projection_item
         #(#markers)*
         #state_value_impl
         #keeps_late_rows
