@@ -208,7 +208,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         }
 
         #[automatically_derived]
-        #[allow(clippy::all, clippy::pedantic, unused_mut, unused_variables, unused_braces, unused_parens)]
+        #[allow(clippy::all, clippy::pedantic)]
         impl #core::plan::StreamPlan for #name {
             type Output = #row;
             type LateRow = #late_row_type;
