@@ -596,26 +596,25 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         })
     }
 
+    /// The micro-batch loop: plan a batch, run it if there is one, wait for the trigger.
     fn run_batches(&mut self) -> Result<()> {
         let resume = self.resume.take().unwrap_or_else(Resume::fresh::<Q>);
-        let mut batch_id = resume.batch_id;
-        let mut previous_offset = resume.previous_offset;
-        let mut previous_trigger_start: Option<Instant> = None;
-        let mut watermark = Q::WATERMARK_DELAY_MICROS
-            .map(|delay| WatermarkTracker::resumed(delay, resume.watermark.unwrap_or_default()));
+        let mut state = LoopState {
+            batch_id: resume.batch_id,
+            previous_offset: resume.previous_offset,
+            watermark: Q::WATERMARK_DELAY_MICROS
+                .map(|delay| WatermarkTracker::resumed(delay, resume.watermark.unwrap_or_default())),
+            previous_trigger_start: None,
+        };
         while !self.shared.stop.load(Ordering::Acquire) {
             let trigger_start = Instant::now();
-            let ran = self.run_one_batch(
-                batch_id,
-                &mut previous_offset,
-                &mut watermark,
-                previous_trigger_start,
-                trigger_start,
-            )?;
-            if ran {
-                batch_id += 1;
-                previous_trigger_start = Some(trigger_start);
-            }
+            let ran = match self.plan_batch(&state, trigger_start)? {
+                Some(batch) => {
+                    self.run_batch(&mut state, batch)?;
+                    true
+                }
+                None => false,
+            };
             let finished = match self.trigger {
                 Trigger::Once => true,
                 Trigger::AvailableNow => !ran,
@@ -632,174 +631,201 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         Ok(())
     }
 
-    /// Runs a batch if the source has new data, or if the watermark moved past the last batch's
-    /// (Spark's no-data batch: state the new watermark expires is evicted, and emitted in
-    /// append mode); returns whether it ran one.
-    fn run_one_batch(
-        &mut self,
-        batch_id: u64,
-        previous_offset: &mut Option<serde_json::Value>,
-        watermark: &mut Option<WatermarkTracker>,
-        previous_trigger_start: Option<Instant>,
-        trigger_start: Instant,
-    ) -> Result<bool> {
+    /// Plans the next batch: the source's new data, or a no-data batch when the watermark
+    /// moved past the last batch's (Spark's: state the new watermark expires is evicted, and
+    /// emitted in append mode); `None` when there is nothing to do.
+    fn plan_batch(&mut self, state: &LoopState, trigger_start: Instant) -> Result<Option<PlannedBatch>> {
         let wall_start = SystemTime::now();
-        let mut durations = BTreeMap::new();
-        let mut timed = |phase: &str, since: Instant| {
-            durations.insert(
-                phase.to_owned(),
-                u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX),
-            );
-        };
         let started = Instant::now();
         let limit = if self.trigger == Trigger::Once {
             ReadLimit::AllAvailable
         } else {
             ReadLimit::Configured
         };
-        let batch_watermark = watermark.as_ref().map(WatermarkTracker::current);
+        let watermark = state.watermark.as_ref().map(WatermarkTracker::current);
         // A batch planned before a restart runs again first, reading exactly what it read then.
         let replay = self.replay.take();
         let new_data = match &replay {
-            Some(end) if previous_offset.as_ref() != Some(end) => Some(end.clone()),
+            Some(end) if state.previous_offset.as_ref() != Some(end) => Some(end.clone()),
             Some(_) => None,
             None => self.source.latest_offset(limit)?,
         };
         // As Spark: only append and update modes evict (and emit) state when the watermark moves,
         // so only they run a batch without new data for it.
-        let no_data_batch_due = Q::STATEFUL
-            && self.mode != OutputMode::Complete
-            && batch_watermark.is_some()
-            && batch_watermark != self.last_watermark;
+        let no_data_batch_due =
+            Q::STATEFUL && self.mode != OutputMode::Complete && watermark.is_some() && watermark != self.last_watermark;
         if new_data.is_none() && !no_data_batch_due && replay.is_none() {
-            return Ok(false);
+            return Ok(None);
         }
-        timed("latestOffset", started);
-        let span = tracing::info_span!("micro_batch", query = %self.ids.name, batch_id, num_input_rows = tracing::field::Empty);
-        let _entered = span.enter();
-
-        let end_offset = new_data
-            .clone()
-            .or_else(|| previous_offset.clone())
+        let mut durations = BTreeMap::new();
+        durations.insert("latestOffset".to_owned(), elapsed_ms(started));
+        let reads_new_data = new_data.is_some();
+        let end = new_data
+            .or_else(|| state.previous_offset.clone())
             .unwrap_or(serde_json::Value::Null);
-        // Write-ahead: what the batch reads, and with which watermark, before it runs.
-        if let Some(checkpoint) = &self.checkpoint {
-            let started = Instant::now();
-            if new_data.is_some()
-                && let Some(log) = self.source.batch_log(&end_offset)
-            {
-                checkpoint.write_source_log(batch_id, &log)?;
-            }
-            let micros = batch_watermark.unwrap_or_default().micros();
-            let now_ms = chrono::DateTime::<chrono::Utc>::from(wall_start).timestamp_millis();
-            checkpoint.write_offsets(
-                batch_id,
-                &OffsetEntry {
-                    batch_watermark_ms: micros.div_euclid(1000),
-                    batch_watermark_micros: micros,
-                    batch_timestamp_ms: now_ms,
-                    source_offset: end_offset.clone(),
-                    conf: std::collections::BTreeMap::from([(OUTPUT_MODE_SETTING.to_owned(), self.mode.to_string())]),
-                },
-            )?;
-            timed("walCommit", started);
+        Ok(Some(PlannedBatch {
+            batch_id: state.batch_id,
+            end,
+            reads_new_data,
+            watermark,
+            wall_start,
+            trigger_start,
+            add_batch_started: None,
+            durations,
+        }))
+    }
+
+    /// Runs a planned batch through its steps: write ahead, execute, deliver, commit, report.
+    fn run_batch(&mut self, state: &mut LoopState, mut batch: PlannedBatch) -> Result<()> {
+        let span = tracing::info_span!("micro_batch", query = %self.ids.name, batch_id = batch.batch_id, num_input_rows = tracing::field::Empty);
+        let _entered = span.enter();
+        self.write_ahead(&mut batch)?;
+        let executed = self.execute(state.previous_offset.as_ref(), &mut batch)?;
+        span.record("num_input_rows", executed.num_input_rows);
+        self.deliver(state.previous_offset.as_ref(), &mut batch, &executed)?;
+        let event_time = observe_event_time(state.watermark.as_mut(), &executed.context);
+        self.commit(&mut batch, state.watermark.as_ref())?;
+        self.report(state, &batch, executed, event_time);
+        state.batch_id += 1;
+        state.previous_offset = Some(batch.end);
+        state.previous_trigger_start = Some(batch.trigger_start);
+        Ok(())
+    }
+
+    /// Write-ahead: what the batch reads, and with which watermark, before it runs.
+    fn write_ahead(&mut self, batch: &mut PlannedBatch) -> Result<()> {
+        let Some(checkpoint) = &self.checkpoint else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        if batch.reads_new_data
+            && let Some(log) = self.source.batch_log(&batch.end)
+        {
+            checkpoint.write_source_log(batch.batch_id, &log)?;
         }
+        let micros = batch.watermark.unwrap_or_default().micros();
+        let now_ms = chrono::DateTime::<chrono::Utc>::from(batch.wall_start).timestamp_millis();
+        checkpoint.write_offsets(
+            batch.batch_id,
+            &OffsetEntry {
+                batch_watermark_ms: micros.div_euclid(1000),
+                batch_watermark_micros: micros,
+                batch_timestamp_ms: now_ms,
+                source_offset: batch.end.clone(),
+                conf: std::collections::BTreeMap::from([(OUTPUT_MODE_SETTING.to_owned(), self.mode.to_string())]),
+            },
+        )?;
+        batch.durations.insert("walCommit".to_owned(), elapsed_ms(started));
+        Ok(())
+    }
+
+    /// Runs the plan over the batch's input (none for a no-data batch).
+    fn execute(&mut self, start: Option<&serde_json::Value>, batch: &mut PlannedBatch) -> Result<Executed> {
         let mut context = BatchContext::new(
-            batch_watermark.unwrap_or_default(),
+            batch.watermark.unwrap_or_default(),
             self.last_watermark.unwrap_or_default(),
         );
-        let add_batch_started;
-        let (output, num_input_rows) = if new_data.is_some() && self.parallelism > 1 {
-            // Decoding overlaps running the query, so both count as `addBatch` — where Spark,
-            // whose `getBatch` only plans the read, counts them too.
-            timed("getBatch", Instant::now());
-            add_batch_started = Instant::now();
-            self.run_pipelined(previous_offset.as_ref(), &end_offset, &mut context)?
-        } else {
-            // The source decodes as the query consumes its batches, so both count as `addBatch`.
-            timed("getBatch", Instant::now());
-            add_batch_started = Instant::now();
+        // The source decodes as the query consumes its batches (on other threads with a
+        // parallelism above 1), so both count as `addBatch` — where Spark, whose `getBatch`
+        // only plans the read, counts them too.
+        batch.durations.insert("getBatch".to_owned(), 0);
+        batch.add_batch_started = Some(Instant::now());
+        let (output, num_input_rows) = if batch.reads_new_data && self.parallelism > 1 {
+            self.run_pipelined(start, &batch.end, &mut context)?
+        } else if batch.reads_new_data {
             let mut num_input_rows: u64 = 0;
-            let output = match new_data {
-                Some(_) => {
-                    let mut input = self
-                        .source
-                        .batches(previous_offset.as_ref(), &end_offset)?
-                        .inspect(|batch| {
-                            if let Ok(batch) = batch {
-                                num_input_rows += batch.num_rows() as u64;
-                            }
-                        });
-                    self.plan.run_batch_stream(&mut input, self.mode, &mut context)?
+            let mut input = self.source.batches(start, &batch.end)?.inspect(|read| {
+                if let Ok(read) = read {
+                    num_input_rows += read.num_rows() as u64;
                 }
-                None => self.plan.run_batch(&[], self.mode, &mut context)?,
-            };
+            });
+            let output = self.plan.run_batch_stream(&mut input, self.mode, &mut context)?;
+            drop(input);
             (output, num_input_rows)
+        } else {
+            (self.plan.run_batch(&[], self.mode, &mut context)?, 0)
         };
         let decode_counts = self.source.take_decode_counts();
-        span.record("num_input_rows", num_input_rows);
         // The plan was compiled ahead of time: there is no `queryPlanning` phase to report.
-        let started = add_batch_started;
-        self.last_watermark = batch_watermark;
-        self.sink.add_batch(batch_id, &output)?;
-        if let (Some(late_sink), Some(late_rows)) = (self.late_sink.as_mut(), context.late_rows.take())
+        self.last_watermark = batch.watermark;
+        Ok(Executed {
+            output,
+            num_input_rows,
+            context,
+            decode_counts,
+        })
+    }
+
+    /// Hands the output to the sink (and the late rows to theirs), then lets the source forget
+    /// what the batch read.
+    fn deliver(
+        &mut self,
+        start: Option<&serde_json::Value>,
+        batch: &mut PlannedBatch,
+        executed: &Executed,
+    ) -> Result<()> {
+        self.sink.add_batch(batch.batch_id, &executed.output)?;
+        if let (Some(late_sink), Some(late_rows)) = (self.late_sink.as_mut(), executed.context.late_rows.as_ref())
             && late_rows.num_rows() > 0
         {
-            late_sink.add_batch(batch_id, &late_rows)?;
+            late_sink.add_batch(batch.batch_id, late_rows)?;
         }
-        timed("addBatch", started);
-        if previous_offset.as_ref() != Some(&end_offset) {
-            self.source.commit(&end_offset)?;
+        if let Some(started) = batch.add_batch_started {
+            batch.durations.insert("addBatch".to_owned(), elapsed_ms(started));
         }
-        timed("triggerExecution", trigger_start);
-        let mut event_time = BTreeMap::new();
-        if let Some(tracker) = watermark.as_mut() {
-            let iso = |ts: Timestamp| {
-                ts.to_chrono()
-                    .map(|dt| dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-                    .unwrap_or_default()
-            };
-            event_time.insert("watermark".to_owned(), iso(tracker.current()));
-            if let (Some(min), Some(max), Some(avg)) =
-                (context.event_time.min, context.event_time.max, context.event_time.avg())
-            {
-                event_time.insert("min".to_owned(), iso(min));
-                event_time.insert("max".to_owned(), iso(max));
-                event_time.insert("avg".to_owned(), iso(avg));
-                tracker.observe(max);
-            }
-            // Computed now, used from the next batch on.
-            tracker.advance();
+        if start != Some(&batch.end) {
+            self.source.commit(&batch.end)?;
         }
-        // The sink has the batch: record its state, then that it is done.
-        if let Some(checkpoint) = &self.checkpoint {
-            let started = Instant::now();
-            if Q::STATEFUL {
-                checkpoint.write_state(batch_id, &self.plan.snapshot_state())?;
-            }
-            let next = watermark
-                .as_ref()
-                .map(WatermarkTracker::current)
-                .unwrap_or_default()
-                .micros();
-            checkpoint.write_commit(
-                batch_id,
-                &CommitEntry {
-                    next_batch_watermark_ms: next.div_euclid(1000),
-                    next_batch_watermark_micros: next,
-                },
-            )?;
-            durations.insert(
-                "commitOffsets".to_owned(),
-                u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            );
-        }
+        batch
+            .durations
+            .insert("triggerExecution".to_owned(), elapsed_ms(batch.trigger_start));
+        Ok(())
+    }
 
-        let execution = trigger_start.elapsed().as_secs_f64();
+    /// The sink has the batch: records its state, then that it is done, with the watermark the
+    /// next batch runs with.
+    fn commit(&mut self, batch: &mut PlannedBatch, watermark: Option<&WatermarkTracker>) -> Result<()> {
+        let Some(checkpoint) = &self.checkpoint else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        if Q::STATEFUL {
+            checkpoint.write_state(batch.batch_id, &self.plan.snapshot_state())?;
+        }
+        let next = watermark.map(WatermarkTracker::current).unwrap_or_default().micros();
+        checkpoint.write_commit(
+            batch.batch_id,
+            &CommitEntry {
+                next_batch_watermark_ms: next.div_euclid(1000),
+                next_batch_watermark_micros: next,
+            },
+        )?;
+        batch.durations.insert("commitOffsets".to_owned(), elapsed_ms(started));
+        Ok(())
+    }
+
+    /// Publishes the batch's progress report, in Spark's shape.
+    fn report(
+        &self,
+        state: &LoopState,
+        batch: &PlannedBatch,
+        executed: Executed,
+        event_time: BTreeMap<String, String>,
+    ) {
+        let Executed {
+            output,
+            num_input_rows,
+            context,
+            decode_counts,
+        } = executed;
+        let execution = batch.trigger_start.elapsed().as_secs_f64();
         // As Spark: a rate over no elapsed time, and the first batch's input rate, are 0.
         let rate = |rows: u64, seconds: f64| if seconds > 0.0 { rows as f64 / seconds } else { 0.0 };
-        let input_rate = previous_trigger_start.map_or(0.0, |previous| {
-            rate(num_input_rows, trigger_start.duration_since(previous).as_secs_f64())
+        let input_rate = state.previous_trigger_start.map_or(0.0, |previous| {
+            rate(
+                num_input_rows,
+                batch.trigger_start.duration_since(previous).as_secs_f64(),
+            )
         });
         let processed_rate = rate(num_input_rows, execution);
         let state_operators = self
@@ -825,24 +851,24 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             id: self.ids.id,
             run_id: self.ids.run_id,
             name: Some(self.ids.name.clone()),
-            timestamp: chrono::DateTime::<chrono::Utc>::from(wall_start)
+            timestamp: chrono::DateTime::<chrono::Utc>::from(batch.wall_start)
                 .format("%Y-%m-%dT%H:%M:%S%.3fZ")
                 .to_string(),
-            batch_id,
-            batch_duration: durations.get("triggerExecution").copied().unwrap_or(0),
+            batch_id: batch.batch_id,
+            batch_duration: batch.durations.get("triggerExecution").copied().unwrap_or(0),
             num_input_rows,
             num_unparseable_values: context.unparseable_values,
             num_malformed_rows: decode_counts.malformed,
             num_dropped_malformed_rows: decode_counts.dropped,
             input_rows_per_second: input_rate,
             processed_rows_per_second: processed_rate,
-            duration_ms: durations,
+            duration_ms: batch.durations.clone(),
             event_time,
             state_operators,
             sources: vec![SourceProgress {
                 description: self.source.description(),
-                start_offset: previous_offset.clone().unwrap_or(serde_json::Value::Null),
-                end_offset: end_offset.clone(),
+                start_offset: state.previous_offset.clone().unwrap_or(serde_json::Value::Null),
+                end_offset: batch.end.clone(),
                 // Spark's file source does not report a latest offset.
                 latest_offset: serde_json::Value::Null,
                 num_input_rows,
@@ -865,16 +891,82 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             },
         };
         tracing::debug!(progress = %progress.json(), "micro-batch done");
-        *previous_offset = Some(end_offset);
-        let mut state = self.shared.lock();
-        if state.progress.len() == RECENT_PROGRESS {
-            state.progress.pop_front();
+        let mut shared = self.shared.lock();
+        if shared.progress.len() == RECENT_PROGRESS {
+            shared.progress.pop_front();
         }
-        state.progress.push_back(progress);
-        drop(state);
+        shared.progress.push_back(progress);
+        drop(shared);
         self.shared.changed.notify_all();
-        Ok(true)
     }
+}
+
+/// Where the micro-batch loop is between batches.
+struct LoopState {
+    /// The next batch's id.
+    batch_id: u64,
+    /// The end offset of the last batch that ran: the next one reads after it.
+    previous_offset: Option<serde_json::Value>,
+    /// The event-time watermark, when the query has one.
+    watermark: Option<WatermarkTracker>,
+    /// When the last batch that ran was triggered, for the input rate.
+    previous_trigger_start: Option<Instant>,
+}
+
+/// A micro-batch decided on, as it goes through its steps.
+struct PlannedBatch {
+    batch_id: u64,
+    /// The source offset it reads up to.
+    end: serde_json::Value,
+    /// Whether it reads new data; otherwise it is a no-data batch, run for the watermark.
+    reads_new_data: bool,
+    /// The watermark it runs with.
+    watermark: Option<Timestamp>,
+    wall_start: SystemTime,
+    trigger_start: Instant,
+    add_batch_started: Option<Instant>,
+    /// Each step's duration, as Spark's `durationMs` names them.
+    durations: BTreeMap<String, u64>,
+}
+
+/// What running the plan over a batch gave.
+struct Executed {
+    output: arrow_array::RecordBatch,
+    num_input_rows: u64,
+    context: BatchContext,
+    decode_counts: crate::decode::DecodeCounts,
+}
+
+/// Milliseconds since `since`, for `durationMs`.
+fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The batch's `eventTime` report — its watermark and the statistics of the event times it saw
+/// — after which the watermark takes the batch's latest event time into account, for the next
+/// batch.
+fn observe_event_time(watermark: Option<&mut WatermarkTracker>, context: &BatchContext) -> BTreeMap<String, String> {
+    let mut event_time = BTreeMap::new();
+    let Some(tracker) = watermark else {
+        return event_time;
+    };
+    let iso = |ts: Timestamp| {
+        ts.to_chrono()
+            .map(|dt| dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+            .unwrap_or_default()
+    };
+    event_time.insert("watermark".to_owned(), iso(tracker.current()));
+    if let (Some(min), Some(max), Some(avg)) =
+        (context.event_time.min, context.event_time.max, context.event_time.avg())
+    {
+        event_time.insert("min".to_owned(), iso(min));
+        event_time.insert("max".to_owned(), iso(max));
+        event_time.insert("avg".to_owned(), iso(avg));
+        tracker.observe(max);
+    }
+    // Computed now, used from the next batch on.
+    tracker.advance();
+    event_time
 }
 
 /// A running (or finished) streaming query: Spark's `StreamingQuery`.
