@@ -20,6 +20,9 @@ pub(crate) struct Field {
     pub(crate) ty: ColType,
 }
 
+/// The name Spark gives the column holding malformed records' text.
+pub(crate) const CORRUPT_RECORD_COLUMN: &str = "_corrupt_record";
+
 const TYPE_HELP: &str = "help: use one of `String`, `i32`, `i64`, `f64`, `bool`, `Timestamp`, `Date`, or `Option<..>` of one of them for a nullable column";
 
 /// Resolves every schema, reporting unknown types and duplicate names. Schemas with errors
@@ -41,7 +44,7 @@ pub(crate) fn resolve(decls: &[SchemaDecl], diagnostics: &Diagnostics) -> Vec<Sc
                 continue;
             }
             let ty = resolve_type(&field.ty, diagnostics);
-            if field.name == crate::codegen::CORRUPT_RECORD_COLUMN
+            if field.name == CORRUPT_RECORD_COLUMN
                 && ty.is_some_and(|ty| {
                     ty != (ColType {
                         base: Base::Str,

@@ -246,3 +246,62 @@ fn unknown_column_after_a_reshape_says_which_operation_dropped_it() {
         ]
     );
 }
+
+#[test]
+fn the_physical_plan_pushes_filters_on_input_columns_before_the_watermark() {
+    let plan = check(quote! {
+        query Q(raw: Event) {
+            raw.filter(amount > 1.0)
+               .with_column(t = to_timestamp(event_time))
+               .filter(t.is_not_null() && event_type == "purchase")
+               .filter(user_id != "u0")
+               .with_watermark(t, "10 minutes")
+               .filter(amount < 100.0)
+               .select(event_id, t)
+        }
+    })
+    .unwrap();
+    // The first and third filters read input columns only; the second a computed one; the
+    // last comes after the watermark, which must see every row.
+    assert_eq!(plan.pushed_filters, [0, 3]);
+}
+
+#[test]
+fn the_physical_plan_chooses_the_stateful_operator() {
+    use crate::plan::{Forget, StatefulOperator};
+    let operator = |query: TokenStream| check(query).unwrap().operator;
+    assert_eq!(operator(quote!(query Q(raw: Event) { raw.select(event_id) })), None);
+    assert_eq!(
+        operator(quote!(query Q(raw: Event) { raw.group_by(user_id).agg(n = count()) })),
+        Some(StatefulOperator::Aggregate)
+    );
+    let watermarked = quote!(
+        raw.with_column(t = to_timestamp(event_time))
+            .with_watermark(t, "10 minutes")
+    );
+    assert_eq!(
+        operator(quote!(query Q(raw: Event) { #watermarked.drop_duplicates(event_id) })),
+        Some(StatefulOperator::Dedup { forget: Forget::Never })
+    );
+    assert_eq!(
+        operator(quote!(query Q(raw: Event) { #watermarked.drop_duplicates(event_id, t) })),
+        Some(StatefulOperator::Dedup {
+            forget: Forget::AtEventTime
+        })
+    );
+    assert_eq!(
+        operator(quote!(query Q(raw: Event) { #watermarked.drop_duplicates_within_watermark(event_id) })),
+        Some(StatefulOperator::Dedup {
+            forget: Forget::AfterDelay(600_000_000)
+        })
+    );
+    assert_eq!(
+        operator(
+            quote!(query Q(raw: Event) { #watermarked.group_by(session_window(t, "5 minutes"), user_id).agg(n = count()) })
+        ),
+        Some(StatefulOperator::Session {
+            gap: 300_000_000,
+            watermarked: true
+        })
+    );
+}

@@ -9,12 +9,9 @@ use syn::Ident;
 use super::expr::{expr, var_ident};
 use super::types::{self, core};
 use crate::plan::Plan;
-use crate::schema::Schema;
-use crate::typecheck::{Step, TExpr, TExprKind, VarId};
+use crate::schema::{CORRUPT_RECORD_COLUMN, Schema};
+use crate::typecheck::{Step, TExpr};
 use crate::types::{Base, ColType};
-
-/// The name Spark gives the column holding malformed records' text.
-pub(crate) const CORRUPT_RECORD_COLUMN: &str = "_corrupt_record";
 
 /// The typed readers of a column: on a JSON cursor and on a text field.
 fn readers(base: Base) -> (TokenStream, TokenStream) {
@@ -337,29 +334,20 @@ pub(crate) fn query_projection(plan: &Plan) -> TokenStream {
     }
 }
 
-/// The query's leading filters on input columns, evaluated on a decoded record before its
-/// values are appended, so a row the query would drop costs no column building (as Spark
-/// pushes filters into its file scans; like Spark's, the source's row count then counts only
-/// the rows that pass). The query still applies them: this only skips rows early. A filter is
-/// pushed when only `with_column`s and other filters come before it (a watermark or a
-/// deduplication must see every row) and it compares, combines and tests input columns and
-/// literals only. `true` when there is none.
+/// The filters the plan pushed into the decoder, evaluated on a decoded record before its
+/// values are appended, so a row the query would drop costs no column building (as Spark pushes
+/// filters into its file scans; like Spark's, the source's row count then counts only the rows
+/// that pass). `true` when there is none.
 fn pushed_filter(plan: &Plan) -> TokenStream {
     let query = &plan.query;
-    let is_plain_input = |var: VarId| {
-        var < query.num_inputs
-            && query.vars[var].ty.base != Base::Window
-            && query.vars[var].name != CORRUPT_RECORD_COLUMN
-    };
-    let mut conditions = Vec::new();
-    for step in &query.pre {
-        match step {
-            Step::Let { .. } => {}
-            Step::Filter { condition } if pushable(condition, &is_plain_input) => conditions.push(condition),
-            Step::Filter { .. } => {}
-            Step::Watermark { .. } | Step::Dedup(_) => break,
-        }
-    }
+    let conditions: Vec<&TExpr> = plan
+        .pushed_filters
+        .iter()
+        .filter_map(|&index| match &query.pre[index] {
+            Step::Filter { condition } => Some(condition),
+            _ => None,
+        })
+        .collect();
     if conditions.is_empty() {
         return quote!({
             let _ = values;
@@ -393,20 +381,6 @@ fn pushed_filter(plan: &Plan) -> TokenStream {
         }
     });
     quote!({ #(#bindings)* true #(&& #tests)* })
-}
-
-/// Whether `condition` reads only plain input columns, through comparisons, boolean logic,
-/// widening and null tests (no function calls, which may count unparseable values).
-fn pushable(condition: &TExpr, is_plain_input: &impl Fn(VarId) -> bool) -> bool {
-    match &condition.kind {
-        TExprKind::Var(var) => is_plain_input(*var),
-        TExprKind::Lit(_) => true,
-        TExprKind::Binary(_, left, right) => pushable(left, is_plain_input) && pushable(right, is_plain_input),
-        TExprKind::Unary(_, inner) | TExprKind::Widen(_, inner) | TExprKind::IsNull { expr: inner, .. } => {
-            pushable(inner, is_plain_input)
-        }
-        TExprKind::Call(..) | TExprKind::Accumulator(_) | TExprKind::WindowField { .. } => false,
-    }
 }
 
 /// The loop over a record's members. Each key is first compared with the one expected next

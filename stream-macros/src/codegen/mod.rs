@@ -7,7 +7,6 @@ mod query;
 mod row;
 mod types;
 
-pub(crate) use decoder::CORRUPT_RECORD_COLUMN;
 pub(crate) use query::row_name;
 pub(crate) use types::owned as owned_type;
 

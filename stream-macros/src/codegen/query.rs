@@ -8,7 +8,7 @@ use syn::Ident;
 use super::expr::{accumulator_ident, expr, var_ident, view};
 use super::row::{RowField, row_struct};
 use super::types::{self, core};
-use crate::plan::Plan;
+use crate::plan::{Forget, Plan, StatefulOperator};
 use crate::typecheck::{AggFunc, Aggregate, Step, TypedQuery, VarId};
 use crate::types::{Base, ColType};
 
@@ -60,8 +60,10 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 .collect();
             let fields = accumulator_fields(aggregate);
             let merge = merge_impl(aggregate, &accumulators_ty);
-            let gap = aggregate.session.as_ref().map_or(0, |session| session.gap);
-            let watermarked = aggregate.event_time_key.is_some();
+            let (gap, watermarked) = match plan.operator {
+                Some(StatefulOperator::Session { gap, watermarked }) => (gap, watermarked),
+                _ => (0, false),
+            };
             (
                 quote!(state: #core::operator::SessionAggregate<(#(#key_types,)*), #accumulators_ty>,),
                 quote!(state: #core::operator::SessionAggregate::new(#gap, #watermarked),),
@@ -95,13 +97,14 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             // Deduplication remembers each key, with the event time that decides when to forget it.
             Some(dedup) => {
                 let key_types = dedup.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
-                let forget = match (dedup.forgets_keys, dedup.within_watermark) {
-                    (false, _) => quote!(#core::operator::Forget::Never),
-                    (true, false) => quote!(#core::operator::Forget::AtEventTime),
-                    (true, true) => {
-                        let delay = query.watermark.map_or(0, |(_, delay)| delay);
-                        quote!(#core::operator::Forget::AfterDelay(#delay))
-                    }
+                let forget = match plan.operator {
+                    Some(StatefulOperator::Dedup {
+                        forget: Forget::AfterDelay(delay),
+                    }) => quote!(#core::operator::Forget::AfterDelay(#delay)),
+                    Some(StatefulOperator::Dedup {
+                        forget: Forget::AtEventTime,
+                    }) => quote!(#core::operator::Forget::AtEventTime),
+                    _ => quote!(#core::operator::Forget::Never),
                 };
                 (
                     quote!(dedup: #core::operator::Deduplicate<(#(#key_types,)*)>,),

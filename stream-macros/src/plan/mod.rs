@@ -1,9 +1,14 @@
 //! Stage 3, planning: a [`TypedQuery`] → [`Plan`]: dead columns and computations pruned
-//! (the source decodes only what the query reads), output modes decided, the plan rendered
-//! as `explain()` text and fingerprinted.
+//! (the source decodes only what the query reads), output modes decided, the physical choices
+//! made (filters pushed into the decoder, the stateful operator), the plan rendered as
+//! `explain()` text and fingerprinted.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+
+mod physical;
+
+pub(crate) use physical::{Forget, StatefulOperator};
 
 use crate::parse::{BinaryOp, UnaryOp};
 use crate::typecheck::{Accumulator, AggFunc, Func, LitValue, Step, TExpr, TExprKind, TypedQuery, VarId};
@@ -18,6 +23,10 @@ pub(crate) struct Plan {
     /// Indices of the output columns that are aggregation keys.
     pub(crate) key_columns: Vec<usize>,
     pub(crate) modes: ModeSupport,
+    /// The `pre` steps (filters) that also run inside the source's decoder.
+    pub(crate) pushed_filters: Vec<usize>,
+    /// The runtime operator holding the query's state, if any.
+    pub(crate) operator: Option<StatefulOperator>,
     pub(crate) explain: String,
     pub(crate) fingerprint: u64,
 }
@@ -64,12 +73,16 @@ pub(crate) fn plan(query: TypedQuery) -> Plan {
         update: !session,
         complete: aggregates,
     };
+    let pushed_filters = physical::pushed_filters(&query, crate::schema::CORRUPT_RECORD_COLUMN);
+    let operator = physical::stateful_operator(&query);
     let mut plan = Plan {
         query,
         live,
         required_inputs,
         key_columns,
         modes,
+        pushed_filters,
+        operator,
         explain: String::new(),
         fingerprint: 0,
     };
