@@ -19,6 +19,7 @@
 //! ```
 
 use chrono::{Datelike, NaiveDate, Timelike};
+use stream_grammar::pattern::PatternItem as Item;
 
 use crate::types::Timestamp;
 
@@ -46,12 +47,6 @@ const DAYS: [&str; 7] = [
     "Sunday",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Item {
-    Literal(String),
-    Field(char, usize),
-}
-
 /// A parsed Spark datetime pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatePattern {
@@ -59,52 +54,13 @@ pub struct DatePattern {
 }
 
 impl DatePattern {
-    /// Parses `pattern`.
+    /// Parses `pattern`, with the grammar the `stream!` macro checks patterns with.
     ///
     /// # Errors
     /// A message naming the unsupported letter or the unclosed quote.
     pub fn new(pattern: &str) -> Result<Self, String> {
-        let chars: Vec<char> = pattern.chars().collect();
-        let mut items = Vec::new();
-        let mut index = 0;
-        while index < chars.len() {
-            let c = chars[index];
-            if c == '\'' {
-                let mut text = String::new();
-                index += 1;
-                loop {
-                    match chars.get(index) {
-                        None => return Err(format!("unclosed quote in datetime pattern `{pattern}`")),
-                        Some('\'') if chars.get(index + 1) == Some(&'\'') => {
-                            text.push('\'');
-                            index += 2;
-                        }
-                        Some('\'') => {
-                            index += 1;
-                            break;
-                        }
-                        Some(&other) => {
-                            text.push(other);
-                            index += 1;
-                        }
-                    }
-                }
-                if text.is_empty() {
-                    text.push('\'');
-                }
-                items.push(Item::Literal(text));
-            } else if c.is_ascii_alphabetic() {
-                if !"yMdDHhamsSEXxZ".contains(c) {
-                    return Err(format!("unsupported letter `{c}` in datetime pattern `{pattern}`"));
-                }
-                let count = chars[index..].iter().take_while(|&&next| next == c).count();
-                items.push(Item::Field(c, count));
-                index += count;
-            } else {
-                items.push(Item::Literal(c.to_string()));
-                index += 1;
-            }
-        }
+        let items = stream_grammar::pattern::tokenize(pattern)
+            .map_err(|error| format!("{error} in datetime pattern `{pattern}`"))?;
         Ok(Self { items })
     }
 

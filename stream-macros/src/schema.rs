@@ -20,8 +20,7 @@ pub(crate) struct Field {
     pub(crate) ty: ColType,
 }
 
-/// The name Spark gives the column holding malformed records' text.
-pub(crate) const CORRUPT_RECORD_COLUMN: &str = "_corrupt_record";
+pub(crate) use stream_grammar::CORRUPT_RECORD_COLUMN;
 
 const TYPE_HELP: &str = "help: use one of `String`, `i32`, `i64`, `f64`, `bool`, `Timestamp`, `Date`, or `Option<..>` of one of them for a nullable column";
 

@@ -36,7 +36,7 @@ use json::{Field, SyntaxError};
 pub const BATCH_ROWS: usize = 8192;
 
 /// The name Spark gives the column that receives malformed records' text.
-pub const CORRUPT_RECORD_COLUMN: &str = "_corrupt_record";
+pub use stream_grammar::CORRUPT_RECORD_COLUMN;
 
 /// What a text source does with a record that does not fit the schema (Spark's `mode`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
