@@ -49,6 +49,18 @@ pub enum Error {
         message: String,
     },
 
+    /// An input file is not of its source's format (or is damaged).
+    #[error("`{}` is not a readable {format} file: {source}", path.display())]
+    UnreadableFile {
+        /// The file.
+        path: PathBuf,
+        /// The format the source reads: `Parquet`.
+        format: &'static str,
+        /// The format library's error.
+        #[source]
+        source: BoxedError,
+    },
+
     /// A record of an input file could not be decoded with the declared schema.
     #[error("failed to decode `{}` line {line}, column {column}: {message}", path.display())]
     MalformedRecord {

@@ -870,12 +870,13 @@ fn read_parquet(
     out: &mut Vec<RecordBatch>,
 ) -> Result<()> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let not_parquet = |error: &dyn std::fmt::Display| Error::Source {
-        source_description: format!("FileStreamSource[file:{}]", path.display()),
-        message: format!("`{}` is not a readable Parquet file: {error}", path.display()),
+    let unreadable = |source: crate::error::BoxedError| Error::UnreadableFile {
+        path: path.to_owned(),
+        format: "Parquet",
+        source,
     };
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes)).map_err(|e| not_parquet(&e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+        .map_err(|e| unreadable(e.into()))?;
     let file_schema = builder.schema().clone();
     let projected = schema.projected();
     // For each projected column: its index in the file, or None when the file lacks it.
@@ -898,10 +899,10 @@ fn read_parquet(
         }
         file_columns.push(found);
     }
-    let reader = builder.build().map_err(|e| not_parquet(&e))?;
+    let reader = builder.build().map_err(|e| unreadable(e.into()))?;
     let mut row_offset: u64 = 0;
     for batch in reader {
-        let batch = batch.map_err(|e| not_parquet(&e))?;
+        let batch = batch.map_err(|e| unreadable(e.into()))?;
         let rows = batch.num_rows();
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(projected.fields().len());
         for (field, found) in projected.fields().iter().zip(&file_columns) {
