@@ -1,6 +1,7 @@
 //! Keyed streaming aggregation: Spark's `StateStoreSave` over groups (plain or windowed).
 
-use crate::plan::{BatchContext, OperatorReport, OutputMode, StateMetrics};
+use super::StatefulOperator;
+use crate::plan::{BatchContext, OutputMode, StateMetrics};
 use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
@@ -23,7 +24,7 @@ use crate::types::Timestamp;
 /// a group without one, never evicted).
 ///
 /// ```
-/// use stream_core::operator::KeyedAggregate;
+/// use stream_core::operator::{KeyedAggregate, StatefulOperator};
 /// use stream_core::plan::{BatchContext, OutputMode};
 /// use stream_core::{Timestamp, Window};
 ///
@@ -78,12 +79,6 @@ impl<K: OwnedKey, A: Default> KeyedAggregate<K, A> {
             watermark: Timestamp::default(),
             evicted: Vec::new(),
         }
-    }
-
-    /// Spark's name for the operator in progress reports.
-    #[must_use]
-    pub fn operator_name(&self) -> &'static str {
-        "stateStoreSave"
     }
 
     /// Starts a batch in `mode` with `context`'s watermarks.
@@ -166,39 +161,26 @@ impl<K: OwnedKey, A: Default> KeyedAggregate<K, A> {
         }
     }
 
-    /// The operator's name and state metrics after the last batch, for progress reports.
-    #[must_use]
-    pub fn report(&self) -> OperatorReport {
-        OperatorReport {
-            name: self.operator_name(),
-            metrics: self.metrics(),
-        }
-    }
-
-    /// State metrics after the last batch.
-    #[must_use]
-    pub fn metrics(&self) -> StateMetrics {
-        self.groups.metrics()
-    }
-
     /// Every group, in insertion order.
     pub fn groups(&self) -> impl ExactSizeIterator<Item = (&K, &A)> {
         self.groups.iter()
     }
 }
 
-impl<K: OwnedKey + StateValue, A: StateValue + Default> KeyedAggregate<K, A> {
-    /// The state, exactly, for a checkpoint.
-    #[must_use]
-    pub fn snapshot(&self) -> String {
+impl<K: OwnedKey + StateValue, A: StateValue + Default> StatefulOperator for KeyedAggregate<K, A> {
+    fn name(&self) -> &'static str {
+        "stateStoreSave"
+    }
+
+    fn metrics(&self) -> StateMetrics {
+        self.groups.metrics()
+    }
+
+    fn snapshot(&self) -> String {
         snapshot_table(&self.groups)
     }
 
-    /// Replaces the state with a [`snapshot`](Self::snapshot).
-    ///
-    /// # Errors
-    /// A message saying what does not fit, when the snapshot was taken by another operator.
-    pub fn restore(&mut self, snapshot: &str) -> Result<(), String> {
+    fn restore(&mut self, snapshot: &str) -> Result<(), String> {
         self.groups = restore_table(snapshot)?;
         Ok(())
     }

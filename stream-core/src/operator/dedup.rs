@@ -1,6 +1,7 @@
 //! Streaming deduplication: Spark's `dropDuplicates` and `dropDuplicatesWithinWatermark`.
 
-use crate::plan::{BatchContext, OperatorReport, StateMetrics};
+use super::StatefulOperator;
+use crate::plan::{BatchContext, StateMetrics};
 use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
@@ -34,7 +35,7 @@ pub enum Admission {
 /// Spark's streaming deduplication operator over keys `K`.
 ///
 /// ```
-/// use stream_core::operator::{Admission, Deduplicate, Forget};
+/// use stream_core::operator::{Admission, Deduplicate, Forget, StatefulOperator};
 /// use stream_core::plan::BatchContext;
 /// use stream_core::state::{InlineKey, KeyStr};
 /// use stream_core::Timestamp;
@@ -52,7 +53,7 @@ pub enum Admission {
 /// assert_eq!(dedup.admit((InlineKey("e3"),), at(540)), Admission::Late);
 /// dedup.end_batch(&mut context);
 /// assert_eq!(context.dropped_by_watermark, 1);
-/// assert_eq!(dedup.operator_name(), "dedupe");
+/// assert_eq!(dedup.name(), "dedupe");
 /// ```
 #[derive(Debug)]
 pub struct Deduplicate<K> {
@@ -75,15 +76,6 @@ impl<K: OwnedKey> Deduplicate<K> {
             forget,
             late_event_watermark: Timestamp::default(),
             dropped_late: 0,
-        }
-    }
-
-    /// Spark's name for the operator in progress reports.
-    #[must_use]
-    pub fn operator_name(&self) -> &'static str {
-        match self.forget {
-            Forget::AfterDelay(_) => "dedupeWithinWatermark",
-            Forget::Never | Forget::AtEventTime => "dedupe",
         }
     }
 
@@ -127,39 +119,29 @@ impl<K: OwnedKey> Deduplicate<K> {
         context.dropped_by_watermark += self.dropped_late;
     }
 
-    /// The operator's name and state metrics after the last batch, for progress reports.
-    #[must_use]
-    pub fn report(&self) -> OperatorReport {
-        OperatorReport {
-            name: self.operator_name(),
-            metrics: self.metrics(),
-        }
-    }
-
-    /// State metrics after the last batch.
-    #[must_use]
-    pub fn metrics(&self) -> StateMetrics {
-        self.seen.metrics()
-    }
-
     /// The keys remembered, in the order first seen.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &K> {
         self.seen.iter().map(|(key, _)| key)
     }
 }
 
-impl<K: OwnedKey + StateValue> Deduplicate<K> {
-    /// The state, exactly, for a checkpoint.
-    #[must_use]
-    pub fn snapshot(&self) -> String {
+impl<K: OwnedKey + StateValue> StatefulOperator for Deduplicate<K> {
+    fn name(&self) -> &'static str {
+        match self.forget {
+            Forget::AfterDelay(_) => "dedupeWithinWatermark",
+            Forget::Never | Forget::AtEventTime => "dedupe",
+        }
+    }
+
+    fn metrics(&self) -> StateMetrics {
+        self.seen.metrics()
+    }
+
+    fn snapshot(&self) -> String {
         snapshot_table(&self.seen)
     }
 
-    /// Replaces the state with a [`snapshot`](Self::snapshot).
-    ///
-    /// # Errors
-    /// A message saying what does not fit, when the snapshot was taken by another operator.
-    pub fn restore(&mut self, snapshot: &str) -> Result<(), String> {
+    fn restore(&mut self, snapshot: &str) -> Result<(), String> {
         self.seen = restore_table(snapshot)?;
         Ok(())
     }
@@ -219,12 +201,9 @@ mod tests {
 
     #[test]
     fn names_follow_spark() {
+        assert_eq!(Deduplicate::<(KeyStr,)>::new(Forget::AtEventTime).name(), "dedupe");
         assert_eq!(
-            Deduplicate::<(KeyStr,)>::new(Forget::AtEventTime).operator_name(),
-            "dedupe"
-        );
-        assert_eq!(
-            Deduplicate::<(KeyStr,)>::new(Forget::AfterDelay(1)).operator_name(),
+            Deduplicate::<(KeyStr,)>::new(Forget::AfterDelay(1)).name(),
             "dedupeWithinWatermark"
         );
     }

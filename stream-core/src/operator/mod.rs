@@ -20,7 +20,35 @@ pub use aggregate::KeyedAggregate;
 pub use dedup::{Admission, Deduplicate, Forget};
 pub use session::SessionAggregate;
 
+use crate::plan::{OperatorReport, StateMetrics};
 use crate::types::Timestamp;
+
+/// What the engine asks of every stateful operator, whatever its keys and values: its name and
+/// state metrics for progress reports, and its state, exactly, for checkpoints.
+pub trait StatefulOperator {
+    /// Spark's name for the operator in progress reports.
+    fn name(&self) -> &'static str;
+
+    /// State metrics after the last batch.
+    fn metrics(&self) -> StateMetrics;
+
+    /// The state, exactly, for a checkpoint.
+    fn snapshot(&self) -> String;
+
+    /// Replaces the state with a [`snapshot`](Self::snapshot).
+    ///
+    /// # Errors
+    /// A message saying what does not fit, when the snapshot was taken by another operator.
+    fn restore(&mut self, snapshot: &str) -> Result<(), String>;
+
+    /// The name and metrics together, for the progress report's `stateOperators`.
+    fn report(&self) -> OperatorReport {
+        OperatorReport {
+            name: self.name(),
+            metrics: self.metrics(),
+        }
+    }
+}
 
 /// Whether an event time is late: at or before the watermark of the batch before (Spark
 /// filters late input one batch behind eviction, and a time equal to the watermark is late).

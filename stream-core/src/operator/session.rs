@@ -2,7 +2,8 @@
 
 use std::collections::HashSet;
 
-use crate::plan::{BatchContext, OperatorReport, OutputMode, StateMetrics};
+use super::StatefulOperator;
+use crate::plan::{BatchContext, OutputMode, StateMetrics};
 use crate::session::{Merge, Session, Sessions};
 use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
@@ -87,12 +88,6 @@ impl<K: OwnedKey + Clone, A: Default + Merge> SessionAggregate<K, A> {
         }
     }
 
-    /// Spark's name for the operator in progress reports.
-    #[must_use]
-    pub fn operator_name(&self) -> &'static str {
-        "sessionWindowStateStoreSaveExec"
-    }
-
     /// Starts a batch in `mode` with `context`'s watermarks.
     pub fn begin_batch(&mut self, mode: OutputMode, context: &BatchContext) {
         self.epoch = self.epoch.wrapping_add(1);
@@ -168,38 +163,25 @@ impl<K: OwnedKey + Clone, A: Default + Merge> SessionAggregate<K, A> {
             OutputMode::Append => self.closed.iter().map(|(key, session)| (key, session)).collect(),
         }
     }
-
-    /// The operator's name and state metrics after the last batch, for progress reports.
-    #[must_use]
-    pub fn report(&self) -> OperatorReport {
-        OperatorReport {
-            name: self.operator_name(),
-            metrics: self.metrics(),
-        }
-    }
-
-    /// State metrics after the last batch.
-    #[must_use]
-    pub fn metrics(&self) -> StateMetrics {
-        self.metrics
-    }
 }
 
-impl<K: OwnedKey + StateValue, A: StateValue + Default> SessionAggregate<K, A>
+impl<K: OwnedKey + StateValue, A: StateValue + Default> StatefulOperator for SessionAggregate<K, A>
 where
     Sessions<A>: StateValue,
 {
-    /// The state, exactly, for a checkpoint.
-    #[must_use]
-    pub fn snapshot(&self) -> String {
+    fn name(&self) -> &'static str {
+        "sessionWindowStateStoreSaveExec"
+    }
+
+    fn metrics(&self) -> StateMetrics {
+        self.metrics
+    }
+
+    fn snapshot(&self) -> String {
         snapshot_table(&self.keys)
     }
 
-    /// Replaces the state with a [`snapshot`](Self::snapshot).
-    ///
-    /// # Errors
-    /// A message saying what does not fit, when the snapshot was taken by another operator.
-    pub fn restore(&mut self, snapshot: &str) -> Result<(), String> {
+    fn restore(&mut self, snapshot: &str) -> Result<(), String> {
         self.keys = restore_table(snapshot)?;
         Ok(())
     }

@@ -74,7 +74,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     struct #accumulators_ty { #(#fields,)* }
                     #merge
                 },
-                quote!(::std::vec![self.state.report()]),
+                quote!(::std::vec![#core::operator::StatefulOperator::report(&self.state)]),
             )
         }
         Some(aggregate) => {
@@ -90,7 +90,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     #[derive(::core::default::Default, ::core::fmt::Debug)]
                     struct #accumulators_ty { #(#fields,)* }
                 },
-                quote!(::std::vec![self.state.report()]),
+                quote!(::std::vec![#core::operator::StatefulOperator::report(&self.state)]),
             )
         }
         None => match query.dedup() {
@@ -110,7 +110,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     quote!(dedup: #core::operator::Deduplicate<(#(#key_types,)*)>,),
                     quote!(dedup: #core::operator::Deduplicate::new(#forget),),
                     quote!(),
-                    quote!(::std::vec![self.dedup.report()]),
+                    quote!(::std::vec![#core::operator::StatefulOperator::report(&self.dedup)]),
                 )
             }
             None => (quote!(), quote!(), quote!(), quote!(::std::vec::Vec::new())),
@@ -124,8 +124,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         (None, None) => None,
     } {
         (
-            quote!(self.#operator.snapshot()),
-            quote!(self.#operator.restore(snapshot)),
+            quote!(#core::operator::StatefulOperator::snapshot(&self.#operator)),
+            quote!(#core::operator::StatefulOperator::restore(&mut self.#operator, snapshot)),
         )
     } else {
         (
