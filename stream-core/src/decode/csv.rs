@@ -24,9 +24,14 @@ use crate::error::{Error, Result};
 /// How CSV files are written (Spark's CSV options, with Spark's defaults).
 ///
 /// ```
-/// use stream_core::decode::csv::CsvOptions;
+/// use stream_core::decode::csv::{CsvOptions, HeaderColumns};
 /// let options = CsvOptions::default().header(true).delimiter(b';').null_value("NA");
 /// assert_eq!(options.delimiter, b';');
+/// // Columns by position, as Spark; or refuse a header naming others; or match by name.
+/// assert_eq!(options.header_columns, HeaderColumns::ByPosition);
+/// assert_eq!(options.clone().enforce_schema(false).header_columns, HeaderColumns::Validated);
+/// let by_name = options.header_columns(HeaderColumns::ByName);
+/// assert_eq!(by_name.header_columns, HeaderColumns::ByName);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvOptions {

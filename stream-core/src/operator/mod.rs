@@ -25,6 +25,23 @@ use crate::types::Timestamp;
 
 /// What the engine asks of every stateful operator, whatever its keys and values: its name and
 /// state metrics for progress reports, and its state, exactly, for checkpoints.
+///
+/// ```
+/// use stream_core::operator::{Deduplicate, Forget, StatefulOperator};
+/// use stream_core::plan::BatchContext;
+/// use stream_core::state::{InlineKey, KeyStr};
+///
+/// let mut seen: Deduplicate<(KeyStr,)> = Deduplicate::new(Forget::Never);
+/// let mut context = BatchContext::default();
+/// seen.begin_batch(&context);
+/// seen.admit((InlineKey("e1"),), None);
+/// seen.end_batch(&mut context);
+/// let snapshot = seen.snapshot();
+/// let mut restored: Deduplicate<(KeyStr,)> = Deduplicate::new(Forget::Never);
+/// restored.restore(&snapshot).unwrap();
+/// assert_eq!(restored.report().metrics.num_rows_total, 1);
+/// assert_eq!(restored.report().name, "dedupe");
+/// ```
 pub trait StatefulOperator {
     /// Spark's name for the operator in progress reports.
     fn name(&self) -> &'static str;
