@@ -22,6 +22,11 @@ rill::stream! {
         raw.agg(events = count(), amount = sum(amount))
     }
 
+    schema Sale { region: String, amount: f64 }
+    query Sales(raw: Sale) {
+        raw.select(region, amount)
+    }
+
     schema Stamped { event_id: String, event_time: Timestamp }
     /// Spark's `withWatermark("event_time", "10 minutes").dropDuplicates(["event_id"])`.
     query UniqueIds(raw: Stamped) {
@@ -425,5 +430,51 @@ fn a_missing_state_snapshot_is_named() {
     assert!(
         error.contains(&format!("`{}`", checkpoint.path().join("state/0/1").display())),
         "{error}"
+    );
+}
+
+#[test]
+fn a_partitioned_sink_directory_read_as_a_source_keeps_its_partition_columns() {
+    let (input, output, checkpoint) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let lines: Vec<String> = (0..30)
+        .map(|row| {
+            format!(
+                r#"{{"region": "{}", "amount": {row}.0}}"#,
+                ["north", "south/east", "west"][row % 3]
+            )
+        })
+        .collect();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    common::write_file(input.path(), "sales.json", &lines, 0);
+    common::run_available_now(
+        Sales::read(JsonSource::new(input.path()))
+            .append()
+            .to(FileSink::parquet(output.path()).partition_by(&["region"]))
+            .checkpoint(checkpoint.path()),
+    );
+    // The files hold `amount` only; the region is in their `region=...` directories.
+    let table = MemorySink::named("partitioned");
+    common::run_available_now(
+        Sales::read(FileSource::parquet(output.path()))
+            .append()
+            .to(table.clone()),
+    );
+    let mut rows: Vec<(String, f64)> = table
+        .rows::<SalesRow>()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.region, r.amount))
+        .collect();
+    rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+    assert_eq!(rows.len(), 30);
+    assert!(
+        rows.iter()
+            .enumerate()
+            .all(|(row, (region, _))| region == ["north", "south/east", "west"][row % 3]),
+        "{rows:?}"
     );
 }

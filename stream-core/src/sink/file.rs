@@ -747,7 +747,7 @@ pub fn read_parquet_output(dir: &Path) -> Result<Vec<RecordBatch>> {
 }
 
 /// The `column=value` directories between the sink's directory and a file.
-fn partition_values(dir: &Path, file: &Path) -> Vec<(String, Option<String>)> {
+pub(crate) fn partition_values(dir: &Path, file: &Path) -> Vec<(String, Option<String>)> {
     let relative = file.strip_prefix(dir).unwrap_or(file);
     relative
         .parent()
@@ -765,7 +765,11 @@ fn partition_values(dir: &Path, file: &Path) -> Vec<(String, Option<String>)> {
 }
 
 /// A column of `rows` copies of a partition value, parsed as `field`'s type.
-fn partition_column(field: &arrow_schema::Field, value: Option<&str>, rows: usize) -> Result<arrow_array::ArrayRef> {
+pub(crate) fn partition_column(
+    field: &arrow_schema::Field,
+    value: Option<&str>,
+    rows: usize,
+) -> Result<arrow_array::ArrayRef> {
     use arrow_array::builder::{
         BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
         TimestampMicrosecondBuilder,

@@ -7,7 +7,7 @@ mod memory;
 
 pub use console::ConsoleSink;
 pub use file::{FileFormat, FileSink, read_file_sink, read_parquet_output};
-pub(crate) use file::{committed_files, has_metadata_log};
+pub(crate) use file::{committed_files, has_metadata_log, partition_column, partition_values};
 pub use foreach_batch::{BatchError, ForeachBatch};
 pub use memory::{MemorySink, memory_table};
 

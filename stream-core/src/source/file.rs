@@ -356,6 +356,8 @@ impl Iterator for FileBatches<'_> {
 /// How to read and decode one file: what the threads that decode files in parallel share.
 #[derive(Clone, Copy)]
 struct FileReader<'a> {
+    /// The source's directory, which partition directories (`col=value/`) are relative to.
+    dir: &'a Path,
     format: &'a SourceFormat,
     mode: ParseMode,
     ignore_missing_files: bool,
@@ -423,7 +425,8 @@ impl FileReader<'_> {
         out: &mut Vec<RecordBatch>,
     ) -> Result<()> {
         if *self.format == SourceFormat::Parquet {
-            return read_parquet(path, bytes, self.schema, self.mode, counts, out);
+            let partitions = crate::sink::partition_values(self.dir, path);
+            return read_parquet(path, bytes, self.schema, &partitions, self.mode, counts, out);
         }
         let active = decoder.get_or_insert_with(|| (self.schema.decoder)());
         let decoded = match self.format {
@@ -703,6 +706,7 @@ impl Source for FileSource {
             return Err(self.not_opened());
         };
         let reader = FileReader {
+            dir: &self.dir,
             format: &self.format,
             mode: self.mode,
             ignore_missing_files: self.ignore_missing_files,
@@ -732,6 +736,7 @@ impl Source for FileSource {
         };
         Ok(Box::new(FileBatches {
             reader: FileReader {
+                dir: &self.dir,
                 format: &self.format,
                 mode: self.mode,
                 ignore_missing_files: self.ignore_missing_files,
@@ -860,11 +865,15 @@ fn split_glob(path: PathBuf) -> (PathBuf, Option<String>) {
 }
 
 /// Reads a Parquet file's projected columns, matched by name, into batches of the projected
-/// schema; rows with a null in a non-nullable column follow `mode`.
+/// schema; rows with a null in a non-nullable column follow `mode`. A column the file lacks
+/// takes the value of the file's `column=value/` partition directory, when it is in one (as
+/// Spark's partition discovery does for a file sink's partitioned output), and is null
+/// otherwise.
 fn read_parquet(
     path: &Path,
     bytes: &[u8],
     schema: &SourceSchema,
+    partitions: &[(String, Option<String>)],
     mode: ParseMode,
     counts: &mut DecodeCounts,
     out: &mut Vec<RecordBatch>,
@@ -908,7 +917,10 @@ fn read_parquet(
         for (field, found) in projected.fields().iter().zip(&file_columns) {
             columns.push(match found {
                 Some(index) => conform(batch.column(*index), field.data_type()),
-                None => arrow_array::new_null_array(field.data_type(), rows),
+                None => match partitions.iter().find(|(name, _)| name == field.name()) {
+                    Some((_, value)) => crate::sink::partition_column(field, value.as_deref(), rows)?,
+                    None => arrow_array::new_null_array(field.data_type(), rows),
+                },
             });
         }
         counts.records += rows as u64;
