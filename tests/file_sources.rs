@@ -308,6 +308,15 @@ fn globs_and_temporary_names_select_files() {
     assert_eq!(users(&rows), ["a", "b", "c", "d"]);
 }
 
+/// Everything a source reads from after `start` up to `end`, on one thread.
+fn read_all(
+    source: &mut FileSource,
+    start: Option<&serde_json::Value>,
+    end: &serde_json::Value,
+) -> rill::Result<Vec<RecordBatch>> {
+    source.read(start, end, 1)?.collect()
+}
+
 /// Plans batches by hand: which files each trigger takes.
 fn plan_batches(mut source: FileSource, triggers: usize) -> Vec<Vec<String>> {
     source
@@ -323,7 +332,7 @@ fn plan_batches(mut source: FileSource, triggers: usize) -> Vec<Vec<String>> {
         let Some(end) = source.latest_offset(ReadLimit::Configured).unwrap() else {
             break;
         };
-        let rows = source.get_batch(previous.as_ref(), &end).unwrap();
+        let rows = read_all(&mut source, previous.as_ref(), &end).unwrap();
         let decoded: Vec<String> = rows
             .iter()
             .flat_map(|b| EventsRow::from_batch(&b.clone()).unwrap_or_default())
@@ -366,8 +375,7 @@ fn max_file_age_ignores_files_older_than_the_newest_by_more() {
         .unwrap();
     // The first batch takes every file, however old.
     let first = source.latest_offset(ReadLimit::Configured).unwrap().unwrap();
-    let rows: usize = source
-        .get_batch(None, &first)
+    let rows: usize = read_all(&mut source, None, &first)
         .unwrap()
         .iter()
         .map(RecordBatch::num_rows)
@@ -377,7 +385,7 @@ fn max_file_age_ignores_files_older_than_the_newest_by_more() {
     common::write_file(dir.path(), "old.json", &[&line("old")], 1850);
     common::write_file(dir.path(), "recent.json", &[&line("recent")], 1950);
     let second = source.latest_offset(ReadLimit::Configured).unwrap().unwrap();
-    let rows = EventsRow::from_batch(&source.get_batch(Some(&first), &second).unwrap()[0]).unwrap();
+    let rows = EventsRow::from_batch(&read_all(&mut source, Some(&first), &second).unwrap()[0]).unwrap();
     assert_eq!(rows.iter().map(|r| r.user_id.as_str()).collect::<Vec<_>>(), ["recent"]);
     assert_eq!(source.latest_offset(ReadLimit::Configured).unwrap(), None);
 }
@@ -398,7 +406,7 @@ fn a_file_vanishing_after_listing_is_an_error_or_skipped() {
             .unwrap();
         let end = source.latest_offset(ReadLimit::Configured).unwrap().unwrap();
         std::fs::remove_file(dir.path().join("a.json")).unwrap();
-        let read = source.get_batch(None, &end);
+        let read = read_all(&mut source, None, &end);
         if ignore {
             let rows = EventsRow::from_batch(&read.unwrap()[0]).unwrap();
             assert_eq!(rows[0].user_id, "b");

@@ -547,55 +547,6 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         shared.changed.notify_all();
     }
 
-    /// Runs the plan on the batch's input while the source decodes it on other threads; returns
-    /// the output and the rows read. An error of the source wins over the plan's (which may
-    /// only be that its input ended early).
-    fn run_pipelined(
-        &mut self,
-        start: Option<&serde_json::Value>,
-        end: &serde_json::Value,
-        context: &mut BatchContext,
-    ) -> Result<(arrow_array::RecordBatch, u64)> {
-        // Room for a few batches per thread: decoding runs ahead, but not unboundedly.
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<arrow_array::RecordBatch>(16 * self.parallelism);
-        let parallelism = self.parallelism;
-        let source = &mut self.source;
-        let plan = &mut self.plan;
-        let mode = self.mode;
-        let name = self.ids.name.clone();
-        std::thread::scope(|scope| {
-            let producer = scope.spawn(move || {
-                source.read_batch(start, end, parallelism, &mut |batch| {
-                    sender.send(batch).map_err(|_| Error::Source {
-                        source_description: "decoder".to_owned(),
-                        message: "the query stopped reading this batch".to_owned(),
-                    })
-                })
-            });
-            let mut rows: u64 = 0;
-            let output = plan.run_batch_stream(
-                &mut receiver.into_iter().map(|batch| {
-                    rows += batch.num_rows() as u64;
-                    Ok(batch)
-                }),
-                mode,
-                context,
-            );
-            let produced = producer.join().unwrap_or_else(|payload| {
-                Err(Error::Panicked {
-                    query: name,
-                    message: payload
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_default(),
-                })
-            });
-            produced?;
-            Ok((output?, rows))
-        })
-    }
-
     /// The micro-batch loop: plan a batch, run it if there is one, wait for the trigger.
     fn run_batches(&mut self) -> Result<()> {
         let resume = self.resume.take().unwrap_or_else(Resume::fresh::<Q>);
@@ -725,27 +676,28 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             batch.watermark.unwrap_or_default(),
             self.last_watermark.unwrap_or_default(),
         );
-        // The source decodes as the query consumes its batches (on other threads with a
-        // parallelism above 1), so both count as `addBatch` — where Spark, whose `getBatch`
-        // only plans the read, counts them too.
+        // The source decodes as the query consumes its batches (ahead of it, on other threads,
+        // with a parallelism above 1), so both count as `addBatch` — where Spark, whose
+        // `getBatch` only plans the read, counts them too.
         batch.durations.insert("getBatch".to_owned(), 0);
         batch.add_batch_started = Some(Instant::now());
-        let (output, num_input_rows) = if batch.reads_new_data && self.parallelism > 1 {
-            self.run_pipelined(start, &batch.end, &mut context)?
-        } else if batch.reads_new_data {
-            let mut num_input_rows: u64 = 0;
-            let mut input = self.source.batches(start, &batch.end)?.inspect(|read| {
+        let mut input = if batch.reads_new_data {
+            self.source.read(start, &batch.end, self.parallelism)?
+        } else {
+            crate::source::batch_stream(Vec::new())
+        };
+        let mut num_input_rows: u64 = 0;
+        let output = self.plan.run_batch_stream(
+            &mut input.by_ref().inspect(|read| {
                 if let Ok(read) = read {
                     num_input_rows += read.num_rows() as u64;
                 }
-            });
-            let output = self.plan.run_batch_stream(&mut input, self.mode, &mut context)?;
-            drop(input);
-            (output, num_input_rows)
-        } else {
-            (self.plan.run_batch(&[], self.mode, &mut context)?, 0)
-        };
-        let decode_counts = self.source.take_decode_counts();
+            }),
+            self.mode,
+            &mut context,
+        )?;
+        let decode_counts = input.counts();
+        drop(input);
         // The plan was compiled ahead of time: there is no `queryPlanning` phase to report.
         self.last_watermark = batch.watermark;
         Ok(Executed {

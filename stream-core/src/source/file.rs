@@ -11,7 +11,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use serde_json::json;
 
-use super::{ReadLimit, Source, SourceSchema};
+use super::{BatchReader, BatchStream, ReadLimit, Source, SourceSchema};
 use crate::decode::csv::CsvOptions;
 use crate::decode::{DecodeCounts, FormatDecoder, ParseMode};
 use crate::error::{Error, Result};
@@ -92,7 +92,6 @@ pub struct FileSource {
     batches: Vec<Vec<PathBuf>>,
     /// With an available-now trigger: the only files this run may take.
     available_now: Option<HashSet<PathBuf>>,
-    counts: DecodeCounts,
 }
 
 impl FileSource {
@@ -134,7 +133,6 @@ impl FileSource {
             newest_seen: None,
             batches: Vec::new(),
             available_now: None,
-            counts: DecodeCounts::default(),
         }
     }
 
@@ -319,15 +317,39 @@ impl FileSource {
     }
 }
 
-/// A micro-batch's files, read and decoded one at a time as the query asks for batches.
+/// A micro-batch's files, read and decoded one at a time as the query asks for batches; with
+/// `parallelism` above 1, each JSON-lines file is split at line ends across that many threads.
 struct FileBatches<'s> {
     reader: FileReader<'s>,
     decoder: &'s mut Option<Box<dyn FormatDecoder>>,
-    counts: &'s mut DecodeCounts,
+    parallelism: usize,
+    counts: DecodeCounts,
     files: std::vec::IntoIter<PathBuf>,
     /// The current file's batches not yet handed out.
     decoded: std::vec::IntoIter<RecordBatch>,
     buffer: Vec<u8>,
+}
+
+impl FileBatches<'_> {
+    fn decode_next(&mut self, path: &Path) -> Result<Vec<RecordBatch>> {
+        let mut batches = Vec::new();
+        if self.parallelism > 1 && *self.reader.format == SourceFormat::JsonLines {
+            if self.reader.read(path, &mut self.buffer)? {
+                decode_json_in_parallel(
+                    self.reader,
+                    path,
+                    &self.buffer,
+                    self.parallelism,
+                    &mut self.counts,
+                    &mut batches,
+                )?;
+            }
+        } else {
+            self.reader
+                .read_and_decode(self.decoder, path, &mut self.buffer, &mut self.counts, &mut batches)?;
+        }
+        Ok(batches)
+    }
 }
 
 impl Iterator for FileBatches<'_> {
@@ -339,17 +361,21 @@ impl Iterator for FileBatches<'_> {
                 return Some(Ok(batch));
             }
             let path = self.files.next()?;
-            let mut batches = Vec::new();
-            if let Err(error) =
-                self.reader
-                    .read_and_decode(self.decoder, &path, &mut self.buffer, self.counts, &mut batches)
-            {
-                // Nothing after a failed file is read.
-                self.files = Vec::new().into_iter();
-                return Some(Err(error));
+            match self.decode_next(&path) {
+                Ok(batches) => self.decoded = batches.into_iter(),
+                Err(error) => {
+                    // Nothing after a failed file is read.
+                    self.files = Vec::new().into_iter();
+                    return Some(Err(error));
+                }
             }
-            self.decoded = batches.into_iter();
         }
+    }
+}
+
+impl BatchReader for FileBatches<'_> {
+    fn counts(&self) -> DecodeCounts {
+        self.counts
     }
 }
 
@@ -440,116 +466,210 @@ impl FileReader<'_> {
     }
 }
 
-/// Decodes `files` one after another; with `parallelism` above 1 (and too few files to share
-/// out), each JSON-lines file is split at line ends across that many threads.
-fn read_files_in_turn(
-    reader: FileReader<'_>,
-    decoder: &mut Option<Box<dyn FormatDecoder>>,
-    files: &[PathBuf],
-    parallelism: usize,
-    counts: &mut DecodeCounts,
-    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
-) -> Result<()> {
-    let mut buffer = Vec::new();
-    for path in files {
-        let mut batches = Vec::new();
-        if parallelism > 1 && *reader.format == SourceFormat::JsonLines {
-            if reader.read(path, &mut buffer)? {
-                decode_json_in_parallel(reader, path, &buffer, parallelism, counts, &mut batches)?;
-            }
-        } else {
-            reader.read_and_decode(decoder, path, &mut buffer, counts, &mut batches)?;
-        }
-        for batch in batches {
-            emit(batch)?;
-        }
-    }
-    Ok(())
+/// What the decoding threads of a [`ParallelFiles`] own: how to read a file.
+struct OwnedReader {
+    dir: PathBuf,
+    format: SourceFormat,
+    mode: ParseMode,
+    ignore_missing_files: bool,
+    schema: SourceSchema,
 }
 
-/// Decodes `files` on `threads` threads, a file at a time each, and emits their batches in
-/// file order, so the result (errors included) is the one a single thread gives. Decoding
-/// runs at most `2 × threads` files ahead of the file being emitted, which bounds memory.
-fn read_files_in_parallel(
-    reader: FileReader<'_>,
-    files: &[PathBuf],
-    threads: usize,
-    counts: &mut DecodeCounts,
-    emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
-) -> Result<()> {
-    type Decoded = Result<(Vec<RecordBatch>, DecodeCounts)>;
-    let window = 2 * threads;
-    let next_file = AtomicUsize::new(0);
-    let emitted = (Mutex::new(0_usize), Condvar::new());
-    let stop = AtomicBool::new(false);
-    let (sender, receiver) = mpsc::channel::<(usize, Decoded)>();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let sender = sender.clone();
-                let (next_file, emitted, stop) = (&next_file, &emitted, &stop);
-                scope.spawn(move || {
-                    let mut decoder = None;
-                    let mut buffer = Vec::new();
-                    loop {
-                        let index = next_file.fetch_add(1, Ordering::Relaxed);
-                        let Some(path) = files.get(index) else { break };
-                        let mut done = emitted.0.lock().unwrap_or_else(PoisonError::into_inner);
-                        while index >= *done + window && !stop.load(Ordering::Acquire) {
-                            done = emitted.1.wait(done).unwrap_or_else(PoisonError::into_inner);
-                        }
-                        drop(done);
-                        if stop.load(Ordering::Acquire) {
-                            break;
-                        }
-                        let mut batches = Vec::new();
-                        let mut counts = DecodeCounts::default();
-                        let decoded = reader
-                            .read_and_decode(&mut decoder, path, &mut buffer, &mut counts, &mut batches)
-                            .map(|()| (batches, counts));
-                        if sender.send((index, decoded)).is_err() {
-                            break;
-                        }
-                    }
-                })
-            })
-            .collect();
-        drop(sender);
-        let mut pending: BTreeMap<usize, Decoded> = BTreeMap::new();
-        let mut next_to_emit = 0;
-        let mut emitted_in_order = || -> Result<()> {
-            for (index, decoded) in &receiver {
-                pending.insert(index, decoded);
-                while let Some(decoded) = pending.remove(&next_to_emit) {
-                    let (batches, file_counts) = decoded?;
-                    *counts += file_counts;
-                    for batch in batches {
-                        emit(batch)?;
-                    }
-                    next_to_emit += 1;
-                    *emitted.0.lock().unwrap_or_else(PoisonError::into_inner) = next_to_emit;
-                    emitted.1.notify_all();
+impl OwnedReader {
+    fn borrowed(&self) -> FileReader<'_> {
+        FileReader {
+            dir: &self.dir,
+            format: &self.format,
+            mode: self.mode,
+            ignore_missing_files: self.ignore_missing_files,
+            schema: &self.schema,
+        }
+    }
+}
+
+/// One file's batches and counts, decoded by a thread of a [`ParallelFiles`].
+type Decoded = Result<(Vec<RecordBatch>, DecodeCounts)>;
+
+/// How far a [`ParallelFiles`] has got, shared with its threads.
+#[derive(Default)]
+struct Progress {
+    next_file: AtomicUsize,
+    /// Files handed to the query, which bounds how far decoding runs ahead.
+    emitted: Mutex<usize>,
+    changed: Condvar,
+    stop: AtomicBool,
+}
+
+impl Progress {
+    fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+        self.changed.notify_all();
+    }
+}
+
+/// A micro-batch's files decoded on several threads, a whole file each, and handed out in file
+/// order, so the result (errors included) is the one a single thread gives. Decoding runs at
+/// most `2 × threads` files ahead of the file being handed out, which bounds memory. Dropped
+/// early, it stops its threads and waits for them.
+struct ParallelFiles {
+    receiver: Option<mpsc::Receiver<(usize, Decoded)>>,
+    pending: BTreeMap<usize, Decoded>,
+    next_to_emit: usize,
+    total: usize,
+    current: std::vec::IntoIter<RecordBatch>,
+    counts: DecodeCounts,
+    progress: Arc<Progress>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    done: bool,
+}
+
+impl ParallelFiles {
+    fn start(reader: OwnedReader, files: Vec<PathBuf>, threads: usize) -> Result<Self> {
+        let (reader, total) = (Arc::new(reader), files.len());
+        let files = Arc::new(files);
+        let window = 2 * threads;
+        let progress = Arc::new(Progress::default());
+        let (sender, receiver) = mpsc::channel::<(usize, Decoded)>();
+        let mut workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (reader, files, shared, sender) = (
+                Arc::clone(&reader),
+                Arc::clone(&files),
+                Arc::clone(&progress),
+                sender.clone(),
+            );
+            let worker = std::thread::Builder::new()
+                .name("rill-decode".to_owned())
+                .spawn(move || decode_files(&reader, &files, &shared, window, &sender));
+            match worker {
+                Ok(worker) => workers.push(worker),
+                Err(error) => {
+                    progress.stop();
+                    return Err(Error::Source {
+                        source_description: "FileStreamSource".to_owned(),
+                        message: format!("cannot start a decoding thread: {error}"),
+                    });
                 }
             }
-            Ok(())
-        };
-        let outcome = emitted_in_order();
-        stop.store(true, Ordering::Release);
-        emitted.1.notify_all();
-        drop(receiver);
-        let panicked = workers.into_iter().any(|worker| worker.join().is_err());
-        outcome?;
-        if panicked || next_to_emit < files.len() {
-            return Err(Error::Source {
-                source_description: "FileStreamSource".to_owned(),
-                message: format!(
-                    "a decoding thread panicked; {next_to_emit} of {} files were read",
-                    files.len()
-                ),
-            });
         }
-        Ok(())
-    })
+        Ok(Self {
+            receiver: Some(receiver),
+            pending: BTreeMap::new(),
+            next_to_emit: 0,
+            total,
+            current: Vec::new().into_iter(),
+            counts: DecodeCounts::default(),
+            progress,
+            workers,
+            done: total == 0,
+        })
+    }
+
+    /// The next file's decoding, waiting for it; `None` when every thread ended without it (one
+    /// panicked).
+    fn next_file(&mut self) -> Option<Decoded> {
+        loop {
+            if let Some(decoded) = self.pending.remove(&self.next_to_emit) {
+                return Some(decoded);
+            }
+            let (index, decoded) = self.receiver.as_ref()?.recv().ok()?;
+            self.pending.insert(index, decoded);
+        }
+    }
+}
+
+/// A decoding thread of a [`ParallelFiles`]: takes the next file not taken, decodes it, sends
+/// it, until none is left or the reader stops.
+fn decode_files(
+    reader: &OwnedReader,
+    files: &[PathBuf],
+    progress: &Progress,
+    window: usize,
+    sender: &mpsc::Sender<(usize, Decoded)>,
+) {
+    let reader = reader.borrowed();
+    let mut decoder = None;
+    let mut buffer = Vec::new();
+    loop {
+        let index = progress.next_file.fetch_add(1, Ordering::Relaxed);
+        let Some(path) = files.get(index) else { break };
+        let mut emitted = progress.emitted.lock().unwrap_or_else(PoisonError::into_inner);
+        while index >= *emitted + window && !progress.stop.load(Ordering::Acquire) {
+            emitted = progress.changed.wait(emitted).unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(emitted);
+        if progress.stop.load(Ordering::Acquire) {
+            break;
+        }
+        let mut batches = Vec::new();
+        let mut counts = DecodeCounts::default();
+        let decoded = reader
+            .read_and_decode(&mut decoder, path, &mut buffer, &mut counts, &mut batches)
+            .map(|()| (batches, counts));
+        if sender.send((index, decoded)).is_err() {
+            break;
+        }
+    }
+}
+
+impl Iterator for ParallelFiles {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Result<RecordBatch>> {
+        loop {
+            if let Some(batch) = self.current.next() {
+                return Some(Ok(batch));
+            }
+            if self.done {
+                return None;
+            }
+            let Some(decoded) = self.next_file() else {
+                self.done = true;
+                self.progress.stop();
+                return Some(Err(Error::Source {
+                    source_description: "FileStreamSource".to_owned(),
+                    message: format!(
+                        "a decoding thread panicked; {} of {} files were read",
+                        self.next_to_emit, self.total
+                    ),
+                }));
+            };
+            match decoded {
+                Ok((batches, counts)) => {
+                    self.counts += counts;
+                    self.current = batches.into_iter();
+                    self.next_to_emit += 1;
+                    self.done = self.next_to_emit == self.total;
+                    *self.progress.emitted.lock().unwrap_or_else(PoisonError::into_inner) = self.next_to_emit;
+                    self.progress.changed.notify_all();
+                }
+                Err(error) => {
+                    // Nothing after a failed file is handed out.
+                    self.done = true;
+                    self.progress.stop();
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
+}
+
+impl BatchReader for ParallelFiles {
+    fn counts(&self) -> DecodeCounts {
+        self.counts
+    }
+}
+
+impl Drop for ParallelFiles {
+    fn drop(&mut self) {
+        self.progress.stop();
+        // Threads blocked sending find the channel closed.
+        self.receiver = None;
+        for worker in self.workers.drain(..) {
+            // A thread that panicked was reported by `next`.
+            let _ = worker.join();
+        }
+    }
 }
 
 /// Decodes one JSON-lines file in `parallelism` chunks split at line ends, one thread each,
@@ -690,50 +810,29 @@ impl Source for FileSource {
         Ok(Some(json!({ "logOffset": self.batches.len() - 1 })))
     }
 
-    fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>> {
-        self.batches(start, end)?.collect()
-    }
-
-    fn read_batch(
-        &mut self,
-        start: Option<&serde_json::Value>,
-        end: &serde_json::Value,
-        parallelism: usize,
-        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
-    ) -> Result<()> {
-        let files = self.planned_files(start, end)?;
-        let Some(schema) = self.schema.as_ref() else {
-            return Err(self.not_opened());
-        };
-        let reader = FileReader {
-            dir: &self.dir,
-            format: &self.format,
-            mode: self.mode,
-            ignore_missing_files: self.ignore_missing_files,
-            schema,
-        };
-        let mut counts = DecodeCounts::default();
-        let json = *reader.format == SourceFormat::JsonLines;
-        let read = if parallelism > 1 && (files.len() >= parallelism || (files.len() > 1 && !json)) {
-            // Whole files per thread: no barrier between files, reading included.
-            read_files_in_parallel(reader, &files, parallelism.min(files.len()), &mut counts, emit)
-        } else {
-            read_files_in_turn(reader, &mut self.decoder, &files, parallelism, &mut counts, emit)
-        };
-        self.counts = counts;
-        read
-    }
-
-    fn batches<'s>(
+    fn read<'s>(
         &'s mut self,
         start: Option<&serde_json::Value>,
         end: &serde_json::Value,
-    ) -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + 's>> {
+        parallelism: usize,
+    ) -> Result<BatchStream<'s>> {
         let files = self.planned_files(start, end)?;
-        self.counts = DecodeCounts::default();
         let Some(schema) = self.schema.as_ref() else {
             return Err(self.not_opened());
         };
+        let json = self.format == SourceFormat::JsonLines;
+        if parallelism > 1 && (files.len() >= parallelism || (files.len() > 1 && !json)) {
+            // Whole files per thread, decoding ahead of the query: no barrier between files.
+            let reader = OwnedReader {
+                dir: self.dir.clone(),
+                format: self.format.clone(),
+                mode: self.mode,
+                ignore_missing_files: self.ignore_missing_files,
+                schema: schema.clone(),
+            };
+            let threads = parallelism.min(files.len());
+            return Ok(Box::new(ParallelFiles::start(reader, files, threads)?));
+        }
         Ok(Box::new(FileBatches {
             reader: FileReader {
                 dir: &self.dir,
@@ -743,15 +842,12 @@ impl Source for FileSource {
                 schema,
             },
             decoder: &mut self.decoder,
-            counts: &mut self.counts,
+            parallelism,
+            counts: DecodeCounts::default(),
             files: files.into_iter(),
             decoded: Vec::new().into_iter(),
             buffer: Vec::new(),
         }))
-    }
-
-    fn take_decode_counts(&mut self) -> DecodeCounts {
-        std::mem::take(&mut self.counts)
     }
 
     fn batch_log(&self, end: &serde_json::Value) -> Option<serde_json::Value> {

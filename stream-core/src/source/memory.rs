@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use arrow_array::RecordBatch;
 use serde_json::json;
 
-use super::{ReadLimit, Source, SourceSchema};
+use super::{BatchStream, ReadLimit, Source, SourceSchema, batch_stream};
 use crate::error::{Error, Result};
 use crate::plan::Row;
 
@@ -149,7 +149,12 @@ impl<R: Row> Source for MemoryStream<R> {
         Ok(Some(json!(available - 1)))
     }
 
-    fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>> {
+    fn read<'s>(
+        &'s mut self,
+        start: Option<&serde_json::Value>,
+        end: &serde_json::Value,
+        _parallelism: usize,
+    ) -> Result<BatchStream<'s>> {
         let offset = |value: &serde_json::Value| value.as_u64().and_then(|v| usize::try_from(v).ok());
         let first = start.and_then(offset).map_or(0, |s| s + 1);
         let last = offset(end).ok_or_else(|| Error::Source {
@@ -164,14 +169,15 @@ impl<R: Row> Source for MemoryStream<R> {
                 message: format!("offset {end} was never added"),
             });
         };
-        taken
+        let projected = taken
             .iter()
             .map(|batch| {
                 batch
                     .project(&projection)
                     .map_err(|e| Error::arrow("projecting a memory stream batch", e))
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        Ok(batch_stream(projected))
     }
 
     fn commit(&mut self, _end: &serde_json::Value) -> Result<()> {

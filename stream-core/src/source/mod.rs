@@ -2,8 +2,8 @@
 //!
 //! A source follows Spark's offset contract: each trigger the engine asks for the
 //! [`latest_offset`](Source::latest_offset) (which also decides what the next batch holds),
-//! reads the data between the previous offset and that one with
-//! [`get_batch`](Source::get_batch), and after the sink has the batch calls
+//! reads the data between the previous offset and that one with [`read`](Source::read) — one
+//! stream of record batches, then the decode counts — and after the sink has the batch calls
 //! [`commit`](Source::commit). Offsets are JSON values, as in Spark's offset log.
 
 mod file;
@@ -54,6 +54,43 @@ pub enum ReadLimit {
     AllAvailable,
 }
 
+/// One micro-batch's input as a source reads it: its record batches in order, and then the
+/// source's record counts for progress reports.
+pub trait BatchReader: Iterator<Item = Result<RecordBatch>> {
+    /// Records read, malformed and dropped so far — all of the batch's once the reader has
+    /// ended. Zeros for a source that does not parse text.
+    fn counts(&self) -> DecodeCounts {
+        DecodeCounts::default()
+    }
+}
+
+/// A [`BatchReader`], boxed: what [`Source::read`] returns.
+pub type BatchStream<'s> = Box<dyn BatchReader + 's>;
+
+/// A [`BatchStream`] over batches already in memory, for a source that holds them.
+///
+/// ```
+/// use stream_core::source::batch_stream;
+/// assert_eq!(batch_stream(Vec::new()).count(), 0);
+/// ```
+#[must_use]
+pub fn batch_stream(batches: Vec<RecordBatch>) -> BatchStream<'static> {
+    Box::new(InMemory(batches.into_iter()))
+}
+
+/// The batches of [`batch_stream`].
+struct InMemory(std::vec::IntoIter<RecordBatch>);
+
+impl Iterator for InMemory {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(Ok)
+    }
+}
+
+impl BatchReader for InMemory {}
+
 /// A source of micro-batches.
 pub trait Source: Send + 'static {
     /// Text for progress reports, e.g. `FileStreamSource[file:/data/events]`.
@@ -79,47 +116,19 @@ pub trait Source: Send + 'static {
     /// When listing new data fails.
     fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<serde_json::Value>>;
 
-    /// Reads and decodes the data after `start` up to and including `end`.
+    /// Reads the data after `start` up to and including `end`: its record batches, in order,
+    /// decoded as the query asks for them — on up to `parallelism` threads, ahead of the query,
+    /// when the source can — and then its decode counts.
     ///
     /// # Errors
-    /// When data cannot be read or does not match the schema.
-    fn get_batch(&mut self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<RecordBatch>>;
-
-    /// The same data as [`get_batch`](Self::get_batch), as an iterator that reads and decodes
-    /// it as the query asks for it: each batch is processed while it is still in the cache,
-    /// and memory holds a file's batches rather than the whole micro-batch's. The default
-    /// reads everything with `get_batch` first.
-    ///
-    /// # Errors
-    /// As `get_batch`, either at once or from the iterator.
-    fn batches<'s>(
+    /// When the data cannot be found, at once; when it cannot be read or does not match the
+    /// schema, from the stream, which then ends.
+    fn read<'s>(
         &'s mut self,
         start: Option<&serde_json::Value>,
         end: &serde_json::Value,
-    ) -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + 's>> {
-        Ok(Box::new(self.get_batch(start, end)?.into_iter().map(Ok)))
-    }
-
-    /// Reads the same data as [`get_batch`](Self::get_batch), handing each record batch to
-    /// `emit` in order as soon as it is decoded, with up to `parallelism` threads decoding.
-    /// The engine runs the query on the batches meanwhile, on another thread. The default
-    /// decodes everything with `get_batch` first.
-    ///
-    /// # Errors
-    /// As `get_batch`, or the error `emit` returned.
-    fn read_batch(
-        &mut self,
-        start: Option<&serde_json::Value>,
-        end: &serde_json::Value,
         parallelism: usize,
-        emit: &mut dyn FnMut(RecordBatch) -> Result<()>,
-    ) -> Result<()> {
-        let _ = parallelism;
-        for batch in self.get_batch(start, end)? {
-            emit(batch)?;
-        }
-        Ok(())
-    }
+    ) -> Result<BatchStream<'s>>;
 
     /// What the batch up to `end` reads, for the checkpoint's source log (`sources/0/<batch>`):
     /// enough for [`restore`](Self::restore) to plan the same batches again. `None` for a
@@ -147,12 +156,6 @@ pub trait Source: Send + 'static {
                 message: "this source cannot resume from a checkpoint".to_owned(),
             })
         }
-    }
-
-    /// Records read, malformed and dropped by the last [`get_batch`](Self::get_batch), for
-    /// progress reports; the counts reset. A source that does not parse text reports zeros.
-    fn take_decode_counts(&mut self) -> DecodeCounts {
-        DecodeCounts::default()
     }
 
     /// The batch up to `end` is done; the source may forget what it held for it.
