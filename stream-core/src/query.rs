@@ -415,9 +415,9 @@ impl Resume {
         let Some(last_planned) = checkpoint.latest_offsets()? else {
             return Ok(Self::fresh::<Q>());
         };
+        let planned = checkpoint.read_offsets(last_planned)?;
         // Spark keeps the settings a restart must not change in the offsets log.
-        let recorded = checkpoint.read_offsets(last_planned)?.conf;
-        if let Some(was) = recorded.get(OUTPUT_MODE_SETTING)
+        if let Some(was) = planned.conf.get(OUTPUT_MODE_SETTING)
             && *was != mode.to_string()
         {
             return Err(Error::CheckpointSetting {
@@ -428,8 +428,7 @@ impl Resume {
             });
         }
         let logs = checkpoint.source_logs(last_planned)?;
-        let through = checkpoint.read_offsets(last_planned)?.source_offset;
-        if let Err(error) = source.restore(&logs, &through) {
+        if let Err(error) = source.restore(&logs, &planned.source_offset) {
             let Error::Source { message, .. } = error else {
                 return Err(error);
             };
@@ -463,7 +462,6 @@ impl Resume {
         let has_watermark = Q::WATERMARK_DELAY_MICROS.is_some();
         if last_committed == Some(last_planned) {
             let commit = checkpoint.read_commit(last_planned)?;
-            let offsets = checkpoint.read_offsets(last_planned)?;
             tracing::info!(
                 query = Q::NAME,
                 batch = last_planned,
@@ -471,13 +469,13 @@ impl Resume {
             );
             return Ok(Self {
                 batch_id: last_planned + 1,
-                previous_offset: Some(offsets.source_offset.clone()),
                 watermark: Some(Timestamp::from_micros(commit.next_batch_watermark_micros)),
-                last_watermark: has_watermark.then(|| ran_with(&offsets)),
+                last_watermark: has_watermark.then(|| ran_with(&planned)),
+                previous_offset: Some(planned.source_offset),
                 replay: None,
             });
         }
-        let unfinished = checkpoint.read_offsets(last_planned)?;
+        let unfinished = planned;
         tracing::info!(
             query = Q::NAME,
             batch = last_planned,

@@ -243,7 +243,7 @@ fn field_columns(
         .map(|field| field.text.as_deref().unwrap_or_default())
         .collect();
     let schema: Vec<&str> = data_columns.iter().map(|&index| columns[index].name).collect();
-    let file = crate::file_uri::to_file_uri(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
+    let file = || crate::file_uri::to_file_uri(&std::path::absolute(path).unwrap_or_else(|_| path.to_owned()));
     if options.header_columns == HeaderColumns::ByName {
         let positions: Vec<Option<usize>> = names
             .iter()
@@ -268,7 +268,7 @@ fn field_columns(
         if !unknown.is_empty() || !absent.is_empty() {
             counts.header_mismatches += 1;
             tracing::warn!(
-                file = %file,
+                file = %file(),
                 "CSV header names columns the schema lacks ({}) and lacks columns of the schema ({}): the former are skipped, the latter null",
                 unknown.join(", "),
                 absent.join(", ")
@@ -283,16 +283,18 @@ fn field_columns(
             .find(|(name, column)| !name.eq_ignore_ascii_case(column))
             .map(|(name, column)| {
                 format!(
-                    "CSV header does not conform to the schema.\n Header: {}\n Schema: {}\nExpected: {column} but found: {name}\nCSV file: {file}",
+                    "CSV header does not conform to the schema.\n Header: {}\n Schema: {}\nExpected: {column} but found: {name}\nCSV file: {}",
                     names.join(", "),
-                    schema.join(", ")
+                    schema.join(", "),
+                    file()
                 )
             })
     } else {
         Some(format!(
-            "Number of column in CSV header is not equal to number of fields in the schema:\n Header length: {}, schema size: {}\nCSV file: {file}",
+            "Number of column in CSV header is not equal to number of fields in the schema:\n Header length: {}, schema size: {}\nCSV file: {}",
             names.len(),
-            schema.len()
+            schema.len(),
+            file()
         ))
     };
     if let Some(message) = mismatch {

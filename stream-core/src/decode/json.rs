@@ -476,10 +476,7 @@ impl<'a> JsonCursor<'a> {
     /// When the value is not valid JSON.
     #[inline(always)]
     pub fn string_unread(&mut self) -> Scan<Field<Cow<'a, str>>> {
-        if self.plain_string().is_some() {
-            return Ok(Field::Value(Cow::Borrowed("")));
-        }
-        Ok(match self.string_present_general()? {
+        Ok(match self.string_present()? {
             Field::Value(()) => Field::Value(Cow::Borrowed("")),
             Field::Null => Field::Null,
             Field::Mismatch(mismatch) => Field::Mismatch(mismatch),

@@ -215,14 +215,9 @@ impl FileSource {
         let mut files: Vec<(SystemTime, PathBuf)> = Vec::new();
         if self.name_pattern.is_none() && crate::sink::has_metadata_log(&self.dir) {
             for path in crate::sink::committed_files(&self.dir)? {
-                match std::fs::metadata(&path) {
-                    // A file the log lists is never "not fully there": missing, it is lost.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.missing(&path, e)?,
-                    _ => {
-                        if let Some(modified) = self.modification_time(&path)? {
-                            files.push((modified, path));
-                        }
-                    }
+                // A file the log lists is never "not fully there": missing, it is lost.
+                if let Some(modified) = self.modification_time(&path, true)? {
+                    files.push((modified, path));
                 }
             }
         } else {
@@ -235,7 +230,7 @@ impl FileSource {
                 let entry = entry.map_err(io)?;
                 if self.is_candidate(&entry.file_name()) {
                     let path = entry.path();
-                    if let Some(modified) = self.modification_time(&path)? {
+                    if let Some(modified) = self.modification_time(&path, false)? {
                         files.push((modified, path));
                     }
                 }
@@ -252,15 +247,16 @@ impl FileSource {
     /// file system does; `None` for what is not a file to read (a directory, or a file removed
     /// since it was listed: it was never fully there).
     ///
-    /// A link whose target is missing is a missing file: an error naming it, or skipped with a
-    /// warning under [`ignore_missing_files`](Self::ignore_missing_files).
-    fn modification_time(&self, path: &Path) -> Result<Option<SystemTime>> {
+    /// A link whose target is missing is a missing file, and so is any missing file that must
+    /// exist (`listed_in_log`): an error naming it, or skipped with a warning under
+    /// [`ignore_missing_files`](Self::ignore_missing_files).
+    fn modification_time(&self, path: &Path, listed_in_log: bool) -> Result<Option<SystemTime>> {
         match std::fs::metadata(path) {
             Ok(metadata) if metadata.is_file() => Ok(Some(metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH))),
             Ok(_) => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-                if dangling {
+                if listed_in_log || dangling {
                     self.missing(path, e)?;
                 }
                 Ok(None)

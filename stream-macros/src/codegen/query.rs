@@ -494,7 +494,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let Some(aggregate) = &query.aggregate else {
         let body = quote!(#append_row);
         let row_loop = row_loop(plan, &body);
-        let (begin, evict) = match query.dedup() {
+        let (begin, end) = match query.dedup() {
             Some(_) => (
                 quote!(self.dedup.begin_batch(context);),
                 quote!(self.dedup.end_batch(context);),
@@ -508,7 +508,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
             #new_builders
             #late_new
             #row_loop
-            #evict
+            #end
             #late_rows_out
             #finish
         };
