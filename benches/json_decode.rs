@@ -4,10 +4,9 @@
 //! Run with `cargo bench --bench json_decode`.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rill::decode::{DecodeCounts, FormatDecoder, ParseMode, RecordDecoder};
+use rill::decode::{DecodeCounts, ParseMode};
 use rill::prelude::*;
 
 rill::stream! {
@@ -32,9 +31,10 @@ fn decode(c: &mut Criterion) {
     let mut group = c.benchmark_group("json_decode");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     group.sample_size(20);
+    let input = SpendByUser::facts().inputs.remove(0).schema;
     group.bench_function("generated, 2 of 5 columns, validating all", |b| {
         b.iter(|| {
-            let mut decoder = <<SpendByUser as StreamPlan>::Decoder as RecordDecoder>::new();
+            let mut decoder = (input.decoder)();
             let (mut out, mut counts) = (Vec::new(), DecodeCounts::default());
             decoder
                 .decode_json_lines(
@@ -49,11 +49,7 @@ fn decode(c: &mut Criterion) {
             out
         });
     });
-    let projected = Arc::new(
-        SpendByUser::source_schema()
-            .project(SpendByUser::required_columns())
-            .unwrap(),
-    );
+    let projected = input.projected();
     group.bench_function("arrow-json, 2 of 5 columns", |b| {
         b.iter(|| {
             let mut decoder = arrow_json::ReaderBuilder::new(projected.clone())

@@ -48,7 +48,7 @@ fn golden() -> Value {
 fn run<Q: StreamPlan>(text: &str) -> Q::Output {
     let input: RecordBatch = Instant::to_batch(&[Instant { text: text.to_owned() }]).unwrap();
     let output = Q::create().run_batch(
-        &[input.project(Q::required_columns()).unwrap()],
+        &[input.project(&Q::facts().inputs[0].schema.projection).unwrap()],
         OutputMode::Append,
         &mut BatchContext::default(),
     );

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use rill::prelude::*;
-use rill::source::{ReadLimit, Source, SourceSchema};
+use rill::source::{ReadLimit, Source};
 
 rill::stream! {
     schema Event { user_id: String, amount: f64, note: Option<String> }
@@ -319,13 +319,7 @@ fn read_all(
 
 /// Plans batches by hand: which files each trigger takes.
 fn plan_batches(mut source: FileSource, triggers: usize) -> Vec<Vec<String>> {
-    source
-        .open(SourceSchema {
-            declared: Events::source_schema(),
-            projection: Events::required_columns().to_vec(),
-            decoder: rill::decode::factory::<<Events as StreamPlan>::Decoder>(),
-        })
-        .unwrap();
+    source.open(Events::facts().inputs.remove(0).schema).unwrap();
     let mut previous = None;
     let mut batches = Vec::new();
     for _ in 0..triggers {
@@ -366,13 +360,7 @@ fn max_file_age_ignores_files_older_than_the_newest_by_more() {
     common::write_file(dir.path(), "a.json", &[&line("a")], 1000);
     common::write_file(dir.path(), "b.json", &[&line("b")], 2000);
     let mut source = FileSource::json(dir.path()).max_file_age(Duration::from_secs(100));
-    source
-        .open(SourceSchema {
-            declared: Events::source_schema(),
-            projection: Events::required_columns().to_vec(),
-            decoder: rill::decode::factory::<<Events as StreamPlan>::Decoder>(),
-        })
-        .unwrap();
+    source.open(Events::facts().inputs.remove(0).schema).unwrap();
     // The first batch takes every file, however old.
     let first = source.latest_offset(ReadLimit::Configured).unwrap().unwrap();
     let rows: usize = read_all(&mut source, None, &first)
@@ -397,13 +385,7 @@ fn a_file_vanishing_after_listing_is_an_error_or_skipped() {
         common::write_file(dir.path(), "a.json", &[&line("a")], 1);
         common::write_file(dir.path(), "b.json", &[&line("b")], 2);
         let mut source = FileSource::json(dir.path()).ignore_missing_files(ignore);
-        source
-            .open(SourceSchema {
-                declared: Events::source_schema(),
-                projection: Events::required_columns().to_vec(),
-                decoder: rill::decode::factory::<<Events as StreamPlan>::Decoder>(),
-            })
-            .unwrap();
+        source.open(Events::facts().inputs.remove(0).schema).unwrap();
         let end = source.latest_offset(ReadLimit::Configured).unwrap().unwrap();
         std::fs::remove_file(dir.path().join("a.json")).unwrap();
         let read = read_all(&mut source, None, &end);
@@ -549,7 +531,7 @@ fn a_raw_identifier_names_the_column_without_its_prefix() {
     );
     let rows = sink.rows::<KindCountsRow>().unwrap();
     assert_eq!((rows[0].r#type.as_str(), rows[0].total), ("click", 3));
-    assert_eq!(KindCounts::source_schema().field(0).name(), "type");
+    assert_eq!(KindCounts::facts().inputs[0].schema.declared.field(0).name(), "type");
 }
 
 rill::stream! {

@@ -47,7 +47,7 @@ fn run(batches: &[RecordBatch]) -> Vec<String> {
     let mut plan = Totals::create();
     let mut last = None;
     for batch in batches {
-        let projected = batch.project(Totals::required_columns()).unwrap();
+        let projected = batch.project(&Totals::facts().inputs[0].schema.projection).unwrap();
         let mut context = rill::plan::BatchContext::default();
         last = Some(
             plan.run_batch(&[projected], OutputMode::Complete, &mut context)

@@ -241,7 +241,7 @@ fn offsets_and_commits_are_written_in_spark_s_layout() {
     let (query, _) = run_hourly(input.path(), Some(checkpoint.path()));
     let read = |path: &str| std::fs::read_to_string(checkpoint.path().join(path)).unwrap();
     let offsets: Value = serde_json::from_str(read("offsets/1").strip_prefix("v1\n").unwrap()).unwrap();
-    assert_eq!(offsets["sourceOffset"], serde_json::json!({"logOffset": 1}));
+    assert_eq!(offsets["sourceOffsets"], serde_json::json!([{"logOffset": 1}]));
     assert!(offsets["batchWatermarkMs"].is_i64());
     let log: Value = serde_json::from_str(read("sources/0/1").strip_prefix("v1\n").unwrap()).unwrap();
     assert!(log["files"][0].as_str().unwrap().ends_with("part-002.json"));

@@ -51,12 +51,15 @@ fn stream(batches: usize, jitter: &[i64]) -> Vec<Vec<Event>> {
 /// returns the number of state rows after each batch.
 fn state_sizes<Q: StreamPlan>(mode: OutputMode, batches: &[Vec<Event>]) -> Vec<u64> {
     let mut plan = Q::create();
-    let mut tracker = WatermarkTracker::new(Q::WATERMARK_DELAY_MICROS.unwrap());
+    let mut tracker = WatermarkTracker::new(Q::facts().watermark_delay_micros.unwrap());
     let mut previous = tracker.current();
     batches
         .iter()
         .map(|events| {
-            let batch: RecordBatch = Event::to_batch(events).unwrap().project(Q::required_columns()).unwrap();
+            let batch: RecordBatch = Event::to_batch(events)
+                .unwrap()
+                .project(&Q::facts().inputs[0].schema.projection)
+                .unwrap();
             let mut context = BatchContext::new(tracker.current(), previous);
             plan.run_batch(&[batch], mode, &mut context).unwrap();
             previous = tracker.current();

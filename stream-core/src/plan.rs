@@ -1,9 +1,9 @@
 //! The seam between the `stream!` macro and the runtime: the [`StreamPlan`] trait.
 //!
-//! For each `query` the macro generates one type implementing [`StreamPlan`]: its input
-//! projection, its output schema, and a `run_batch` that runs the query's fused
-//! filter → project → aggregate loop over a micro-batch and returns the rows to hand the
-//! sink. The runtime ([`DataStreamWriter`](crate::DataStreamWriter),
+//! For each `query` the macro generates one type implementing [`StreamPlan`]: its static
+//! facts ([`PlanFacts`]: inputs and their projections, watermark, plan), its output row, and a
+//! `run_batch_stream` that runs the query's fused stateless steps and its stateful operators
+//! over a micro-batch of every input and returns the rows to hand the sink. The runtime ([`DataStreamWriter`](crate::DataStreamWriter),
 //! [`StreamingQuery`](crate::StreamingQuery)) is generic over this trait and knows nothing
 //! else about any query.
 //!
@@ -17,6 +17,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 use crate::error::Result;
+use crate::source::SourceSchema;
 use crate::types::Timestamp;
 use crate::watermark::EventTimeStats;
 
@@ -117,8 +118,76 @@ impl BatchContext {
     }
 }
 
+/// One input of a query: a source bound by name when the query is started.
+#[derive(Debug, Clone)]
+pub struct InputFacts {
+    /// The input's name in the query's signature (`raw` in `query Q(raw: Event)`).
+    pub name: &'static str,
+    /// Its declared schema, the columns the query reads and their decoder.
+    pub schema: SourceSchema,
+}
+
+/// What the runtime needs to know about a compiled query before it runs it: fixed when the query
+/// is compiled.
+#[derive(Debug, Clone)]
+pub struct PlanFacts {
+    /// The query's name as declared in `stream!`.
+    pub name: &'static str,
+    /// Its inputs, in the order of its signature; each is read from its own source and keeps
+    /// its own offsets in the checkpoint (`sources/<i>`).
+    pub inputs: Vec<InputFacts>,
+    /// Whether the query keeps state across batches (it aggregates or deduplicates).
+    pub stateful: bool,
+    /// The delay of the query's watermark (`with_watermark`), in microseconds.
+    pub watermark_delay_micros: Option<i64>,
+    /// Indices of the output columns that form the aggregation key (empty when stateless);
+    /// sinks that upsert in update mode match rows on them.
+    pub key_columns: &'static [usize],
+    /// The plan as text, stage by stage.
+    pub explain: &'static str,
+    /// A stable fingerprint of the plan (FNV-1a over its canonical text).
+    pub fingerprint: u64,
+}
+
+/// One input's record batches for a micro-batch, as they are decoded.
+pub type InputBatches<'a> = &'a mut dyn Iterator<Item = Result<RecordBatch>>;
+
+/// Every input's batches, one input after the other: what the row loop of a query generated
+/// by `stream!` runs over (the union of its inputs, when it has several).
+///
+/// # Errors
+/// [`Error::SchemaMismatch`](crate::Error::SchemaMismatch) when `inputs` does not hold `count`
+/// streams.
+///
+/// ```
+/// use stream_core::plan::{InputBatches, input_batches};
+/// let (mut left, mut right) = (std::iter::empty(), std::iter::empty());
+/// let mut inputs: [InputBatches<'_>; 2] = [&mut left, &mut right];
+/// assert_eq!(input_batches(&mut inputs, 2, "q").unwrap().count(), 0);
+/// assert!(input_batches(&mut inputs, 1, "q").is_err());
+/// ```
+pub fn input_batches<'a, 'b: 'a>(
+    inputs: &'a mut [InputBatches<'b>],
+    count: usize,
+    query: &str,
+) -> Result<impl Iterator<Item = Result<RecordBatch>> + 'a> {
+    if inputs.len() != count {
+        return Err(crate::Error::SchemaMismatch {
+            query: query.to_owned(),
+            message: format!("it reads {count} inputs, but was given {}", inputs.len()),
+        });
+    }
+    Ok(inputs.iter_mut().flat_map(|input| &mut **input))
+}
+
 /// One compiled streaming query. Implemented by the `stream!` macro; not meant to be
 /// implemented by hand.
+///
+/// A query is a small dataflow graph: each input's batches go through the query's fused
+/// stateless steps into its stateful operators (the types of [`crate::operator`]) and out as one
+/// batch of rows for the sink. The runtime drives it one micro-batch at a time through
+/// [`run_batch_stream`](Self::run_batch_stream) and checkpoints its state through
+/// [`snapshot_state`](Self::snapshot_state) and [`restore_state`](Self::restore_state).
 pub trait StreamPlan: Send + Sized + 'static {
     /// The typed output row.
     type Output: Row;
@@ -126,62 +195,41 @@ pub trait StreamPlan: Send + Sized + 'static {
     /// The typed row the watermark drops, for a query with `keep_late_rows()`; [`NoRows`] otherwise.
     type LateRow: Row;
 
-    /// The decoder generated for the query's source schema and required columns.
-    type Decoder: crate::decode::RecordDecoder;
-
-    /// The query's name as declared in `stream!`.
-    const NAME: &'static str;
-
-    /// Whether the query keeps state across batches (it aggregates or deduplicates).
-    const STATEFUL: bool;
-
-    /// The delay of the query's watermark (`with_watermark`), in microseconds.
-    const WATERMARK_DELAY_MICROS: Option<i64>;
-
-    /// The declared schema of the input stream, every column.
-    fn source_schema() -> SchemaRef;
-
-    /// Indices into [`source_schema`](Self::source_schema) of the columns the query reads,
-    /// in the order `run_batch` expects them. Sources decode only these.
-    fn required_columns() -> &'static [usize];
-
-    /// Indices of the output columns that form the aggregation key (empty when stateless);
-    /// sinks that upsert in update mode match rows on them.
-    fn key_columns() -> &'static [usize];
-
-    /// The plan as text, stage by stage.
-    fn explain() -> &'static str;
-
-    /// A stable fingerprint of the plan (FNV-1a over its canonical text).
-    fn fingerprint() -> u64;
+    /// The query's static facts: its name, inputs, watermark, key columns and plan.
+    fn facts() -> PlanFacts;
 
     /// A fresh instance with empty state.
     fn create() -> Self;
 
-    /// Runs one micro-batch over `input` (batches holding [`required_columns`](Self::required_columns),
-    /// in that order) and returns the rows to hand the sink in `mode`. `context` carries the
-    /// batch's watermark in and the event-time statistics out; an empty `input` is a no-data
-    /// batch, run only to evict (and in append mode emit) what the watermark has passed.
+    /// Runs one micro-batch of a query with one input over `input` (batches holding the
+    /// input's projected columns, in that order) and returns the rows to hand the sink in
+    /// `mode`; see [`run_batch_stream`](Self::run_batch_stream).
     ///
     /// # Errors
-    /// When an input batch does not have the expected columns.
+    /// When an input batch does not have the expected columns, or the query has several inputs.
     fn run_batch(
         &mut self,
         input: &[RecordBatch],
         mode: OutputMode,
         context: &mut BatchContext,
     ) -> Result<RecordBatch> {
-        self.run_batch_stream(&mut input.iter().cloned().map(Ok), mode, context)
+        self.run_batch_stream(&mut [&mut input.iter().cloned().map(Ok)], mode, context)
     }
 
-    /// [`run_batch`](Self::run_batch) over batches as they arrive — while a source is still
-    /// decoding the rest on other threads. The first error in `input` ends the batch with it.
+    /// Runs one micro-batch over `inputs` — one stream of batches per input, in the order of
+    /// [`PlanFacts::inputs`], each holding that input's projected columns — as the batches
+    /// arrive (while a source is still decoding the rest on other threads), and returns the
+    /// rows to hand the sink in `mode`. `context` carries the batch's watermark in and the
+    /// event-time statistics out; empty inputs make a no-data batch, run only to evict (and in
+    /// append mode emit) what the watermark has passed. The first error in an input ends the
+    /// batch with it.
     ///
     /// # Errors
-    /// An error from `input`, or an input batch without the expected columns.
+    /// An error from an input, an input batch without the expected columns, or another number of
+    /// inputs than the query has.
     fn run_batch_stream(
         &mut self,
-        input: &mut dyn Iterator<Item = Result<RecordBatch>>,
+        inputs: &mut [InputBatches<'_>],
         mode: OutputMode,
         context: &mut BatchContext,
     ) -> Result<RecordBatch>;

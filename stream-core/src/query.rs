@@ -11,12 +11,12 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::checkpoint::{Checkpoint, CommitEntry, OffsetEntry};
 use crate::error::{Error, Result};
 use crate::plan::{
-    BatchContext, KeepsLateRows, OperatorReport, OutputMode, StreamPlan, SupportsAppend, SupportsComplete,
-    SupportsUpdate,
+    BatchContext, InputBatches, KeepsLateRows, OperatorReport, OutputMode, PlanFacts, StreamPlan, SupportsAppend,
+    SupportsComplete, SupportsUpdate,
 };
 use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
 use crate::sink::{AcceptsMode, CheckpointInfo, Sink, SinkContext};
-use crate::source::{ReadLimit, Source, SourceSchema};
+use crate::source::{BatchStream, ReadLimit, Source};
 use crate::trigger::Trigger;
 use crate::types::Timestamp;
 use crate::watermark::WatermarkTracker;
@@ -94,9 +94,11 @@ pub struct NoSink;
 /// Builds and starts a streaming query, like Spark's `df.writeStream`: choose the output mode,
 /// the sink and the trigger, then [`start`](Self::start).
 ///
-/// The `stream!` macro gives each query a `read(source)` constructor that returns one of these.
+/// The `stream!` macro gives each query a `read(..)` constructor, taking a source for each of
+/// its inputs, that returns one of these.
 pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink, C = checkpointing::NoCheckpoint> {
-    source: Box<dyn Source>,
+    /// A source for each of the query's inputs, in the order of its signature.
+    sources: Vec<Box<dyn Source>>,
     checkpoint: Option<std::path::PathBuf>,
     sink: S,
     late_sink: Option<Box<dyn Sink>>,
@@ -109,7 +111,14 @@ pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink, C = checkpointin
 impl<Q, M, S: fmt::Debug, C> fmt::Debug for DataStreamWriter<Q, M, S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DataStreamWriter")
-            .field("source", &self.source.description())
+            .field(
+                "sources",
+                &self
+                    .sources
+                    .iter()
+                    .map(|source| source.description())
+                    .collect::<Vec<_>>(),
+            )
             .field("sink", &self.sink)
             .field("trigger", &self.trigger)
             .field("query_name", &self.query_name)
@@ -118,10 +127,17 @@ impl<Q, M, S: fmt::Debug, C> fmt::Debug for DataStreamWriter<Q, M, S, C> {
 }
 
 impl<Q: StreamPlan> DataStreamWriter<Q> {
-    /// A writer for query `Q` reading from `source`.
+    /// A writer for query `Q`, which reads one input, reading it from `source`.
     pub fn new(source: impl Source) -> Self {
+        Self::from_sources(vec![Box::new(source)])
+    }
+
+    /// A writer for query `Q` reading each of its inputs from a source, in the order of its
+    /// signature; [`start`](Self::start) refuses another number of sources.
+    #[must_use]
+    pub fn from_sources(sources: Vec<Box<dyn Source>>) -> Self {
         Self {
-            source: Box::new(source),
+            sources,
             checkpoint: None,
             sink: NoSink,
             late_sink: None,
@@ -138,7 +154,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
     /// current one by `sink`, checkpoint marker `D`.
     fn retyped<N, T, D>(self, sink: impl FnOnce(S) -> T) -> DataStreamWriter<Q, N, T, D> {
         DataStreamWriter {
-            source: self.source,
+            sources: self.sources,
             checkpoint: self.checkpoint,
             sink: sink(self.sink),
             late_sink: self.late_sink,
@@ -241,27 +257,44 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
         S: Sink + AcceptsMode<M>,
         C: CheckpointFor<S>,
     {
-        let name = self.query_name.unwrap_or_else(|| Q::NAME.to_owned());
+        let facts = Q::facts();
+        let name = self.query_name.unwrap_or_else(|| facts.name.to_owned());
         let mode = M::MODE;
-        let mut source = self.source;
+        let mut sources = self.sources;
         let mut sink = self.sink;
-        source.open(SourceSchema {
-            declared: Q::source_schema(),
-            projection: Q::required_columns().to_vec(),
-            decoder: crate::decode::factory::<Q::Decoder>(),
-        })?;
+        if sources.len() != facts.inputs.len() {
+            return Err(Error::Start {
+                query: name,
+                message: format!(
+                    "it reads {} ({}), but was given {}",
+                    count(facts.inputs.len(), "input"),
+                    facts
+                        .inputs
+                        .iter()
+                        .map(|input| input.name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    count(sources.len(), "source")
+                ),
+            });
+        }
+        for (source, input) in sources.iter_mut().zip(&facts.inputs) {
+            source.open(input.schema.clone())?;
+        }
         let mut plan = Q::create();
         let (checkpoint, resume) = match &self.checkpoint {
             Some(dir) => {
-                let checkpoint = Checkpoint::open(dir, &name, Q::fingerprint(), Q::explain())?;
-                let resume = Resume::from_checkpoint::<Q>(&checkpoint, &mut plan, source.as_mut(), mode)?;
+                let checkpoint = Checkpoint::open(dir, &name, facts.fingerprint, facts.explain)?;
+                let resume = Resume::from_checkpoint(&checkpoint, &facts, &mut plan, &mut sources, mode)?;
                 (Some(checkpoint), resume)
             }
-            None => (None, Resume::fresh::<Q>()),
+            None => (None, Resume::fresh(&facts)),
         };
         // Fixed before `start` returns, so "available now" means available when the caller started it.
         if self.trigger == Trigger::AvailableNow {
-            source.prepare_for_available_now()?;
+            for source in &mut sources {
+                source.prepare_for_available_now()?;
+            }
         }
         let checkpoint_info = match &checkpoint {
             Some(checkpoint) => Some(CheckpointInfo {
@@ -274,7 +307,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
         sink.open(&SinkContext {
             query_name: name.clone(),
             schema: <Q::Output as crate::plan::Row>::schema(),
-            key_columns: Q::key_columns().to_vec(),
+            key_columns: facts.key_columns.to_vec(),
             mode,
             checkpoint: checkpoint_info.clone(),
         })?;
@@ -295,14 +328,16 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             run_id: uuid::Uuid::new_v4(),
             name: name.clone(),
         };
+        let explain = facts.explain;
         let runner = Runner {
             plan,
+            facts,
             last_watermark: resume.last_watermark,
             replay: resume.replay.clone(),
             checkpoint,
             resume: Some(resume),
             late_sink,
-            source,
+            sources,
             sink,
             trigger: self.trigger,
             mode,
@@ -322,7 +357,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             shared,
             thread: Mutex::new(Some(thread)),
             ids,
-            explain: Q::explain(),
+            explain,
         })
     }
 }
@@ -377,43 +412,48 @@ impl Shared {
 /// The offsets log's name for the output mode, a setting a restart must keep.
 const OUTPUT_MODE_SETTING: &str = "rill.outputMode";
 
+/// Each input's offset, in the order of the query's inputs: `None` before an input gave data.
+/// Sources give and take them as JSON values, the form the checkpoint stores.
+type Offsets = Vec<Option<serde_json::Value>>;
+
 /// Where a query starts: batch 0 with no state, or where its checkpoint says it stopped.
 #[derive(Debug, Clone)]
 struct Resume {
     batch_id: u64,
-    previous_offset: Option<serde_json::Value>,
+    previous_offsets: Offsets,
     /// The watermark for the next batch.
     watermark: Option<Timestamp>,
     /// The watermark the last batch ran with.
     last_watermark: Option<Timestamp>,
-    /// The end offset of a batch planned but never committed, to re-run first.
-    replay: Option<serde_json::Value>,
+    /// The end offsets of a batch planned but never committed, to re-run first.
+    replay: Option<Offsets>,
 }
 
 impl Resume {
-    fn fresh<Q: StreamPlan>() -> Self {
+    fn fresh(facts: &PlanFacts) -> Self {
         Self {
             batch_id: 0,
-            previous_offset: None,
+            previous_offsets: vec![None; facts.inputs.len()],
             watermark: None,
             // The watermark starts at the epoch; only a later one calls for a no-data batch.
-            last_watermark: Q::WATERMARK_DELAY_MICROS.map(|_| Timestamp::default()),
+            last_watermark: facts.watermark_delay_micros.map(|_| Timestamp::default()),
             replay: None,
         }
     }
 
-    /// Restores the source's log and the plan's state from `checkpoint`, as Spark does: resume
+    /// Restores each source's log and the plan's state from `checkpoint`, as Spark does: resume
     /// after the last committed batch, or re-run a batch whose offsets were written but which
     /// was never committed, from the state of the batch before it.
     fn from_checkpoint<Q: StreamPlan>(
         checkpoint: &Checkpoint,
+        facts: &PlanFacts,
         plan: &mut Q,
-        source: &mut dyn Source,
+        sources: &mut [Box<dyn Source>],
         mode: OutputMode,
     ) -> Result<Self> {
         checkpoint.verify()?;
         let Some(last_planned) = checkpoint.latest_offsets()? else {
-            return Ok(Self::fresh::<Q>());
+            return Ok(Self::fresh(facts));
         };
         let planned = checkpoint.read_offsets(last_planned)?;
         // Spark keeps the settings a restart must not change in the offsets log.
@@ -427,43 +467,45 @@ impl Resume {
                 now: mode.to_string(),
             });
         }
-        let logs = checkpoint.source_logs(last_planned)?;
-        if let Err(error) = source.restore(&logs, &planned.source_offset) {
-            let Error::Source { message, .. } = error else {
-                return Err(error);
-            };
-            return Err(match checkpoint.first_unlogged_read()? {
-                Some(batch) => Error::Checkpoint {
-                    path: checkpoint.dir().join("sources/0").join(batch.to_string()),
-                    message: format!(
-                        "is missing, but `offsets/{batch}` shows that batch {batch} read new input, which this entry lists; without it `{}` cannot resume without reading input twice or never ({message}): restore the file, or start again with a new checkpoint directory",
-                        Q::NAME
-                    ),
-                },
-                None => Error::Checkpoint {
-                    path: checkpoint.dir().join("sources/0"),
-                    message: format!("cannot resume `{}` from the source log: {message}", Q::NAME),
-                },
+        if planned.source_offsets.len() != sources.len() {
+            return Err(Error::Checkpoint {
+                path: checkpoint.dir().join("offsets").join(last_planned.to_string()),
+                message: format!(
+                    "holds the offsets of {} inputs, but `{}` reads {}: this checkpoint is not this query's; use a new checkpoint directory",
+                    planned.source_offsets.len(),
+                    facts.name,
+                    sources.len()
+                ),
             });
+        }
+        for (index, source) in sources.iter_mut().enumerate() {
+            restore_source(
+                checkpoint,
+                facts,
+                index,
+                source.as_mut(),
+                last_planned,
+                &planned.source_offsets[index],
+            )?;
         }
         let last_committed = checkpoint.latest_commit()?.filter(|&c| c <= last_planned);
         let state_error = |batch: u64, message: String| Error::Checkpoint {
             path: checkpoint.dir().join("state/0").join(batch.to_string()),
-            message: format!("cannot restore the state of `{}`: {message}", Q::NAME),
+            message: format!("cannot restore the state of `{}`: {message}", facts.name),
         };
         if let Some(batch) = last_committed
-            && Q::STATEFUL
+            && facts.stateful
         {
             plan.restore_state(&checkpoint.read_state(batch)?)
                 .map_err(|message| state_error(batch, message))?;
         }
         let committed_offsets = last_committed.map(|batch| checkpoint.read_offsets(batch)).transpose()?;
         let ran_with = |entry: &OffsetEntry| Timestamp::from_micros(entry.batch_watermark_micros);
-        let has_watermark = Q::WATERMARK_DELAY_MICROS.is_some();
+        let has_watermark = facts.watermark_delay_micros.is_some();
         if last_committed == Some(last_planned) {
             let commit = checkpoint.read_commit(last_planned)?;
             tracing::info!(
-                query = Q::NAME,
+                query = facts.name,
                 batch = last_planned,
                 "resuming after the last committed batch"
             );
@@ -471,40 +513,81 @@ impl Resume {
                 batch_id: last_planned + 1,
                 watermark: Some(Timestamp::from_micros(commit.next_batch_watermark_micros)),
                 last_watermark: has_watermark.then(|| ran_with(&planned)),
-                previous_offset: Some(planned.source_offset),
+                previous_offsets: planned.source_offsets,
                 replay: None,
             });
         }
         let unfinished = planned;
         tracing::info!(
-            query = Q::NAME,
+            query = facts.name,
             batch = last_planned,
             "re-running a batch that was not committed"
         );
         Ok(Self {
             batch_id: last_planned,
-            previous_offset: committed_offsets.as_ref().map(|o| o.source_offset.clone()),
+            previous_offsets: committed_offsets
+                .as_ref()
+                .map_or_else(|| vec![None; sources.len()], |o| o.source_offsets.clone()),
             watermark: Some(ran_with(&unfinished)),
             last_watermark: has_watermark.then(|| committed_offsets.as_ref().map_or_else(Timestamp::default, ran_with)),
-            replay: Some(unfinished.source_offset),
+            replay: Some(unfinished.source_offsets),
         })
     }
+}
+
+/// Gives input `index`'s source back the batches its log says it planned, through batch
+/// `last_planned` whose end offset for it is `through`.
+fn restore_source(
+    checkpoint: &Checkpoint,
+    facts: &PlanFacts,
+    index: usize,
+    source: &mut dyn Source,
+    last_planned: u64,
+    through: &Option<serde_json::Value>,
+) -> Result<()> {
+    let logs = checkpoint.source_logs(index, last_planned)?;
+    let Err(error) = source.restore(&logs, through.as_ref()) else {
+        return Ok(());
+    };
+    let Error::Source { message, .. } = error else {
+        return Err(error);
+    };
+    let log = checkpoint.dir().join(crate::checkpoint::source_log(index));
+    let input = facts.inputs.get(index).map_or("?", |input| input.name);
+    Err(match checkpoint.first_unlogged_read(index)? {
+        Some(batch) => Error::Checkpoint {
+            path: log.join(batch.to_string()),
+            message: format!(
+                "is missing, but `offsets/{batch}` shows that batch {batch} read new input `{input}`, which this entry lists; without it `{}` cannot resume without reading input twice or never ({message}): restore the file, or start again with a new checkpoint directory",
+                facts.name
+            ),
+        },
+        None => Error::Checkpoint {
+            path: log,
+            message: format!(
+                "cannot resume input `{input}` of `{}` from its log: {message}",
+                facts.name
+            ),
+        },
+    })
 }
 
 /// The micro-batch loop of one query, on its own thread.
 struct Runner<Q, S> {
     plan: Q,
+    facts: PlanFacts,
     /// The watermark the last batch ran with.
     last_watermark: Option<Timestamp>,
     /// Where the query's progress is kept, if anywhere.
     checkpoint: Option<Checkpoint>,
     /// Where to pick up: fresh, or from the checkpoint.
     resume: Option<Resume>,
-    /// A batch planned before a restart but never committed: re-run first, with this end offset.
-    replay: Option<serde_json::Value>,
+    /// A batch planned before a restart but never committed: re-run first, with these end offsets.
+    replay: Option<Offsets>,
     /// Where the rows the watermark drops go, if anywhere.
     late_sink: Option<Box<dyn Sink>>,
-    source: Box<dyn Source>,
+    /// A source for each input, in the order of the query's inputs.
+    sources: Vec<Box<dyn Source>>,
     sink: S,
     trigger: Trigger,
     mode: OutputMode,
@@ -547,11 +630,13 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
 
     /// The micro-batch loop: plan a batch, run it if there is one, wait for the trigger.
     fn run_batches(&mut self) -> Result<()> {
-        let resume = self.resume.take().unwrap_or_else(Resume::fresh::<Q>);
+        let resume = self.resume.take().unwrap_or_else(|| Resume::fresh(&self.facts));
         let mut state = LoopState {
             batch_id: resume.batch_id,
-            previous_offset: resume.previous_offset,
-            watermark: Q::WATERMARK_DELAY_MICROS
+            previous_offsets: resume.previous_offsets,
+            watermark: self
+                .facts
+                .watermark_delay_micros
                 .map(|delay| WatermarkTracker::resumed(delay, resume.watermark.unwrap_or_default())),
             previous_trigger_start: None,
         };
@@ -580,7 +665,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         Ok(())
     }
 
-    /// Plans the next batch: the source's new data, or a no-data batch when the watermark
+    /// Plans the next batch: the sources' new data, or a no-data batch when the watermark
     /// moved past the last batch's (Spark's: state the new watermark expires is evicted, and
     /// emitted in append mode); `None` when there is nothing to do.
     fn plan_batch(&mut self, state: &LoopState, trigger_start: Instant) -> Result<Option<PlannedBatch>> {
@@ -594,28 +679,37 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         let watermark = state.watermark.as_ref().map(WatermarkTracker::current);
         // A batch planned before a restart runs again first, reading exactly what it read then.
         let replay = self.replay.take();
-        let new_data = match &replay {
-            Some(end) if state.previous_offset.as_ref() != Some(end) => Some(end.clone()),
-            Some(_) => None,
-            None => self.source.latest_offset(limit)?,
+        let is_replay = replay.is_some();
+        let ends = match replay {
+            Some(ends) => ends,
+            None => {
+                let mut ends = Vec::with_capacity(self.sources.len());
+                for (source, previous) in self.sources.iter_mut().zip(&state.previous_offsets) {
+                    ends.push(source.latest_offset(limit)?.or_else(|| previous.clone()));
+                }
+                ends
+            }
         };
+        let reads: Vec<bool> = ends
+            .iter()
+            .zip(&state.previous_offsets)
+            .map(|(end, previous)| end != previous)
+            .collect();
         // As Spark: only append and update modes evict (and emit) state when the watermark moves,
         // so only they run a batch without new data for it.
-        let no_data_batch_due =
-            Q::STATEFUL && self.mode != OutputMode::Complete && watermark.is_some() && watermark != self.last_watermark;
-        if new_data.is_none() && !no_data_batch_due && replay.is_none() {
+        let no_data_batch_due = self.facts.stateful
+            && self.mode != OutputMode::Complete
+            && watermark.is_some()
+            && watermark != self.last_watermark;
+        if !reads.contains(&true) && !no_data_batch_due && !is_replay {
             return Ok(None);
         }
         let mut durations = BTreeMap::new();
         durations.insert("latestOffset".to_owned(), elapsed_ms(started));
-        let reads_new_data = new_data.is_some();
-        let end = new_data
-            .or_else(|| state.previous_offset.clone())
-            .unwrap_or(serde_json::Value::Null);
         Ok(Some(PlannedBatch {
             batch_id: state.batch_id,
-            end,
-            reads_new_data,
+            ends,
+            reads,
             watermark,
             wall_start,
             trigger_start,
@@ -629,28 +723,31 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         let span = tracing::info_span!("micro_batch", query = %self.ids.name, batch_id = batch.batch_id, num_input_rows = tracing::field::Empty);
         let _entered = span.enter();
         self.write_ahead(&mut batch)?;
-        let executed = self.execute(state.previous_offset.as_ref(), &mut batch)?;
-        span.record("num_input_rows", executed.num_input_rows);
-        self.deliver(state.previous_offset.as_ref(), &mut batch, &executed)?;
+        let executed = self.execute(&state.previous_offsets, &mut batch)?;
+        span.record("num_input_rows", executed.num_input_rows());
+        self.deliver(&state.previous_offsets, &mut batch, &executed)?;
         let event_time = observe_event_time(state.watermark.as_mut(), &executed.context);
         self.commit(&mut batch, state.watermark.as_ref())?;
         self.report(state, &batch, executed, event_time);
         state.batch_id += 1;
-        state.previous_offset = Some(batch.end);
+        state.previous_offsets = batch.ends;
         state.previous_trigger_start = Some(batch.trigger_start);
         Ok(())
     }
 
-    /// Write-ahead: what the batch reads, and with which watermark, before it runs.
+    /// Write-ahead: what the batch reads from each input, and with which watermark, before it runs.
     fn write_ahead(&mut self, batch: &mut PlannedBatch) -> Result<()> {
         let Some(checkpoint) = &self.checkpoint else {
             return Ok(());
         };
         let started = Instant::now();
-        if batch.reads_new_data
-            && let Some(log) = self.source.batch_log(&batch.end)
-        {
-            checkpoint.write_source_log(batch.batch_id, &log)?;
+        for (index, (source, end)) in self.sources.iter().zip(&batch.ends).enumerate() {
+            if batch.reads[index]
+                && let Some(end) = end
+                && let Some(log) = source.batch_log(end)
+            {
+                checkpoint.write_source_log(index, batch.batch_id, &log)?;
+            }
         }
         let micros = batch.watermark.unwrap_or_default().micros();
         let now_ms = chrono::DateTime::<chrono::Utc>::from(batch.wall_start).timestamp_millis();
@@ -660,7 +757,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 batch_watermark_ms: micros.div_euclid(1000),
                 batch_watermark_micros: micros,
                 batch_timestamp_ms: now_ms,
-                source_offset: batch.end.clone(),
+                source_offsets: batch.ends.clone(),
                 conf: std::collections::BTreeMap::from([(OUTPUT_MODE_SETTING.to_owned(), self.mode.to_string())]),
             },
         )?;
@@ -668,52 +765,55 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         Ok(())
     }
 
-    /// Runs the plan over the batch's input (none for a no-data batch).
-    fn execute(&mut self, start: Option<&serde_json::Value>, batch: &mut PlannedBatch) -> Result<Executed> {
+    /// Runs the plan over the batch's input from every source (none for a no-data batch).
+    fn execute(&mut self, starts: &Offsets, batch: &mut PlannedBatch) -> Result<Executed> {
         let mut context = BatchContext::new(
             batch.watermark.unwrap_or_default(),
             self.last_watermark.unwrap_or_default(),
         );
-        // The source decodes as the query consumes its batches (ahead of it, on other threads,
+        // The sources decode as the query consumes their batches (ahead of it, on other threads,
         // with a parallelism above 1), so both count as `addBatch` — where Spark, whose
         // `getBatch` only plans the read, counts them too.
         batch.durations.insert("getBatch".to_owned(), 0);
         batch.add_batch_started = Some(Instant::now());
-        let mut input = if batch.reads_new_data {
-            self.source.read(start, &batch.end, self.parallelism)?
-        } else {
-            crate::source::batch_stream(Vec::new())
-        };
-        let mut num_input_rows: u64 = 0;
-        let output = self.plan.run_batch_stream(
-            &mut input.by_ref().inspect(|read| {
-                if let Ok(read) = read {
-                    num_input_rows += read.num_rows() as u64;
-                }
-            }),
-            self.mode,
-            &mut context,
-        )?;
-        let decode_counts = input.counts();
-        drop(input);
+        let mut streams: Vec<BatchStream<'_>> = Vec::with_capacity(self.sources.len());
+        for (index, source) in self.sources.iter_mut().enumerate() {
+            streams.push(match (&batch.ends[index], batch.reads[index]) {
+                (Some(end), true) => source.read(starts[index].as_ref(), end, self.parallelism)?,
+                _ => crate::source::batch_stream(Vec::new()),
+            });
+        }
+        let mut input_rows = vec![0_u64; streams.len()];
+        let mut counted: Vec<_> = streams
+            .iter_mut()
+            .zip(input_rows.iter_mut())
+            .map(|(stream, rows)| {
+                stream.by_ref().inspect(move |read| {
+                    if let Ok(read) = read {
+                        *rows += read.num_rows() as u64;
+                    }
+                })
+            })
+            .collect();
+        let mut inputs: Vec<InputBatches<'_>> = counted.iter_mut().map(|input| input as InputBatches<'_>).collect();
+        let output = self.plan.run_batch_stream(&mut inputs, self.mode, &mut context)?;
+        drop(inputs);
+        drop(counted);
+        let decode_counts = streams.iter().map(|stream| stream.counts()).collect();
+        drop(streams);
         // The plan was compiled ahead of time: there is no `queryPlanning` phase to report.
         self.last_watermark = batch.watermark;
         Ok(Executed {
             output,
-            num_input_rows,
+            input_rows,
             context,
             decode_counts,
         })
     }
 
-    /// Hands the output to the sink (and the late rows to theirs), then lets the source forget
-    /// what the batch read.
-    fn deliver(
-        &mut self,
-        start: Option<&serde_json::Value>,
-        batch: &mut PlannedBatch,
-        executed: &Executed,
-    ) -> Result<()> {
+    /// Hands the output to the sink (and the late rows to theirs), then lets each source forget
+    /// what the batch read from it.
+    fn deliver(&mut self, starts: &Offsets, batch: &mut PlannedBatch, executed: &Executed) -> Result<()> {
         self.sink.add_batch(batch.batch_id, &executed.output)?;
         if let (Some(late_sink), Some(late_rows)) = (self.late_sink.as_mut(), executed.context.late_rows.as_ref())
             && late_rows.num_rows() > 0
@@ -723,8 +823,12 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         if let Some(started) = batch.add_batch_started {
             batch.durations.insert("addBatch".to_owned(), elapsed_ms(started));
         }
-        if start != Some(&batch.end) {
-            self.source.commit(&batch.end)?;
+        for ((source, end), start) in self.sources.iter_mut().zip(&batch.ends).zip(starts) {
+            if let Some(end) = end
+                && start.as_ref() != Some(end)
+            {
+                source.commit(end)?;
+            }
         }
         batch
             .durations
@@ -739,7 +843,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             return Ok(());
         };
         let started = Instant::now();
-        if Q::STATEFUL {
+        if self.facts.stateful {
             checkpoint.write_state(batch.batch_id, &self.plan.snapshot_state())?;
         }
         let next = watermark.map(WatermarkTracker::current).unwrap_or_default().micros();
@@ -762,22 +866,20 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         executed: Executed,
         event_time: BTreeMap<String, String>,
     ) {
+        let num_input_rows = executed.num_input_rows();
         let Executed {
             output,
-            num_input_rows,
+            input_rows,
             context,
             decode_counts,
         } = executed;
         let execution = batch.trigger_start.elapsed().as_secs_f64();
         // As Spark: a rate over no elapsed time, and the first batch's input rate, are 0.
         let rate = |rows: u64, seconds: f64| if seconds > 0.0 { rows as f64 / seconds } else { 0.0 };
-        let input_rate = state.previous_trigger_start.map_or(0.0, |previous| {
-            rate(
-                num_input_rows,
-                batch.trigger_start.duration_since(previous).as_secs_f64(),
-            )
-        });
-        let processed_rate = rate(num_input_rows, execution);
+        let since_previous = state
+            .previous_trigger_start
+            .map(|previous| batch.trigger_start.duration_since(previous).as_secs_f64());
+        let input_rate = |rows: u64| since_previous.map_or(0.0, |seconds| rate(rows, seconds));
         let state_operators = self
             .plan
             .state_operators()
@@ -797,6 +899,28 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 custom_metrics: BTreeMap::new(),
             })
             .collect();
+        let sources = self
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(index, source)| {
+                let header_mismatches = decode_counts[index].header_mismatches;
+                SourceProgress {
+                    description: source.description(),
+                    start_offset: state.previous_offsets[index].clone().unwrap_or_default(),
+                    end_offset: batch.ends[index].clone().unwrap_or_default(),
+                    // Spark's file source does not report a latest offset.
+                    latest_offset: serde_json::Value::Null,
+                    num_input_rows: input_rows[index],
+                    input_rows_per_second: input_rate(input_rows[index]),
+                    processed_rows_per_second: rate(input_rows[index], execution),
+                    metrics: (header_mismatches > 0)
+                        .then(|| ("numCsvHeaderMismatches".to_owned(), header_mismatches.to_string()))
+                        .into_iter()
+                        .collect(),
+                }
+            })
+            .collect();
         let progress = StreamingQueryProgress {
             id: self.ids.id,
             run_id: self.ids.run_id,
@@ -808,32 +932,14 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             batch_duration: batch.durations.get("triggerExecution").copied().unwrap_or(0),
             num_input_rows,
             num_unparseable_values: context.unparseable_values,
-            num_malformed_rows: decode_counts.malformed,
-            num_dropped_malformed_rows: decode_counts.dropped,
-            input_rows_per_second: input_rate,
-            processed_rows_per_second: processed_rate,
+            num_malformed_rows: decode_counts.iter().map(|counts| counts.malformed).sum(),
+            num_dropped_malformed_rows: decode_counts.iter().map(|counts| counts.dropped).sum(),
+            input_rows_per_second: input_rate(num_input_rows),
+            processed_rows_per_second: rate(num_input_rows, execution),
             duration_ms: batch.durations.clone(),
             event_time,
             state_operators,
-            sources: vec![SourceProgress {
-                description: self.source.description(),
-                start_offset: state.previous_offset.clone().unwrap_or(serde_json::Value::Null),
-                end_offset: batch.end.clone(),
-                // Spark's file source does not report a latest offset.
-                latest_offset: serde_json::Value::Null,
-                num_input_rows,
-                input_rows_per_second: input_rate,
-                processed_rows_per_second: processed_rate,
-                metrics: (decode_counts.header_mismatches > 0)
-                    .then(|| {
-                        (
-                            "numCsvHeaderMismatches".to_owned(),
-                            decode_counts.header_mismatches.to_string(),
-                        )
-                    })
-                    .into_iter()
-                    .collect(),
-            }],
+            sources,
             sink: SinkProgress {
                 description: self.sink.description(),
                 num_output_rows: i64::try_from(output.num_rows()).unwrap_or(i64::MAX),
@@ -855,8 +961,8 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
 struct LoopState {
     /// The next batch's id.
     batch_id: u64,
-    /// The end offset of the last batch that ran: the next one reads after it.
-    previous_offset: Option<serde_json::Value>,
+    /// The end offsets of the last batch that ran: the next one reads after them.
+    previous_offsets: Offsets,
     /// The event-time watermark, when the query has one.
     watermark: Option<WatermarkTracker>,
     /// When the last batch that ran was triggered, for the input rate.
@@ -866,10 +972,11 @@ struct LoopState {
 /// A micro-batch decided on, as it goes through its steps.
 struct PlannedBatch {
     batch_id: u64,
-    /// The source offset it reads up to.
-    end: serde_json::Value,
-    /// Whether it reads new data; otherwise it is a no-data batch, run for the watermark.
-    reads_new_data: bool,
+    /// Each input's offset it reads up to.
+    ends: Offsets,
+    /// Whether it reads new data from each input; when from none, it is a no-data batch, run
+    /// for the watermark.
+    reads: Vec<bool>,
     /// The watermark it runs with.
     watermark: Option<Timestamp>,
     wall_start: SystemTime,
@@ -882,9 +989,26 @@ struct PlannedBatch {
 /// What running the plan over a batch gave.
 struct Executed {
     output: arrow_array::RecordBatch,
-    num_input_rows: u64,
+    /// The rows read from each input.
+    input_rows: Vec<u64>,
     context: BatchContext,
-    decode_counts: crate::decode::DecodeCounts,
+    /// Each input's decode counts.
+    decode_counts: Vec<crate::decode::DecodeCounts>,
+}
+
+impl Executed {
+    fn num_input_rows(&self) -> u64 {
+        self.input_rows.iter().sum()
+    }
+}
+
+/// `1 input`, `2 inputs`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// Milliseconds since `since`, for `durationMs`.

@@ -60,14 +60,18 @@ pub(crate) fn expand(input: &TokenStream) -> TokenStream {
             );
             continue;
         }
-        let checked = if broken_schemas.contains(&decl.schema.to_string()) {
+        let checked = if decl
+            .inputs
+            .iter()
+            .any(|input| broken_schemas.contains(&input.schema.to_string()))
+        {
             Err(Vec::new())
         } else {
             typecheck::check_query(decl, &schemas, &diagnostics)
         };
         match checked {
             Ok(typed) => output.extend(codegen::query(&plan::plan(typed))),
-            Err(outputs) => output.extend(fallback::query_stub(&decl.name, &outputs)),
+            Err(outputs) => output.extend(fallback::query_stub(&decl.name, decl.inputs.len(), &outputs)),
         }
     }
     if let Some(errors) = diagnostics.finish() {

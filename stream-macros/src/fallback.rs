@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use proc_macro2::{TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::codegen::{owned_type, row_name};
@@ -75,7 +75,9 @@ pub(crate) fn row_stub(name: &Ident, fields: &[(Ident, TokenStream)]) -> TokenSt
 
 /// A stub query type implementing every trait a real one may; its output row has the
 /// columns the type checker resolved (a column whose type is unknown is `()`).
-pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream {
+pub(crate) fn query_stub(name: &Ident, inputs: usize, outputs: &PartialOutputs) -> TokenStream {
+    // Named by position: the declared names may be what was wrong (one name twice).
+    let inputs: Vec<Ident> = (0..inputs).map(|index| format_ident!("source{}", index)).collect();
     let core = quote!(::rill::__private::core);
     let arrow = quote!(::rill::__private::arrow_array);
     let row = row_name(name);
@@ -98,8 +100,8 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
         }
 
         impl #name {
-            pub fn read(source: impl #core::source::Source) -> #core::DataStreamWriter<Self> {
-                #core::DataStreamWriter::new(source)
+            pub fn read(#(#inputs: impl #core::source::Source),*) -> #core::DataStreamWriter<Self> {
+                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#inputs)),*])
             }
             pub fn explain() -> &'static str {
                 #unreachable
@@ -110,17 +112,9 @@ pub(crate) fn query_stub(name: &Ident, outputs: &PartialOutputs) -> TokenStream 
         impl #core::plan::StreamPlan for #name {
             type Output = #row;
             type LateRow = #core::plan::NoRows;
-            type Decoder = #core::decode::NoColumns;
-            const NAME: &'static str = "";
-            const STATEFUL: bool = false;
-            const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = ::core::option::Option::None;
-            fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef { #unreachable }
-            fn required_columns() -> &'static [usize] { #unreachable }
-            fn key_columns() -> &'static [usize] { #unreachable }
-            fn explain() -> &'static str { #unreachable }
-            fn fingerprint() -> u64 { #unreachable }
+            fn facts() -> #core::plan::PlanFacts { #unreachable }
             fn create() -> Self { #unreachable }
-            fn run_batch_stream(&mut self, _: &mut dyn ::core::iter::Iterator<Item = #core::Result<#arrow::RecordBatch>>, _: #core::OutputMode, _: &mut #core::plan::BatchContext) -> #core::Result<#arrow::RecordBatch> { #unreachable }
+            fn run_batch_stream(&mut self, _: &mut [#core::plan::InputBatches<'_>], _: #core::OutputMode, _: &mut #core::plan::BatchContext) -> #core::Result<#arrow::RecordBatch> { #unreachable }
             fn state_operators(&self) -> ::std::vec::Vec<#core::plan::OperatorReport> { #unreachable }
             fn snapshot_state(&self) -> ::std::string::String { #unreachable }
             fn restore_state(&mut self, _: &str) -> ::core::result::Result<(), ::std::string::String> { #unreachable }
@@ -145,7 +139,7 @@ pub(crate) fn stubs_from_tokens(tokens: &TokenStream) -> TokenStream {
             if keyword == "schema" && usable() {
                 out.extend(row_stub(name, &[]));
             } else if keyword == "query" && usable() {
-                out.extend(query_stub(name, &Vec::new()));
+                out.extend(query_stub(name, 1, &Vec::new()));
             }
         }
     }

@@ -575,7 +575,7 @@ fn rill_memory<Q: StreamPlan + rill::SupportsComplete>(
     threads: usize,
     expected_input: u64,
 ) -> Result<Timed> {
-    let table = MemorySink::named(Q::NAME);
+    let table = MemorySink::named(Q::facts().name);
     let started = Instant::now();
     let query = run_rill(DataStreamWriter::<Q>::new(source).complete().to(table.clone()), threads)?;
     let elapsed = started.elapsed();
@@ -1142,9 +1142,9 @@ fn run(options: &Options) -> Result<()> {
         run_spark(options, &events.dir)?;
     }
     for (name, columns) in [
-        (Q1SpendByUser::NAME, Q1SpendByUser::required_columns()),
-        (Q2EventsByHour::NAME, Q2EventsByHour::required_columns()),
-        (Q3BigPurchases::NAME, Q3BigPurchases::required_columns()),
+        (Q1SpendByUser::facts().name, &Q1SpendByUser::facts().inputs[0].schema.projection),
+        (Q2EventsByHour::facts().name, &Q2EventsByHour::facts().inputs[0].schema.projection),
+        (Q3BigPurchases::facts().name, &Q3BigPurchases::facts().inputs[0].schema.projection),
     ] {
         let schema = <Event as Row>::schema();
         let names: Vec<&str> = columns.iter().map(|&i| schema.field(i).name().as_str()).collect();

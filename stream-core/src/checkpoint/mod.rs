@@ -4,9 +4,9 @@
 //! <checkpoint>/
 //!   metadata            query id, name and plan fingerprint (a different query is refused)
 //!   .lock               held while a query runs on this checkpoint
-//!   offsets/<batch>     written BEFORE the batch runs: its source offsets and watermark
+//!   offsets/<batch>     written BEFORE the batch runs: each source's offset, and the watermark
 //!   commits/<batch>     written AFTER the sink took the batch
-//!   sources/0/<batch>   the source's log: what the batch read (for a file source, the files)
+//!   sources/<i>/<batch> input i's log: what the batch read from it (for a file source, the files)
 //!   state/0/<batch>     the state after the batch, as a versioned snapshot
 //! ```
 //!
@@ -67,8 +67,9 @@ pub struct OffsetEntry {
     pub batch_watermark_micros: i64,
     /// When the batch was planned, in milliseconds since the epoch.
     pub batch_timestamp_ms: i64,
-    /// The source's end offset for the batch.
-    pub source_offset: serde_json::Value,
+    /// Each input's end offset for the batch, in the order the query declares its inputs
+    /// (`None` for an input that has given no data yet), as Spark's offset log keeps one per source.
+    pub source_offsets: Vec<Option<serde_json::Value>>,
     /// Settings a restart must keep (as Spark's `conf`): the output mode.
     #[serde(default)]
     pub conf: std::collections::BTreeMap<String, String>,
@@ -80,7 +81,17 @@ impl OffsetEntry {
     /// # Errors
     /// A message saying why the bytes are not an offsets entry of this version.
     pub fn parse(bytes: &[u8]) -> std::result::Result<Self, String> {
-        parse_json(bytes)
+        let mut entry: serde_json::Value = parse_json(bytes)?;
+        // Written when a query had one input: `sourceOffset`, null before it read anything.
+        if let Some(fields) = entry.as_object_mut()
+            && let Some(offset) = fields.remove("sourceOffset")
+        {
+            if fields.contains_key("sourceOffsets") {
+                return Err("cannot parse: it has both `sourceOffsets` and `sourceOffset`".to_owned());
+            }
+            fields.insert("sourceOffsets".to_owned(), serde_json::Value::Array(vec![offset]));
+        }
+        serde_json::from_value(entry).map_err(|e| format!("cannot parse: {e}"))
     }
 }
 
@@ -104,7 +115,7 @@ impl CommitEntry {
     }
 }
 
-/// Parses the bytes of a `sources/0/<batch>` file: the JSON value the source logged.
+/// Parses the bytes of a `sources/<i>/<batch>` file: the JSON value the source logged.
 ///
 /// # Errors
 /// A message saying why the bytes are not a source log entry of this version.
@@ -149,7 +160,7 @@ impl Checkpoint {
     /// file that does not parse.
     pub fn open(dir: impl Into<PathBuf>, name: &str, fingerprint: u64, plan: &str) -> Result<Self> {
         let dir = dir.into();
-        for sub in ["offsets", "commits", "sources/0", "state/0"] {
+        for sub in ["offsets", "commits", "state/0"] {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| io_error(&dir.join(sub), "create the checkpoint directory", e))?;
         }
@@ -330,42 +341,46 @@ impl Checkpoint {
         self.latest("commits")
     }
 
-    /// Records what the source read for `batch`.
+    /// Records what input `input` read for `batch`.
     ///
     /// # Errors
     /// On I/O failure.
-    pub fn write_source_log(&self, batch: u64, entry: &serde_json::Value) -> Result<()> {
-        write_atomically(&self.entry("sources/0", batch), &to_json(entry))
+    pub fn write_source_log(&self, input: usize, batch: u64, entry: &serde_json::Value) -> Result<()> {
+        let dir = self.dir.join(source_log(input));
+        std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, "create the checkpoint directory", e))?;
+        write_atomically(&self.entry(&source_log(input), batch), &to_json(entry))
     }
 
-    /// Every source log entry up to and including `last`, oldest first. The source log is never
-    /// purged: a file source must remember every file it took.
+    /// Every entry of input `input`'s log up to and including `last`, oldest first. A source log
+    /// is never purged: a file source must remember every file it took.
     ///
     /// # Errors
     /// When an entry does not parse.
-    pub fn source_logs(&self, last: u64) -> Result<Vec<(u64, serde_json::Value)>> {
+    pub fn source_logs(&self, input: usize, last: u64) -> Result<Vec<(u64, serde_json::Value)>> {
+        let log = source_log(input);
         (0..=last)
-            .filter(|batch| self.entry("sources/0", *batch).exists())
-            .map(|batch| Ok((batch, read_parsed(&self.entry("sources/0", batch), parse_source_log)?)))
+            .filter(|batch| self.entry(&log, *batch).exists())
+            .map(|batch| Ok((batch, read_parsed(&self.entry(&log, batch), parse_source_log)?)))
             .collect()
     }
 
-    /// The first batch whose offsets show it read new input but which has no source log
-    /// entry: the entry that a source which logs its batches is missing.
+    /// The first batch whose offsets show it read new input from input `input` but which has no
+    /// entry in that input's log: the entry that a source which logs its batches is missing.
     ///
     /// # Errors
     /// When an offsets entry cannot be read.
-    pub fn first_unlogged_read(&self) -> Result<Option<u64>> {
-        let mut previous: Option<(u64, serde_json::Value)> = None;
+    pub fn first_unlogged_read(&self, input: usize) -> Result<Option<u64>> {
+        let log = source_log(input);
+        let mut previous: Option<(u64, Option<serde_json::Value>)> = None;
         for batch in self.batches("offsets")? {
-            let offset = self.read_offsets(batch)?.source_offset;
+            let offset = self.read_offsets(batch)?.source_offsets.get(input).cloned().flatten();
             let read_new_input = match &previous {
                 Some((before, previous_offset)) if before + 1 == batch => *previous_offset != offset,
                 // The batch before was purged: whether this one read anything is unknown.
                 Some(_) => false,
-                None => batch == 0 && !offset.is_null(),
+                None => batch == 0 && offset.is_some(),
             };
-            if read_new_input && !self.entry("sources/0", batch).exists() {
+            if read_new_input && !self.entry(&log, batch).exists() {
                 return Ok(Some(batch));
             }
             previous = Some((batch, offset));
@@ -409,6 +424,12 @@ impl Checkpoint {
         }
         Ok(())
     }
+}
+
+/// The directory of input `input`'s log, relative to the checkpoint: `sources/<input>`.
+#[must_use]
+pub fn source_log(input: usize) -> String {
+    format!("sources/{input}")
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -494,6 +515,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_offsets_entry_of_a_single_input_query_reads_as_one_input() {
+        let written = |offset: &str| {
+            format!(
+                "v1\n{{\"batchWatermarkMs\":0,\"batchWatermarkMicros\":0,\"batchTimestampMs\":1,\"sourceOffset\":{offset}}}"
+            )
+        };
+        let entry = OffsetEntry::parse(written(r#"{"logOffset":3}"#).as_bytes()).unwrap();
+        assert_eq!(entry.source_offsets, vec![Some(serde_json::json!({"logOffset": 3}))]);
+        let before_any_data = OffsetEntry::parse(written("null").as_bytes()).unwrap();
+        assert_eq!(before_any_data.source_offsets, vec![None]);
+        let both = written("1").replace('}', ",\"sourceOffsets\":[1]}");
+        assert!(OffsetEntry::parse(both.as_bytes()).unwrap_err().contains("both"));
+    }
+
+    #[test]
     fn logs_round_trip_and_report_the_latest_batch() {
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::open(dir.path(), "q", 7, "plan").unwrap();
@@ -502,7 +538,7 @@ mod tests {
             batch_watermark_ms: 5,
             batch_watermark_micros: 5000,
             batch_timestamp_ms: 9,
-            source_offset: serde_json::json!({"logOffset": 1}),
+            source_offsets: vec![Some(serde_json::json!({"logOffset": 1})), None],
             conf: std::collections::BTreeMap::new(),
         };
         checkpoint.write_offsets(0, &offsets).unwrap();

@@ -853,7 +853,7 @@ impl Source for FileSource {
         Some(json!({ "logOffset": offset, "files": files }))
     }
 
-    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: &serde_json::Value) -> Result<()> {
+    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: Option<&serde_json::Value>) -> Result<()> {
         for (batch, entry) in logs {
             let planned = entry
                 .get("logOffset")
@@ -861,12 +861,12 @@ impl Source for FileSource {
                 .zip(entry.get("files").and_then(|f| f.as_array()));
             let Some((offset, files)) = planned else {
                 return Err(self.source_error(format!(
-                    "source log entry `sources/0/{batch}` has no `logOffset` and `files`: {entry}"
+                    "the entry of batch {batch} has no `logOffset` and `files`: {entry}"
                 )));
             };
             if usize::try_from(offset).ok() != Some(self.batches.len()) {
                 return Err(self.source_error(format!(
-                    "source log entry `sources/0/{batch}` is for log offset {offset}, out of order: the entries before it end at log offset {}; an entry is missing or was replaced",
+                    "the entry of batch {batch} is for log offset {offset}, out of order: the entries before it end at log offset {}; an entry is missing or was replaced",
                     self.batches.len().checked_sub(1).map_or_else(|| "none".to_owned(), |last| last.to_string())
                 )));
             }
@@ -874,7 +874,7 @@ impl Source for FileSource {
             for file in files {
                 let Some(file) = file.as_str() else {
                     return Err(self.source_error(format!(
-                        "source log entry `sources/0/{batch}` lists a file that is not a string: {file}"
+                        "the entry of batch {batch} lists a file that is not a string: {file}"
                     )));
                 };
                 paths.push(recorded_path(file));
@@ -889,7 +889,7 @@ impl Source for FileSource {
         }
         // Every batch the offsets log planned must be known, or its files would be read again
         // (or, for the last one, never).
-        if let Some(last) = Self::log_offset(through)
+        if let Some(last) = through.and_then(Self::log_offset)
             && last >= self.batches.len()
         {
             return Err(self.source_error(format!(

@@ -130,7 +130,7 @@ pub trait Source: Send + 'static {
         parallelism: usize,
     ) -> Result<BatchStream<'s>>;
 
-    /// What the batch up to `end` reads, for the checkpoint's source log (`sources/0/<batch>`):
+    /// What the batch up to `end` reads, for the checkpoint's log of this input (`sources/<i>/<batch>`):
     /// enough for [`restore`](Self::restore) to plan the same batches again. `None` for a
     /// source that cannot be replayed after a restart (such as a memory stream).
     fn batch_log(&self, end: &serde_json::Value) -> Option<serde_json::Value> {
@@ -140,13 +140,14 @@ pub trait Source: Send + 'static {
 
     /// After a restart: takes back the batches planned before, from their [`batch_log`](Self::batch_log)
     /// entries in order as `(batch id, entry)`, so they are not read again and an unfinished
-    /// one is re-read the same. `through` is the end offset of the last batch planned: a
-    /// source whose entries do not reach it refuses, since a batch would be lost.
+    /// one is re-read the same. `through` is this source's end offset in the last batch planned
+    /// (`None` when it had given no data yet): a source whose entries do not reach it refuses,
+    /// since a batch would be lost.
     ///
     /// # Errors
     /// When an entry does not parse, is out of order or missing, or the source cannot be
     /// replayed.
-    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: &serde_json::Value) -> Result<()> {
+    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: Option<&serde_json::Value>) -> Result<()> {
         let _ = through;
         if logs.is_empty() {
             Ok(())

@@ -36,10 +36,26 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         .collect();
     let row_item = row_struct(&row, &[syn::parse_quote!(#[doc = #row_doc])], &row_fields);
     let schema = &query.schema;
+    let inputs = &query.inputs;
+    let required = &plan.required_inputs;
+    let input_count = inputs.len();
+    let decoder_type = super::decoder::decoder_type(plan);
+    let input_facts = inputs.iter().map(|input| {
+        let input = input.to_string();
+        quote! {
+            #core::plan::InputFacts {
+                name: #input,
+                schema: #core::source::SourceSchema {
+                    declared: <#schema as #core::plan::Row>::schema(),
+                    projection: ::std::vec![#(#required),*],
+                    decoder: #core::decode::factory::<#decoder_type>(),
+                },
+            }
+        }
+    });
     let attrs = &query.attrs;
     let explain = &plan.explain;
     let fingerprint = plan.fingerprint;
-    let required = &plan.required_inputs;
     let key_columns = &plan.key_columns;
     let stateful = query.is_stateful();
     let watermark_delay = match query.watermark {
@@ -47,7 +63,6 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
-    let decoder_type = super::decoder::decoder_type(plan);
     let projection_item = super::decoder::query_projection(plan);
     let (state_field, state_init, state_type_items, metrics) = match &query.aggregate {
         Some(aggregate) if aggregate.session.is_some() => {
@@ -198,10 +213,10 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         }
 
         impl #name {
-            /// Reads this query's input from `source`; choose the output mode, sink and trigger
-            /// on the returned writer, then `start()` it.
-            pub fn read(source: impl #core::source::Source) -> #core::DataStreamWriter<Self> {
-                #core::DataStreamWriter::new(source)
+            /// Reads each of this query's inputs from the source given for it; choose the output
+            /// mode, sink and trigger on the returned writer, then `start()` it.
+            pub fn read(#(#inputs: impl #core::source::Source),*) -> #core::DataStreamWriter<Self> {
+                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#inputs)),*])
             }
 
             /// The query's plan as text.
@@ -215,29 +230,17 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         impl #core::plan::StreamPlan for #name {
             type Output = #row;
             type LateRow = #late_row_type;
-            type Decoder = #decoder_type;
-            const NAME: &'static str = #name_text;
-            const STATEFUL: bool = #stateful;
-            const WATERMARK_DELAY_MICROS: ::core::option::Option<i64> = #watermark_delay;
 
-            fn source_schema() -> ::rill::__private::arrow_schema::SchemaRef {
-                <#schema as #core::plan::Row>::schema()
-            }
-
-            fn required_columns() -> &'static [usize] {
-                &[#(#required),*]
-            }
-
-            fn key_columns() -> &'static [usize] {
-                &[#(#key_columns),*]
-            }
-
-            fn explain() -> &'static str {
-                #explain
-            }
-
-            fn fingerprint() -> u64 {
-                #fingerprint
+            fn facts() -> #core::plan::PlanFacts {
+                #core::plan::PlanFacts {
+                    name: #name_text,
+                    inputs: ::std::vec![#(#input_facts),*],
+                    stateful: #stateful,
+                    watermark_delay_micros: #watermark_delay,
+                    key_columns: &[#(#key_columns),*],
+                    explain: #explain,
+                    fingerprint: #fingerprint,
+                }
             }
 
             fn create() -> Self {
@@ -246,10 +249,11 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
 
             fn run_batch_stream(
                 &mut self,
-                input: &mut dyn ::core::iter::Iterator<Item = #core::Result<#arrow::RecordBatch>>,
+                inputs: &mut [#core::plan::InputBatches<'_>],
                 mode: #core::OutputMode,
                 context: &mut #core::plan::BatchContext,
             ) -> #core::Result<#arrow::RecordBatch> {
+                let input = &mut #core::plan::input_batches(inputs, #input_count, #name_text)?;
                 #run_batch
             }
 

@@ -57,15 +57,21 @@ pub(crate) struct TypeDecl {
     pub(crate) span: Span,
 }
 
-/// `query Name(input: Schema) { input.op(..).op(..) }`
+/// `query Name(input: Schema, ..) { input.op(..).op(..) }`
 pub(crate) struct QueryDecl {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) name: Ident,
-    pub(crate) input: Ident,
-    pub(crate) schema: Ident,
-    /// The identifier the body starts from; must be `input`.
+    /// The inputs the query reads, in the order of its signature; at least one.
+    pub(crate) inputs: Vec<InputDecl>,
+    /// The identifier the body starts from; must be one of `inputs`.
     pub(crate) root: Ident,
     pub(crate) ops: Vec<Op>,
+}
+
+/// One input of a query's signature: `views: Event`.
+pub(crate) struct InputDecl {
+    pub(crate) name: Ident,
+    pub(crate) schema: Ident,
 }
 
 /// One method call of a query body: `.group_by(user_id)`.
@@ -171,14 +177,23 @@ impl QueryDecl {
         input.parse::<kw::query>()?;
         let name: Ident = input.parse()?;
         let params;
-        parenthesized!(params in input);
-        let input_name: Ident = params.parse()?;
-        params.parse::<Token![:]>()?;
-        let schema: Ident = params.parse()?;
-        if !params.is_empty() {
-            return Err(
-                params.error("a query reads exactly one input stream\nhelp: write `query Name(input: Schema) { .. }`")
-            );
+        let paren = parenthesized!(params in input);
+        let mut inputs = Vec::new();
+        while !params.is_empty() {
+            let name: Ident = params.parse()?;
+            params.parse::<Token![:]>()?;
+            let schema: Ident = params.parse()?;
+            inputs.push(InputDecl { name, schema });
+            if params.is_empty() {
+                break;
+            }
+            params.parse::<Token![,]>()?;
+        }
+        if inputs.is_empty() {
+            return Err(syn::Error::new(
+                paren.span.join(),
+                "a query reads at least one input stream\nhelp: write `query Name(input: Schema) { .. }`",
+            ));
         }
         let body;
         braced!(body in input);
@@ -191,8 +206,7 @@ impl QueryDecl {
         Ok(Self {
             attrs,
             name,
-            input: input_name,
-            schema,
+            inputs,
             root,
             ops,
         })

@@ -279,7 +279,15 @@ fn explain(plan: &Plan) -> String {
         .iter()
         .map(|v| format!("{}: {}", query.vars[*v].name, query.vars[*v].ty))
         .collect();
-    lines.push(format!("Scan {} [{}]", query.schema, columns.join(", ")));
+    let scan = |input: &str| format!("Scan {input}{} [{}]", query.schema, columns.join(", "));
+    // The inputs of a union are siblings under it, the last drawn as `+-`, the others as `:-`.
+    let mut siblings = Vec::new();
+    if query.inputs.len() == 1 {
+        lines.push(scan(""));
+    } else {
+        lines.push("Union".to_owned());
+        siblings = query.inputs.iter().map(|input| scan(&format!("{input}: "))).collect();
+    }
     let mut text = format!("== Plan of `{}` ==\n", query.name);
     for (depth, line) in lines.iter().enumerate() {
         if depth == 0 {
@@ -287,6 +295,11 @@ fn explain(plan: &Plan) -> String {
         } else {
             let _ = writeln!(text, "{}+- {line}", "   ".repeat(depth - 1));
         }
+    }
+    let indent = "   ".repeat(lines.len() - 1);
+    for (index, line) in siblings.iter().enumerate() {
+        let branch = if index + 1 == siblings.len() { "+-" } else { ":-" };
+        let _ = writeln!(text, "{indent}{branch} {line}");
     }
     text
 }

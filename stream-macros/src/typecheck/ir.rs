@@ -200,7 +200,10 @@ pub(crate) struct Aggregate {
 pub(crate) struct TypedQuery {
     pub(crate) name: Ident,
     pub(crate) attrs: Vec<syn::Attribute>,
-    /// The schema the query reads.
+    /// The query's inputs in the order of its signature (`raw` in `query Q(raw: Event)`), each
+    /// read from its own source; with several, the body is their union.
+    pub(crate) inputs: Vec<Ident>,
+    /// The schema every input reads.
     pub(crate) schema: Ident,
     /// Number of input columns (variables `0..num_inputs`).
     pub(crate) num_inputs: usize,

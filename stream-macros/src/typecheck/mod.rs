@@ -17,7 +17,8 @@ pub(crate) use ir::*;
 use ir::{Dedup, SessionKey, WindowKey};
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 8] = [
+const OPERATIONS: [&str; 9] = [
+    "union",
     "select",
     "with_column",
     "with_column_renamed",
@@ -57,9 +58,10 @@ pub(crate) fn check_query(
     schemas: &[Schema],
     diagnostics: &Diagnostics,
 ) -> Result<TypedQuery, PartialOutputs> {
-    let Some(schema) = schemas.iter().find(|s| s.name == decl.schema) else {
+    let first = &decl.inputs[0];
+    let Some(schema) = schemas.iter().find(|s| s.name == first.schema) else {
         let suggestion = did_you_mean(
-            &decl.schema.to_string(),
+            &first.schema.to_string(),
             schemas
                 .iter()
                 .map(|s| s.name.to_string())
@@ -70,23 +72,128 @@ pub(crate) fn check_query(
         .map(|s| format!("\nhelp: did you mean `{s}`?"))
         .unwrap_or_else(|| "\nhelp: declare it in the same `stream!` with `schema Name { .. }`".to_owned());
         diagnostics.error(
-            decl.schema.span(),
-            format!("unknown schema `{}`{suggestion}", decl.schema),
+            first.schema.span(),
+            format!("unknown schema `{}`{suggestion}", first.schema),
         );
         return Err(Vec::new());
     };
-    if decl.root != decl.input {
+    let Some(unions) = check_union(decl, diagnostics) else {
+        return Err(Vec::new());
+    };
+    let mut checker = QueryChecker::new(decl, schema, diagnostics);
+    checker.check_ops(&decl.ops[unions..]);
+    checker.finish(decl.inputs.iter().map(|input| input.name.clone()).collect())
+}
+
+/// Checks how the body reads the query's inputs — it starts from one and `.union(..)`s each other
+/// once, right away — and that all share one schema; returns the number of `union` operations it
+/// starts with, or `None` after reporting an error.
+fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
+    let names = || {
+        decl.inputs
+            .iter()
+            .map(|input| format!("`{}`", input.name))
+            .collect::<Vec<_>>()
+    };
+    let declared = |name: &Ident| decl.inputs.iter().any(|input| input.name == *name);
+    let mut failed = false;
+    for (index, input) in decl.inputs.iter().enumerate() {
+        if decl.inputs[..index].iter().any(|before| before.name == input.name) {
+            diagnostics.error(
+                input.name.span(),
+                format!(
+                    "input `{}` is declared twice\nhelp: give each input its own name",
+                    input.name
+                ),
+            );
+            failed = true;
+        } else if input.schema != decl.inputs[0].schema {
+            diagnostics.error(
+                input.schema.span(),
+                format!(
+                    "input `{}` reads `{}`, but `{}` reads `{}`: the inputs of a query share one schema\nnote: `union` of streams with different schemas is not supported yet\nhelp: declare `{}` with `{}`",
+                    input.name, input.schema, decl.inputs[0].name, decl.inputs[0].schema, input.name, decl.inputs[0].schema
+                ),
+            );
+            failed = true;
+        }
+    }
+    if failed {
+        return None;
+    }
+    if !declared(&decl.root) {
+        let first = &decl.inputs[0].name;
         diagnostics.error(
             decl.root.span(),
             format!(
-                "a query body starts from its input stream `{}`, found `{}`\nhelp: write `{}.filter(..)...`",
-                decl.input, decl.root, decl.input
+                "a query body starts from its input stream `{first}`, found `{}`\nhelp: write `{first}.filter(..)...`",
+                decl.root
             ),
         );
+        return None;
     }
-    let mut checker = QueryChecker::new(decl, schema, diagnostics);
-    checker.check_ops(&decl.ops);
-    checker.finish()
+    let mut order = vec![decl.root.clone()];
+    for op in decl.ops.iter().take_while(|op| op.name == "union") {
+        let named = match op.args.as_slice() {
+            [
+                Arg {
+                    name: None,
+                    expr: Expr::Column(name),
+                    ..
+                },
+            ] if declared(name) => Some(name),
+            _ => None,
+        };
+        let Some(name) = named else {
+            diagnostics.error(
+                op.paren_span,
+                format!(
+                    "`union` takes one input stream of the query: one of {}\nhelp: write `.union({})`",
+                    names().join(", "),
+                    decl.inputs
+                        .iter()
+                        .find(|input| input.name != decl.root)
+                        .map_or_else(|| "other".to_owned(), |input| input.name.to_string())
+                ),
+            );
+            failed = true;
+            continue;
+        };
+        if order.contains(name) {
+            diagnostics.error(
+                name.span(),
+                format!("input `{name}` is already in this union\nhelp: union each input once"),
+            );
+            failed = true;
+            continue;
+        }
+        order.push(name.clone());
+    }
+    if let Some(late) = decl
+        .ops
+        .iter()
+        .skip_while(|op| op.name == "union")
+        .find(|op| op.name == "union")
+    {
+        diagnostics.error(
+            late.name.span(),
+            "`union` must come right after the input the body starts from\nnote: a union after other operations is not supported yet\nhelp: union the inputs first: `a.union(b).filter(..)`",
+        );
+        failed = true;
+    }
+    for input in &decl.inputs {
+        if !order.contains(&input.name) && !failed {
+            diagnostics.error(
+                input.name.span(),
+                format!(
+                    "input `{}` is never read\nhelp: union it with the others: `{}.union({})`",
+                    input.name, decl.root, input.name
+                ),
+            );
+            failed = true;
+        }
+    }
+    (!failed).then_some(order.len() - 1)
 }
 
 struct QueryChecker<'a> {
@@ -164,7 +271,7 @@ impl<'a> QueryChecker<'a> {
             poisoned: &self.poisoned,
             diagnostics: self.diagnostics,
             vars: &self.vars,
-            stream: &self.decl.input,
+            stream: &self.decl.root,
             failed: &mut self.failed,
         }
     }
@@ -862,11 +969,11 @@ impl<'a> QueryChecker<'a> {
 
     fn unknown_column(&mut self, column: &Ident) {
         let env = self.env.clone();
-        let message = expr::unknown_column_message(column, &env, &self.decl.input);
+        let message = expr::unknown_column_message(column, &env, &self.decl.root);
         self.error(column.span(), message);
     }
 
-    fn finish(mut self) -> Result<TypedQuery, PartialOutputs> {
+    fn finish(mut self, inputs: Vec<Ident>) -> Result<TypedQuery, PartialOutputs> {
         if let Some(span) = self.keep_late_rows {
             let drops_late_rows = self.aggregate.as_ref().is_some_and(|a| a.event_time_key.is_some())
                 || self.pre.iter().any(|step| {
@@ -896,7 +1003,8 @@ impl<'a> QueryChecker<'a> {
         Ok(TypedQuery {
             name: self.decl.name.clone(),
             attrs: self.decl.attrs.clone(),
-            schema: self.decl.schema.clone(),
+            inputs,
+            schema: self.decl.inputs[0].schema.clone(),
             num_inputs: self.num_inputs,
             vars: self.vars,
             pre: self.pre,
