@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use rill::prelude::*;
-use rill::source::{ReadLimit, Source};
+use rill::source::{FileOffset, ReadLimit, Source};
 
 rill::stream! {
     schema Event { user_id: String, amount: f64, note: Option<String> }
@@ -309,11 +309,7 @@ fn globs_and_temporary_names_select_files() {
 }
 
 /// Everything a source reads from after `start` up to `end`, on one thread.
-fn read_all(
-    source: &mut FileSource,
-    start: Option<&serde_json::Value>,
-    end: &serde_json::Value,
-) -> rill::Result<Vec<RecordBatch>> {
+fn read_all(source: &mut FileSource, start: Option<&FileOffset>, end: &FileOffset) -> rill::Result<Vec<RecordBatch>> {
     source.read(start, end, 1)?.collect()
 }
 

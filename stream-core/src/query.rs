@@ -16,7 +16,7 @@ use crate::plan::{
 };
 use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
 use crate::sink::{AcceptsMode, CheckpointInfo, Sink, SinkContext};
-use crate::source::{BatchStream, ReadLimit, Source};
+use crate::source::{AnySource, BatchStream, ReadLimit, Source};
 use crate::trigger::Trigger;
 use crate::types::Timestamp;
 use crate::watermark::WatermarkTracker;
@@ -98,7 +98,7 @@ pub struct NoSink;
 /// its inputs, that returns one of these.
 pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink, C = checkpointing::NoCheckpoint> {
     /// A source for each of the query's inputs, in the order of its signature.
-    sources: Vec<Box<dyn Source>>,
+    sources: Vec<Box<dyn AnySource>>,
     checkpoint: Option<std::path::PathBuf>,
     sink: S,
     late_sink: Option<Box<dyn Sink>>,
@@ -135,7 +135,7 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
     /// A writer for query `Q` reading each of its inputs from a source, in the order of its
     /// signature; [`start`](Self::start) refuses another number of sources.
     #[must_use]
-    pub fn from_sources(sources: Vec<Box<dyn Source>>) -> Self {
+    pub fn from_sources(sources: Vec<Box<dyn AnySource>>) -> Self {
         Self {
             sources,
             checkpoint: None,
@@ -448,7 +448,7 @@ impl Resume {
         checkpoint: &Checkpoint,
         facts: &PlanFacts,
         plan: &mut Q,
-        sources: &mut [Box<dyn Source>],
+        sources: &mut [Box<dyn AnySource>],
         mode: OutputMode,
     ) -> Result<Self> {
         checkpoint.verify()?;
@@ -541,7 +541,7 @@ fn restore_source(
     checkpoint: &Checkpoint,
     facts: &PlanFacts,
     index: usize,
-    source: &mut dyn Source,
+    source: &mut dyn AnySource,
     last_planned: u64,
     through: &Option<serde_json::Value>,
 ) -> Result<()> {
@@ -587,7 +587,7 @@ struct Runner<Q, S> {
     /// Where the rows the watermark drops go, if anywhere.
     late_sink: Option<Box<dyn Sink>>,
     /// A source for each input, in the order of the query's inputs.
-    sources: Vec<Box<dyn Source>>,
+    sources: Vec<Box<dyn AnySource>>,
     sink: S,
     trigger: Trigger,
     mode: OutputMode,
@@ -744,7 +744,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         for (index, (source, end)) in self.sources.iter().zip(&batch.ends).enumerate() {
             if batch.reads[index]
                 && let Some(end) = end
-                && let Some(log) = source.batch_log(end)
+                && let Some(log) = source.batch_log(end)?
             {
                 checkpoint.write_source_log(index, batch.batch_id, &log)?;
             }

@@ -101,7 +101,7 @@ pub(crate) fn query_stub(name: &Ident, inputs: usize, outputs: &PartialOutputs) 
 
         impl #name {
             pub fn read(#(#inputs: impl #core::source::Source),*) -> #core::DataStreamWriter<Self> {
-                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#inputs)),*])
+                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#inputs) as ::std::boxed::Box<dyn #core::source::AnySource>),*])
             }
             pub fn explain() -> &'static str {
                 #unreachable

@@ -5,14 +5,18 @@
 //! they can be unit-tested without a compiler:
 //!
 //! 1. `parse` — syntax only;
-//! 2. `schema` and `typecheck` — names, types and Spark's analysis rules;
-//! 3. `plan` — pruning, output modes, `explain()` text and fingerprint;
+//! 2. `schema` and `typecheck` — names, types and Spark's analysis rules: the typed query;
+//! 3. `plan` — pruning, output modes, pushdown, the stateful operator, `explain()` text and
+//!    fingerprint: the physical plan;
 //! 4. `codegen` — the Rust items.
+//!
+//! Stages 2–4 share one data-only IR (`ir`), and each imports only from the stages before it.
 
 mod codegen;
 mod diag;
 mod expand;
 mod fallback;
+mod ir;
 mod parse;
 mod plan;
 mod schema;

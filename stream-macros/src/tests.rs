@@ -10,7 +10,7 @@ const SEED_SCHEMA: &str =
     "schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }";
 
 /// Runs every stage up to the plan; returns the plan's explain text or the error messages.
-fn check(query: TokenStream) -> Result<plan::Plan, Vec<String>> {
+fn check(query: TokenStream) -> Result<crate::ir::Plan, Vec<String>> {
     let schema: TokenStream = SEED_SCHEMA.parse().unwrap();
     let parsed = parse::parse(quote!(#schema #query)).map_err(|e| vec![e.to_string()])?;
     let diagnostics = Diagnostics::new();
@@ -46,7 +46,7 @@ fn seed_query_plans_and_prunes_unused_columns() {
     assert_eq!(plan.key_columns, [0]);
     assert_eq!(
         plan.modes,
-        plan::ModeSupport {
+        crate::ir::ModeSupport {
             append: false,
             update: true,
             complete: true
@@ -72,7 +72,7 @@ fn stateless_query_allows_append_and_update_only() {
     .unwrap();
     assert_eq!(
         plan.modes,
-        plan::ModeSupport {
+        crate::ir::ModeSupport {
             append: true,
             update: true,
             complete: false
@@ -268,7 +268,7 @@ fn the_physical_plan_pushes_filters_on_input_columns_before_the_watermark() {
 
 #[test]
 fn the_physical_plan_chooses_the_stateful_operator() {
-    use crate::plan::{Forget, StatefulOperator};
+    use crate::ir::{Forget, StatefulOperator};
     let operator = |query: TokenStream| check(query).unwrap().operator;
     assert_eq!(operator(quote!(query Q(raw: Event) { raw.select(event_id) })), None);
     assert_eq!(

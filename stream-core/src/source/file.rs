@@ -20,6 +20,21 @@ use crate::file_uri::{from_file_uri, to_file_uri};
 /// The JSON-lines file source: [`FileSource`] reading JSON lines, the default format.
 pub type JsonSource = FileSource;
 
+/// Where a batch of a [`FileSource`] ends: the index of its entry in the source's log, as Spark's
+/// `FileStreamSourceOffset` (`{"logOffset": 3}` in the checkpoint).
+///
+/// ```
+/// use stream_core::source::FileOffset;
+/// let offset = FileOffset { log_offset: 3 };
+/// assert_eq!(serde_json::to_string(&offset).unwrap(), r#"{"logOffset":3}"#);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileOffset {
+    /// The batch's entry in the source's log, counting from 0.
+    pub log_offset: u64,
+}
+
 /// The format of a [`FileSource`]'s files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceFormat {
@@ -283,8 +298,9 @@ impl FileSource {
         })
     }
 
-    fn log_offset(end: &serde_json::Value) -> Option<usize> {
-        end.get("logOffset")?.as_u64().and_then(|v| usize::try_from(v).ok())
+    /// The index of the batch that ends at `offset`, in [`Self::batches`].
+    fn batch_index(offset: FileOffset) -> usize {
+        usize::try_from(offset.log_offset).unwrap_or(usize::MAX)
     }
 
     fn source_error(&self, message: String) -> Error {
@@ -297,12 +313,13 @@ impl FileSource {
 
 impl FileSource {
     /// The files of the batches after `start` up to `end`.
-    fn planned_files(&self, start: Option<&serde_json::Value>, end: &serde_json::Value) -> Result<Vec<PathBuf>> {
-        let first = start.and_then(Self::log_offset).map_or(0, |offset| offset + 1);
-        let last =
-            Self::log_offset(end).ok_or_else(|| self.source_error(format!("offset {end} has no `logOffset`")))?;
-        let Some(planned) = self.batches.get(first..=last) else {
-            return Err(self.source_error(format!("offset {end} was never planned by this source")));
+    fn planned_files(&self, start: Option<FileOffset>, end: FileOffset) -> Result<Vec<PathBuf>> {
+        let first = start.map_or(0, |start| Self::batch_index(start).saturating_add(1));
+        let Some(planned) = self.batches.get(first..=Self::batch_index(end)) else {
+            return Err(self.source_error(format!(
+                "log offset {} was never planned by this source",
+                end.log_offset
+            )));
         };
         Ok(planned.iter().flatten().cloned().collect())
     }
@@ -737,6 +754,8 @@ fn split_lines(bytes: &[u8], parts: usize) -> Vec<(u64, std::ops::Range<usize>)>
 }
 
 impl Source for FileSource {
+    type Offset = FileOffset;
+
     fn description(&self) -> String {
         let absolute = std::path::absolute(&self.dir).unwrap_or_else(|_| self.dir.clone());
         format!("FileStreamSource[file:{}]", absolute.display())
@@ -766,7 +785,7 @@ impl Source for FileSource {
         Ok(())
     }
 
-    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<serde_json::Value>> {
+    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<FileOffset>> {
         let limit = match limit {
             ReadLimit::Configured => self.max_files_per_trigger.unwrap_or(usize::MAX),
             ReadLimit::AllAvailable => usize::MAX,
@@ -803,16 +822,18 @@ impl Source for FileSource {
         let new_files: Vec<PathBuf> = new_files.into_iter().map(|(_, path)| path).collect();
         self.seen.extend(new_files.iter().cloned());
         self.batches.push(new_files);
-        Ok(Some(json!({ "logOffset": self.batches.len() - 1 })))
+        Ok(Some(FileOffset {
+            log_offset: self.batches.len() as u64 - 1,
+        }))
     }
 
     fn read<'s>(
         &'s mut self,
-        start: Option<&serde_json::Value>,
-        end: &serde_json::Value,
+        start: Option<&FileOffset>,
+        end: &FileOffset,
         parallelism: usize,
     ) -> Result<BatchStream<'s>> {
-        let files = self.planned_files(start, end)?;
+        let files = self.planned_files(start.copied(), *end)?;
         let Some(schema) = self.schema.as_ref() else {
             return Err(self.not_opened());
         };
@@ -846,14 +867,19 @@ impl Source for FileSource {
         }))
     }
 
-    fn batch_log(&self, end: &serde_json::Value) -> Option<serde_json::Value> {
-        let offset = Self::log_offset(end)?;
+    fn batch_log(&self, end: &FileOffset) -> Option<serde_json::Value> {
+        let offset = end.log_offset;
         // URIs, as Spark's source log holds them: every name stored exactly, UTF-8 or not.
-        let files: Vec<String> = self.batches.get(offset)?.iter().map(|path| to_file_uri(path)).collect();
+        let files: Vec<String> = self
+            .batches
+            .get(Self::batch_index(*end))?
+            .iter()
+            .map(|path| to_file_uri(path))
+            .collect();
         Some(json!({ "logOffset": offset, "files": files }))
     }
 
-    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: Option<&serde_json::Value>) -> Result<()> {
+    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: Option<&FileOffset>) -> Result<()> {
         for (batch, entry) in logs {
             let planned = entry
                 .get("logOffset")
@@ -889,7 +915,7 @@ impl Source for FileSource {
         }
         // Every batch the offsets log planned must be known, or its files would be read again
         // (or, for the last one, never).
-        if let Some(last) = through.and_then(Self::log_offset)
+        if let Some(last) = through.map(|through| Self::batch_index(*through))
             && last >= self.batches.len()
         {
             return Err(self.source_error(format!(
@@ -900,7 +926,7 @@ impl Source for FileSource {
         Ok(())
     }
 
-    fn commit(&mut self, _end: &serde_json::Value) -> Result<()> {
+    fn commit(&mut self, _end: &FileOffset) -> Result<()> {
         Ok(())
     }
 }

@@ -5,7 +5,6 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use arrow_array::RecordBatch;
-use serde_json::json;
 
 use super::{BatchStream, ReadLimit, Source, SourceSchema, batch_stream};
 use crate::error::{Error, Result};
@@ -112,6 +111,9 @@ impl<R: Row> MemoryStream<R> {
 }
 
 impl<R: Row> Source for MemoryStream<R> {
+    /// The index of the last batch added that a batch reads.
+    type Offset = u64;
+
     fn description(&self) -> String {
         format!(
             "MemoryStream[{}]",
@@ -140,27 +142,19 @@ impl<R: Row> Source for MemoryStream<R> {
         Ok(())
     }
 
-    fn latest_offset(&mut self, _limit: ReadLimit) -> Result<Option<serde_json::Value>> {
+    fn latest_offset(&mut self, _limit: ReadLimit) -> Result<Option<u64>> {
         let available = self.available_now.unwrap_or_else(|| self.lock().len());
         if available <= self.planned {
             return Ok(None);
         }
         self.planned = available;
-        Ok(Some(json!(available - 1)))
+        Ok(Some(available as u64 - 1))
     }
 
-    fn read<'s>(
-        &'s mut self,
-        start: Option<&serde_json::Value>,
-        end: &serde_json::Value,
-        _parallelism: usize,
-    ) -> Result<BatchStream<'s>> {
-        let offset = |value: &serde_json::Value| value.as_u64().and_then(|v| usize::try_from(v).ok());
-        let first = start.and_then(offset).map_or(0, |s| s + 1);
-        let last = offset(end).ok_or_else(|| Error::Source {
-            source_description: self.description(),
-            message: format!("offset {end} is not a batch index"),
-        })?;
+    fn read<'s>(&'s mut self, start: Option<&u64>, end: &u64, _parallelism: usize) -> Result<BatchStream<'s>> {
+        let index = |offset: u64| usize::try_from(offset).unwrap_or(usize::MAX);
+        let first = start.map_or(0, |start| index(*start).saturating_add(1));
+        let last = index(*end);
         let projection = self.schema.as_ref().map(|s| s.projection.clone()).unwrap_or_default();
         let batches = self.lock();
         let Some(taken) = batches.get(first..=last) else {
@@ -180,7 +174,7 @@ impl<R: Row> Source for MemoryStream<R> {
         Ok(batch_stream(projected))
     }
 
-    fn commit(&mut self, _end: &serde_json::Value) -> Result<()> {
+    fn commit(&mut self, _end: &u64) -> Result<()> {
         Ok(())
     }
 }

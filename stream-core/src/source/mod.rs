@@ -4,19 +4,21 @@
 //! [`latest_offset`](Source::latest_offset) (which also decides what the next batch holds),
 //! reads the data between the previous offset and that one with [`read`](Source::read) — one
 //! stream of record batches, then the decode counts — and after the sink has the batch calls
-//! [`commit`](Source::commit). Offsets are JSON values, as in Spark's offset log.
+//! [`commit`](Source::commit). Each source has its own offset type ([`FileOffset`] for files);
+//! the engine holds a query's sources as [`AnySource`]s, which turn offsets into JSON values only
+//! where the checkpoint stores them, as Spark's offset log does.
 
 mod file;
 mod memory;
 
-pub use file::{FileSource, JsonSource, SourceFormat};
+pub use file::{FileOffset, FileSource, JsonSource, SourceFormat};
 pub use memory::MemoryStream;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 
 use crate::decode::{DecodeCounts, DecoderFactory};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// What a query needs from its source: the declared schema and the columns it reads.
 #[derive(Debug, Clone)]
@@ -91,8 +93,23 @@ impl Iterator for InMemory {
 
 impl BatchReader for InMemory {}
 
+/// What a source's offsets must be: values the engine compares, keeps, and stores in the
+/// checkpoint as JSON.
+pub trait Offset:
+    serde::Serialize + serde::de::DeserializeOwned + Clone + PartialEq + std::fmt::Debug + Send + 'static
+{
+}
+
+impl<T> Offset for T where
+    T: serde::Serialize + serde::de::DeserializeOwned + Clone + PartialEq + std::fmt::Debug + Send + 'static
+{
+}
+
 /// A source of micro-batches.
 pub trait Source: Send + 'static {
+    /// Where a batch of this source ends: [`FileOffset`] for a file source.
+    type Offset: Offset;
+
     /// Text for progress reports, e.g. `FileStreamSource[file:/data/events]`.
     fn description(&self) -> String;
 
@@ -114,7 +131,7 @@ pub trait Source: Send + 'static {
     ///
     /// # Errors
     /// When listing new data fails.
-    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<serde_json::Value>>;
+    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<Self::Offset>>;
 
     /// Reads the data after `start` up to and including `end`: its record batches, in order,
     /// decoded as the query asks for them — on up to `parallelism` threads, ahead of the query,
@@ -125,15 +142,15 @@ pub trait Source: Send + 'static {
     /// schema, from the stream, which then ends.
     fn read<'s>(
         &'s mut self,
-        start: Option<&serde_json::Value>,
-        end: &serde_json::Value,
+        start: Option<&Self::Offset>,
+        end: &Self::Offset,
         parallelism: usize,
     ) -> Result<BatchStream<'s>>;
 
     /// What the batch up to `end` reads, for the checkpoint's log of this input (`sources/<i>/<batch>`):
     /// enough for [`restore`](Self::restore) to plan the same batches again. `None` for a
     /// source that cannot be replayed after a restart (such as a memory stream).
-    fn batch_log(&self, end: &serde_json::Value) -> Option<serde_json::Value> {
+    fn batch_log(&self, end: &Self::Offset) -> Option<serde_json::Value> {
         let _ = end;
         None
     }
@@ -147,12 +164,12 @@ pub trait Source: Send + 'static {
     /// # Errors
     /// When an entry does not parse, is out of order or missing, or the source cannot be
     /// replayed.
-    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: Option<&serde_json::Value>) -> Result<()> {
+    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: Option<&Self::Offset>) -> Result<()> {
         let _ = through;
         if logs.is_empty() {
             Ok(())
         } else {
-            Err(crate::error::Error::Source {
+            Err(Error::Source {
                 source_description: self.description(),
                 message: "this source cannot resume from a checkpoint".to_owned(),
             })
@@ -163,5 +180,151 @@ pub trait Source: Send + 'static {
     ///
     /// # Errors
     /// When the source cannot record the commit.
+    fn commit(&mut self, end: &Self::Offset) -> Result<()>;
+}
+
+/// Any [`Source`], its offsets in the form the checkpoint stores them (JSON): how the engine
+/// holds the sources of a query, whatever their offset types. Implemented for every `Source`.
+pub trait AnySource: Send + 'static {
+    /// [`Source::description`].
+    fn description(&self) -> String;
+
+    /// [`Source::open`].
+    ///
+    /// # Errors
+    /// As [`Source::open`].
+    fn open(&mut self, schema: SourceSchema) -> Result<()>;
+
+    /// [`Source::prepare_for_available_now`].
+    ///
+    /// # Errors
+    /// As [`Source::prepare_for_available_now`].
+    fn prepare_for_available_now(&mut self) -> Result<()>;
+
+    /// [`Source::latest_offset`], as JSON.
+    ///
+    /// # Errors
+    /// As [`Source::latest_offset`].
+    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<serde_json::Value>>;
+
+    /// [`Source::read`] between offsets given as JSON.
+    ///
+    /// # Errors
+    /// As [`Source::read`], or when an offset is not one of this source's.
+    fn read<'s>(
+        &'s mut self,
+        start: Option<&serde_json::Value>,
+        end: &serde_json::Value,
+        parallelism: usize,
+    ) -> Result<BatchStream<'s>>;
+
+    /// [`Source::batch_log`] for an offset given as JSON.
+    ///
+    /// # Errors
+    /// When `end` is not one of this source's offsets.
+    fn batch_log(&self, end: &serde_json::Value) -> Result<Option<serde_json::Value>>;
+
+    /// [`Source::restore`] through an offset given as JSON.
+    ///
+    /// # Errors
+    /// As [`Source::restore`], or when `through` is not one of this source's offsets.
+    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: Option<&serde_json::Value>) -> Result<()>;
+
+    /// [`Source::commit`] of an offset given as JSON.
+    ///
+    /// # Errors
+    /// As [`Source::commit`], or when `end` is not one of this source's offsets.
     fn commit(&mut self, end: &serde_json::Value) -> Result<()>;
+}
+
+impl<S: Source> AnySource for S {
+    fn description(&self) -> String {
+        Source::description(self)
+    }
+
+    fn open(&mut self, schema: SourceSchema) -> Result<()> {
+        Source::open(self, schema)
+    }
+
+    fn prepare_for_available_now(&mut self) -> Result<()> {
+        Source::prepare_for_available_now(self)
+    }
+
+    fn latest_offset(&mut self, limit: ReadLimit) -> Result<Option<serde_json::Value>> {
+        Source::latest_offset(self, limit)?
+            .map(|offset| to_json(self, &offset))
+            .transpose()
+    }
+
+    fn read<'s>(
+        &'s mut self,
+        start: Option<&serde_json::Value>,
+        end: &serde_json::Value,
+        parallelism: usize,
+    ) -> Result<BatchStream<'s>> {
+        let start = start.map(|start| from_json::<S>(self, start)).transpose()?;
+        let end = from_json::<S>(self, end)?;
+        Source::read(self, start.as_ref(), &end, parallelism)
+    }
+
+    fn batch_log(&self, end: &serde_json::Value) -> Result<Option<serde_json::Value>> {
+        Ok(Source::batch_log(self, &from_json::<S>(self, end)?))
+    }
+
+    fn restore(&mut self, logs: &[(u64, serde_json::Value)], through: Option<&serde_json::Value>) -> Result<()> {
+        let through = through.map(|through| from_json::<S>(self, through)).transpose()?;
+        Source::restore(self, logs, through.as_ref())
+    }
+
+    fn commit(&mut self, end: &serde_json::Value) -> Result<()> {
+        let end = from_json::<S>(self, end)?;
+        Source::commit(self, &end)
+    }
+}
+
+/// `offset` in its checkpoint form.
+fn to_json<S: Source>(source: &S, offset: &S::Offset) -> Result<serde_json::Value> {
+    serde_json::to_value(offset).map_err(|e| Error::Source {
+        source_description: Source::description(source),
+        message: format!("cannot write offset {offset:?} as JSON: {e}"),
+    })
+}
+
+/// One of `source`'s offsets from its checkpoint form.
+fn from_json<S: Source>(source: &S, offset: &serde_json::Value) -> Result<S::Offset> {
+    serde_json::from_value(offset.clone()).map_err(|e| Error::Source {
+        source_description: Source::description(source),
+        message: format!("offset {offset} is not an offset of this source ({e})"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_source_takes_its_offsets_as_json_and_names_one_that_is_not_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.json"), "{}\n").unwrap();
+        let mut source: Box<dyn AnySource> = Box::new(FileSource::json(dir.path()));
+        let offset = source.latest_offset(ReadLimit::Configured).unwrap();
+        assert_eq!(offset, Some(serde_json::json!({"logOffset": 0})));
+        assert!(
+            source
+                .batch_log(&serde_json::json!({"logOffset": 0}))
+                .unwrap()
+                .is_some()
+        );
+        for wrong in [
+            serde_json::json!(0),
+            serde_json::json!({"logOffset": "0"}),
+            serde_json::json!({"offset": 0}),
+        ] {
+            let error = source.commit(&wrong).unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("offset {wrong} is not an offset of this source")),
+                "{error}"
+            );
+        }
+    }
 }

@@ -8,9 +8,9 @@ use syn::Ident;
 
 use super::expr::{expr, var_ident};
 use super::types::{self, core};
-use crate::plan::Plan;
+use crate::ir::Plan;
+use crate::ir::{Step, TExpr};
 use crate::schema::{CORRUPT_RECORD_COLUMN, Schema};
-use crate::typecheck::{Step, TExpr};
 use crate::types::{Base, ColType};
 
 /// The typed readers of a column: on a JSON cursor and on a text field.
@@ -310,7 +310,7 @@ pub(crate) fn query_projection(plan: &Plan) -> TokenStream {
     let trait_name = decoder_names(&query.schema).projection;
     let values = decoder_names(&query.schema).values;
     let query_name = query.name.to_string();
-    let reads = (0..query.num_inputs).map(|index| {
+    let reads = (0..query.num_input_columns).map(|index| {
         let (reads, read) = (read_const(index), plan.required_inputs.contains(&index));
         quote!(const #reads: bool = #read;)
     });

@@ -8,8 +8,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::types::core;
+use crate::ir::{Func, LitValue, TExpr, TExprKind, VarId};
 use crate::parse::{BinaryOp, UnaryOp};
-use crate::typecheck::{Func, LitValue, TExpr, TExprKind, VarId};
 use crate::types::{Base, ColType};
 
 /// The local variable holding variable `var` in generated code.
@@ -32,7 +32,7 @@ pub(crate) fn view(ty: ColType, local: &syn::Ident) -> TokenStream {
 }
 
 /// Code for `expr`, whose nullability is exactly `expr.ty.nullable`.
-pub(crate) fn expr(expr: &TExpr, vars: &[crate::typecheck::Var]) -> TokenStream {
+pub(crate) fn expr(expr: &TExpr, vars: &[crate::ir::Var]) -> TokenStream {
     let (tokens, nullable) = raw(expr, vars);
     match (nullable, expr.ty.nullable) {
         (false, true) => quote!(::core::option::Option::Some(#tokens)),
@@ -70,7 +70,7 @@ fn lift(args: &[(TokenStream, bool)], body: impl FnOnce(&[TokenStream]) -> (Toke
     )
 }
 
-fn raw(expr: &TExpr, vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
+fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
     let core = core();
     let functions = quote!(#core::functions);
     match &expr.kind {
@@ -190,7 +190,7 @@ fn binary(op: BinaryOp, base: Base, l: &TokenStream, r: &TokenStream) -> (TokenS
     (code, false)
 }
 
-fn call(func: Func, args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
+fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bool) {
     let core = core();
     let functions = quote!(#core::functions);
     let arg_base = args.first().map(|a| a.ty.base);
@@ -315,7 +315,7 @@ fn date_pattern(pattern: &str) -> TokenStream {
 
 /// `coalesce(a, b, ..)`: the first present value. Strings are made owned so that borrowed
 /// and computed strings can mix.
-fn coalesce(args: &[TExpr], vars: &[crate::typecheck::Var]) -> (TokenStream, bool) {
+fn coalesce(args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bool) {
     let owned = |arg: &TExpr| {
         let (code, nullable) = raw(arg, vars);
         let code = if arg.ty.base == Base::Str {

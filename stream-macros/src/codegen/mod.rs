@@ -12,7 +12,7 @@ pub(crate) use types::owned as owned_type;
 
 use proc_macro2::TokenStream;
 
-use crate::plan::Plan;
+use crate::ir::Plan;
 use crate::schema::Schema;
 use row::{RowField, row_struct};
 

@@ -8,8 +8,8 @@ use syn::Ident;
 use super::expr::{accumulator_ident, expr, var_ident, view};
 use super::row::{RowField, row_struct};
 use super::types::{self, core};
-use crate::plan::{Forget, Plan, StatefulOperator};
-use crate::typecheck::{AggFunc, Aggregate, Step, TypedQuery, VarId};
+use crate::ir::{AggFunc, Aggregate, Step, TypedQuery, VarId};
+use crate::ir::{Forget, Plan, StatefulOperator};
 use crate::types::{Base, ColType};
 
 /// The name of a query's output row struct: `SpendByUser` → `SpendByUserRow`.
@@ -216,7 +216,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             /// Reads each of this query's inputs from the source given for it; choose the output
             /// mode, sink and trigger on the returned writer, then `start()` it.
             pub fn read(#(#inputs: impl #core::source::Source),*) -> #core::DataStreamWriter<Self> {
-                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#inputs)),*])
+                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#inputs) as ::std::boxed::Box<dyn #core::source::AnySource>),*])
             }
 
             /// The query's plan as text.
@@ -396,7 +396,7 @@ const PREFETCH_GROUP_AHEAD: usize = 8;
 /// For a grouping by input columns (no window): each batch's key hashes computed up front, and
 /// prefetches issued rows ahead from them. The upsert then uses `__stream_hashes[row]`.
 /// `None` when a key is computed, or a row has several groups (windows).
-fn group_prefetch(plan: &Plan, aggregate: &crate::typecheck::ir::Aggregate) -> Option<RowLoopExtras> {
+fn group_prefetch(plan: &Plan, aggregate: &crate::ir::Aggregate) -> Option<RowLoopExtras> {
     let query = &plan.query;
     if aggregate.window.is_some() || aggregate.keys.is_empty() {
         return None;
@@ -743,7 +743,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
 
 /// A deduplication step in the row loop: drop a row later than the previous watermark (counted),
 /// then let it through only if its key is new.
-fn dedup_step(query: &TypedQuery, dedup: &crate::typecheck::ir::Dedup) -> TokenStream {
+fn dedup_step(query: &TypedQuery, dedup: &crate::ir::Dedup) -> TokenStream {
     let core = core();
     let probe = dedup
         .keys
@@ -827,7 +827,7 @@ struct SessionParts {
 fn session_run_batch(
     plan: &Plan,
     aggregate: &Aggregate,
-    session: &crate::typecheck::ir::SessionKey,
+    session: &crate::ir::SessionKey,
     parts: SessionParts,
 ) -> TokenStream {
     let core = core();

@@ -8,50 +8,12 @@ use std::fmt::Write as _;
 
 mod physical;
 
-pub(crate) use physical::{Forget, StatefulOperator};
-
+use crate::ir::{Accumulator, AggFunc, Func, LitValue, ModeSupport, Plan, Step, TExpr, TExprKind, TypedQuery, VarId};
 use crate::parse::{BinaryOp, UnaryOp};
-use crate::typecheck::{Accumulator, AggFunc, Func, LitValue, Step, TExpr, TExprKind, TypedQuery, VarId};
-
-/// A query ready for code generation.
-pub(crate) struct Plan {
-    pub(crate) query: TypedQuery,
-    /// Variables whose values are needed.
-    pub(crate) live: BTreeSet<VarId>,
-    /// Input columns to decode, by index in the schema (= variable id), ascending.
-    pub(crate) required_inputs: Vec<VarId>,
-    /// Indices of the output columns that are aggregation keys.
-    pub(crate) key_columns: Vec<usize>,
-    pub(crate) modes: ModeSupport,
-    /// The `pre` steps (filters) that also run inside the source's decoder.
-    pub(crate) pushed_filters: Vec<usize>,
-    /// The runtime operator holding the query's state, if any.
-    pub(crate) operator: Option<StatefulOperator>,
-    pub(crate) explain: String,
-    pub(crate) fingerprint: u64,
-}
-
-/// Which output modes Spark accepts for the query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ModeSupport {
-    pub(crate) append: bool,
-    pub(crate) update: bool,
-    pub(crate) complete: bool,
-}
-
-impl Plan {
-    /// Whether a pre- or post-aggregation step is needed.
-    pub(crate) fn step_is_live(&self, step: &Step) -> bool {
-        match step {
-            Step::Let { var, .. } => self.live.contains(var),
-            Step::Filter { .. } | Step::Watermark { .. } | Step::Dedup(_) => true,
-        }
-    }
-}
 
 pub(crate) fn plan(query: TypedQuery) -> Plan {
     let live = liveness(&query);
-    let required_inputs: Vec<VarId> = (0..query.num_inputs).filter(|v| live.contains(v)).collect();
+    let required_inputs: Vec<VarId> = (0..query.num_input_columns).filter(|v| live.contains(v)).collect();
     let key_columns = match &query.aggregate {
         Some(aggregate) => query
             .outputs

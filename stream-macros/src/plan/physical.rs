@@ -2,28 +2,8 @@
 //! decoder, and which stateful operator (with which parameters) holds its state. Codegen only
 //! spells these choices out.
 
-use crate::typecheck::{Step, TExpr, TExprKind, TypedQuery, VarId};
+use crate::ir::{Forget, StatefulOperator, Step, TExpr, TExprKind, TypedQuery, VarId};
 use crate::types::Base;
-
-/// The runtime operator that holds a query's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum StatefulOperator {
-    /// `KeyedAggregate`: grouped or windowed aggregation.
-    Aggregate,
-    /// `SessionAggregate`: sessions of `gap` microseconds; `watermarked` when late rows are
-    /// dropped and sessions close.
-    Session { gap: i64, watermarked: bool },
-    /// `Deduplicate`, forgetting keys as `forget` says.
-    Dedup { forget: Forget },
-}
-
-/// When a deduplication forgets a key (the runtime's `Forget`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Forget {
-    Never,
-    AtEventTime,
-    AfterDelay(i64),
-}
 
 /// The query's stateful operator, if it has one.
 pub(crate) fn stateful_operator(query: &TypedQuery) -> Option<StatefulOperator> {
@@ -52,7 +32,7 @@ pub(crate) fn stateful_operator(query: &TypedQuery) -> Option<StatefulOperator> 
 /// values. The query still applies them; pushing only skips rows early.
 pub(crate) fn pushed_filters(query: &TypedQuery, corrupt_record_column: &str) -> Vec<usize> {
     let is_plain_input = |var: VarId| {
-        var < query.num_inputs
+        var < query.num_input_columns
             && query.vars[var].ty.base != Base::Window
             && query.vars[var].name != corrupt_record_column
     };

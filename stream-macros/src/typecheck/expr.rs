@@ -5,8 +5,8 @@ use proc_macro2::Span;
 use syn::{Ident, Lit};
 
 use super::Env;
-use super::ir::{Accumulator, AggFunc, Func, LitValue, TExpr, TExprKind, Var, VarId};
 use crate::diag::{Diagnostics, did_you_mean};
+use crate::ir::{Accumulator, AggFunc, Func, LitValue, TExpr, TExprKind, Var, VarId};
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType};
 

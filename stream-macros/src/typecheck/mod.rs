@@ -3,18 +3,16 @@
 //! and operator typed, and Spark's analysis rules applied. All errors are collected.
 
 mod expr;
-pub(crate) mod ir;
 
 use proc_macro2::Span;
 use syn::Ident;
 
 use crate::diag::{Diagnostics, did_you_mean};
+use crate::ir::{Aggregate, Dedup, SessionKey, Step, TExprKind, TypedQuery, Var, VarId, WindowKey};
 use crate::parse::{Arg, Expr, Op, QueryDecl};
 use crate::schema::Schema;
 use crate::types::ColType;
 use expr::{ExprChecker, Scope};
-pub(crate) use ir::*;
-use ir::{Dedup, SessionKey, WindowKey};
 
 /// The operations a query body may chain, in Spark's vocabulary.
 const OPERATIONS: [&str; 9] = [
@@ -208,7 +206,7 @@ struct QueryChecker<'a> {
     failed: bool,
     /// Variables standing for columns whose definition failed: using them reports nothing more.
     poisoned: std::collections::BTreeSet<VarId>,
-    num_inputs: usize,
+    num_input_columns: usize,
     /// `with_watermark`: the event-time variable and the delay in microseconds.
     watermark: Option<(VarId, i64)>,
     /// `keep_late_rows()`, if called.
@@ -229,7 +227,7 @@ impl<'a> QueryChecker<'a> {
             post: Vec::new(),
             failed: false,
             poisoned: std::collections::BTreeSet::new(),
-            num_inputs: schema.fields.len(),
+            num_input_columns: schema.fields.len(),
             watermark: None,
             keep_late_rows: None,
             late_rows: None,
@@ -1005,7 +1003,7 @@ impl<'a> QueryChecker<'a> {
             attrs: self.decl.attrs.clone(),
             inputs,
             schema: self.decl.inputs[0].schema.clone(),
-            num_inputs: self.num_inputs,
+            num_input_columns: self.num_input_columns,
             vars: self.vars,
             pre: self.pre,
             aggregate: self.aggregate,

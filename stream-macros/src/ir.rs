@@ -1,8 +1,15 @@
-//! The typed query: what the type checker produces and the planner consumes.
+//! The intermediate representation every stage after parsing shares, and nothing else: data
+//! types with accessors, no checking, planning or code generation.
 //!
-//! Every value a query computes is a variable ([`VarId`]): the input columns come first, then
-//! one variable per computed column. Expressions refer to variables, never to names, so later
-//! stages need no scoping rules.
+//! - The typed query ([`TypedQuery`]), which the type checker produces: the logical plan. Every
+//!   value a query computes is a variable ([`VarId`]): the input columns come first, then one
+//!   variable per computed column. Expressions refer to variables, never to names, so later
+//!   stages need no scoping rules.
+//! - The physical plan ([`Plan`]), which the planner makes of it: live variables, the columns to
+//!   decode, filters pushed into the decoder, the stateful operator, the output modes, the plan
+//!   text. Code generation only spells it out.
+
+use std::collections::BTreeSet;
 
 use proc_macro2::Span;
 use syn::Ident;
@@ -205,8 +212,8 @@ pub(crate) struct TypedQuery {
     pub(crate) inputs: Vec<Ident>,
     /// The schema every input reads.
     pub(crate) schema: Ident,
-    /// Number of input columns (variables `0..num_inputs`).
-    pub(crate) num_inputs: usize,
+    /// Number of input columns (variables `0..num_input_columns`).
+    pub(crate) num_input_columns: usize,
     pub(crate) vars: Vec<Var>,
     pub(crate) pre: Vec<Step>,
     pub(crate) aggregate: Option<Aggregate>,
@@ -233,4 +240,60 @@ impl TypedQuery {
     pub(crate) fn is_stateful(&self) -> bool {
         self.aggregate.is_some() || self.dedup().is_some()
     }
+}
+
+/// A query ready for code generation.
+pub(crate) struct Plan {
+    pub(crate) query: TypedQuery,
+    /// Variables whose values are needed.
+    pub(crate) live: BTreeSet<VarId>,
+    /// Input columns to decode, by index in the schema (= variable id), ascending.
+    pub(crate) required_inputs: Vec<VarId>,
+    /// Indices of the output columns that are aggregation keys.
+    pub(crate) key_columns: Vec<usize>,
+    pub(crate) modes: ModeSupport,
+    /// The `pre` steps (filters) that also run inside the source's decoder.
+    pub(crate) pushed_filters: Vec<usize>,
+    /// The runtime operator holding the query's state, if any.
+    pub(crate) operator: Option<StatefulOperator>,
+    pub(crate) explain: String,
+    pub(crate) fingerprint: u64,
+}
+
+/// Which output modes Spark accepts for the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ModeSupport {
+    pub(crate) append: bool,
+    pub(crate) update: bool,
+    pub(crate) complete: bool,
+}
+
+impl Plan {
+    /// Whether a pre- or post-aggregation step is needed.
+    pub(crate) fn step_is_live(&self, step: &Step) -> bool {
+        match step {
+            Step::Let { var, .. } => self.live.contains(var),
+            Step::Filter { .. } | Step::Watermark { .. } | Step::Dedup(_) => true,
+        }
+    }
+}
+
+/// The runtime operator that holds a query's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StatefulOperator {
+    /// `KeyedAggregate`: grouped or windowed aggregation.
+    Aggregate,
+    /// `SessionAggregate`: sessions of `gap` microseconds; `watermarked` when late rows are
+    /// dropped and sessions close.
+    Session { gap: i64, watermarked: bool },
+    /// `Deduplicate`, forgetting keys as `forget` says.
+    Dedup { forget: Forget },
+}
+
+/// When a deduplication forgets a key (the runtime's `Forget`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Forget {
+    Never,
+    AtEventTime,
+    AfterDelay(i64),
 }
