@@ -47,9 +47,9 @@ pub mod watermark;
 pub mod window;
 
 pub use error::{Error, Result};
-pub use plan::{OutputMode, Row, StreamPlan};
+pub use plan::{OutputMode, Row, StreamPlan, mode};
 pub use progress::StreamingQueryProgress;
-pub use query::{DataStreamWriter, StreamingQuery, checkpointing, mode};
+pub use query::{DataStreamWriter, StreamingQuery, checkpointing};
 pub use sink::{ConsoleSink, MemorySink, Sink, memory_table};
 pub use source::{FileSource, JsonSource, Source};
 pub use trigger::Trigger;

@@ -42,6 +42,48 @@ impl fmt::Display for OutputMode {
     }
 }
 
+/// Output-mode markers for [`DataStreamWriter`](crate::DataStreamWriter): the mode is part of the writer's type, so
+/// that a mode the query does not support is a compile error.
+pub mod mode {
+    use super::OutputMode;
+
+    /// No output mode chosen yet.
+    #[derive(Debug)]
+    pub struct NotChosen;
+    /// [`OutputMode::Append`].
+    #[derive(Debug)]
+    pub struct Append;
+    /// [`OutputMode::Update`].
+    #[derive(Debug)]
+    pub struct Update;
+    /// [`OutputMode::Complete`].
+    #[derive(Debug)]
+    pub struct Complete;
+
+    /// An output mode that has been chosen.
+    #[diagnostic::on_unimplemented(
+        message = "no output mode was chosen for this streaming query",
+        label = "output mode missing",
+        note = "choose one with `.append()`, `.update()` or `.complete()` before `.start()`"
+    )]
+    pub trait Chosen {
+        /// The mode's runtime value.
+        const MODE: OutputMode;
+    }
+    #[diagnostic::do_not_recommend]
+    impl Chosen for Append {
+        const MODE: OutputMode = OutputMode::Append;
+    }
+    #[diagnostic::do_not_recommend]
+    impl Chosen for Update {
+        const MODE: OutputMode = OutputMode::Update;
+    }
+    #[diagnostic::do_not_recommend]
+    impl Chosen for Complete {
+        const MODE: OutputMode = OutputMode::Complete;
+    }
+}
+
 /// A row type the macro generated for a schema or a query's output, convertible to and from
 /// Arrow record batches.
 pub trait Row: Sized + Send + 'static {

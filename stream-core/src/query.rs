@@ -12,7 +12,7 @@ use crate::checkpoint::{Checkpoint, CommitEntry, OffsetEntry};
 use crate::error::{Error, Result};
 use crate::plan::{
     BatchContext, InputBatches, KeepsLateRows, OperatorReport, OutputMode, PlanFacts, StreamPlan, SupportsAppend,
-    SupportsComplete, SupportsUpdate,
+    SupportsComplete, SupportsUpdate, mode,
 };
 use crate::progress::{SinkProgress, SourceProgress, StateOperatorProgress, StreamingQueryProgress};
 use crate::sink::{AcceptsMode, CheckpointInfo, Sink, SinkContext};
@@ -21,48 +21,6 @@ use crate::trigger::Trigger;
 use crate::types::Timestamp;
 use crate::watermark::WatermarkTracker;
 use checkpointing::{CheckpointFor, Checkpointed};
-
-/// Output-mode markers for [`DataStreamWriter`]: the mode is part of the writer's type, so
-/// that a mode the query does not support is a compile error.
-pub mod mode {
-    use crate::plan::OutputMode;
-
-    /// No output mode chosen yet.
-    #[derive(Debug)]
-    pub struct NotChosen;
-    /// [`OutputMode::Append`].
-    #[derive(Debug)]
-    pub struct Append;
-    /// [`OutputMode::Update`].
-    #[derive(Debug)]
-    pub struct Update;
-    /// [`OutputMode::Complete`].
-    #[derive(Debug)]
-    pub struct Complete;
-
-    /// An output mode that has been chosen.
-    #[diagnostic::on_unimplemented(
-        message = "no output mode was chosen for this streaming query",
-        label = "output mode missing",
-        note = "choose one with `.append()`, `.update()` or `.complete()` before `.start()`"
-    )]
-    pub trait Chosen {
-        /// The mode's runtime value.
-        const MODE: OutputMode;
-    }
-    #[diagnostic::do_not_recommend]
-    impl Chosen for Append {
-        const MODE: OutputMode = OutputMode::Append;
-    }
-    #[diagnostic::do_not_recommend]
-    impl Chosen for Update {
-        const MODE: OutputMode = OutputMode::Update;
-    }
-    #[diagnostic::do_not_recommend]
-    impl Chosen for Complete {
-        const MODE: OutputMode = OutputMode::Complete;
-    }
-}
 
 /// Checkpoint markers for [`DataStreamWriter`]: whether `.checkpoint(dir)` was called is part of
 /// the writer's type, so that a sink that needs a checkpoint cannot start without one.

@@ -16,7 +16,7 @@ use super::{AcceptsMode, CheckpointInfo, Sink, SinkContext};
 use crate::error::{Error, Result};
 use crate::file_uri::{from_file_uri, percent_decode, to_file_uri};
 use crate::plan::Row;
-use crate::query::mode;
+use crate::plan::mode;
 
 /// The log that lists each batch's files, as Spark's file sink keeps it.
 const METADATA_DIR: &str = "_spark_metadata";
