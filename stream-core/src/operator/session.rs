@@ -262,6 +262,100 @@ mod tests {
         assert_eq!(got.iter().map(|(rows, _)| rows.len()).sum::<usize>(), 2);
     }
 
+    /// The final sessions of complete mode, without a watermark, over `batches` of
+    /// `(user, minute)` rows: sorted.
+    fn complete_sessions(batches: &[&[(u8, i64)]]) -> Vec<Emitted> {
+        let mut op: SessionAggregate<(KeyStr,), Count> = SessionAggregate::new(10 * MINUTE, false);
+        let mut last = Vec::new();
+        for batch in batches {
+            let mut context = BatchContext::new(at(0), at(0));
+            op.begin_batch(OutputMode::Complete, &context);
+            for &(user, minute) in *batch {
+                let user = user.to_string();
+                op.add((InlineKey(user.as_str()),), at(minute)).0 += 1;
+            }
+            last = op
+                .emit(&mut context)
+                .into_iter()
+                .map(|(key, s)| {
+                    (
+                        key.0.to_string(),
+                        s.start.micros() / MINUTE,
+                        s.end.micros() / MINUTE,
+                        s.value.0,
+                    )
+                })
+                .collect();
+        }
+        last.sort();
+        last
+    }
+
+    /// Sessions computed directly: each user's sorted times, split where the gap to the next one
+    /// is more than the 10-minute gap (events exactly a gap apart share a session).
+    fn reference_sessions(rows: &[(u8, i64)]) -> Vec<Emitted> {
+        let mut by_user: std::collections::BTreeMap<u8, Vec<i64>> = std::collections::BTreeMap::new();
+        for &(user, minute) in rows {
+            by_user.entry(user).or_default().push(minute);
+        }
+        let mut sessions = Vec::new();
+        for (user, mut minutes) in by_user {
+            minutes.sort_unstable();
+            let mut current: Option<(i64, i64, i64)> = None;
+            for minute in minutes {
+                current = match current {
+                    Some((start, end, n)) if minute <= end => Some((start, end.max(minute + 10), n + 1)),
+                    Some(done) => {
+                        sessions.push((user.to_string(), done.0, done.1, done.2));
+                        Some((minute, minute + 10, 1))
+                    }
+                    None => Some((minute, minute + 10, 1)),
+                };
+            }
+            sessions.extend(current.map(|(start, end, n)| (user.to_string(), start, end, n)));
+        }
+        sessions.sort();
+        sessions
+    }
+
+    proptest::proptest! {
+        /// Without a watermark, complete mode's sessions are those of all rows at once, however
+        /// the rows are split into batches and in whatever order they arrive.
+        #[test]
+        fn complete_sessions_do_not_depend_on_batching(
+            rows in proptest::collection::vec((0u8..3, 0i64..120), 0..40),
+            cut in 0usize..40,
+        ) {
+            let cut = cut.min(rows.len());
+            let expected = reference_sessions(&rows);
+            proptest::prop_assert_eq!(&complete_sessions(&[&rows]), &expected);
+            proptest::prop_assert_eq!(&complete_sessions(&[&rows[..cut], &rows[cut..]]), &expected);
+        }
+
+        /// In append mode each closed session is emitted once and no row is counted twice. (A
+        /// user's emitted sessions may overlap: a row arriving after its neighbours' session was
+        /// closed and evicted, yet not late, starts a session of its own, as in Spark.)
+        #[test]
+        fn append_emits_each_session_once(
+            batches in proptest::collection::vec(proptest::collection::vec((0u8..3, 0i64..200), 0..12), 1..6),
+        ) {
+            let names: Vec<Vec<(String, i64)>> = batches
+                .iter()
+                .map(|batch| batch.iter().map(|&(user, minute)| (user.to_string(), minute)).collect())
+                .collect();
+            let borrowed: Vec<Vec<(&str, i64)>> = names
+                .iter()
+                .map(|batch| batch.iter().map(|(user, minute)| (user.as_str(), *minute)).collect())
+                .collect();
+            let emitted: Vec<Emitted> = run(OutputMode::Append, &borrowed).into_iter().flat_map(|(rows, _)| rows).collect();
+            let distinct: std::collections::BTreeSet<(&str, i64)> =
+                emitted.iter().map(|(user, start, _, _)| (user.as_str(), *start)).collect();
+            proptest::prop_assert_eq!(distinct.len(), emitted.len(), "a session emitted twice: {:?}", emitted);
+            let counted: i64 = emitted.iter().map(|session| session.3).sum();
+            proptest::prop_assert!(counted <= batches.iter().map(Vec::len).sum::<usize>() as i64);
+        }
+    }
+
     #[test]
     fn a_late_arriving_event_merges_two_sessions_in_update_mode() {
         let got = run(OutputMode::Update, &[vec![("a", 10), ("a", 30)], vec![("a", 20)]]);
