@@ -171,6 +171,15 @@ pub struct InputFacts {
 
 /// What the runtime needs to know about a compiled query before it runs it: fixed when the query
 /// is compiled.
+///
+/// ```
+/// # rill::stream! { schema E { user_id: String, amount: f64 } query Both(web: E, mobile: E) { web.union(mobile).select(user_id) } }
+/// use rill::StreamPlan;
+/// let facts = Both::facts();
+/// let inputs: Vec<&str> = facts.inputs.iter().map(|input| input.name).collect();
+/// assert_eq!(inputs, ["web", "mobile"]);
+/// assert_eq!(facts.inputs[0].schema.projection, [0], "only `user_id` is decoded");
+/// ```
 #[derive(Debug, Clone)]
 pub struct PlanFacts {
     /// The query's name as declared in `stream!`.

@@ -91,7 +91,16 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
     }
 
     /// A writer for query `Q` reading each of its inputs from a source, in the order of its
-    /// signature; [`start`](Self::start) refuses another number of sources.
+    /// signature; [`start`](Self::start) refuses another number of sources. The macro's
+    /// `read(..)` calls it with one typed argument per input.
+    ///
+    /// ```
+    /// # rill::stream! { schema E { user_id: String } query Both(web: E, mobile: E) { web.union(mobile).select(user_id) } }
+    /// use rill::prelude::*;
+    /// use rill::source::AnySource;
+    /// let sources: Vec<Box<dyn AnySource>> = vec![Box::new(JsonSource::new("web")), Box::new(JsonSource::new("mobile"))];
+    /// let _writer = rill::DataStreamWriter::<Both>::from_sources(sources).append();
+    /// ```
     #[must_use]
     pub fn from_sources(sources: Vec<Box<dyn AnySource>>) -> Self {
         Self {
