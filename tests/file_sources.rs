@@ -165,7 +165,7 @@ fn csv_with_header_options_and_modes() {
             "amount;extra;note;user_id",
             "1.5;x;NA;u1",
             "2;y;\"semi; colon\";u2",
-            "3;z;\"say \\\"hi\\\" and \"\"bye\"\"\";u3",
+            "3;z;\"say \\\"hi\\\" and \\\"bye\\\"\";u3",
             "abc;w;bad amount;u4",
             "4;v;\"unclosed;u5",
             "5;u;too;many;fields",

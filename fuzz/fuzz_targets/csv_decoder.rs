@@ -12,7 +12,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use rill::__private::arrow_array::RecordBatch;
 use rill::decode::csv::CsvOptions;
-use rill::decode::{DecodeCounts, FormatDecoder, ParseMode, RecordDecoder};
+use rill::decode::{DecodeCounts, ParseMode};
 use rill::prelude::*;
 use rill_fuzz::decoders::{LooseRows, MODES, StrictRows, check_mode};
 
@@ -32,7 +32,7 @@ fn decode<Q: StreamPlan>(
     options: &CsvOptions,
     mode: ParseMode,
 ) -> (rill::error::Result<()>, DecodeCounts, Vec<RecordBatch>) {
-    let mut decoder = <Q::Decoder as RecordDecoder>::new();
+    let mut decoder = (Q::facts().inputs[0].schema.decoder)();
     let mut counts = DecodeCounts::default();
     let mut out = Vec::new();
     let result = decoder.decode_csv(Path::new("fuzz.csv"), bytes, options, mode, &mut counts, &mut out);

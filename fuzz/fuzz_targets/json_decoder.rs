@@ -11,7 +11,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use rill::__private::arrow_array::RecordBatch;
-use rill::decode::{DecodeCounts, FormatDecoder, ParseMode, RecordDecoder};
+use rill::decode::{DecodeCounts, ParseMode};
 use rill::prelude::*;
 use rill_fuzz::decoders::{LooseRows, MODES, StrictRows, check_mode, same_rows};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -19,7 +19,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// Decodes `bytes` as one file with a fresh decoder of query `Q`.
 fn decode<Q: StreamPlan>(bytes: &[u8], mode: ParseMode) -> (rill::error::Result<()>, DecodeCounts, Vec<RecordBatch>) {
-    let mut decoder = <Q::Decoder as RecordDecoder>::new();
+    let mut decoder = (Q::facts().inputs[0].schema.decoder)();
     let mut counts = DecodeCounts::default();
     let mut out = Vec::new();
     let result = decoder.decode_json_lines(Path::new("fuzz.json"), bytes, 1, mode, &mut counts, &mut out);
@@ -51,7 +51,7 @@ fn check_split<Q: StreamPlan>(data: &[u8], mode: ParseMode, whole: DecodeCounts,
     let at = ends[data.len() % ends.len()];
     let (first, second) = data.split_at(at);
     let first_line = ends.iter().filter(|&&end| end <= at).count() as u64 + 1;
-    let mut decoder = <Q::Decoder as RecordDecoder>::new();
+    let mut decoder = (Q::facts().inputs[0].schema.decoder)();
     let mut counts = DecodeCounts::default();
     let mut out = Vec::new();
     decoder

@@ -20,6 +20,8 @@ mod diag;
 mod expand;
 #[path = "../../stream-macros/src/fallback.rs"]
 mod fallback;
+#[path = "../../stream-macros/src/ir.rs"]
+mod ir;
 #[path = "../../stream-macros/src/parse/mod.rs"]
 mod parse;
 #[path = "../../stream-macros/src/plan/mod.rs"]

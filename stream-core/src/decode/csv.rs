@@ -1,7 +1,8 @@
 //! Splitting CSV records into fields, with Spark's CSV options.
 //!
 //! Each line is one record (Spark's default, `multiLine = false`): a quoted field may hold
-//! the delimiter and escaped quotes, but not a line end. Fields are the declared columns in
+//! the delimiter and escaped quotes, but not a line end; fields are split as Spark's reader
+//! splits them (see `split`). Fields are the declared columns in
 //! order (the `_corrupt_record` column excepted). A record with more or fewer fields than
 //! that is malformed, as in Spark: in `Permissive` mode it keeps the fields it has (the rest
 //! null, the extra ones cut) and its text goes to `_corrupt_record`; `DropMalformed` drops it;
@@ -41,10 +42,11 @@ pub struct CsvOptions {
     pub delimiter: u8,
     /// The quote around fields holding the delimiter (default `"`).
     pub quote: u8,
-    /// The escape before a quote inside a quoted field (default `\`); a doubled quote
-    /// also stands for one quote.
+    /// The escape before a quote (or before itself) inside a quoted field (default `\`). As in
+    /// Spark, a doubled quote stands for one quote only when the escape is the quote itself.
     pub escape: u8,
-    /// The unquoted text read as null (default: the empty string).
+    /// The text read as null, quoted or not (default: the empty string); an empty unquoted
+    /// field is null whatever this is.
     pub null_value: String,
     /// How a header's names relate to the schema's columns (default: by position).
     pub header_columns: HeaderColumns,
@@ -136,79 +138,101 @@ impl CsvOptions {
     }
 }
 
-/// Splits one record into fields; a syntax error when a quote is not closed properly.
+/// Splits one record into fields as Spark's CSV reader (univocity, with Spark's defaults) does;
+/// quoting never makes a record malformed, only invalid UTF-8 does (checked with Spark 4.3,
+/// `tests/golden/csv_quotes/`):
+/// - a field is quoted only when its first byte is the quote; otherwise it is the raw text up to
+///   the next delimiter, quotes and escapes included;
+/// - inside quotes the escape (`\` by default) stands for the quote or the escape after it and
+///   is kept before any other byte; a doubled quote is an escaped quote only when the escape is
+///   the quote itself;
+/// - a run of quotes followed (after any spaces) by the delimiter or the end of the line closes
+///   the field, all but the last quote kept as text (`"a"""` is `a""`); any other quote leaves
+///   the field unquoted: the quote, the text so far, and the rest up to the next delimiter
+///   verbatim (univocity's `STOP_AT_DELIMITER`);
+/// - a quote never closed takes the rest of the line, delimiters included;
+/// - a field whose text is the null value (empty by default), quoted or not, is null, and so is
+///   an empty unquoted field whatever the null value (`""` is then the empty string).
+///
+/// Hand-written rather than `csv-core`: that crate has no form of these rules (it reads the
+/// text after a closing quote into the field and drops the quotes, and treats a doubled quote
+/// as an escape), and rewriting its output would cost a second pass over every field.
 fn split<'r>(record: &'r [u8], options: &CsvOptions, fields: &mut Vec<TextField<'r>>) -> Result<(), SyntaxError> {
     fields.clear();
     let mut pos = 0;
     loop {
         let start = pos;
-        if record.get(pos) == Some(&options.quote) {
-            let mut text: Vec<u8> = Vec::new();
-            pos += 1;
-            loop {
-                match record.get(pos) {
-                    None => {
-                        return Err(SyntaxError {
-                            offset: start,
-                            message: "a quoted field is not closed before the end of the line".into(),
-                        });
-                    }
-                    Some(&byte)
-                        if byte == options.escape
-                            && byte != options.quote
-                            && matches!(record.get(pos + 1), Some(&next) if next == options.quote || next == options.escape) =>
-                    {
-                        text.push(record[pos + 1]);
-                        pos += 2;
-                    }
-                    Some(&byte) if byte == options.quote => {
-                        if record.get(pos + 1) == Some(&options.quote) {
-                            text.push(byte);
-                            pos += 2;
-                        } else {
-                            pos += 1;
-                            break;
-                        }
-                    }
-                    Some(&byte) => {
-                        text.push(byte);
-                        pos += 1;
-                    }
-                }
-            }
-            let text = String::from_utf8(text).map_err(|_| SyntaxError {
-                offset: start,
-                message: "invalid UTF-8 in a field".into(),
-            })?;
-            fields.push(TextField {
-                text: Some(Cow::Owned(text)),
-                span: start..pos,
-            });
-            match record.get(pos) {
-                None => return Ok(()),
-                Some(&byte) if byte == options.delimiter => pos += 1,
-                Some(_) => {
-                    return Err(SyntaxError {
-                        offset: pos,
-                        message: "unexpected text after a closing quote (a quote inside a field must be escaped)"
-                            .into(),
-                    });
-                }
-            }
+        let quoted = record.get(pos) == Some(&options.quote);
+        let (text, end): (Cow<'r, str>, usize) = if quoted {
+            let (text, end) = quoted_field(record, pos, options);
+            (Cow::Owned(utf8(text, start)?), end)
         } else {
             let end = memchr::memchr(options.delimiter, &record[pos..]).map_or(record.len(), |i| pos + i);
             let text = std::str::from_utf8(&record[pos..end]).map_err(|error| SyntaxError {
                 offset: pos + error.valid_up_to(),
                 message: "invalid UTF-8 in a field".into(),
             })?;
-            let text = (text != options.null_value).then_some(Cow::Borrowed(text));
-            fields.push(TextField { text, span: pos..end });
-            if end == record.len() {
-                return Ok(());
-            }
-            pos = end + 1;
+            (Cow::Borrowed(text), end)
+        };
+        let null = *text == *options.null_value || (!quoted && text.is_empty());
+        let text = (!null).then_some(text);
+        fields.push(TextField { text, span: start..end });
+        if end >= record.len() {
+            return Ok(());
         }
+        pos = end + 1;
     }
+}
+
+/// The text of the quoted field starting at `record[start]` (the opening quote), and where the
+/// field ends: at the delimiter after it, or the end of the record.
+fn quoted_field(record: &[u8], start: usize, options: &CsvOptions) -> (Vec<u8>, usize) {
+    let ends_field = |pos: usize| pos >= record.len() || record[pos] == options.delimiter;
+    let mut text = Vec::new();
+    let mut pos = start + 1;
+    while let Some(&byte) = record.get(pos) {
+        let next = record.get(pos + 1).copied();
+        if byte == options.escape && next.is_some_and(|next| next == options.quote || next == options.escape) {
+            text.push(record[pos + 1]);
+            pos += 2;
+            continue;
+        }
+        if byte == options.quote {
+            // A run of quotes before the field's end closes it, all but the last kept as text.
+            let run = record[pos..].iter().take_while(|&&b| b == options.quote).count();
+            let after = skip_spaces(record, pos + run);
+            if ends_field(after) {
+                text.resize(text.len() + run - 1, options.quote);
+                return (text, after);
+            }
+            // An unescaped quote inside the field: the field is the raw text up to the delimiter.
+            let end = memchr::memchr(options.delimiter, &record[pos + 1..]).map_or(record.len(), |i| pos + 1 + i);
+            let mut raw = Vec::with_capacity(text.len() + 2 + end - pos);
+            raw.push(options.quote);
+            raw.extend_from_slice(&text);
+            raw.extend_from_slice(&record[pos..end]);
+            return (raw, end);
+        }
+        text.push(byte);
+        pos += 1;
+    }
+    (text, record.len())
+}
+
+/// The position of the first byte at or after `pos` that is not a space or a tab.
+fn skip_spaces(record: &[u8], mut pos: usize) -> usize {
+    while matches!(record.get(pos), Some(b' ' | b'\t')) {
+        pos += 1;
+    }
+    pos
+}
+
+/// `bytes` as text, or a syntax error at `offset` (the field's start).
+fn utf8(bytes: Vec<u8>, offset: usize) -> Result<String, SyntaxError> {
+    String::from_utf8(bytes).map_err(|_| SyntaxError {
+        offset,
+        message: "invalid UTF-8 in a field".into(),
+    })
 }
 
 /// The record lines of `bytes` (after a byte-order mark), with their one-based line numbers;
@@ -405,21 +429,35 @@ mod tests {
             texts("a,b,,c", &options).unwrap(),
             [some("a"), some("b"), None, some("c")]
         );
+        // A doubled quote is not an escape unless the escape is the quote: the field stays raw.
         assert_eq!(
             texts(r#""x, y","say ""hi""","""#, &options).unwrap(),
-            [some("x, y"), some(r#"say "hi""#), some("")]
+            [some("x, y"), some(r#""say ""hi""""#), None]
+        );
+        assert_eq!(
+            texts(r#""say ""hi""","a""b""#, &options.clone().escape(b'"')).unwrap(),
+            [some(r#"say "hi""#), some(r#"a"b"#)]
         );
         assert_eq!(texts(r#""a\"b",z"#, &options).unwrap(), [some("a\"b"), some("z")]);
         assert_eq!(
-            texts("a;NA", &options.clone().delimiter(b';').null_value("NA")).unwrap(),
-            [some("a"), None]
+            texts("a;NA;\"NA\";;\"\"", &options.clone().delimiter(b';').null_value("NA")).unwrap(),
+            [some("a"), None, None, None, some("")]
         );
+        // Quotes ending a field are kept but for the last.
         assert_eq!(
-            texts("'it''s',1", &options.clone().quote(b'\'')).unwrap(),
-            [some("it's"), some("1")]
+            texts(r#""a""","b"",1"#, &options).unwrap(),
+            [some(r#"a"""#), some(r#"b""#), some("1")]
         );
-        assert!(texts(r#""open,1"#, &options).is_err());
-        assert!(texts(r#""a"b,1"#, &options).is_err());
+        // Text after a closing quote leaves the field raw; spaces before the delimiter do not.
+        assert_eq!(
+            texts(r#""a"b,"c" ,1"#, &options).unwrap(),
+            [some(r#""a"b"#), some("c"), some("1")]
+        );
+        // An unclosed quote takes the rest of the line.
+        assert_eq!(texts(r#"x,"open,1"#, &options).unwrap(), [some("x"), some("open,1")]);
         assert_eq!(texts("", &options).unwrap(), [None]);
+        let mut fields = Vec::new();
+        let error = split(b"ok,\"a\xff\",b", &options, &mut fields).unwrap_err();
+        assert_eq!((error.offset, &*error.message), (3, "invalid UTF-8 in a field"));
     }
 }
