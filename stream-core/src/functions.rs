@@ -258,6 +258,122 @@ pub fn java_double_string(value: f64) -> String {
     }
 }
 
+/// Spark's ordering of values, as `greatest`, `least` and comparisons use it: a double's NaN is
+/// greater than any other double, and equal to itself.
+pub trait SparkOrd {
+    /// Whether `self` is greater than `other`.
+    fn spark_gt(&self, other: &Self) -> bool;
+    /// Whether `self` equals `other`.
+    fn spark_eq(&self, other: &Self) -> bool;
+}
+
+macro_rules! spark_ord_as_partial_ord {
+    ($($ty:ty),*) => {$(
+        impl SparkOrd for $ty {
+            #[inline]
+            fn spark_gt(&self, other: &Self) -> bool {
+                self > other
+            }
+            #[inline]
+            fn spark_eq(&self, other: &Self) -> bool {
+                self == other
+            }
+        }
+    )*};
+}
+
+spark_ord_as_partial_ord!(i32, i64, bool, String, Timestamp, crate::types::Date);
+
+impl SparkOrd for f64 {
+    #[inline]
+    fn spark_gt(&self, other: &Self) -> bool {
+        match (self.is_nan(), other.is_nan()) {
+            (true, false) => true,
+            (false, false) => self > other,
+            _ => false,
+        }
+    }
+    #[inline]
+    fn spark_eq(&self, other: &Self) -> bool {
+        self == other || (self.is_nan() && other.is_nan())
+    }
+}
+
+/// `greatest(a, b)` as Spark folds it over its arguments: nulls are skipped, so the result is
+/// null only when both are.
+///
+/// ```
+/// use stream_core::functions::greatest;
+/// assert_eq!(greatest(Some(1), None), Some(1));
+/// assert_eq!(greatest(Some(f64::NAN), Some(1.0)).map(f64::is_nan), Some(true));
+/// ```
+#[inline]
+#[must_use]
+pub fn greatest<T: SparkOrd>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.spark_gt(&a) { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// `least(a, b)`, as [`greatest`].
+///
+/// ```
+/// use stream_core::functions::least;
+/// assert_eq!(least(Some(1), Some(-2)), Some(-2));
+/// assert_eq!(least::<i64>(None, None), None);
+/// ```
+#[inline]
+#[must_use]
+pub fn least<T: SparkOrd>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if a.spark_gt(&b) { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// `x.isin(items..)` with SQL's three-valued logic: true when an item equals `x`; otherwise
+/// null when `x` or an item is null; otherwise false.
+///
+/// ```
+/// use stream_core::functions::isin;
+/// assert_eq!(isin(Some(&1), &[Some(1), None]), Some(true));
+/// assert_eq!(isin(Some(&2), &[Some(1), None]), None);
+/// assert_eq!(isin(Some(&2), &[Some(1)]), Some(false));
+/// ```
+#[inline]
+#[must_use]
+pub fn isin<T: SparkOrd>(x: Option<&T>, items: &[Option<T>]) -> Option<bool> {
+    let x = x?;
+    if items.iter().flatten().any(|item| item.spark_eq(x)) {
+        Some(true)
+    } else if items.iter().any(Option::is_none) {
+        None
+    } else {
+        Some(false)
+    }
+}
+
+/// `nullif(a, b)`: null when `a` equals `b`, else `a`.
+///
+/// ```
+/// use stream_core::functions::nullif;
+/// assert_eq!(nullif(Some(String::new()), Some(String::new())), None);
+/// assert_eq!(nullif(Some(1), None), Some(1));
+/// ```
+#[inline]
+#[must_use]
+pub fn nullif<T: SparkOrd>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) if a.spark_eq(&b) => None,
+        (a, _) => a,
+    }
+}
+
+pub use stream_grammar::like::LikePattern;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,6 +55,21 @@ pub(crate) enum Func {
     Year,
     Month,
     DayOfMonth,
+    /// `when(c1, v1).when(c2, v2)..[.otherwise(v)]`: arguments `c1, v1, c2, v2, .., [v]`.
+    Case {
+        otherwise: bool,
+    },
+    /// `nullif(a, b)`: null when `a` equals `b`, else `a`.
+    NullIf,
+    Greatest,
+    Least,
+    /// `x.isin(a, b, ..)`: arguments `x, a, b, ..`.
+    IsIn,
+    /// `x.like("pattern")`: the pattern is a string literal.
+    Like,
+    StartsWith,
+    EndsWith,
+    Contains,
 }
 
 /// An aggregate function.
@@ -81,12 +96,14 @@ impl AggFunc {
 }
 
 /// A typed expression.
+#[derive(Clone)]
 pub(crate) struct TExpr {
     pub(crate) kind: TExprKind,
     pub(crate) ty: ColType,
     pub(crate) span: Span,
 }
 
+#[derive(Clone)]
 pub(crate) enum TExprKind {
     Var(VarId),
     Lit(LitValue),

@@ -131,7 +131,7 @@ fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
                 binary(*op, base, &a[0], &a[1])
             })
         }
-        TExprKind::Call(func, args) => call(*func, args, vars),
+        TExprKind::Call(func, args) => call(*func, args, vars, expr.ty),
         TExprKind::WindowField { expr: inner, end } => lift(&[raw(inner, vars)], |a| {
             let window = &a[0];
             (
@@ -190,12 +190,51 @@ fn binary(op: BinaryOp, base: Base, l: &TokenStream, r: &TokenStream) -> (TokenS
     (code, false)
 }
 
-fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bool) {
+fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (TokenStream, bool) {
     let core = core();
     let functions = quote!(#core::functions);
     let arg_base = args.first().map(|a| a.ty.base);
-    if func == Func::Coalesce {
-        return coalesce(args, vars);
+    // Functions that see nulls themselves rather than being skipped over them.
+    match func {
+        Func::Coalesce => return coalesce(args, vars),
+        Func::Case { otherwise } => return case(args, otherwise, vars, ty),
+        Func::Greatest | Func::Least | Func::NullIf => {
+            let name = format_ident!(
+                "{}",
+                if func == Func::Greatest {
+                    "greatest"
+                } else if func == Func::Least {
+                    "least"
+                } else {
+                    "nullif"
+                }
+            );
+            let mut values = args.iter().map(|arg| owned_option(arg, vars));
+            let first = values.next().unwrap_or_else(|| quote!(::core::option::Option::None));
+            let folded = values.fold(first, |acc, next| quote!(#functions::#name(#acc, #next)));
+            return present_unless(folded, ty.nullable);
+        }
+        Func::IsIn => {
+            let mut values = args.iter().map(|arg| owned_option(arg, vars));
+            let x = values.next().unwrap_or_else(|| quote!(::core::option::Option::None));
+            let found = quote!(#functions::isin(#x.as_ref(), &[#(#values),*]));
+            return present_unless(found, ty.nullable);
+        }
+        _ => {}
+    }
+    if let (Func::Like, Some(TExprKind::Lit(LitValue::Str(pattern)))) = (func, args.get(1).map(|a| &a.kind)) {
+        // Compiled once; the macro checked it with the same grammar, so it never fails.
+        return lift(&[raw(&args[0], vars)], |a| {
+            let x = &a[0];
+            (
+                quote!({
+                    static PATTERN: ::std::sync::LazyLock<::core::option::Option<#functions::LikePattern>> =
+                        ::std::sync::LazyLock::new(|| #functions::LikePattern::new(#pattern).ok());
+                    PATTERN.as_ref().is_some_and(|__p| __p.matches(&*#x))
+                }),
+                false,
+            )
+        });
     }
     let lifted: Vec<(TokenStream, bool)> = match func {
         // The scale and datetime patterns are literals: passed through, not as nullable arguments.
@@ -286,7 +325,18 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bo
             };
             (code, false)
         }
-        Func::Coalesce => unreachable!("handled above"),
+        Func::StartsWith | Func::EndsWith | Func::Contains => {
+            let (text, part) = (&a[0], &a[1]);
+            let method = match func {
+                Func::StartsWith => quote!(starts_with),
+                Func::EndsWith => quote!(ends_with),
+                _ => quote!(contains),
+            };
+            (quote!((&*#text).#method(&*#part)), false)
+        }
+        Func::Coalesce | Func::Case { .. } | Func::Greatest | Func::Least | Func::NullIf | Func::IsIn | Func::Like => {
+            unreachable!("handled above")
+        }
     })
 }
 
@@ -341,4 +391,70 @@ fn coalesce(args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bool) {
         nullable = next_nullable;
     }
     (code, nullable)
+}
+
+/// `arg` as an `Option` of an owned value (a `String` for text), whatever its nullability.
+fn owned_option(arg: &TExpr, vars: &[crate::ir::Var]) -> TokenStream {
+    let (code, nullable) = raw(arg, vars);
+    let code = if arg.ty.base == Base::Str {
+        super::types::to_owned(ColType::new(Base::Str, nullable), &code)
+    } else {
+        code
+    };
+    if nullable {
+        code
+    } else {
+        quote!(::core::option::Option::Some(#code))
+    }
+}
+
+/// `option`, an `Option` that the types prove present when `nullable` is false: then its value.
+fn present_unless(option: TokenStream, nullable: bool) -> (TokenStream, bool) {
+    if nullable {
+        (option, true)
+    } else {
+        (quote!((#option).unwrap_or_default()), false)
+    }
+}
+
+/// `when(c1, v1).when(c2, v2)..[.otherwise(v)]`: the value of the first condition that is true
+/// (a null condition is not), else the `otherwise` value or null. Text values are made owned so
+/// that borrowed and computed ones can mix.
+fn case(args: &[TExpr], otherwise: bool, vars: &[crate::ir::Var], ty: ColType) -> (TokenStream, bool) {
+    let value = |arg: &TExpr| {
+        let (code, nullable) = raw(arg, vars);
+        let code = if arg.ty.base == Base::Str {
+            super::types::to_owned(ColType::new(Base::Str, nullable), &code)
+        } else {
+            code
+        };
+        if ty.nullable && !nullable {
+            quote!(::core::option::Option::Some(#code))
+        } else {
+            code
+        }
+    };
+    let (branches, last) = if otherwise {
+        args.split_at(args.len().saturating_sub(1))
+    } else {
+        (args, &[][..])
+    };
+    let mut code = match last.first() {
+        Some(otherwise) => value(otherwise),
+        None => quote!(::core::option::Option::None),
+    };
+    for pair in branches.chunks(2).rev() {
+        let [condition, then] = pair else {
+            continue;
+        };
+        let (test, nullable) = raw(condition, vars);
+        let test = if nullable {
+            quote!((#test) == ::core::option::Option::Some(true))
+        } else {
+            test
+        };
+        let then = value(then);
+        code = quote!(if #test { #then } else { #code });
+    }
+    (code, ty.nullable)
 }

@@ -21,6 +21,7 @@ pub(crate) use expr::MAX_EXPRESSION_PARTS;
 pub(crate) use expr::{BinaryOp, Expr, UnaryOp};
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, Token, braced, parenthesized};
@@ -215,7 +216,8 @@ impl QueryDecl {
 
 impl Parse for Op {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let name: Ident = input.parse()?;
+        // Any identifier, keywords included: Spark's `where` is one.
+        let name = Ident::parse_any(input)?;
         let content;
         let paren = parenthesized!(content in input);
         let args = Punctuated::<Arg, Token![,]>::parse_terminated(&content)?;

@@ -114,6 +114,30 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
         TExprKind::Lit(LitValue::I64(v)) => format!("{v}i64"),
         TExprKind::Lit(LitValue::F64(v)) => format!("{v:?}"),
         TExprKind::Lit(LitValue::Bool(v)) => v.to_string(),
+        TExprKind::Call(Func::Case { otherwise }, args) => {
+            let branches = if *otherwise { &args[..args.len() - 1] } else { &args[..] };
+            let mut text = branches
+                .chunks(2)
+                .enumerate()
+                .map(|(index, pair)| {
+                    let call = if index == 0 { "when" } else { ".when" };
+                    format!("{call}({})", render_list(pair))
+                })
+                .collect::<String>();
+            if let (true, Some(last)) = (*otherwise, args.last()) {
+                text.push_str(&format!(".otherwise({})", render(last, query)));
+            }
+            text
+        }
+        TExprKind::Call(
+            func @ (Func::IsIn | Func::Like | Func::StartsWith | Func::EndsWith | Func::Contains),
+            args,
+        ) => {
+            let (receiver, rest) = args
+                .split_first()
+                .map_or(("".to_owned(), &[][..]), |(first, rest)| (render(first, query), rest));
+            format!("{receiver}.{}({})", func_name(*func), render_list(rest))
+        }
         TExprKind::Call(func, args) => format!("{}({})", func_name(*func), render_list(args)),
         TExprKind::Binary(op, left, right) => {
             format!("({} {} {})", render(left, query), op_symbol(*op), render(right, query))
@@ -161,6 +185,15 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::Year => "year",
         Func::Month => "month",
         Func::DayOfMonth => "day_of_month",
+        Func::Case { .. } => "when",
+        Func::NullIf => "nullif",
+        Func::Greatest => "greatest",
+        Func::Least => "least",
+        Func::IsIn => "isin",
+        Func::Like => "like",
+        Func::StartsWith => "starts_with",
+        Func::EndsWith => "ends_with",
+        Func::Contains => "contains",
     }
 }
 

@@ -11,7 +11,18 @@ use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType};
 
 /// Scalar functions by name.
-const FUNCTIONS: [(&str, Func); 19] = [
+const FUNCTIONS: &[(&str, Func)] = &[
+    ("when", Func::Case { otherwise: false }),
+    ("iff", Func::Case { otherwise: true }),
+    ("nvl", Func::Coalesce),
+    ("nullif", Func::NullIf),
+    ("greatest", Func::Greatest),
+    ("least", Func::Least),
+    ("starts_with", Func::StartsWith),
+    ("startswith", Func::StartsWith),
+    ("ends_with", Func::EndsWith),
+    ("endswith", Func::EndsWith),
+    ("contains", Func::Contains),
     ("date_format", Func::DateFormat),
     ("hour", Func::Hour),
     ("minute", Func::Minute),
@@ -34,6 +45,22 @@ const FUNCTIONS: [(&str, Func); 19] = [
 ];
 
 const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
+
+/// Methods on a column, by name.
+const METHODS: [&str; 12] = [
+    "is_null",
+    "is_not_null",
+    "isin",
+    "between",
+    "like",
+    "starts_with",
+    "startswith",
+    "ends_with",
+    "endswith",
+    "contains",
+    "when",
+    "otherwise",
+];
 
 /// Where an expression is evaluated.
 pub(crate) enum Scope<'a> {
@@ -93,7 +120,6 @@ impl ExprChecker<'_> {
 
     /// Type-checks `expr` in `scope`; `None` after reporting errors.
     pub(crate) fn check(&mut self, expr: &Expr, scope: &mut Scope<'_>) -> Option<TExpr> {
-        let span = expr.span();
         match expr {
             Expr::Paren(inner) => self.check(inner, scope),
             Expr::Column(column) => self.column(column, scope),
@@ -126,33 +152,7 @@ impl ExprChecker<'_> {
                 let typed_args: Option<Vec<TExpr>> = typed_args.into_iter().collect();
                 self.function(*function, func, args, typed_args?, *paren_span)
             }
-            Expr::Method { receiver, method, args } => {
-                let negated = match method.to_string().as_str() {
-                    "is_null" => false,
-                    "is_not_null" => true,
-                    other => {
-                        let help = did_you_mean(other, ["is_null", "is_not_null"]).map_or_else(
-                            || "note: methods are: is_null, is_not_null".to_owned(),
-                            |s| format!("help: did you mean `{s}`?"),
-                        );
-                        self.error(method.span(), format!("unknown method `{other}`\n{help}"));
-                        return None;
-                    }
-                };
-                if !args.is_empty() {
-                    self.error(method.span(), format!("`{method}()` takes no arguments"));
-                    return None;
-                }
-                let inner = self.check(receiver, scope)?;
-                Some(Self::typed(
-                    TExprKind::IsNull {
-                        expr: Box::new(inner),
-                        negated,
-                    },
-                    ColType::new(Base::Bool, false),
-                    span,
-                ))
-            }
+            Expr::Method { receiver, method, args } => self.method(receiver, method, args, scope),
             Expr::Field { base, member } => {
                 let typed = self.check(base, scope)?;
                 let end = match member.to_string().as_str() {
@@ -453,6 +453,216 @@ impl ExprChecker<'_> {
         false
     }
 
+    /// `receiver.method(args)`: null tests, the rest of a `when` chain, and predicates.
+    fn method(&mut self, receiver: &Expr, method: &Ident, args: &[Expr], scope: &mut Scope<'_>) -> Option<TExpr> {
+        let name = method.to_string();
+        let arity = |this: &mut Self, min: usize, max: usize| {
+            if (min..=max).contains(&args.len()) {
+                return true;
+            }
+            let expected = match (min, max) {
+                (0, 0) => "no arguments".to_owned(),
+                (a, b) if a == b => format!("{a} argument{}", if a == 1 { "" } else { "s" }),
+                (a, _) => format!("at least {a} argument{}", if a == 1 { "" } else { "s" }),
+            };
+            this.error(
+                method.span(),
+                format!("`.{name}(..)` takes {expected}, found {}", args.len()),
+            );
+            false
+        };
+        match name.as_str() {
+            "is_null" | "is_not_null" => {
+                if !arity(self, 0, 0) {
+                    return None;
+                }
+                let inner = self.check(receiver, scope)?;
+                Some(Self::typed(
+                    TExprKind::IsNull {
+                        expr: Box::new(inner),
+                        negated: name == "is_not_null",
+                    },
+                    ColType::new(Base::Bool, false),
+                    receiver.span(),
+                ))
+            }
+            "when" | "otherwise" => {
+                let (min, max) = if name == "when" { (2, 2) } else { (1, 1) };
+                if !arity(self, min, max) {
+                    return None;
+                }
+                let chain = self.check(receiver, scope)?;
+                let TExprKind::Call(Func::Case { otherwise: false }, arguments) = chain.kind else {
+                    self.error(
+                        method.span(),
+                        format!("`.{name}(..)` continues a `when(condition, value)`, but `{receiver}` is not one{}\nhelp: write `when(amount > 100.0, \"big\").when(amount > 10.0, \"mid\").otherwise(\"small\")`", if matches!(chain.kind, TExprKind::Call(Func::Case { otherwise: true }, _)) { " that is still open (it has its `otherwise`)" } else { "" }),
+                    );
+                    return None;
+                };
+                let mut branches = pairs(arguments);
+                let typed: Option<Vec<TExpr>> = args.iter().map(|arg| self.check(arg, scope)).collect();
+                let mut typed = typed?.into_iter();
+                if name == "when" {
+                    branches.push((typed.next()?, typed.next()?));
+                    self.case(branches, None, chain.span)
+                } else {
+                    self.case(branches, typed.next(), chain.span)
+                }
+            }
+            "isin" => {
+                if !arity(self, 1, usize::MAX) {
+                    return None;
+                }
+                let x = self.check(receiver, scope);
+                let items: Option<Vec<TExpr>> = args.iter().map(|arg| self.check(arg, scope)).collect();
+                let values: Vec<TExpr> = std::iter::once(x?).chain(items?).collect();
+                let (_, values) = self.unify("`isin`", &values.iter().map(|v| v.span).collect::<Vec<_>>(), values)?;
+                let nullable = values.iter().any(|v| v.ty.nullable);
+                Some(Self::typed(
+                    TExprKind::Call(Func::IsIn, values),
+                    ColType::new(Base::Bool, nullable),
+                    method.span(),
+                ))
+            }
+            "between" => {
+                if !arity(self, 2, 2) {
+                    return None;
+                }
+                // Spark's definition: `x >= low && x <= high`.
+                let x = self.check(receiver, scope)?;
+                let low = self.check(&args[0], scope)?;
+                let high = self.check(&args[1], scope)?;
+                let above = self.binary(BinaryOp::Ge, method.span(), receiver, &args[0], x.clone(), low)?;
+                let below = self.binary(BinaryOp::Le, method.span(), receiver, &args[1], x, high)?;
+                self.binary(BinaryOp::And, method.span(), receiver, receiver, above, below)
+            }
+            "like" => {
+                if !arity(self, 1, 1) {
+                    return None;
+                }
+                let x = self.check(receiver, scope)?;
+                let pattern = self.check(&args[0], scope)?;
+                if !self.expect_base(method, receiver, &x, &[Base::Str]) {
+                    return None;
+                }
+                let TExprKind::Lit(LitValue::Str(text)) = &pattern.kind else {
+                    self.error(
+                        args[0].span(),
+                        format!(
+                            "the pattern of `like` must be a string literal such as \"a%\", found `{}`",
+                            args[0]
+                        ),
+                    );
+                    return None;
+                };
+                if let Err(error) = stream_grammar::like::LikePattern::new(text) {
+                    self.error(args[0].span(), format!("invalid `like` pattern {text:?}: {error}\nnote: `%` matches any text, `_` one character, and `\\\\` escapes them"));
+                    return None;
+                }
+                let nullable = x.ty.nullable;
+                Some(Self::typed(
+                    TExprKind::Call(Func::Like, vec![x, pattern]),
+                    ColType::new(Base::Bool, nullable),
+                    method.span(),
+                ))
+            }
+            "starts_with" | "startswith" | "ends_with" | "endswith" | "contains" => {
+                if !arity(self, 1, 1) {
+                    return None;
+                }
+                let func = match name.as_str() {
+                    "starts_with" | "startswith" => Func::StartsWith,
+                    "ends_with" | "endswith" => Func::EndsWith,
+                    _ => Func::Contains,
+                };
+                let x = self.check(receiver, scope);
+                let other = self.check(&args[0], scope);
+                let (x, other) = (x?, other?);
+                if !self.expect_base(method, receiver, &x, &[Base::Str])
+                    || !self.expect_base(method, &args[0], &other, &[Base::Str])
+                {
+                    return None;
+                }
+                let nullable = x.ty.nullable || other.ty.nullable;
+                Some(Self::typed(
+                    TExprKind::Call(func, vec![x, other]),
+                    ColType::new(Base::Bool, nullable),
+                    method.span(),
+                ))
+            }
+            other => {
+                let help = did_you_mean(other, METHODS).map_or_else(
+                    || format!("note: methods are: {}", METHODS.join(", ")),
+                    |s| format!("help: did you mean `{s}`?"),
+                );
+                self.error(method.span(), format!("unknown method `{other}`\n{help}"));
+                None
+            }
+        }
+    }
+
+    /// The common type of `values` (Spark's numeric widening), and the values widened to it;
+    /// an error at the first value of another kind (its span from `spans`).
+    fn unify(&mut self, what: &str, spans: &[Span], values: Vec<TExpr>) -> Option<(Base, Vec<TExpr>)> {
+        let mut base = values.first()?.ty.base;
+        for (value, span) in values.iter().zip(spans).skip(1) {
+            match (base == value.ty.base)
+                .then_some(base)
+                .or_else(|| base.widen(value.ty.base))
+            {
+                Some(common) => base = common,
+                None => {
+                    self.error(
+                        *span,
+                        format!(
+                            "{what} values must have one type, but this one is {} and the first is {}",
+                            value.ty, values[0].ty
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some((base, values.into_iter().map(|value| widen(value, base)).collect()))
+    }
+
+    /// `when(c1, v1).when(c2, v2)..[.otherwise(v)]`: boolean conditions, values of one type; null
+    /// when no condition holds and there is no `otherwise`.
+    fn case(&mut self, branches: Vec<(TExpr, TExpr)>, otherwise: Option<TExpr>, span: Span) -> Option<TExpr> {
+        for (condition, _) in &branches {
+            if condition.ty.base != Base::Bool {
+                self.error(
+                    condition.span,
+                    format!("a `when` condition must be a boolean, but this is {}\nhelp: compare it: `when(amount > 100.0, ..)`", condition.ty),
+                );
+                return None;
+            }
+        }
+        let has_otherwise = otherwise.is_some();
+        let (conditions, values): (Vec<TExpr>, Vec<TExpr>) = branches.into_iter().unzip();
+        let values: Vec<TExpr> = values.into_iter().chain(otherwise).collect();
+        let spans: Vec<Span> = values.iter().map(|value| value.span).collect();
+        let (base, values) = self.unify("`when`", &spans, values)?;
+        let nullable = !has_otherwise || values.iter().any(|value| value.ty.nullable);
+        let mut values = values.into_iter();
+        let mut args = Vec::new();
+        for condition in conditions {
+            args.push(condition);
+            args.extend(values.next());
+        }
+        args.extend(values);
+        Some(Self::typed(
+            TExprKind::Call(
+                Func::Case {
+                    otherwise: has_otherwise,
+                },
+                args,
+            ),
+            ColType::new(base, nullable),
+            span,
+        ))
+    }
+
     fn function(
         &mut self,
         func: Func,
@@ -573,8 +783,77 @@ impl ExprChecker<'_> {
                 }
                 ColType::new(Base::Str, any_nullable)
             }
+            Func::Case { otherwise } => {
+                // `when(condition, value)` opens a chain; `iff(condition, then, else)` is one.
+                let arguments = if otherwise { 3 } else { 2 };
+                if !self.arity(name, paren_span, args.len(), arguments, arguments) {
+                    return None;
+                }
+                let mut typed = typed.into_iter();
+                let branch = (typed.next()?, typed.next()?);
+                return self.case(vec![branch], typed.next(), span);
+            }
+            Func::NullIf => {
+                if !self.arity(name, paren_span, args.len(), 2, 2) {
+                    return None;
+                }
+                let mut typed = typed.into_iter();
+                let (a, b) = (typed.next()?, typed.next()?);
+                // The result keeps `a`'s type, so `b` must fit in it.
+                if a.ty.base != b.ty.base && a.ty.base.widen(b.ty.base) != Some(a.ty.base) {
+                    self.error(
+                        args[1].span(),
+                        format!(
+                            "`nullif` compares `{}` of type {} with `{}` of type {}; give them one type",
+                            args[0], a.ty, args[1], b.ty
+                        ),
+                    );
+                    return None;
+                }
+                let base = a.ty.base;
+                return Some(Self::typed(
+                    TExprKind::Call(func, vec![a, widen(b, base)]),
+                    ColType::new(base, true),
+                    span,
+                ));
+            }
+            Func::Greatest | Func::Least => {
+                if !self.arity(name, paren_span, args.len(), 2, usize::MAX) {
+                    return None;
+                }
+                let spans: Vec<Span> = args.iter().map(Expr::span).collect();
+                let (base, typed) = self.unify(&format!("`{name}`"), &spans, typed)?;
+                if base == Base::Window {
+                    self.error(
+                        args[0].span(),
+                        format!("`{name}` compares values, and a window is not one"),
+                    );
+                    return None;
+                }
+                // Nulls are skipped: null only when every argument is.
+                let nullable = all_nullable(&typed);
+                return Some(Self::typed(
+                    TExprKind::Call(func, typed),
+                    ColType::new(base, nullable),
+                    span,
+                ));
+            }
+            Func::StartsWith | Func::EndsWith | Func::Contains => {
+                if !self.arity(name, paren_span, args.len(), 2, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::Str])
+                    || !self.expect_base(name, &args[1], &typed[1], &[Base::Str])
+                {
+                    return None;
+                }
+                ColType::new(Base::Bool, any_nullable)
+            }
+            Func::IsIn | Func::Like => {
+                self.error(span, format!("`{name}` is a method: write `column.{name}(..)`"));
+                return None;
+            }
             Func::Coalesce => {
-                if !self.arity(name, paren_span, args.len(), 1, usize::MAX) {
+                let (min, max) = if name == "nvl" { (2, 2) } else { (1, usize::MAX) };
+                if !self.arity(name, paren_span, args.len(), min, max) {
                     return None;
                 }
                 let mut base = typed[0].ty.base;
@@ -665,6 +944,16 @@ impl ExprChecker<'_> {
             op_span,
         ))
     }
+}
+
+/// A `when` chain's arguments as (condition, value) pairs.
+fn pairs(arguments: Vec<TExpr>) -> Vec<(TExpr, TExpr)> {
+    let mut arguments = arguments.into_iter();
+    let mut pairs = Vec::new();
+    while let (Some(condition), Some(value)) = (arguments.next(), arguments.next()) {
+        pairs.push((condition, value));
+    }
+    pairs
 }
 
 fn all_nullable(typed: &[TExpr]) -> bool {

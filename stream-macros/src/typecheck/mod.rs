@@ -15,14 +15,19 @@ use crate::types::ColType;
 use expr::{ExprChecker, Scope};
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 9] = [
+const OPERATIONS: [&str; 14] = [
     "union",
     "select",
     "with_column",
     "with_column_renamed",
     "drop",
     "filter",
+    "where",
     "with_watermark",
+    "keep_late_rows",
+    "drop_duplicates",
+    "drop_duplicates_within_watermark",
+    "distinct",
     "group_by",
     "agg",
 ];
@@ -292,7 +297,18 @@ impl<'a> QueryChecker<'a> {
                 "with_column" => self.with_column(op),
                 "with_column_renamed" => self.with_column_renamed(op),
                 "drop" => self.drop_columns(op),
-                "filter" => self.filter(op),
+                // Spark's alias.
+                "filter" | "where" => self.filter(op),
+                "distinct" => {
+                    if op.args.is_empty() {
+                        self.drop_duplicates(op, false);
+                    } else {
+                        self.error(
+                            op.paren_span,
+                            "`distinct()` takes no columns: it keeps the first row of each distinct row\nhelp: to deduplicate on some columns, write `.drop_duplicates(event_id)`",
+                        );
+                    }
+                }
                 "with_watermark" => self.with_watermark(op),
                 "keep_late_rows" => self.keep_late_rows(op),
                 "drop_duplicates" => self.drop_duplicates(op, false),

@@ -6,7 +6,7 @@ rill::stream! {
 
     query Q(raw: Event) {
         raw.filter(amount > 0.0)
-           .distinct()
+           .sample(0.1)
     }
 }
 
