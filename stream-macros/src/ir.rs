@@ -70,6 +70,76 @@ pub(crate) enum Func {
     StartsWith,
     EndsWith,
     Contains,
+    Substring,
+    Trim,
+    LTrim,
+    RTrim,
+    LPad,
+    RPad,
+    Replace,
+    Reverse,
+    Repeat,
+    InitCap,
+    Instr,
+    Locate,
+    Translate,
+    /// `concat_ws(separator, parts..)`: null parts skipped.
+    ConcatWs,
+    SplitPart,
+    SubstringIndex,
+    Floor,
+    Ceil,
+    Sqrt,
+    Exp,
+    Ln,
+    Log10,
+    Log2,
+    /// `log(base, x)`.
+    Log,
+    Pow,
+    Signum,
+    Pmod,
+    BRound,
+    Div,
+}
+
+/// What an argument of a plain function must be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Param {
+    /// A string.
+    Text,
+    /// An `i32` or `i64`.
+    Integer,
+    /// Any number (an integer is widened to `f64`).
+    Number,
+}
+
+/// The parameters of a plain function (the last `optional` of them may be left out), its
+/// result type, and whether it may give null for present arguments. `None` for the functions
+/// typed by hand.
+pub(crate) fn signature(func: Func) -> Option<(&'static [Param], usize, Base, bool)> {
+    use Param::{Integer, Number, Text};
+    Some(match func {
+        Func::Substring => (&[Text, Integer, Integer], 1, Base::Str, false),
+        Func::Trim | Func::LTrim | Func::RTrim | Func::Reverse | Func::InitCap => (&[Text], 0, Base::Str, false),
+        Func::LPad | Func::RPad => (&[Text, Integer, Text], 1, Base::Str, false),
+        Func::Replace => (&[Text, Text, Text], 1, Base::Str, false),
+        Func::Repeat => (&[Text, Integer], 0, Base::Str, false),
+        Func::Instr => (&[Text, Text], 0, Base::I32, false),
+        Func::Locate => (&[Text, Text, Integer], 1, Base::I32, false),
+        Func::Translate => (&[Text, Text, Text], 0, Base::Str, false),
+        // Spark refuses a part number 0: null here.
+        Func::SplitPart => (&[Text, Text, Integer], 0, Base::Str, true),
+        Func::SubstringIndex => (&[Text, Text, Integer], 0, Base::Str, false),
+        Func::Floor | Func::Ceil => (&[Number], 0, Base::I64, false),
+        Func::Sqrt | Func::Exp | Func::Signum => (&[Number], 0, Base::F64, false),
+        // Null for arguments ≤ 0.
+        Func::Ln | Func::Log10 | Func::Log2 => (&[Number], 0, Base::F64, true),
+        Func::Log => (&[Number, Number], 0, Base::F64, true),
+        Func::Pow => (&[Number, Number], 0, Base::F64, false),
+        Func::Div => (&[Integer, Integer], 0, Base::I64, true),
+        _ => return None,
+    })
 }
 
 /// An aggregate function.

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::types::core;
-use crate::ir::{Func, LitValue, TExpr, TExprKind, VarId};
+use crate::ir::{Func, LitValue, Param, TExpr, TExprKind, VarId, signature};
 use crate::parse::{BinaryOp, UnaryOp};
 use crate::types::{Base, ColType};
 
@@ -222,6 +222,38 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         }
         _ => {}
     }
+    if let Some((params, _, _, may_be_null)) = signature(func) {
+        return plain_function(func, params, may_be_null, args, vars);
+    }
+    match func {
+        Func::ConcatWs => {
+            let (separator, rest) = args
+                .split_first()
+                .map_or((None, &[][..]), |(first, rest)| (Some(first), rest));
+            let parts: Vec<TokenStream> = rest.iter().map(|part| owned_option(part, vars)).collect();
+            let lifted: Vec<(TokenStream, bool)> = separator.map(|s| raw(s, vars)).into_iter().collect();
+            return lift(&lifted, |a| {
+                let separator = &a[0];
+                (
+                    quote!(#functions::concat_ws(&*#separator, &[#(#parts.as_deref()),*])),
+                    false,
+                )
+            });
+        }
+        Func::Pmod => {
+            let name = match arg_base {
+                Some(Base::I32) => quote!(pmod_i32),
+                Some(Base::I64) => quote!(pmod_i64),
+                _ => quote!(pmod_f64),
+            };
+            let lifted: Vec<(TokenStream, bool)> = args.iter().map(|a| raw(a, vars)).collect();
+            return lift(&lifted, |a| {
+                let (x, n) = (&a[0], &a[1]);
+                (quote!(#functions::#name(#x, #n)), true)
+            });
+        }
+        _ => {}
+    }
     if let (Func::Like, Some(TExprKind::Lit(LitValue::Str(pattern)))) = (func, args.get(1).map(|a| &a.kind)) {
         // Compiled once; the macro checked it with the same grammar, so it never fails.
         return lift(&[raw(&args[0], vars)], |a| {
@@ -238,7 +270,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
     }
     let lifted: Vec<(TokenStream, bool)> = match func {
         // The scale and datetime patterns are literals: passed through, not as nullable arguments.
-        Func::Round | Func::DateFormat | Func::ToTimestamp => vec![raw(&args[0], vars)],
+        Func::Round | Func::BRound | Func::DateFormat | Func::ToTimestamp => vec![raw(&args[0], vars)],
         _ => args.iter().map(|a| raw(a, vars)).collect(),
     };
     let pattern = match args.get(1).map(|a| &a.kind) {
@@ -257,6 +289,15 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
                 Some(Base::F64) => quote!(#functions::round_f64(#x, #scale)),
                 Some(Base::I32) => quote!(#functions::round_i32(#x, #scale)),
                 _ => quote!(#functions::round_i64(#x, #scale)),
+            };
+            (code, false)
+        }
+        Func::BRound => {
+            let x = &a[0];
+            let code = match arg_base {
+                Some(Base::F64) => quote!(#functions::bround_f64(#x, #scale)),
+                Some(Base::I32) => quote!((#functions::bround_i64(i64::from(#x), #scale) as i32)),
+                _ => quote!(#functions::bround_i64(#x, #scale)),
             };
             (code, false)
         }
@@ -334,9 +375,41 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             };
             (quote!((&*#text).#method(&*#part)), false)
         }
-        Func::Coalesce | Func::Case { .. } | Func::Greatest | Func::Least | Func::NullIf | Func::IsIn | Func::Like => {
-            unreachable!("handled above")
-        }
+        Func::Coalesce
+        | Func::Case { .. }
+        | Func::Greatest
+        | Func::Least
+        | Func::NullIf
+        | Func::IsIn
+        | Func::Like
+        | Func::ConcatWs
+        | Func::Pmod
+        | Func::Substring
+        | Func::Trim
+        | Func::LTrim
+        | Func::RTrim
+        | Func::LPad
+        | Func::RPad
+        | Func::Replace
+        | Func::Reverse
+        | Func::Repeat
+        | Func::InitCap
+        | Func::Instr
+        | Func::Locate
+        | Func::Translate
+        | Func::SplitPart
+        | Func::SubstringIndex
+        | Func::Floor
+        | Func::Ceil
+        | Func::Sqrt
+        | Func::Exp
+        | Func::Ln
+        | Func::Log10
+        | Func::Log2
+        | Func::Log
+        | Func::Pow
+        | Func::Signum
+        | Func::Div => unreachable!("handled above"),
     })
 }
 
@@ -457,4 +530,84 @@ fn case(args: &[TExpr], otherwise: bool, vars: &[crate::ir::Var], ty: ColType) -
         code = quote!(if #test { #then } else { #code });
     }
     (code, ty.nullable)
+}
+
+/// A function typed by its [`signature`]: null when an argument is; text passed as `&str`,
+/// integers as `i64`, numbers as `f64`; left-out arguments take Spark's defaults.
+fn plain_function(
+    func: Func,
+    params: &[Param],
+    may_be_null: bool,
+    args: &[TExpr],
+    vars: &[crate::ir::Var],
+) -> (TokenStream, bool) {
+    let core = core();
+    let functions = quote!(#core::functions);
+    let integer_input = args.first().is_some_and(|a| matches!(a.ty.base, Base::I32 | Base::I64));
+    let lifted: Vec<(TokenStream, bool)> = args.iter().map(|a| raw(a, vars)).collect();
+    lift(&lifted, |a| {
+        let c: Vec<TokenStream> = a
+            .iter()
+            .zip(params)
+            .map(|(a, param)| match param {
+                Param::Text => quote!(&*#a),
+                Param::Integer => quote!((#a as i64)),
+                Param::Number => quote!((#a as f64)),
+            })
+            .collect();
+        let arg = |index: usize, default: TokenStream| c.get(index).cloned().unwrap_or(default);
+        let (x, y, z) = (arg(0, quote!()), arg(1, quote!()), arg(2, quote!()));
+        let code = match func {
+            Func::Substring => {
+                let len = c.get(2).map_or_else(
+                    || quote!(::core::option::Option::None),
+                    |len| quote!(::core::option::Option::Some(#len)),
+                );
+                quote!(#functions::substring(#x, #y, #len))
+            }
+            Func::Trim => quote!(::std::string::String::from(#functions::trim(#x))),
+            Func::LTrim => quote!(::std::string::String::from(#functions::ltrim(#x))),
+            Func::RTrim => quote!(::std::string::String::from(#functions::rtrim(#x))),
+            Func::LPad => {
+                let pad = arg(2, quote!(" "));
+                quote!(#functions::lpad(#x, #y, #pad))
+            }
+            Func::RPad => {
+                let pad = arg(2, quote!(" "));
+                quote!(#functions::rpad(#x, #y, #pad))
+            }
+            Func::Replace => {
+                let replacement = arg(2, quote!(""));
+                quote!(#functions::replace(#x, #y, #replacement))
+            }
+            Func::Reverse => quote!(#functions::reverse(#x)),
+            Func::Repeat => quote!(#functions::repeat(#x, #y)),
+            Func::InitCap => quote!(#functions::initcap(#x)),
+            Func::Instr => quote!(#functions::instr(#x, #y)),
+            Func::Locate => {
+                let pos = arg(2, quote!(1i64));
+                quote!(#functions::locate(#x, #y, #pos))
+            }
+            Func::Translate => quote!(#functions::translate(#x, #y, #z)),
+            Func::SplitPart => quote!(#functions::split_part(#x, #y, #z)),
+            Func::SubstringIndex => quote!(#functions::substring_index(#x, #y, #z)),
+            Func::Floor | Func::Ceil if integer_input => {
+                let value = &a[0];
+                quote!((#value as i64))
+            }
+            Func::Floor => quote!(#functions::floor(#x)),
+            Func::Ceil => quote!(#functions::ceil(#x)),
+            Func::Sqrt => quote!(#x.sqrt()),
+            Func::Exp => quote!(#x.exp()),
+            Func::Signum => quote!(#functions::signum(#x)),
+            Func::Ln => quote!(#functions::ln(#x)),
+            Func::Log10 => quote!(#functions::log10(#x)),
+            Func::Log2 => quote!(#functions::log2(#x)),
+            Func::Log => quote!(#functions::log(#x, #y)),
+            Func::Pow => quote!(#x.powf(#y)),
+            Func::Div => quote!(#functions::div(#x, #y)),
+            _ => quote!(::core::compile_error!("a function without a plain signature")),
+        };
+        (code, may_be_null)
+    })
 }

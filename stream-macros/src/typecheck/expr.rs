@@ -6,12 +6,45 @@ use syn::{Ident, Lit};
 
 use super::Env;
 use crate::diag::{Diagnostics, did_you_mean};
-use crate::ir::{Accumulator, AggFunc, Func, LitValue, TExpr, TExprKind, Var, VarId};
+use crate::ir::{Accumulator, AggFunc, Func, LitValue, Param, TExpr, TExprKind, Var, VarId, signature};
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType};
 
 /// Scalar functions by name.
 const FUNCTIONS: &[(&str, Func)] = &[
+    ("substring", Func::Substring),
+    ("substr", Func::Substring),
+    ("trim", Func::Trim),
+    ("ltrim", Func::LTrim),
+    ("rtrim", Func::RTrim),
+    ("lpad", Func::LPad),
+    ("rpad", Func::RPad),
+    ("replace", Func::Replace),
+    ("reverse", Func::Reverse),
+    ("repeat", Func::Repeat),
+    ("initcap", Func::InitCap),
+    ("instr", Func::Instr),
+    ("locate", Func::Locate),
+    ("translate", Func::Translate),
+    ("concat_ws", Func::ConcatWs),
+    ("split_part", Func::SplitPart),
+    ("substring_index", Func::SubstringIndex),
+    ("floor", Func::Floor),
+    ("ceil", Func::Ceil),
+    ("ceiling", Func::Ceil),
+    ("sqrt", Func::Sqrt),
+    ("exp", Func::Exp),
+    ("ln", Func::Ln),
+    ("log10", Func::Log10),
+    ("log2", Func::Log2),
+    ("log", Func::Log),
+    ("pow", Func::Pow),
+    ("power", Func::Pow),
+    ("signum", Func::Signum),
+    ("sign", Func::Signum),
+    ("pmod", Func::Pmod),
+    ("bround", Func::BRound),
+    ("div", Func::Div),
     ("when", Func::Case { otherwise: false }),
     ("iff", Func::Case { otherwise: true }),
     ("nvl", Func::Coalesce),
@@ -675,7 +708,81 @@ impl ExprChecker<'_> {
         let numeric = [Base::I32, Base::I64, Base::F64];
         let any_nullable = typed.iter().any(|t| t.ty.nullable);
         let ty = match func {
-            Func::Round => {
+            Func::Log if args.len() == 1 => return self.function(Func::Ln, name, args, typed, paren_span),
+            Func::Substring
+            | Func::Trim
+            | Func::LTrim
+            | Func::RTrim
+            | Func::LPad
+            | Func::RPad
+            | Func::Replace
+            | Func::Reverse
+            | Func::Repeat
+            | Func::InitCap
+            | Func::Instr
+            | Func::Locate
+            | Func::Translate
+            | Func::SplitPart
+            | Func::SubstringIndex
+            | Func::Floor
+            | Func::Ceil
+            | Func::Sqrt
+            | Func::Exp
+            | Func::Signum
+            | Func::Ln
+            | Func::Log10
+            | Func::Log2
+            | Func::Log
+            | Func::Pow
+            | Func::Div => {
+                let (params, optional, result, may_be_null) = signature(func)?;
+                if !self.arity(name, paren_span, args.len(), params.len() - optional, params.len()) {
+                    return None;
+                }
+                let mut ok = true;
+                for ((arg, t), param) in args.iter().zip(&typed).zip(params) {
+                    let wanted: &[Base] = match param {
+                        Param::Text => &[Base::Str],
+                        Param::Integer => &[Base::I32, Base::I64],
+                        Param::Number => &numeric,
+                    };
+                    ok &= self.expect_base(name, arg, t, wanted);
+                }
+                if !ok {
+                    return None;
+                }
+                ColType::new(result, any_nullable || may_be_null)
+            }
+            Func::ConcatWs => {
+                if !self.arity(name, paren_span, args.len(), 2, usize::MAX) {
+                    return None;
+                }
+                let mut ok = true;
+                for (arg, t) in args.iter().zip(&typed) {
+                    ok &= self.expect_base(name, arg, t, &[Base::Str]);
+                }
+                if !ok {
+                    return None;
+                }
+                // Null parts are skipped: null only with a null separator.
+                ColType::new(Base::Str, typed[0].ty.nullable)
+            }
+            Func::Pmod => {
+                if !self.arity(name, paren_span, args.len(), 2, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &numeric)
+                    || !self.expect_base(name, &args[1], &typed[1], &numeric)
+                {
+                    return None;
+                }
+                let spans: Vec<Span> = args.iter().map(Expr::span).collect();
+                let (base, typed) = self.unify("`pmod`", &spans, typed)?;
+                return Some(Self::typed(
+                    TExprKind::Call(func, typed),
+                    ColType::new(base, true),
+                    span,
+                ));
+            }
+            Func::Round | Func::BRound => {
                 if !self.arity(name, paren_span, args.len(), 1, 2)
                     || !self.expect_base(name, &args[0], &typed[0], &numeric)
                 {
@@ -686,7 +793,7 @@ impl ExprChecker<'_> {
                 {
                     self.error(
                         args[1].span(),
-                        format!("the scale of `round` must be an integer literal, found `{}`", args[1]),
+                        format!("the scale of `{name}` must be an integer literal, found `{}`", args[1]),
                     );
                     return None;
                 }
