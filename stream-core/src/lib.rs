@@ -17,7 +17,7 @@
 //! | [`state`] | keyed aggregation state |
 //! | [`types`], [`datetime`] | `Timestamp`, `Date`, datetime patterns |
 //! | [`window`], [`watermark`] | event-time windows and watermarks |
-//! | [`functions`], [`aggregate`], [`columns`] | what generated code calls per row |
+//! | [`functions`], [`cast`], [`aggregate`], [`columns`] | what generated code calls per row |
 //! | [`show`] | Spark's `show()` table layout |
 //!
 //! Users normally reach all of this through the `rill` facade crate.
@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod cast;
 pub mod checkpoint;
 pub mod columns;
 pub mod datetime;

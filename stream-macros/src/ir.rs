@@ -101,7 +101,46 @@ pub(crate) enum Func {
     Pmod,
     BRound,
     Div,
+    /// `cast(x, "type")`.
+    Cast {
+        to: Base,
+    },
 }
+
+/// Whether Spark can cast a `from` value to `to` (the casts Rill generates code for).
+pub(crate) fn can_cast(from: Base, to: Base) -> bool {
+    use Base::{Bool, Date, F64, I32, I64, Str, Timestamp};
+    match (from, to) {
+        (Base::Window, _) | (_, Base::Window) => false,
+        _ if from == to => true,
+        (Str, _) => true,
+        (I32 | I64 | F64, I32 | I64 | F64 | Str | Bool | Timestamp) => true,
+        (Bool, I32 | I64 | F64 | Str) => true,
+        (Timestamp, Str | Date | I64 | F64) => true,
+        (Date, Str | Timestamp) => true,
+        _ => false,
+    }
+}
+
+/// Whether a cast from `from` to `to` may give null for a present value: text that does not
+/// parse, a double that is not finite as a timestamp.
+pub(crate) fn cast_may_fail(from: Base, to: Base) -> bool {
+    (from == Base::Str && to != Base::Str) || (from == Base::F64 && to == Base::Timestamp)
+}
+
+/// Spark's name of a type in `cast(x, "type")`, and the type.
+pub(crate) const CAST_TYPES: [(&str, Base); 10] = [
+    ("int", Base::I32),
+    ("integer", Base::I32),
+    ("bigint", Base::I64),
+    ("long", Base::I64),
+    ("double", Base::F64),
+    ("string", Base::Str),
+    ("boolean", Base::Bool),
+    ("bool", Base::Bool),
+    ("timestamp", Base::Timestamp),
+    ("date", Base::Date),
+];
 
 /// What an argument of a plain function must be.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -301,6 +301,10 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             };
             (code, false)
         }
+        Func::Cast { to } => {
+            let x = &a[0];
+            cast(arg_base.unwrap_or(to), to, x)
+        }
         Func::Abs => {
             let x = &a[0];
             if arg_base == Some(Base::F64) {
@@ -610,4 +614,43 @@ fn plain_function(
         };
         (code, may_be_null)
     })
+}
+
+/// `cast(x, to)` of a present `x` of type `from`: the code, and whether it is an `Option`
+/// (text that does not parse is null, and counted; so is a double that is not finite, as a
+/// timestamp).
+fn cast(from: Base, to: Base, x: &TokenStream) -> (TokenStream, bool) {
+    let core = core();
+    let cast = quote!(#core::cast);
+    let code = match (from, to) {
+        _ if from == to => x.clone(),
+        (Base::Str, _) => {
+            let parse = match to {
+                Base::I32 => quote!(text_to_i32),
+                Base::I64 => quote!(text_to_i64),
+                Base::F64 => quote!(text_to_f64),
+                Base::Bool => quote!(text_to_bool),
+                Base::Timestamp => quote!(text_to_timestamp),
+                _ => quote!(text_to_date),
+            };
+            return (counted(quote!(#cast::#parse(&*#x))), true);
+        }
+        (Base::F64, Base::Timestamp) => return (quote!(#cast::f64_to_timestamp(#x)), true),
+        (Base::I32 | Base::I64, Base::Timestamp) => quote!(#cast::seconds_to_timestamp(#x as i64)),
+        (Base::I32 | Base::I64 | Base::F64 | Base::Bool, Base::I32) => quote!((#x as i32)),
+        (Base::I32 | Base::I64 | Base::F64 | Base::Bool, Base::I64) => quote!((#x as i64)),
+        (Base::Bool, Base::F64) => quote!(f64::from(u8::from(#x))),
+        (Base::I32 | Base::I64, Base::F64) => quote!((#x as f64)),
+        (Base::F64, Base::Str) => quote!(#cast::f64_to_text(#x)),
+        (Base::F64, Base::Bool) => quote!((#x != 0.0)),
+        (Base::I32 | Base::I64, Base::Bool) => quote!((#x != 0)),
+        (Base::Timestamp, Base::Date) => quote!(#x.date()),
+        (Base::Timestamp, Base::I64) => quote!(#cast::timestamp_to_seconds(#x)),
+        (Base::Timestamp, Base::F64) => quote!(#cast::timestamp_to_f64(#x)),
+        (Base::Date, Base::Timestamp) => quote!(#x.to_timestamp()),
+        // To text: the types' own text forms are Spark's.
+        (_, Base::Str) => quote!(::std::string::ToString::to_string(&#x)),
+        _ => quote!(::core::compile_error!("a cast the type checker refuses")),
+    };
+    (code, false)
 }

@@ -138,6 +138,9 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
                 .map_or(("".to_owned(), &[][..]), |(first, rest)| (render(first, query), rest));
             format!("{receiver}.{}({})", func_name(*func), render_list(rest))
         }
+        TExprKind::Call(Func::Cast { .. }, args) => {
+            format!("cast({}, {:?})", render_list(args), expr.ty.base.rust_name())
+        }
         TExprKind::Call(func, args) => format!("{}({})", func_name(*func), render_list(args)),
         TExprKind::Binary(op, left, right) => {
             format!("({} {} {})", render(left, query), op_symbol(*op), render(right, query))
@@ -223,6 +226,7 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::Pmod => "pmod",
         Func::BRound => "bround",
         Func::Div => "div",
+        Func::Cast { .. } => "cast",
     }
 }
 

@@ -6,12 +6,17 @@ use syn::{Ident, Lit};
 
 use super::Env;
 use crate::diag::{Diagnostics, did_you_mean};
-use crate::ir::{Accumulator, AggFunc, Func, LitValue, Param, TExpr, TExprKind, Var, VarId, signature};
+use crate::ir::{
+    Accumulator, AggFunc, CAST_TYPES, Func, LitValue, Param, TExpr, TExprKind, Var, VarId, can_cast, cast_may_fail,
+    signature,
+};
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType};
 
 /// Scalar functions by name.
 const FUNCTIONS: &[(&str, Func)] = &[
+    // The target is the type named by the second argument.
+    ("cast", Func::Cast { to: Base::Str }),
     ("substring", Func::Substring),
     ("substr", Func::Substring),
     ("trim", Func::Trim),
@@ -80,7 +85,8 @@ const FUNCTIONS: &[(&str, Func)] = &[
 const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
 
 /// Methods on a column, by name.
-const METHODS: [&str; 12] = [
+const METHODS: [&str; 13] = [
+    "cast",
     "is_null",
     "is_not_null",
     "isin",
@@ -599,6 +605,14 @@ impl ExprChecker<'_> {
                     method.span(),
                 ))
             }
+            "cast" => {
+                if !arity(self, 1, 1) {
+                    return None;
+                }
+                let x = self.check(receiver, scope);
+                let to = self.check(&args[0], scope);
+                self.cast(receiver, &args[0], x?, to?, method.span())
+            }
             "starts_with" | "startswith" | "ends_with" | "endswith" | "contains" => {
                 if !arity(self, 1, 1) {
                     return None;
@@ -696,6 +710,47 @@ impl ExprChecker<'_> {
         ))
     }
 
+    /// `cast(value, "type")`: the type named by a string literal, a cast Spark allows.
+    fn cast(&mut self, value_arg: &Expr, type_arg: &Expr, value: TExpr, type_name: TExpr, span: Span) -> Option<TExpr> {
+        let names: Vec<&str> = CAST_TYPES.iter().map(|(name, _)| *name).collect();
+        let written = match &type_name.kind {
+            TExprKind::Lit(LitValue::Str(written)) => Some(written.as_str()),
+            _ => None,
+        };
+        let to = written.and_then(|written| {
+            CAST_TYPES
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(written))
+                .map(|(_, base)| *base)
+        });
+        let Some(to) = to else {
+            let help = written
+                .and_then(|written| did_you_mean(&written.to_ascii_lowercase(), names.iter().copied()))
+                .map_or_else(String::new, |s| format!("\nhelp: did you mean \"{s}\"?"));
+            self.error(
+                type_arg.span(),
+                format!(
+                    "`cast` takes the type as a string literal, one of {}; found `{type_arg}`{help}",
+                    names.join(", ")
+                ),
+            );
+            return None;
+        };
+        let from = value.ty;
+        if !can_cast(from.base, to) {
+            self.error(
+                value_arg.span(),
+                format!(
+                    "cannot cast `{value_arg}` of type {from} to {}: Spark has no such cast",
+                    to.rust_name()
+                ),
+            );
+            return None;
+        }
+        let ty = ColType::new(to, from.nullable || cast_may_fail(from.base, to));
+        Some(Self::typed(TExprKind::Call(Func::Cast { to }, vec![value]), ty, span))
+    }
+
     fn function(
         &mut self,
         func: Func,
@@ -766,6 +821,13 @@ impl ExprChecker<'_> {
                 }
                 // Null parts are skipped: null only with a null separator.
                 ColType::new(Base::Str, typed[0].ty.nullable)
+            }
+            Func::Cast { .. } => {
+                if !self.arity(name, paren_span, args.len(), 2, 2) {
+                    return None;
+                }
+                let mut typed = typed.into_iter();
+                return self.cast(&args[0], &args[1], typed.next()?, typed.next()?, span);
             }
             Func::Pmod => {
                 if !self.arity(name, paren_span, args.len(), 2, 2)
