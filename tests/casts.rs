@@ -57,6 +57,24 @@ rill::stream! {
             s_concat_i = concat(s, cast(i, "string")),
         )
     }
+
+    schema Typed { s: String, i: i32, l: i64, d: f64, big: f64, b: bool, ts: Timestamp, dt: Date, n: Option<i32> }
+
+    query Concatenated(raw: Typed) {
+        raw.select(
+            s_i = concat(s, i),
+            s_l = concat(s, l),
+            s_d = concat(s, d),
+            s_big = concat(s, big),
+            s_b = concat(s, b),
+            s_ts = concat(s, ts),
+            s_dt = concat(s, dt),
+            s_n = concat(s, n),
+            ws = concat_ws("-", s, i, d, b),
+            ws_n = concat_ws("-", s, n),
+            i_d = concat(i, d),
+        )
+    }
 }
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/casts");
@@ -160,4 +178,52 @@ fn casts_match_spark_without_ansi() {
     // Every text that is not null and did not parse was counted.
     let unparseable: u64 = query.recent_progress().iter().map(|p| p.num_unparseable_values).sum();
     assert!(unparseable > 0);
+}
+
+/// `concat` and `concat_ws` cast numbers, booleans, timestamps and dates to text, as Spark does
+/// implicitly (`golden/casts/check_concat_coercion.py`, whose Spark output is
+/// `expected/concat_coercion.txt`).
+#[test]
+fn concat_casts_its_arguments_to_text_as_spark() {
+    let stream = rill::source::MemoryStream::<Typed>::new();
+    stream
+        .add_rows(&[Typed {
+            s: "a".to_owned(),
+            i: 1,
+            l: 3_000_000_000,
+            d: 1.5,
+            big: 1e7,
+            b: true,
+            ts: Timestamp::parse("2024-02-29 13:45:10.5").unwrap(),
+            dt: Date::parse("2024-02-29").unwrap(),
+            n: None,
+        }])
+        .unwrap();
+    let table = MemorySink::named("concatenated");
+    common::run_available_now(Concatenated::read(stream).append().to(table.clone()));
+    let row = &table.rows::<ConcatenatedRow>().unwrap()[0];
+    let ours = [
+        ("concat(s, i)", Some(row.s_i.clone())),
+        ("concat(s, l)", Some(row.s_l.clone())),
+        ("concat(s, d)", Some(row.s_d.clone())),
+        ("concat(s, big)", Some(row.s_big.clone())),
+        ("concat(s, b)", Some(row.s_b.clone())),
+        ("concat(s, ts)", Some(row.s_ts.clone())),
+        ("concat(s, dt)", Some(row.s_dt.clone())),
+        ("concat(s, n)", row.s_n.clone()),
+        ("concat_ws('-', s, i, d, b)", Some(row.ws.clone())),
+        ("concat_ws('-', s, n)", Some(row.ws_n.clone())),
+        ("concat(i, d)", Some(row.i_d.clone())),
+    ];
+    let spark = std::fs::read_to_string(Path::new(GOLDEN).join("expected/concat_coercion.txt")).unwrap();
+    for (expression, value) in ours {
+        let printed = match value {
+            Some(text) => format!("{expression} => '{text}'"),
+            None => format!("{expression} => None"),
+        };
+        assert!(
+            spark.lines().any(|line| line == printed),
+            "{printed} is not in Spark's output:\n{spark}"
+        );
+    }
 }

@@ -751,6 +751,29 @@ impl ExprChecker<'_> {
         Some(Self::typed(TExprKind::Call(Func::Cast { to }, vec![value]), ty, span))
     }
 
+    /// The arguments of a text function, those of another type cast to text as Spark does
+    /// implicitly; an error for one that has no text form (a window).
+    fn as_text(&mut self, name: &Ident, args: &[Expr], typed: Vec<TExpr>) -> Option<Vec<TExpr>> {
+        let mut out = Vec::with_capacity(typed.len());
+        for (arg, value) in args.iter().zip(typed) {
+            if value.ty.base == Base::Str {
+                out.push(value);
+            } else if can_cast(value.ty.base, Base::Str) {
+                let ty = ColType::new(Base::Str, value.ty.nullable);
+                let span = value.span;
+                out.push(Self::typed(
+                    TExprKind::Call(Func::Cast { to: Base::Str }, vec![value]),
+                    ty,
+                    span,
+                ));
+            } else {
+                self.expect_base(name, arg, &value, &[Base::Str]);
+                return None;
+            }
+        }
+        Some(out)
+    }
+
     fn function(
         &mut self,
         func: Func,
@@ -809,18 +832,19 @@ impl ExprChecker<'_> {
                 ColType::new(result, any_nullable || may_be_null)
             }
             Func::ConcatWs => {
-                if !self.arity(name, paren_span, args.len(), 2, usize::MAX) {
-                    return None;
-                }
-                let mut ok = true;
-                for (arg, t) in args.iter().zip(&typed) {
-                    ok &= self.expect_base(name, arg, t, &[Base::Str]);
-                }
-                if !ok {
+                if !self.arity(name, paren_span, args.len(), 2, usize::MAX)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::Str])
+                {
                     return None;
                 }
                 // Null parts are skipped: null only with a null separator.
-                ColType::new(Base::Str, typed[0].ty.nullable)
+                let nullable = typed[0].ty.nullable;
+                let typed = self.as_text(name, args, typed)?;
+                return Some(Self::typed(
+                    TExprKind::Call(func, typed),
+                    ColType::new(Base::Str, nullable),
+                    span,
+                ));
             }
             Func::Cast { .. } => {
                 if !self.arity(name, paren_span, args.len(), 2, 2) {
@@ -943,14 +967,13 @@ impl ExprChecker<'_> {
                 if !self.arity(name, paren_span, args.len(), 1, usize::MAX) {
                     return None;
                 }
-                let mut ok = true;
-                for (arg, t) in args.iter().zip(&typed) {
-                    ok &= self.expect_base(name, arg, t, &[Base::Str]);
-                }
-                if !ok {
-                    return None;
-                }
-                ColType::new(Base::Str, any_nullable)
+                // As Spark: other types are cast to text (`concat(user_id, quantity)`).
+                let typed = self.as_text(name, args, typed)?;
+                return Some(Self::typed(
+                    TExprKind::Call(func, typed),
+                    ColType::new(Base::Str, any_nullable),
+                    span,
+                ));
             }
             Func::Case { otherwise } => {
                 // `when(condition, value)` opens a chain; `iff(condition, then, else)` is one.
