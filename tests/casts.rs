@@ -79,18 +79,6 @@ rill::stream! {
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/casts");
 
-/// A double as the golden file writes it: NaN, the infinities and -0.0 as strings.
-fn double(value: Option<f64>) -> Value {
-    match value {
-        None => Value::Null,
-        Some(v) if v.is_nan() => json!("NaN"),
-        Some(v) if v == f64::INFINITY => json!("Infinity"),
-        Some(v) if v == f64::NEG_INFINITY => json!("-Infinity"),
-        Some(v) if v == 0.0 && v.is_sign_negative() => json!("-0.0"),
-        Some(v) => json!(v),
-    }
-}
-
 /// Whether two texts of a double name the same double. Java 17's `Double.toString`, which made
 /// the golden file, is not always the shortest form (`4.9E-324`, `9.999999999999999E22`); Java
 /// 19 and later print the shortest, as Rill does (`5.0E-324`, `1.0E23`).
@@ -122,15 +110,15 @@ fn casts_match_spark_without_ansi() {
             (
                 r.id.unwrap(),
                 json!({
-                    "s_int": r.s_int, "s_long": r.s_long, "s_double": double(r.s_double), "s_bool": r.s_bool,
+                    "s_int": r.s_int, "s_long": r.s_long, "s_double": common::spark_double(r.s_double), "s_bool": r.s_bool,
                     "s_ts": micros(r.s_ts), "s_date": date(r.s_date),
-                    "i_long": r.i_long, "i_double": double(r.i_double), "i_string": r.i_string, "i_bool": r.i_bool,
-                    "l_int": r.l_int, "l_double": double(r.l_double), "l_string": r.l_string, "l_ts": micros(r.l_ts),
+                    "i_long": r.i_long, "i_double": common::spark_double(r.i_double), "i_string": r.i_string, "i_bool": r.i_bool,
+                    "l_int": r.l_int, "l_double": common::spark_double(r.l_double), "l_string": r.l_string, "l_ts": micros(r.l_ts),
                     "d_int": r.d_int, "d_long": r.d_long, "d_string": r.d_string, "d_bool": r.d_bool,
                     "d_ts": micros(r.d_ts),
-                    "b_int": r.b_int, "b_double": double(r.b_double), "b_string": r.b_string,
+                    "b_int": r.b_int, "b_double": common::spark_double(r.b_double), "b_string": r.b_string,
                     "ts_string": r.ts_string, "ts_date": date(r.ts_date), "ts_long": r.ts_long,
-                    "ts_double": double(r.ts_double),
+                    "ts_double": common::spark_double(r.ts_double),
                     "dt_string": r.dt_string, "dt_ts": micros(r.dt_ts),
                     "s_concat_i": r.s_concat_i,
                 }),

@@ -82,18 +82,6 @@ rill::stream! {
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/scalar_functions");
 
-/// A double as the golden file writes it: NaN, the infinities and -0.0 as strings.
-fn double(value: Option<f64>) -> Value {
-    match value {
-        None => Value::Null,
-        Some(v) if v.is_nan() => json!("NaN"),
-        Some(v) if v == f64::INFINITY => json!("Infinity"),
-        Some(v) if v == f64::NEG_INFINITY => json!("-Infinity"),
-        Some(v) if v == 0.0 && v.is_sign_negative() => json!("-0.0"),
-        Some(v) => json!(v),
-    }
-}
-
 /// Whether two golden values agree: doubles to within a few units in the last place.
 fn agree(ours: &Value, spark: &Value, approximate: bool) -> bool {
     match (ours.as_f64(), spark.as_f64()) {
@@ -248,22 +236,22 @@ fn number_functions_match_spark() {
                 r.floor_x,
                 r.ceil_x,
                 r.floor_k,
-                double(r.sqrt_x),
-                double(r.exp_x),
-                double(r.ln_x),
-                double(r.log10_x),
-                double(r.log2_x),
-                double(r.log_base2),
-                double(r.pow_x_2),
-                double(r.pow_k_half),
-                double(r.signum_x),
-                double(r.signum_k),
+                common::spark_double(r.sqrt_x),
+                common::spark_double(r.exp_x),
+                common::spark_double(r.ln_x),
+                common::spark_double(r.log10_x),
+                common::spark_double(r.log2_x),
+                common::spark_double(r.log_base2),
+                common::spark_double(r.pow_x_2),
+                common::spark_double(r.pow_k_half),
+                common::spark_double(r.signum_x),
+                common::spark_double(r.signum_k),
                 r.pmod_k_3,
                 r.pmod_m,
-                double(r.pmod_x),
-                double(r.bround_x),
-                double(r.bround_x1),
-                double(r.round_x),
+                common::spark_double(r.pmod_x),
+                common::spark_double(r.bround_x),
+                common::spark_double(r.bround_x1),
+                common::spark_double(r.round_x),
                 r.k_div_2,
                 r.m_div_3,
                 r.abs_m,

@@ -369,11 +369,7 @@ impl SparkOrd for f64 {
 #[inline]
 #[must_use]
 pub fn greatest<T: SparkOrd>(a: Option<T>, b: Option<T>) -> Option<T> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b.spark_gt(&a) { b } else { a }),
-        (a, None) => a,
-        (None, b) => b,
-    }
+    present_or_preferred(a, b, |a, b| b.spark_gt(a))
 }
 
 /// `least(a, b)`, as [`greatest`].
@@ -386,8 +382,13 @@ pub fn greatest<T: SparkOrd>(a: Option<T>, b: Option<T>) -> Option<T> {
 #[inline]
 #[must_use]
 pub fn least<T: SparkOrd>(a: Option<T>, b: Option<T>) -> Option<T> {
+    present_or_preferred(a, b, |a, b| a.spark_gt(b))
+}
+
+/// The one of `a` and `b` that is present; when both are, `b` if `prefer_b(a, b)`, else `a`.
+fn present_or_preferred<T>(a: Option<T>, b: Option<T>, prefer_b: impl Fn(&T, &T) -> bool) -> Option<T> {
     match (a, b) {
-        (Some(a), Some(b)) => Some(if a.spark_gt(&b) { b } else { a }),
+        (Some(a), Some(b)) => Some(if prefer_b(&a, &b) { b } else { a }),
         (a, None) => a,
         (None, b) => b,
     }

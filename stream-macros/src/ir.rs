@@ -70,37 +70,12 @@ pub(crate) enum Func {
     StartsWith,
     EndsWith,
     Contains,
-    Substring,
-    Trim,
-    LTrim,
-    RTrim,
-    LPad,
-    RPad,
-    Replace,
-    Reverse,
-    Repeat,
-    InitCap,
-    Instr,
-    Locate,
-    Translate,
+    /// A function typed by its [`signature`] alone.
+    Plain(Plain),
     /// `concat_ws(separator, parts..)`: null parts skipped.
     ConcatWs,
-    SplitPart,
-    SubstringIndex,
-    Floor,
-    Ceil,
-    Sqrt,
-    Exp,
-    Ln,
-    Log10,
-    Log2,
-    /// `log(base, x)`.
-    Log,
-    Pow,
-    Signum,
     Pmod,
     BRound,
-    Div,
     /// `cast(x, "type")`.
     Cast {
         to: Base,
@@ -153,32 +128,62 @@ pub(crate) enum Param {
     Number,
 }
 
+/// A function whose [`signature`] says all the type checker and code generator need.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Plain {
+    Substring,
+    Trim,
+    LTrim,
+    RTrim,
+    LPad,
+    RPad,
+    Replace,
+    Reverse,
+    Repeat,
+    InitCap,
+    Instr,
+    Locate,
+    Translate,
+    SplitPart,
+    SubstringIndex,
+    Floor,
+    Ceil,
+    Sqrt,
+    Exp,
+    Ln,
+    Log10,
+    Log2,
+    /// `log(base, x)`.
+    Log,
+    Pow,
+    Signum,
+    Div,
+}
+
 /// The parameters of a plain function (the last `optional` of them may be left out), its
-/// result type, and whether it may give null for present arguments. `None` for the functions
-/// typed by hand.
-pub(crate) fn signature(func: Func) -> Option<(&'static [Param], usize, Base, bool)> {
+/// result type, and whether it may give null for present arguments.
+pub(crate) fn signature(func: Plain) -> (&'static [Param], usize, Base, bool) {
     use Param::{Integer, Number, Text};
-    Some(match func {
-        Func::Substring => (&[Text, Integer, Integer], 1, Base::Str, false),
-        Func::Trim | Func::LTrim | Func::RTrim | Func::Reverse | Func::InitCap => (&[Text], 0, Base::Str, false),
-        Func::LPad | Func::RPad => (&[Text, Integer, Text], 1, Base::Str, false),
-        Func::Replace => (&[Text, Text, Text], 1, Base::Str, false),
-        Func::Repeat => (&[Text, Integer], 0, Base::Str, false),
-        Func::Instr => (&[Text, Text], 0, Base::I32, false),
-        Func::Locate => (&[Text, Text, Integer], 1, Base::I32, false),
-        Func::Translate => (&[Text, Text, Text], 0, Base::Str, false),
+    match func {
+        Plain::Substring => (&[Text, Integer, Integer], 1, Base::Str, false),
+        Plain::Trim | Plain::LTrim | Plain::RTrim | Plain::Reverse | Plain::InitCap => (&[Text], 0, Base::Str, false),
+        Plain::LPad | Plain::RPad => (&[Text, Integer, Text], 1, Base::Str, false),
+        Plain::Replace => (&[Text, Text, Text], 1, Base::Str, false),
+        Plain::Repeat => (&[Text, Integer], 0, Base::Str, false),
+        Plain::Instr => (&[Text, Text], 0, Base::I32, false),
+        Plain::Locate => (&[Text, Text, Integer], 1, Base::I32, false),
+        Plain::Translate => (&[Text, Text, Text], 0, Base::Str, false),
         // Spark refuses a part number 0: null here.
-        Func::SplitPart => (&[Text, Text, Integer], 0, Base::Str, true),
-        Func::SubstringIndex => (&[Text, Text, Integer], 0, Base::Str, false),
-        Func::Floor | Func::Ceil => (&[Number], 0, Base::I64, false),
-        Func::Sqrt | Func::Exp | Func::Signum => (&[Number], 0, Base::F64, false),
+        Plain::SplitPart => (&[Text, Text, Integer], 0, Base::Str, true),
+        Plain::SubstringIndex => (&[Text, Text, Integer], 0, Base::Str, false),
+        Plain::Floor | Plain::Ceil => (&[Number], 0, Base::I64, false),
+        Plain::Sqrt | Plain::Exp | Plain::Signum => (&[Number], 0, Base::F64, false),
         // Null for arguments ≤ 0.
-        Func::Ln | Func::Log10 | Func::Log2 => (&[Number], 0, Base::F64, true),
-        Func::Log => (&[Number, Number], 0, Base::F64, true),
-        Func::Pow => (&[Number, Number], 0, Base::F64, false),
-        Func::Div => (&[Integer, Integer], 0, Base::I64, true),
-        _ => return None,
-    })
+        Plain::Ln | Plain::Log10 | Plain::Log2 => (&[Number], 0, Base::F64, true),
+        Plain::Log => (&[Number, Number], 0, Base::F64, true),
+        Plain::Pow => (&[Number, Number], 0, Base::F64, false),
+        Plain::Div => (&[Integer, Integer], 0, Base::I64, true),
+    }
 }
 
 /// An aggregate function.

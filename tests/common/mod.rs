@@ -134,3 +134,16 @@ pub fn assert_matches_spark(dir: &str, golden: &str, query: &rill::StreamingQuer
         assert_eq!(sorted(rows), spark_rows, "{golden} batch {batch}: rows");
     }
 }
+
+/// A double as Spark's golden files write it: NaN, the infinities and -0.0 as strings, which
+/// JSON has no numbers for.
+pub fn spark_double(value: Option<f64>) -> Value {
+    match value {
+        None => Value::Null,
+        Some(v) if v.is_nan() => Value::from("NaN"),
+        Some(v) if v == f64::INFINITY => Value::from("Infinity"),
+        Some(v) if v == f64::NEG_INFINITY => Value::from("-Infinity"),
+        Some(v) if v == 0.0 && v.is_sign_negative() => Value::from("-0.0"),
+        Some(v) => Value::from(v),
+    }
+}

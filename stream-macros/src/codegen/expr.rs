@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::types::core;
-use crate::ir::{Func, LitValue, Param, TExpr, TExprKind, VarId, signature};
+use crate::ir::{Func, LitValue, Param, Plain, TExpr, TExprKind, VarId, signature};
 use crate::parse::{BinaryOp, UnaryOp};
 use crate::types::{Base, ColType};
 
@@ -222,8 +222,8 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         }
         _ => {}
     }
-    if let Some((params, _, _, may_be_null)) = signature(func) {
-        return plain_function(func, params, may_be_null, args, vars);
+    if let Func::Plain(plain) = func {
+        return plain_function(plain, args, vars);
     }
     match func {
         Func::ConcatWs => {
@@ -388,32 +388,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::Like
         | Func::ConcatWs
         | Func::Pmod
-        | Func::Substring
-        | Func::Trim
-        | Func::LTrim
-        | Func::RTrim
-        | Func::LPad
-        | Func::RPad
-        | Func::Replace
-        | Func::Reverse
-        | Func::Repeat
-        | Func::InitCap
-        | Func::Instr
-        | Func::Locate
-        | Func::Translate
-        | Func::SplitPart
-        | Func::SubstringIndex
-        | Func::Floor
-        | Func::Ceil
-        | Func::Sqrt
-        | Func::Exp
-        | Func::Ln
-        | Func::Log10
-        | Func::Log2
-        | Func::Log
-        | Func::Pow
-        | Func::Signum
-        | Func::Div => unreachable!("handled above"),
+        | Func::Plain(_) => unreachable!("handled above"),
     })
 }
 
@@ -538,13 +513,8 @@ fn case(args: &[TExpr], otherwise: bool, vars: &[crate::ir::Var], ty: ColType) -
 
 /// A function typed by its [`signature`]: null when an argument is; text passed as `&str`,
 /// integers as `i64`, numbers as `f64`; left-out arguments take Spark's defaults.
-fn plain_function(
-    func: Func,
-    params: &[Param],
-    may_be_null: bool,
-    args: &[TExpr],
-    vars: &[crate::ir::Var],
-) -> (TokenStream, bool) {
+fn plain_function(func: Plain, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bool) {
+    let (params, _, _, may_be_null) = signature(func);
     let core = core();
     let functions = quote!(#core::functions);
     let integer_input = args.first().is_some_and(|a| matches!(a.ty.base, Base::I32 | Base::I64));
@@ -562,55 +532,54 @@ fn plain_function(
         let arg = |index: usize, default: TokenStream| c.get(index).cloned().unwrap_or(default);
         let (x, y, z) = (arg(0, quote!()), arg(1, quote!()), arg(2, quote!()));
         let code = match func {
-            Func::Substring => {
+            Plain::Substring => {
                 let len = c.get(2).map_or_else(
                     || quote!(::core::option::Option::None),
                     |len| quote!(::core::option::Option::Some(#len)),
                 );
                 quote!(#functions::substring(#x, #y, #len))
             }
-            Func::Trim => quote!(::std::string::String::from(#functions::trim(#x))),
-            Func::LTrim => quote!(::std::string::String::from(#functions::ltrim(#x))),
-            Func::RTrim => quote!(::std::string::String::from(#functions::rtrim(#x))),
-            Func::LPad => {
+            Plain::Trim => quote!(::std::string::String::from(#functions::trim(#x))),
+            Plain::LTrim => quote!(::std::string::String::from(#functions::ltrim(#x))),
+            Plain::RTrim => quote!(::std::string::String::from(#functions::rtrim(#x))),
+            Plain::LPad => {
                 let pad = arg(2, quote!(" "));
                 quote!(#functions::lpad(#x, #y, #pad))
             }
-            Func::RPad => {
+            Plain::RPad => {
                 let pad = arg(2, quote!(" "));
                 quote!(#functions::rpad(#x, #y, #pad))
             }
-            Func::Replace => {
+            Plain::Replace => {
                 let replacement = arg(2, quote!(""));
                 quote!(#functions::replace(#x, #y, #replacement))
             }
-            Func::Reverse => quote!(#functions::reverse(#x)),
-            Func::Repeat => quote!(#functions::repeat(#x, #y)),
-            Func::InitCap => quote!(#functions::initcap(#x)),
-            Func::Instr => quote!(#functions::instr(#x, #y)),
-            Func::Locate => {
+            Plain::Reverse => quote!(#functions::reverse(#x)),
+            Plain::Repeat => quote!(#functions::repeat(#x, #y)),
+            Plain::InitCap => quote!(#functions::initcap(#x)),
+            Plain::Instr => quote!(#functions::instr(#x, #y)),
+            Plain::Locate => {
                 let pos = arg(2, quote!(1i64));
                 quote!(#functions::locate(#x, #y, #pos))
             }
-            Func::Translate => quote!(#functions::translate(#x, #y, #z)),
-            Func::SplitPart => quote!(#functions::split_part(#x, #y, #z)),
-            Func::SubstringIndex => quote!(#functions::substring_index(#x, #y, #z)),
-            Func::Floor | Func::Ceil if integer_input => {
+            Plain::Translate => quote!(#functions::translate(#x, #y, #z)),
+            Plain::SplitPart => quote!(#functions::split_part(#x, #y, #z)),
+            Plain::SubstringIndex => quote!(#functions::substring_index(#x, #y, #z)),
+            Plain::Floor | Plain::Ceil if integer_input => {
                 let value = &a[0];
                 quote!((#value as i64))
             }
-            Func::Floor => quote!(#functions::floor(#x)),
-            Func::Ceil => quote!(#functions::ceil(#x)),
-            Func::Sqrt => quote!(#x.sqrt()),
-            Func::Exp => quote!(#x.exp()),
-            Func::Signum => quote!(#functions::signum(#x)),
-            Func::Ln => quote!(#functions::ln(#x)),
-            Func::Log10 => quote!(#functions::log10(#x)),
-            Func::Log2 => quote!(#functions::log2(#x)),
-            Func::Log => quote!(#functions::log(#x, #y)),
-            Func::Pow => quote!(#x.powf(#y)),
-            Func::Div => quote!(#functions::div(#x, #y)),
-            _ => quote!(::core::compile_error!("a function without a plain signature")),
+            Plain::Floor => quote!(#functions::floor(#x)),
+            Plain::Ceil => quote!(#functions::ceil(#x)),
+            Plain::Sqrt => quote!(#x.sqrt()),
+            Plain::Exp => quote!(#x.exp()),
+            Plain::Signum => quote!(#functions::signum(#x)),
+            Plain::Ln => quote!(#functions::ln(#x)),
+            Plain::Log10 => quote!(#functions::log10(#x)),
+            Plain::Log2 => quote!(#functions::log2(#x)),
+            Plain::Log => quote!(#functions::log(#x, #y)),
+            Plain::Pow => quote!(#x.powf(#y)),
+            Plain::Div => quote!(#functions::div(#x, #y)),
         };
         (code, may_be_null)
     })

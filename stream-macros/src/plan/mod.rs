@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 mod physical;
 
-use crate::ir::{Accumulator, AggFunc, Func, LitValue, ModeSupport, Plan, Step, TExpr, TExprKind, TypedQuery, VarId};
+use crate::ir::{
+    Accumulator, AggFunc, Func, LitValue, ModeSupport, Plain, Plan, Step, TExpr, TExprKind, TypedQuery, VarId,
+};
 use crate::parse::{BinaryOp, UnaryOp};
 
 pub(crate) fn plan(query: TypedQuery) -> Plan {
@@ -197,36 +199,42 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::StartsWith => "starts_with",
         Func::EndsWith => "ends_with",
         Func::Contains => "contains",
-        Func::Substring => "substring",
-        Func::Trim => "trim",
-        Func::LTrim => "ltrim",
-        Func::RTrim => "rtrim",
-        Func::LPad => "lpad",
-        Func::RPad => "rpad",
-        Func::Replace => "replace",
-        Func::Reverse => "reverse",
-        Func::Repeat => "repeat",
-        Func::InitCap => "initcap",
-        Func::Instr => "instr",
-        Func::Locate => "locate",
-        Func::Translate => "translate",
+        Func::Plain(plain) => plain_name(plain),
         Func::ConcatWs => "concat_ws",
-        Func::SplitPart => "split_part",
-        Func::SubstringIndex => "substring_index",
-        Func::Floor => "floor",
-        Func::Ceil => "ceil",
-        Func::Sqrt => "sqrt",
-        Func::Exp => "exp",
-        Func::Ln => "ln",
-        Func::Log10 => "log10",
-        Func::Log2 => "log2",
-        Func::Log => "log",
-        Func::Pow => "pow",
-        Func::Signum => "signum",
         Func::Pmod => "pmod",
         Func::BRound => "bround",
-        Func::Div => "div",
         Func::Cast { .. } => "cast",
+    }
+}
+
+fn plain_name(func: Plain) -> &'static str {
+    match func {
+        Plain::Substring => "substring",
+        Plain::Trim => "trim",
+        Plain::LTrim => "ltrim",
+        Plain::RTrim => "rtrim",
+        Plain::LPad => "lpad",
+        Plain::RPad => "rpad",
+        Plain::Replace => "replace",
+        Plain::Reverse => "reverse",
+        Plain::Repeat => "repeat",
+        Plain::InitCap => "initcap",
+        Plain::Instr => "instr",
+        Plain::Locate => "locate",
+        Plain::Translate => "translate",
+        Plain::SplitPart => "split_part",
+        Plain::SubstringIndex => "substring_index",
+        Plain::Floor => "floor",
+        Plain::Ceil => "ceil",
+        Plain::Sqrt => "sqrt",
+        Plain::Exp => "exp",
+        Plain::Ln => "ln",
+        Plain::Log10 => "log10",
+        Plain::Log2 => "log2",
+        Plain::Log => "log",
+        Plain::Pow => "pow",
+        Plain::Signum => "signum",
+        Plain::Div => "div",
     }
 }
 

@@ -7,8 +7,8 @@ use syn::{Ident, Lit};
 use super::Env;
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::ir::{
-    Accumulator, AggFunc, CAST_TYPES, Func, LitValue, Param, TExpr, TExprKind, Var, VarId, can_cast, cast_may_fail,
-    signature,
+    Accumulator, AggFunc, CAST_TYPES, Func, LitValue, Param, Plain, TExpr, TExprKind, Var, VarId, can_cast,
+    cast_may_fail, signature,
 };
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType};
@@ -17,39 +17,39 @@ use crate::types::{Base, ColType};
 const FUNCTIONS: &[(&str, Func)] = &[
     // The target is the type named by the second argument.
     ("cast", Func::Cast { to: Base::Str }),
-    ("substring", Func::Substring),
-    ("substr", Func::Substring),
-    ("trim", Func::Trim),
-    ("ltrim", Func::LTrim),
-    ("rtrim", Func::RTrim),
-    ("lpad", Func::LPad),
-    ("rpad", Func::RPad),
-    ("replace", Func::Replace),
-    ("reverse", Func::Reverse),
-    ("repeat", Func::Repeat),
-    ("initcap", Func::InitCap),
-    ("instr", Func::Instr),
-    ("locate", Func::Locate),
-    ("translate", Func::Translate),
+    ("substring", Func::Plain(Plain::Substring)),
+    ("substr", Func::Plain(Plain::Substring)),
+    ("trim", Func::Plain(Plain::Trim)),
+    ("ltrim", Func::Plain(Plain::LTrim)),
+    ("rtrim", Func::Plain(Plain::RTrim)),
+    ("lpad", Func::Plain(Plain::LPad)),
+    ("rpad", Func::Plain(Plain::RPad)),
+    ("replace", Func::Plain(Plain::Replace)),
+    ("reverse", Func::Plain(Plain::Reverse)),
+    ("repeat", Func::Plain(Plain::Repeat)),
+    ("initcap", Func::Plain(Plain::InitCap)),
+    ("instr", Func::Plain(Plain::Instr)),
+    ("locate", Func::Plain(Plain::Locate)),
+    ("translate", Func::Plain(Plain::Translate)),
     ("concat_ws", Func::ConcatWs),
-    ("split_part", Func::SplitPart),
-    ("substring_index", Func::SubstringIndex),
-    ("floor", Func::Floor),
-    ("ceil", Func::Ceil),
-    ("ceiling", Func::Ceil),
-    ("sqrt", Func::Sqrt),
-    ("exp", Func::Exp),
-    ("ln", Func::Ln),
-    ("log10", Func::Log10),
-    ("log2", Func::Log2),
-    ("log", Func::Log),
-    ("pow", Func::Pow),
-    ("power", Func::Pow),
-    ("signum", Func::Signum),
-    ("sign", Func::Signum),
+    ("split_part", Func::Plain(Plain::SplitPart)),
+    ("substring_index", Func::Plain(Plain::SubstringIndex)),
+    ("floor", Func::Plain(Plain::Floor)),
+    ("ceil", Func::Plain(Plain::Ceil)),
+    ("ceiling", Func::Plain(Plain::Ceil)),
+    ("sqrt", Func::Plain(Plain::Sqrt)),
+    ("exp", Func::Plain(Plain::Exp)),
+    ("ln", Func::Plain(Plain::Ln)),
+    ("log10", Func::Plain(Plain::Log10)),
+    ("log2", Func::Plain(Plain::Log2)),
+    ("log", Func::Plain(Plain::Log)),
+    ("pow", Func::Plain(Plain::Pow)),
+    ("power", Func::Plain(Plain::Pow)),
+    ("signum", Func::Plain(Plain::Signum)),
+    ("sign", Func::Plain(Plain::Signum)),
     ("pmod", Func::Pmod),
     ("bround", Func::BRound),
-    ("div", Func::Div),
+    ("div", Func::Plain(Plain::Div)),
     ("when", Func::Case { otherwise: false }),
     ("iff", Func::Case { otherwise: true }),
     ("nvl", Func::Coalesce),
@@ -786,34 +786,11 @@ impl ExprChecker<'_> {
         let numeric = [Base::I32, Base::I64, Base::F64];
         let any_nullable = typed.iter().any(|t| t.ty.nullable);
         let ty = match func {
-            Func::Log if args.len() == 1 => return self.function(Func::Ln, name, args, typed, paren_span),
-            Func::Substring
-            | Func::Trim
-            | Func::LTrim
-            | Func::RTrim
-            | Func::LPad
-            | Func::RPad
-            | Func::Replace
-            | Func::Reverse
-            | Func::Repeat
-            | Func::InitCap
-            | Func::Instr
-            | Func::Locate
-            | Func::Translate
-            | Func::SplitPart
-            | Func::SubstringIndex
-            | Func::Floor
-            | Func::Ceil
-            | Func::Sqrt
-            | Func::Exp
-            | Func::Signum
-            | Func::Ln
-            | Func::Log10
-            | Func::Log2
-            | Func::Log
-            | Func::Pow
-            | Func::Div => {
-                let (params, optional, result, may_be_null) = signature(func)?;
+            Func::Plain(Plain::Log) if args.len() == 1 => {
+                return self.function(Func::Plain(Plain::Ln), name, args, typed, paren_span);
+            }
+            Func::Plain(plain) => {
+                let (params, optional, result, may_be_null) = signature(plain);
                 if !self.arity(name, paren_span, args.len(), params.len() - optional, params.len()) {
                     return None;
                 }
