@@ -21,7 +21,7 @@
 use chrono::{Datelike, NaiveDate, Timelike};
 use stream_grammar::pattern::PatternItem as Item;
 
-use crate::types::Timestamp;
+use crate::types::{Date, Timestamp};
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -157,6 +157,10 @@ fn pad(out: &mut String, value: u32, width: usize) {
 fn format_field(out: &mut String, letter: char, count: usize, dt: &chrono::DateTime<chrono::Utc>, ts: Timestamp) {
     match letter {
         'y' if count == 2 => pad(out, dt.year().rem_euclid(100).unsigned_abs(), 2),
+        // Java's `yyyy` marks a year wider than the pattern with `+` (SignStyle.EXCEEDS_PAD).
+        'y' if count >= 4 && dt.year() > 10_i32.pow(u32::try_from(count).unwrap_or(4)) - 1 => {
+            out.push_str(&format!("+{}", dt.year()));
+        }
         'y' => out.push_str(&format!("{:0count$}", dt.year())),
         'M' if count == 3 => out.push_str(&MONTHS[dt.month0() as usize][..3]),
         'M' if count >= 4 => out.push_str(MONTHS[dt.month0() as usize]),
@@ -288,6 +292,258 @@ pub fn year_month_day(ts: Timestamp) -> (i32, i32, i32) {
             i32::try_from(dt.day()).unwrap_or(1),
         )
     })
+}
+
+/// The microseconds of `seconds`, or `None` when they do not fit (Spark refuses the overflow).
+///
+/// ```
+/// use stream_core::datetime::timestamp_seconds;
+/// assert_eq!(timestamp_seconds(1).map(|t| t.micros()), Some(1_000_000));
+/// assert_eq!(timestamp_seconds(i64::MAX), None);
+/// ```
+#[must_use]
+pub fn timestamp_seconds(seconds: i64) -> Option<Timestamp> {
+    seconds.checked_mul(1_000_000).map(Timestamp::from_micros)
+}
+
+/// `timestamp_seconds` of a double: its fraction kept to the microsecond, rounded toward zero,
+/// saturating out of range as Spark does; `None` for NaN and the infinities.
+///
+/// ```
+/// use stream_core::datetime::timestamp_seconds_f64;
+/// assert_eq!(timestamp_seconds_f64(-1.5).map(|t| t.micros()), Some(-1_500_000));
+/// assert_eq!(timestamp_seconds_f64(1e300).map(|t| t.micros()), Some(i64::MAX));
+/// assert_eq!(timestamp_seconds_f64(f64::NAN), None);
+/// ```
+#[must_use]
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "Java's saturating double-to-long cast, as Spark"
+)]
+pub fn timestamp_seconds_f64(seconds: f64) -> Option<Timestamp> {
+    seconds
+        .is_finite()
+        .then(|| Timestamp::from_micros((seconds * 1e6) as i64))
+}
+
+/// The microseconds of `millis`, or `None` when they do not fit.
+#[must_use]
+pub fn timestamp_millis(millis: i64) -> Option<Timestamp> {
+    millis.checked_mul(1_000).map(Timestamp::from_micros)
+}
+
+/// Whole seconds since the epoch, rounded down (`unix_seconds`, `unix_timestamp`).
+///
+/// ```
+/// use stream_core::{Timestamp, datetime::unix_seconds};
+/// assert_eq!(unix_seconds(Timestamp::from_micros(-500_000)), -1);
+/// ```
+#[must_use]
+pub fn unix_seconds(ts: Timestamp) -> i64 {
+    ts.micros().div_euclid(1_000_000)
+}
+
+/// Whole milliseconds since the epoch, rounded down (`unix_millis`).
+#[must_use]
+pub fn unix_millis(ts: Timestamp) -> i64 {
+    ts.micros().div_euclid(1_000)
+}
+
+/// `date_add(date, days)`; `None` out of `Date`'s range.
+///
+/// ```
+/// use stream_core::{Date, datetime::date_add};
+/// assert_eq!(date_add(Date::parse("2024-02-28").unwrap(), 1), Date::parse("2024-02-29"));
+/// ```
+#[must_use]
+pub fn date_add(date: Date, days: i64) -> Option<Date> {
+    i32::try_from(i64::from(date.days()).checked_add(days)?)
+        .ok()
+        .map(Date::from_days)
+}
+
+/// `datediff(end, start)`: days from `start` to `end`.
+#[must_use]
+pub fn datediff(end: Date, start: Date) -> i32 {
+    end.days().wrapping_sub(start.days())
+}
+
+fn naive(date: Date) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_num_days_from_ce_opt(date.days().checked_add(719_163)?)
+}
+
+fn from_naive(date: chrono::NaiveDate) -> Date {
+    Date::from_days(date.num_days_from_ce() - 719_163)
+}
+
+/// `add_months(date, months)`: the same day that many months later, or the month's last day
+/// when it has fewer days (`2024-01-31` + 1 is `2024-02-29`).
+///
+/// ```
+/// use stream_core::{Date, datetime::add_months};
+/// assert_eq!(add_months(Date::parse("2024-01-31").unwrap(), 1), Date::parse("2024-02-29"));
+/// ```
+#[must_use]
+pub fn add_months(date: Date, months: i64) -> Option<Date> {
+    let date = naive(date)?;
+    let shifted = if months >= 0 {
+        date.checked_add_months(chrono::Months::new(u32::try_from(months).ok()?))
+    } else {
+        date.checked_sub_months(chrono::Months::new(u32::try_from(months.unsigned_abs()).ok()?))
+    };
+    shifted.map(from_naive)
+}
+
+/// `last_day(date)`: the last day of its month.
+#[must_use]
+pub fn last_day(date: Date) -> Option<Date> {
+    let date = naive(date)?;
+    let first_of_next = date.with_day(1)?.checked_add_months(chrono::Months::new(1))?;
+    first_of_next.pred_opt().map(from_naive)
+}
+
+/// `dayofyear(date)`: 1–366.
+#[must_use]
+pub fn day_of_year(date: Date) -> i32 {
+    naive(date).map_or(0, |d| i32::try_from(d.ordinal()).unwrap_or(0))
+}
+
+/// `quarter(date)`: 1–4.
+#[must_use]
+pub fn quarter(date: Date) -> i32 {
+    naive(date).map_or(0, |d| i32::try_from((d.month() - 1) / 3 + 1).unwrap_or(0))
+}
+
+/// `weekofyear(date)`: the ISO-8601 week, 1–53 (weeks start on Monday; week 1 holds the year's
+/// first Thursday).
+#[must_use]
+pub fn week_of_year(date: Date) -> i32 {
+    naive(date).map_or(0, |d| i32::try_from(d.iso_week().week()).unwrap_or(0))
+}
+
+/// `weekday(date)`: 0 = Monday … 6 = Sunday.
+#[must_use]
+pub fn weekday(date: Date) -> i32 {
+    naive(date).map_or(0, |d| i32::try_from(d.weekday().num_days_from_monday()).unwrap_or(0))
+}
+
+/// `make_date(year, month, day)`; `None` for a date that does not exist.
+///
+/// ```
+/// use stream_core::{Date, datetime::make_date};
+/// assert_eq!(make_date(2024, 2, 29), Date::parse("2024-02-29"));
+/// assert_eq!(make_date(2023, 2, 29), None);
+/// ```
+#[must_use]
+pub fn make_date(year: i64, month: i64, day: i64) -> Option<Date> {
+    let (year, month, day) = (
+        i32::try_from(year).ok()?,
+        u32::try_from(month).ok()?,
+        u32::try_from(day).ok()?,
+    );
+    chrono::NaiveDate::from_ymd_opt(year, month, day).map(from_naive)
+}
+
+/// A unit `date_trunc` and `trunc` truncate to, as Spark names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TruncUnit {
+    /// `YEAR`, `YYYY`, `YY`.
+    Year,
+    /// `QUARTER`.
+    Quarter,
+    /// `MONTH`, `MM`, `MON`.
+    Month,
+    /// `WEEK`: the Monday of the week.
+    Week,
+    /// `DAY`, `DD`.
+    Day,
+    /// `HOUR`.
+    Hour,
+    /// `MINUTE`.
+    Minute,
+    /// `SECOND`.
+    Second,
+    /// `MILLISECOND`.
+    Millisecond,
+    /// `MICROSECOND`.
+    Microsecond,
+}
+
+impl TruncUnit {
+    /// The unit Spark names `name` (any case), or `None`.
+    ///
+    /// ```
+    /// use stream_core::datetime::TruncUnit;
+    /// assert_eq!(TruncUnit::parse("mon"), Some(TruncUnit::Month));
+    /// ```
+    #[must_use]
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "YEAR" | "YYYY" | "YY" => Self::Year,
+            "QUARTER" => Self::Quarter,
+            "MONTH" | "MM" | "MON" => Self::Month,
+            "WEEK" => Self::Week,
+            "DAY" | "DD" => Self::Day,
+            "HOUR" => Self::Hour,
+            "MINUTE" => Self::Minute,
+            "SECOND" => Self::Second,
+            "MILLISECOND" => Self::Millisecond,
+            "MICROSECOND" => Self::Microsecond,
+            _ => return None,
+        })
+    }
+
+    /// Whether `trunc(date, unit)` accepts it (a date has no finer units than a week).
+    #[must_use]
+    pub fn applies_to_dates(self) -> bool {
+        matches!(self, Self::Year | Self::Quarter | Self::Month | Self::Week)
+    }
+}
+
+/// The first day of `unit` holding `date` (for a unit of a day or finer, `date` itself).
+fn truncate_date(date: chrono::NaiveDate, unit: TruncUnit) -> Option<chrono::NaiveDate> {
+    match unit {
+        TruncUnit::Year => date.with_ordinal(1),
+        TruncUnit::Quarter => date.with_day(1)?.with_month((date.month() - 1) / 3 * 3 + 1),
+        TruncUnit::Month => date.with_day(1),
+        TruncUnit::Week => date.checked_sub_days(chrono::Days::new(u64::from(date.weekday().num_days_from_monday()))),
+        _ => Some(date),
+    }
+}
+
+/// `date_trunc(unit, ts)`.
+///
+/// ```
+/// use stream_core::{Timestamp, datetime::{TruncUnit, date_trunc}};
+/// let ts = Timestamp::parse("2024-02-29 13:45:10.5").unwrap();
+/// assert_eq!(date_trunc(TruncUnit::Hour, ts), Timestamp::parse("2024-02-29 13:00:00"));
+/// assert_eq!(date_trunc(TruncUnit::Week, ts), Timestamp::parse("2024-02-26 00:00:00"));
+/// ```
+#[must_use]
+pub fn date_trunc(unit: TruncUnit, ts: Timestamp) -> Option<Timestamp> {
+    let micros = ts.micros();
+    let floor = |step: i64| Some(Timestamp::from_micros(micros - micros.rem_euclid(step)));
+    match unit {
+        TruncUnit::Microsecond => Some(ts),
+        TruncUnit::Millisecond => floor(1_000),
+        TruncUnit::Second => floor(1_000_000),
+        TruncUnit::Minute => floor(60_000_000),
+        TruncUnit::Hour => floor(3_600_000_000),
+        TruncUnit::Day => floor(86_400_000_000),
+        _ => {
+            let date = truncate_date(naive(ts.date())?, unit)?;
+            Some(from_naive(date).to_timestamp())
+        }
+    }
+}
+
+/// `trunc(date, unit)`: `None` for a unit finer than a week, as Spark.
+#[must_use]
+pub fn trunc_date(date: Date, unit: TruncUnit) -> Option<Date> {
+    if !unit.applies_to_dates() {
+        return None;
+    }
+    truncate_date(naive(date)?, unit).map(from_naive)
 }
 
 #[cfg(test)]

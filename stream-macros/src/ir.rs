@@ -80,6 +80,12 @@ pub(crate) enum Func {
     Cast {
         to: Base,
     },
+    /// `date_trunc("unit", ts)`: the unit a literal; the arguments reordered to `ts, unit`.
+    DateTrunc,
+    /// `trunc(date, "unit")`: the unit a literal.
+    TruncDate,
+    /// `from_unixtime(seconds[, "pattern"])`.
+    FromUnixtime,
 }
 
 /// Whether Spark can cast a `from` value to `to` (the casts Rill generates code for).
@@ -126,6 +132,10 @@ pub(crate) enum Param {
     Integer,
     /// Any number (an integer is widened to `f64`).
     Number,
+    /// A date, or a timestamp's date (Spark casts it).
+    Day,
+    /// A timestamp, or a date's midnight (Spark casts it).
+    Time,
 }
 
 /// A function whose [`signature`] says all the type checker and code generator need.
@@ -158,12 +168,32 @@ pub(crate) enum Plain {
     Pow,
     Signum,
     Div,
+    TimestampSeconds,
+    TimestampMillis,
+    TimestampMicros,
+    /// `unix_timestamp(ts)`: seconds, rounded toward zero (unlike `unix_seconds`).
+    UnixTimestamp,
+    /// `unix_seconds(ts)`: seconds, rounded down.
+    UnixSeconds,
+    UnixMillis,
+    UnixMicros,
+    UnixDate,
+    DateAdd,
+    DateSub,
+    DateDiff,
+    AddMonths,
+    LastDay,
+    DayOfYear,
+    Quarter,
+    WeekOfYear,
+    Weekday,
+    MakeDate,
 }
 
 /// The parameters of a plain function (the last `optional` of them may be left out), its
 /// result type, and whether it may give null for present arguments.
 pub(crate) fn signature(func: Plain) -> (&'static [Param], usize, Base, bool) {
-    use Param::{Integer, Number, Text};
+    use Param::{Day, Integer, Number, Text, Time};
     match func {
         Plain::Substring => (&[Text, Integer, Integer], 1, Base::Str, false),
         Plain::Trim | Plain::LTrim | Plain::RTrim | Plain::Reverse | Plain::InitCap => (&[Text], 0, Base::Str, false),
@@ -183,6 +213,22 @@ pub(crate) fn signature(func: Plain) -> (&'static [Param], usize, Base, bool) {
         Plain::Log => (&[Number, Number], 0, Base::F64, true),
         Plain::Pow => (&[Number, Number], 0, Base::F64, false),
         Plain::Div => (&[Integer, Integer], 0, Base::I64, true),
+        // Null when the microseconds do not fit (Spark fails the query).
+        Plain::TimestampSeconds => (&[Number], 0, Base::Timestamp, true),
+        Plain::TimestampMillis => (&[Integer], 0, Base::Timestamp, true),
+        Plain::TimestampMicros => (&[Integer], 0, Base::Timestamp, false),
+        Plain::UnixTimestamp | Plain::UnixSeconds | Plain::UnixMillis | Plain::UnixMicros => {
+            (&[Time], 0, Base::I64, false)
+        }
+        Plain::UnixDate | Plain::DayOfYear | Plain::Quarter | Plain::WeekOfYear | Plain::Weekday => {
+            (&[Day], 0, Base::I32, false)
+        }
+        Plain::DateDiff => (&[Day, Day], 0, Base::I32, false),
+        // Null out of the calendar's range (Spark fails the query).
+        Plain::DateAdd | Plain::DateSub | Plain::AddMonths => (&[Day, Integer], 0, Base::Date, true),
+        Plain::LastDay => (&[Day], 0, Base::Date, true),
+        // Null for a date that does not exist.
+        Plain::MakeDate => (&[Integer, Integer, Integer], 0, Base::Date, true),
     }
 }
 

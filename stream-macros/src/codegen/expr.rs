@@ -254,6 +254,52 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         }
         _ => {}
     }
+    if let (Func::DateTrunc | Func::TruncDate, Some(TExprKind::Lit(LitValue::Str(unit)))) =
+        (func, args.get(1).map(|a| &a.kind))
+    {
+        // The unit was checked by the macro with the same names; parsed once.
+        let datetime = quote!(#core::datetime);
+        let value_base = args[0].ty.base;
+        return lift(&[raw(&args[0], vars)], |a| {
+            let value = &a[0];
+            let code = if func == Func::DateTrunc {
+                let ts = if value_base == Base::Date {
+                    quote!(#value.to_timestamp())
+                } else {
+                    quote!(#value)
+                };
+                quote!(UNIT.and_then(|__unit| #datetime::date_trunc(__unit, #ts)))
+            } else {
+                let date = if value_base == Base::Timestamp {
+                    quote!(#value.date())
+                } else {
+                    quote!(#value)
+                };
+                quote!(UNIT.and_then(|__unit| #datetime::trunc_date(#date, __unit)))
+            };
+            (
+                quote!({
+                    static UNIT: ::std::sync::LazyLock<::core::option::Option<#datetime::TruncUnit>> =
+                        ::std::sync::LazyLock::new(|| #datetime::TruncUnit::parse(#unit));
+                    #code
+                }),
+                true,
+            )
+        });
+    }
+    if func == Func::FromUnixtime {
+        let pattern = date_pattern(match args.get(1).map(|a| &a.kind) {
+            Some(TExprKind::Lit(LitValue::Str(pattern))) => pattern,
+            _ => "yyyy-MM-dd HH:mm:ss",
+        });
+        return lift(&[raw(&args[0], vars)], |a| {
+            let seconds = &a[0];
+            (
+                quote!(#pattern.format(#core::cast::seconds_to_timestamp(#seconds as i64))),
+                false,
+            )
+        });
+    }
     if let (Func::Like, Some(TExprKind::Lit(LitValue::Str(pattern)))) = (func, args.get(1).map(|a| &a.kind)) {
         // Compiled once; the macro checked it with the same grammar, so it never fails.
         return lift(&[raw(&args[0], vars)], |a| {
@@ -388,6 +434,9 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::Like
         | Func::ConcatWs
         | Func::Pmod
+        | Func::DateTrunc
+        | Func::TruncDate
+        | Func::FromUnixtime
         | Func::Plain(_) => unreachable!("handled above"),
     })
 }
@@ -517,16 +566,21 @@ fn plain_function(func: Plain, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
     let (params, _, _, may_be_null) = signature(func);
     let core = core();
     let functions = quote!(#core::functions);
+    let datetime = quote!(#core::datetime);
     let integer_input = args.first().is_some_and(|a| matches!(a.ty.base, Base::I32 | Base::I64));
     let lifted: Vec<(TokenStream, bool)> = args.iter().map(|a| raw(a, vars)).collect();
     lift(&lifted, |a| {
         let c: Vec<TokenStream> = a
             .iter()
             .zip(params)
-            .map(|(a, param)| match param {
-                Param::Text => quote!(&*#a),
-                Param::Integer => quote!((#a as i64)),
-                Param::Number => quote!((#a as f64)),
+            .zip(args)
+            .map(|((a, param), arg)| match (param, arg.ty.base) {
+                (Param::Text, _) => quote!(&*#a),
+                (Param::Integer, _) => quote!((#a as i64)),
+                (Param::Number, _) => quote!((#a as f64)),
+                (Param::Day, Base::Timestamp) => quote!(#a.date()),
+                (Param::Time, Base::Date) => quote!(#a.to_timestamp()),
+                (Param::Day | Param::Time, _) => quote!(#a),
             })
             .collect();
         let arg = |index: usize, default: TokenStream| c.get(index).cloned().unwrap_or(default);
@@ -580,6 +634,28 @@ fn plain_function(func: Plain, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
             Plain::Log => quote!(#functions::log(#x, #y)),
             Plain::Pow => quote!(#x.powf(#y)),
             Plain::Div => quote!(#functions::div(#x, #y)),
+            Plain::TimestampSeconds if integer_input => {
+                let value = &a[0];
+                quote!(#datetime::timestamp_seconds(#value as i64))
+            }
+            Plain::TimestampSeconds => quote!(#datetime::timestamp_seconds_f64(#x)),
+            Plain::TimestampMillis => quote!(#datetime::timestamp_millis(#x)),
+            Plain::TimestampMicros => quote!(#core::Timestamp::from_micros(#x)),
+            Plain::UnixTimestamp => quote!((#x.micros() / 1_000_000)),
+            Plain::UnixSeconds => quote!(#datetime::unix_seconds(#x)),
+            Plain::UnixMillis => quote!(#datetime::unix_millis(#x)),
+            Plain::UnixMicros => quote!(#x.micros()),
+            Plain::UnixDate => quote!(#x.days()),
+            Plain::DateAdd => quote!(#datetime::date_add(#x, #y)),
+            Plain::DateSub => quote!(#datetime::date_add(#x, (#y).wrapping_neg())),
+            Plain::DateDiff => quote!(#datetime::datediff(#x, #y)),
+            Plain::AddMonths => quote!(#datetime::add_months(#x, #y)),
+            Plain::LastDay => quote!(#datetime::last_day(#x)),
+            Plain::DayOfYear => quote!(#datetime::day_of_year(#x)),
+            Plain::Quarter => quote!(#datetime::quarter(#x)),
+            Plain::WeekOfYear => quote!(#datetime::week_of_year(#x)),
+            Plain::Weekday => quote!(#datetime::weekday(#x)),
+            Plain::MakeDate => quote!(#datetime::make_date(#x, #y, #z)),
         };
         (code, may_be_null)
     })

@@ -204,6 +204,9 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::Pmod => "pmod",
         Func::BRound => "bround",
         Func::Cast { .. } => "cast",
+        Func::DateTrunc => "date_trunc",
+        Func::TruncDate => "trunc",
+        Func::FromUnixtime => "from_unixtime",
     }
 }
 
@@ -235,6 +238,24 @@ fn plain_name(func: Plain) -> &'static str {
         Plain::Pow => "pow",
         Plain::Signum => "signum",
         Plain::Div => "div",
+        Plain::TimestampSeconds => "timestamp_seconds",
+        Plain::TimestampMillis => "timestamp_millis",
+        Plain::TimestampMicros => "timestamp_micros",
+        Plain::UnixTimestamp => "unix_timestamp",
+        Plain::UnixSeconds => "unix_seconds",
+        Plain::UnixMillis => "unix_millis",
+        Plain::UnixMicros => "unix_micros",
+        Plain::UnixDate => "unix_date",
+        Plain::DateAdd => "date_add",
+        Plain::DateSub => "date_sub",
+        Plain::DateDiff => "datediff",
+        Plain::AddMonths => "add_months",
+        Plain::LastDay => "last_day",
+        Plain::DayOfYear => "dayofyear",
+        Plain::Quarter => "quarter",
+        Plain::WeekOfYear => "weekofyear",
+        Plain::Weekday => "weekday",
+        Plain::MakeDate => "make_date",
     }
 }
 

@@ -15,6 +15,29 @@ use crate::types::{Base, ColType};
 
 /// Scalar functions by name.
 const FUNCTIONS: &[(&str, Func)] = &[
+    ("timestamp_seconds", Func::Plain(Plain::TimestampSeconds)),
+    ("timestamp_millis", Func::Plain(Plain::TimestampMillis)),
+    ("timestamp_micros", Func::Plain(Plain::TimestampMicros)),
+    ("unix_timestamp", Func::Plain(Plain::UnixTimestamp)),
+    ("unix_seconds", Func::Plain(Plain::UnixSeconds)),
+    ("unix_millis", Func::Plain(Plain::UnixMillis)),
+    ("unix_micros", Func::Plain(Plain::UnixMicros)),
+    ("unix_date", Func::Plain(Plain::UnixDate)),
+    ("date_add", Func::Plain(Plain::DateAdd)),
+    ("date_sub", Func::Plain(Plain::DateSub)),
+    ("datediff", Func::Plain(Plain::DateDiff)),
+    ("add_months", Func::Plain(Plain::AddMonths)),
+    ("last_day", Func::Plain(Plain::LastDay)),
+    ("dayofyear", Func::Plain(Plain::DayOfYear)),
+    ("day_of_year", Func::Plain(Plain::DayOfYear)),
+    ("quarter", Func::Plain(Plain::Quarter)),
+    ("weekofyear", Func::Plain(Plain::WeekOfYear)),
+    ("week_of_year", Func::Plain(Plain::WeekOfYear)),
+    ("weekday", Func::Plain(Plain::Weekday)),
+    ("make_date", Func::Plain(Plain::MakeDate)),
+    ("date_trunc", Func::DateTrunc),
+    ("trunc", Func::TruncDate),
+    ("from_unixtime", Func::FromUnixtime),
     // The target is the type named by the second argument.
     ("cast", Func::Cast { to: Base::Str }),
     ("substring", Func::Plain(Plain::Substring)),
@@ -800,6 +823,7 @@ impl ExprChecker<'_> {
                         Param::Text => &[Base::Str],
                         Param::Integer => &[Base::I32, Base::I64],
                         Param::Number => &numeric,
+                        Param::Day | Param::Time => &[Base::Date, Base::Timestamp],
                     };
                     ok &= self.expect_base(name, arg, t, wanted);
                 }
@@ -829,6 +853,59 @@ impl ExprChecker<'_> {
                 }
                 let mut typed = typed.into_iter();
                 return self.cast(&args[0], &args[1], typed.next()?, typed.next()?, span);
+            }
+            Func::DateTrunc | Func::TruncDate => {
+                if !self.arity(name, paren_span, args.len(), 2, 2) {
+                    return None;
+                }
+                // `date_trunc("unit", ts)`, `trunc(date, "unit")`.
+                let (unit_at, value_at) = if func == Func::DateTrunc { (0, 1) } else { (1, 0) };
+                if !self.expect_base(name, &args[value_at], &typed[value_at], &[Base::Timestamp, Base::Date]) {
+                    return None;
+                }
+                let units = if func == Func::DateTrunc {
+                    "YEAR, QUARTER, MONTH, WEEK, DAY, HOUR, MINUTE, SECOND, MILLISECOND, MICROSECOND"
+                } else {
+                    "year, quarter, month, week"
+                };
+                let valid = match &typed[unit_at].kind {
+                    TExprKind::Lit(LitValue::Str(unit)) => stream_grammar::trunc_unit(unit)
+                        .is_some_and(|finer_than_a_week| func == Func::DateTrunc || !finer_than_a_week),
+                    _ => false,
+                };
+                if !valid {
+                    self.error(
+                        args[unit_at].span(),
+                        format!(
+                            "the unit of `{name}` must be a string literal, one of {units}; found `{}`",
+                            args[unit_at]
+                        ),
+                    );
+                    return None;
+                }
+                let result = if func == Func::DateTrunc {
+                    Base::Timestamp
+                } else {
+                    Base::Date
+                };
+                let mut typed = typed;
+                if unit_at == 0 {
+                    typed.swap(0, 1);
+                }
+                return Some(Self::typed(
+                    TExprKind::Call(func, typed),
+                    ColType::new(result, true),
+                    span,
+                ));
+            }
+            Func::FromUnixtime => {
+                if !self.arity(name, paren_span, args.len(), 1, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::I32, Base::I64])
+                    || (args.len() == 2 && !self.pattern_literal(name, &args[1], &typed[1]))
+                {
+                    return None;
+                }
+                ColType::new(Base::Str, typed[0].ty.nullable)
             }
             Func::Pmod => {
                 if !self.arity(name, paren_span, args.len(), 2, 2)
