@@ -87,14 +87,6 @@ fn same_double(ours: &Value, spark: &Value) -> bool {
     matches!((parse(ours), parse(spark)), (Some(a), Some(b)) if a == b)
 }
 
-fn micros(value: Option<Timestamp>) -> Value {
-    value.map_or(Value::Null, |t| json!(t.micros()))
-}
-
-fn date(value: Option<Date>) -> Value {
-    value.map_or(Value::Null, |d| json!(d.to_string()))
-}
-
 #[test]
 fn casts_match_spark_without_ansi() {
     let golden: Value =
@@ -111,15 +103,15 @@ fn casts_match_spark_without_ansi() {
                 r.id.unwrap(),
                 json!({
                     "s_int": r.s_int, "s_long": r.s_long, "s_double": common::spark_double(r.s_double), "s_bool": r.s_bool,
-                    "s_ts": micros(r.s_ts), "s_date": date(r.s_date),
+                    "s_ts": common::micros(r.s_ts), "s_date": common::date(r.s_date),
                     "i_long": r.i_long, "i_double": common::spark_double(r.i_double), "i_string": r.i_string, "i_bool": r.i_bool,
-                    "l_int": r.l_int, "l_double": common::spark_double(r.l_double), "l_string": r.l_string, "l_ts": micros(r.l_ts),
+                    "l_int": r.l_int, "l_double": common::spark_double(r.l_double), "l_string": r.l_string, "l_ts": common::micros(r.l_ts),
                     "d_int": r.d_int, "d_long": r.d_long, "d_string": r.d_string, "d_bool": r.d_bool,
-                    "d_ts": micros(r.d_ts),
+                    "d_ts": common::micros(r.d_ts),
                     "b_int": r.b_int, "b_double": common::spark_double(r.b_double), "b_string": r.b_string,
-                    "ts_string": r.ts_string, "ts_date": date(r.ts_date), "ts_long": r.ts_long,
+                    "ts_string": r.ts_string, "ts_date": common::date(r.ts_date), "ts_long": r.ts_long,
                     "ts_double": common::spark_double(r.ts_double),
-                    "dt_string": r.dt_string, "dt_ts": micros(r.dt_ts),
+                    "dt_string": r.dt_string, "dt_ts": common::micros(r.dt_ts),
                     "s_concat_i": r.s_concat_i,
                 }),
             )

@@ -61,14 +61,6 @@ rill::stream! {
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/time_functions");
 
-fn micros(value: Option<Timestamp>) -> Value {
-    value.map_or(Value::Null, |t| json!(t.micros()))
-}
-
-fn date(value: Option<Date>) -> Value {
-    value.map_or(Value::Null, |d| json!(d.to_string()))
-}
-
 #[test]
 fn time_functions_match_spark() {
     let golden: Value =
@@ -85,24 +77,24 @@ fn time_functions_match_spark() {
             (
                 r.id.unwrap(),
                 json!({
-                    "ts_seconds": micros(r.ts_seconds), "ts_millis": micros(r.ts_millis),
-                    "ts_micros": micros(r.ts_micros), "ts_seconds_x": micros(r.ts_seconds_x),
+                    "ts_seconds": common::micros(r.ts_seconds), "ts_millis": common::micros(r.ts_millis),
+                    "ts_micros": common::micros(r.ts_micros), "ts_seconds_x": common::micros(r.ts_seconds_x),
                     "unix_ts": r.unix_ts, "unix_s": r.unix_s, "unix_ms": r.unix_ms, "unix_us": r.unix_us,
                     "unix_d": r.unix_d, "from_unix": r.from_unix, "from_unix_date": r.from_unix_date,
-                    "date_add_k": date(r.date_add_k), "date_sub_k": date(r.date_sub_k),
-                    "date_add_ts": date(r.date_add_ts), "datediff_fixed": r.datediff_fixed,
-                    "datediff_ts_dt": r.datediff_ts_dt, "add_months_k": date(r.add_months_k),
-                    "last_day_dt": date(r.last_day_dt), "last_day_ts": date(r.last_day_ts),
-                    "trunc_year": micros(r.trunc_year), "trunc_quarter": micros(r.trunc_quarter),
-                    "trunc_month": micros(r.trunc_month), "trunc_week": micros(r.trunc_week),
-                    "trunc_day": micros(r.trunc_day), "trunc_hour": micros(r.trunc_hour),
-                    "trunc_minute": micros(r.trunc_minute), "trunc_second": micros(r.trunc_second),
-                    "trunc_ms": micros(r.trunc_ms),
-                    "dtrunc_year": date(r.dtrunc_year), "dtrunc_quarter": date(r.dtrunc_quarter),
-                    "dtrunc_month": date(r.dtrunc_month), "dtrunc_week": date(r.dtrunc_week),
+                    "date_add_k": common::date(r.date_add_k), "date_sub_k": common::date(r.date_sub_k),
+                    "date_add_ts": common::date(r.date_add_ts), "datediff_fixed": r.datediff_fixed,
+                    "datediff_ts_dt": r.datediff_ts_dt, "add_months_k": common::date(r.add_months_k),
+                    "last_day_dt": common::date(r.last_day_dt), "last_day_ts": common::date(r.last_day_ts),
+                    "trunc_year": common::micros(r.trunc_year), "trunc_quarter": common::micros(r.trunc_quarter),
+                    "trunc_month": common::micros(r.trunc_month), "trunc_week": common::micros(r.trunc_week),
+                    "trunc_day": common::micros(r.trunc_day), "trunc_hour": common::micros(r.trunc_hour),
+                    "trunc_minute": common::micros(r.trunc_minute), "trunc_second": common::micros(r.trunc_second),
+                    "trunc_ms": common::micros(r.trunc_ms),
+                    "dtrunc_year": common::date(r.dtrunc_year), "dtrunc_quarter": common::date(r.dtrunc_quarter),
+                    "dtrunc_month": common::date(r.dtrunc_month), "dtrunc_week": common::date(r.dtrunc_week),
                     "day_of_year": r.day_of_year, "quarter_dt": r.quarter_dt, "week_of_year": r.week_of_year,
                     "day_of_week_ts": r.day_of_week_ts, "weekday_dt": r.weekday_dt,
-                    "make_date_k": date(r.make_date_k),
+                    "make_date_k": common::date(r.make_date_k),
                 }),
             )
         })

@@ -147,3 +147,13 @@ pub fn spark_double(value: Option<f64>) -> Value {
         Some(v) => Value::from(v),
     }
 }
+
+/// A timestamp as the golden files write it: its microseconds since the epoch.
+pub fn micros(value: Option<rill::Timestamp>) -> Value {
+    value.map_or(Value::Null, |t| Value::from(t.micros()))
+}
+
+/// A date as the golden files write it: `yyyy-MM-dd`.
+pub fn date(value: Option<rill::Date>) -> Value {
+    value.map_or(Value::Null, |d| Value::from(d.to_string()))
+}
