@@ -332,7 +332,7 @@ pub trait KeepsLateRows: StreamPlan {}
     message = "output mode `append` is not supported for `{Self}`: it aggregates without a watermarked event-time key",
     label = "`append` chosen here",
     note = "append mode emits each group once, when the watermark guarantees it is final; only a group keyed by event time (the watermarked column, or a `window` over it) ever becomes final",
-    note = "use `.update()` or `.complete()`, or add `.with_watermark(event_time, \"10 minutes\")` and group by `window(event_time, \"1 hour\")`"
+    note = "use `.update()` or `.complete()`, or group by the watermarked event time: `window(event_time, \"1 hour\")` or `event_time` itself, with `.with_watermark(event_time, \"10 minutes\")` before the aggregation"
 )]
 pub trait SupportsAppend: StreamPlan {}
 

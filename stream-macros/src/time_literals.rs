@@ -32,6 +32,9 @@ pub(crate) fn check_date_pattern(pattern: &str) -> Result<(), String> {
         PatternError::UnclosedQuote => format!(
             "unclosed quote in datetime pattern `{pattern}`\nhelp: quote literal text as in `yyyy-MM-dd'T'HH:mm`, and write `''` for a quote"
         ),
+        PatternError::UnsupportedLetter('Y') => format!(
+            "unsupported letter `Y` in datetime pattern `{pattern}`\nhelp: write `y` for the year: `Y` is the week-based year, which Spark refuses to parse with"
+        ),
         PatternError::UnsupportedLetter(c) => format!(
             "unsupported letter `{c}` in datetime pattern `{pattern}`\nnote: pattern letters are y M d D H h a m s S E X x Z; quote other text: `'{c}'`"
         ),

@@ -533,7 +533,8 @@ impl<'a> QueryChecker<'a> {
             self.error(
                 column.span(),
                 format!(
-                    "the event time `{column}` has type {ty}, but a watermark needs a Timestamp\nhelp: convert it first: `.with_column({column} = to_timestamp({column}))`"
+                    "the event time `{column}` has type {ty}, but a watermark needs a Timestamp\n{}",
+                    timestamp_hint(&column.to_string(), ty.base)
                 ),
             );
             return;
@@ -655,8 +656,9 @@ impl<'a> QueryChecker<'a> {
             self.error(
                 ts_arg.span(),
                 format!(
-                    "`session_window` needs a Timestamp column, but `{ts_arg}` is {}\nhelp: convert it first: `.with_column({ts_arg} = to_timestamp({ts_arg}))`",
-                    ts_expr.ty
+                    "`session_window` needs a Timestamp column, but `{ts_arg}` is {}\n{}",
+                    ts_expr.ty,
+                    timestamp_hint(&ts_arg.to_string(), ts_expr.ty.base)
                 ),
             );
             return None;
@@ -714,8 +716,10 @@ impl<'a> QueryChecker<'a> {
             self.error(
                 args[0].span(),
                 format!(
-                    "`window` needs a Timestamp column, but `{}` is {}\nhelp: convert it first: `.with_column({} = to_timestamp({}))`",
-                    args[0], ts_expr.ty, args[0], args[0]
+                    "`window` needs a Timestamp column, but `{}` is {}\n{}",
+                    args[0],
+                    ts_expr.ty,
+                    timestamp_hint(&args[0].to_string(), ts_expr.ty.base)
                 ),
             );
             return None;
@@ -1029,6 +1033,23 @@ impl<'a> QueryChecker<'a> {
             late_rows: self.late_rows,
         })
     }
+}
+
+/// How to turn column `column` of type `base` into a timestamp, as a help line: text is parsed,
+/// an integer is read as epoch milliseconds (the common case in event data; a note names the
+/// other units), a double as epoch seconds, a date is cast.
+fn timestamp_hint(column: &str, base: crate::types::Base) -> String {
+    use crate::types::Base;
+    let (conversion, note) = match base {
+        Base::I32 | Base::I64 => (
+            format!("timestamp_millis({column})"),
+            "\nnote: for epoch seconds or microseconds, use `timestamp_seconds` or `timestamp_micros`",
+        ),
+        Base::F64 => (format!("timestamp_seconds({column})"), ""),
+        Base::Date => (format!("cast({column}, \"timestamp\")"), ""),
+        _ => (format!("to_timestamp({column})"), ""),
+    };
+    format!("help: convert it first: `.with_column({column} = {conversion})`{note}")
 }
 
 fn duplicate_message(name: &Ident) -> String {
