@@ -43,6 +43,19 @@ rill::stream! {
         )
     }
 
+    schema Named { name: Option<String>, x: Option<f64> }
+
+    query CaseAndNan(raw: Named) {
+        raw.select(
+            a_any_case = name.ilike("a%"),
+            e_acute_any_case = name.ilike("%é%"),
+            strasse = name.ilike("STRASSE"),
+            escaped = name.ilike("a\\_b"),
+            nan = is_nan(x),
+            nan_or_zero = nanvl(x, 0.0),
+        )
+    }
+
     query TagsOfHighScores(raw: Person) {
         raw.where(score > 10.0).select(tag).distinct()
     }
@@ -178,4 +191,71 @@ fn where_filters_and_distinct_keeps_each_row_once() {
     tags.sort();
     // Scores above 10: ids 2 (b), 3 (""), 6 (b), 7 (a), 10 (a), 12 (b).
     assert_eq!(tags, [Some(String::new()), Some("a".to_owned()), Some("b".to_owned())]);
+}
+
+/// `ilike` (both sides lowercased), `is_nan` (false for null) and `nanvl`, against Spark 4.3
+/// (`golden/predicates_extra/check_ilike_isnan.py`, whose output is `expected.txt`).
+#[test]
+fn ilike_is_nan_and_nanvl_match_spark() {
+    let stream = rill::source::MemoryStream::<Named>::new();
+    let rows = [
+        (Some("Alice"), Some(1.5)),
+        (Some("ÉLODIE"), Some(f64::NAN)),
+        (Some("straße"), None),
+        (None, Some(f64::INFINITY)),
+        (Some("a_b"), Some(-0.0)),
+    ];
+    stream
+        .add_rows(&rows.map(|(name, x)| Named {
+            name: name.map(str::to_owned),
+            x,
+        }))
+        .unwrap();
+    let table = MemorySink::named("case_and_nan");
+    common::run_available_now(CaseAndNan::read(stream).append().to(table.clone()));
+    let out = table.rows::<CaseAndNanRow>().unwrap();
+    let python_bool = |v: Option<bool>| {
+        v.map_or("None".to_owned(), |b| {
+            if b { "True".to_owned() } else { "False".to_owned() }
+        })
+    };
+    let python_double = |v: Option<f64>| match v {
+        None => "None".to_owned(),
+        Some(v) if v.is_infinite() => "inf".to_owned(),
+        Some(v) => format!("{v:?}"),
+    };
+    let column = |values: Vec<String>| format!("[{}]", values.join(", "));
+    let ours = [
+        format!(
+            "name ilike 'a%' => {}",
+            column(out.iter().map(|r| python_bool(r.a_any_case)).collect())
+        ),
+        format!(
+            "name ilike '%é%' => {}",
+            column(out.iter().map(|r| python_bool(r.e_acute_any_case)).collect())
+        ),
+        format!(
+            "name ilike 'STRASSE' => {}",
+            column(out.iter().map(|r| python_bool(r.strasse)).collect())
+        ),
+        format!(
+            "name ilike 'a\\\\_b' => {}",
+            column(out.iter().map(|r| python_bool(r.escaped)).collect())
+        ),
+        format!(
+            "isnan(x) => {}",
+            column(out.iter().map(|r| python_bool(Some(r.nan))).collect())
+        ),
+        format!(
+            "nanvl(x, 0.0) => {}",
+            column(out.iter().map(|r| python_double(r.nan_or_zero)).collect())
+        ),
+    ];
+    let spark = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/predicates_extra/expected.txt"
+    ))
+    .unwrap();
+    let spark: Vec<&str> = spark.lines().collect();
+    assert_eq!(ours.iter().map(String::as_str).collect::<Vec<_>>(), spark);
 }

@@ -67,6 +67,12 @@ pub(crate) enum Func {
     IsIn,
     /// `x.like("pattern")`: the pattern is a string literal.
     Like,
+    /// `x.ilike("pattern")`: `like`, ignoring case (both sides lowercased, as Spark does).
+    ILike,
+    /// `is_nan(x)`: false for null.
+    IsNan,
+    /// `nanvl(a, b)`: `b` where `a` is NaN.
+    NanVl,
     StartsWith,
     EndsWith,
     Contains,

@@ -300,19 +300,55 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             )
         });
     }
-    if let (Func::Like, Some(TExprKind::Lit(LitValue::Str(pattern)))) = (func, args.get(1).map(|a| &a.kind)) {
-        // Compiled once; the macro checked it with the same grammar, so it never fails.
+    if let (Func::Like | Func::ILike, Some(TExprKind::Lit(LitValue::Str(pattern)))) =
+        (func, args.get(1).map(|a| &a.kind))
+    {
+        // Compiled once; the macro checked it with the same grammar, so it never fails. `ilike`
+        // lowercases both sides, as Spark does.
+        let (pattern, text) = if func == Func::ILike {
+            (pattern.to_lowercase(), quote!(&#functions::lower(&*__x)))
+        } else {
+            (pattern.clone(), quote!(&*__x))
+        };
         return lift(&[raw(&args[0], vars)], |a| {
             let x = &a[0];
             (
                 quote!({
                     static PATTERN: ::std::sync::LazyLock<::core::option::Option<#functions::LikePattern>> =
                         ::std::sync::LazyLock::new(|| #functions::LikePattern::new(#pattern).ok());
-                    PATTERN.as_ref().is_some_and(|__p| __p.matches(&*#x))
+                    let __x = #x;
+                    PATTERN.as_ref().is_some_and(|__p| __p.matches(#text))
                 }),
                 false,
             )
         });
+    }
+    match func {
+        Func::IsNan => {
+            let (x, nullable) = raw(&args[0], vars);
+            let test = match (arg_base, nullable) {
+                (Some(Base::F64), true) => quote!((#x).is_some_and(f64::is_nan)),
+                (Some(Base::F64), false) => quote!((#x).is_nan()),
+                // An integer is never NaN.
+                _ => quote!({ let _ = #x; false }),
+            };
+            return (test, false);
+        }
+        Func::NanVl => {
+            let (a, a_nullable) = raw(&args[0], vars);
+            let b = owned_option(&args[1], vars);
+            let a = if a_nullable {
+                a
+            } else {
+                quote!(::core::option::Option::Some(#a))
+            };
+            let code = quote!(match #a {
+                ::core::option::Option::Some(__a) if __a.is_nan() => #b,
+                __a => __a,
+            });
+            return present_unless(code, ty.nullable);
+        }
+        _ => {}
     }
     let lifted: Vec<(TokenStream, bool)> = match func {
         // The scale and datetime patterns are literals: passed through, not as nullable arguments.
@@ -432,6 +468,9 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::NullIf
         | Func::IsIn
         | Func::Like
+        | Func::ILike
+        | Func::IsNan
+        | Func::NanVl
         | Func::ConcatWs
         | Func::Pmod
         | Func::DateTrunc

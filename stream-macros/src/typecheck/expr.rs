@@ -77,6 +77,9 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("iff", Func::Case { otherwise: true }),
     ("nvl", Func::Coalesce),
     ("nullif", Func::NullIf),
+    ("is_nan", Func::IsNan),
+    ("isnan", Func::IsNan),
+    ("nanvl", Func::NanVl),
     ("greatest", Func::Greatest),
     ("least", Func::Least),
     ("starts_with", Func::StartsWith),
@@ -108,8 +111,10 @@ const FUNCTIONS: &[(&str, Func)] = &[
 const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
 
 /// Methods on a column, by name.
-const METHODS: [&str; 13] = [
+const METHODS: [&str; 15] = [
     "cast",
+    "ilike",
+    "is_nan",
     "is_null",
     "is_not_null",
     "isin",
@@ -534,6 +539,19 @@ impl ExprChecker<'_> {
             false
         };
         match name.as_str() {
+            "is_nan" => {
+                if !arity(self, 0, 0) {
+                    return None;
+                }
+                let x = self.check(receiver, scope)?;
+                self.function(
+                    Func::IsNan,
+                    method,
+                    std::slice::from_ref(receiver),
+                    vec![x],
+                    method.span(),
+                )
+            }
             "is_null" | "is_not_null" => {
                 if !arity(self, 0, 0) {
                     return None;
@@ -598,10 +616,11 @@ impl ExprChecker<'_> {
                 let below = self.binary(BinaryOp::Le, method.span(), receiver, &args[1], x, high)?;
                 self.binary(BinaryOp::And, method.span(), receiver, receiver, above, below)
             }
-            "like" => {
+            "like" | "ilike" => {
                 if !arity(self, 1, 1) {
                     return None;
                 }
+                let func = if name == "like" { Func::Like } else { Func::ILike };
                 let x = self.check(receiver, scope)?;
                 let pattern = self.check(&args[0], scope)?;
                 if !self.expect_base(method, receiver, &x, &[Base::Str]) {
@@ -611,19 +630,19 @@ impl ExprChecker<'_> {
                     self.error(
                         args[0].span(),
                         format!(
-                            "the pattern of `like` must be a string literal such as \"a%\", found `{}`",
+                            "the pattern of `{name}` must be a string literal such as \"a%\", found `{}`",
                             args[0]
                         ),
                     );
                     return None;
                 };
                 if let Err(error) = stream_grammar::like::LikePattern::new(text) {
-                    self.error(args[0].span(), format!("invalid `like` pattern {text:?}: {error}\nnote: `%` matches any text, `_` one character, and `\\\\` escapes them"));
+                    self.error(args[0].span(), format!("invalid `{name}` pattern {text:?}: {error}\nnote: `%` matches any text, `_` one character, and `\\\\` escapes them"));
                     return None;
                 }
                 let nullable = x.ty.nullable;
                 Some(Self::typed(
-                    TExprKind::Call(Func::Like, vec![x, pattern]),
+                    TExprKind::Call(func, vec![x, pattern]),
                     ColType::new(Base::Bool, nullable),
                     method.span(),
                 ))
@@ -1093,7 +1112,32 @@ impl ExprChecker<'_> {
                 }
                 ColType::new(Base::Bool, any_nullable)
             }
-            Func::IsIn | Func::Like => {
+            Func::IsNan => {
+                if !self.arity(name, paren_span, args.len(), 1, 1)
+                    || !self.expect_base(name, &args[0], &typed[0], &numeric)
+                {
+                    return None;
+                }
+                // Null is not NaN: never null.
+                ColType::new(Base::Bool, false)
+            }
+            Func::NanVl => {
+                if !self.arity(name, paren_span, args.len(), 2, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &numeric)
+                    || !self.expect_base(name, &args[1], &typed[1], &numeric)
+                {
+                    return None;
+                }
+                let typed: Vec<TExpr> = typed.into_iter().map(|value| widen(value, Base::F64)).collect();
+                // Null where `a` is, or where `a` is NaN and `b` null.
+                let nullable = typed[0].ty.nullable || typed[1].ty.nullable;
+                return Some(Self::typed(
+                    TExprKind::Call(func, typed),
+                    ColType::new(Base::F64, nullable),
+                    span,
+                ));
+            }
+            Func::IsIn | Func::Like | Func::ILike => {
                 self.error(span, format!("`{name}` is a method: write `column.{name}(..)`"));
                 return None;
             }

@@ -5,7 +5,7 @@ rill::stream! {
     schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
 
     query Q(raw: Event) {
-        raw.select(event_id, day = date_trunc(event_time))
+        raw.select(event_id, code = soundex(event_id))
     }
 }
 
