@@ -811,6 +811,19 @@ pub fn signum(x: f64) -> f64 {
     if x == 0.0 || x.is_nan() { x } else { x.signum() }
 }
 
+/// `pmod` in an integer type's own wrapping arithmetic.
+macro_rules! pmod_wrapping {
+    ($a:expr, $n:expr) => {{
+        let (a, n) = ($a, $n);
+        if n == 0 {
+            None
+        } else {
+            let r = a.wrapping_rem(n);
+            Some(if r < 0 { r.wrapping_add(n).wrapping_rem(n) } else { r })
+        }
+    }};
+}
+
 /// `pmod(a, n)` on integers: the positive remainder (`((a % n) + n) % n` when `a % n` < 0), null
 /// for `n` = 0, wrapping as Spark's non-ANSI mode.
 ///
@@ -821,21 +834,13 @@ pub fn signum(x: f64) -> f64 {
 /// ```
 #[must_use]
 pub fn pmod_i64(a: i64, n: i64) -> Option<i64> {
-    if n == 0 {
-        return None;
-    }
-    let r = a.wrapping_rem(n);
-    Some(if r < 0 { r.wrapping_add(n).wrapping_rem(n) } else { r })
+    pmod_wrapping!(a, n)
 }
 
-/// [`pmod_i64`] on 32-bit integers.
+/// [`pmod_i64`] on 32-bit integers, wrapping at their width as Spark's `int` arithmetic does.
 #[must_use]
 pub fn pmod_i32(a: i32, n: i32) -> Option<i32> {
-    if n == 0 {
-        return None;
-    }
-    let r = a.wrapping_rem(n);
-    Some(if r < 0 { r.wrapping_add(n).wrapping_rem(n) } else { r })
+    pmod_wrapping!(a, n)
 }
 
 /// [`pmod_i64`] on doubles.

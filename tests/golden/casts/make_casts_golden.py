@@ -56,6 +56,11 @@ from pyspark.sql import functions as F  # noqa: E402
 
 PySparkLogger.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
 
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from spark_golden import out_name, days_to_civil, fmt_year, fmt_date, fmt_ts, plain, encodable, collect_encoded  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 INPUT_DIR = HERE / "input"
 EXPECTED_DIR = HERE / "expected"
@@ -166,10 +171,6 @@ CANDIDATE_EXPRS = [
 ]
 
 
-def out_name(e):
-    return e.rsplit(" AS ", 1)[1] if " AS " in e else e
-
-
 def make_spark():
     spark = (
         SparkSession.builder
@@ -194,88 +195,6 @@ def make_spark():
 # ---------------------------------------------------------------------------
 # value encoding
 # ---------------------------------------------------------------------------
-def days_to_civil(z):
-    """Days since 1970-01-01 -> (y, m, d), proleptic Gregorian, any year (H. Hinnant)."""
-    z += 719468
-    era = (z if z >= 0 else z - 146096) // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    y = yoe + era * 400
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = mp + 3 if mp < 10 else mp - 9
-    return (y + 1 if m <= 2 else y), m, d
-
-
-def fmt_year(y):
-    return ("-" if y < 0 else "") + str(abs(y)).zfill(4)
-
-
-def fmt_date(days):
-    if days is None:
-        return None
-    y, m, d = days_to_civil(days)
-    return f"{fmt_year(y)}-{m:02d}-{d:02d}"
-
-
-def fmt_ts(micros):
-    if micros is None:
-        return None
-    days, rem = divmod(micros, 86_400_000_000)  # floor division: rem >= 0
-    secs, us = divmod(rem, 1_000_000)
-    hh, rest = divmod(secs, 3600)
-    mm, ss = divmod(rest, 60)
-    return f"{fmt_date(days)} {hh:02d}:{mm:02d}:{ss:02d}.{us:06d}"
-
-
-def plain(v):
-    if v is None or isinstance(v, (str, bool, int)):
-        return v
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        if v == 0.0 and math.copysign(1.0, v) < 0:
-            return "-0.0"
-        return v
-    raise TypeError(f"unexpected value type {type(v).__name__}: {v!r}")
-
-
-def encodable(df):
-    """Timestamp columns -> unix_micros (bigint), date columns -> unix_date (int), on the Spark
-    side. Returns (df, {col: 'ts'|'date'})."""
-    kinds, cols = {}, []
-    for name, typ in df.dtypes:
-        c = F.col(f"`{name}`")
-        if typ == "timestamp":
-            kinds[name] = "ts"
-            cols.append(F.unix_micros(c).alias(name))
-        elif typ == "date":
-            kinds[name] = "date"
-            cols.append(F.unix_date(c).alias(name))
-        else:
-            cols.append(c)
-    return df.select(*cols), kinds
-
-
-def collect_encoded(df):
-    """Rows as lists: doubles per plain(), timestamps as micros, dates as 'yyyy-MM-dd'."""
-    edf, kinds = encodable(df)
-    names = edf.columns
-    out = []
-    for r in edf.collect():
-        row = []
-        for n, v in zip(names, r):
-            if kinds.get(n) == "date":
-                row.append(fmt_date(v))
-            else:
-                row.append(plain(v))
-        out.append(row)
-    return out, kinds
-
-
 def ts_formatted(rows, columns, kinds):
     idx = [k for k, n in enumerate(columns) if kinds.get(n) == "ts"]
     res = []

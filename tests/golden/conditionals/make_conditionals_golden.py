@@ -36,6 +36,11 @@ os.environ["TZ"] = "UTC"
 from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql.functions import expr  # noqa: E402
 
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from spark_golden import out_name  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 INPUT_DIR = HERE / "input"
 EXPECTED_DIR = HERE / "expected"
@@ -105,10 +110,6 @@ AGG_EXPRS = [
     "count(CASE WHEN name LIKE 'a%' THEN 1 END) AS a_names",
     "sum(if(id > 3, 1, 0)) AS later_ids",
 ]
-
-
-def out_name(e):
-    return e.rsplit(" AS ", 1)[1] if " AS " in e else e
 
 
 def make_spark():

@@ -49,6 +49,11 @@ from pyspark.sql import SparkSession  # noqa: E402
 # this logger; the errors here are expected and recorded, so keep stderr quiet.
 PySparkLogger.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL + 1)
 
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from spark_golden import out_name, plain  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 INPUT_DIR = HERE / "input"
 EXPECTED_DIR = HERE / "expected"
@@ -149,10 +154,6 @@ PROBE_EXPRS = [
 ]
 
 
-def out_name(e):
-    return e.rsplit(" AS ", 1)[1] if " AS " in e else e
-
-
 def make_spark():
     spark = (
         SparkSession.builder
@@ -175,20 +176,6 @@ def make_spark():
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-def plain(v):
-    if v is None or isinstance(v, (str, bool, int)):
-        return v
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        if v == 0.0 and math.copysign(1.0, v) < 0:
-            return "-0.0"
-        return v
-    raise TypeError(f"unexpected value type {type(v).__name__}: {v!r}")
-
-
 def rows_of(rows):
     return [[plain(x) for x in r] for r in rows]
 
