@@ -7,10 +7,14 @@ pub use stream_core::{
     StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, Window, memory_table,
 };
 pub use stream_core::{
-    checkpointing, datetime, decode, error, file_uri, mode, plan, progress, show, sink, source, state, trigger, types,
-    watermark, window,
+    checkpointing, datetime, decode, error, file_uri, hash, mode, operator, plan, progress, regexp, show, sink, source,
+    state, trigger, types, watermark, window,
 };
 pub use stream_macros::stream;
+
+/// Arrow's arrays and record batches, in which batches reach a `ForeachBatch` function and
+/// `MemorySink::snapshot`: the version Rill is built with.
+pub use arrow_array;
 
 /// Everything a program using Rill usually needs, in one import.
 pub mod prelude {

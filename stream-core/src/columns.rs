@@ -81,6 +81,17 @@ pub fn finish(schema: &SchemaRef, columns: Vec<ArrayRef>, owner: &str) -> Result
         .map_err(|e| Error::arrow(format!("building an output batch of `{owner}`"), e))
 }
 
+/// Builds a batch of `rows` rows from finished columns, which may be none (a query that reads
+/// no column still counts rows).
+///
+/// # Errors
+/// Only if the columns do not fit the schema, which would be a bug in generated code.
+pub fn finish_rows(schema: &SchemaRef, columns: Vec<ArrayRef>, rows: usize, owner: &str) -> Result<RecordBatch> {
+    let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows));
+    RecordBatch::try_new_with_options(Arc::clone(schema), columns, &options)
+        .map_err(|e| Error::arrow(format!("building an input batch of `{owner}`"), e))
+}
+
 /// The Arrow type of a `window` column: Spark's struct of `start` and `end` timestamps.
 #[must_use]
 pub fn window_data_type() -> DataType {

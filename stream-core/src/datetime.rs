@@ -394,6 +394,71 @@ pub fn add_months(date: Date, months: i64) -> Option<Date> {
     shifted.map(from_naive)
 }
 
+/// `ts + interval`, as Spark adds a calendar interval: months first (the day clamped to the
+/// month's end, the time of day kept), then days, then microseconds; null out of range (Spark
+/// fails the query).
+///
+/// ```
+/// use stream_core::{Timestamp, datetime::add_interval};
+/// let ts = Timestamp::parse("2024-01-31 10:00:00").unwrap();
+/// assert_eq!(add_interval(ts, 1, 1, 1_800_000_000), Timestamp::parse("2024-03-01 10:30:00"));
+/// ```
+#[must_use]
+pub fn add_interval(ts: Timestamp, months: i32, days: i32, micros: i64) -> Option<Timestamp> {
+    let date = ts.date();
+    let time_of_day = ts.micros() - date.to_timestamp().micros();
+    let date = add_months(date, i64::from(months))?;
+    let date = date_add(date, i64::from(days))?;
+    date.to_timestamp()
+        .micros()
+        .checked_add(time_of_day)?
+        .checked_add(micros)
+        .map(Timestamp::from_micros)
+}
+
+/// `date + interval` of whole months and days: a date.
+#[must_use]
+pub fn add_interval_to_date(date: Date, months: i32, days: i32) -> Option<Date> {
+    date_add(add_months(date, i64::from(months))?, i64::from(days))
+}
+
+/// `months_between(end, start[, round_off])`, as Spark: whole months when both days of the
+/// month are equal or both are their month's last day; otherwise the difference in days and
+/// time of day counted in 31-day months, rounded to 8 digits (half up) unless `round_off` is
+/// false.
+///
+/// ```
+/// use stream_core::{Timestamp, datetime::months_between};
+/// let ts = |text| Timestamp::parse(text).unwrap();
+/// assert_eq!(months_between(ts("2024-03-31 00:00:00"), ts("2024-02-29 00:00:00"), true), 1.0);
+/// assert_eq!(months_between(ts("1997-02-28 10:30:00"), ts("1996-10-30 00:00:00"), true), 3.94959677);
+/// ```
+#[must_use]
+pub fn months_between(end: Timestamp, start: Timestamp, round_off: bool) -> f64 {
+    const SECONDS_PER_DAY: i64 = 86_400;
+    let (end_date, start_date) = (end.date(), start.date());
+    let (end_ymd, start_ymd) = (year_month_day(end), year_month_day(start));
+    let month_index = |(year, month, _): (i32, i32, i32)| i64::from(year) * 12 + i64::from(month);
+    let month_diff = (month_index(end_ymd) - month_index(start_ymd)) as f64;
+    let is_last_day = |date: Date| last_day(date) == Some(date);
+    if end_ymd.2 == start_ymd.2 || (is_last_day(end_date) && is_last_day(start_date)) {
+        return month_diff;
+    }
+    // Whole seconds of the day, as Spark (after Hive) counts them.
+    let seconds_of_day = |ts: Timestamp, date: Date| (ts.micros() - date.to_timestamp().micros()) / 1_000_000;
+    let seconds_diff = i64::from(end_ymd.2 - start_ymd.2) * SECONDS_PER_DAY + seconds_of_day(end, end_date)
+        - seconds_of_day(start, start_date);
+    let diff = month_diff + seconds_diff as f64 / (31 * SECONDS_PER_DAY) as f64;
+    if !round_off {
+        return diff;
+    }
+    // Java's Math.round: the nearest integer, ties toward positive infinity.
+    let scaled = diff * 1e8;
+    let floor = scaled.floor();
+    let rounded = if scaled - floor >= 0.5 { floor + 1.0 } else { floor };
+    rounded / 1e8
+}
+
 /// `last_day(date)`: the last day of its month.
 #[must_use]
 pub fn last_day(date: Date) -> Option<Date> {

@@ -864,6 +864,87 @@ pub fn div(a: i64, b: i64) -> Option<i64> {
     (b != 0).then(|| a.wrapping_div(b))
 }
 
+/// `format_number(x, d)` of a double, as Java's `DecimalFormat` prints it: `x` rounded half to
+/// even at `d` decimals (a tie judged on its exact binary value: `2.675` is below one), its
+/// shortest digits padded with zeros, `,` between groups of three digits, `NaN`, `∞`; null for a
+/// negative `d`, as Spark.
+///
+/// ```
+/// use stream_core::functions::format_number;
+/// assert_eq!(format_number(1234567.891, 2).as_deref(), Some("1,234,567.89"));
+/// assert_eq!(format_number(0.125, 2).as_deref(), Some("0.12"));
+/// assert_eq!(format_number(2.5, 0).as_deref(), Some("2"));
+/// assert_eq!(format_number(2.675, 2).as_deref(), Some("2.67"));
+/// assert_eq!(format_number(0.1, 20).as_deref(), Some("0.10000000000000000000"));
+/// assert_eq!(format_number(-1e-7, 2).as_deref(), Some("-0.00"));
+/// assert_eq!(format_number(1.5, -1), None);
+/// ```
+#[must_use]
+pub fn format_number(x: f64, decimals: i64) -> Option<String> {
+    let decimals = usize::try_from(decimals).ok()?;
+    if x.is_nan() {
+        return Some("NaN".to_owned());
+    }
+    if x.is_infinite() {
+        return Some(if x > 0.0 { "\u{221e}" } else { "-\u{221e}" }.to_owned());
+    }
+    // Java's DecimalFormat starts from the shortest digits that read back as `x`: when they fit,
+    // it pads them with zeros (`0.1` at 20 places is not the binary expansion). When they do
+    // not, it rounds half to even, ties judged on the exact binary value — which is what Rust's
+    // fixed-precision formatting does.
+    let shortest = x.to_string();
+    let fraction_digits = shortest.split_once('.').map_or(0, |(_, fraction)| fraction.len());
+    let text = if fraction_digits <= decimals {
+        let mut padded = shortest;
+        if decimals > 0 {
+            if fraction_digits == 0 {
+                padded.push('.');
+            }
+            padded.extend(std::iter::repeat_n('0', decimals - fraction_digits));
+        }
+        padded
+    } else {
+        format!("{x:.decimals$}")
+    };
+    Some(group_thousands(&text))
+}
+
+/// `format_number(n, d)` of an integer, exactly.
+///
+/// ```
+/// use stream_core::functions::format_number_i64;
+/// assert_eq!(format_number_i64(i64::MIN, 1).as_deref(), Some("-9,223,372,036,854,775,808.0"));
+/// ```
+#[must_use]
+pub fn format_number_i64(n: i64, decimals: i64) -> Option<String> {
+    let decimals = usize::try_from(decimals).ok()?;
+    let mut text = n.to_string();
+    if decimals > 0 {
+        text.push('.');
+        text.extend(std::iter::repeat_n('0', decimals));
+    }
+    Some(group_thousands(&text))
+}
+
+/// `-1234567.5` as `-1,234,567.5`.
+fn group_thousands(number: &str) -> String {
+    let (sign, unsigned) = number.strip_prefix('-').map_or(("", number), |rest| ("-", rest));
+    let (whole, fraction) = unsigned.split_once('.').map_or((unsigned, None), |(w, f)| (w, Some(f)));
+    let mut out = String::with_capacity(number.len() + whole.len() / 3);
+    out.push_str(sign);
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

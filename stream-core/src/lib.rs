@@ -17,7 +17,7 @@
 //! | [`state`] | keyed aggregation state |
 //! | [`types`], [`datetime`] | `Timestamp`, `Date`, datetime patterns |
 //! | [`window`], [`watermark`] | event-time windows and watermarks |
-//! | [`functions`], [`cast`], [`aggregate`], [`columns`] | what generated code calls per row |
+//! | [`functions`], [`cast`], [`regexp`], [`hash`], [`aggregate`], [`columns`] | what generated code calls per row |
 //! | [`show`] | Spark's `show()` table layout |
 //!
 //! Users normally reach all of this through the `rill` facade crate.
@@ -33,10 +33,12 @@ pub mod decode;
 pub mod error;
 pub mod file_uri;
 pub mod functions;
+pub mod hash;
 pub mod operator;
 pub mod plan;
 pub mod progress;
 pub mod query;
+pub mod regexp;
 pub mod session;
 pub mod show;
 pub mod sink;

@@ -327,22 +327,25 @@ impl Row for NoRows {
 pub trait KeepsLateRows: StreamPlan {}
 
 /// Marks a query whose result rows never change once produced, so append mode is allowed:
-/// a query without aggregation, or one grouped by an event-time key under a watermark.
+/// a query without aggregation, or one grouped by an event-time key under a watermark, that
+/// does not sort or limit its result.
 #[diagnostic::on_unimplemented(
-    message = "output mode `append` is not supported for `{Self}`: it aggregates without a watermarked event-time key",
+    message = "output mode `append` is not supported for `{Self}`: it aggregates without a watermarked event-time key, or sorts its result",
     label = "`append` chosen here",
     note = "append mode emits each group once, when the watermark guarantees it is final; only a group keyed by event time (the watermarked column, or a `window` over it) ever becomes final",
-    note = "use `.update()` or `.complete()`, or group by the watermarked event time: `window(event_time, \"1 hour\")` or `event_time` itself, with `.with_watermark(event_time, \"10 minutes\")` before the aggregation"
+    note = "use `.update()` or `.complete()`, or group by the watermarked event time: `window(event_time, \"1 hour\")` or `event_time` itself, with `.with_watermark(event_time, \"10 minutes\")` before the aggregation",
+    note = "or, if it sorts or limits its result (`order_by`, `limit`): Spark allows that in complete mode only"
 )]
 pub trait SupportsAppend: StreamPlan {}
 
 /// Marks a query that may emit changed rows, so update mode is allowed: any query but one
-/// grouped by a session window.
+/// grouped by a session window or one that sorts or limits its result.
 #[diagnostic::on_unimplemented(
-    message = "output mode `update` is not supported for `{Self}`: it groups by a session window",
+    message = "output mode `update` is not supported for `{Self}`: it groups by a session window, or sorts its result",
     label = "`update` chosen here",
     note = "a session can still merge with a later one, so its row cannot be updated in place",
-    note = "use `.append()` to emit each session once it closes, or `.complete()`"
+    note = "use `.append()` to emit each session once it closes, or `.complete()`",
+    note = "or, if it sorts or limits its result (`order_by`, `limit`): Spark allows that in complete mode only"
 )]
 pub trait SupportsUpdate: StreamPlan {}
 

@@ -1,7 +1,12 @@
 //! Spark's interval strings: `"10 minutes"`, `"1 hour 30 minutes"`, `"interval 2 days"`.
 //!
 //! ```
-//! assert_eq!(stream_grammar::interval::parse("1 hour 30 minutes"), Ok(5_400_000_000));
+//! use stream_grammar::interval::{CalendarInterval, parse, parse_calendar};
+//! assert_eq!(parse("1 hour 30 minutes"), Ok(5_400_000_000));
+//! assert_eq!(
+//!     parse_calendar("1 year 2 months 3 days 1 hour"),
+//!     Ok(CalendarInterval { months: 14, days: 3, micros: 3_600_000_000 })
+//! );
 //! ```
 
 use std::fmt;
@@ -78,4 +83,63 @@ pub fn parse(text: &str) -> Result<i64, IntervalError> {
             .ok_or(IntervalError::TooLong)?;
     }
     Ok(total)
+}
+
+/// An interval as Spark adds it to a timestamp: months first (clamped to the month's end), then
+/// days, then microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CalendarInterval {
+    /// Months (a year is twelve).
+    pub months: i32,
+    /// Days (a week is seven).
+    pub days: i32,
+    /// Hours and smaller units, in microseconds.
+    pub micros: i64,
+}
+
+/// The interval `text`, in Spark's calendar parts: `"1 month"`, `"2 years 3 days"`,
+/// `"30 minutes"`.
+///
+/// # Errors
+/// When `text` is not pairs of a whole number and one of Spark's units, or a part overflows.
+pub fn parse_calendar(text: &str) -> Result<CalendarInterval, IntervalError> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let words = match words.first() {
+        Some(first) if first.eq_ignore_ascii_case("interval") => &words[1..],
+        _ => &words[..],
+    };
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return Err(IntervalError::Shape);
+    }
+    let mut interval = CalendarInterval::default();
+    for pair in words.chunks(2) {
+        let amount: i64 = pair[0]
+            .parse()
+            .map_err(|_| IntervalError::NotANumber(pair[0].to_owned()))?;
+        let unit = pair[1].to_ascii_lowercase();
+        let singular = unit.strip_suffix('s').unwrap_or(&unit);
+        let add = |total: i32, scale: i64| {
+            amount
+                .checked_mul(scale)
+                .and_then(|amount| i64::from(total).checked_add(amount))
+                .and_then(|sum| i32::try_from(sum).ok())
+                .ok_or(IntervalError::TooLong)
+        };
+        match singular {
+            "year" => interval.months = add(interval.months, 12)?,
+            "month" => interval.months = add(interval.months, 1)?,
+            "week" => interval.days = add(interval.days, 7)?,
+            "day" => interval.days = add(interval.days, 1)?,
+            _ => {
+                let Some((_, micros)) = UNITS.iter().find(|(name, _)| *name == singular) else {
+                    return Err(IntervalError::UnknownUnit(pair[1].to_owned()));
+                };
+                interval.micros = amount
+                    .checked_mul(*micros)
+                    .and_then(|m| interval.micros.checked_add(m))
+                    .ok_or(IntervalError::TooLong)?;
+            }
+        }
+    }
+    Ok(interval)
 }

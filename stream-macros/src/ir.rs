@@ -92,6 +92,41 @@ pub(crate) enum Func {
     TruncDate,
     /// `from_unixtime(seconds[, "pattern"])`.
     FromUnixtime,
+    /// A regular-expression function: the text, then the pattern (a literal), then the
+    /// function's other literal (`regexp_extract`'s group, `regexp_replace`'s replacement).
+    Regex(RegexFunc),
+    /// `sha2(text, bits)`: the bit length a literal.
+    Sha2,
+    /// `hash(a, b, ..)`: Spark's Murmur3, folded over the arguments.
+    Hash,
+    /// `xxhash64(a, b, ..)`.
+    XxHash64,
+    /// `value + interval("..")` (or `-`, negated): a timestamp, or a date when the interval
+    /// has whole days only.
+    AddInterval {
+        months: i32,
+        days: i32,
+        micros: i64,
+    },
+    /// `months_between(end, start[, round_off])`: `round_off` a literal.
+    MonthsBetween {
+        round_off: bool,
+    },
+}
+
+/// A regular-expression function (Java patterns, as Spark).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum RegexFunc {
+    /// `regexp_extract(text, pattern[, group])`.
+    Extract,
+    /// `regexp_replace(text, pattern, replacement)`.
+    Replace,
+    /// `rlike` / `regexp_like` / `regexp`.
+    Like,
+    /// `regexp_count(text, pattern)`.
+    Count,
+    /// `regexp_substr(text, pattern)`.
+    Substr,
 }
 
 /// Whether Spark can cast a `from` value to `to` (the casts Rill generates code for).
@@ -194,6 +229,11 @@ pub(crate) enum Plain {
     WeekOfYear,
     Weekday,
     MakeDate,
+    Md5,
+    Sha1,
+    Crc32,
+    /// `format_number(x, decimals)`.
+    FormatNumber,
 }
 
 /// The parameters of a plain function (the last `optional` of them may be left out), its
@@ -235,6 +275,10 @@ pub(crate) fn signature(func: Plain) -> (&'static [Param], usize, Base, bool) {
         Plain::LastDay => (&[Day], 0, Base::Date, true),
         // Null for a date that does not exist.
         Plain::MakeDate => (&[Integer, Integer, Integer], 0, Base::Date, true),
+        Plain::Md5 | Plain::Sha1 => (&[Text], 0, Base::Str, false),
+        Plain::Crc32 => (&[Text], 0, Base::I64, false),
+        // Null for a negative number of decimals.
+        Plain::FormatNumber => (&[Number, Integer], 0, Base::Str, true),
     }
 }
 
@@ -408,6 +452,19 @@ pub(crate) struct TypedQuery {
     /// `keep_late_rows()`: the columns of a late row (the stream as it reaches the stateful
     /// operation).
     pub(crate) late_rows: Option<Vec<(Ident, VarId)>>,
+    /// `order_by(..)` of the result table, by output column.
+    pub(crate) order_by: Vec<OrderKey>,
+    /// `limit(n)` of the result table.
+    pub(crate) limit: Option<usize>,
+}
+
+/// One `order_by` key.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct OrderKey {
+    /// The output column's index.
+    pub(crate) column: usize,
+    pub(crate) descending: bool,
+    pub(crate) nulls_first: bool,
 }
 
 impl TypedQuery {

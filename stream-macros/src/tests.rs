@@ -81,7 +81,7 @@ fn stateless_query_allows_append_and_update_only() {
     assert_eq!(plan.required_inputs, [0, 1, 2, 4]);
     assert!(
         plan.explain
-            .contains("Filter ((event_type == \"purchase\") && (amount > cast(100 as f64)))"),
+            .contains("Filter (amount > cast(100 as f64))\n      +- Filter (event_type == \"purchase\")"),
         "{}",
         plan.explain
     );
@@ -261,9 +261,29 @@ fn the_physical_plan_pushes_filters_on_input_columns_before_the_watermark() {
         }
     })
     .unwrap();
-    // The first and third filters read input columns only; the second a computed one; the
-    // last comes after the watermark, which must see every row.
-    assert_eq!(plan.pushed_filters, [0, 3]);
+    // Conjunctions are split, as Spark splits them before pushing: steps are `amount > 1.0`, the
+    // `let`, `t.is_not_null()` (a computed column: not pushed), `event_type == ..`,
+    // `user_id != ..`; the filter after the watermark, which must see every row, is not pushed.
+    assert_eq!(plan.pushed_filters, [0, 3, 4]);
+}
+
+#[test]
+fn only_the_filters_spark_translates_are_pushed() {
+    let plan = check(quote! {
+        query Q(raw: Event) {
+            raw.filter(amount * 2.0 > 10.0)
+               .filter(event_id != user_id)
+               .filter(user_id.isin("u1", "u2") || event_type.like("pur%"))
+               .filter(event_type.like("p_r%"))
+               .filter(!(event_type.contains("x")) && -1.5 < amount)
+               .select(event_id)
+        }
+    })
+    .unwrap();
+    // Spark pushes a column compared with a literal, `isin` of literals, `like` patterns it
+    // rewrites to `starts_with`/`ends_with`/`contains`, and boolean logic of them; not arithmetic,
+    // two columns, or a `like` with `_`.
+    assert_eq!(plan.pushed_filters, [2, 4, 5]);
 }
 
 #[test]

@@ -157,3 +157,53 @@ pub fn micros(value: Option<rill::Timestamp>) -> Value {
 pub fn date(value: Option<rill::Date>) -> Value {
     value.map_or(Value::Null, |d| Value::from(d.to_string()))
 }
+
+/// The rows of `batch` encoded as Spark's golden files write values (see `spark_golden.py`),
+/// each an object keyed by column name; a struct column (a window) becomes one key per field,
+/// `<column>_<field>`.
+pub fn golden_objects(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>> {
+    use arrow_array::Array as _;
+    use arrow_array::cast::AsArray as _;
+    use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+    use arrow_schema::DataType;
+
+    fn encode(column: &dyn arrow_array::Array, row: usize) -> Value {
+        if column.is_null(row) {
+            return Value::Null;
+        }
+        match column.data_type() {
+            DataType::Utf8 => Value::from(column.as_string::<i32>().value(row)),
+            DataType::Int32 => Value::from(column.as_primitive::<Int32Type>().value(row)),
+            DataType::Int64 => Value::from(column.as_primitive::<Int64Type>().value(row)),
+            DataType::Float64 => spark_double(Some(column.as_primitive::<Float64Type>().value(row))),
+            DataType::Boolean => Value::from(column.as_boolean().value(row)),
+            DataType::Timestamp(..) => Value::from(column.as_primitive::<TimestampMicrosecondType>().value(row)),
+            DataType::Date32 => date(Some(rill::Date::from_days(
+                column.as_primitive::<Date32Type>().value(row),
+            ))),
+            other => panic!("no golden encoding for {other}"),
+        }
+    }
+    let schema = batch.schema();
+    (0..batch.num_rows())
+        .map(|row| {
+            let mut object = serde_json::Map::new();
+            for (field, column) in schema.fields().iter().zip(batch.columns()) {
+                if let DataType::Struct(fields) = field.data_type() {
+                    let parts = column.as_struct();
+                    for (inner, part) in fields.iter().zip(parts.columns()) {
+                        let value = if column.is_null(row) {
+                            Value::Null
+                        } else {
+                            encode(part.as_ref(), row)
+                        };
+                        object.insert(format!("{}_{}", field.name(), inner.name()), value);
+                    }
+                } else {
+                    object.insert(field.name().clone(), encode(column.as_ref(), row));
+                }
+            }
+            object
+        })
+        .collect()
+}

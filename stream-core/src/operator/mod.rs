@@ -15,10 +15,12 @@
 mod aggregate;
 mod dedup;
 mod session;
+mod sort;
 
 pub use aggregate::KeyedAggregate;
 pub use dedup::{Admission, Deduplicate, Forget};
 pub use session::SessionAggregate;
+pub use sort::{SortKey, sort_limit};
 
 use crate::plan::{OperatorReport, StateMetrics};
 use crate::types::Timestamp;

@@ -288,7 +288,7 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
             }
 
             fn finish(&mut self) -> #core::Result<#arrow::RecordBatch> {
-                self.rows = 0;
+                let rows = ::core::mem::take(&mut self.rows);
                 let schema = <#row as #core::plan::Row>::schema()
                     .project(P::REQUIRED)
                     .map_err(|e| #core::Error::arrow("projecting the source schema", e))?;
@@ -297,7 +297,8 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
                     .iter()
                     .filter_map(|&index| columns.get_mut(index).and_then(::core::option::Option::take))
                     .collect();
-                #core::columns::finish(&::std::sync::Arc::new(schema), projected, P::QUERY)
+                // A query may read no column at all (`agg(count())`): the rows still count.
+                #core::columns::finish_rows(&::std::sync::Arc::new(schema), projected, rows, P::QUERY)
             }
         }
     }

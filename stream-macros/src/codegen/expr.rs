@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::types::core;
-use crate::ir::{Func, LitValue, Param, Plain, TExpr, TExprKind, VarId, signature};
+use crate::ir::{Func, LitValue, Param, Plain, RegexFunc, TExpr, TExprKind, VarId, signature};
 use crate::parse::{BinaryOp, UnaryOp};
 use crate::types::{Base, ColType};
 
@@ -287,6 +287,53 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             )
         });
     }
+    if let Func::Regex(kind) = func {
+        return regex_call(kind, args, vars);
+    }
+    if let Func::AddInterval { months, days, micros } = func {
+        let datetime = quote!(#core::datetime);
+        let date_result = ty.base == Base::Date;
+        let value_base = arg_base;
+        return lift(&[raw(&args[0], vars)], |a| {
+            let value = &a[0];
+            let code = match (value_base, date_result) {
+                (Some(Base::Date), true) => quote!(#datetime::add_interval_to_date(#value, #months, #days)),
+                (Some(Base::Date), false) => {
+                    quote!(#datetime::add_interval(#value.to_timestamp(), #months, #days, #micros))
+                }
+                _ => quote!(#datetime::add_interval(#value, #months, #days, #micros)),
+            };
+            (code, true)
+        });
+    }
+    if let Func::MonthsBetween { round_off } = func {
+        let datetime = quote!(#core::datetime);
+        let bases: Vec<Option<Base>> = args.iter().map(|a| Some(a.ty.base)).collect();
+        let lifted: Vec<(TokenStream, bool)> = args.iter().map(|a| raw(a, vars)).collect();
+        return lift(&lifted, |a| {
+            let time = |index: usize| {
+                let value = &a[index];
+                if bases[index] == Some(Base::Date) {
+                    quote!(#value.to_timestamp())
+                } else {
+                    quote!(#value)
+                }
+            };
+            let (end, start) = (time(0), time(1));
+            (quote!(#datetime::months_between(#end, #start, #round_off)), false)
+        });
+    }
+    if matches!(func, Func::Hash | Func::XxHash64) {
+        return hash_call(func, args, vars);
+    }
+    if let (Func::Sha2, Some(TExprKind::Lit(LitValue::I32(bits)))) = (func, args.get(1).map(|a| &a.kind)) {
+        // The macro checked the bit length: the digest is always there.
+        let bits = i64::from(*bits);
+        return lift(&[raw(&args[0], vars)], |a| {
+            let text = &a[0];
+            (quote!(#core::hash::sha2(&*#text, #bits).unwrap_or_default()), false)
+        });
+    }
     if func == Func::FromUnixtime {
         let pattern = date_pattern(match args.get(1).map(|a| &a.kind) {
             Some(TExprKind::Lit(LitValue::Str(pattern))) => pattern,
@@ -476,8 +523,101 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::DateTrunc
         | Func::TruncDate
         | Func::FromUnixtime
+        | Func::Regex(_)
+        | Func::AddInterval { .. }
+        | Func::MonthsBetween { .. }
+        | Func::Sha2
+        | Func::Hash
+        | Func::XxHash64
         | Func::Plain(_) => unreachable!("handled above"),
     })
+}
+
+/// A regular-expression function: the pattern (and a replacement) compiled once, on first use,
+/// from literals the macro checked with the same grammar, so compiling never fails.
+fn regex_call(kind: RegexFunc, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bool) {
+    let regexp = {
+        let core = core();
+        quote!(#core::regexp)
+    };
+    let literal_text = |index: usize| match args.get(index).map(|a| &a.kind) {
+        Some(TExprKind::Lit(LitValue::Str(text))) => text.clone(),
+        _ => String::new(),
+    };
+    let pattern = literal_text(1);
+    lift(&[raw(&args[0], vars)], |a| {
+        let text = &a[0];
+        if kind == RegexFunc::Replace {
+            let replacement = literal_text(2);
+            return (
+                quote!({
+                    static REGEX: ::std::sync::LazyLock<::core::option::Option<#regexp::RegexpReplace>> =
+                        ::std::sync::LazyLock::new(|| #regexp::RegexpReplace::new(#pattern, #replacement).ok());
+                    let __text = #text;
+                    REGEX.as_ref().map_or_else(|| ::std::string::String::from(&*__text), |__r| __r.apply(&*__text))
+                }),
+                false,
+            );
+        }
+        let (call, is_option) = match kind {
+            RegexFunc::Extract => {
+                let group = match args.get(2).map(|a| &a.kind) {
+                    Some(TExprKind::Lit(LitValue::I32(group))) => usize::try_from(*group).unwrap_or(1),
+                    _ => 1,
+                };
+                (
+                    quote!(.map_or_else(::std::string::String::new, |__r| __r.extract(&*__text, #group))),
+                    false,
+                )
+            }
+            RegexFunc::Like => (quote!(.is_some_and(|__r| __r.is_match(&*__text))), false),
+            RegexFunc::Count => (quote!(.map_or(0, |__r| __r.count(&*__text))), false),
+            _ => (quote!(.and_then(|__r| __r.substr(&*__text))), true),
+        };
+        (
+            quote!({
+                static REGEX: ::std::sync::LazyLock<::core::option::Option<#regexp::Regexp>> =
+                    ::std::sync::LazyLock::new(|| #regexp::Regexp::new(#pattern).ok());
+                let __text = #text;
+                REGEX.as_ref()#call
+            }),
+            is_option,
+        )
+    })
+}
+
+/// `hash(..)` / `xxhash64(..)`: each present argument hashed with the previous result as its
+/// seed, from Spark's 42; a null argument is skipped.
+fn hash_call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bool) {
+    let core = core();
+    let (method, seed) = if func == Func::Hash {
+        (quote!(murmur3), quote!(#core::hash::SEED))
+    } else {
+        (quote!(xxhash64), quote!(i64::from(#core::hash::SEED)))
+    };
+    let steps = args.iter().map(|arg| {
+        let (code, nullable) = raw(arg, vars);
+        let value = |v: &TokenStream| {
+            if arg.ty.base == Base::Str {
+                quote!(&*#v)
+            } else {
+                quote!(&#v)
+            }
+        };
+        if nullable {
+            let present = value(&quote!(__value));
+            quote!(if let ::core::option::Option::Some(__value) = #code {
+                __hash = #core::hash::SparkHash::#method(#present, __hash);
+            })
+        } else {
+            let present = value(&quote!(__value));
+            quote!({
+                let __value = #code;
+                __hash = #core::hash::SparkHash::#method(#present, __hash);
+            })
+        }
+    });
+    (quote!({ let mut __hash = #seed; #(#steps)* __hash }), false)
 }
 
 /// A parse whose failure (null) is counted in the batch's progress.
@@ -695,6 +835,14 @@ fn plain_function(func: Plain, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
             Plain::WeekOfYear => quote!(#datetime::week_of_year(#x)),
             Plain::Weekday => quote!(#datetime::weekday(#x)),
             Plain::MakeDate => quote!(#datetime::make_date(#x, #y, #z)),
+            Plain::Md5 => quote!(#core::hash::md5(#x)),
+            Plain::Sha1 => quote!(#core::hash::sha1(#x)),
+            Plain::Crc32 => quote!(#core::hash::crc32(#x)),
+            Plain::FormatNumber if integer_input => {
+                let value = &a[0];
+                quote!(#functions::format_number_i64(#value as i64, #y))
+            }
+            Plain::FormatNumber => quote!(#functions::format_number(#x, #y)),
         };
         (code, may_be_null)
     })

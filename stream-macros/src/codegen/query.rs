@@ -131,7 +131,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             None => (quote!(), quote!(), quote!(), quote!(::std::vec::Vec::new())),
         },
     };
-    let run_batch = run_batch(plan);
+    let run_batch = sorted(plan, run_batch(plan));
     // The state a checkpoint stores: the sessions, the groups or the deduplication keys.
     let (snapshot, restore) = if let Some(operator) = match (&query.aggregate, query.dedup()) {
         (Some(_), _) => Some(quote!(state)),
@@ -275,6 +275,28 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         #state_value_impl
         #keeps_late_rows
         #late_row_item
+    }
+}
+
+/// The batch's rows, sorted and limited by the runtime's operator when the query says so (a
+/// complete-mode result table).
+fn sorted(plan: &Plan, run_batch: TokenStream) -> TokenStream {
+    let query = &plan.query;
+    if query.order_by.is_empty() && query.limit.is_none() {
+        return run_batch;
+    }
+    let core = core();
+    let keys = query.order_by.iter().map(|key| {
+        let (column, descending, nulls_first) = (key.column, key.descending, key.nulls_first);
+        quote!(#core::operator::SortKey { column: #column, descending: #descending, nulls_first: #nulls_first })
+    });
+    let limit = match query.limit {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        let __stream_table = (|| { #run_batch })()?;
+        #core::operator::sort_limit(__stream_table, &[#(#keys),*], #limit)
     }
 }
 

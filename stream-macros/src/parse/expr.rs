@@ -71,6 +71,7 @@ pub(crate) enum UnaryOp {
 }
 
 /// An expression as written.
+#[derive(Clone)]
 pub(crate) enum Expr {
     /// A column name.
     Column(Ident),

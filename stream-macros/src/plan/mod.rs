@@ -9,11 +9,13 @@ use std::fmt::Write as _;
 mod physical;
 
 use crate::ir::{
-    Accumulator, AggFunc, Func, LitValue, ModeSupport, Plain, Plan, Step, TExpr, TExprKind, TypedQuery, VarId,
+    Accumulator, AggFunc, Func, LitValue, ModeSupport, Plain, Plan, RegexFunc, Step, TExpr, TExprKind, TypedQuery,
+    VarId,
 };
 use crate::parse::{BinaryOp, UnaryOp};
 
-pub(crate) fn plan(query: TypedQuery) -> Plan {
+pub(crate) fn plan(mut query: TypedQuery) -> Plan {
+    query.pre = physical::split_conjunctions(std::mem::take(&mut query.pre));
     let live = liveness(&query);
     let required_inputs: Vec<VarId> = (0..query.num_input_columns).filter(|v| live.contains(v)).collect();
     let key_columns = match &query.aggregate {
@@ -32,9 +34,12 @@ pub(crate) fn plan(query: TypedQuery) -> Plan {
     let event_time_key = query.aggregate.as_ref().is_some_and(|a| a.event_time_key.is_some());
     // Spark: a session can merge with a later one, so update mode is not supported.
     let session = query.aggregate.as_ref().is_some_and(|a| a.session.is_some());
+    // Spark: a streaming result is sorted (or limited) only after an aggregation, in complete
+    // mode.
+    let sorted = !query.order_by.is_empty() || query.limit.is_some();
     let modes = ModeSupport {
-        append: !aggregates || event_time_key,
-        update: !session,
+        append: (!aggregates || event_time_key) && !sorted,
+        update: !session && !sorted,
         complete: aggregates,
     };
     let pushed_filters = physical::pushed_filters(&query, crate::schema::CORRUPT_RECORD_COLUMN);
@@ -140,6 +145,12 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
                 .map_or(("".to_owned(), &[][..]), |(first, rest)| (render(first, query), rest));
             format!("{receiver}.{}({})", func_name(*func), render_list(rest))
         }
+        TExprKind::Call(Func::AddInterval { months, days, micros }, args) => {
+            format!(
+                "({} + interval({months} months {days} days {micros} microseconds))",
+                render_list(args)
+            )
+        }
         TExprKind::Call(Func::Cast { .. }, args) => {
             format!("cast({}, {:?})", render_list(args), expr.ty.base.rust_name())
         }
@@ -210,6 +221,16 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::DateTrunc => "date_trunc",
         Func::TruncDate => "trunc",
         Func::FromUnixtime => "from_unixtime",
+        Func::Regex(RegexFunc::Extract) => "regexp_extract",
+        Func::Regex(RegexFunc::Replace) => "regexp_replace",
+        Func::Regex(RegexFunc::Like) => "regexp_like",
+        Func::Regex(RegexFunc::Count) => "regexp_count",
+        Func::Regex(RegexFunc::Substr) => "regexp_substr",
+        Func::Sha2 => "sha2",
+        Func::Hash => "hash",
+        Func::XxHash64 => "xxhash64",
+        Func::AddInterval { .. } => "add_interval",
+        Func::MonthsBetween { .. } => "months_between",
     }
 }
 
@@ -259,6 +280,10 @@ fn plain_name(func: Plain) -> &'static str {
         Plain::WeekOfYear => "weekofyear",
         Plain::Weekday => "weekday",
         Plain::MakeDate => "make_date",
+        Plain::Md5 => "md5",
+        Plain::Sha1 => "sha1",
+        Plain::Crc32 => "crc32",
+        Plain::FormatNumber => "format_number",
     }
 }
 
@@ -271,6 +296,26 @@ fn explain(plan: &Plan) -> String {
         .iter()
         .map(|(name, var)| format!("{name}: {}", query.vars[*var].ty))
         .collect();
+    if let Some(limit) = query.limit {
+        lines.push(format!("Limit {limit}"));
+    }
+    if !query.order_by.is_empty() {
+        let keys: Vec<String> = query
+            .order_by
+            .iter()
+            .map(|key| {
+                let name = query
+                    .outputs
+                    .get(key.column)
+                    .map(|(name, _)| name.to_string())
+                    .unwrap_or_default();
+                let direction = if key.descending { "DESC" } else { "ASC" };
+                let nulls = if key.nulls_first { "FIRST" } else { "LAST" };
+                format!("{name} {direction} NULLS {nulls}")
+            })
+            .collect();
+        lines.push(format!("Sort [{}]", keys.join(", ")));
+    }
     lines.push(format!("Project [{}]", outputs.join(", ")));
     let describe_steps = |steps: &[Step], lines: &mut Vec<String>| {
         for step in steps.iter().rev() {

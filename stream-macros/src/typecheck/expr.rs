@@ -7,7 +7,7 @@ use syn::{Ident, Lit};
 use super::Env;
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::ir::{
-    Accumulator, AggFunc, CAST_TYPES, Func, LitValue, Param, Plain, TExpr, TExprKind, Var, VarId, can_cast,
+    Accumulator, AggFunc, CAST_TYPES, Func, LitValue, Param, Plain, RegexFunc, TExpr, TExprKind, Var, VarId, can_cast,
     cast_may_fail, signature,
 };
 use crate::parse::{BinaryOp, Expr, UnaryOp};
@@ -38,6 +38,22 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("date_trunc", Func::DateTrunc),
     ("trunc", Func::TruncDate),
     ("from_unixtime", Func::FromUnixtime),
+    ("regexp_extract", Func::Regex(RegexFunc::Extract)),
+    ("regexp_replace", Func::Regex(RegexFunc::Replace)),
+    ("regexp_like", Func::Regex(RegexFunc::Like)),
+    ("rlike", Func::Regex(RegexFunc::Like)),
+    ("regexp", Func::Regex(RegexFunc::Like)),
+    ("regexp_count", Func::Regex(RegexFunc::Count)),
+    ("regexp_substr", Func::Regex(RegexFunc::Substr)),
+    ("md5", Func::Plain(Plain::Md5)),
+    ("sha1", Func::Plain(Plain::Sha1)),
+    ("sha", Func::Plain(Plain::Sha1)),
+    ("sha2", Func::Sha2),
+    ("crc32", Func::Plain(Plain::Crc32)),
+    ("hash", Func::Hash),
+    ("xxhash64", Func::XxHash64),
+    ("format_number", Func::Plain(Plain::FormatNumber)),
+    ("months_between", Func::MonthsBetween { round_off: true }),
     // The target is the type named by the second argument.
     ("cast", Func::Cast { to: Base::Str }),
     ("substring", Func::Plain(Plain::Substring)),
@@ -111,7 +127,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
 const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
 
 /// Methods on a column, by name.
-const METHODS: [&str; 15] = [
+const METHODS: [&str; 16] = [
     "cast",
     "ilike",
     "is_nan",
@@ -120,6 +136,7 @@ const METHODS: [&str; 15] = [
     "isin",
     "between",
     "like",
+    "rlike",
     "starts_with",
     "startswith",
     "ends_with",
@@ -203,6 +220,13 @@ impl ExprChecker<'_> {
                 if AGGREGATES.contains(&name.as_str()) {
                     return self.aggregate(func, args, *paren_span, scope);
                 }
+                if name == "interval" {
+                    self.error(
+                        func.span(),
+                        "an interval is added to or subtracted from a timestamp or a date\nhelp: write `event_time + interval(\"30 minutes\")`",
+                    );
+                    return None;
+                }
                 let Some((_, function)) = FUNCTIONS.iter().find(|(n, _)| *n == name) else {
                     let all = FUNCTIONS.iter().map(|(n, _)| *n).chain(AGGREGATES);
                     let help = did_you_mean(&name, all.clone()).map_or_else(
@@ -256,6 +280,11 @@ impl ExprChecker<'_> {
                 left,
                 right,
             } => {
+                if let Expr::Call { func, args, .. } = right.as_ref()
+                    && func == "interval"
+                {
+                    return self.add_interval(*op, *op_span, left, func, args, scope);
+                }
                 let typed_left = self.check(left, scope);
                 let typed_right = self.check(right, scope);
                 self.binary(*op, *op_span, left, right, typed_left?, typed_right?)
@@ -647,6 +676,21 @@ impl ExprChecker<'_> {
                     method.span(),
                 ))
             }
+            "rlike" => {
+                if !arity(self, 1, 1) {
+                    return None;
+                }
+                let x = self.check(receiver, scope);
+                let pattern = self.check(&args[0], scope);
+                let arguments = [(*receiver).clone(), args[0].clone()];
+                self.function(
+                    Func::Regex(RegexFunc::Like),
+                    method,
+                    &arguments,
+                    vec![x?, pattern?],
+                    method.span(),
+                )
+            }
             "cast" => {
                 if !arity(self, 1, 1) {
                     return None;
@@ -816,6 +860,161 @@ impl ExprChecker<'_> {
         Some(out)
     }
 
+    /// `value + interval("..")` / `value - interval("..")`: the interval a literal with Spark's
+    /// units (years and months too); a timestamp, or a date plus whole days and months.
+    fn add_interval(
+        &mut self,
+        op: BinaryOp,
+        op_span: Span,
+        left: &Expr,
+        func: &Ident,
+        args: &[Expr],
+        scope: &mut Scope<'_>,
+    ) -> Option<TExpr> {
+        let value = self.check(left, scope);
+        let text = match args {
+            [Expr::Lit(Lit::Str(text))] => Some((text.value(), text.span())),
+            _ => None,
+        };
+        let Some((text, text_span)) = text else {
+            self.error(
+                func.span(),
+                "`interval` takes one string literal: `interval(\"30 minutes\")`, `interval(\"1 month 2 days\")`",
+            );
+            return None;
+        };
+        let interval = match stream_grammar::interval::parse_calendar(&text) {
+            Ok(interval) => interval,
+            Err(error) => {
+                self.error(
+                    text_span,
+                    format!("invalid interval {text:?}: {error}\nnote: units are years, months, weeks, days, hours, minutes, seconds, milliseconds and microseconds"),
+                );
+                return None;
+            }
+        };
+        let value = value?;
+        if !matches!(op, BinaryOp::Add | BinaryOp::Sub) || !matches!(value.ty.base, Base::Timestamp | Base::Date) {
+            self.error(
+                op_span,
+                format!(
+                    "an interval is added to or subtracted from a timestamp or a date, but this is `{left}` of type {} {} an interval",
+                    value.ty,
+                    op.symbol()
+                ),
+            );
+            return None;
+        }
+        let sign = if op == BinaryOp::Sub { -1 } else { 1 };
+        let (months, days, micros) = (
+            interval.months * sign,
+            interval.days * sign,
+            interval.micros * i64::from(sign),
+        );
+        let result = if value.ty.base == Base::Date && micros == 0 {
+            Base::Date
+        } else {
+            Base::Timestamp
+        };
+        // Null out of the calendar's range (Spark fails the query).
+        let ty = ColType::new(result, true);
+        Some(Self::typed(
+            TExprKind::Call(Func::AddInterval { months, days, micros }, vec![value]),
+            ty,
+            op_span,
+        ))
+    }
+
+    /// `regexp_extract`, `regexp_replace`, `regexp_like`, `regexp_count`, `regexp_substr`: text, a
+    /// pattern literal checked as the runtime will compile it, and the function's own literal.
+    fn regex_function(
+        &mut self,
+        kind: RegexFunc,
+        name: &Ident,
+        args: &[Expr],
+        typed: Vec<TExpr>,
+        paren_span: Span,
+    ) -> Option<TExpr> {
+        let (min, max) = match kind {
+            RegexFunc::Extract => (2, 3),
+            RegexFunc::Replace => (3, 3),
+            RegexFunc::Like | RegexFunc::Count | RegexFunc::Substr => (2, 2),
+        };
+        if !self.arity(name, paren_span, args.len(), min, max)
+            || !self.expect_base(name, &args[0], &typed[0], &[Base::Str])
+        {
+            return None;
+        }
+        let TExprKind::Lit(LitValue::Str(pattern)) = &typed[1].kind else {
+            self.error(
+                args[1].span(),
+                format!(
+                    "the pattern of `{name}` must be a string literal such as r\"(\\d+)\", found `{}`",
+                    args[1]
+                ),
+            );
+            return None;
+        };
+        let regex = match stream_grammar::regex::JavaRegex::new(pattern) {
+            Ok(regex) => regex,
+            Err(error) => {
+                self.error(
+                    args[1].span(),
+                    format!("invalid regular expression {pattern:?}: {error}\nnote: patterns are Java's, as in Spark; write them as raw strings: r\"\\d+\""),
+                );
+                return None;
+            }
+        };
+        match (kind, typed.get(2).map(|t| &t.kind)) {
+            (RegexFunc::Extract, Some(TExprKind::Lit(LitValue::I32(group))))
+                if usize::try_from(*group).is_ok_and(|group| group <= regex.groups()) => {}
+            (RegexFunc::Extract, Some(_)) => {
+                self.error(
+                    args[2].span(),
+                    format!(
+                        "the group of `regexp_extract` must be an integer literal from 0 to {} (the pattern's groups), found `{}`",
+                        regex.groups(),
+                        args[2]
+                    ),
+                );
+                return None;
+            }
+            (RegexFunc::Extract, None) if regex.groups() == 0 => {
+                self.error(
+                    args[1].span(),
+                    format!("`regexp_extract` takes group 1 by default, but {pattern:?} has no group\nhelp: add `, 0` for the whole match, or put the part to extract in parentheses"),
+                );
+                return None;
+            }
+            (RegexFunc::Replace, Some(TExprKind::Lit(LitValue::Str(replacement)))) => {
+                if let Err(error) = stream_grammar::regex::Replacement::new(replacement, &regex) {
+                    self.error(args[2].span(), format!("invalid replacement {replacement:?}: {error}"));
+                    return None;
+                }
+            }
+            (RegexFunc::Replace, _) => {
+                self.error(
+                    args[2].span(),
+                    format!(
+                        "the replacement of `regexp_replace` must be a string literal such as \"$1\", found `{}`",
+                        args[2]
+                    ),
+                );
+                return None;
+            }
+            _ => {}
+        }
+        let text_nullable = typed[0].ty.nullable;
+        let ty = match kind {
+            RegexFunc::Extract | RegexFunc::Replace => ColType::new(Base::Str, text_nullable),
+            RegexFunc::Like => ColType::new(Base::Bool, text_nullable),
+            RegexFunc::Count => ColType::new(Base::I32, text_nullable),
+            // Null when nothing matches.
+            RegexFunc::Substr => ColType::new(Base::Str, true),
+        };
+        Some(Self::typed(TExprKind::Call(Func::Regex(kind), typed), ty, name.span()))
+    }
+
     fn function(
         &mut self,
         func: Func,
@@ -916,6 +1115,70 @@ impl ExprChecker<'_> {
                     ColType::new(result, true),
                     span,
                 ));
+            }
+            Func::Regex(kind) => return self.regex_function(kind, name, args, typed, paren_span),
+            Func::MonthsBetween { .. } => {
+                let time = [Base::Timestamp, Base::Date];
+                if !self.arity(name, paren_span, args.len(), 2, 3)
+                    || !self.expect_base(name, &args[0], &typed[0], &time)
+                    || !self.expect_base(name, &args[1], &typed[1], &time)
+                {
+                    return None;
+                }
+                let round_off = match typed.get(2).map(|t| &t.kind) {
+                    None => true,
+                    Some(TExprKind::Lit(LitValue::Bool(round_off))) => *round_off,
+                    Some(_) => {
+                        self.error(
+                            args[2].span(),
+                            format!(
+                                "`round_off` of `months_between` must be `true` or `false`, found `{}`",
+                                args[2]
+                            ),
+                        );
+                        return None;
+                    }
+                };
+                let nullable = typed[0].ty.nullable || typed[1].ty.nullable;
+                let typed: Vec<TExpr> = typed.into_iter().take(2).collect();
+                return Some(Self::typed(
+                    TExprKind::Call(Func::MonthsBetween { round_off }, typed),
+                    ColType::new(Base::F64, nullable),
+                    span,
+                ));
+            }
+            Func::Sha2 => {
+                if !self.arity(name, paren_span, args.len(), 2, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::Str])
+                {
+                    return None;
+                }
+                if !matches!(typed[1].kind, TExprKind::Lit(LitValue::I32(0 | 224 | 256 | 384 | 512))) {
+                    self.error(
+                        args[1].span(),
+                        format!(
+                            "the bit length of `sha2` must be a literal 224, 256, 384 or 512 (0 means 256), found `{}`",
+                            args[1]
+                        ),
+                    );
+                    return None;
+                }
+                ColType::new(Base::Str, typed[0].ty.nullable)
+            }
+            Func::Hash | Func::XxHash64 => {
+                if !self.arity(name, paren_span, args.len(), 1, usize::MAX) {
+                    return None;
+                }
+                if let Some((arg, _)) = args.iter().zip(&typed).find(|(_, t)| t.ty.base == Base::Window) {
+                    self.error(
+                        arg.span(),
+                        format!("`{name}` hashes column values, and a window is not one; hash `{arg}.start`"),
+                    );
+                    return None;
+                }
+                // A null argument is skipped: never null.
+                let result = if func == Func::Hash { Base::I32 } else { Base::I64 };
+                ColType::new(result, false)
             }
             Func::FromUnixtime => {
                 if !self.arity(name, paren_span, args.len(), 1, 2)
@@ -1139,6 +1402,13 @@ impl ExprChecker<'_> {
             }
             Func::IsIn | Func::Like | Func::ILike => {
                 self.error(span, format!("`{name}` is a method: write `column.{name}(..)`"));
+                return None;
+            }
+            Func::AddInterval { .. } => {
+                self.error(
+                    span,
+                    "an interval is added with `+`: `event_time + interval(\"30 minutes\")`",
+                );
                 return None;
             }
             Func::Coalesce => {

@@ -8,14 +8,14 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::diag::{Diagnostics, did_you_mean};
-use crate::ir::{Aggregate, Dedup, SessionKey, Step, TExprKind, TypedQuery, Var, VarId, WindowKey};
+use crate::ir::{Aggregate, Dedup, OrderKey, SessionKey, Step, TExprKind, TypedQuery, Var, VarId, WindowKey};
 use crate::parse::{Arg, Expr, Op, QueryDecl};
 use crate::schema::Schema;
 use crate::types::ColType;
 use expr::{ExprChecker, Scope};
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 14] = [
+const OPERATIONS: [&str; 17] = [
     "union",
     "select",
     "with_column",
@@ -30,6 +30,9 @@ const OPERATIONS: [&str; 14] = [
     "distinct",
     "group_by",
     "agg",
+    "order_by",
+    "sort",
+    "limit",
 ];
 
 /// The columns visible at one point of a query: names bound to variables, in order.
@@ -218,6 +221,10 @@ struct QueryChecker<'a> {
     keep_late_rows: Option<Span>,
     /// The columns of a late row, recorded when the stateful operation is reached.
     late_rows: Option<Vec<(Ident, VarId)>>,
+    /// `order_by(..)`: keys over output columns.
+    order_by: Vec<OrderKey>,
+    /// `limit(n)`.
+    limit: Option<usize>,
 }
 
 impl<'a> QueryChecker<'a> {
@@ -236,6 +243,8 @@ impl<'a> QueryChecker<'a> {
             watermark: None,
             keep_late_rows: None,
             late_rows: None,
+            order_by: Vec::new(),
+            limit: None,
         };
         for field in &schema.fields {
             let var = checker.new_var(field.name.to_string(), field.ty);
@@ -326,6 +335,7 @@ impl<'a> QueryChecker<'a> {
                     }
                 }
                 "agg" => self.aggregate(None, op),
+                "order_by" | "sort" | "limit" => self.order_by_or_limit(op, &ops[index + 1..]),
                 _ => {
                     let help = did_you_mean(&name, OPERATIONS)
                         .map(|s| format!("help: did you mean `{s}`?"))
@@ -338,6 +348,133 @@ impl<'a> QueryChecker<'a> {
             }
             index += 1;
         }
+    }
+
+    /// `order_by(key, ..)` / `sort(..)` and `limit(n)`: after an aggregation, last, for complete
+    /// mode only (the plan allows no other), as Spark.
+    fn order_by_or_limit(&mut self, op: &Op, rest: &[Op]) {
+        let name = op.name.to_string();
+        if self.aggregate.is_none() {
+            let help = if name == "limit" {
+                "note: Spark also limits an unaggregated stream in append mode; Rill does not yet"
+            } else {
+                "note: Spark: sorting is not supported on streaming DataFrames, unless it is on an aggregated DataFrame in complete output mode"
+            };
+            self.error(
+                op.name.span(),
+                format!("`{name}` needs an aggregation before it: Rill sorts and limits a streaming result only after `agg(..)`, in complete mode\n{help}"),
+            );
+            return;
+        }
+        let allowed_after = if name == "limit" { &[][..] } else { &["limit"][..] };
+        if let Some(next) = rest
+            .iter()
+            .find(|next| !allowed_after.contains(&next.name.to_string().as_str()))
+        {
+            self.error(
+                next.name.span(),
+                format!("`{}` after `{name}`: sorting and `limit` come last (`.order_by(..).limit(n)`)\nhelp: move `{}` before `{name}`", next.name, next.name),
+            );
+            return;
+        }
+        if name == "limit" {
+            let count = match op.args.as_slice() {
+                [
+                    Arg {
+                        name: None,
+                        expr: Expr::Lit(syn::Lit::Int(count)),
+                        ..
+                    },
+                ] => count.base10_parse::<usize>().ok(),
+                _ => None,
+            };
+            match count {
+                Some(count) => self.limit = Some(count),
+                None => self.error(
+                    op.paren_span,
+                    "`limit` takes a number of rows, an integer literal: `.limit(10)`",
+                ),
+            }
+            return;
+        }
+        if op.args.is_empty() {
+            self.error(
+                op.paren_span,
+                format!("`{name}` needs at least one column: `.{name}(desc(total), user_id)`"),
+            );
+        }
+        for arg in &op.args {
+            if let Some(key) = self.order_key(&arg.expr) {
+                self.order_by.push(key);
+            }
+        }
+    }
+
+    /// One sort key: `column`, `asc(column)`, `desc(column)`, `column.desc()`, and the
+    /// `_nulls_first` / `_nulls_last` forms; nulls first ascending and last descending, as Spark.
+    fn order_key(&mut self, expr: &Expr) -> Option<OrderKey> {
+        const DIRECTIONS: [&str; 6] = [
+            "asc",
+            "desc",
+            "asc_nulls_first",
+            "asc_nulls_last",
+            "desc_nulls_first",
+            "desc_nulls_last",
+        ];
+        let (column, direction) = match expr {
+            Expr::Column(column) => (column, "asc".to_owned()),
+            Expr::Call { func, args, .. } if DIRECTIONS.contains(&func.to_string().as_str()) => match args.as_slice() {
+                [Expr::Column(column)] => (column, func.to_string()),
+                _ => {
+                    self.error(
+                        func.span(),
+                        format!("`{func}` takes one output column: `{func}(total)`"),
+                    );
+                    return None;
+                }
+            },
+            Expr::Method { receiver, method, args } if DIRECTIONS.contains(&method.to_string().as_str()) => {
+                match (receiver.as_ref(), args.is_empty()) {
+                    (Expr::Column(column), true) => (column, method.to_string()),
+                    _ => {
+                        self.error(
+                            method.span(),
+                            format!("`.{method}()` follows an output column: `total.{method}()`"),
+                        );
+                        return None;
+                    }
+                }
+            }
+            other => {
+                self.error(
+                    other.span(),
+                    format!("sort by an output column, optionally in `asc(..)` or `desc(..)`; found `{other}`\nhelp: compute it first with `.select(..)` or in `agg(..)`, then sort by its name"),
+                );
+                return None;
+            }
+        };
+        let Some(position) = self.env.columns.iter().position(|(name, _)| name == column) else {
+            let names: Vec<String> = self.env.columns.iter().map(|(name, _)| name.to_string()).collect();
+            let help = crate::diag::did_you_mean(&column.to_string(), names.iter().map(String::as_str)).map_or_else(
+                || format!("note: the columns are: {}", names.join(", ")),
+                |s| format!("help: did you mean `{s}`?"),
+            );
+            self.error(column.span(), format!("unknown column `{column}` to sort by\n{help}"));
+            return None;
+        };
+        let descending = direction.starts_with("desc");
+        let nulls_first = if direction.ends_with("nulls_first") {
+            true
+        } else if direction.ends_with("nulls_last") {
+            false
+        } else {
+            !descending
+        };
+        Some(OrderKey {
+            column: position,
+            descending,
+            nulls_first,
+        })
     }
 
     /// `select(col, name = expr, ..)`
@@ -1031,6 +1168,8 @@ impl<'a> QueryChecker<'a> {
             outputs: self.env.columns,
             watermark: self.watermark,
             late_rows: self.late_rows,
+            order_by: self.order_by,
+            limit: self.limit,
         })
     }
 }

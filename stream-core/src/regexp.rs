@@ -1,0 +1,108 @@
+//! Spark's regular-expression functions (`regexp_extract`, `regexp_replace`, `rlike`,
+//! `regexp_count`, `regexp_substr`) on Java patterns, run by the `regex` crate in linear time.
+//!
+//! Generated code compiles each pattern once, on first use, from the literal the macro already
+//! checked with [`stream_grammar::regex`], so compiling cannot fail there.
+
+use std::borrow::Cow;
+
+pub use stream_grammar::regex::RegexError;
+use stream_grammar::regex::{JavaRegex, Replacement};
+
+/// A compiled Java regular expression.
+///
+/// ```
+/// use stream_core::regexp::Regexp;
+/// let order = Regexp::new(r"([a-z]+)-(\d+)").unwrap();
+/// assert_eq!(order.extract("order-123-abc", 2), "123");
+/// assert_eq!(order.extract("no match", 1), "");
+/// assert!(order.is_match("xx order-1"));
+/// assert_eq!(Regexp::new(r"\d").unwrap().count("a1b22"), 3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Regexp {
+    java: JavaRegex,
+    regex: regex::Regex,
+}
+
+impl Regexp {
+    /// Compiles the Java pattern `pattern`.
+    ///
+    /// # Errors
+    /// [`RegexError`] for an invalid pattern, or one that needs backtracking.
+    pub fn new(pattern: &str) -> Result<Self, RegexError> {
+        let java = JavaRegex::new(pattern)?;
+        let regex = regex::Regex::new(java.pattern()).map_err(|error| RegexError::Syntax(error.to_string()))?;
+        Ok(Self { java, regex })
+    }
+
+    /// `text rlike pattern` / `regexp_like`: whether the pattern matches anywhere in `text`.
+    #[must_use]
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+
+    /// `regexp_extract(text, pattern, group)`: group `group` of the first match (0: all of
+    /// it); empty when nothing matches or the group takes no part, as Spark.
+    #[must_use]
+    pub fn extract(&self, text: &str, group: usize) -> String {
+        self.regex
+            .captures(text)
+            .and_then(|captures| captures.get(group))
+            .map_or_else(String::new, |found| found.as_str().to_owned())
+    }
+
+    /// `regexp_count(text, pattern)`: the number of matches, none overlapping.
+    #[must_use]
+    pub fn count(&self, text: &str) -> i32 {
+        i32::try_from(self.regex.find_iter(text).count()).unwrap_or(i32::MAX)
+    }
+
+    /// `regexp_substr(text, pattern)`: the first match; null when there is none or it is empty,
+    /// as Spark.
+    #[must_use]
+    pub fn substr(&self, text: &str) -> Option<String> {
+        self.regex
+            .find(text)
+            .filter(|found| !found.is_empty())
+            .map(|found| found.as_str().to_owned())
+    }
+}
+
+/// `regexp_replace(text, pattern, replacement)` with Java's replacement syntax (`$1`, `${name}`,
+/// `\$`): every match replaced.
+///
+/// ```
+/// use stream_core::regexp::RegexpReplace;
+/// let mask = RegexpReplace::new(r"^(.)[^@]*(@.*)$", "$1***$2").unwrap();
+/// assert_eq!(mask.apply("alice@example.com"), "a***@example.com");
+/// let price = RegexpReplace::new(r"(\d+)", r"\$$1").unwrap();
+/// assert_eq!(price.apply("costs 5"), "costs $5");
+/// ```
+#[derive(Debug, Clone)]
+pub struct RegexpReplace {
+    regexp: Regexp,
+    /// The replacement in the crate's syntax (`${1}`, `$$`).
+    replacement: String,
+}
+
+impl RegexpReplace {
+    /// Compiles `pattern` and reads `replacement` for it.
+    ///
+    /// # Errors
+    /// [`RegexError`] for an invalid pattern, or a replacement naming a group it does not have.
+    pub fn new(pattern: &str, replacement: &str) -> Result<Self, RegexError> {
+        let regexp = Regexp::new(pattern)?;
+        let replacement = Replacement::new(replacement, &regexp.java)?.to_string();
+        Ok(Self { regexp, replacement })
+    }
+
+    /// `text` with every match replaced.
+    #[must_use]
+    pub fn apply(&self, text: &str) -> String {
+        match self.regexp.regex.replace_all(text, self.replacement.as_str()) {
+            Cow::Borrowed(unchanged) => unchanged.to_owned(),
+            Cow::Owned(replaced) => replaced,
+        }
+    }
+}

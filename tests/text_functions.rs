@@ -1,0 +1,172 @@
+//! Regular expressions, hashes, `format_number`, `months_between` and interval arithmetic
+//! against Spark 4.3 (`golden/text_functions/`, written by `make_text_functions_golden.py`), row
+//! by row on nulls, empty strings, unicode (accents, CJK, emoji), signed zeros, NaN and the
+//! infinities, integer extremes, leap days and month ends. Every value is compared exactly.
+
+mod common;
+
+use std::path::Path;
+
+use rill::prelude::*;
+use serde_json::Value;
+
+rill::stream! {
+    schema Sample {
+        id: Option<i32>, s: Option<String>, p: Option<String>, x: Option<f64>, k: Option<i32>,
+        m: Option<i64>, ts: Option<Timestamp>, d: Option<Date>, b: Option<bool>,
+    }
+
+    query Regexes(raw: Sample) {
+        raw.select(
+            id,
+            rx_word = regexp_extract(s, r"([a-z]+)-(\d+)", 1),
+            rx_num = regexp_extract(s, r"([a-z]+)-(\d+)", 2),
+            rx_digits0 = regexp_extract(s, r"(\d+)", 0),
+            rx_optional_group = regexp_extract(s, "[a-z]+(x)?", 1),
+            rr_digits = regexp_replace(s, r"\d+", "#"),
+            rr_swap = regexp_replace(s, r"([a-z])(\d)", "$2$1"),
+            rr_trim = regexp_replace(s, r"^\s+|\s+$", ""),
+            rr_groups = regexp_replace(s, r"(\w+)@(\w+)", "$2 at $1"),
+            rr_escaped_dollar = regexp_replace(s, "a", r"\$"),
+            rl_lower_start = regexp_like(s, "^[a-z]"),
+            rlike_3digits = s.rlike(r"\d{3}"),
+            regexp_empty = regexp(s, "^$"),
+            rl_ci_e_acute = regexp_like(s, "(?i)^É"),
+            rc_digits = regexp_count(s, r"\d"),
+            rsub_digits = regexp_substr(s, r"\d+"),
+        )
+    }
+
+    query Hashes(raw: Sample) {
+        raw.select(
+            id,
+            md5_s = md5(s),
+            sha1_s = sha1(s),
+            sha256_s = sha2(s, 256),
+            sha224_s = sha2(s, 224),
+            sha384_s = sha2(s, 384),
+            sha512_s = sha2(s, 512),
+            sha2_0_s = sha2(s, 0),
+            crc32_s = crc32(s),
+            hash_s = hash(s),
+            hash_k = hash(k),
+            hash_m = hash(m),
+            hash_x = hash(x),
+            hash_b = hash(b),
+            hash_ts = hash(ts),
+            hash_d = hash(d),
+            hash_skm = hash(s, k, m),
+            hash_ks = hash(k, s),
+            xx_s = xxhash64(s),
+            xx_k = xxhash64(k),
+            xx_m = xxhash64(m),
+            xx_x = xxhash64(x),
+            xx_b = xxhash64(b),
+            xx_ts = xxhash64(ts),
+            xx_d = xxhash64(d),
+            xx_skm = xxhash64(s, k, m),
+        )
+    }
+
+    query Numbers(raw: Sample) {
+        raw.select(
+            id,
+            fn_x2 = format_number(x, 2),
+            fn_x0 = format_number(x, 0),
+            fn_x4 = format_number(x, 4),
+            fn_k2 = format_number(k, 2),
+            fn_m0 = format_number(m, 0),
+            fn_x_neg = format_number(x, -1),
+            fn_x_k = format_number(x, k),
+        )
+    }
+
+    query Times(raw: Sample) {
+        raw.select(
+            id,
+            mb_ts = months_between(ts, to_timestamp("2024-01-31 00:00:00")),
+            mb_ts_noround = months_between(ts, to_timestamp("2024-01-31 00:00:00"), false),
+            mb_d = months_between(d, to_date("2024-01-31")),
+            mb_ts_d = months_between(ts, d),
+            ts_plus_30m = ts + interval("30 minutes"),
+            ts_minus_dts = ts - interval("1 day 2 hours 3 minutes 4 seconds 500 milliseconds"),
+            ts_plus_1mo = ts + interval("1 month"),
+            ts_plus_1y2m = ts + interval("1 year 2 months"),
+            d_plus_1d = d + interval("1 day"),
+            d_plus_3h = d + interval("3 hours"),
+            d_plus_1mo = d + interval("1 month"),
+            ts_plus_mi = ts + interval("1 month 1 day 2 hours"),
+        )
+    }
+}
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/text_functions");
+
+/// Compares every column of `batches` (keyed by id) with Spark's values, exactly.
+fn assert_matches_spark(batches: Vec<(u64, rill::arrow_array::RecordBatch)>) {
+    let golden: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(GOLDEN).join("expected/text_functions.json")).unwrap())
+            .unwrap();
+    let columns: Vec<&str> = golden["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let spark_rows = golden["rows"].as_array().unwrap();
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for object in batches.iter().flat_map(|(_, batch)| common::golden_objects(batch)) {
+        let id = object["id"].clone();
+        let spark = spark_rows.iter().find(|row| row[0] == id).unwrap();
+        for (name, ours) in object.iter().filter(|(name, _)| *name != "id") {
+            let position = columns
+                .iter()
+                .position(|c| c == name)
+                .unwrap_or_else(|| panic!("no golden column {name}"));
+            compared += 1;
+            if *ours != spark[position] {
+                differences.push(format!("id {id}, `{name}`: Rill {ours}, Spark {}", spark[position]));
+            }
+        }
+    }
+    assert!(compared > 0);
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}
+
+fn run<Q: rill::StreamPlan + rill::SupportsAppend>(writer: rill::DataStreamWriter<Q>) {
+    let sink = common::CapturingSink::default();
+    common::run_available_now(writer.append().to(sink.clone()));
+    let batches = sink.take();
+    assert_eq!(batches.iter().map(|(_, batch)| batch.num_rows()).sum::<usize>(), 16);
+    assert_matches_spark(batches);
+}
+
+#[test]
+fn regular_expressions_match_spark() {
+    let input = common::golden_input(GOLDEN);
+    run(Regexes::read(JsonSource::new(input.path())));
+}
+
+#[test]
+fn hashes_match_spark() {
+    let input = common::golden_input(GOLDEN);
+    run(Hashes::read(JsonSource::new(input.path())));
+}
+
+#[test]
+fn format_number_matches_spark() {
+    let input = common::golden_input(GOLDEN);
+    run(Numbers::read(JsonSource::new(input.path())));
+}
+
+#[test]
+fn months_between_and_intervals_match_spark() {
+    let input = common::golden_input(GOLDEN);
+    run(Times::read(JsonSource::new(input.path())));
+}
