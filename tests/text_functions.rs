@@ -1,7 +1,9 @@
-//! Regular expressions, hashes, `format_number`, `months_between` and interval arithmetic
+//! Regular expressions, hashes, `format_number`, `months_between`, interval arithmetic and time
+//! zones
 //! against Spark 4.3 (`golden/text_functions/`, written by `make_text_functions_golden.py`), row
 //! by row on nulls, empty strings, unicode (accents, CJK, emoji), signed zeros, NaN and the
-//! infinities, integer extremes, leap days and month ends. Every value is compared exactly.
+//! infinities, integer extremes, leap days, month ends and daylight-saving changes. Every value
+//! is compared exactly.
 
 mod common;
 
@@ -96,6 +98,12 @@ rill::stream! {
             d_plus_3h = d + interval("3 hours"),
             d_plus_1mo = d + interval("1 month"),
             ts_plus_mi = ts + interval("1 month 1 day 2 hours"),
+            to_utc_berlin = to_utc_timestamp(ts, "Europe/Berlin"),
+            from_utc_berlin = from_utc_timestamp(ts, "Europe/Berlin"),
+            from_utc_ny = from_utc_timestamp(ts, "America/New_York"),
+            to_utc_kolkata = to_utc_timestamp(ts, "Asia/Kolkata"),
+            from_utc_p0530 = from_utc_timestamp(ts, "+05:30"),
+            from_utc_utc = from_utc_timestamp(ts, "UTC"),
         )
     }
 }
@@ -166,7 +174,7 @@ fn format_number_matches_spark() {
 }
 
 #[test]
-fn months_between_and_intervals_match_spark() {
+fn months_between_intervals_and_zones_match_spark() {
     let input = common::golden_input(GOLDEN);
     run(Times::read(JsonSource::new(input.path())));
 }

@@ -20,6 +20,7 @@
 
 use chrono::{Datelike, NaiveDate, Timelike};
 use stream_grammar::pattern::PatternItem as Item;
+pub use stream_grammar::zone::Zone;
 
 use crate::types::{Date, Timestamp};
 
@@ -414,6 +415,37 @@ pub fn add_interval(ts: Timestamp, months: i32, days: i32, micros: i64) -> Optio
         .checked_add(time_of_day)?
         .checked_add(micros)
         .map(Timestamp::from_micros)
+}
+
+/// `from_utc_timestamp(ts, zone)`: the wall-clock time in `zone` at the instant `ts`, written
+/// as a UTC timestamp (Spark's reading of a UTC instant as local time).
+///
+/// ```
+/// use stream_core::{Timestamp, datetime::{Zone, from_utc_timestamp}};
+/// let berlin = Zone::parse("Europe/Berlin").unwrap();
+/// let ts = Timestamp::parse("2026-03-29 01:30:00").unwrap();
+/// assert_eq!(from_utc_timestamp(ts, berlin).to_string(), "2026-03-29 03:30:00");
+/// ```
+#[must_use]
+pub fn from_utc_timestamp(ts: Timestamp, zone: Zone) -> Timestamp {
+    let offset = zone.offset_seconds_at(ts.micros().div_euclid(1_000_000));
+    Timestamp::from_micros(ts.micros().saturating_add(i64::from(offset) * 1_000_000))
+}
+
+/// `to_utc_timestamp(ts, zone)`: `ts`'s wall-clock time read as local time in `zone`, as a UTC
+/// instant; a time in a gap moves forward by the gap, one in an overlap takes the earlier
+/// offset, as Java's `LocalDateTime.atZone` does for Spark.
+///
+/// ```
+/// use stream_core::{Timestamp, datetime::{Zone, to_utc_timestamp}};
+/// let berlin = Zone::parse("Europe/Berlin").unwrap();
+/// let ts = Timestamp::parse("2026-03-29 02:30:00").unwrap(); // in the spring gap
+/// assert_eq!(to_utc_timestamp(ts, berlin).to_string(), "2026-03-29 01:30:00");
+/// ```
+#[must_use]
+pub fn to_utc_timestamp(ts: Timestamp, zone: Zone) -> Timestamp {
+    let offset = zone.offset_seconds_of_local(ts.micros().div_euclid(1_000_000));
+    Timestamp::from_micros(ts.micros().saturating_sub(i64::from(offset) * 1_000_000))
 }
 
 /// `date + interval` of whole months and days: a date.

@@ -145,6 +145,9 @@ pub struct BatchContext {
     pub unparseable_values: u64,
     /// The rows the watermark dropped, for a query that keeps them (`keep_late_rows()`).
     pub late_rows: Option<RecordBatch>,
+    /// The batch's timestamp, which `current_timestamp()` gives for every row of the batch (and
+    /// again when the batch is re-run after a restart, from the offset log).
+    pub batch_timestamp: Timestamp,
 }
 
 impl BatchContext {

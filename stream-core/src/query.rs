@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::checkpoint::{Checkpoint, CommitEntry, OffsetEntry};
 use crate::error::{Error, Result};
@@ -392,8 +392,17 @@ struct Resume {
     watermark: Option<Timestamp>,
     /// The watermark the last batch ran with.
     last_watermark: Option<Timestamp>,
-    /// The end offsets of a batch planned but never committed, to re-run first.
-    replay: Option<Offsets>,
+    /// A batch planned but never committed, to re-run first.
+    replay: Option<Replay>,
+}
+
+/// A batch planned before a restart but never committed: it runs again exactly as planned.
+#[derive(Debug, Clone)]
+struct Replay {
+    /// Each input's end offset.
+    ends: Offsets,
+    /// The batch's timestamp (`current_timestamp()`), in epoch milliseconds.
+    batch_timestamp_ms: i64,
 }
 
 impl Resume {
@@ -497,9 +506,17 @@ impl Resume {
                 .map_or_else(|| vec![None; sources.len()], |o| o.source_offsets.clone()),
             watermark: Some(ran_with(&unfinished)),
             last_watermark: has_watermark.then(|| committed_offsets.as_ref().map_or_else(Timestamp::default, ran_with)),
-            replay: Some(unfinished.source_offsets),
+            replay: Some(Replay {
+                ends: unfinished.source_offsets,
+                batch_timestamp_ms: unfinished.batch_timestamp_ms,
+            }),
         })
     }
+}
+
+/// A batch's timestamp as the offset log keeps it (Spark's `batchTimestampMs`).
+fn batch_timestamp_ms(wall_start: SystemTime) -> i64 {
+    chrono::DateTime::<chrono::Utc>::from(wall_start).timestamp_millis()
 }
 
 /// Gives input `index`'s source back the batches its log says it planned, through batch
@@ -549,8 +566,8 @@ struct Runner<Q, S> {
     checkpoint: Option<Checkpoint>,
     /// Where to pick up: fresh, or from the checkpoint.
     resume: Option<Resume>,
-    /// A batch planned before a restart but never committed: re-run first, with these end offsets.
-    replay: Option<Offsets>,
+    /// A batch planned before a restart but never committed: re-run first, as planned.
+    replay: Option<Replay>,
     /// Where the rows the watermark drops go, if anywhere.
     late_sink: Option<Box<dyn Sink>>,
     /// A source for each input, in the order of the query's inputs.
@@ -647,8 +664,17 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         // A batch planned before a restart runs again first, reading exactly what it read then.
         let replay = self.replay.take();
         let is_replay = replay.is_some();
+        // A re-run batch keeps its timestamp, so `current_timestamp()` gives what it gave then.
+        let wall_start = replay.as_ref().map_or(wall_start, |replay| {
+            let millis = replay.batch_timestamp_ms;
+            if millis >= 0 {
+                UNIX_EPOCH + Duration::from_millis(millis.unsigned_abs())
+            } else {
+                UNIX_EPOCH - Duration::from_millis(millis.unsigned_abs())
+            }
+        });
         let ends = match replay {
-            Some(ends) => ends,
+            Some(replay) => replay.ends,
             None => {
                 let mut ends = Vec::with_capacity(self.sources.len());
                 for (source, previous) in self.sources.iter_mut().zip(&state.previous_offsets) {
@@ -717,7 +743,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             }
         }
         let micros = batch.watermark.unwrap_or_default().micros();
-        let now_ms = chrono::DateTime::<chrono::Utc>::from(batch.wall_start).timestamp_millis();
+        let now_ms = batch_timestamp_ms(batch.wall_start);
         checkpoint.write_offsets(
             batch.batch_id,
             &OffsetEntry {
@@ -738,6 +764,8 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             batch.watermark.unwrap_or_default(),
             self.last_watermark.unwrap_or_default(),
         );
+        // Spark's `current_timestamp()`: the batch's timestamp, in whole milliseconds.
+        context.batch_timestamp = Timestamp::from_micros(batch_timestamp_ms(batch.wall_start).saturating_mul(1000));
         // The sources decode as the query consumes their batches (ahead of it, on other threads,
         // with a parallelism above 1), so both count as `addBatch` — where Spark, whose
         // `getBatch` only plans the read, counts them too.

@@ -3,13 +3,14 @@
 //! checks user literals with these at compile time; the runtime compiles the same patterns, so
 //! a pattern the compiler accepted never fails at run time.
 //!
-//! One dependency, `regex-syntax` (to check regular expressions as the runtime's engine will):
-//! it builds in moments, for the macro's host build and the runtime alike.
+//! Its dependencies are `regex-syntax` (to check regular expressions as the runtime's engine
+//! will) and `chrono-tz` (time-zone names and rules), which the runtime needs anyway.
 
 pub mod interval;
 pub mod like;
 pub mod pattern;
 pub mod regex;
+pub mod zone;
 
 /// The name Spark gives the column that holds a malformed record's text (its default
 /// `columnNameOfCorruptRecord`).

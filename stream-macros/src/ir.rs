@@ -112,6 +112,15 @@ pub(crate) enum Func {
     MonthsBetween {
         round_off: bool,
     },
+    /// `current_timestamp()`: the micro-batch's timestamp, the same for all its rows.
+    CurrentTimestamp,
+    /// `current_date()`: the micro-batch's date.
+    CurrentDate,
+    /// `from_utc_timestamp(ts, "zone")` (`to_utc: false`) or `to_utc_timestamp`: the zone a
+    /// literal.
+    ShiftZone {
+        to_utc: bool,
+    },
 }
 
 /// A regular-expression function (Java patterns, as Spark).

@@ -10,9 +10,11 @@
 
 mod file;
 mod memory;
+mod rate;
 
 pub use file::{FileOffset, FileSource, JsonSource, SourceFormat};
 pub use memory::MemoryStream;
+pub use rate::{RateMicroBatchOffset, RateMicroBatchSource, RateSource};
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;

@@ -306,6 +306,41 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             (code, true)
         });
     }
+    match func {
+        // Fixed per micro-batch, as Spark: the batch's timestamp from the runtime.
+        Func::CurrentTimestamp => return (quote!(context.batch_timestamp), false),
+        Func::CurrentDate => return (quote!(context.batch_timestamp.date()), false),
+        _ => {}
+    }
+    if let (Func::ShiftZone { to_utc }, Some(TExprKind::Lit(LitValue::Str(zone)))) =
+        (func, args.get(1).map(|a| &a.kind))
+    {
+        // The zone was checked by the macro with the same names; looked up once.
+        let datetime = quote!(#core::datetime);
+        let shift = if to_utc {
+            quote!(to_utc_timestamp)
+        } else {
+            quote!(from_utc_timestamp)
+        };
+        let value_base = arg_base;
+        return lift(&[raw(&args[0], vars)], |a| {
+            let value = &a[0];
+            let ts = if value_base == Some(Base::Date) {
+                quote!(#value.to_timestamp())
+            } else {
+                quote!(#value)
+            };
+            (
+                quote!({
+                    static ZONE: ::std::sync::LazyLock<::core::option::Option<#datetime::Zone>> =
+                        ::std::sync::LazyLock::new(|| #datetime::Zone::parse(#zone));
+                    let __ts = #ts;
+                    ZONE.map_or(__ts, |__zone| #datetime::#shift(__ts, __zone))
+                }),
+                false,
+            )
+        });
+    }
     if let Func::MonthsBetween { round_off } = func {
         let datetime = quote!(#core::datetime);
         let bases: Vec<Option<Base>> = args.iter().map(|a| Some(a.ty.base)).collect();
@@ -526,6 +561,9 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::Regex(_)
         | Func::AddInterval { .. }
         | Func::MonthsBetween { .. }
+        | Func::CurrentTimestamp
+        | Func::CurrentDate
+        | Func::ShiftZone { .. }
         | Func::Sha2
         | Func::Hash
         | Func::XxHash64

@@ -231,6 +231,10 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::XxHash64 => "xxhash64",
         Func::AddInterval { .. } => "add_interval",
         Func::MonthsBetween { .. } => "months_between",
+        Func::CurrentTimestamp => "current_timestamp",
+        Func::CurrentDate => "current_date",
+        Func::ShiftZone { to_utc: false } => "from_utc_timestamp",
+        Func::ShiftZone { to_utc: true } => "to_utc_timestamp",
     }
 }
 

@@ -54,6 +54,12 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("xxhash64", Func::XxHash64),
     ("format_number", Func::Plain(Plain::FormatNumber)),
     ("months_between", Func::MonthsBetween { round_off: true }),
+    ("from_utc_timestamp", Func::ShiftZone { to_utc: false }),
+    ("to_utc_timestamp", Func::ShiftZone { to_utc: true }),
+    ("current_timestamp", Func::CurrentTimestamp),
+    ("now", Func::CurrentTimestamp),
+    ("current_date", Func::CurrentDate),
+    ("curdate", Func::CurrentDate),
     // The target is the type named by the second argument.
     ("cast", Func::Cast { to: Base::Str }),
     ("substring", Func::Plain(Plain::Substring)),
@@ -1117,6 +1123,42 @@ impl ExprChecker<'_> {
                 ));
             }
             Func::Regex(kind) => return self.regex_function(kind, name, args, typed, paren_span),
+            Func::ShiftZone { .. } => {
+                if !self.arity(name, paren_span, args.len(), 2, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &[Base::Timestamp, Base::Date])
+                {
+                    return None;
+                }
+                let written = match &typed[1].kind {
+                    TExprKind::Lit(LitValue::Str(zone)) => Some(zone.as_str()),
+                    _ => None,
+                };
+                if written.is_none_or(|zone| stream_grammar::zone::Zone::parse(zone).is_none()) {
+                    let help = written
+                        .and_then(|zone| did_you_mean(zone, stream_grammar::zone::Zone::region_names()))
+                        .map_or_else(String::new, |s| format!("\nhelp: did you mean \"{s}\"?"));
+                    self.error(
+                        args[1].span(),
+                        format!(
+                            "the zone of `{name}` must be a string literal naming a time zone, such as \"Europe/Berlin\", \"+05:30\" or \"UTC\"; found `{}`{help}",
+                            args[1]
+                        ),
+                    );
+                    return None;
+                }
+                ColType::new(Base::Timestamp, typed[0].ty.nullable)
+            }
+            Func::CurrentTimestamp | Func::CurrentDate => {
+                if !self.arity(name, paren_span, args.len(), 0, 0) {
+                    return None;
+                }
+                let base = if func == Func::CurrentTimestamp {
+                    Base::Timestamp
+                } else {
+                    Base::Date
+                };
+                ColType::new(base, false)
+            }
             Func::MonthsBetween { .. } => {
                 let time = [Base::Timestamp, Base::Date];
                 if !self.arity(name, paren_span, args.len(), 2, 3)
