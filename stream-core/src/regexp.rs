@@ -58,6 +58,54 @@ impl Regexp {
         i32::try_from(self.regex.find_iter(text).count()).unwrap_or(i32::MAX)
     }
 
+    /// The parts of `text` around the matches, as Spark's `split(text, pattern, limit)`: with a
+    /// `limit` above 0 at most that many parts (the last holds the rest); otherwise all of them,
+    /// trailing empty parts kept. As Java, a zero-width match at the start makes no empty first
+    /// part; an empty pattern splits into characters.
+    ///
+    /// ```
+    /// use stream_core::regexp::Regexp;
+    /// let comma = Regexp::new(",").unwrap();
+    /// assert_eq!(comma.split("a,b,,c,,", -1), ["a", "b", "", "c", "", ""]);
+    /// assert_eq!(comma.split("a,b,,", 2), ["a", "b,,"]);
+    /// assert_eq!(Regexp::new("").unwrap().split("😀x", -1), ["😀", "x"]);
+    /// ```
+    #[must_use]
+    pub fn split<'t>(&self, text: &'t str, limit: i32) -> Vec<&'t str> {
+        let limit = usize::try_from(limit).ok().filter(|limit| *limit > 0);
+        if self.java.pattern().is_empty() {
+            if text.is_empty() {
+                return vec![text];
+            }
+            let mut parts: Vec<&str> = text
+                .char_indices()
+                .map(|(at, c)| &text[at..at + c.len_utf8()])
+                .collect();
+            if let Some(limit) = limit
+                && parts.len() > limit
+            {
+                let rest_at = text.char_indices().nth(limit - 1).map_or(text.len(), |(at, _)| at);
+                parts.truncate(limit - 1);
+                parts.push(&text[rest_at..]);
+            }
+            return parts;
+        }
+        let mut parts = Vec::new();
+        let mut last = 0;
+        for found in self.regex.find_iter(text) {
+            if limit.is_some_and(|limit| parts.len() + 1 >= limit) {
+                break;
+            }
+            if found.end() == 0 {
+                continue;
+            }
+            parts.push(&text[last..found.start()]);
+            last = found.end();
+        }
+        parts.push(&text[last..]);
+        parts
+    }
+
     /// `regexp_substr(text, pattern)`: the first match; null when there is none or it is empty,
     /// as Spark.
     #[must_use]
@@ -105,4 +153,21 @@ impl RegexpReplace {
             Cow::Owned(replaced) => replaced,
         }
     }
+}
+
+/// `split(..)[index]` (0-based) or `element_at(split(..), index)` (1-based, negative from the
+/// end): the part, or null when there is none (where Spark's ANSI mode fails).
+#[must_use]
+pub fn element(parts: &[&str], index: i64, one_based: bool) -> Option<String> {
+    let len = i64::try_from(parts.len()).ok()?;
+    let position = match (one_based, index) {
+        (false, index) => index,
+        (true, 0) => return None,
+        (true, index) if index > 0 => index - 1,
+        (true, index) => len + index,
+    };
+    usize::try_from(position)
+        .ok()
+        .and_then(|at| parts.get(at))
+        .map(|part| (*part).to_owned())
 }

@@ -116,6 +116,13 @@ pub(crate) enum Func {
     CurrentTimestamp,
     /// `current_date()`: the micro-batch's date.
     CurrentDate,
+    /// `split(text, "pattern"[, limit])[index]` (`one_based: false`), or
+    /// `element_at(split(..), index)`: arguments text, pattern, limit, index.
+    SplitElement {
+        one_based: bool,
+    },
+    /// `size(split(text, "pattern"[, limit]))`: arguments text, pattern, limit.
+    SplitSize,
     /// `from_utc_timestamp(ts, "zone")` (`to_utc: false`) or `to_utc_timestamp`: the zone a
     /// literal.
     ShiftZone {

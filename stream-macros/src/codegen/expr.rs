@@ -290,6 +290,9 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
     if let Func::Regex(kind) = func {
         return regex_call(kind, args, vars);
     }
+    if let Func::SplitElement { .. } | Func::SplitSize = func {
+        return split_call(func, args, vars);
+    }
     if let Func::AddInterval { months, days, micros } = func {
         let datetime = quote!(#core::datetime);
         let date_result = ty.base == Base::Date;
@@ -564,6 +567,8 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::CurrentTimestamp
         | Func::CurrentDate
         | Func::ShiftZone { .. }
+        | Func::SplitElement { .. }
+        | Func::SplitSize
         | Func::Sha2
         | Func::Hash
         | Func::XxHash64
@@ -618,6 +623,48 @@ fn regex_call(kind: RegexFunc, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
                     ::std::sync::LazyLock::new(|| #regexp::Regexp::new(#pattern).ok());
                 let __text = #text;
                 REGEX.as_ref()#call
+            }),
+            is_option,
+        )
+    })
+}
+
+/// `split(text, pattern, limit)[index]`, `element_at(..)` and `size(..)`: the pattern compiled
+/// once, as for the other regular-expression functions.
+fn split_call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStream, bool) {
+    let regexp = {
+        let core = core();
+        quote!(#core::regexp)
+    };
+    let (pattern, limit) = match (args.get(1).map(|a| &a.kind), args.get(2).map(|a| &a.kind)) {
+        (Some(TExprKind::Lit(LitValue::Str(pattern))), Some(TExprKind::Lit(LitValue::I32(limit)))) => {
+            (pattern.clone(), *limit)
+        }
+        _ => (String::new(), -1),
+    };
+    let mut lifted = vec![raw(&args[0], vars)];
+    lifted.extend(args.get(3).map(|index| raw(index, vars)));
+    lift(&lifted, |a| {
+        let text = &a[0];
+        let (take, is_option) = match func {
+            Func::SplitElement { one_based } => {
+                let index = &a[1];
+                (
+                    quote!(.and_then(|__parts| #regexp::element(&__parts, #index as i64, #one_based))),
+                    true,
+                )
+            }
+            _ => (
+                quote!(.map_or(0, |__parts| i32::try_from(__parts.len()).unwrap_or(i32::MAX))),
+                false,
+            ),
+        };
+        (
+            quote!({
+                static REGEX: ::std::sync::LazyLock<::core::option::Option<#regexp::Regexp>> =
+                    ::std::sync::LazyLock::new(|| #regexp::Regexp::new(#pattern).ok());
+                let __text = #text;
+                REGEX.as_ref().map(|__r| __r.split(&*__text, #limit))#take
             }),
             is_option,
         )

@@ -91,6 +91,8 @@ pub(crate) enum Expr {
     },
     /// `base.member`.
     Field { base: Box<Expr>, member: Ident },
+    /// `base[index]`.
+    Index { base: Box<Expr>, index: Box<Expr> },
     /// `left op right`.
     Binary {
         op: BinaryOp,
@@ -116,7 +118,9 @@ impl Expr {
             Self::Column(ident) => ident.span(),
             Self::Lit(lit) => lit.span(),
             Self::Call { func, .. } => func.span(),
-            Self::Method { receiver, .. } | Self::Field { base: receiver, .. } => receiver.span(),
+            Self::Method { receiver, .. } | Self::Field { base: receiver, .. } | Self::Index { base: receiver, .. } => {
+                receiver.span()
+            }
             Self::Binary { left, .. } => left.span(),
             Self::Unary { op_span, .. } => *op_span,
             Self::Paren(inner) => inner.span(),
@@ -149,6 +153,7 @@ impl fmt::Display for Expr {
                 f.write_str(")")
             }
             Self::Field { base, member } => write!(f, "{base}.{member}"),
+            Self::Index { base, index, .. } => write!(f, "{base}[{index}]"),
             Self::Binary { op, left, right, .. } => write!(f, "{left} {} {right}", op.symbol()),
             Self::Unary {
                 op: UnaryOp::Neg, expr, ..
@@ -320,7 +325,20 @@ fn parse_unary(input: ParseStream<'_>) -> syn::Result<Expr> {
 
 fn parse_postfix(input: ParseStream<'_>) -> syn::Result<Expr> {
     let mut expr = parse_primary(input)?;
-    while input.peek(Token![.]) && !input.peek(Token![..]) {
+    loop {
+        if input.peek(syn::token::Bracket) {
+            count_part(input)?;
+            let content;
+            syn::bracketed!(content in input);
+            expr = Expr::Index {
+                base: Box::new(expr),
+                index: Box::new(content.parse()?),
+            };
+            continue;
+        }
+        if !input.peek(Token![.]) || input.peek(Token![..]) {
+            break;
+        }
         count_part(input)?;
         input.parse::<Token![.]>()?;
         let member: Ident = if input.peek2(syn::token::Paren) {

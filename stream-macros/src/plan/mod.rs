@@ -233,6 +233,9 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::MonthsBetween { .. } => "months_between",
         Func::CurrentTimestamp => "current_timestamp",
         Func::CurrentDate => "current_date",
+        Func::SplitElement { one_based: false } => "split_at",
+        Func::SplitElement { one_based: true } => "element_at_split",
+        Func::SplitSize => "size_of_split",
         Func::ShiftZone { to_utc: false } => "from_utc_timestamp",
         Func::ShiftZone { to_utc: true } => "to_utc_timestamp",
     }

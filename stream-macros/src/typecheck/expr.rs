@@ -226,6 +226,20 @@ impl ExprChecker<'_> {
                 if AGGREGATES.contains(&name.as_str()) {
                     return self.aggregate(func, args, *paren_span, scope);
                 }
+                match (name.as_str(), args.as_slice()) {
+                    ("element_at" | "try_element_at", [array, index]) => {
+                        return self.split(array, Some((index, true)), scope);
+                    }
+                    ("size" | "array_size", [array]) => return self.split(array, None, scope),
+                    ("split", _) => {
+                        self.error(
+                            func.span(),
+                            "`split` makes an array, which Rill's columns cannot hold yet\nhelp: take a part, `split(s, \",\")[0]` (0-based) or `element_at(split(s, \",\"), -1)` (1-based, negative from the end), or count them, `size(split(s, \",\"))`",
+                        );
+                        return None;
+                    }
+                    _ => {}
+                }
                 if name == "interval" {
                     self.error(
                         func.span(),
@@ -250,6 +264,7 @@ impl ExprChecker<'_> {
                 self.function(*function, func, args, typed_args?, *paren_span)
             }
             Expr::Method { receiver, method, args } => self.method(receiver, method, args, scope),
+            Expr::Index { base, index, .. } => self.split(base, Some((index, false)), scope),
             Expr::Field { base, member } => {
                 let typed = self.check(base, scope)?;
                 let end = match member.to_string().as_str() {
@@ -931,6 +946,103 @@ impl ExprChecker<'_> {
         ))
     }
 
+    /// A regular-expression argument: a string literal, checked as the runtime will compile it.
+    fn regex_literal(
+        &mut self,
+        name: &Ident,
+        arg: &Expr,
+        typed: &TExpr,
+    ) -> Option<(String, stream_grammar::regex::JavaRegex)> {
+        let TExprKind::Lit(LitValue::Str(pattern)) = &typed.kind else {
+            self.error(
+                arg.span(),
+                format!("the pattern of `{name}` must be a string literal such as r\"(\\d+)\", found `{arg}`"),
+            );
+            return None;
+        };
+        match stream_grammar::regex::JavaRegex::new(pattern) {
+            Ok(regex) => Some((pattern.clone(), regex)),
+            Err(error) => {
+                self.error(
+                    arg.span(),
+                    format!("invalid regular expression {pattern:?}: {error}\nnote: patterns are Java's, as in Spark; write them as raw strings: r\"\\d+\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// `split(text, "pattern"[, limit])` as the array an element is taken of, or counted:
+    /// `split(..)[i]` (0-based), `element_at(split(..), n)` (1-based, negative from the end),
+    /// `size(split(..))`. Rill has no array columns yet, so these are its forms.
+    fn split(&mut self, split: &Expr, element: Option<(&Expr, bool)>, scope: &mut Scope<'_>) -> Option<TExpr> {
+        let Expr::Call { func, args, paren_span } = split else {
+            self.error(
+                split.span(),
+                format!("only `split(..)` makes an array here, not `{split}`"),
+            );
+            return None;
+        };
+        if func != "split" {
+            self.error(
+                func.span(),
+                format!("only `split(..)` makes an array here, not `{func}(..)`\nnote: Rill has no array columns yet"),
+            );
+            return None;
+        }
+        let typed: Option<Vec<TExpr>> = args.iter().map(|arg| self.check(arg, scope)).collect();
+        let mut typed = typed?;
+        if !self.arity(func, *paren_span, args.len(), 2, 3)
+            || !self.expect_base(func, &args[0], &typed[0], &[Base::Str])
+        {
+            return None;
+        }
+        self.regex_literal(func, &args[1], &typed[1])?;
+        match typed.get(2).map(|t| &t.kind) {
+            None => typed.push(Self::typed(
+                TExprKind::Lit(LitValue::I32(-1)),
+                ColType::new(Base::I32, false),
+                func.span(),
+            )),
+            Some(TExprKind::Lit(LitValue::I32(_))) => {}
+            Some(_) => {
+                self.error(
+                    args[2].span(),
+                    format!("the limit of `split` must be an integer literal, found `{}`", args[2]),
+                );
+                return None;
+            }
+        }
+        let Some((index, one_based)) = element else {
+            let nullable = typed[0].ty.nullable;
+            return Some(Self::typed(
+                TExprKind::Call(Func::SplitSize, typed),
+                ColType::new(Base::I32, nullable),
+                func.span(),
+            ));
+        };
+        let position = self.check(index, scope)?;
+        if !matches!(position.ty.base, Base::I32 | Base::I64) {
+            self.error(
+                index.span(),
+                format!("an array index must be an integer, but `{index}` is {}", position.ty),
+            );
+            return None;
+        }
+        if one_based && matches!(position.kind, TExprKind::Lit(LitValue::I32(0))) {
+            self.error(index.span(), "`element_at` counts from 1 (and from -1 at the end), as SQL arrays do; 0 is no element\nhelp: write `split(..)[0]` for the first element, 0-based");
+            return None;
+        }
+        let span = index.span();
+        typed.push(position);
+        // Null when there is no such element (where Spark's ANSI mode fails).
+        Some(Self::typed(
+            TExprKind::Call(Func::SplitElement { one_based }, typed),
+            ColType::new(Base::Str, true),
+            span,
+        ))
+    }
+
     /// `regexp_extract`, `regexp_replace`, `regexp_like`, `regexp_count`, `regexp_substr`: text, a
     /// pattern literal checked as the runtime will compile it, and the function's own literal.
     fn regex_function(
@@ -951,26 +1063,7 @@ impl ExprChecker<'_> {
         {
             return None;
         }
-        let TExprKind::Lit(LitValue::Str(pattern)) = &typed[1].kind else {
-            self.error(
-                args[1].span(),
-                format!(
-                    "the pattern of `{name}` must be a string literal such as r\"(\\d+)\", found `{}`",
-                    args[1]
-                ),
-            );
-            return None;
-        };
-        let regex = match stream_grammar::regex::JavaRegex::new(pattern) {
-            Ok(regex) => regex,
-            Err(error) => {
-                self.error(
-                    args[1].span(),
-                    format!("invalid regular expression {pattern:?}: {error}\nnote: patterns are Java's, as in Spark; write them as raw strings: r\"\\d+\""),
-                );
-                return None;
-            }
-        };
+        let (pattern, regex) = self.regex_literal(name, &args[1], &typed[1])?;
         match (kind, typed.get(2).map(|t| &t.kind)) {
             (RegexFunc::Extract, Some(TExprKind::Lit(LitValue::I32(group))))
                 if usize::try_from(*group).is_ok_and(|group| group <= regex.groups()) => {}
@@ -1451,6 +1544,11 @@ impl ExprChecker<'_> {
                     span,
                     "an interval is added with `+`: `event_time + interval(\"30 minutes\")`",
                 );
+                return None;
+            }
+            // Reached through `split(..)[i]`, `element_at` and `size`, never by name.
+            Func::SplitElement { .. } | Func::SplitSize => {
+                self.error(span, format!("`{name}` takes `split(..)`: `size(split(s, \",\"))`"));
                 return None;
             }
             Func::Coalesce => {
