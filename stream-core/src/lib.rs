@@ -31,6 +31,8 @@ pub mod columns;
 pub mod datetime;
 pub mod decode;
 pub mod error;
+#[doc(hidden)]
+pub mod failed_column;
 pub mod file_uri;
 pub mod functions;
 pub mod hash;

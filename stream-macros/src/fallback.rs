@@ -27,8 +27,14 @@ fn written_type(ty: &TypeDecl) -> TokenStream {
             quote!(::core::option::Option<#inner>)
         }
         None if RUST_TYPES.contains(&name.to_string().as_str()) => quote!(#name),
-        _ => quote!(()),
+        _ => failed_column(),
     }
+}
+
+/// The type of a column whose definition failed: usable in the program's arithmetic,
+/// comparisons and formatting, so they add no errors of their own.
+fn failed_column() -> TokenStream {
+    quote!(::rill::__private::core::failed_column::FailedColumn)
 }
 
 /// The stub of a schema with errors: every declared column, with its type where it is known.
@@ -74,7 +80,7 @@ pub(crate) fn row_stub(name: &Ident, fields: &[(Ident, TokenStream)]) -> TokenSt
 }
 
 /// A stub query type implementing every trait a real one may; its output row has the
-/// columns the type checker resolved (a column whose type is unknown is `()`).
+/// columns the type checker resolved (a column whose type is unknown is a `FailedColumn`).
 pub(crate) fn query_stub(name: &Ident, inputs: usize, outputs: &PartialOutputs) -> TokenStream {
     // Named by position: the declared names may be what was wrong (one name twice).
     let inputs: Vec<Ident> = (0..inputs).map(|index| format_ident!("source{}", index)).collect();
@@ -83,7 +89,7 @@ pub(crate) fn query_stub(name: &Ident, inputs: usize, outputs: &PartialOutputs) 
     let row = row_name(name);
     let fields: Vec<(Ident, TokenStream)> = outputs
         .iter()
-        .map(|(field, ty)| (field.clone(), ty.map_or_else(|| quote!(()), owned_type)))
+        .map(|(field, ty)| (field.clone(), ty.map_or_else(failed_column, owned_type)))
         .collect();
     let row_item = row_stub(&row, &fields);
     let unreachable = quote!(::core::unreachable!("`stream!` reported errors"));
