@@ -559,10 +559,20 @@ impl ExprChecker<'_> {
             return true;
         }
         let names: Vec<&str> = wanted.iter().map(|b| b.rust_name()).collect();
+        // Text where a time is wanted: the conversion that parses it.
+        let help = match (typed.ty.base, wanted) {
+            (Base::Str, [Base::Timestamp, ..]) => format!("\nhelp: parse it first: `to_timestamp({arg})`"),
+            (Base::Str, [Base::Date, ..]) => format!("\nhelp: parse it first: `to_date({arg})`"),
+            (Base::Str, [Base::I32, Base::I64]) => format!("\nhelp: convert it first: `cast({arg}, \"int\")`"),
+            (Base::Str, _) if wanted.contains(&Base::F64) => {
+                format!("\nhelp: convert it first: `cast({arg}, \"double\")`")
+            }
+            _ => String::new(),
+        };
         self.error(
             arg.span(),
             format!(
-                "function `{func}` expects {}, but `{arg}` is {}",
+                "function `{func}` expects {}, but `{arg}` is {}{help}",
                 names.join(" or "),
                 typed.ty
             ),
@@ -815,6 +825,34 @@ impl ExprChecker<'_> {
             ColType::new(base, nullable),
             span,
         ))
+    }
+
+    /// Text compared with a timestamp or a date, cast to it as Spark does (null, and counted as
+    /// unparseable, when it is not one); a literal that cannot be one is an error here.
+    fn text_as_time(&mut self, written: &Expr, text: TExpr, to: Base) -> Option<TExpr> {
+        if let TExprKind::Lit(LitValue::Str(literal)) = &text.kind {
+            // Every form Spark's cast reads starts with the year's digits (after an optional
+            // sign); the cast itself decides the rest, at run time.
+            let trimmed = literal.trim_start().trim_start_matches(['+', '-']);
+            if !trimmed.starts_with(|c: char| c.is_ascii_digit()) {
+                self.error(
+                    written.span(),
+                    format!(
+                        "`{written}` is compared with a {}, but is not one; write it as {}",
+                        to.rust_name(),
+                        if to == Base::Timestamp {
+                            "\"2026-01-01 10:00:00\""
+                        } else {
+                            "\"2026-01-01\""
+                        }
+                    ),
+                );
+                return None;
+            }
+        }
+        let ty = ColType::new(to, text.ty.nullable || cast_may_fail(Base::Str, to));
+        let span = text.span;
+        Some(Self::typed(TExprKind::Call(Func::Cast { to }, vec![text]), ty, span))
     }
 
     /// `cast(value, "type")`: the type named by a string literal, a cast Spark allows.
@@ -1606,6 +1644,20 @@ impl ExprChecker<'_> {
                 }
                 (Base::Bool, ColType::new(Base::Bool, nullable))
             }
+            _ if op.is_comparison() && text_against_time(l.ty.base, r.ty.base).is_some() => {
+                // Spark casts the text to the other side's type: `event_time > "2026-01-01 10:00"`.
+                let (l, r) = match text_against_time(l.ty.base, r.ty.base) {
+                    Some((true, to)) => (self.text_as_time(left, l, to)?, r),
+                    Some((false, to)) => (l, self.text_as_time(right, r, to)?),
+                    None => (l, r),
+                };
+                let nullable = l.ty.nullable || r.ty.nullable;
+                return Some(Self::typed(
+                    TExprKind::Binary(op, Box::new(l), Box::new(r)),
+                    ColType::new(Base::Bool, nullable),
+                    op_span,
+                ));
+            }
             _ if op.is_comparison() => {
                 if !l.ty.base.comparable(r.ty.base) {
                     mismatch(self, "\nnote: only values of the same kind can be compared");
@@ -1643,6 +1695,16 @@ impl ExprChecker<'_> {
             result,
             op_span,
         ))
+    }
+}
+
+/// When text is compared with a timestamp or a date: whether the text is on the left, and the
+/// type Spark casts it to.
+fn text_against_time(left: Base, right: Base) -> Option<(bool, Base)> {
+    match (left, right) {
+        (Base::Str, Base::Timestamp | Base::Date) => Some((true, right)),
+        (Base::Timestamp | Base::Date, Base::Str) => Some((false, left)),
+        _ => None,
     }
 }
 

@@ -842,13 +842,28 @@ impl<'a> QueryChecker<'a> {
             return None;
         }
         let env = self.env.clone();
-        let ts_expr = self.exprs().check(
+        let mut ts_expr = self.exprs().check(
             &args[0],
             &mut Scope::Row {
                 env: &env,
                 context: "`window`",
             },
         )?;
+        if ts_expr.ty.base == crate::types::Base::Date {
+            // As Spark: a date's windows are its midnight's.
+            let ty = ColType::new(crate::types::Base::Timestamp, ts_expr.ty.nullable);
+            let span = ts_expr.span;
+            ts_expr = crate::ir::TExpr {
+                kind: TExprKind::Call(
+                    crate::ir::Func::Cast {
+                        to: crate::types::Base::Timestamp,
+                    },
+                    vec![ts_expr],
+                ),
+                ty,
+                span,
+            };
+        }
         if ts_expr.ty.base != crate::types::Base::Timestamp {
             self.error(
                 args[0].span(),
