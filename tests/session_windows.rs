@@ -15,6 +15,26 @@ rill::stream! {
            .group_by(session_window(event_time, "10 minutes"), user_id)
            .agg(clicks = count(), amount = sum(amount))
     }
+
+    schema Visit { user_id: String, event_time: String }
+
+    /// Spark's dynamic gap: each row's gap computed from its columns.
+    query GapPerUser(raw: Visit) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(
+               session_window(
+                   event_time,
+                   when(user_id == "u1", "5 minutes")
+                       .when(user_id == "u2", "10 minutes")
+                       .when(user_id == "u3", "0 seconds")
+                       .when(user_id == "u4", nullif("x", "x"))
+                       .otherwise("2 minutes"),
+               ),
+               user_id,
+           )
+           .agg(count = count())
+    }
 }
 
 fn click(user: &str, time: &str, amount: f64) -> String {
@@ -185,4 +205,62 @@ fn session_windows_in_complete_mode_match_spark() {
     );
     let emitted = sink.take().iter().map(|(_, batch)| golden_rows(batch)).collect();
     common::assert_matches_spark(GOLDEN, "session_complete.json", &query, emitted);
+}
+
+/// Each batch of `GapPerUser` in `mode` against Spark 4.3's (`golden/dynamic_session/`, written by
+/// `make_dynamic_session_golden.py`): rows, input rows and watermark.
+fn gap_per_row_matches_spark(mode: &str) {
+    let golden_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/dynamic_session");
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{golden_dir}/expected.json")).unwrap()).unwrap();
+    let spark = golden["modes"][mode].as_array().unwrap();
+    let input = common::golden_input(golden_dir);
+    let sink = CapturingSink::default();
+    let source = JsonSource::new(input.path()).max_files_per_trigger(1);
+    let query = if mode == "append" {
+        common::run_available_now(GapPerUser::read(source).append().to(sink.clone()))
+    } else {
+        common::run_available_now(GapPerUser::read(source).complete().to(sink.clone()))
+    };
+    let batches = sink.take();
+    let progress = query.recent_progress();
+    assert_eq!(progress.len(), spark.len(), "{mode}: batches");
+    for ((spark, ours), (_, rows)) in spark.iter().zip(&progress).zip(&batches) {
+        assert_eq!(
+            spark["num_input_rows"], ours.num_input_rows,
+            "{mode} batch {}",
+            ours.batch_id
+        );
+        assert_eq!(
+            spark["watermark"].as_str(),
+            ours.event_time.get("watermark").map(String::as_str)
+        );
+        let rows: Vec<serde_json::Value> = common::golden_objects(rows)
+            .into_iter()
+            .map(|o| {
+                serde_json::json!([
+                    o["session_window_start"],
+                    o["session_window_end"],
+                    o["user_id"],
+                    o["count"]
+                ])
+            })
+            .collect();
+        assert_eq!(
+            common::sorted(rows),
+            common::sorted(spark["rows"].as_array().unwrap().clone()),
+            "{mode} batch {}",
+            ours.batch_id
+        );
+    }
+}
+
+#[test]
+fn a_gap_computed_per_row_matches_spark_in_append_mode() {
+    gap_per_row_matches_spark("append");
+}
+
+#[test]
+fn a_gap_computed_per_row_matches_spark_in_complete_mode() {
+    gap_per_row_matches_spark("complete");
 }

@@ -154,6 +154,21 @@ impl<A> Sessions<A> {
     }
 }
 
+/// A session gap computed per row (Spark's dynamic gap), as an interval string such as
+/// `"5 minutes"`, in microseconds; `None` for a gap that is not a positive interval, whose row
+/// Spark drops.
+///
+/// ```
+/// use stream_core::session::gap_micros;
+/// assert_eq!(gap_micros("5 minutes"), Some(300_000_000));
+/// assert_eq!(gap_micros("0 seconds"), None);
+/// assert_eq!(gap_micros("soon"), None);
+/// ```
+#[must_use]
+pub fn gap_micros(text: &str) -> Option<i64> {
+    stream_grammar::interval::parse(text).ok().filter(|gap| *gap > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -426,7 +426,11 @@ pub(crate) struct SessionKey {
     pub(crate) key: VarId,
     /// The timestamp that opens or extends a session.
     pub(crate) ts: VarId,
+    /// The gap, when it is a literal.
     pub(crate) gap: i64,
+    /// The text column holding each row's gap, when it is computed per row (Spark's dynamic
+    /// gap); `gap` is then unused.
+    pub(crate) gap_per_row: Option<VarId>,
 }
 
 /// `group_by(keys).agg(outputs)`.

@@ -102,7 +102,13 @@ impl<K: OwnedKey + Clone, A: Default + Merge> SessionAggregate<K, A> {
     /// before the previous watermark); a late row's key and time are counted.
     #[inline]
     pub fn drop_if_late<P: KeyProbe<Owned = K>>(&mut self, probe: P, ts: Timestamp) -> bool {
-        let end = Timestamp::from_micros(ts.micros().saturating_add(self.gap));
+        self.drop_if_late_with_gap(probe, ts, self.gap)
+    }
+
+    /// [`drop_if_late`](Self::drop_if_late) for a row with its own gap (Spark's dynamic gap).
+    #[inline]
+    pub fn drop_if_late_with_gap<P: KeyProbe<Owned = K>>(&mut self, probe: P, ts: Timestamp, gap: i64) -> bool {
+        let end = Timestamp::from_micros(ts.micros().saturating_add(gap));
         let late = self.watermarked && super::is_late(end, self.late_event_watermark);
         if late {
             let key = self.keys.hash(probe);
@@ -114,7 +120,14 @@ impl<K: OwnedKey + Clone, A: Default + Merge> SessionAggregate<K, A> {
     /// Adds a row of key `probe` at `ts`: returns the accumulators of the session holding it.
     #[inline]
     pub fn add<P: KeyProbe<Owned = K>>(&mut self, probe: P, ts: Timestamp) -> &mut A {
-        self.keys.upsert(probe).add(ts, self.gap, self.epoch)
+        self.add_with_gap(probe, ts, self.gap)
+    }
+
+    /// [`add`](Self::add) for a row with its own gap (Spark's dynamic gap): its session is
+    /// `[ts, ts + gap]`, merged with every session it meets, whatever their gaps.
+    #[inline]
+    pub fn add_with_gap<P: KeyProbe<Owned = K>>(&mut self, probe: P, ts: Timestamp, gap: i64) -> &mut A {
+        self.keys.upsert(probe).add(ts, gap, self.epoch)
     }
 
     /// The sessions the batch's mode emits, with the late rows counted into `context`: every

@@ -872,17 +872,36 @@ fn session_run_batch(
     } else {
         quote!()
     };
-    let late_check = quote! {
-        if self.state.drop_if_late((#(#probe,)*), __stream_ts) {
-            #keep
-            continue;
-        }
-    };
     let ts = var_ident(session.ts);
-    let join = quote! {
-        #late_check
-        let __stream_acc = self.state.add((#(#probe,)*), __stream_ts);
-        #(#updates)*
+    let join = match session.gap_per_row {
+        None => quote! {
+            if self.state.drop_if_late((#(#probe,)*), __stream_ts) {
+                #keep
+                continue;
+            }
+            let __stream_acc = self.state.add((#(#probe,)*), __stream_ts);
+            #(#updates)*
+        },
+        Some(gap) => {
+            // Spark drops a row whose gap is null or not a positive interval.
+            let gap_text = var_ident(gap);
+            let gap = if query.vars[gap].ty.nullable {
+                quote!(#gap_text.and_then(|__gap| #core::session::gap_micros(&*__gap)))
+            } else {
+                quote!(#core::session::gap_micros(&*#gap_text))
+            };
+            quote! {
+                let ::core::option::Option::Some(__stream_gap) = #gap else {
+                    continue;
+                };
+                if self.state.drop_if_late_with_gap((#(#probe,)*), __stream_ts, __stream_gap) {
+                    #keep
+                    continue;
+                }
+                let __stream_acc = self.state.add_with_gap((#(#probe,)*), __stream_ts, __stream_gap);
+                #(#updates)*
+            }
+        }
     };
     // A row without an event time joins no session, as in Spark.
     let body = if query.vars[session.ts].ty.nullable {

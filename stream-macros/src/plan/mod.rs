@@ -94,6 +94,7 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
         }
         if let Some(session) = &aggregate.session {
             live.insert(session.ts);
+            live.extend(session.gap_per_row);
         }
         for accumulator in &aggregate.accumulators {
             if let Some(arg) = &accumulator.arg {
@@ -367,7 +368,10 @@ fn explain(plan: &Plan) -> String {
                         format!(
                             "session_window({}, {})",
                             query.vars[session.ts].name,
-                            describe_micros(session.gap)
+                            session.gap_per_row.map_or_else(
+                                || describe_micros(session.gap),
+                                |gap| format!("gap per row: {}", query.vars[gap].name)
+                            )
                         )
                     }
                     _ => query.vars[*v].name.clone(),

@@ -808,11 +808,41 @@ impl<'a> QueryChecker<'a> {
             var
         };
         let Expr::Lit(syn::Lit::Str(text)) = gap_arg else {
-            self.error(
-                gap_arg.span(),
-                format!("the session gap must be a string literal such as \"10 minutes\", found `{gap_arg}`"),
+            // Spark's dynamic gap: an interval string computed per row.
+            let gap_expr = self.exprs().check(
+                gap_arg,
+                &mut Scope::Row {
+                    env: &env,
+                    context: "`session_window`",
+                },
+            )?;
+            if gap_expr.ty.base != crate::types::Base::Str {
+                self.error(
+                    gap_arg.span(),
+                    format!(
+                        "the session gap is an interval, such as \"10 minutes\" or a text expression giving one per row, but `{gap_arg}` is {}\nhelp: write `session_window(event_time, when(user_id == \"bot\", \"1 minute\").otherwise(\"10 minutes\"))`",
+                        gap_expr.ty
+                    ),
+                );
+                return None;
+            }
+            let gap_var = if let TExprKind::Var(var) = gap_expr.kind {
+                var
+            } else {
+                let var = self.new_var("session_gap".to_owned(), gap_expr.ty);
+                self.steps().push(Step::Let { var, expr: gap_expr });
+                var
+            };
+            let key = self.new_var(
+                "session_window".to_owned(),
+                ColType::new(crate::types::Base::Window, false),
             );
-            return None;
+            return Some(SessionKey {
+                key,
+                ts,
+                gap: 0,
+                gap_per_row: Some(gap_var),
+            });
         };
         let gap = match crate::time_literals::parse_interval(&text.value()) {
             Ok(gap) if gap > 0 => gap,
@@ -829,7 +859,12 @@ impl<'a> QueryChecker<'a> {
             "session_window".to_owned(),
             ColType::new(crate::types::Base::Window, false),
         );
-        Some(SessionKey { key, ts, gap })
+        Some(SessionKey {
+            key,
+            ts,
+            gap,
+            gap_per_row: None,
+        })
     }
 
     /// A `window(ts, size[, slide[, offset]])` grouping key.
