@@ -38,23 +38,29 @@ impl Extremum for &str {
     }
 }
 
-impl Extremum for f64 {
-    type Owned = f64;
-    /// NaN is above every number and equal to itself; -0.0 equals 0.0.
-    #[inline]
-    fn compare(self, stored: &f64) -> Ordering {
-        match (self.is_nan(), stored.is_nan()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Greater,
-            (false, true) => Ordering::Less,
-            (false, false) => self.partial_cmp(stored).unwrap_or(Ordering::Equal),
+/// Floats: NaN is above every number and equal to itself; -0.0 equals 0.0.
+macro_rules! float_extremum {
+    ($($ty:ty),*) => {$(
+        impl Extremum for $ty {
+            type Owned = $ty;
+            #[inline]
+            fn compare(self, stored: &$ty) -> Ordering {
+                match (self.is_nan(), stored.is_nan()) {
+                    (true, true) => Ordering::Equal,
+                    (true, false) => Ordering::Greater,
+                    (false, true) => Ordering::Less,
+                    (false, false) => self.partial_cmp(stored).unwrap_or(Ordering::Equal),
+                }
+            }
+            #[inline]
+            fn to_stored(self) -> $ty {
+                self
+            }
         }
-    }
-    #[inline]
-    fn to_stored(self) -> f64 {
-        self
-    }
+    )*};
 }
+
+float_extremum!(f32, f64);
 
 macro_rules! ordered_extremum {
     ($($ty:ty),*) => {$(
@@ -72,7 +78,7 @@ macro_rules! ordered_extremum {
     )*};
 }
 
-ordered_extremum!(i32, i64, bool, Timestamp, Date);
+ordered_extremum!(i8, i16, i32, i64, bool, Timestamp, Date);
 
 /// `min`: keeps the smaller of the stored value and `value`.
 #[inline]

@@ -58,6 +58,45 @@ pub fn text_to_i32(text: &str) -> Option<i32> {
     text_to_i64(text).and_then(|value| i32::try_from(value).ok())
 }
 
+/// Text to a smallint, as Spark casts it: as an int, null when out of the smallint's range.
+#[must_use]
+pub fn text_to_i16(text: &str) -> Option<i16> {
+    text_to_i64(text).and_then(|value| i16::try_from(value).ok())
+}
+
+/// Text to a tinyint, as Spark casts it: as an int, null when out of the tinyint's range.
+#[must_use]
+pub fn text_to_i8(text: &str) -> Option<i8> {
+    text_to_i64(text).and_then(|value| i8::try_from(value).ok())
+}
+
+/// Text to a float, as Java's `Float.parseFloat`: what [`text_to_f64`] reads, a plain decimal
+/// rounded once, straight to the nearest float.
+///
+/// ```
+/// use stream_core::cast::text_to_f32;
+/// // Halfway between two floats as a double; just above it as written.
+/// assert_eq!(text_to_f32("1.00000005960464477550"), Some(1.000_000_1));
+/// assert_eq!(text_to_f32("3.4e39"), Some(f32::INFINITY));
+/// assert_eq!(text_to_f32("0x1p3"), Some(8.0));
+/// ```
+#[must_use]
+pub fn text_to_f32(text: &str) -> Option<f32> {
+    let trimmed = trim_spaces(text);
+    let plain_decimal = !trimmed.is_empty()
+        && trimmed
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    if plain_decimal && let Ok(value) = trimmed.parse() {
+        return Some(value);
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "rounding to the nearest float is the point"
+    )]
+    text_to_f64(text).map(|value| value as f32)
+}
+
 /// Text to a double, as Java's `Double.parseDouble` after trimming (a `d` or `f` suffix and
 /// hexadecimal `0x1p3` included), with Spark's special literals `inf`, `infinity` and `nan` in
 /// any case and sign.

@@ -294,6 +294,33 @@ pub fn round_i32(value: i32, scale: i32) -> i32 {
 /// ```
 #[must_use]
 pub fn java_double_string(value: f64) -> String {
+    java_float_text(value, value.to_string(), format!("{value:e}"), || {
+        format!("{value:.1e}")
+    })
+}
+
+/// Java's `Float.toString`, which Spark uses to print floats: the shortest digits that read
+/// back as the same `f32` (`1.1`, not `1.100000023841858`), `3.4028235E38`.
+///
+/// ```
+/// use stream_core::functions::java_float_string;
+/// assert_eq!(java_float_string(1.1), "1.1");
+/// assert_eq!(java_float_string(16_777_217.0), "1.6777216E7");
+/// assert_eq!(java_float_string(f32::MAX), "3.4028235E38");
+/// assert_eq!(java_float_string(f32::from_bits(1)), "1.4E-45");
+/// ```
+#[must_use]
+pub fn java_float_string(value: f32) -> String {
+    java_float_text(f64::from(value), value.to_string(), format!("{value:e}"), || {
+        format!("{value:.1e}")
+    })
+}
+
+/// Java's layout of a float's shortest digits (`plain` and `scientific`, as Rust prints them):
+/// plain from 10^-3 to 10^7, else `d.dddE±n`. Java prints at least two digits, and when the
+/// shortest form has one it takes the two-digit decimal closest to the value (`two_digits`):
+/// `4.9E-324`, not `5.0E-324`, for the smallest double.
+fn java_float_text(value: f64, plain: String, scientific: String, two_digits: impl FnOnce() -> String) -> String {
     if value.is_nan() {
         return "NaN".to_owned();
     }
@@ -305,15 +332,35 @@ pub fn java_double_string(value: f64) -> String {
     }
     let magnitude = value.abs();
     if (1e-3..1e7).contains(&magnitude) {
-        let text = value.to_string();
-        return if text.contains('.') { text } else { text + ".0" };
+        return if plain.contains('.') { plain } else { plain + ".0" };
     }
-    let text = format!("{value:e}");
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     if mantissa.contains('.') {
-        format!("{mantissa}E{exponent}")
-    } else {
-        format!("{mantissa}.0E{exponent}")
+        return format!("{mantissa}E{exponent}");
+    }
+    let closest = two_digits();
+    let (mantissa, exponent) = closest.split_once('e').unwrap_or((&closest, "0"));
+    format!("{mantissa}E{exponent}")
+}
+
+/// Spark's comparison of two doubles (or floats, widened): NaN equals NaN and is above every
+/// number, and `-0.0` equals `0.0` — so `x == x` holds for every `x`, as in Spark.
+///
+/// ```
+/// use std::cmp::Ordering;
+/// use stream_core::functions::float_compare;
+/// assert_eq!(float_compare(f64::NAN, f64::NAN), Ordering::Equal);
+/// assert_eq!(float_compare(f64::NAN, f64::INFINITY), Ordering::Greater);
+/// assert_eq!(float_compare(-0.0, 0.0), Ordering::Equal);
+/// ```
+#[inline]
+#[must_use]
+pub fn float_compare(left: f64, right: f64) -> std::cmp::Ordering {
+    match (left.is_nan(), right.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        (false, false) => left.partial_cmp(&right).unwrap_or(std::cmp::Ordering::Equal),
     }
 }
 
@@ -341,22 +388,29 @@ macro_rules! spark_ord_as_partial_ord {
     )*};
 }
 
-spark_ord_as_partial_ord!(i32, i64, bool, String, Timestamp, crate::types::Date);
+spark_ord_as_partial_ord!(i8, i16, i32, i64, bool, String, Timestamp, crate::types::Date);
 
-impl SparkOrd for f64 {
-    #[inline]
-    fn spark_gt(&self, other: &Self) -> bool {
-        match (self.is_nan(), other.is_nan()) {
-            (true, false) => true,
-            (false, false) => self > other,
-            _ => false,
+/// Floats as Spark orders them: NaN above every number, and equal to itself.
+macro_rules! spark_ord_of_floats {
+    ($($ty:ty),*) => {$(
+        impl SparkOrd for $ty {
+            #[inline]
+            fn spark_gt(&self, other: &Self) -> bool {
+                match (self.is_nan(), other.is_nan()) {
+                    (true, false) => true,
+                    (false, false) => self > other,
+                    _ => false,
+                }
+            }
+            #[inline]
+            fn spark_eq(&self, other: &Self) -> bool {
+                self == other || (self.is_nan() && other.is_nan())
+            }
         }
-    }
-    #[inline]
-    fn spark_eq(&self, other: &Self) -> bool {
-        self == other || (self.is_nan() && other.is_nan())
-    }
+    )*};
 }
+
+spark_ord_of_floats!(f32, f64);
 
 /// `greatest(a, b)` as Spark folds it over its arguments: nulls are skipped, so the result is
 /// null only when both are.

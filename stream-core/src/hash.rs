@@ -3,7 +3,8 @@
 //!
 //! `hash` and `xxhash64` fold their arguments left to right, each hashed with the previous
 //! result as its seed, starting from 42; a null argument leaves the seed as it is. Each type
-//! hashes as Spark lays it out: booleans and 32-bit integers (and dates, as days) as 4 bytes,
+//! hashes as Spark lays it out: booleans, integers of up to 32 bits, floats (as their bits) and
+//! dates (as days) as 4 bytes,
 //! 64-bit integers, doubles (as their bits, with `-0.0` as `0.0`) and timestamps (as
 //! microseconds) as 8, text as its UTF-8 bytes.
 
@@ -102,6 +103,44 @@ impl SparkHash for i32 {
     }
     fn xxhash64(&self, seed: i64) -> i64 {
         xxhash(&self.to_le_bytes(), seed)
+    }
+}
+
+impl SparkHash for i8 {
+    fn murmur3(&self, seed: i32) -> i32 {
+        i32::from(*self).murmur3(seed)
+    }
+    fn xxhash64(&self, seed: i64) -> i64 {
+        i32::from(*self).xxhash64(seed)
+    }
+}
+
+impl SparkHash for i16 {
+    fn murmur3(&self, seed: i32) -> i32 {
+        i32::from(*self).murmur3(seed)
+    }
+    fn xxhash64(&self, seed: i64) -> i64 {
+        i32::from(*self).xxhash64(seed)
+    }
+}
+
+/// A float's bits as Spark hashes them: `-0.0` as `0.0`, every NaN as Java's one NaN.
+fn float_bits(value: f32) -> i32 {
+    let value = if value == 0.0 { 0.0 } else { value };
+    let bits = if value.is_nan() {
+        f32::NAN.to_bits()
+    } else {
+        value.to_bits()
+    };
+    i32::from_ne_bytes(bits.to_ne_bytes())
+}
+
+impl SparkHash for f32 {
+    fn murmur3(&self, seed: i32) -> i32 {
+        float_bits(*self).murmur3(seed)
+    }
+    fn xxhash64(&self, seed: i64) -> i64 {
+        float_bits(*self).xxhash64(seed)
     }
 }
 

@@ -25,11 +25,13 @@
 use std::fmt::Write as _;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::types::{
+    Date32Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType,
+};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 
-use crate::functions::java_double_string;
+use crate::functions::{java_double_string, java_float_string};
 use crate::types::{Date, Timestamp};
 
 /// How `show` shortens long cells.
@@ -146,8 +148,11 @@ pub fn cell_text(column: &dyn Array, row: usize) -> String {
     match column.data_type() {
         DataType::Utf8 => column.as_string::<i32>().value(row).to_owned(),
         DataType::LargeUtf8 => column.as_string::<i64>().value(row).to_owned(),
+        DataType::Int8 => column.as_primitive::<Int8Type>().value(row).to_string(),
+        DataType::Int16 => column.as_primitive::<Int16Type>().value(row).to_string(),
         DataType::Int32 => column.as_primitive::<Int32Type>().value(row).to_string(),
         DataType::Int64 => column.as_primitive::<Int64Type>().value(row).to_string(),
+        DataType::Float32 => java_float_string(column.as_primitive::<Float32Type>().value(row)),
         DataType::Float64 => java_double_string(column.as_primitive::<Float64Type>().value(row)),
         DataType::Boolean => column.as_boolean().value(row).to_string(),
         DataType::Date32 => Date::from_days(column.as_primitive::<Date32Type>().value(row)).to_string(),

@@ -147,14 +147,14 @@ pub(crate) enum RegexFunc {
 
 /// Whether Spark can cast a `from` value to `to` (the casts Rill generates code for).
 pub(crate) fn can_cast(from: Base, to: Base) -> bool {
-    use Base::{Bool, Date, F64, I32, I64, Str, Timestamp};
+    use Base::{Bool, Date, Str, Timestamp};
     match (from, to) {
         (Base::Window, _) | (_, Base::Window) => false,
         _ if from == to => true,
         (Str, _) => true,
-        (I32 | I64 | F64, I32 | I64 | F64 | Str | Bool | Timestamp) => true,
-        (Bool, I32 | I64 | F64 | Str) => true,
-        (Timestamp, Str | Date | I64 | F64) => true,
+        _ if from.is_numeric() => to.is_numeric() || matches!(to, Str | Bool | Timestamp),
+        (Bool, _) => to.is_numeric() || to == Str,
+        (Timestamp, _) => to.is_numeric() || matches!(to, Str | Date),
         (Date, Str | Timestamp) => true,
         _ => false,
     }
@@ -163,15 +163,21 @@ pub(crate) fn can_cast(from: Base, to: Base) -> bool {
 /// Whether a cast from `from` to `to` may give null for a present value: text that does not
 /// parse, a double that is not finite as a timestamp.
 pub(crate) fn cast_may_fail(from: Base, to: Base) -> bool {
-    (from == Base::Str && to != Base::Str) || (from == Base::F64 && to == Base::Timestamp)
+    (from == Base::Str && to != Base::Str) || (from.is_float() && to == Base::Timestamp)
 }
 
 /// Spark's name of a type in `cast(x, "type")`, and the type.
-pub(crate) const CAST_TYPES: [(&str, Base); 10] = [
+pub(crate) const CAST_TYPES: [(&str, Base); 16] = [
+    ("tinyint", Base::I8),
+    ("byte", Base::I8),
+    ("smallint", Base::I16),
+    ("short", Base::I16),
     ("int", Base::I32),
     ("integer", Base::I32),
     ("bigint", Base::I64),
     ("long", Base::I64),
+    ("float", Base::F32),
+    ("real", Base::F32),
     ("double", Base::F64),
     ("string", Base::Str),
     ("boolean", Base::Bool),

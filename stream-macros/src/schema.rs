@@ -22,7 +22,7 @@ pub(crate) struct Field {
 
 pub(crate) use stream_grammar::CORRUPT_RECORD_COLUMN;
 
-const TYPE_HELP: &str = "help: use one of `String`, `i32`, `i64`, `f64`, `bool`, `Timestamp`, `Date`, or `Option<..>` of one of them for a nullable column";
+const TYPE_HELP: &str = "help: use one of `String`, `i8`, `i16`, `i32`, `i64`, `f32`, `f64`, `bool`, `Timestamp`, `Date`, or `Option<..>` of one of them for a nullable column";
 
 /// Resolves every schema, reporting unknown types and duplicate names. Schemas with errors
 /// are still returned (with the bad fields left out) so queries over them can be checked.
@@ -80,12 +80,12 @@ pub(crate) fn resolve(decls: &[SchemaDecl], diagnostics: &Diagnostics) -> Vec<Sc
     schemas
 }
 
-/// The supported type a user most likely meant: by meaning for other Rust types (`f32` is a
-/// float, so `f64`), else by spelling.
+/// The supported type a user most likely meant: by meaning for other Rust types (`u8` is a
+/// small integer, so `i16`), else by spelling.
 fn closest_column_type(name: &str) -> Option<&'static str> {
     let by_meaning = match name {
-        "f32" => Some(Base::F64),
-        "i8" | "i16" | "u8" | "u16" => Some(Base::I32),
+        "u8" => Some(Base::I16),
+        "u16" => Some(Base::I32),
         "u32" | "u64" | "i128" | "u128" | "isize" | "usize" => Some(Base::I64),
         "str" | "char" | "string" | "Str" => Some(Base::Str),
         "NaiveDateTime" | "DateTime" | "SystemTime" | "Instant" => Some(Base::Timestamp),

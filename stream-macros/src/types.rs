@@ -6,8 +6,14 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub(crate) enum Base {
     Str,
+    /// Spark's `tinyint`.
+    I8,
+    /// Spark's `smallint`.
+    I16,
     I32,
     I64,
+    /// Spark's `float`.
+    F32,
     F64,
     Bool,
     Timestamp,
@@ -18,10 +24,13 @@ pub(crate) enum Base {
 
 impl Base {
     /// The types a schema may declare.
-    pub(crate) const ALL: [Base; 7] = [
+    pub(crate) const ALL: [Base; 10] = [
         Self::Str,
+        Self::I8,
+        Self::I16,
         Self::I32,
         Self::I64,
+        Self::F32,
         Self::F64,
         Self::Bool,
         Self::Timestamp,
@@ -32,8 +41,11 @@ impl Base {
     pub(crate) fn rust_name(self) -> &'static str {
         match self {
             Self::Str => "String",
+            Self::I8 => "i8",
+            Self::I16 => "i16",
             Self::I32 => "i32",
             Self::I64 => "i64",
+            Self::F32 => "f32",
             Self::F64 => "f64",
             Self::Bool => "bool",
             Self::Timestamp => "Timestamp",
@@ -47,19 +59,33 @@ impl Base {
     }
 
     pub(crate) fn is_numeric(self) -> bool {
-        matches!(self, Self::I32 | Self::I64 | Self::F64)
+        self.is_integer() || self.is_float()
     }
 
     pub(crate) fn is_integer(self) -> bool {
-        matches!(self, Self::I32 | Self::I64)
+        matches!(self, Self::I8 | Self::I16 | Self::I32 | Self::I64)
     }
 
-    /// The wider of two numeric types (Spark's implicit widening: int < bigint < double).
+    pub(crate) fn is_float(self) -> bool {
+        matches!(self, Self::F32 | Self::F64)
+    }
+
+    /// Every numeric type.
+    pub(crate) const NUMERIC: [Base; 6] = [Self::I8, Self::I16, Self::I32, Self::I64, Self::F32, Self::F64];
+
+    /// Every integer type.
+    pub(crate) const INTEGER: [Base; 4] = [Self::I8, Self::I16, Self::I32, Self::I64];
+
+    /// The wider of two numeric types (Spark's implicit widening: tinyint < smallint < int <
+    /// bigint < float < double).
     pub(crate) fn widen(self, other: Self) -> Option<Self> {
         let rank = |b: Self| match b {
-            Self::I32 => Some(0),
-            Self::I64 => Some(1),
-            Self::F64 => Some(2),
+            Self::I8 => Some(0),
+            Self::I16 => Some(1),
+            Self::I32 => Some(2),
+            Self::I64 => Some(3),
+            Self::F32 => Some(4),
+            Self::F64 => Some(5),
             _ => None,
         };
         let (a, b) = (rank(self)?, rank(other)?);

@@ -164,7 +164,9 @@ pub fn date(value: Option<rill::Date>) -> Value {
 pub fn golden_objects(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>> {
     use arrow_array::Array as _;
     use arrow_array::cast::AsArray as _;
-    use arrow_array::types::{Date32Type, Float64Type, Int32Type, Int64Type, TimestampMicrosecondType};
+    use arrow_array::types::{
+        Date32Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType,
+    };
     use arrow_schema::DataType;
 
     fn encode(column: &dyn arrow_array::Array, row: usize) -> Value {
@@ -173,7 +175,11 @@ pub fn golden_objects(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>
         }
         match column.data_type() {
             DataType::Utf8 => Value::from(column.as_string::<i32>().value(row)),
+            DataType::Int8 => Value::from(column.as_primitive::<Int8Type>().value(row)),
+            DataType::Int16 => Value::from(column.as_primitive::<Int16Type>().value(row)),
             DataType::Int32 => Value::from(column.as_primitive::<Int32Type>().value(row)),
+            // Spark's Python rows hold a float as the double it widens to.
+            DataType::Float32 => spark_double(Some(f64::from(column.as_primitive::<Float32Type>().value(row)))),
             DataType::Int64 => Value::from(column.as_primitive::<Int64Type>().value(row)),
             DataType::Float64 => spark_double(Some(column.as_primitive::<Float64Type>().value(row))),
             DataType::Boolean => Value::from(column.as_boolean().value(row)),

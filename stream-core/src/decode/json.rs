@@ -575,6 +575,59 @@ impl<'a> JsonCursor<'a> {
         })
     }
 
+    /// Reads a value for a smallint column: an integer without fraction or exponent, in range.
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn i16(&mut self) -> Scan<Field<i16>> {
+        self.narrow_integer("a smallint")
+    }
+
+    /// Reads a value for a tinyint column: an integer without fraction or exponent from -128
+    /// to 255 — 128 to 255 wrap to negative, as Spark's JSON parser (Jackson's `getByteValue`)
+    /// reads them.
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn i8(&mut self) -> Scan<Field<i8>> {
+        let start = self.pos;
+        Ok(match self.narrow_integer::<i16>("a tinyint")? {
+            Field::Value(value @ -128..=255) => Field::Value(value.to_le_bytes()[0].cast_signed()),
+            Field::Null => Field::Null,
+            Field::Value(_) | Field::Mismatch(_) => Field::mismatch(start..self.pos, "a tinyint"),
+        })
+    }
+
+    fn narrow_integer<T: TryFrom<i64>>(&mut self, expected: &'static str) -> Scan<Field<T>> {
+        let start = self.pos;
+        Ok(match self.i64()? {
+            Field::Value(value) => {
+                T::try_from(value).map_or_else(|_| Field::mismatch(start..self.pos, expected), Field::Value)
+            }
+            Field::Null => Field::Null,
+            Field::Mismatch(_) => Field::mismatch(start..self.pos, expected),
+        })
+    }
+
+    /// Reads a value for a float column: what a double column takes, the number rounded once,
+    /// straight to the nearest float (through a double, a decimal halfway between two floats
+    /// could round twice, and wrongly).
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn f32(&mut self) -> Scan<Field<f32>> {
+        if let Kind::Number = self.kind()? {
+            let number = self.scan_number()?;
+            return Ok(Field::Value(number.to_f32(self.bytes)));
+        }
+        Ok(match self.f64_general()? {
+            #[allow(clippy::cast_possible_truncation, reason = "NaN and the infinities only")]
+            Field::Value(value) => Field::Value(value as f32),
+            Field::Null => Field::Null,
+            Field::Mismatch(mismatch) => Field::Mismatch(mismatch),
+        })
+    }
+
     /// Reads a value for a boolean column: `true` or `false`.
     ///
     /// # Errors
@@ -958,6 +1011,18 @@ impl Number {
             .ok()
             .and_then(|text| text.parse::<f64>().ok())
             .unwrap_or(f64::NAN)
+    }
+
+    fn to_f32(&self, bytes: &[u8]) -> f32 {
+        match self.special {
+            Some(Special::NaN) => f32::NAN,
+            Some(Special::Infinity) => f32::INFINITY,
+            Some(Special::NegativeInfinity) => f32::NEG_INFINITY,
+            None => std::str::from_utf8(&bytes[self.span.clone()])
+                .ok()
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(f32::NAN),
+        }
     }
 
     fn to_i64(&self, bytes: &[u8]) -> Option<i64> {

@@ -69,22 +69,7 @@ pub fn string<'f>(field: &'f TextField<'_>) -> Field<Cow<'f, str>> {
 /// ```
 #[must_use]
 pub fn f64(field: &TextField<'_>) -> Field<f64> {
-    parse_with(field, "a double", |text| {
-        let text = text.trim();
-        match text {
-            "NaN" => Some(f64::NAN),
-            "Inf" | "+Inf" | "Infinity" | "+Infinity" => Some(f64::INFINITY),
-            "-Inf" | "-Infinity" => Some(f64::NEG_INFINITY),
-            // Rust's parser also takes words (`inf`, `nan`); Spark's takes only numbers here.
-            _ if text
-                .bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E')) =>
-            {
-                text.parse().ok()
-            }
-            _ => None,
-        }
-    })
+    parse_with(field, "a double", |text| parse_float(text.trim()))
 }
 
 /// A bigint: an optionally signed integer in range.
@@ -97,6 +82,42 @@ pub fn i64(field: &TextField<'_>) -> Field<i64> {
 #[must_use]
 pub fn i32(field: &TextField<'_>) -> Field<i32> {
     parse_with(field, "an int", |text| text.parse().ok())
+}
+
+/// A smallint: an optionally signed integer in range.
+#[must_use]
+pub fn i16(field: &TextField<'_>) -> Field<i16> {
+    parse_with(field, "a smallint", |text| text.parse().ok())
+}
+
+/// A tinyint: an optionally signed integer in range.
+#[must_use]
+pub fn i8(field: &TextField<'_>) -> Field<i8> {
+    parse_with(field, "a tinyint", |text| text.parse().ok())
+}
+
+/// A float: what a double takes, rounded once, straight to the nearest float.
+#[must_use]
+pub fn f32(field: &TextField<'_>) -> Field<f32> {
+    parse_with(field, "a float", |text| parse_float(text.trim()))
+}
+
+/// A number as Spark's CSV reader takes a double or a float: digits with a sign, point and
+/// exponent, or `NaN`, `Inf`, `Infinity` with a sign.
+fn parse_float<T: std::str::FromStr + From<f32>>(text: &str) -> Option<T> {
+    match text {
+        "NaN" => Some(T::from(f32::NAN)),
+        "Inf" | "+Inf" | "Infinity" | "+Infinity" => Some(T::from(f32::INFINITY)),
+        "-Inf" | "-Infinity" => Some(T::from(f32::NEG_INFINITY)),
+        // Rust's parser also takes words (`inf`, `nan`); Spark's takes only numbers here.
+        _ if text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E')) =>
+        {
+            text.parse().ok()
+        }
+        _ => None,
+    }
 }
 
 /// A boolean: `true` or `false`, in any case.

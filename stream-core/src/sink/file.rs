@@ -771,8 +771,8 @@ pub(crate) fn partition_column(
     rows: usize,
 ) -> Result<arrow_array::ArrayRef> {
     use arrow_array::builder::{
-        BooleanBuilder, Date32Builder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
-        TimestampMicrosecondBuilder,
+        BooleanBuilder, Date32Builder, Float32Builder, Float64Builder, Int8Builder, Int16Builder, Int32Builder,
+        Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
     };
     use arrow_schema::DataType;
     let bad = |value: &str| Error::SchemaMismatch {
@@ -797,7 +797,10 @@ pub(crate) fn partition_column(
         }};
     }
     Ok(match field.data_type() {
+        DataType::Int8 => repeat!(Int8Builder::new(), |t: &str| t.parse::<i8>().ok()),
+        DataType::Int16 => repeat!(Int16Builder::new(), |t: &str| t.parse::<i16>().ok()),
         DataType::Int32 => repeat!(Int32Builder::new(), |t: &str| t.parse::<i32>().ok()),
+        DataType::Float32 => repeat!(Float32Builder::new(), |t: &str| t.parse::<f32>().ok()),
         DataType::Int64 => repeat!(Int64Builder::new(), |t: &str| t.parse::<i64>().ok()),
         DataType::Float64 => repeat!(Float64Builder::new(), |t: &str| t.parse::<f64>().ok()),
         DataType::Boolean => repeat!(BooleanBuilder::new(), |t: &str| t.parse::<bool>().ok()),

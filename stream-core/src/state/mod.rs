@@ -123,6 +123,9 @@ macro_rules! copy_key_part {
 }
 
 copy_key_part! {
+    i8 => |v| u64::from(v.cast_unsigned()),
+    i16 => |v| u64::from(v.cast_unsigned()),
+    f32 => |v| normalized_bits(f64::from(v)),
     i32 => |v| u64::from(v.cast_unsigned()),
     i64 => |v| v.cast_unsigned(),
     bool => |v| u64::from(v),

@@ -67,6 +67,34 @@ impl StateValue for i32 {
     }
 }
 
+impl StateValue for i8 {
+    fn to_state(&self) -> Value {
+        json!(self)
+    }
+    fn from_state(value: &Value) -> Option<Self> {
+        value.as_i64().and_then(|v| i8::try_from(v).ok())
+    }
+}
+
+impl StateValue for i16 {
+    fn to_state(&self) -> Value {
+        json!(self)
+    }
+    fn from_state(value: &Value) -> Option<Self> {
+        value.as_i64().and_then(|v| i16::try_from(v).ok())
+    }
+}
+
+impl StateValue for f32 {
+    /// The bit pattern, in hex: exact for every float.
+    fn to_state(&self) -> Value {
+        Value::String(format!("{:08x}", self.to_bits()))
+    }
+    fn from_state(value: &Value) -> Option<Self> {
+        u32::from_str_radix(value.as_str()?, 16).ok().map(f32::from_bits)
+    }
+}
+
 impl StateValue for u32 {
     fn to_state(&self) -> Value {
         json!(self)

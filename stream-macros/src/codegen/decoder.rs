@@ -18,8 +18,11 @@ fn readers(base: Base) -> (TokenStream, TokenStream) {
     let core = core();
     let (json, text) = match base {
         Base::Str => (quote!(string), quote!(string)),
+        Base::I8 => (quote!(i8), quote!(i8)),
+        Base::I16 => (quote!(i16), quote!(i16)),
         Base::I32 => (quote!(i32), quote!(i32)),
         Base::I64 => (quote!(i64), quote!(i64)),
+        Base::F32 => (quote!(f32), quote!(f32)),
         Base::F64 => (quote!(f64), quote!(f64)),
         Base::Bool => (quote!(bool), quote!(bool)),
         Base::Timestamp => (quote!(timestamp), quote!(timestamp)),
@@ -467,8 +470,11 @@ fn builder_type(base: Base) -> TokenStream {
     let arrow = types::arrow_array();
     match base {
         Base::Str => quote!(#arrow::builder::StringBuilder),
+        Base::I8 => quote!(#arrow::builder::Int8Builder),
+        Base::I16 => quote!(#arrow::builder::Int16Builder),
         Base::I32 => quote!(#arrow::builder::Int32Builder),
         Base::I64 => quote!(#arrow::builder::Int64Builder),
+        Base::F32 => quote!(#arrow::builder::Float32Builder),
         Base::F64 => quote!(#arrow::builder::Float64Builder),
         Base::Bool => quote!(#arrow::builder::BooleanBuilder),
         Base::Timestamp => quote!(#arrow::builder::TimestampMicrosecondBuilder),

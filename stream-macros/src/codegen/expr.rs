@@ -78,10 +78,7 @@ fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
         TExprKind::Accumulator(index) => (view(expr.ty, &accumulator_ident(*index)), expr.ty.nullable),
         TExprKind::Lit(value) => (literal(value), false),
         TExprKind::Widen(base, inner) => {
-            let target = match base {
-                Base::I64 => quote!(i64),
-                _ => quote!(f64),
-            };
+            let target = number_type(*base);
             lift(&[raw(inner, vars)], |a| {
                 let a = &a[0];
                 (quote!((#a as #target)), false)
@@ -101,7 +98,7 @@ fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
                 let a = &a[0];
                 let code = match (op, base) {
                     (UnaryOp::Not, _) => quote!(!#a),
-                    (UnaryOp::Neg, Base::F64) => quote!(-#a),
+                    (UnaryOp::Neg, Base::F32 | Base::F64) => quote!(-#a),
                     (UnaryOp::Neg, _) => quote!(#a.wrapping_neg()),
                 };
                 (code, false)
@@ -160,11 +157,14 @@ fn literal(value: &LitValue) -> TokenStream {
 fn binary(op: BinaryOp, base: Base, l: &TokenStream, r: &TokenStream) -> (TokenStream, bool) {
     let core = core();
     let functions = quote!(#core::functions);
-    let float = base == Base::F64;
+    let float = base.is_float();
     let code = match op {
         BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
             let symbol: TokenStream = op.symbol().parse().unwrap_or_default();
-            if base == Base::Str {
+            if float {
+                // Spark's order: NaN equals NaN and is above every number.
+                quote!((#functions::float_compare(#l as f64, #r as f64) #symbol ::core::cmp::Ordering::Equal))
+            } else if base == Base::Str {
                 quote!((&*#l #symbol &*#r))
             } else {
                 quote!((#l #symbol #r))
@@ -178,12 +178,17 @@ fn binary(op: BinaryOp, base: Base, l: &TokenStream, r: &TokenStream) -> (TokenS
         BinaryOp::Mul => quote!(#l.wrapping_mul(#r)),
         BinaryOp::Div => return (quote!(#functions::divide(#l, #r)), true),
         BinaryOp::Rem => {
-            let func = match base {
-                Base::I32 => quote!(remainder_i32),
-                Base::I64 => quote!(remainder_i64),
-                _ => quote!(remainder_f64),
+            let (func, wide) = match base {
+                Base::I8 | Base::I16 | Base::I32 => (quote!(remainder_i32), quote!(i32)),
+                Base::I64 => (quote!(remainder_i64), quote!(i64)),
+                _ => (quote!(remainder_f64), quote!(f64)),
             };
-            return (quote!(#functions::#func(#l, #r)), true);
+            // Narrower types through the wider one: the remainder always fits back.
+            let narrow = number_type(base);
+            return (
+                quote!(#functions::#func(#l as #wide, #r as #wide).map(|__r| __r as #narrow)),
+                true,
+            );
         }
         BinaryOp::And | BinaryOp::Or => unreachable!("logical operators are lowered with three-valued logic"),
     };
@@ -241,15 +246,19 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             });
         }
         Func::Pmod => {
-            let name = match arg_base {
-                Some(Base::I32) => quote!(pmod_i32),
-                Some(Base::I64) => quote!(pmod_i64),
-                _ => quote!(pmod_f64),
+            let (name, wide) = match arg_base {
+                Some(Base::I8 | Base::I16 | Base::I32) => (quote!(pmod_i32), quote!(i32)),
+                Some(Base::I64) => (quote!(pmod_i64), quote!(i64)),
+                _ => (quote!(pmod_f64), quote!(f64)),
             };
+            let narrow = number_type(arg_base.unwrap_or(Base::F64));
             let lifted: Vec<(TokenStream, bool)> = args.iter().map(|a| raw(a, vars)).collect();
             return lift(&lifted, |a| {
                 let (x, n) = (&a[0], &a[1]);
-                (quote!(#functions::#name(#x, #n)), true)
+                (
+                    quote!(#functions::#name(#x as #wide, #n as #wide).map(|__r| __r as #narrow)),
+                    true,
+                )
             });
         }
         _ => {}
@@ -413,7 +422,8 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             let (x, nullable) = raw(&args[0], vars);
             let test = match (arg_base, nullable) {
                 (Some(Base::F64), true) => quote!((#x).is_some_and(f64::is_nan)),
-                (Some(Base::F64), false) => quote!((#x).is_nan()),
+                (Some(Base::F32), true) => quote!((#x).is_some_and(f32::is_nan)),
+                (Some(Base::F32 | Base::F64), false) => quote!((#x).is_nan()),
                 // An integer is never NaN.
                 _ => quote!({ let _ = #x; false }),
             };
@@ -454,7 +464,13 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             let x = &a[0];
             let code = match arg_base {
                 Some(Base::F64) => quote!(#functions::round_f64(#x, #scale)),
+                // As Spark: a float is rounded as its double.
+                Some(Base::F32) => quote!((#functions::round_f64(f64::from(#x), #scale) as f32)),
                 Some(Base::I32) => quote!(#functions::round_i32(#x, #scale)),
+                Some(Base::I8 | Base::I16) => {
+                    let narrow = number_type(arg_base.unwrap_or(Base::I32));
+                    quote!((#functions::round_i32(i32::from(#x), #scale) as #narrow))
+                }
                 _ => quote!(#functions::round_i64(#x, #scale)),
             };
             (code, false)
@@ -463,7 +479,11 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             let x = &a[0];
             let code = match arg_base {
                 Some(Base::F64) => quote!(#functions::bround_f64(#x, #scale)),
-                Some(Base::I32) => quote!((#functions::bround_i64(i64::from(#x), #scale) as i32)),
+                Some(Base::F32) => quote!((#functions::bround_f64(f64::from(#x), #scale) as f32)),
+                Some(Base::I8 | Base::I16 | Base::I32) => {
+                    let narrow = number_type(arg_base.unwrap_or(Base::I32));
+                    quote!((#functions::bround_i64(i64::from(#x), #scale) as #narrow))
+                }
                 _ => quote!(#functions::bround_i64(#x, #scale)),
             };
             (code, false)
@@ -474,7 +494,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         }
         Func::Abs => {
             let x = &a[0];
-            if arg_base == Some(Base::F64) {
+            if arg_base.is_some_and(Base::is_float) {
                 (quote!(#x.abs()), false)
             } else {
                 (quote!(#x.wrapping_abs()), false)
@@ -831,7 +851,7 @@ fn plain_function(func: Plain, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
     let core = core();
     let functions = quote!(#core::functions);
     let datetime = quote!(#core::datetime);
-    let integer_input = args.first().is_some_and(|a| matches!(a.ty.base, Base::I32 | Base::I64));
+    let integer_input = args.first().is_some_and(|a| a.ty.base.is_integer());
     let lifted: Vec<(TokenStream, bool)> = args.iter().map(|a| raw(a, vars)).collect();
     lift(&lifted, |a| {
         let c: Vec<TokenStream> = a
@@ -939,12 +959,16 @@ fn plain_function(func: Plain, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
 fn cast(from: Base, to: Base, x: &TokenStream) -> (TokenStream, bool) {
     let core = core();
     let cast = quote!(#core::cast);
+    let target = number_type(to);
     let code = match (from, to) {
         _ if from == to => x.clone(),
         (Base::Str, _) => {
             let parse = match to {
+                Base::I8 => quote!(text_to_i8),
+                Base::I16 => quote!(text_to_i16),
                 Base::I32 => quote!(text_to_i32),
                 Base::I64 => quote!(text_to_i64),
+                Base::F32 => quote!(text_to_f32),
                 Base::F64 => quote!(text_to_f64),
                 Base::Bool => quote!(text_to_bool),
                 Base::Timestamp => quote!(text_to_timestamp),
@@ -952,22 +976,38 @@ fn cast(from: Base, to: Base, x: &TokenStream) -> (TokenStream, bool) {
             };
             return (counted(quote!(#cast::#parse(&*#x))), true);
         }
-        (Base::F64, Base::Timestamp) => return (quote!(#cast::f64_to_timestamp(#x)), true),
-        (Base::I32 | Base::I64, Base::Timestamp) => quote!(#cast::seconds_to_timestamp(#x as i64)),
-        (Base::I32 | Base::I64 | Base::F64 | Base::Bool, Base::I32) => quote!((#x as i32)),
-        (Base::I32 | Base::I64 | Base::F64 | Base::Bool, Base::I64) => quote!((#x as i64)),
-        (Base::Bool, Base::F64) => quote!(f64::from(u8::from(#x))),
-        (Base::I32 | Base::I64, Base::F64) => quote!((#x as f64)),
+        (_, Base::Timestamp) if from.is_float() => return (quote!(#cast::f64_to_timestamp(#x as f64)), true),
+        (_, Base::Timestamp) if from.is_integer() => quote!(#cast::seconds_to_timestamp(#x as i64)),
+        // As Java's `(byte)` of a float: through an int, then wrapped.
+        (_, Base::I8 | Base::I16) if from.is_float() => quote!(((#x as i32) as #target)),
+        // Integers wrap, floats saturate (NaN is 0), booleans are 0 or 1: Java's conversions.
+        (_, _) if to.is_integer() && (from.is_numeric() || from == Base::Bool) => quote!((#x as #target)),
+        (Base::Bool, _) if to.is_float() => quote!(#target::from(u8::from(#x))),
+        (_, _) if to.is_float() && from.is_numeric() => quote!((#x as #target)),
         (Base::F64, Base::Str) => quote!(#cast::f64_to_text(#x)),
-        (Base::F64, Base::Bool) => quote!((#x != 0.0)),
-        (Base::I32 | Base::I64, Base::Bool) => quote!((#x != 0)),
+        (Base::F32, Base::Str) => quote!(#core::functions::java_float_string(#x)),
+        (_, Base::Bool) if from.is_float() => quote!((#x != 0.0)),
+        (_, Base::Bool) if from.is_integer() => quote!((#x != 0)),
         (Base::Timestamp, Base::Date) => quote!(#x.date()),
-        (Base::Timestamp, Base::I64) => quote!(#cast::timestamp_to_seconds(#x)),
         (Base::Timestamp, Base::F64) => quote!(#cast::timestamp_to_f64(#x)),
+        (Base::Timestamp, _) if to.is_float() => quote!((#cast::timestamp_to_f64(#x) as #target)),
+        (Base::Timestamp, _) if to.is_integer() => quote!((#cast::timestamp_to_seconds(#x) as #target)),
         (Base::Date, Base::Timestamp) => quote!(#x.to_timestamp()),
         // To text: the types' own text forms are Spark's.
         (_, Base::Str) => quote!(::std::string::ToString::to_string(&#x)),
         _ => quote!(::core::compile_error!("a cast the type checker refuses")),
     };
     (code, false)
+}
+
+/// The Rust type of a number type (`i8` .. `f64`); `f64` for any other.
+fn number_type(base: Base) -> TokenStream {
+    match base {
+        Base::I8 => quote!(i8),
+        Base::I16 => quote!(i16),
+        Base::I32 => quote!(i32),
+        Base::I64 => quote!(i64),
+        Base::F32 => quote!(f32),
+        _ => quote!(f64),
+    }
 }

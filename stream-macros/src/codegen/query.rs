@@ -556,19 +556,22 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 return quote!(#slot += 1;);
             };
             let value = expr(arg, &query.vars);
-            let widen = |v: TokenStream| {
-                if arg.ty.base == Base::I32 {
-                    quote!(i64::from(#v))
-                } else {
-                    v
-                }
+            // Sums of narrower numbers accumulate as Spark's: integers in a bigint, floats in a double.
+            let widen = |v: TokenStream| match arg.ty.base {
+                Base::I8 | Base::I16 | Base::I32 => quote!(i64::from(#v)),
+                Base::F32 => quote!(f64::from(#v)),
+                _ => v,
             };
             let update = |v: TokenStream| match accumulator.func {
                 AggFunc::CountAll | AggFunc::Count => quote!(#slot += 1;),
                 AggFunc::Sum if accumulator.ty.base == Base::F64 && arg.ty.nullable => {
+                    let v = widen(v);
                     quote!(#slot = ::core::option::Option::Some(#slot.unwrap_or(0.0) + #v);)
                 }
-                AggFunc::Sum if accumulator.ty.base == Base::F64 => quote!(#slot += #v;),
+                AggFunc::Sum if accumulator.ty.base == Base::F64 => {
+                    let v = widen(v);
+                    quote!(#slot += #v;)
+                }
                 AggFunc::Sum if arg.ty.nullable => {
                     let v = widen(v);
                     quote!(#slot = ::core::option::Option::Some(#slot.unwrap_or(0).wrapping_add(#v));)

@@ -19,8 +19,11 @@ pub(crate) fn owned(ty: ColType) -> TokenStream {
     let core = core();
     let base = match ty.base {
         Base::Str => quote!(::std::string::String),
+        Base::I8 => quote!(i8),
+        Base::I16 => quote!(i16),
         Base::I32 => quote!(i32),
         Base::I64 => quote!(i64),
+        Base::F32 => quote!(f32),
         Base::F64 => quote!(f64),
         Base::Bool => quote!(bool),
         Base::Timestamp => quote!(#core::Timestamp),
@@ -60,8 +63,11 @@ pub(crate) fn data_type(base: Base) -> TokenStream {
     let schema = quote!(::rill::__private::arrow_schema);
     match base {
         Base::Str => quote!(#schema::DataType::Utf8),
+        Base::I8 => quote!(#schema::DataType::Int8),
+        Base::I16 => quote!(#schema::DataType::Int16),
         Base::I32 => quote!(#schema::DataType::Int32),
         Base::I64 => quote!(#schema::DataType::Int64),
+        Base::F32 => quote!(#schema::DataType::Float32),
         Base::F64 => quote!(#schema::DataType::Float64),
         Base::Bool => quote!(#schema::DataType::Boolean),
         Base::Timestamp => {
@@ -80,8 +86,11 @@ pub(crate) fn array(base: Base) -> TokenStream {
     let arrow = arrow_array();
     match base {
         Base::Str => quote!(#arrow::StringArray),
+        Base::I8 => quote!(#arrow::Int8Array),
+        Base::I16 => quote!(#arrow::Int16Array),
         Base::I32 => quote!(#arrow::Int32Array),
         Base::I64 => quote!(#arrow::Int64Array),
+        Base::F32 => quote!(#arrow::Float32Array),
         Base::F64 => quote!(#arrow::Float64Array),
         Base::Bool => quote!(#arrow::BooleanArray),
         Base::Timestamp => quote!(#arrow::TimestampMicrosecondArray),
@@ -95,8 +104,11 @@ pub(crate) fn new_builder(base: Base, capacity: &TokenStream) -> TokenStream {
     let arrow = arrow_array();
     match base {
         Base::Str => quote!(#arrow::builder::StringBuilder::with_capacity(#capacity, #capacity * 8)),
+        Base::I8 => quote!(#arrow::builder::Int8Builder::with_capacity(#capacity)),
+        Base::I16 => quote!(#arrow::builder::Int16Builder::with_capacity(#capacity)),
         Base::I32 => quote!(#arrow::builder::Int32Builder::with_capacity(#capacity)),
         Base::I64 => quote!(#arrow::builder::Int64Builder::with_capacity(#capacity)),
+        Base::F32 => quote!(#arrow::builder::Float32Builder::with_capacity(#capacity)),
         Base::F64 => quote!(#arrow::builder::Float64Builder::with_capacity(#capacity)),
         Base::Bool => quote!(#arrow::builder::BooleanBuilder::with_capacity(#capacity)),
         Base::Timestamp => {

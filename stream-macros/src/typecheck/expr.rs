@@ -336,6 +336,16 @@ impl ExprChecker<'_> {
                     return None;
                 }
                 let ty = typed.ty;
+                // A negative number literal is a literal, as in Spark (`round(x, -1)`).
+                let negated = match (op, &typed.kind) {
+                    (UnaryOp::Neg, TExprKind::Lit(LitValue::I32(value))) => value.checked_neg().map(LitValue::I32),
+                    (UnaryOp::Neg, TExprKind::Lit(LitValue::I64(value))) => value.checked_neg().map(LitValue::I64),
+                    (UnaryOp::Neg, TExprKind::Lit(LitValue::F64(value))) => Some(LitValue::F64(-value)),
+                    _ => None,
+                };
+                if let Some(literal) = negated {
+                    return Some(Self::typed(TExprKind::Lit(literal), ty, *op_span));
+                }
                 Some(Self::typed(TExprKind::Unary(*op, Box::new(typed)), ty, *op_span))
             }
         }
@@ -421,7 +431,7 @@ impl ExprChecker<'_> {
                     (LitValue::F64(value), Base::F64)
                 }
                 suffix => {
-                    self.error(span, format!("literal suffix `{suffix}` is not supported\nhelp: floating-point columns are f64: write `{}`", float.base10_digits()));
+                    self.error(span, format!("literal suffix `{suffix}` is not supported\nhelp: a number with a point is an f64 (Spark's double): write `{digits}`, or `cast({digits}, \"float\")` for an f32", digits = float.base10_digits()));
                     return None;
                 }
             },
@@ -563,7 +573,9 @@ impl ExprChecker<'_> {
         let help = match (typed.ty.base, wanted) {
             (Base::Str, [Base::Timestamp, ..]) => format!("\nhelp: parse it first: `to_timestamp({arg})`"),
             (Base::Str, [Base::Date, ..]) => format!("\nhelp: parse it first: `to_date({arg})`"),
-            (Base::Str, [Base::I32, Base::I64]) => format!("\nhelp: convert it first: `cast({arg}, \"int\")`"),
+            (Base::Str, wanted) if wanted == Base::INTEGER => {
+                format!("\nhelp: convert it first: `cast({arg}, \"int\")`")
+            }
             (Base::Str, _) if wanted.contains(&Base::F64) => {
                 format!("\nhelp: convert it first: `cast({arg}, \"double\")`")
             }
@@ -1060,7 +1072,7 @@ impl ExprChecker<'_> {
             ));
         };
         let position = self.check(index, scope)?;
-        if !matches!(position.ty.base, Base::I32 | Base::I64) {
+        if !position.ty.base.is_integer() {
             self.error(
                 index.span(),
                 format!("an array index must be an integer, but `{index}` is {}", position.ty),
@@ -1161,7 +1173,7 @@ impl ExprChecker<'_> {
         paren_span: Span,
     ) -> Option<TExpr> {
         let span = name.span();
-        let numeric = [Base::I32, Base::I64, Base::F64];
+        let numeric = Base::NUMERIC;
         let any_nullable = typed.iter().any(|t| t.ty.nullable);
         let ty = match func {
             Func::Plain(Plain::Log) if args.len() == 1 => {
@@ -1176,7 +1188,7 @@ impl ExprChecker<'_> {
                 for ((arg, t), param) in args.iter().zip(&typed).zip(params) {
                     let wanted: &[Base] = match param {
                         Param::Text => &[Base::Str],
-                        Param::Integer => &[Base::I32, Base::I64],
+                        Param::Integer => &Base::INTEGER,
                         Param::Number => &numeric,
                         Param::Day | Param::Time => &[Base::Date, Base::Timestamp],
                     };
@@ -1355,7 +1367,7 @@ impl ExprChecker<'_> {
             }
             Func::FromUnixtime => {
                 if !self.arity(name, paren_span, args.len(), 1, 2)
-                    || !self.expect_base(name, &args[0], &typed[0], &[Base::I32, Base::I64])
+                    || !self.expect_base(name, &args[0], &typed[0], &Base::INTEGER)
                     || (args.len() == 2 && !self.pattern_literal(name, &args[1], &typed[1]))
                 {
                     return None;

@@ -3,7 +3,7 @@
 use rill::prelude::*;
 
 rill::stream! {
-    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f32 }
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: u32 }
 
     query SpendByUser(raw: Event) {
         raw.group_by(user_id)
@@ -17,7 +17,7 @@ fn main() {
         user_id: "u01".to_owned(),
         event_type: "view".to_owned(),
         event_time: "2026-01-01 09:00:00".to_owned(),
-        amount: 0.0,
+        amount: 0,
     };
     let _ = event;
     let _ = SpendByUser::read(JsonSource::new("in")).complete().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();

@@ -1,8 +1,8 @@
-// `f32` columns: floating-point columns are f64.
+// An unsigned column type: Spark has no unsigned integers (the help names the type that holds it).
 use rill::prelude::*;
 
 rill::stream! {
-    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f32 }
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, retries: u64, amount: f64 }
 
     query SpendByUser(raw: Event) {
         raw.group_by(user_id)
