@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use rill::prelude::*;
 use serde_json::Value;
 
@@ -33,11 +31,11 @@ rill::stream! {
     }
 }
 
-const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/coercions/expected.json");
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/coercions");
 const INPUT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/text_functions");
 
 fn golden() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(Path::new(GOLDEN)).unwrap()).unwrap()
+    common::golden_json(GOLDEN, "expected.json")
 }
 
 fn rows_of(sink: &common::CapturingSink, columns: &[&str]) -> Vec<Value> {

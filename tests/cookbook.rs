@@ -23,19 +23,7 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/cookbook
 fn inputs() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for input in ["events", "mobile", "readings"] {
-        let source = Path::new(GOLDEN).join("input").join(input);
-        let target = dir.path().join(input);
-        std::fs::create_dir_all(&target).unwrap();
-        let mut names: Vec<String> = std::fs::read_dir(&source)
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        for (order, name) in names.iter().enumerate() {
-            let text = std::fs::read_to_string(source.join(name)).unwrap();
-            let lines: Vec<&str> = text.lines().collect();
-            common::write_file(&target, name, &lines, order as u64);
-        }
+        common::copy_in_name_order(&Path::new(GOLDEN).join("input").join(input), &dir.path().join(input));
     }
     dir
 }
@@ -43,10 +31,7 @@ fn inputs() -> tempfile::TempDir {
 /// One recipe's differences from Spark, empty when it matches.
 fn differences(recipe: &cookbook::Recipe, input: &Path) -> Vec<String> {
     let name = recipe.name;
-    let golden: Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(GOLDEN).join("expected").join(format!("{name}.json"))).unwrap(),
-    )
-    .unwrap();
+    let golden = common::golden_json(GOLDEN, &format!("expected/{name}.json"));
     let ordered = golden["spark"].as_str().unwrap().contains("orderBy");
     let columns: Vec<&str> = golden["columns"]
         .as_array()

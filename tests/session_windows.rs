@@ -211,8 +211,7 @@ fn session_windows_in_complete_mode_match_spark() {
 /// `make_dynamic_session_golden.py`): rows, input rows and watermark.
 fn gap_per_row_matches_spark(mode: &str) {
     let golden_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/dynamic_session");
-    let golden: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{golden_dir}/expected.json")).unwrap()).unwrap();
+    let golden = common::golden_json(golden_dir, "expected.json");
     let spark = golden["modes"][mode].as_array().unwrap();
     let input = common::golden_input(golden_dir);
     let sink = CapturingSink::default();

@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use rill::prelude::*;
 use serde_json::Value;
 
@@ -70,6 +68,9 @@ rill::stream! {
         )
     }
 
+    schema Small { b: i8, h: i16, f: f32 }
+    query SmallValues(raw: Small) { raw.select(b, h, f) }
+
     query Totals(raw: Sample) {
         raw.agg(
             sum_b = sum(b), sum_h = sum(h), sum_f = sum(f), avg_b = avg(b), avg_h = avg(h), avg_f = avg(f),
@@ -82,8 +83,7 @@ rill::stream! {
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/small_numbers");
 
 fn golden() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(Path::new(GOLDEN).join("expected/small_numbers.json")).unwrap())
-        .unwrap()
+    common::golden_json(GOLDEN, "expected/small_numbers.json")
 }
 
 /// Spark's name of an Arrow type.
@@ -252,4 +252,49 @@ fn json_is_read_into_small_numbers_as_spark_reads_it() {
         }
     }
     assert!(compared > 10);
+}
+
+/// The small types from CSV text and from Parquet's own `INT8`, `INT16` and `FLOAT` columns.
+#[test]
+fn csv_and_parquet_hold_small_numbers() {
+    use std::sync::Arc;
+
+    use rill::arrow_array::{ArrayRef, Float32Array, Int8Array, Int16Array, RecordBatch};
+
+    let run = |source: FileSource| {
+        let sink = common::CapturingSink::default();
+        common::run_available_now(SmallValues::read(source).append().to(sink.clone()));
+        sink.take()
+            .iter()
+            .flat_map(|(_, batch)| SmallValuesRow::from_batch(batch).unwrap())
+            .map(|row| (row.b, row.h, row.f.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    let expected = vec![(-128, 32767, 1.1f32.to_bits()), (127, -7, f32::INFINITY.to_bits())];
+
+    let csv = tempfile::tempdir().unwrap();
+    common::write_file(
+        csv.path(),
+        "a.csv",
+        &["-128,32767,1.1", "127,-7,Infinity", "128,0,0"],
+        0,
+    );
+    // `128` is no tinyint: that record is malformed, and dropped.
+    assert_eq!(
+        run(FileSource::csv(csv.path()).mode(ParseMode::DropMalformed)),
+        expected
+    );
+
+    let parquet = tempfile::tempdir().unwrap();
+    let batch = RecordBatch::try_from_iter([
+        ("b", Arc::new(Int8Array::from(vec![-128, 127])) as ArrayRef),
+        ("h", Arc::new(Int16Array::from(vec![32767, -7])) as ArrayRef),
+        ("f", Arc::new(Float32Array::from(vec![1.1, f32::INFINITY])) as ArrayRef),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(parquet.path().join("a.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    assert_eq!(run(FileSource::parquet(parquet.path())), expected);
 }

@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use rill::prelude::*;
 use serde_json::Value;
 
@@ -119,9 +117,7 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/text_fun
 
 /// Compares every column of `batches` (keyed by id) with Spark's values, exactly.
 fn assert_matches_spark(batches: Vec<(u64, rill::arrow_array::RecordBatch)>) {
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(GOLDEN).join("expected/text_functions.json")).unwrap())
-            .unwrap();
+    let golden = common::golden_json(GOLDEN, "expected/text_functions.json");
     let columns: Vec<&str> = golden["columns"]
         .as_array()
         .unwrap()

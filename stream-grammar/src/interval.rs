@@ -51,19 +51,27 @@ impl fmt::Display for IntervalError {
 
 impl std::error::Error for IntervalError {}
 
+/// The words of `text` after an optional leading `interval`: pairs of an amount and a unit.
+fn amounts_and_units(text: &str) -> Result<Vec<&str>, IntervalError> {
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    if words
+        .first()
+        .is_some_and(|first| first.eq_ignore_ascii_case("interval"))
+    {
+        words.remove(0);
+    }
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return Err(IntervalError::Shape);
+    }
+    Ok(words)
+}
+
 /// The interval `text` in microseconds.
 ///
 /// # Errors
 /// When `text` is not pairs of a whole number and a fixed-length unit, or is too long.
 pub fn parse(text: &str) -> Result<i64, IntervalError> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let words = match words.first() {
-        Some(first) if first.eq_ignore_ascii_case("interval") => &words[1..],
-        _ => &words[..],
-    };
-    if words.is_empty() || !words.len().is_multiple_of(2) {
-        return Err(IntervalError::Shape);
-    }
+    let words = amounts_and_units(text)?;
     let mut total: i64 = 0;
     for pair in words.chunks(2) {
         let amount: i64 = pair[0]
@@ -103,14 +111,7 @@ pub struct CalendarInterval {
 /// # Errors
 /// When `text` is not pairs of a whole number and one of Spark's units, or a part overflows.
 pub fn parse_calendar(text: &str) -> Result<CalendarInterval, IntervalError> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let words = match words.first() {
-        Some(first) if first.eq_ignore_ascii_case("interval") => &words[1..],
-        _ => &words[..],
-    };
-    if words.is_empty() || !words.len().is_multiple_of(2) {
-        return Err(IntervalError::Shape);
-    }
+    let words = amounts_and_units(text)?;
     let mut interval = CalendarInterval::default();
     for pair in words.chunks(2) {
         let amount: i64 = pair[0]

@@ -70,17 +70,29 @@ where
 /// (git keeps none), so the file source takes them in the order Spark did.
 pub fn golden_input(golden: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut names: Vec<String> = std::fs::read_dir(Path::new(golden).join("input"))
+    copy_in_name_order(&Path::new(golden).join("input"), dir.path());
+    dir
+}
+
+/// Copies the files of `source` into `target`, with modification times in name order.
+pub fn copy_in_name_order(source: &Path, target: &Path) {
+    std::fs::create_dir_all(target).unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(source)
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     for (order, name) in names.iter().enumerate() {
-        let text = std::fs::read_to_string(Path::new(golden).join("input").join(name)).unwrap();
+        let text = std::fs::read_to_string(source.join(name)).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        write_file(dir.path(), name, &lines, order as u64);
+        write_file(target, name, &lines, order as u64);
     }
-    dir
+}
+
+/// A golden file of JSON, `relative` to directory `golden`.
+pub fn golden_json(golden: &str, relative: &str) -> Value {
+    let path = Path::new(golden).join(relative);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
 
 /// Rows in a canonical order, as JSON values (Spark's golden rows are JSON arrays).
