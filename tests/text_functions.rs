@@ -85,6 +85,8 @@ rill::stream! {
             fn_m0 = format_number(m, 0),
             fn_x_neg = format_number(x, -1),
             fn_x_k = format_number(x, k),
+            fn_x_pat = format_number(x, "#,##0.0"),
+            fn_m_pat = format_number(m, "0000"),
         )
     }
 

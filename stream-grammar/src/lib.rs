@@ -1,5 +1,5 @@
 //! What Rill's `stream!` macro and its runtime must agree on, in one place: Spark's datetime
-//! pattern grammar, its interval strings, its `LIKE` patterns, its (Java) regular expressions, and the names Spark gives special columns. The macro
+//! pattern grammar, its interval strings, its `LIKE` and number (`DecimalFormat`) patterns, its (Java) regular expressions, and the names Spark gives special columns. The macro
 //! checks user literals with these at compile time; the runtime compiles the same patterns, so
 //! a pattern the compiler accepted never fails at run time.
 //!
@@ -8,6 +8,7 @@
 
 pub mod interval;
 pub mod like;
+pub mod number_pattern;
 pub mod pattern;
 pub mod regex;
 pub mod zone;

@@ -112,6 +112,8 @@ pub(crate) enum Func {
     MonthsBetween {
         round_off: bool,
     },
+    /// `format_number(x, "pattern")`: a `DecimalFormat` pattern, a literal.
+    FormatPattern,
     /// `current_timestamp()`: the micro-batch's timestamp, the same for all its rows.
     CurrentTimestamp,
     /// `current_date()`: the micro-batch's date.

@@ -353,6 +353,26 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             )
         });
     }
+    if let (Func::FormatPattern, Some(TExprKind::Lit(LitValue::Str(pattern)))) = (func, args.get(1).map(|a| &a.kind)) {
+        // The pattern was checked by the macro with the same grammar; parsed once.
+        let integer_input = arg_base.is_some_and(Base::is_integer);
+        return lift(&[raw(&args[0], vars)], |a| {
+            let x = &a[0];
+            let format = if integer_input {
+                quote!(#functions::format_number_with_i64(#x as i64, __pattern))
+            } else {
+                quote!(#functions::format_number_with(#x as f64, __pattern))
+            };
+            (
+                quote!({
+                    static PATTERN: ::std::sync::LazyLock<::core::option::Option<#functions::NumberPattern>> =
+                        ::std::sync::LazyLock::new(|| #functions::NumberPattern::parse(#pattern).ok());
+                    PATTERN.as_ref().map_or_else(::std::string::String::new, |__pattern| #format)
+                }),
+                false,
+            )
+        });
+    }
     if let Func::MonthsBetween { round_off } = func {
         let datetime = quote!(#core::datetime);
         let bases: Vec<Option<Base>> = args.iter().map(|a| Some(a.ty.base)).collect();
@@ -589,6 +609,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::ShiftZone { .. }
         | Func::SplitElement { .. }
         | Func::SplitSize
+        | Func::FormatPattern
         | Func::Sha2
         | Func::Hash
         | Func::XxHash64

@@ -232,6 +232,7 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::XxHash64 => "xxhash64",
         Func::AddInterval { .. } => "add_interval",
         Func::MonthsBetween { .. } => "months_between",
+        Func::FormatPattern => "format_number",
         Func::CurrentTimestamp => "current_timestamp",
         Func::CurrentDate => "current_date",
         Func::SplitElement { one_based: false } => "split_at",

@@ -1176,6 +1176,33 @@ impl ExprChecker<'_> {
         let numeric = Base::NUMERIC;
         let any_nullable = typed.iter().any(|t| t.ty.nullable);
         let ty = match func {
+            Func::Plain(Plain::FormatNumber) if typed.get(1).is_some_and(|t| t.ty.base == Base::Str) => {
+                if !self.arity(name, paren_span, args.len(), 2, 2)
+                    || !self.expect_base(name, &args[0], &typed[0], &numeric)
+                {
+                    return None;
+                }
+                let problem = match &typed[1].kind {
+                    TExprKind::Lit(LitValue::Str(pattern)) => {
+                        stream_grammar::number_pattern::NumberPattern::parse(pattern)
+                            .err()
+                            .map(|error| format!("invalid number pattern {pattern:?}: {error}"))
+                    }
+                    _ => Some(format!(
+                        "the pattern of `format_number` must be a string literal such as \"#,##0.00\", found `{}`",
+                        args[1]
+                    )),
+                };
+                if let Some(problem) = problem {
+                    self.error(args[1].span(), format!("{problem}\nnote: patterns are Java's DecimalFormat's: `0` a digit, `#` an optional one, `,` groups, `.` the decimal point, `;` then the negative form"));
+                    return None;
+                }
+                return Some(Self::typed(
+                    TExprKind::Call(Func::FormatPattern, typed),
+                    ColType::new(Base::Str, any_nullable),
+                    span,
+                ));
+            }
             Func::Plain(Plain::Log) if args.len() == 1 => {
                 return self.function(Func::Plain(Plain::Ln), name, args, typed, paren_span);
             }
@@ -1596,8 +1623,8 @@ impl ExprChecker<'_> {
                 );
                 return None;
             }
-            // Reached through `split(..)[i]`, `element_at` and `size`, never by name.
-            Func::SplitElement { .. } | Func::SplitSize => {
+            // Reached through `split(..)[i]`, `element_at` and `size`, or `format_number`, never by name.
+            Func::SplitElement { .. } | Func::SplitSize | Func::FormatPattern => {
                 self.error(span, format!("`{name}` takes `split(..)`: `size(split(s, \",\"))`"));
                 return None;
             }
