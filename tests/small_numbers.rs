@@ -130,26 +130,11 @@ fn assert_matches_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
             ));
         }
     }
-    let mut compared = 0;
-    for object in batches.iter().flat_map(|(_, batch)| common::golden_objects(batch)) {
-        let id = object["id"].clone();
-        let spark = section["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|row| row[0] == id)
-            .unwrap();
-        for (name, ours) in object.iter().filter(|(name, _)| *name != "id") {
-            let position = columns
-                .iter()
-                .position(|c| c == name)
-                .unwrap_or_else(|| panic!("no golden column {name}"));
-            compared += 1;
-            if *ours != spark[position] {
-                differences.push(format!("id {id}, `{name}`: Rill {ours}, Spark {}", spark[position]));
-            }
-        }
-    }
+    let (compared, found) =
+        common::differences_by_id(&batches, &columns, section["rows"].as_array().unwrap(), |name, _| {
+            panic!("no golden column {name}")
+        });
+    differences.extend(found);
     assert!(compared > 0);
     assert!(
         differences.is_empty(),

@@ -126,25 +126,12 @@ fn assert_matches_spark(batches: Vec<(u64, rill::arrow_array::RecordBatch)>) {
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    let spark_rows = golden["rows"].as_array().unwrap();
-    let mut differences = Vec::new();
-    let mut compared = 0;
-    for object in batches.iter().flat_map(|(_, batch)| common::golden_objects(batch)) {
-        let id = object["id"].clone();
-        let spark = spark_rows.iter().find(|row| row[0] == id).unwrap();
-        for (name, ours) in object.iter().filter(|(name, _)| *name != "id") {
-            let expected = match columns.iter().position(|c| c == name) {
-                Some(position) => spark[position].clone(),
-                // A column Spark's ANSI mode fails on some rows (an index out of range): the
-                // other rows' values, and null — Spark's non-ANSI answer — on the failing ones.
-                None => spark_without_ansi(&golden["errors"], name, &id),
-            };
-            compared += 1;
-            if *ours != expected {
-                differences.push(format!("id {id}, `{name}`: Rill {ours}, Spark {expected}"));
-            }
-        }
-    }
+    // A column Spark's ANSI mode fails on some rows (an index out of range): the other rows'
+    // values, and null — Spark's non-ANSI answer — on the failing ones.
+    let (compared, differences) =
+        common::differences_by_id(&batches, &columns, golden["rows"].as_array().unwrap(), |name, id| {
+            spark_without_ansi(&golden["errors"], name, id)
+        });
     assert!(compared > 0);
     assert!(
         differences.is_empty(),

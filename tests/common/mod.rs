@@ -225,3 +225,34 @@ pub fn golden_objects(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>
         })
         .collect()
 }
+
+/// Every column of `batches` against Spark's golden `rows` (arrays led by the id, named by
+/// `columns`), row by row by id; `missing(column, id)` gives Spark's value for a column the
+/// golden rows do not have. Returns how many values were compared and each difference.
+pub fn differences_by_id(
+    batches: &[(u64, RecordBatch)],
+    columns: &[&str],
+    rows: &[Value],
+    missing: impl Fn(&str, &Value) -> Value,
+) -> (usize, Vec<String>) {
+    let mut compared = 0;
+    let mut differences = Vec::new();
+    for object in batches.iter().flat_map(|(_, batch)| golden_objects(batch)) {
+        let id = object["id"].clone();
+        let spark = rows
+            .iter()
+            .find(|row| row[0] == id)
+            .unwrap_or_else(|| panic!("no golden row {id}"));
+        for (name, ours) in object.iter().filter(|(name, _)| *name != "id") {
+            let expected = match columns.iter().position(|c| c == name) {
+                Some(position) => spark[position].clone(),
+                None => missing(name, &id),
+            };
+            compared += 1;
+            if *ours != expected {
+                differences.push(format!("id {id}, `{name}`: Rill {ours}, Spark {expected}"));
+            }
+        }
+    }
+    (compared, differences)
+}

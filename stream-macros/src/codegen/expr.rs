@@ -286,10 +286,14 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
                 };
                 quote!(UNIT.and_then(|__unit| #datetime::trunc_date(#date, __unit)))
             };
+            let once_unit = built_once(
+                quote!(UNIT),
+                quote!(#datetime::TruncUnit),
+                quote!(#datetime::TruncUnit::parse(#unit)),
+            );
             (
                 quote!({
-                    static UNIT: ::std::sync::LazyLock<::core::option::Option<#datetime::TruncUnit>> =
-                        ::std::sync::LazyLock::new(|| #datetime::TruncUnit::parse(#unit));
+                    #once_unit
                     #code
                 }),
                 true,
@@ -342,10 +346,14 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             } else {
                 quote!(#value)
             };
+            let once_zone = built_once(
+                quote!(ZONE),
+                quote!(#datetime::Zone),
+                quote!(#datetime::Zone::parse(#zone)),
+            );
             (
                 quote!({
-                    static ZONE: ::std::sync::LazyLock<::core::option::Option<#datetime::Zone>> =
-                        ::std::sync::LazyLock::new(|| #datetime::Zone::parse(#zone));
+                    #once_zone
                     let __ts = #ts;
                     ZONE.map_or(__ts, |__zone| #datetime::#shift(__ts, __zone))
                 }),
@@ -363,10 +371,14 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
             } else {
                 quote!(#functions::format_number_with(#x as f64, __pattern))
             };
+            let once_pattern = built_once(
+                quote!(PATTERN),
+                quote!(#functions::NumberPattern),
+                quote!(#functions::NumberPattern::parse(#pattern).ok()),
+            );
             (
                 quote!({
-                    static PATTERN: ::std::sync::LazyLock<::core::option::Option<#functions::NumberPattern>> =
-                        ::std::sync::LazyLock::new(|| #functions::NumberPattern::parse(#pattern).ok());
+                    #once_pattern
                     PATTERN.as_ref().map_or_else(::std::string::String::new, |__pattern| #format)
                 }),
                 false,
@@ -426,10 +438,14 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         };
         return lift(&[raw(&args[0], vars)], |a| {
             let x = &a[0];
+            let once_pattern = built_once(
+                quote!(PATTERN),
+                quote!(#functions::LikePattern),
+                quote!(#functions::LikePattern::new(#pattern).ok()),
+            );
             (
                 quote!({
-                    static PATTERN: ::std::sync::LazyLock<::core::option::Option<#functions::LikePattern>> =
-                        ::std::sync::LazyLock::new(|| #functions::LikePattern::new(#pattern).ok());
+                    #once_pattern
                     let __x = #x;
                     PATTERN.as_ref().is_some_and(|__p| __p.matches(#text))
                 }),
@@ -633,10 +649,14 @@ fn regex_call(kind: RegexFunc, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
         let text = &a[0];
         if kind == RegexFunc::Replace {
             let replacement = literal_text(2);
+            let once_regex = built_once(
+                quote!(REGEX),
+                quote!(#regexp::RegexpReplace),
+                quote!(#regexp::RegexpReplace::new(#pattern, #replacement).ok()),
+            );
             return (
                 quote!({
-                    static REGEX: ::std::sync::LazyLock<::core::option::Option<#regexp::RegexpReplace>> =
-                        ::std::sync::LazyLock::new(|| #regexp::RegexpReplace::new(#pattern, #replacement).ok());
+                    #once_regex
                     let __text = #text;
                     REGEX.as_ref().map_or_else(|| ::std::string::String::from(&*__text), |__r| __r.apply(&*__text))
                 }),
@@ -658,15 +678,7 @@ fn regex_call(kind: RegexFunc, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
             RegexFunc::Count => (quote!(.map_or(0, |__r| __r.count(&*__text))), false),
             _ => (quote!(.and_then(|__r| __r.substr(&*__text))), true),
         };
-        (
-            quote!({
-                static REGEX: ::std::sync::LazyLock<::core::option::Option<#regexp::Regexp>> =
-                    ::std::sync::LazyLock::new(|| #regexp::Regexp::new(#pattern).ok());
-                let __text = #text;
-                REGEX.as_ref()#call
-            }),
-            is_option,
-        )
+        (on_regexp(&pattern, text, &call), is_option)
     })
 }
 
@@ -701,12 +713,7 @@ fn split_call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStre
             ),
         };
         (
-            quote!({
-                static REGEX: ::std::sync::LazyLock<::core::option::Option<#regexp::Regexp>> =
-                    ::std::sync::LazyLock::new(|| #regexp::Regexp::new(#pattern).ok());
-                let __text = #text;
-                REGEX.as_ref().map(|__r| __r.split(&*__text, #limit))#take
-            }),
+            on_regexp(&pattern, text, &quote!(.map(|__r| __r.split(&*__text, #limit))#take)),
             is_option,
         )
     })
@@ -744,6 +751,34 @@ fn hash_call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStrea
         }
     });
     (quote!({ let mut __hash = #seed; #(#steps)* __hash }), false)
+}
+
+/// `call` (`.map(|__r| ..)`) on the `Option` of `pattern`, compiled once, with `__text` bound
+/// to `text`.
+fn on_regexp(pattern: &str, text: &TokenStream, call: &TokenStream) -> TokenStream {
+    let regexp = {
+        let core = core();
+        quote!(#core::regexp)
+    };
+    let once_regex = built_once(
+        quote!(REGEX),
+        quote!(#regexp::Regexp),
+        quote!(#regexp::Regexp::new(#pattern).ok()),
+    );
+    quote!({
+        #once_regex
+        let __text = #text;
+        REGEX.as_ref()#call
+    })
+}
+
+/// `static name: LazyLock<Option<ty>>`, built on first use by `build`: what a function needs
+/// from its literal arguments (a pattern, a unit, a zone), made once. The macro checked the
+/// literals with the runtime's own grammar, so `build` gives `Some`.
+fn built_once(name: TokenStream, ty: TokenStream, build: TokenStream) -> TokenStream {
+    quote! {
+        static #name: ::std::sync::LazyLock<::core::option::Option<#ty>> = ::std::sync::LazyLock::new(|| #build);
+    }
 }
 
 /// A parse whose failure (null) is counted in the batch's progress.
