@@ -3,12 +3,12 @@
 
 pub use stream_core::plan::{SupportsAppend, SupportsComplete, SupportsUpdate};
 pub use stream_core::{
-    ConsoleSink, DataStreamWriter, Date, Error, JsonSource, MemorySink, OutputMode, Result, Row, Sink, Source,
+    ConsoleSink, DataStreamWriter, Date, Decimal, Error, JsonSource, MemorySink, OutputMode, Result, Row, Sink, Source,
     StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, Window, memory_table,
 };
 pub use stream_core::{
-    checkpointing, datetime, decode, error, file_uri, hash, mode, operator, plan, progress, regexp, show, sink, source,
-    state, trigger, types, watermark, window,
+    checkpointing, datetime, decimal, decode, error, file_uri, hash, mode, operator, plan, progress, regexp, show,
+    sink, source, state, trigger, types, watermark, window,
 };
 pub use stream_macros::stream;
 
@@ -23,7 +23,7 @@ pub mod prelude {
         csv::{CsvOptions, HeaderColumns},
     };
     pub use stream_core::{
-        ConsoleSink, DataStreamWriter, Date, FileSource, JsonSource, MemorySink, OutputMode, Row, StreamPlan,
+        ConsoleSink, DataStreamWriter, Date, Decimal, FileSource, JsonSource, MemorySink, OutputMode, Row, StreamPlan,
         StreamingQuery, Timestamp, Trigger, Window,
     };
     pub use stream_macros::stream;

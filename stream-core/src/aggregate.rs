@@ -14,6 +14,7 @@
 
 use std::cmp::Ordering;
 
+use crate::decimal::Decimal;
 use crate::types::{Date, Timestamp};
 
 /// A value `min`/`max` can compare with the extremum held in state.
@@ -80,6 +81,18 @@ macro_rules! ordered_extremum {
 
 ordered_extremum!(i8, i16, i32, i64, bool, Timestamp, Date);
 
+impl<const P: u8, const S: u8> Extremum for Decimal<P, S> {
+    type Owned = Self;
+    #[inline]
+    fn compare(self, stored: &Self) -> Ordering {
+        self.cmp(stored)
+    }
+    #[inline]
+    fn to_stored(self) -> Self {
+        self
+    }
+}
+
 /// `min`: keeps the smaller of the stored value and `value`.
 #[inline]
 pub fn update_min<V: Extremum>(stored: &mut Option<V::Owned>, value: V) {
@@ -99,5 +112,195 @@ pub fn update_max<V: Extremum>(stored: &mut Option<V::Owned>, value: V) {
         .is_none_or(|current| value.compare(current) == Ordering::Greater)
     {
         *stored = Some(value.to_stored());
+    }
+}
+
+/// `sum` of decimals as Spark keeps it: the total in the result type `Decimal<P, S>` (ten
+/// more digits than the input's, at most 38), null once it has overflowed — no later value
+/// undoes that — and whether any value was added (a sum of no values is null too).
+///
+/// As in Spark, each micro-batch sums its rows apart (a partial sum) and adds that to the
+/// total at the end of the batch, where an overflow of either is checked. Within the batch a
+/// grouped sum is checked row by row ([`add`](Self::add)), a global one only at the end
+/// ([`add_unchecked`](Self::add_unchecked)), as Spark's generated code does.
+///
+/// ```
+/// use stream_core::Decimal;
+/// use stream_core::aggregate::DecimalSum;
+/// let mut total = DecimalSum::<12, 2>::default();
+/// assert_eq!(total.finish(), None);
+/// total.add(Decimal::<2, 2>::parse("0.25").unwrap());
+/// total.add(Decimal::<2, 2>::parse("0.50").unwrap());
+/// total.end_batch();
+/// assert_eq!(total.finish().unwrap().to_string(), "0.75");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecimalSum<const P: u8, const S: u8> {
+    /// The total of the batches before this one; `None` after an overflow.
+    total: Option<Decimal<P, S>>,
+    /// This batch's sum, in units of `10^-S`, unbounded; `None` after it overflowed.
+    partial: Option<arrow_buffer::i256>,
+    /// Whether this batch added a value.
+    partial_empty: bool,
+    empty: bool,
+}
+
+impl<const P: u8, const S: u8> Default for DecimalSum<P, S> {
+    fn default() -> Self {
+        Self {
+            total: Some(Decimal::default()),
+            partial: Some(arrow_buffer::i256::ZERO),
+            partial_empty: true,
+            empty: true,
+        }
+    }
+}
+
+impl<const P: u8, const S: u8> DecimalSum<P, S> {
+    /// Adds a value (of a decimal type the sum's type holds) to a grouped sum: the batch's
+    /// partial sum is null from the row on which it no longer fits.
+    #[inline]
+    pub fn add<const P1: u8, const S1: u8>(&mut self, value: Decimal<P1, S1>) {
+        self.add_unchecked(value);
+        if self
+            .partial
+            .is_some_and(|partial| Decimal::<P, S>::from_wide_units(partial).is_none())
+        {
+            self.partial = None;
+        }
+    }
+
+    /// Adds a value to a global sum: the batch's partial sum is checked at the end only.
+    #[inline]
+    pub fn add_unchecked<const P1: u8, const S1: u8>(&mut self, value: Decimal<P1, S1>) {
+        self.partial_empty = false;
+        self.empty = false;
+        let units = Decimal::<P, S>::units_of(value);
+        self.partial = match (self.partial, units) {
+            (Some(partial), Some(units)) => partial.checked_add(units),
+            _ => None,
+        };
+    }
+
+    /// Ends the batch: adds its partial sum to the total, which is null from now on if either
+    /// does not fit.
+    pub fn end_batch(&mut self) {
+        if !self.partial_empty {
+            let partial = self.partial.and_then(Decimal::<P, S>::from_wide_units);
+            self.total = match (self.total, partial) {
+                (Some(total), Some(partial)) => Decimal::add(total, partial),
+                _ => None,
+            };
+        }
+        self.partial = Some(arrow_buffer::i256::ZERO);
+        self.partial_empty = true;
+    }
+
+    /// Adds another sum (two sessions merging), both ended as batches.
+    pub fn merge(&mut self, mut other: Self) {
+        self.end_batch();
+        other.end_batch();
+        if other.empty {
+            return;
+        }
+        self.total = match (self.total, other.total) {
+            (Some(a), Some(b)) => Decimal::add(a, b),
+            _ => None,
+        };
+        self.empty = false;
+    }
+
+    /// The sum, as it stands once the batch ends: null for no values or after an overflow.
+    #[must_use]
+    pub fn finish(&self) -> Option<Decimal<P, S>> {
+        let mut ended = *self;
+        ended.end_batch();
+        if ended.empty { None } else { ended.total }
+    }
+
+    /// Whether no value was added.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    /// A sum as a checkpoint kept it, between batches: its total (`None` after an overflow)
+    /// and whether it is empty.
+    #[must_use]
+    pub fn restore(total: Option<Decimal<P, S>>, empty: bool) -> Self {
+        Self {
+            total,
+            empty,
+            ..Self::default()
+        }
+    }
+}
+
+/// `avg` of decimals as Spark computes it: the [`DecimalSum`] in `Decimal<P, S>` (the input's
+/// precision plus ten) and the count; finished as Spark's `DecimalDivideWithOverflowCheck`:
+/// the quotient rounded half up to 38 places, then to the average's type.
+///
+/// ```
+/// use stream_core::Decimal;
+/// use stream_core::aggregate::DecimalAvg;
+/// let mut average = DecimalAvg::<20, 2>::default();
+/// for price in ["1.00", "2.00", "2.00"] {
+///     average.add(Decimal::<10, 2>::parse(price).unwrap());
+/// }
+/// average.end_batch();
+/// // The average of a decimal(10,2) is a decimal(14,6).
+/// let mean: Option<Decimal<14, 6>> = average.finish();
+/// assert_eq!(mean.unwrap().to_string(), "1.666667");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DecimalAvg<const P: u8, const S: u8> {
+    sum: DecimalSum<P, S>,
+    count: i64,
+}
+
+impl<const P: u8, const S: u8> DecimalAvg<P, S> {
+    /// Adds a value.
+    #[inline]
+    pub fn add<const P1: u8, const S1: u8>(&mut self, value: Decimal<P1, S1>) {
+        self.sum.add(value);
+        self.count += 1;
+    }
+
+    /// Adds a value to a global average (see [`DecimalSum::add_unchecked`]).
+    #[inline]
+    pub fn add_unchecked<const P1: u8, const S1: u8>(&mut self, value: Decimal<P1, S1>) {
+        self.sum.add_unchecked(value);
+        self.count += 1;
+    }
+
+    /// Ends the batch (see [`DecimalSum::end_batch`]).
+    pub fn end_batch(&mut self) {
+        self.sum.end_batch();
+    }
+
+    /// Adds another partial average (two sessions merging).
+    pub fn merge(&mut self, other: Self) {
+        self.sum.merge(other.sum);
+        self.count += other.count;
+    }
+
+    /// The sum and the count so far.
+    #[must_use]
+    pub fn parts(&self) -> (DecimalSum<P, S>, i64) {
+        (self.sum, self.count)
+    }
+
+    /// An average as a checkpoint kept it.
+    #[must_use]
+    pub fn restore(sum: DecimalSum<P, S>, count: i64) -> Self {
+        Self { sum, count }
+    }
+
+    /// The average in `Decimal<RP, RS>`: null for no values, when the sum overflowed, or when
+    /// the average does not fit.
+    #[must_use]
+    pub fn finish<const RP: u8, const RS: u8>(&self) -> Option<Decimal<RP, RS>> {
+        let count = Decimal::<20, 0>::from_i64(self.count)?;
+        Decimal::divide(self.sum.finish()?, count)
     }
 }

@@ -72,6 +72,33 @@ pub fn by_name<'a, A: Array + 'static>(
     downcast(column, name, owner)
 }
 
+/// [`by_name`] for a decimal column, also checked to have the precision and scale of the
+/// row's field (its values are read as that type's unscaled numbers).
+///
+/// # Errors
+/// As [`by_name`], and when the column is a decimal of another precision or scale.
+pub fn decimal_by_name<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+    nullable: bool,
+    owner: &str,
+    precision: u8,
+    scale: i8,
+) -> Result<&'a arrow_array::Decimal128Array> {
+    let column: &arrow_array::Decimal128Array = by_name(batch, name, nullable, owner)?;
+    let expected = arrow_schema::DataType::Decimal128(precision, scale);
+    if column.data_type() != &expected {
+        return Err(Error::SchemaMismatch {
+            query: owner.to_owned(),
+            message: format!(
+                "column `{name}` is {}, but `{owner}::{name}` is {expected}",
+                column.data_type()
+            ),
+        });
+    }
+    Ok(column)
+}
+
 /// Builds a batch from finished columns.
 ///
 /// # Errors

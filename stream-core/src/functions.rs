@@ -390,6 +390,17 @@ macro_rules! spark_ord_as_partial_ord {
 
 spark_ord_as_partial_ord!(i8, i16, i32, i64, bool, String, Timestamp, crate::types::Date);
 
+impl<const P: u8, const S: u8> SparkOrd for crate::decimal::Decimal<P, S> {
+    #[inline]
+    fn spark_gt(&self, other: &Self) -> bool {
+        self > other
+    }
+    #[inline]
+    fn spark_eq(&self, other: &Self) -> bool {
+        self == other
+    }
+}
+
 /// Floats as Spark orders them: NaN above every number, and equal to itself.
 macro_rules! spark_ord_of_floats {
     ($($ty:ty),*) => {$(
@@ -943,6 +954,23 @@ pub fn format_number(x: f64, decimals: i64) -> Option<String> {
         return Some(if x > 0.0 { "\u{221e}" } else { "-\u{221e}" }.to_owned());
     }
     Some(group_thousands(&rounded_decimal(x, decimals)))
+}
+
+/// `format_number` of a decimal: its exact value rounded half to even to `decimals` places (as
+/// Java's `DecimalFormat` formats a `BigDecimal`), grouped by thousands; null for negative
+/// `decimals`.
+///
+/// ```
+/// use stream_core::Decimal;
+/// use stream_core::functions::format_number_decimal;
+/// let price = Decimal::<10, 2>::parse("1234.45").unwrap();
+/// assert_eq!(format_number_decimal(price, 1).as_deref(), Some("1,234.4"));
+/// assert_eq!(format_number_decimal(price, 3).as_deref(), Some("1,234.450"));
+/// ```
+#[must_use]
+pub fn format_number_decimal<const P: u8, const S: u8>(x: crate::Decimal<P, S>, decimals: i64) -> Option<String> {
+    let decimals = u8::try_from(decimals).ok()?;
+    Some(group_thousands(&crate::decimal::rounded_half_even_text(x, decimals)))
 }
 
 /// `x` in plain decimal with at most `decimals` places, as Java's `DecimalFormat` rounds it:

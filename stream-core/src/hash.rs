@@ -249,6 +249,42 @@ pub fn crc32(text: &str) -> i64 {
     i64::from(crc32fast::hash(text.as_bytes()))
 }
 
+/// A decimal as Spark hashes it: up to 18 digits as its unscaled long, wider ones as the bytes
+/// of Java's `BigInteger.toByteArray` of the unscaled value (big-endian two's complement, as
+/// few bytes as hold the sign).
+impl<const P: u8, const S: u8> SparkHash for crate::decimal::Decimal<P, S> {
+    fn murmur3(&self, seed: i32) -> i32 {
+        match compact_unscaled::<P>(self.unscaled()) {
+            Some(long) => murmur3_long(long, seed),
+            None => murmur3_bytes(&java_big_integer_bytes(self.unscaled()), seed),
+        }
+    }
+    fn xxhash64(&self, seed: i64) -> i64 {
+        match compact_unscaled::<P>(self.unscaled()) {
+            Some(long) => long.xxhash64(seed),
+            None => xxhash(&java_big_integer_bytes(self.unscaled()), seed),
+        }
+    }
+}
+
+/// The unscaled value as a long, when the precision is Spark's compact one (at most 18).
+fn compact_unscaled<const P: u8>(unscaled: i128) -> Option<i64> {
+    if P <= 18 { i64::try_from(unscaled).ok() } else { None }
+}
+
+/// Java's `BigInteger.toByteArray`: big-endian two's complement in the fewest bytes that keep
+/// the sign bit.
+fn java_big_integer_bytes(value: i128) -> Vec<u8> {
+    let bytes = value.to_be_bytes();
+    let sign = if value < 0 { 0xff } else { 0x00 };
+    // Drop leading sign bytes while the next byte still carries the sign in its top bit.
+    let mut start = 0;
+    while start + 1 < bytes.len() && bytes[start] == sign && (bytes[start + 1] & 0x80) == (sign & 0x80) {
+        start += 1;
+    }
+    bytes[start..].to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

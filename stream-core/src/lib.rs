@@ -29,6 +29,7 @@ pub mod cast;
 pub mod checkpoint;
 pub mod columns;
 pub mod datetime;
+pub mod decimal;
 pub mod decode;
 pub mod error;
 #[doc(hidden)]
@@ -51,6 +52,7 @@ pub mod types;
 pub mod watermark;
 pub mod window;
 
+pub use decimal::Decimal;
 pub use error::{Error, Result};
 pub use plan::{OutputMode, Row, StreamPlan, mode};
 pub use progress::StreamingQueryProgress;

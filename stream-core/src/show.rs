@@ -159,6 +159,10 @@ pub fn cell_text(column: &dyn Array, row: usize) -> String {
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
             Timestamp::from_micros(column.as_primitive::<TimestampMicrosecondType>().value(row)).to_string()
         }
+        DataType::Decimal128(_, scale) => crate::decimal::plain_text(
+            column.as_primitive::<arrow_array::types::Decimal128Type>().value(row),
+            u8::try_from(*scale).unwrap_or(0),
+        ),
         // Spark prints a struct (such as a `window`) as `{field, field}`.
         DataType::Struct(_) => {
             let parts: Vec<String> = column

@@ -15,7 +15,7 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::parse::{BinaryOp, UnaryOp};
-use crate::types::{Base, ColType};
+use crate::types::{Base, ColType, Precision};
 
 pub(crate) type VarId = usize;
 
@@ -33,6 +33,8 @@ pub(crate) enum LitValue {
     I64(i64),
     F64(f64),
     Bool(bool),
+    /// `1.50bd`: the unscaled value and the literal's own precision and scale.
+    Decimal(i128, Precision),
 }
 
 /// A scalar function.
@@ -165,6 +167,13 @@ pub(crate) fn can_cast(from: Base, to: Base) -> bool {
 /// Whether a cast from `from` to `to` may give null for a present value: text that does not
 /// parse, a double that is not finite as a timestamp.
 pub(crate) fn cast_may_fail(from: Base, to: Base) -> bool {
+    if let Base::Decimal(to) = to {
+        // Null when the value does not fit (or is NaN or infinite).
+        return match from {
+            Base::Bool => to.integer_digits() == 0,
+            _ => !Precision::of_integer(from).is_some_and(|from| from.fits_in(to)),
+        };
+    }
     (from == Base::Str && to != Base::Str) || (from.is_float() && to == Base::Timestamp)
 }
 

@@ -4,7 +4,7 @@ use syn::Ident;
 
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::parse::{SchemaDecl, TypeDecl};
-use crate::types::{Base, ColType};
+use crate::types::{Base, ColType, MAX_PRECISION, Precision};
 
 /// A declared input schema.
 pub(crate) struct Schema {
@@ -22,7 +22,7 @@ pub(crate) struct Field {
 
 pub(crate) use stream_grammar::CORRUPT_RECORD_COLUMN;
 
-const TYPE_HELP: &str = "help: use one of `String`, `i8`, `i16`, `i32`, `i64`, `f32`, `f64`, `bool`, `Timestamp`, `Date`, or `Option<..>` of one of them for a nullable column";
+const TYPE_HELP: &str = "help: use one of `String`, `i8`, `i16`, `i32`, `i64`, `f32`, `f64`, `Decimal<precision, scale>`, `bool`, `Timestamp`, `Date`, or `Option<..>` of one of them for a nullable column";
 
 /// Resolves every schema, reporting unknown types and duplicate names. Schemas with errors
 /// are still returned (with the bad fields left out) so queries over them can be checked.
@@ -122,6 +122,13 @@ fn resolve_type(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<ColType> {
 
 fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
     let name = decl.name.to_string();
+    if name == "Decimal" {
+        return resolve_decimal(decl, diagnostics);
+    }
+    if let Some(first) = decl.numbers.first() {
+        diagnostics.error(first.span(), format!("`{name}` takes no type argument"));
+        return None;
+    }
     let Some(base) = Base::from_rust_name(&name) else {
         let suggestion = closest_column_type(&name)
             .map(|s| format!("\nhelp: did you mean `{s}`?"))
@@ -137,4 +144,29 @@ fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
         return None;
     }
     Some(base)
+}
+
+/// `Decimal<precision, scale>`: 1 to 38 digits, of which 0 to `precision` after the point.
+fn resolve_decimal(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
+    const HELP: &str = "help: write `Decimal<precision, scale>`, e.g. `Decimal<10, 2>` for up to 99999999.99 (Spark's `decimal(10,2)`)";
+    let [precision, scale] = decl.numbers.as_slice() else {
+        diagnostics.error(decl.span, format!("`Decimal` needs its precision and scale\n{HELP}"));
+        return None;
+    };
+    let value = |literal: &syn::LitInt| literal.base10_parse::<u8>().ok();
+    let Some(p) = value(precision).filter(|p| (1..=MAX_PRECISION).contains(p)) else {
+        diagnostics.error(
+            precision.span(),
+            format!("a decimal's precision is 1 to {MAX_PRECISION} digits, found `{precision}`\n{HELP}"),
+        );
+        return None;
+    };
+    let Some(s) = value(scale).filter(|s| *s <= p) else {
+        diagnostics.error(
+            scale.span(),
+            format!("a decimal's scale is 0 to its precision ({p}), found `{scale}`\nnote: the scale counts the precision's digits after the point\n{HELP}"),
+        );
+        return None;
+    };
+    Some(Base::Decimal(Precision::new(p, s)))
 }

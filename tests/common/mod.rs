@@ -199,6 +199,11 @@ pub fn golden_objects(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>
             DataType::Date32 => date(Some(rill::Date::from_days(
                 column.as_primitive::<Date32Type>().value(row),
             ))),
+            // Plain, with exactly the scale's places: `1.50`, `0.000000000000000001`.
+            DataType::Decimal128(_, scale) => Value::from(rill::decimal::plain_text(
+                column.as_primitive::<arrow_array::types::Decimal128Type>().value(row),
+                u8::try_from(*scale).unwrap(),
+            )),
             other => panic!("no golden encoding for {other}"),
         }
     }

@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 
+use crate::decimal::Decimal;
 use crate::types::{Date, Timestamp};
 
 /// Nesting deeper than this is refused rather than risking the stack.
@@ -626,6 +627,34 @@ impl<'a> JsonCursor<'a> {
             Field::Null => Field::Null,
             Field::Mismatch(mismatch) => Field::Mismatch(mismatch),
         })
+    }
+
+    /// Reads a value for a decimal column as Spark does: a number, exact (never through a
+    /// double), or a string holding one (grouping commas dropped), rounded half up to the
+    /// scale; one that does not fit the precision is a mismatch, as are NaN and the infinities.
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn decimal<const P: u8, const S: u8>(&mut self) -> Scan<Field<Decimal<P, S>>> {
+        let start = self.pos;
+        match self.kind()? {
+            Kind::Number => {
+                let number = self.scan_number()?;
+                let value = number
+                    .special
+                    .is_none()
+                    .then(|| Decimal::parse_bytes(&self.bytes[number.span.clone()]))
+                    .flatten();
+                Ok(value.map_or_else(|| Field::mismatch(start..self.pos, "a decimal"), Field::Value))
+            }
+            Kind::String(quote) => {
+                let text = self.scan_bytes(quote)?;
+                Ok(Decimal::parse_field(&text)
+                    .map_or_else(|| Field::mismatch(start..self.pos, "a decimal"), Field::Value))
+            }
+            Kind::Null => self.literal("null").map(|()| Field::Null),
+            _ => self.mismatch("a decimal"),
+        }
     }
 
     /// Reads a value for a boolean column: `true` or `false`.

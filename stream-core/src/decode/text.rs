@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::json::{Field, Mismatch};
+use crate::decimal::Decimal;
 use crate::types::{Date, Timestamp};
 
 /// One field of a text record: its text (`None` for null) and its byte range in the record.
@@ -100,6 +101,14 @@ pub fn i8(field: &TextField<'_>) -> Field<i8> {
 #[must_use]
 pub fn f32(field: &TextField<'_>) -> Field<f32> {
     parse_with(field, "a float", |text| parse_float(text.trim()))
+}
+
+/// A decimal: a number in Java's `BigDecimal` form (grouping commas dropped, as Spark's
+/// `en-US` parser does), rounded half up to the scale; one that does not fit the precision is a
+/// mismatch.
+#[must_use]
+pub fn decimal<const P: u8, const S: u8>(field: &TextField<'_>) -> Field<Decimal<P, S>> {
+    parse_with(field, "a decimal", |text| Decimal::parse_field(text.as_bytes()))
 }
 
 /// A number as Spark's CSV reader takes a double or a float: digits with a sign, point and

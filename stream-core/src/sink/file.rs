@@ -810,6 +810,10 @@ pub(crate) fn partition_column(
             TimestampMicrosecondBuilder::new().with_timezone_opt(zone.clone()),
             |t: &str| crate::types::Timestamp::parse(t).map(|ts| ts.micros())
         ),
+        DataType::Decimal128(precision, scale) => repeat!(
+            arrow_array::builder::Decimal128Builder::new().with_data_type(field.data_type().clone()),
+            |t: &str| crate::decimal::parse_unscaled(t, *precision, u8::try_from(*scale).ok()?)
+        ),
         _ => repeat!(StringBuilder::new(), |t: &str| Some(t.to_owned())),
     })
 }

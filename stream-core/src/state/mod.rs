@@ -136,6 +136,29 @@ copy_key_part! {
     Window => |v| v.start.micros().cast_unsigned().rotate_left(17) ^ v.end.micros().cast_unsigned(),
 }
 
+impl<const P: u8, const S: u8> KeyPart for crate::decimal::Decimal<P, S> {
+    type Owned = Self;
+    #[inline]
+    fn hash_into<H: Hasher>(self, hasher: &mut H) {
+        hasher.write_u128(self.unscaled().cast_unsigned());
+    }
+    #[inline]
+    fn matches(self, owned: &Self) -> bool {
+        self == *owned
+    }
+    #[inline]
+    fn to_owned_part(self) -> Self {
+        self
+    }
+}
+
+impl<const P: u8, const S: u8> OwnedKeyPart for crate::decimal::Decimal<P, S> {
+    #[inline]
+    fn hash_into<H: Hasher>(&self, hasher: &mut H) {
+        KeyPart::hash_into(*self, hasher);
+    }
+}
+
 /// Grouping treats all NaNs as one value and -0.0 as 0.0, as Spark does.
 #[inline]
 fn normalized_bits(value: f64) -> u64 {
@@ -497,6 +520,13 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             let (key, value) = &self.groups[slot as usize];
             (key, value)
         })
+    }
+
+    /// Applies `f` to the value of every group updated in the current batch.
+    pub fn for_each_updated(&mut self, mut f: impl FnMut(&mut A)) {
+        for &slot in &self.updated {
+            f(&mut self.groups[slot as usize].1);
+        }
     }
 
     /// Removes every group for which `expired` holds and returns them, in insertion order.

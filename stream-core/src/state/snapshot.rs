@@ -123,6 +123,16 @@ impl StateValue for f64 {
     }
 }
 
+impl<const P: u8, const S: u8> StateValue for crate::decimal::Decimal<P, S> {
+    /// The exact text (`"12.30"`).
+    fn to_state(&self) -> Value {
+        Value::String(self.to_string())
+    }
+    fn from_state(value: &Value) -> Option<Self> {
+        Self::parse(value.as_str()?)
+    }
+}
+
 impl StateValue for Timestamp {
     fn to_state(&self) -> Value {
         json!(self.micros())
@@ -275,6 +285,38 @@ pub fn restore_table<K: OwnedKey + StateValue, A: StateValue + Default>(
         table.insert_restored(key, value);
     }
     Ok(table)
+}
+
+impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalSum<P, S> {
+    /// `[total or null, empty]` (as the batch ends); the total null after an overflow.
+    fn to_state(&self) -> Value {
+        let total = if self.is_empty() {
+            Some(crate::decimal::Decimal::default())
+        } else {
+            self.finish()
+        };
+        json!([total.to_state(), self.is_empty()])
+    }
+    fn from_state(value: &Value) -> Option<Self> {
+        let [total, empty] = value.as_array()?.as_slice() else {
+            return None;
+        };
+        Some(Self::restore(Option::from_state(total)?, empty.as_bool()?))
+    }
+}
+
+impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalAvg<P, S> {
+    /// `[sum, count]`.
+    fn to_state(&self) -> Value {
+        let (sum, count) = self.parts();
+        json!([sum.to_state(), count])
+    }
+    fn from_state(value: &Value) -> Option<Self> {
+        let [sum, count] = value.as_array()?.as_slice() else {
+            return None;
+        };
+        Some(Self::restore(StateValue::from_state(sum)?, count.as_i64()?))
+    }
 }
 
 #[cfg(test)]

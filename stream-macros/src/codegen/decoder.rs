@@ -29,6 +29,10 @@ fn readers(base: Base) -> (TokenStream, TokenStream) {
         Base::Date => (quote!(date), quote!(date)),
         // Not a column type a schema can declare; the type checker refuses it.
         Base::Window => (quote!(skip_value), quote!(string)),
+        Base::Decimal(precision) => {
+            let (p, s) = (precision.precision, precision.scale);
+            (quote!(decimal::<#p, #s>), quote!(decimal::<#p, #s>))
+        }
     };
     (json, quote!(#core::decode::text::#text))
 }
@@ -483,5 +487,6 @@ fn builder_type(base: Base) -> TokenStream {
             let core = core();
             quote!(#core::columns::WindowBuilder)
         }
+        Base::Decimal(_) => quote!(#arrow::builder::Decimal128Builder),
     }
 }

@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 use super::types::core;
 use crate::ir::{Func, LitValue, Param, Plain, RegexFunc, TExpr, TExprKind, VarId, signature};
 use crate::parse::{BinaryOp, UnaryOp};
-use crate::types::{Base, ColType};
+use crate::types::{Base, ColType, Precision};
 
 /// The local variable holding variable `var` in generated code.
 pub(crate) fn var_ident(var: VarId) -> syn::Ident {
@@ -79,9 +79,23 @@ fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
         TExprKind::Lit(value) => (literal(value), false),
         TExprKind::Widen(base, inner) => {
             let target = number_type(*base);
+            let from = inner.ty.base;
             lift(&[raw(inner, vars)], |a| {
                 let a = &a[0];
-                (quote!((#a as #target)), false)
+                let code = match (from, *base) {
+                    (Base::Decimal(_), Base::F32) => quote!(#a.to_f32()),
+                    (Base::Decimal(_), _) if base.is_float() => quote!(#a.to_f64()),
+                    (Base::Decimal(_), Base::Decimal(to)) => {
+                        let decimal = super::types::decimal(to);
+                        quote!(<#decimal>::widen(#a))
+                    }
+                    (_, Base::Decimal(to)) => {
+                        let decimal = super::types::decimal(to);
+                        quote!(<#decimal>::widen_integer(#a as i64))
+                    }
+                    _ => quote!((#a as #target)),
+                };
+                (code, false)
             })
         }
         TExprKind::IsNull { expr: inner, negated } => {
@@ -94,11 +108,15 @@ fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
         }
         TExprKind::Unary(op, inner) => {
             let base = inner.ty.base;
+            let nullable = expr.ty.nullable;
             lift(&[raw(inner, vars)], |a| {
                 let a = &a[0];
                 let code = match (op, base) {
                     (UnaryOp::Not, _) => quote!(!#a),
                     (UnaryOp::Neg, Base::F32 | Base::F64) => quote!(-#a),
+                    (UnaryOp::Neg, Base::Decimal(precision)) => {
+                        return proven_unless(quote!(#a.negate()), nullable, &super::types::decimal(precision));
+                    }
                     (UnaryOp::Neg, _) => quote!(#a.wrapping_neg()),
                 };
                 (code, false)
@@ -124,8 +142,11 @@ fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
         }
         TExprKind::Binary(op, left, right) => {
             let base = left.ty.base;
-            lift(&[raw(left, vars), raw(right, vars)], |a| {
-                binary(*op, base, &a[0], &a[1])
+            let result = expr.ty.base;
+            let nullable = expr.ty.nullable;
+            lift(&[raw(left, vars), raw(right, vars)], |a| match result {
+                Base::Decimal(precision) => decimal_arithmetic(*op, precision, nullable, &a[0], &a[1]),
+                _ => binary(*op, base, &a[0], &a[1]),
             })
         }
         TExprKind::Call(func, args) => call(*func, args, vars, expr.ty),
@@ -150,7 +171,42 @@ fn literal(value: &LitValue) -> TokenStream {
         LitValue::I64(v) => quote!(#v),
         LitValue::F64(v) => quote!(#v),
         LitValue::Bool(v) => quote!(#v),
+        LitValue::Decimal(unscaled, precision) => {
+            let core = core();
+            let decimal = super::types::decimal(*precision);
+            quote!(#core::decimal::from_column::<#decimal>(#unscaled))
+        }
     }
+}
+
+/// A decimal operation's `Option` result, as is when the result type is nullable, else
+/// unwrapped: the type checker proved that the value fits (a carry digit included).
+fn proven_unless(code: TokenStream, nullable: bool, decimal: &TokenStream) -> (TokenStream, bool) {
+    if nullable {
+        (code, true)
+    } else {
+        (quote!(<#decimal>::proven(#code)), false)
+    }
+}
+
+/// `left op right` on present decimals, as a decimal of `precision` (null when it does not fit).
+fn decimal_arithmetic(
+    op: BinaryOp,
+    precision: Precision,
+    nullable: bool,
+    l: &TokenStream,
+    r: &TokenStream,
+) -> (TokenStream, bool) {
+    let decimal = super::types::decimal(precision);
+    let operation = match op {
+        BinaryOp::Add => quote!(add),
+        BinaryOp::Sub => quote!(subtract),
+        BinaryOp::Mul => quote!(multiply),
+        BinaryOp::Div => quote!(divide),
+        BinaryOp::Rem => quote!(remainder),
+        _ => unreachable!("only arithmetic gives a decimal"),
+    };
+    proven_unless(quote!(<#decimal>::#operation(#l, #r)), nullable, &decimal)
 }
 
 /// `left op right` on present values of type `base` (both sides already widened to it).
@@ -227,6 +283,25 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         }
         _ => {}
     }
+    if let (Func::Plain(plain @ (Plain::Floor | Plain::Ceil)), Base::Decimal(precision)) = (func, ty.base) {
+        let decimal = super::types::decimal(precision);
+        let operation = if plain == Plain::Floor {
+            quote!(floor)
+        } else {
+            quote!(ceil)
+        };
+        return lift(&[raw(&args[0], vars)], |a| {
+            let x = &a[0];
+            proven_unless(quote!(<#decimal>::#operation(#x)), ty.nullable, &decimal)
+        });
+    }
+    if func == Func::Plain(Plain::Div) && arg_base.is_some_and(Base::is_decimal) {
+        let lifted: Vec<(TokenStream, bool)> = args.iter().map(|a| raw(a, vars)).collect();
+        return lift(&lifted, |a| {
+            let (x, n) = (&a[0], &a[1]);
+            (quote!(#core::decimal::integral_divide(#x, #n)), true)
+        });
+    }
     if let Func::Plain(plain) = func {
         return plain_function(plain, args, vars);
     }
@@ -243,6 +318,14 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
                     quote!(#functions::concat_ws(&*#separator, &[#(#parts.as_deref()),*])),
                     false,
                 )
+            });
+        }
+        Func::Pmod if ty.base.is_decimal() => {
+            let decimal = super::types::decimal(ty.base.decimal().unwrap_or(Precision::new(10, 0)));
+            let lifted: Vec<(TokenStream, bool)> = args.iter().map(|a| raw(a, vars)).collect();
+            return lift(&lifted, |a| {
+                let (x, n) = (&a[0], &a[1]);
+                (quote!(<#decimal>::pmod(#x, #n)), true)
             });
         }
         Func::Pmod => {
@@ -496,6 +579,13 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         _ => 0,
     };
     lift(&lifted, |a| match func {
+        Func::Round | Func::BRound if ty.base.is_decimal() => {
+            let x = &a[0];
+            let decimal = super::types::decimal(ty.base.decimal().unwrap_or(Precision::new(10, 0)));
+            let half_even = func == Func::BRound;
+            let code = quote!(<#decimal>::round(#x, #scale, #half_even));
+            proven_unless(code, ty.nullable, &decimal)
+        }
         Func::Round => {
             let x = &a[0];
             let code = match arg_base {
@@ -526,11 +616,19 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         }
         Func::Cast { to } => {
             let x = &a[0];
-            cast(arg_base.unwrap_or(to), to, x)
+            match (cast(arg_base.unwrap_or(to), to, x), to) {
+                // A conversion the type checker proved always fits.
+                ((code, true), Base::Decimal(precision)) if !ty.nullable => {
+                    proven_unless(code, false, &super::types::decimal(precision))
+                }
+                (code, _) => code,
+            }
         }
         Func::Abs => {
             let x = &a[0];
-            if arg_base.is_some_and(Base::is_float) {
+            if let Some(Base::Decimal(precision)) = arg_base {
+                proven_unless(quote!(#x.abs()), ty.nullable, &super::types::decimal(precision))
+            } else if arg_base.is_some_and(Base::is_float) {
                 (quote!(#x.abs()), false)
             } else {
                 (quote!(#x.wrapping_abs()), false)
@@ -917,6 +1015,7 @@ fn plain_function(func: Plain, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
             .map(|((a, param), arg)| match (param, arg.ty.base) {
                 (Param::Text, _) => quote!(&*#a),
                 (Param::Integer, _) => quote!((#a as i64)),
+                (Param::Number, Base::Decimal(_)) => quote!(#a.to_f64()),
                 (Param::Number, _) => quote!((#a as f64)),
                 (Param::Day, Base::Timestamp) => quote!(#a.date()),
                 (Param::Time, Base::Date) => quote!(#a.to_timestamp()),
@@ -999,6 +1098,10 @@ fn plain_function(func: Plain, args: &[TExpr], vars: &[crate::ir::Var]) -> (Toke
             Plain::Md5 => quote!(#core::hash::md5(#x)),
             Plain::Sha1 => quote!(#core::hash::sha1(#x)),
             Plain::Crc32 => quote!(#core::hash::crc32(#x)),
+            Plain::FormatNumber if args.first().is_some_and(|a| a.ty.base.is_decimal()) => {
+                let value = &a[0];
+                quote!(#functions::format_number_decimal(#value, #y))
+            }
             Plain::FormatNumber if integer_input => {
                 let value = &a[0];
                 quote!(#functions::format_number_i64(#value as i64, #y))
@@ -1016,6 +1119,30 @@ fn cast(from: Base, to: Base, x: &TokenStream) -> (TokenStream, bool) {
     let core = core();
     let cast = quote!(#core::cast);
     let target = number_type(to);
+    if let Base::Decimal(precision) = to {
+        let decimal = super::types::decimal(precision);
+        return match from {
+            Base::Str => (counted(quote!(<#decimal>::parse(&*#x))), true),
+            Base::Decimal(_) => (quote!(<#decimal>::convert(#x)), true),
+            Base::Bool => (quote!(<#decimal>::from_bool(#x)), true),
+            Base::Timestamp => (quote!(<#decimal>::from_f64(#cast::timestamp_to_f64(#x))), true),
+            _ if from.is_float() => (quote!(<#decimal>::from_f64(#x as f64)), true),
+            _ => (quote!(<#decimal>::from_i64(#x as i64)), true),
+        };
+    }
+    if from.is_decimal() {
+        let code = match to {
+            Base::F32 => quote!(#x.to_f32()),
+            Base::F64 => quote!(#x.to_f64()),
+            // Truncated, then wrapped as Java narrows a long.
+            _ if to.is_integer() => quote!((#x.to_i64_wrapping() as #target)),
+            Base::Bool => quote!((!#x.is_zero())),
+            Base::Timestamp => quote!(#core::Timestamp::from_micros(#x.to_micros_wrapping())),
+            // Java's `BigDecimal.toString`, as Spark's cast: `0E-18` for a zero of scale 18.
+            _ => quote!(#x.to_java_string()),
+        };
+        return (code, false);
+    }
     let code = match (from, to) {
         _ if from == to => x.clone(),
         (Base::Str, _) => {

@@ -8,9 +8,9 @@ use syn::Ident;
 use super::expr::{accumulator_ident, expr, var_ident, view};
 use super::row::{RowField, row_struct};
 use super::types::{self, core};
-use crate::ir::{AggFunc, Aggregate, Step, TypedQuery, VarId};
+use crate::ir::{Accumulator, AggFunc, Aggregate, Step, TypedQuery, VarId};
 use crate::ir::{Forget, Plan, StatefulOperator};
-use crate::types::{Base, ColType};
+use crate::types::{Base, ColType, MAX_PRECISION, Precision};
 
 /// The name of a query's output row struct: `SpendByUser` → `SpendByUserRow`.
 pub(crate) fn row_name(query: &Ident) -> Ident {
@@ -310,6 +310,12 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
             let field = format_ident!("a{}", index);
             let arg_ty = accumulator.arg.as_ref().map(|a| a.ty);
             let ty = match accumulator.func {
+                AggFunc::Sum | AggFunc::Avg if accumulator.ty.base.is_decimal() => {
+                    let core = core();
+                    let (kind, sum) = decimal_total(accumulator);
+                    let (p, s) = (sum.precision, sum.scale);
+                    quote!(#core::aggregate::#kind<#p, #s>)
+                }
                 AggFunc::CountAll | AggFunc::Count => quote!(i64),
                 AggFunc::Avg => quote!((f64, i64)),
                 AggFunc::Sum => types::owned(accumulator.ty),
@@ -322,6 +328,23 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
             quote!(#field: #ty)
         })
         .collect()
+}
+
+/// The runtime's accumulator of a decimal `sum` or `avg`, and the type of its total: the
+/// input's precision plus ten (at most 38), as Spark's.
+fn decimal_total(accumulator: &Accumulator) -> (Ident, Precision) {
+    let input = accumulator
+        .arg
+        .as_ref()
+        .and_then(|arg| arg.ty.base.decimal())
+        .unwrap_or(Precision::new(MAX_PRECISION, 0));
+    let sum = Precision::bounded(u32::from(input.precision) + 10, u32::from(input.scale));
+    let kind = if accumulator.func == AggFunc::Sum {
+        "DecimalSum"
+    } else {
+        "DecimalAvg"
+    };
+    (format_ident!("{}", kind), sum)
 }
 
 /// The local holding input column `index` (of the projected batch).
@@ -563,6 +586,12 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 _ => v,
             };
             let update = |v: TokenStream| match accumulator.func {
+                // A global sum checks its batch's partial sum at the end only, a grouped one at
+                // every row, as Spark's generated code does.
+                AggFunc::Sum | AggFunc::Avg if accumulator.ty.base.is_decimal() && aggregate.keys.is_empty() => {
+                    quote!(#slot.add_unchecked(#v);)
+                }
+                AggFunc::Sum | AggFunc::Avg if accumulator.ty.base.is_decimal() => quote!(#slot.add(#v);),
                 AggFunc::CountAll | AggFunc::Count => quote!(#slot += 1;),
                 AggFunc::Sum if accumulator.ty.base == Base::F64 && arg.ty.nullable => {
                     let v = widen(v);
@@ -692,6 +721,12 @@ fn run_batch(plan: &Plan) -> TokenStream {
         let field = format_ident!("a{}", index);
         let slot = quote!(__stream_acc.#field);
         let value = match accumulator.func {
+            AggFunc::Sum if accumulator.ty.base.is_decimal() => quote!(#slot.finish()),
+            AggFunc::Avg if accumulator.ty.base.is_decimal() => {
+                let result = accumulator.ty.base.decimal().unwrap_or(Precision::new(MAX_PRECISION, 0));
+                let (p, s) = (result.precision, result.scale);
+                quote!(#slot.finish::<#p, #s>())
+            }
             AggFunc::CountAll | AggFunc::Count | AggFunc::Sum => quote!(#slot),
             AggFunc::Avg if accumulator.ty.nullable => {
                 quote!(if #slot.1 == 0 { ::core::option::Option::None } else { ::core::option::Option::Some(#slot.0 / #slot.1 as f64) })
@@ -753,10 +788,24 @@ fn run_batch(plan: &Plan) -> TokenStream {
     };
     let key_bindings: Vec<TokenStream> = key_bindings.collect();
     let emit = emission.build(&quote!((__stream_key, __stream_acc)), &key_bindings);
+    // Decimal sums add the batch's partial sums to their totals.
+    let decimal_totals: Vec<Ident> = aggregate
+        .accumulators
+        .iter()
+        .enumerate()
+        .filter(|(_, accumulator)| {
+            matches!(accumulator.func, AggFunc::Sum | AggFunc::Avg) && accumulator.ty.base.is_decimal()
+        })
+        .map(|(index, _)| format_ident!("a{}", index))
+        .collect();
+    let end_batch_updates = (!decimal_totals.is_empty()).then(
+        || quote!(self.state.end_batch_updates(|__stream_acc| { #(__stream_acc.#decimal_totals.end_batch();)* });),
+    );
     quote! {
         self.state.begin_batch(mode, context);
         #late_new
         #row_loop
+        #end_batch_updates
         #late_rows_out
         let __stream_bound = #bound;
         let __stream_groups = self.state.emit(context, __stream_bound);
@@ -946,6 +995,7 @@ fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
         let field = format_ident!("a{}", index);
         let arg_ty = accumulator.arg.as_ref().map(|a| a.ty);
         match accumulator.func {
+            AggFunc::Sum | AggFunc::Avg if accumulator.ty.base.is_decimal() => quote!(self.#field.merge(other.#field);),
             AggFunc::CountAll | AggFunc::Count => quote!(self.#field += other.#field;),
             AggFunc::Avg => quote!(self.#field.0 += other.#field.0; self.#field.1 += other.#field.1;),
             AggFunc::Sum if accumulator.ty.base == Base::F64 && accumulator.ty.nullable => quote! {

@@ -41,6 +41,10 @@ pub(crate) fn row_struct(name: &Ident, attrs: &[syn::Attribute], fields: &[RowFi
         let array = types::array(f.ty.base);
         let text = f.name.unraw().to_string();
         let nullable = f.ty.nullable;
+        if let crate::types::Base::Decimal(precision) = f.ty.base {
+            let (p, s) = (precision.precision, precision.scale.cast_signed());
+            return quote!(let #column = #core::columns::decimal_by_name(batch, #text, #nullable, #name_text, #p, #s)?;);
+        }
         quote!(let #column = #core::columns::by_name::<#array>(batch, #text, #nullable, #name_text)?;)
     });
     let read_fields = fields.iter().zip(&columns).map(|(f, column)| {

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::types::{Base, ColType};
+use crate::types::{Base, ColType, Precision};
 
 /// The runtime, as generated code names it.
 pub(crate) fn core() -> TokenStream {
@@ -29,6 +29,7 @@ pub(crate) fn owned(ty: ColType) -> TokenStream {
         Base::Timestamp => quote!(#core::Timestamp),
         Base::Date => quote!(#core::Date),
         Base::Window => quote!(#core::Window),
+        Base::Decimal(precision) => decimal(precision),
     };
     if ty.nullable {
         quote!(::core::option::Option<#base>)
@@ -78,6 +79,10 @@ pub(crate) fn data_type(base: Base) -> TokenStream {
             let core = core();
             quote!(#core::columns::window_data_type())
         }
+        Base::Decimal(precision) => {
+            let (p, s) = (precision.precision, precision.scale.cast_signed());
+            quote!(#schema::DataType::Decimal128(#p, #s))
+        }
     }
 }
 
@@ -96,7 +101,15 @@ pub(crate) fn array(base: Base) -> TokenStream {
         Base::Timestamp => quote!(#arrow::TimestampMicrosecondArray),
         Base::Date => quote!(#arrow::Date32Array),
         Base::Window => quote!(#arrow::StructArray),
+        Base::Decimal(_) => quote!(#arrow::Decimal128Array),
     }
+}
+
+/// `Decimal<P, S>`, the runtime's type for a decimal of this precision.
+pub(crate) fn decimal(precision: Precision) -> TokenStream {
+    let core = core();
+    let (p, s) = (precision.precision, precision.scale);
+    quote!(#core::Decimal<#p, #s>)
 }
 
 /// A new, empty builder for a column, with room for `capacity` rows.
@@ -119,6 +132,10 @@ pub(crate) fn new_builder(base: Base, capacity: &TokenStream) -> TokenStream {
             let core = core();
             quote!(#core::columns::WindowBuilder::with_capacity(#capacity))
         }
+        Base::Decimal(precision) => {
+            let (p, s) = (precision.precision, precision.scale.cast_signed());
+            quote!(#arrow::builder::Decimal128Builder::with_capacity(#capacity).with_data_type(::rill::__private::arrow_schema::DataType::Decimal128(#p, #s)))
+        }
     }
 }
 
@@ -131,6 +148,10 @@ pub(crate) fn read(ty: ColType, array: &TokenStream, row: &TokenStream) -> Token
         Base::Timestamp => quote!(#core::Timestamp::from_micros(#array.value(#row))),
         Base::Date => quote!(#core::Date::from_days(#array.value(#row))),
         Base::Window => quote!(#core::columns::window_at(#array, #row)),
+        Base::Decimal(precision) => {
+            let decimal = decimal(precision);
+            quote!(#core::decimal::from_column::<#decimal>(#array.value(#row)))
+        }
         _ => quote!(#array.value(#row)),
     };
     if ty.nullable {
@@ -146,6 +167,7 @@ pub(crate) fn append(ty: ColType, builder: &TokenStream, value: &TokenStream) ->
         Base::Str => quote!(&*#v),
         Base::Timestamp => quote!(#v.micros()),
         Base::Date => quote!(#v.days()),
+        Base::Decimal(_) => quote!(#v.unscaled()),
         _ => v,
     };
     if ty.nullable {

@@ -51,10 +51,12 @@ pub(crate) struct FieldDecl {
     pub(crate) ty: TypeDecl,
 }
 
-/// A field type as written: `f64`, `Option<String>`.
+/// A field type as written: `f64`, `Option<String>`, `Decimal<10, 2>`.
 pub(crate) struct TypeDecl {
     pub(crate) name: Ident,
     pub(crate) argument: Option<Box<TypeDecl>>,
+    /// Number arguments (`Decimal<10, 2>`'s precision and scale), as written.
+    pub(crate) numbers: Vec<syn::LitInt>,
     pub(crate) span: Span,
 }
 
@@ -155,7 +157,20 @@ impl TypeDecl {
     fn parse_nested(input: ParseStream<'_>, depth: usize) -> syn::Result<Self> {
         let name: Ident = input.parse()?;
         let mut span = name.span();
-        let argument = if input.peek(Token![<]) {
+        let mut numbers = Vec::new();
+        let argument = if input.peek(Token![<]) && input.peek2(syn::LitInt) {
+            input.parse::<Token![<]>()?;
+            loop {
+                numbers.push(input.parse::<syn::LitInt>()?);
+                if input.peek(Token![>]) {
+                    break;
+                }
+                input.parse::<Token![,]>()?;
+            }
+            let close = input.parse::<Token![>]>()?;
+            span = span.join(close.span).unwrap_or(span);
+            None
+        } else if input.peek(Token![<]) {
             input.parse::<Token![<]>()?;
             if depth == MAX_TYPE_DEPTH {
                 return Err(input.error(format!(
@@ -169,7 +184,12 @@ impl TypeDecl {
         } else {
             None
         };
-        Ok(Self { name, argument, span })
+        Ok(Self {
+            name,
+            argument,
+            numbers,
+            span,
+        })
     }
 }
 

@@ -122,6 +122,16 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
         TExprKind::Lit(LitValue::I64(v)) => format!("{v}i64"),
         TExprKind::Lit(LitValue::F64(v)) => format!("{v:?}"),
         TExprKind::Lit(LitValue::Bool(v)) => v.to_string(),
+        TExprKind::Lit(LitValue::Decimal(unscaled, precision)) => {
+            let digits = format!(
+                "{:0width$}",
+                unscaled.unsigned_abs(),
+                width = usize::from(precision.scale) + 1
+            );
+            let (whole, fraction) = digits.split_at(digits.len() - usize::from(precision.scale));
+            let point = if fraction.is_empty() { "" } else { "." };
+            format!("{}{whole}{point}{fraction}bd", if *unscaled < 0 { "-" } else { "" })
+        }
         TExprKind::Call(Func::Case { otherwise }, args) => {
             let branches = if *otherwise { &args[..args.len() - 1] } else { &args[..] };
             let mut text = branches
@@ -153,7 +163,7 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
             )
         }
         TExprKind::Call(Func::Cast { .. }, args) => {
-            format!("cast({}, {:?})", render_list(args), expr.ty.base.rust_name())
+            format!("cast({}, {:?})", render_list(args), expr.ty.base.written())
         }
         TExprKind::Call(func, args) => format!("{}({})", func_name(*func), render_list(args)),
         TExprKind::Binary(op, left, right) => {
@@ -161,7 +171,7 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
         }
         TExprKind::Unary(UnaryOp::Neg, inner) => format!("-{}", render(inner, query)),
         TExprKind::Unary(UnaryOp::Not, inner) => format!("!{}", render(inner, query)),
-        TExprKind::Widen(base, inner) => format!("cast({} as {})", render(inner, query), base.rust_name()),
+        TExprKind::Widen(base, inner) => format!("cast({} as {})", render(inner, query), base.written()),
         TExprKind::IsNull { expr, negated: false } => format!("{}.is_null()", render(expr, query)),
         TExprKind::IsNull { expr, negated: true } => format!("{}.is_not_null()", render(expr, query)),
         TExprKind::WindowField { expr, end } => {

@@ -11,7 +11,7 @@ use crate::ir::{
     cast_may_fail, signature,
 };
 use crate::parse::{BinaryOp, Expr, UnaryOp};
-use crate::types::{Base, ColType};
+use crate::types::{Base, ColType, MAX_PRECISION, Precision};
 
 /// Scalar functions by name.
 const FUNCTIONS: &[(&str, Func)] = &[
@@ -335,7 +335,7 @@ impl ExprChecker<'_> {
                     );
                     return None;
                 }
-                let ty = typed.ty;
+                let ty = ColType::new(typed.ty.base, typed.ty.nullable || negation_may_overflow(typed.ty.base));
                 // A negative number literal is a literal, as in Spark (`round(x, -1)`).
                 let negated = match (op, &typed.kind) {
                     (UnaryOp::Neg, TExprKind::Lit(LitValue::I32(value))) => value.checked_neg().map(LitValue::I32),
@@ -416,6 +416,7 @@ impl ExprChecker<'_> {
                     }
                 }
                 "f64" => (LitValue::F64(int.base10_parse::<f64>().ok()?), Base::F64),
+                "bd" | "BD" => return self.decimal_literal(int.base10_digits(), span),
                 suffix => {
                     self.error(span, format!("literal suffix `{suffix}` is not supported\nhelp: write `{}` (i32, or i64 when larger), or use the suffix `i64` or `f64`", int.base10_digits()));
                     return None;
@@ -430,6 +431,7 @@ impl ExprChecker<'_> {
                     };
                     (LitValue::F64(value), Base::F64)
                 }
+                "bd" | "BD" => return self.decimal_literal(float.base10_digits(), span),
                 suffix => {
                     self.error(span, format!("literal suffix `{suffix}` is not supported\nhelp: a number with a point is an f64 (Spark's double): write `{digits}`, or `cast({digits}, \"float\")` for an f32", digits = float.base10_digits()));
                     return None;
@@ -454,6 +456,41 @@ impl ExprChecker<'_> {
             }
         };
         Some(Self::typed(TExprKind::Lit(value), ColType::new(base, false), span))
+    }
+
+    /// `1.50bd` (Spark's `1.50BD`): a decimal of the literal's own digits, `decimal(3,2)`.
+    fn decimal_literal(&mut self, digits: &str, span: Span) -> Option<TExpr> {
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let significant = format!("{whole}{fraction}");
+        let significant = significant.trim_start_matches('0');
+        let scale = fraction.len();
+        // As Spark's BigDecimal: the digits from the first non-zero one, at least the scale.
+        let precision = significant.len().max(scale).max(1);
+        if !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            self.error(
+                span,
+                format!("decimal literal `{digits}bd` must be written with digits and a point\nhelp: write it in full, e.g. `1500.25bd`"),
+            );
+            return None;
+        }
+        let unscaled = if significant.is_empty() {
+            Some(0)
+        } else {
+            significant.parse::<i128>().ok()
+        };
+        let Some(unscaled) = unscaled.filter(|_| precision <= usize::from(MAX_PRECISION)) else {
+            self.error(
+                span,
+                format!("decimal literal `{digits}bd` has more than {MAX_PRECISION} digits\nnote: a decimal holds at most {MAX_PRECISION} digits (Spark's DecimalType.MAX_PRECISION)"),
+            );
+            return None;
+        };
+        let precision = Precision::new(u8::try_from(precision).ok()?, u8::try_from(scale).ok()?);
+        Some(Self::typed(
+            TExprKind::Lit(LitValue::Decimal(unscaled, precision)),
+            ColType::new(Base::Decimal(precision), false),
+            span,
+        ))
     }
 
     fn aggregate(&mut self, func: &Ident, args: &[Expr], paren_span: Span, scope: &mut Scope<'_>) -> Option<TExpr> {
@@ -508,12 +545,20 @@ impl ExprChecker<'_> {
                     );
                     return None;
                 }
-                let base = match name.as_str() {
-                    "sum" if arg_expr.ty.base.is_integer() => Base::I64,
+                let base = match (name.as_str(), arg_expr.ty.base) {
+                    // Spark's: a sum has ten more digits, an average four more digits and places.
+                    ("sum", Base::Decimal(p)) => {
+                        Base::Decimal(Precision::bounded(u32::from(p.precision) + 10, u32::from(p.scale)))
+                    }
+                    ("avg", Base::Decimal(p)) => {
+                        Base::Decimal(Precision::bounded(u32::from(p.precision) + 4, u32::from(p.scale) + 4))
+                    }
+                    ("sum", base) if base.is_integer() => Base::I64,
                     _ => Base::F64,
                 };
                 let func = if name == "sum" { AggFunc::Sum } else { AggFunc::Avg };
-                (func, ColType::new(base, arg_expr.ty.nullable))
+                // A decimal sum that overflows its type is null, as Spark's with ANSI off.
+                (func, ColType::new(base, arg_expr.ty.nullable || base.is_decimal()))
             }
             ("min" | "max", Some(arg_expr)) => {
                 let func = if name == "min" { AggFunc::Min } else { AggFunc::Max };
@@ -565,10 +610,14 @@ impl ExprChecker<'_> {
     }
 
     fn expect_base(&mut self, func: &Ident, arg: &Expr, typed: &TExpr, wanted: &[Base]) -> bool {
-        if wanted.contains(&typed.ty.base) {
+        let any_number = wanted == Base::NUMERIC;
+        if wanted.contains(&typed.ty.base) || (any_number && typed.ty.base.is_decimal()) {
             return true;
         }
-        let names: Vec<&str> = wanted.iter().map(|b| b.rust_name()).collect();
+        let mut names: Vec<&str> = wanted.iter().map(|b| b.rust_name()).collect();
+        if any_number {
+            names.push("Decimal");
+        }
         // Text where a time is wanted: the conversion that parses it.
         let help = match (typed.ty.base, wanted) {
             (Base::Str, [Base::Timestamp, ..]) => format!("\nhelp: parse it first: `to_timestamp({arg})`"),
@@ -880,6 +929,17 @@ impl ExprChecker<'_> {
                 .find(|(name, _)| name.eq_ignore_ascii_case(written))
                 .map(|(_, base)| *base)
         });
+        let to = match (to, written.map(decimal_type_name)) {
+            (None, Some(Some(Ok(precision)))) => Some(Base::Decimal(precision)),
+            (None, Some(Some(Err(problem)))) => {
+                self.error(
+                    type_arg.span(),
+                    format!("{problem}\nhelp: write \"decimal(precision, scale)\", e.g. \"decimal(10,2)\": 1 to {MAX_PRECISION} digits, `scale` of them after the point"),
+                );
+                return None;
+            }
+            (to, _) => to,
+        };
         let Some(to) = to else {
             let help = written
                 .and_then(|written| did_you_mean(&written.to_ascii_lowercase(), names.iter().copied()))
@@ -1203,6 +1263,35 @@ impl ExprChecker<'_> {
                     span,
                 ));
             }
+            Func::Plain(Plain::Floor | Plain::Ceil) if typed.first().is_some_and(|t| t.ty.base.is_decimal()) => {
+                if !self.arity(name, paren_span, args.len(), 1, 1) {
+                    return None;
+                }
+                // Spark's: a decimal of scale 0 with one more integer digit (`ceil(9.5)` is 10).
+                let p = typed[0].ty.base.decimal()?;
+                let result = Precision::bounded(p.integer_digits() + 1, 0);
+                ColType::new(Base::Decimal(result), typed[0].ty.nullable || !p.fits_in(result))
+            }
+            Func::Plain(Plain::Div)
+                if typed.iter().any(|t| t.ty.base.is_decimal()) && typed.iter().all(|t| decimal_of(t).is_some()) =>
+            {
+                if !self.arity(name, paren_span, args.len(), 2, 2) {
+                    return None;
+                }
+                // Spark's integral division of decimals: the truncated quotient as a bigint.
+                let typed: Vec<TExpr> = typed
+                    .into_iter()
+                    .map(|t| match decimal_of(&t) {
+                        Some(precision) => widen(t, Base::Decimal(precision)),
+                        None => t,
+                    })
+                    .collect();
+                return Some(Self::typed(
+                    TExprKind::Call(func, typed),
+                    ColType::new(Base::I64, true),
+                    span,
+                ));
+            }
             Func::Plain(Plain::Log) if args.len() == 1 => {
                 return self.function(Func::Plain(Plain::Ln), name, args, typed, paren_span);
             }
@@ -1408,6 +1497,11 @@ impl ExprChecker<'_> {
                 {
                     return None;
                 }
+                if typed.iter().any(|t| t.ty.base.is_decimal()) && !typed.iter().any(|t| t.ty.base.is_float()) {
+                    let mut typed = typed.into_iter();
+                    let (l, r) = (typed.next()?, typed.next()?);
+                    return decimal_arithmetic(Some(func), BinaryOp::Rem, l, r, span);
+                }
                 let spans: Vec<Span> = args.iter().map(Expr::span).collect();
                 let (base, typed) = self.unify("`pmod`", &spans, typed)?;
                 return Some(Self::typed(
@@ -1422,16 +1516,24 @@ impl ExprChecker<'_> {
                 {
                     return None;
                 }
-                if let Some(scale) = typed.get(1)
-                    && !matches!(scale.kind, TExprKind::Lit(LitValue::I32(_)))
-                {
-                    self.error(
-                        args[1].span(),
-                        format!("the scale of `{name}` must be an integer literal, found `{}`", args[1]),
-                    );
-                    return None;
+                let places = match typed.get(1).map(|scale| &scale.kind) {
+                    None => 0,
+                    Some(TExprKind::Lit(LitValue::I32(places))) => *places,
+                    Some(_) => {
+                        self.error(
+                            args[1].span(),
+                            format!("the scale of `{name}` must be an integer literal, found `{}`", args[1]),
+                        );
+                        return None;
+                    }
+                };
+                match typed[0].ty.base {
+                    Base::Decimal(p) => {
+                        let rounded = rounded_decimal(p, places);
+                        ColType::new(Base::Decimal(rounded), typed[0].ty.nullable || !p.fits_in(rounded))
+                    }
+                    _ => typed[0].ty,
                 }
-                typed[0].ty
             }
             Func::Abs => {
                 if !self.arity(name, paren_span, args.len(), 1, 1)
@@ -1439,7 +1541,10 @@ impl ExprChecker<'_> {
                 {
                     return None;
                 }
-                typed[0].ty
+                ColType::new(
+                    typed[0].ty.base,
+                    typed[0].ty.nullable || negation_may_overflow(typed[0].ty.base),
+                )
             }
             Func::ToTimestamp => {
                 if !self.arity(name, paren_span, args.len(), 1, 2)
@@ -1702,15 +1807,33 @@ impl ExprChecker<'_> {
                     mismatch(self, "\nnote: only values of the same kind can be compared");
                     return None;
                 }
-                let common = l.ty.base.widen(r.ty.base).unwrap_or(l.ty.base);
-                (common, ColType::new(Base::Bool, nullable))
+                let common = match (decimal_of(&l), decimal_of(&r)) {
+                    // Both sides as the narrowest decimal holding them (null where one does
+                    // not fit it), the literal integer taking only its own digits, as Spark's.
+                    (Some(a), Some(b)) if l.ty.base.is_decimal() || r.ty.base.is_decimal() => Base::Decimal(a.wider(b)),
+                    _ => l.ty.base.widen(r.ty.base).unwrap_or(l.ty.base),
+                };
+                let (l, r) = (widen(l, common), widen(r, common));
+                let nullable = l.ty.nullable || r.ty.nullable;
+                return Some(Self::typed(
+                    TExprKind::Binary(op, Box::new(l), Box::new(r)),
+                    ColType::new(Base::Bool, nullable),
+                    op_span,
+                ));
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Rem | BinaryOp::Div
+                if (l.ty.base.is_decimal() || r.ty.base.is_decimal())
+                    && decimal_of(&l).is_some()
+                    && decimal_of(&r).is_some() =>
+            {
+                return decimal_arithmetic(None, op, l, r, op_span);
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Rem | BinaryOp::Div => {
                 let Some(common) = l.ty.base.widen(r.ty.base) else {
                     let help = if op == BinaryOp::Add && l.ty.base == Base::Str && r.ty.base == Base::Str {
                         "\nhelp: join strings with `concat(a, b)`"
                     } else {
-                        "\nnote: arithmetic needs numbers (i32, i64, f64)"
+                        "\nnote: arithmetic needs numbers (integers, floats or decimals)"
                     };
                     mismatch(self, help);
                     return None;
@@ -1761,10 +1884,22 @@ fn all_nullable(typed: &[TExpr]) -> bool {
     typed.iter().all(|t| t.ty.nullable)
 }
 
-/// Wraps `expr` in a numeric widening to `base` when its type is narrower.
+/// Wraps `expr` in a numeric widening to `base` when its type is narrower; a conversion to a
+/// decimal that may not hold the value is a cast, null where it does not (as Spark's).
 fn widen(expr: TExpr, base: Base) -> TExpr {
     if expr.ty.base == base || !base.is_numeric() {
         return expr;
+    }
+    if let Base::Decimal(to) = base
+        && !decimal_of(&expr).is_some_and(|from| from.fits_in(to))
+    {
+        let ty = ColType::new(base, expr.ty.nullable || cast_may_fail(expr.ty.base, base));
+        let span = expr.span;
+        return TExpr {
+            kind: TExprKind::Call(Func::Cast { to: base }, vec![expr]),
+            ty,
+            span,
+        };
     }
     let ty = ColType::new(base, expr.ty.nullable);
     let span = expr.span;
@@ -1773,4 +1908,85 @@ fn widen(expr: TExpr, base: Base) -> TExpr {
         ty,
         span,
     }
+}
+
+/// The decimal type a number takes in decimal arithmetic: its own for a decimal, Spark's
+/// `DecimalType.forType` for an integer column, and only its digits for an integer literal
+/// (`x * 2` multiplies by a `decimal(1,0)`); `None` for other types.
+fn decimal_of(expr: &TExpr) -> Option<Precision> {
+    let literal = match &expr.kind {
+        TExprKind::Lit(LitValue::I32(value)) => Some(i64::from(*value)),
+        TExprKind::Lit(LitValue::I64(value)) => Some(*value),
+        _ => None,
+    };
+    match literal {
+        Some(value) => {
+            let digits = value.unsigned_abs().checked_ilog10().map_or(1, |log| log + 1);
+            Some(Precision::new(u8::try_from(digits).ok()?, 0))
+        }
+        None => Precision::of_integer(expr.ty.base),
+    }
+}
+
+/// `l op r` (or `pmod(l, r)`, `func`) where one side is a decimal and the other a decimal or an
+/// integer: the integer widened to its decimal type, the result typed by Spark's rules, and
+/// null when it may not fit (or divides by zero).
+fn decimal_arithmetic(func: Option<Func>, op: BinaryOp, l: TExpr, r: TExpr, span: Span) -> Option<TExpr> {
+    let (left, right) = (decimal_of(&l)?, decimal_of(&r)?);
+    let result = Precision::arithmetic(op, left, right);
+    let nullable = l.ty.nullable || r.ty.nullable || Precision::may_overflow(op, left, right);
+    let (l, r) = (widen(l, Base::Decimal(left)), widen(r, Base::Decimal(right)));
+    let kind = match func {
+        Some(func) => TExprKind::Call(func, vec![l, r]),
+        None => TExprKind::Binary(op, Box::new(l), Box::new(r)),
+    };
+    Some(TExpr {
+        kind,
+        ty: ColType::new(Base::Decimal(result), nullable),
+        span,
+    })
+}
+
+/// Spark's type of `round(decimal, places)`: the places kept (at most the scale's), and one
+/// more integer digit for a carry (`round(9.5)` is 10).
+fn rounded_decimal(p: Precision, places: i32) -> Precision {
+    let integer_digits = p.integer_digits() + 1;
+    match u32::try_from(places) {
+        Ok(places) => {
+            let scale = u32::from(p.scale).min(places);
+            Precision::bounded(integer_digits + scale, scale)
+        }
+        Err(_) => Precision::bounded(integer_digits.max(places.unsigned_abs() + 1), 0),
+    }
+}
+
+/// A decimal type as `cast` names it, as Spark reads it: `decimal` (`decimal(10,0)`),
+/// `decimal(p)`, `decimal(p, s)`, or the same with `dec` or `numeric`; `None` for another name.
+fn decimal_type_name(written: &str) -> Option<Result<Precision, String>> {
+    let lower = written.trim().to_ascii_lowercase();
+    let rest = ["decimal", "numeric", "dec"]
+        .iter()
+        .find_map(|name| lower.strip_prefix(name))?
+        .trim();
+    if rest.is_empty() {
+        return Some(Ok(Precision::new(10, 0)));
+    }
+    let arguments = rest.strip_prefix('(')?.strip_suffix(')')?;
+    let numbers: Result<Vec<u8>, _> = arguments.split(',').map(|n| n.trim().parse::<u8>()).collect();
+    let problem = |what: String| Some(Err(format!("cannot cast to \"{written}\": {what}")));
+    match numbers.as_deref() {
+        Ok([p]) if (1..=MAX_PRECISION).contains(p) => Some(Ok(Precision::new(*p, 0))),
+        Ok([p, s]) if (1..=MAX_PRECISION).contains(p) && s <= p => Some(Ok(Precision::new(*p, *s))),
+        Ok([p, s]) if (1..=MAX_PRECISION).contains(p) => problem(format!("the scale {s} is above the precision {p}")),
+        Ok([p, ..]) if !(1..=MAX_PRECISION).contains(p) => {
+            problem(format!("the precision {p} is not 1 to {MAX_PRECISION}"))
+        }
+        _ => problem("a decimal type takes a precision and a scale".to_owned()),
+    }
+}
+
+/// Whether Spark's negation of a value of this type may not fit it: a decimal of more than 34
+/// digits is negated through a 34-digit context, and rounding 38 nines up overflows.
+fn negation_may_overflow(base: Base) -> bool {
+    base.decimal().is_some_and(|p| p.precision > 34)
 }
