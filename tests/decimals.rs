@@ -108,6 +108,11 @@ rill::stream! {
 
     query FirstPerC(raw: Sample) { raw.drop_duplicates(c).select(id, c) }
 
+    schema WidePrice { price: Option<Decimal<12, 3>> }
+    query WidePrices(raw: WidePrice) { raw.select(price) }
+    schema NarrowPrice { price: Decimal<10, 3> }
+    query NarrowPrices(raw: NarrowPrice) { raw.select(price) }
+
     schema Order { item: String, price: Decimal<10, 2>, discount: Option<Decimal<5, 4>> }
     query Priced(raw: Order) {
         raw.select(item, price, discount, net = price * (1 - discount))
@@ -681,4 +686,50 @@ fn decimals_group_deduplicate_and_sort() {
     assert_eq!(totals, sorted);
     // The largest sum is the group of c = 99999 (a = 99999999.99 alone).
     assert_eq!(totals[0].to_string(), "99999999.99");
+}
+
+/// A Parquet decimal column is read as a wider declared decimal (as many integer digits or
+/// more, as many places or more), as Spark's reader widens it; a narrower one is refused with
+/// both types named.
+#[test]
+fn parquet_decimals_widen_as_spark_reads_them() {
+    use std::sync::Arc;
+
+    use rill::arrow_array::{ArrayRef, Decimal128Array, RecordBatch};
+
+    let dir = tempfile::tempdir().unwrap();
+    let prices = Decimal128Array::from(vec![Some(-9_999_999_999i128), None, Some(150)])
+        .with_precision_and_scale(10, 2)
+        .unwrap();
+    let batch = RecordBatch::try_from_iter([("price", Arc::new(prices) as ArrayRef)]).unwrap();
+    let file = std::fs::File::create(dir.path().join("a.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+
+    let sink = common::CapturingSink::default();
+    common::run_available_now(
+        WidePrices::read(FileSource::parquet(dir.path()))
+            .append()
+            .to(sink.clone()),
+    );
+    let rows: Vec<Option<String>> = sink
+        .take()
+        .iter()
+        .flat_map(|(_, batch)| WidePricesRow::from_batch(batch).unwrap())
+        .map(|row| row.price.map(|p| p.to_string()))
+        .collect();
+    assert_eq!(rows, [Some("-99999999.990".to_owned()), None, Some("1.500".to_owned())]);
+
+    let query = NarrowPrices::read(FileSource::parquet(dir.path()))
+        .append()
+        .to(common::CapturingSink::default())
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    let error = query.await_termination().unwrap_err().to_string();
+    assert!(
+        error.contains("Decimal128(10, 2)") && error.contains("Decimal128(10, 3)"),
+        "{error}"
+    );
 }

@@ -1091,10 +1091,16 @@ fn read_parquet(
     Ok(())
 }
 
-/// Whether a Parquet file's column type can be read as the declared type: the same type, or
-/// a timestamp of another unit or zone (converted to microseconds in UTC).
+/// Whether a Parquet file's column type can be read as the declared type: the same type, a
+/// timestamp of another unit or zone (converted to microseconds in UTC), or a decimal widened
+/// as Spark's reader widens it (as many integer digits or more, as many places or more).
 fn parquet_type_fits(file: &DataType, declared: &DataType) -> bool {
-    file == declared || matches!((file, declared), (DataType::Timestamp(..), DataType::Timestamp(..)))
+    match (file, declared) {
+        (DataType::Decimal128(p1, s1), DataType::Decimal128(p2, s2)) => {
+            s2 >= s1 && i16::from(*p2) - i16::from(*s2) >= i16::from(*p1) - i16::from(*s1)
+        }
+        _ => file == declared || matches!((file, declared), (DataType::Timestamp(..), DataType::Timestamp(..))),
+    }
 }
 
 /// The column as the declared type (only timestamps differ, by unit or zone).
@@ -1104,6 +1110,19 @@ fn conform(column: &ArrayRef, declared: &DataType) -> ArrayRef {
     };
     use arrow_array::{PrimitiveArray, cast::AsArray};
     use arrow_schema::TimeUnit;
+    if let (DataType::Decimal128(_, from), DataType::Decimal128(precision, scale)) = (column.data_type(), declared) {
+        // Widened: the same number in units of the declared scale (it fits, by
+        // `parquet_type_fits`).
+        let factor = 10i128.pow(u32::from(scale.abs_diff(*from)));
+        let widened = column
+            .as_primitive::<arrow_array::types::Decimal128Type>()
+            .unary::<_, arrow_array::types::Decimal128Type>(|v| v.wrapping_mul(factor))
+            .with_precision_and_scale(*precision, *scale);
+        return match widened {
+            Ok(widened) => Arc::new(widened),
+            Err(_) => Arc::clone(column),
+        };
+    }
     let DataType::Timestamp(_, zone) = declared else {
         return Arc::clone(column);
     };
