@@ -255,6 +255,16 @@ pub trait StreamPlan: Send + Sized + 'static {
     /// A fresh instance with empty state.
     fn create() -> Self;
 
+    /// Takes the tables of the query's static inputs (in the order of its signature) and
+    /// indexes them by their join keys; a query without static inputs needs none.
+    ///
+    /// # Errors
+    /// When a table is missing or of another schema.
+    fn attach_static_tables(&mut self, tables: &crate::operator::StaticTables) -> Result<()> {
+        let _ = tables;
+        Ok(())
+    }
+
     /// Runs one micro-batch of a query with one input over `input` (batches holding the
     /// input's projected columns, in that order) and returns the rows to hand the sink in
     /// `mode`; see [`run_batch_stream`](Self::run_batch_stream).

@@ -57,6 +57,8 @@ pub struct NoSink;
 pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink, C = checkpointing::NoCheckpoint> {
     /// A source for each of the query's inputs, in the order of its signature.
     sources: Vec<Box<dyn AnySource>>,
+    /// A table for each of the query's static inputs, in the order of its signature.
+    static_tables: crate::operator::StaticTables,
     checkpoint: Option<std::path::PathBuf>,
     sink: S,
     late_sink: Option<Box<dyn Sink>>,
@@ -103,8 +105,22 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
     /// ```
     #[must_use]
     pub fn from_sources(sources: Vec<Box<dyn AnySource>>) -> Self {
+        Self::from_sources_and_tables(sources, Vec::new())
+    }
+
+    /// As [`from_sources`](Self::from_sources), with a [`StaticTable`] for each of the query's
+    /// static inputs (`users: static User`), in the order of its signature. The macro's `read`
+    /// calls it.
+    ///
+    /// [`StaticTable`]: crate::operator::StaticTable
+    #[must_use]
+    pub fn from_sources_and_tables(
+        sources: Vec<Box<dyn AnySource>>,
+        static_tables: crate::operator::StaticTables,
+    ) -> Self {
         Self {
             sources,
+            static_tables,
             checkpoint: None,
             sink: NoSink,
             late_sink: None,
@@ -122,6 +138,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
     fn retyped<N, T, D>(self, sink: impl FnOnce(S) -> T) -> DataStreamWriter<Q, N, T, D> {
         DataStreamWriter {
             sources: self.sources,
+            static_tables: self.static_tables,
             checkpoint: self.checkpoint,
             sink: sink(self.sink),
             late_sink: self.late_sink,
@@ -249,6 +266,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             source.open(input.schema.clone())?;
         }
         let mut plan = Q::create();
+        plan.attach_static_tables(&self.static_tables)?;
         let (checkpoint, resume) = match &self.checkpoint {
             Some(dir) => {
                 let checkpoint = Checkpoint::open(dir, &name, facts.fingerprint, facts.explain)?;

@@ -71,7 +71,10 @@ pub(crate) fn expand(input: &TokenStream) -> TokenStream {
         };
         match checked {
             Ok(typed) => output.extend(codegen::query(&plan::plan(typed))),
-            Err(outputs) => output.extend(fallback::query_stub(&decl.name, decl.inputs.len(), &outputs)),
+            Err(outputs) => {
+                let statics: Vec<bool> = decl.inputs.iter().map(|input| input.is_static).collect();
+                output.extend(fallback::query_stub(&decl.name, &statics, &outputs));
+            }
         }
     }
     if let Some(errors) = diagnostics.finish() {

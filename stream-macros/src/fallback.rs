@@ -81,9 +81,32 @@ pub(crate) fn row_stub(name: &Ident, fields: &[(Ident, TokenStream)]) -> TokenSt
 
 /// A stub query type implementing every trait a real one may; its output row has the
 /// columns the type checker resolved (a column whose type is unknown is a `FailedColumn`).
-pub(crate) fn query_stub(name: &Ident, inputs: usize, outputs: &PartialOutputs) -> TokenStream {
+/// `statics` says, for each input in the order of the signature, whether it is a static table.
+pub(crate) fn query_stub(name: &Ident, statics: &[bool], outputs: &PartialOutputs) -> TokenStream {
     // Named by position: the declared names may be what was wrong (one name twice).
-    let inputs: Vec<Ident> = (0..inputs).map(|index| format_ident!("source{}", index)).collect();
+    let inputs: Vec<Ident> = (0..statics.len())
+        .map(|index| format_ident!("source{}", index))
+        .collect();
+    // A static table's schema may be what was wrong: the stub takes any value there.
+    let params = inputs.iter().zip(statics).map(|(input, is_static)| {
+        if *is_static {
+            quote!(#input: impl ::core::marker::Sized)
+        } else {
+            quote!(#input: impl ::rill::__private::core::source::Source)
+        }
+    });
+    let sources: Vec<&Ident> = inputs
+        .iter()
+        .zip(statics)
+        .filter(|(_, s)| !**s)
+        .map(|(i, _)| i)
+        .collect();
+    let tables: Vec<&Ident> = inputs
+        .iter()
+        .zip(statics)
+        .filter(|(_, s)| **s)
+        .map(|(i, _)| i)
+        .collect();
     let core = quote!(::rill::__private::core);
     let arrow = quote!(::rill::__private::arrow_array);
     let row = row_name(name);
@@ -106,8 +129,9 @@ pub(crate) fn query_stub(name: &Ident, inputs: usize, outputs: &PartialOutputs) 
         }
 
         impl #name {
-            pub fn read(#(#inputs: impl #core::source::Source),*) -> #core::DataStreamWriter<Self> {
-                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#inputs) as ::std::boxed::Box<dyn #core::source::AnySource>),*])
+            pub fn read(#(#params),*) -> #core::DataStreamWriter<Self> {
+                #(let _ = #tables;)*
+                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#sources) as ::std::boxed::Box<dyn #core::source::AnySource>),*])
             }
             pub fn explain() -> &'static str {
                 #unreachable
@@ -145,7 +169,7 @@ pub(crate) fn stubs_from_tokens(tokens: &TokenStream) -> TokenStream {
             if keyword == "schema" && usable() {
                 out.extend(row_stub(name, &[]));
             } else if keyword == "query" && usable() {
-                out.extend(query_stub(name, 1, &Vec::new()));
+                out.extend(query_stub(name, &[false], &Vec::new()));
             }
         }
     }

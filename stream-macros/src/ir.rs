@@ -400,6 +400,41 @@ pub(crate) enum Step {
     Watermark { var: VarId },
     /// `drop_duplicates` / `drop_duplicates_within_watermark`: only a key's first row passes.
     Dedup(Dedup),
+    /// `join(table, key, .., "how")` with a static input: each row continues once per match.
+    Join(StaticJoin),
+}
+
+/// How a stream–static join keeps rows (Spark's `how`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum JoinKind {
+    /// A row for each match; a row without one is dropped.
+    Inner,
+    /// A row for each match, or one with the table's columns null.
+    LeftOuter,
+    /// The row, once, if it has a match (no column of the table).
+    LeftSemi,
+    /// The row if it has no match.
+    LeftAnti,
+}
+
+/// A join of the stream with static input `table` on equal keys.
+pub(crate) struct StaticJoin {
+    /// The join's number among the query's joins (each has its own index of the table).
+    pub(crate) index: usize,
+    /// Index into [`TypedQuery::statics`].
+    pub(crate) table: usize,
+    /// The stream's key variable and the table's key field (by index), pairwise equal.
+    pub(crate) keys: Vec<(VarId, usize)>,
+    /// Variables bound to the matched row's fields (by index): null-able in a left outer join.
+    pub(crate) columns: Vec<(VarId, usize)>,
+    pub(crate) kind: JoinKind,
+}
+
+/// A static input of a query: its name, its schema and the schema's columns.
+pub(crate) struct StaticInput {
+    pub(crate) name: Ident,
+    pub(crate) schema: Ident,
+    pub(crate) fields: Vec<(Ident, ColType)>,
 }
 
 /// A deduplication step.
@@ -476,6 +511,10 @@ pub(crate) struct TypedQuery {
     pub(crate) inputs: Vec<Ident>,
     /// The schema every input reads.
     pub(crate) schema: Ident,
+    /// The static inputs (`users: static User`), in the order of the signature.
+    pub(crate) statics: Vec<StaticInput>,
+    /// Every input's name, streams and static ones, in the order of the signature.
+    pub(crate) signature: Vec<Ident>,
     /// Number of input columns (variables `0..num_input_columns`).
     pub(crate) num_input_columns: usize,
     pub(crate) vars: Vec<Var>,
@@ -509,6 +548,14 @@ impl TypedQuery {
     pub(crate) fn dedup(&self) -> Option<&Dedup> {
         self.pre.iter().find_map(|step| match step {
             Step::Dedup(dedup) => Some(dedup),
+            _ => None,
+        })
+    }
+
+    /// The stream–static joins, in order.
+    pub(crate) fn joins(&self) -> impl Iterator<Item = &StaticJoin> {
+        self.pre.iter().filter_map(|step| match step {
+            Step::Join(join) => Some(join),
             _ => None,
         })
     }
@@ -550,7 +597,7 @@ impl Plan {
     pub(crate) fn step_is_live(&self, step: &Step) -> bool {
         match step {
             Step::Let { var, .. } => self.live.contains(var),
-            Step::Filter { .. } | Step::Watermark { .. } | Step::Dedup(_) => true,
+            Step::Filter { .. } | Step::Watermark { .. } | Step::Dedup(_) | Step::Join(_) => true,
         }
     }
 }

@@ -14,11 +14,13 @@
 
 mod aggregate;
 mod dedup;
+mod join;
 mod session;
 mod sort;
 
 pub use aggregate::KeyedAggregate;
 pub use dedup::{Admission, Deduplicate, Forget};
+pub use join::{StaticJoinSide, StaticTable, StaticTables, matches_or_none, static_table};
 pub use session::SessionAggregate;
 pub use sort::{SortKey, sort_limit};
 

@@ -386,6 +386,17 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         &mut self.groups[slot as usize].1
     }
 
+    /// The value stored under `probe`'s key, if any; never inserts.
+    #[inline]
+    pub fn get<P: KeyProbe<Owned = K>>(&self, probe: P) -> Option<&A> {
+        let hash = self.hash(probe);
+        let slot = self
+            .index
+            .find(hash, |slot| probe.matches(&self.groups[slot as usize].0))
+            .ok()?;
+        Some(&self.groups[slot as usize].1)
+    }
+
     /// The hash under which `probe`'s key is (or would be) stored.
     #[inline]
     pub fn hash<P: KeyProbe<Owned = K>>(&self, probe: P) -> u64 {

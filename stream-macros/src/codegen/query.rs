@@ -9,7 +9,7 @@ use super::expr::{accumulator_ident, expr, var_ident, view};
 use super::row::{RowField, row_struct};
 use super::types::{self, core};
 use crate::ir::{Accumulator, AggFunc, Aggregate, Step, TypedQuery, VarId};
-use crate::ir::{Forget, Plan, StatefulOperator};
+use crate::ir::{Forget, JoinKind, Plan, StatefulOperator, StaticJoin};
 use crate::types::{Base, ColType, MAX_PRECISION, Precision};
 
 /// The name of a query's output row struct: `SpendByUser` → `SpendByUserRow`.
@@ -194,7 +194,41 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         marker(plan.modes.complete, "SupportsComplete"),
     ];
     // Spanned on the query's name, so that rustc's notes about the type point there.
-    let query_struct = quote_spanned!(name.span()=> pub struct #name { #state_field });
+    let joins = static_joins(query);
+    let static_fields = joins.iter().map(|(index, join)| {
+        let field = static_side_ident(*index);
+        let side = static_side_type(query, join);
+        quote!(#field: ::core::option::Option<#side>,)
+    });
+    let static_inits: Vec<TokenStream> = joins
+        .iter()
+        .map(|(index, _)| {
+            let field = static_side_ident(*index);
+            quote!(#field: ::core::option::Option::None,)
+        })
+        .collect();
+    let attach = attach_static_tables(query, &joins);
+    let hoist_static_sides = joins.iter().map(|(index, _)| {
+        let field = static_side_ident(*index);
+        quote! {
+            let #field = self.#field.as_ref().ok_or_else(|| #core::Error::SchemaMismatch {
+                query: #name_text.to_owned(),
+                message: "its static tables were not attached".to_owned(),
+            })?;
+        }
+    });
+    let read_params = query
+        .signature
+        .iter()
+        .map(|input| match query.statics.iter().find(|s| s.name == *input) {
+            Some(table) => {
+                let schema = &table.schema;
+                quote!(#input: #core::operator::StaticTable<#schema>)
+            }
+            None => quote!(#input: impl #core::source::Source),
+        });
+    let static_names = query.statics.iter().map(|table| &table.name);
+    let query_struct = quote_spanned!(name.span()=> pub struct #name { #state_field #(#static_fields)* });
     let query_doc =
         format!("The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```");
     quote! {
@@ -215,8 +249,11 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         impl #name {
             /// Reads each of this query's inputs from the source given for it; choose the output
             /// mode, sink and trigger on the returned writer, then `start()` it.
-            pub fn read(#(#inputs: impl #core::source::Source),*) -> #core::DataStreamWriter<Self> {
-                #core::DataStreamWriter::from_sources(::std::vec![#(::std::boxed::Box::new(#inputs) as ::std::boxed::Box<dyn #core::source::AnySource>),*])
+            pub fn read(#(#read_params),*) -> #core::DataStreamWriter<Self> {
+                #core::DataStreamWriter::from_sources_and_tables(
+                    ::std::vec![#(::std::boxed::Box::new(#inputs) as ::std::boxed::Box<dyn #core::source::AnySource>),*],
+                    ::std::vec![#(::std::sync::Arc::new(#static_names) as ::std::sync::Arc<dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync>),*],
+                )
             }
 
             /// The query's plan as text.
@@ -244,8 +281,10 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             }
 
             fn create() -> Self {
-                Self { #state_init }
+                Self { #state_init #(#static_inits)* }
             }
+
+            #attach
 
             fn run_batch_stream(
                 &mut self,
@@ -254,6 +293,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 context: &mut #core::plan::BatchContext,
             ) -> #core::Result<#arrow::RecordBatch> {
                 let input = &mut #core::plan::input_batches(inputs, #input_count, #name_text)?;
+                #(#hoist_static_sides)*
                 #run_batch
             }
 
@@ -354,7 +394,22 @@ fn column_ident(index: usize) -> Ident {
 
 /// Code for the steps that `plan` needs, in order: `let`s and `continue`-on-false filters.
 fn steps(plan: &Plan, steps: &[Step]) -> TokenStream {
+    steps_then(plan, steps, &quote!())
+}
+
+/// The steps, then `body`; a stream–static join runs the steps after it and `body` once per
+/// matching row (a `continue` then skips to the next match).
+fn steps_then(plan: &Plan, steps: &[Step], body: &TokenStream) -> TokenStream {
     let query = &plan.query;
+    if let Some(at) = steps.iter().position(|step| matches!(step, Step::Join(_))) {
+        let before = steps_then(plan, &steps[..at], &quote!());
+        let after = steps_then(plan, &steps[at + 1..], body);
+        let join = match &steps[at] {
+            Step::Join(join) => join_code(plan, join, &after),
+            _ => after,
+        };
+        return quote!(#before #join);
+    }
     steps
         .iter()
         .filter(|step| plan.step_is_live(step))
@@ -382,8 +437,154 @@ fn steps(plan: &Plan, steps: &[Step]) -> TokenStream {
                     quote!(context.event_time.observe(#local);)
                 }
             }
+            // Nested around the steps after it, above.
+            Step::Join(_) => quote!(),
         })
+        .chain(std::iter::once(body.clone()))
         .collect()
+}
+
+/// The stream–static joins of `query`, with their numbers.
+fn static_joins(query: &TypedQuery) -> Vec<(usize, &StaticJoin)> {
+    query.joins().map(|join| (join.index, join)).collect()
+}
+
+/// The field (and, in `run_batch`, the local) holding join `index`'s indexed table.
+fn static_side_ident(index: usize) -> Ident {
+    format_ident!("__stream_static_{}", index)
+}
+
+/// `StaticJoinSide<(key types,), Schema>` of a join.
+fn static_side_type(query: &TypedQuery, join: &StaticJoin) -> TokenStream {
+    let core = core();
+    let table = &query.statics[join.table];
+    let schema = &table.schema;
+    let keys = join
+        .keys
+        .iter()
+        .map(|(_, field)| types::key_owned(ColType::new(table.fields[*field].1.base, false)));
+    quote!(#core::operator::StaticJoinSide<(#(#keys,)*), #schema>)
+}
+
+/// `attach_static_tables`: each join's table, indexed by its key (a row with a null key is
+/// left out: it matches nothing).
+fn attach_static_tables(query: &TypedQuery, joins: &[(usize, &StaticJoin)]) -> TokenStream {
+    if joins.is_empty() {
+        return quote!();
+    }
+    let core = core();
+    let name_text = query.name.to_string();
+    let builds = joins.iter().map(|(index, join)| {
+        let field = static_side_ident(*index);
+        let table = &query.statics[join.table];
+        let schema = &table.schema;
+        let position = join.table;
+        let key_fields: Vec<(TokenStream, ColType)> = join
+            .keys
+            .iter()
+            .map(|(_, field)| {
+                let (name, ty) = &table.fields[*field];
+                (types::view_of_owned(*ty, &quote!(__stream_row.#name)), *ty)
+            })
+            .collect();
+        let probe = present_probe(&key_fields);
+        quote! {
+            let __stream_table = #core::operator::static_table::<#schema>(tables, #position, #name_text)?;
+            let mut __stream_side = #core::operator::StaticJoinSide::of_table(&__stream_table);
+            __stream_side.index_rows(|__stream_row| #probe);
+            self.#field = ::core::option::Option::Some(__stream_side);
+        }
+    });
+    quote! {
+        fn attach_static_tables(&mut self, tables: &#core::operator::StaticTables) -> #core::Result<()> {
+            #(#builds)*
+            ::core::result::Result::Ok(())
+        }
+    }
+}
+
+/// `Some(probe)` of key values (each a view of its type), `None` when one is null.
+fn present_probe(values: &[(TokenStream, ColType)]) -> TokenStream {
+    let locals: Vec<Ident> = (0..values.len()).map(|i| format_ident!("__stream_k{}", i)).collect();
+    let parts = values
+        .iter()
+        .zip(&locals)
+        .map(|((_, ty), local)| types::key_probe(ColType::new(ty.base, false), &quote!(#local)));
+    let patterns = values.iter().zip(&locals).map(|((_, ty), local)| {
+        if ty.nullable {
+            quote!(::core::option::Option::Some(#local))
+        } else {
+            quote!(#local)
+        }
+    });
+    let views = values.iter().map(|(view, _)| view);
+    quote! {
+        match (#(#views,)*) {
+            (#(#patterns,)*) => ::core::option::Option::Some((#(#parts,)*)),
+            #[allow(unreachable_patterns)]
+            _ => ::core::option::Option::None,
+        }
+    }
+}
+
+/// One row's pass through a stream–static join: `rest` runs once per matching row of the table
+/// (inner, left outer: with the table's columns bound), or once if the row is kept (semi, anti).
+fn join_code(plan: &Plan, join: &StaticJoin, rest: &TokenStream) -> TokenStream {
+    let core = core();
+    let query = &plan.query;
+    let side = static_side_ident(join.index);
+    let table = &query.statics[join.table];
+    let keys: Vec<(TokenStream, ColType)> = join
+        .keys
+        .iter()
+        .map(|(var, _)| (view(query.vars[*var].ty, &var_ident(*var)), query.vars[*var].ty))
+        .collect();
+    let probe = present_probe(&keys);
+    let outer = join.kind == JoinKind::LeftOuter;
+    let bindings = join
+        .columns
+        .iter()
+        .filter(|(var, _)| plan.live.contains(var))
+        .map(|(var, field)| {
+            let local = var_ident(*var);
+            let (name, ty) = &table.fields[*field];
+            let value = types::view_of_owned(*ty, &quote!(__stream_matched.#name));
+            let value = match (outer, ty.nullable) {
+                (false, _) => value,
+                (true, true) => quote!(__stream_right.and_then(|__stream_matched| #value)),
+                (true, false) => quote!(__stream_right.map(|__stream_matched| #value)),
+            };
+            if outer {
+                quote!(let #local = #value;)
+            } else {
+                quote!(let #local = { let __stream_matched = __stream_right; #value };)
+            }
+        });
+    match join.kind {
+        JoinKind::Inner => quote! {
+            if let ::core::option::Option::Some(__stream_probe) = #probe {
+                for __stream_right in #side.matches(__stream_probe) {
+                    #(#bindings)*
+                    #rest
+                }
+            }
+        },
+        JoinKind::LeftOuter => quote! {
+            let __stream_probe = #probe;
+            for __stream_right in #core::operator::matches_or_none(__stream_probe.map(|__stream_probe| #side.matches(__stream_probe))) {
+                #(#bindings)*
+                #rest
+            }
+        },
+        JoinKind::LeftSemi => quote! {
+            if !(#probe).is_some_and(|__stream_probe| #side.contains(__stream_probe)) { continue; }
+            #rest
+        },
+        JoinKind::LeftAnti => quote! {
+            if (#probe).is_some_and(|__stream_probe| #side.contains(__stream_probe)) { continue; }
+            #rest
+        },
+    }
 }
 
 /// The fused per-row loop over the input batches, with `body` run for every row that passes
@@ -416,7 +617,7 @@ fn row_loop_with(plan: &Plan, extras: &RowLoopExtras, body: &TokenStream) -> Tok
         let value = types::read(query.vars[*var].ty, &quote!(#column), &quote!(__stream_row));
         quote!(let #local = #value;)
     });
-    let pre = steps(plan, &query.pre);
+    let pre_then_body = steps_then(plan, &query.pre, body);
     let RowLoopExtras { per_batch, per_row } = extras;
     quote! {
         for __stream_batch in input {
@@ -426,8 +627,7 @@ fn row_loop_with(plan: &Plan, extras: &RowLoopExtras, body: &TokenStream) -> Tok
             for __stream_row in 0..__stream_batch.num_rows() {
                 #per_row
                 #(#reads)*
-                #pre
-                #body
+                #pre_then_body
             }
         }
     }

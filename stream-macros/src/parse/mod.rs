@@ -75,6 +75,8 @@ pub(crate) struct QueryDecl {
 pub(crate) struct InputDecl {
     pub(crate) name: Ident,
     pub(crate) schema: Ident,
+    /// `users: static User`: a table read once when the query starts, not a stream.
+    pub(crate) is_static: bool,
 }
 
 /// One method call of a query body: `.group_by(user_id)`.
@@ -203,8 +205,13 @@ impl QueryDecl {
         while !params.is_empty() {
             let name: Ident = params.parse()?;
             params.parse::<Token![:]>()?;
+            let is_static = params.parse::<Option<Token![static]>>()?.is_some();
             let schema: Ident = params.parse()?;
-            inputs.push(InputDecl { name, schema });
+            inputs.push(InputDecl {
+                name,
+                schema,
+                is_static,
+            });
             if params.is_empty() {
                 break;
             }

@@ -80,6 +80,7 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
                     live.extend(dedup.keys.iter().copied());
                     live.extend(dedup.event_time);
                 }
+                Step::Join(join) => live.extend(join.keys.iter().map(|(var, _)| *var)),
             }
         }
     };
@@ -358,6 +359,23 @@ fn explain(plan: &Plan) -> String {
                     query.vars[*var].name,
                     describe_micros(query.watermark.map_or(0, |(_, delay)| delay))
                 ),
+                Step::Join(join) => {
+                    let table = &query.statics[join.table];
+                    let keys: Vec<String> = join
+                        .keys
+                        .iter()
+                        .map(|(var, field)| {
+                            format!("{} = {}.{}", query.vars[*var].name, table.name, table.fields[*field].0)
+                        })
+                        .collect();
+                    format!(
+                        "BroadcastHashJoin {:?} [{}], static {} ({}) (stateless)",
+                        join.kind,
+                        keys.join(", "),
+                        table.name,
+                        table.schema
+                    )
+                }
             });
         }
     };

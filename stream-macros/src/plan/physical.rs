@@ -40,7 +40,9 @@ pub(crate) fn pushed_filters(query: &TypedQuery, corrupt_record_column: &str) ->
     let mut pushed = Vec::new();
     for (index, step) in query.pre.iter().enumerate() {
         match step {
-            Step::Let { .. } => {}
+            // A filter on the stream's columns passes through a stream–static join, as Spark's
+            // optimizer pushes it below the join and into the scan.
+            Step::Let { .. } | Step::Join(_) => {}
             Step::Filter { condition } if pushable(condition, &is_plain_input) => pushed.push(index),
             Step::Filter { .. } => {}
             Step::Watermark { .. } | Step::Dedup(_) => break,

@@ -8,15 +8,19 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use crate::diag::{Diagnostics, did_you_mean};
-use crate::ir::{Aggregate, Dedup, OrderKey, SessionKey, Step, TExprKind, TypedQuery, Var, VarId, WindowKey};
+use crate::ir::{
+    Aggregate, Dedup, JoinKind, OrderKey, SessionKey, StaticInput, StaticJoin, Step, TExprKind, TypedQuery, Var, VarId,
+    WindowKey,
+};
 use crate::parse::{Arg, Expr, Op, QueryDecl};
 use crate::schema::Schema;
 use crate::types::ColType;
 use expr::{ExprChecker, Scope};
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 17] = [
+const OPERATIONS: [&str; 18] = [
     "union",
+    "join",
     "select",
     "with_column",
     "with_column_renamed",
@@ -64,7 +68,13 @@ pub(crate) fn check_query(
     schemas: &[Schema],
     diagnostics: &Diagnostics,
 ) -> Result<TypedQuery, PartialOutputs> {
-    let first = &decl.inputs[0];
+    let Some(first) = decl.inputs.iter().find(|input| !input.is_static) else {
+        diagnostics.error(
+            decl.inputs[0].name.span(),
+            "a query reads at least one stream: every input here is `static`\nhelp: remove `static` from the input the body starts from",
+        );
+        return Err(Vec::new());
+    };
     let Some(schema) = schemas.iter().find(|s| s.name == first.schema) else {
         let suggestion = did_you_mean(
             &first.schema.to_string(),
@@ -86,22 +96,51 @@ pub(crate) fn check_query(
     let Some(unions) = check_union(decl, diagnostics) else {
         return Err(Vec::new());
     };
-    let mut checker = QueryChecker::new(decl, schema, diagnostics);
+    let statics = static_inputs(decl, schemas, diagnostics).ok_or_else(Vec::new)?;
+    let mut checker = QueryChecker::new(decl, schema, statics, diagnostics);
     checker.check_ops(&decl.ops[unions..]);
-    checker.finish(decl.inputs.iter().map(|input| input.name.clone()).collect())
+    checker.finish(
+        decl.inputs
+            .iter()
+            .filter(|input| !input.is_static)
+            .map(|input| input.name.clone())
+            .collect(),
+    )
+}
+
+/// The query's static inputs with their schemas' columns; `None` after reporting an unknown
+/// schema.
+fn static_inputs(decl: &QueryDecl, schemas: &[Schema], diagnostics: &Diagnostics) -> Option<Vec<StaticInput>> {
+    let mut statics = Vec::new();
+    for input in decl.inputs.iter().filter(|input| input.is_static) {
+        let Some(schema) = schemas.iter().find(|s| s.name == input.schema) else {
+            let names: Vec<String> = schemas.iter().map(|s| s.name.to_string()).collect();
+            let help = did_you_mean(&input.schema.to_string(), names.iter().map(String::as_str))
+                .map_or_else(String::new, |s| format!("\nhelp: did you mean `{s}`?"));
+            diagnostics.error(input.schema.span(), format!("unknown schema `{}`{help}", input.schema));
+            return None;
+        };
+        statics.push(StaticInput {
+            name: input.name.clone(),
+            schema: schema.name.clone(),
+            fields: schema.fields.iter().map(|f| (f.name.clone(), f.ty)).collect(),
+        });
+    }
+    Some(statics)
 }
 
 /// Checks how the body reads the query's inputs — it starts from one and `.union(..)`s each other
 /// once, right away — and that all share one schema; returns the number of `union` operations it
 /// starts with, or `None` after reporting an error.
 fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
+    let streams: Vec<&crate::parse::InputDecl> = decl.inputs.iter().filter(|input| !input.is_static).collect();
     let names = || {
-        decl.inputs
+        streams
             .iter()
             .map(|input| format!("`{}`", input.name))
             .collect::<Vec<_>>()
     };
-    let declared = |name: &Ident| decl.inputs.iter().any(|input| input.name == *name);
+    let declared = |name: &Ident| streams.iter().any(|input| input.name == *name);
     let mut failed = false;
     for (index, input) in decl.inputs.iter().enumerate() {
         if decl.inputs[..index].iter().any(|before| before.name == input.name) {
@@ -113,12 +152,12 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
                 ),
             );
             failed = true;
-        } else if input.schema != decl.inputs[0].schema {
+        } else if !input.is_static && input.schema != streams[0].schema {
             diagnostics.error(
                 input.schema.span(),
                 format!(
-                    "input `{}` reads `{}`, but `{}` reads `{}`: the inputs of a query share one schema\nnote: `union` of streams with different schemas is not supported yet\nhelp: declare `{}` with `{}`",
-                    input.name, input.schema, decl.inputs[0].name, decl.inputs[0].schema, input.name, decl.inputs[0].schema
+                    "input `{}` reads `{}`, but `{}` reads `{}`: the inputs of a query share one schema\nnote: `union` of streams with different schemas is not supported yet\nhelp: declare `{}` with `{}`, or make it a static table to join: `{}: static {}`",
+                    input.name, input.schema, streams[0].name, streams[0].schema, input.name, streams[0].schema, input.name, input.schema
                 ),
             );
             failed = true;
@@ -127,8 +166,22 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
     if failed {
         return None;
     }
+    if decl
+        .inputs
+        .iter()
+        .any(|input| input.is_static && input.name == decl.root)
+    {
+        diagnostics.error(
+            decl.root.span(),
+            format!(
+                "a query body starts from a stream, and `{}` is a static table\nnote: Spark joins a static table to a stream only on the right (a static table on the left of an outer join is refused)\nhelp: start from the stream: `{}.join({}, ..)`",
+                decl.root, streams[0].name, decl.root
+            ),
+        );
+        return None;
+    }
     if !declared(&decl.root) {
-        let first = &decl.inputs[0].name;
+        let first = &streams[0].name;
         diagnostics.error(
             decl.root.span(),
             format!(
@@ -156,7 +209,7 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
                 format!(
                     "`union` takes one input stream of the query: one of {}\nhelp: write `.union({})`",
                     names().join(", "),
-                    decl.inputs
+                    streams
                         .iter()
                         .find(|input| input.name != decl.root)
                         .map_or_else(|| "other".to_owned(), |input| input.name.to_string())
@@ -187,7 +240,21 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
         );
         failed = true;
     }
-    for input in &decl.inputs {
+    for input in &streams {
+        let joined = decl.ops.iter().find(|op| {
+            op.name == "join"
+                && matches!(op.args.first().map(|arg| &arg.expr), Some(Expr::Column(name)) if *name == input.name)
+        });
+        if let (Some(op), false) = (joined, order.contains(&input.name) || failed) {
+            diagnostics.error(
+                op.args[0].expr.span(),
+                format!(
+                    "`{}` is a stream: stream–stream joins are not supported yet\nhelp: to join a table read once when the query starts, declare it `{}: static {}`",
+                    input.name, input.name, input.schema
+                ),
+            );
+            failed = true;
+        }
         if !order.contains(&input.name) && !failed {
             diagnostics.error(
                 input.name.span(),
@@ -205,6 +272,10 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
 struct QueryChecker<'a> {
     decl: &'a QueryDecl,
     diagnostics: &'a Diagnostics,
+    /// The schema the stream inputs read.
+    stream_schema: Ident,
+    /// The static inputs, which `join` may name.
+    statics: Vec<StaticInput>,
     vars: Vec<Var>,
     env: Env,
     pre: Vec<Step>,
@@ -228,10 +299,12 @@ struct QueryChecker<'a> {
 }
 
 impl<'a> QueryChecker<'a> {
-    fn new(decl: &'a QueryDecl, schema: &Schema, diagnostics: &'a Diagnostics) -> Self {
+    fn new(decl: &'a QueryDecl, schema: &Schema, statics: Vec<StaticInput>, diagnostics: &'a Diagnostics) -> Self {
         let mut checker = Self {
             decl,
             diagnostics,
+            stream_schema: schema.name.clone(),
+            statics,
             vars: Vec::new(),
             env: Env::default(),
             pre: Vec::new(),
@@ -303,6 +376,7 @@ impl<'a> QueryChecker<'a> {
             let name = op.name.to_string();
             match name.as_str() {
                 "select" => self.select(op),
+                "join" => self.join(op),
                 "with_column" => self.with_column(op),
                 "with_column_renamed" => self.with_column_renamed(op),
                 "drop" => self.drop_columns(op),
@@ -478,6 +552,192 @@ impl<'a> QueryChecker<'a> {
     }
 
     /// `select(col, name = expr, ..)`
+    /// `join(table, key, .., "how")`: a stream–static join on equal columns of the same names
+    /// (Spark's `join(other, on, how)`), before any aggregation. The result has the keys, then
+    /// the stream's other columns, then the table's (none for a semi or anti join), as Spark's.
+    fn join(&mut self, op: &Op) {
+        const HOWS: &str = "\"inner\", \"left\" (\"left_outer\", \"leftouter\"), \"left_semi\" (\"semi\", \"leftsemi\") or \"left_anti\" (\"anti\", \"leftanti\")";
+        if self.aggregate.is_some() {
+            self.error(
+                op.name.span(),
+                "a join must come before the aggregation\nnote: joining an aggregated stream is not supported yet\nhelp: join first: `events.join(users, user_id).group_by(..)`",
+            );
+            return;
+        }
+        let table_names = || {
+            let names: Vec<String> = self.statics.iter().map(|s| format!("`{}`", s.name)).collect();
+            if names.is_empty() {
+                "none: declare one in the signature, `users: static User`".to_owned()
+            } else {
+                names.join(", ")
+            }
+        };
+        let (table_arg, rest) = match op.args.split_first() {
+            Some((first, rest)) if rest.iter().any(|arg| matches!(arg.expr, Expr::Column(_))) => (first, rest),
+            _ => {
+                self.error(
+                    op.paren_span,
+                    format!("`join` takes a static input and the columns to join on: `.join(users, user_id)`, `.join(users, user_id, region, \"left\")`\nnote: static inputs of this query: {}", table_names()),
+                );
+                return;
+            }
+        };
+        let Expr::Column(table_name) = &table_arg.expr else {
+            self.error(
+                table_arg.expr.span(),
+                format!(
+                    "`join` takes a static input first, found `{}`\nnote: static inputs of this query: {}",
+                    table_arg.expr,
+                    table_names()
+                ),
+            );
+            return;
+        };
+        let Some(table) = self.statics.iter().position(|s| s.name == *table_name) else {
+            let help = if self.decl.inputs.iter().any(|input| input.name == *table_name) {
+                format!(
+                    "\nnote: `{table_name}` is a stream; stream–stream joins are not supported yet\nhelp: to join a table read once at start, declare it `{table_name}: static Schema`"
+                )
+            } else {
+                format!("\nnote: static inputs of this query: {}", table_names())
+            };
+            self.error(
+                table_name.span(),
+                format!("`{table_name}` is not a static input of this query{help}"),
+            );
+            return;
+        };
+        let (keys, how) = match rest.split_last() {
+            Some((last, keys)) if !matches!(last.expr, Expr::Column(_)) => (keys, Some(last)),
+            _ => (rest, None),
+        };
+        let kind = match how.map(|arg| &arg.expr) {
+            None => JoinKind::Inner,
+            Some(Expr::Lit(syn::Lit::Str(text))) => match text.value().to_ascii_lowercase().as_str() {
+                "inner" => JoinKind::Inner,
+                "left" | "left_outer" | "leftouter" => JoinKind::LeftOuter,
+                "left_semi" | "semi" | "leftsemi" => JoinKind::LeftSemi,
+                "left_anti" | "anti" | "leftanti" => JoinKind::LeftAnti,
+                "right" | "right_outer" | "rightouter" | "full" | "outer" | "full_outer" | "fullouter" => {
+                    self.error(
+                        text.span(),
+                        format!("a {} join of a stream with a static table is not supported, as in Spark: it would have to emit the table's unmatched rows, which a stream never proves unmatched\nhelp: use {HOWS}", text.value()),
+                    );
+                    return;
+                }
+                _ => {
+                    self.error(
+                        text.span(),
+                        format!(
+                            "unknown join type {:?}\nnote: a stream–static join is {HOWS}",
+                            text.value()
+                        ),
+                    );
+                    return;
+                }
+            },
+            Some(other) => {
+                self.error(
+                    other.span(),
+                    format!("the join type is a string literal, found `{other}`\nnote: a stream–static join is {HOWS}"),
+                );
+                return;
+            }
+        };
+        let static_fields = self.statics[table].fields.clone();
+        let static_name = self.statics[table].name.clone();
+        let mut pairs = Vec::new();
+        for key in keys {
+            let Expr::Column(column) = &key.expr else {
+                self.error(key.expr.span(), format!("`join` joins on columns of the same name on both sides, found `{}`\nhelp: name the columns: `.join({static_name}, user_id)`", key.expr));
+                return;
+            };
+            let Some(var) = self.env.lookup(&column.to_string()) else {
+                self.unknown_column(column);
+                return;
+            };
+            let Some(field) = static_fields.iter().position(|(name, _)| name == column) else {
+                let names: Vec<String> = static_fields.iter().map(|(name, _)| name.to_string()).collect();
+                let help = did_you_mean(&column.to_string(), names.iter().map(String::as_str))
+                    .map_or_else(String::new, |s| format!("\nhelp: did you mean `{s}`?"));
+                self.error(column.span(), format!("static input `{static_name}` has no column `{column}` to join on{help}\nnote: its columns are: {}", names.join(", ")));
+                return;
+            };
+            let (stream_ty, table_ty) = (self.vars[var].ty, static_fields[field].1);
+            if stream_ty.base != table_ty.base {
+                self.error(column.span(), format!("cannot join on `{column}`: the stream's is {stream_ty} and `{static_name}`'s is {table_ty}\nhelp: cast one side so both have one type"));
+                return;
+            }
+            if pairs.iter().any(|(_, f)| *f == field) {
+                self.error(column.span(), format!("`{column}` is a join key twice"));
+                return;
+            }
+            pairs.push((var, field));
+        }
+        let mut columns = Vec::new();
+        let key_names: Vec<&Ident> = pairs.iter().map(|(_, field)| &static_fields[*field].0).collect();
+        // Spark's order: the keys, the stream's other columns, then the table's.
+        let mut keys_first: Vec<(Ident, VarId)> = key_names
+            .iter()
+            .filter_map(|name| self.env.columns.iter().find(|(n, _)| n == *name).cloned())
+            .collect();
+        keys_first.extend(
+            self.env
+                .columns
+                .iter()
+                .filter(|(n, _)| !key_names.contains(&n))
+                .cloned(),
+        );
+        self.env.columns = keys_first;
+        if matches!(kind, JoinKind::Inner | JoinKind::LeftOuter) {
+            for (field, (name, ty)) in static_fields.iter().enumerate() {
+                if key_names.contains(&name) {
+                    continue;
+                }
+                if self.env.lookup(&name.to_string()).is_some() {
+                    self.error(table_name.span(), format!("the join gives two columns `{name}`: the stream's and `{static_name}`'s\nhelp: rename the stream's first: `.with_column_renamed({name}, stream_{name})`, or join on it too"));
+                    return;
+                }
+                let ty = ColType::new(ty.base, ty.nullable || kind == JoinKind::LeftOuter);
+                let var = self.new_var(name.to_string(), ty);
+                self.env.columns.push((name.clone(), var));
+                columns.push((var, field));
+            }
+        }
+        // Spark infers `key IS NOT NULL` for an inner or semi join and pushes it into the scan
+        // (so a row with a null key is not even counted as read).
+        if matches!(kind, JoinKind::Inner | JoinKind::LeftSemi) {
+            for (var, _) in &pairs {
+                if self.vars[*var].ty.nullable {
+                    let span = op.name.span();
+                    let column = crate::ir::TExpr {
+                        kind: TExprKind::Var(*var),
+                        ty: self.vars[*var].ty,
+                        span,
+                    };
+                    self.pre.push(Step::Filter {
+                        condition: crate::ir::TExpr {
+                            kind: TExprKind::IsNull {
+                                expr: Box::new(column),
+                                negated: true,
+                            },
+                            ty: ColType::new(crate::types::Base::Bool, false),
+                            span,
+                        },
+                    });
+                }
+            }
+        }
+        let index = self.pre.iter().filter(|step| matches!(step, Step::Join(_))).count();
+        self.pre.push(Step::Join(StaticJoin {
+            index,
+            table,
+            keys: pairs,
+            columns,
+            kind,
+        }));
+    }
+
     fn select(&mut self, op: &Op) {
         if op.args.is_empty() {
             self.error(
@@ -1209,7 +1469,9 @@ impl<'a> QueryChecker<'a> {
             name: self.decl.name.clone(),
             attrs: self.decl.attrs.clone(),
             inputs,
-            schema: self.decl.inputs[0].schema.clone(),
+            schema: self.stream_schema.clone(),
+            statics: self.statics,
+            signature: self.decl.inputs.iter().map(|input| input.name.clone()).collect(),
             num_input_columns: self.num_input_columns,
             vars: self.vars,
             pre: self.pre,

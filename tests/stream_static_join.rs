@@ -1,0 +1,174 @@
+//! Stream–static joins against Spark 4.3 (`golden/stream_static_join/`, written by
+//! `make_stream_static_join_golden.py`): inner, left outer, left semi and left anti joins on one
+//! key and on two, a join feeding an aggregation, and a filter before a join — over three
+//! micro-batches (one file each), compared batch by batch: rows, and rows read (Spark pushes the
+//! filters and an inner join's `key IS NOT NULL` into the scan, so it counts only those rows).
+//! The static side has duplicate keys, a null key and null columns; the stream has keys that
+//! never match and a null key.
+
+mod common;
+
+use std::path::Path;
+
+use rill::operator::StaticTable;
+use rill::prelude::*;
+use serde_json::Value;
+
+rill::stream! {
+    schema Event {
+        event_id: Option<String>, user_id: Option<String>, region: Option<String>, amount: Option<f64>,
+        event_time: Option<Timestamp>,
+    }
+    schema UserName { user_id: Option<String>, name: Option<String>, tier: Option<i32> }
+    schema User {
+        user_id: Option<String>, region: Option<String>, name: Option<String>, tier: Option<i32>,
+        credit: Option<f64>,
+    }
+    schema UserTier { user_id: Option<String>, tier: Option<i32> }
+    schema UserOnlyName { user_id: Option<String>, name: Option<String> }
+
+    query Inner(events: Event, users: static UserName) { events.join(users, user_id) }
+    query LeftOuter(events: Event, users: static UserName) { events.join(users, user_id, "left") }
+    query LeftSemi(events: Event, users: static UserName) { events.join(users, user_id, "left_semi") }
+    query LeftAnti(events: Event, users: static UserName) { events.join(users, user_id, "left_anti") }
+    query MultiKey(events: Event, users: static User) { events.join(users, user_id, region, "left") }
+    query JoinThenAggregate(events: Event, users: static UserTier) {
+        events.join(users, user_id, "left").group_by(tier).agg(events = count(), total = sum(amount))
+    }
+    query FilterJoinSelect(events: Event, users: static UserOnlyName) {
+        events.filter(amount > 10).join(users, user_id).select(event_id, name, double_amount = amount * 2)
+    }
+}
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/stream_static_join");
+
+/// The golden run's events, one file per micro-batch, with modification times in name order.
+fn events() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&Path::new(GOLDEN).join("input/events"), dir.path());
+    dir
+}
+
+fn users<R: rill::Row>() -> StaticTable<R> {
+    StaticTable::json(Path::new(GOLDEN).join("input/users")).unwrap()
+}
+
+fn source(dir: &Path) -> JsonSource {
+    JsonSource::new(dir).max_files_per_trigger(1)
+}
+
+/// Spark's name of an Arrow type.
+fn spark_type(data_type: &arrow_schema::DataType) -> &'static str {
+    use arrow_schema::DataType;
+    match data_type {
+        DataType::Int32 => "int",
+        DataType::Int64 => "bigint",
+        DataType::Float64 => "double",
+        DataType::Utf8 => "string",
+        DataType::Timestamp(..) => "timestamp",
+        _ => "other",
+    }
+}
+
+/// Compares a run with Spark's, batch by batch: the columns and their types, the rows (in a
+/// canonical order) and the rows read.
+fn assert_matches_spark(name: &str, query: &rill::StreamingQuery, batches: &[(u64, rill::arrow_array::RecordBatch)]) {
+    let golden = common::golden_json(GOLDEN, &format!("expected/{name}.json"));
+    let columns: Vec<String> = golden["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let spark_batches = golden["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), spark_batches.len(), "{name}: batches");
+    let progress = query.recent_progress();
+    for ((batch_id, batch), spark) in batches.iter().zip(spark_batches) {
+        assert_eq!(spark["batch_id"], *batch_id, "{name}");
+        let ours: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+        assert_eq!(ours, columns, "{name}: columns");
+        for field in batch.schema().fields() {
+            assert_eq!(
+                spark_type(field.data_type()),
+                golden["column_types"][field.name()],
+                "{name}: `{}`",
+                field.name()
+            );
+        }
+        let rows: Vec<Value> = common::golden_objects(batch)
+            .into_iter()
+            .map(|object| Value::Array(columns.iter().map(|c| object[c].clone()).collect()))
+            .collect();
+        assert_eq!(
+            common::sorted(rows),
+            common::sorted(spark["rows"].as_array().unwrap().clone()),
+            "{name}: batch {batch_id}"
+        );
+        let read = progress
+            .iter()
+            .find(|p| p.batch_id == *batch_id)
+            .map(|p| p.num_input_rows);
+        assert_eq!(
+            read,
+            spark["num_input_rows"].as_u64(),
+            "{name}: rows read in batch {batch_id}"
+        );
+    }
+}
+
+fn run<Q: rill::StreamPlan + rill::SupportsAppend>(name: &str, writer: rill::DataStreamWriter<Q>) {
+    let sink = common::CapturingSink::default();
+    let query = common::run_available_now(writer.append().to(sink.clone()));
+    assert_matches_spark(name, &query, &sink.take());
+}
+
+#[test]
+fn inner_join_matches_spark() {
+    let dir = events();
+    run("inner", Inner::read(source(dir.path()), users()));
+}
+
+#[test]
+fn left_outer_join_matches_spark() {
+    let dir = events();
+    run("left_outer", LeftOuter::read(source(dir.path()), users()));
+}
+
+#[test]
+fn left_semi_join_matches_spark() {
+    let dir = events();
+    run("left_semi", LeftSemi::read(source(dir.path()), users()));
+}
+
+#[test]
+fn left_anti_join_matches_spark() {
+    let dir = events();
+    run("left_anti", LeftAnti::read(source(dir.path()), users()));
+}
+
+#[test]
+fn join_on_two_keys_matches_spark() {
+    let dir = events();
+    run("multi_key", MultiKey::read(source(dir.path()), users()));
+}
+
+#[test]
+fn filter_then_join_matches_spark() {
+    let dir = events();
+    run(
+        "filter_join_select",
+        FilterJoinSelect::read(source(dir.path()), users()),
+    );
+}
+
+#[test]
+fn join_then_aggregate_matches_spark() {
+    let dir = events();
+    let sink = common::CapturingSink::default();
+    let query = common::run_available_now(
+        JoinThenAggregate::read(source(dir.path()), users())
+            .complete()
+            .to(sink.clone()),
+    );
+    assert_matches_spark("join_then_aggregate", &query, &sink.take());
+}

@@ -1,0 +1,17 @@
+// Keys of different types on the two sides.
+use rill::operator::StaticTable;
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, amount: f64, event_time: Timestamp }
+    schema User { user_id: String, name: String, amount: f64, tier: i32 }
+    schema Account { user_id: i64, name: String }
+
+    query Q(events: Event, users: static Account) {
+        events.join(users, user_id)
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in"), StaticTable::<Account>::from_rows(Vec::new())).append().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}

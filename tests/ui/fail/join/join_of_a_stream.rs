@@ -1,0 +1,16 @@
+// Joining two streams is not supported yet: the help says how to make it a table.
+use rill::prelude::*;
+
+rill::stream! {
+    schema Event { event_id: String, user_id: String, amount: f64, event_time: Timestamp }
+    schema User { user_id: String, name: String, amount: f64, tier: i32 }
+    schema Account { user_id: i64, name: String }
+
+    query Q(events: Event, more: Event) {
+        events.join(more, user_id)
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("in"), JsonSource::new("more")).append().to(MemorySink::named("t")).trigger(Trigger::AvailableNow).start();
+}
