@@ -19,7 +19,9 @@
 //!
 //! The queries: Q1 events and rounded spend per user (complete mode, memory sink); Q2 events and
 //! rounded spend per 1-hour window and event type, under a 10-minute watermark (complete mode);
-//! Q3 purchases above 100, projected, to Parquet. Rill runs each over the files with an
+//! Q3 purchases above 100, projected, to Parquet; Q4 (`--queries q4`) events joined with a static
+//! table of 90% of the users (read from a JSON file by both engines, inside the timing) and
+//! spend per tier. Rill runs each over the files with an
 //! available-now trigger (one micro-batch, no checkpoint); DataFusion runs the equivalent SQL
 //! over the same NDJSON files. The "decoded" input runs Q1 and Q2 over the same Arrow record
 //! batches already in memory (decoded once by DataFusion, handed to Rill through a
@@ -82,6 +84,81 @@ rill::stream! {
            .filter(event_type == "purchase" && amount > 100.0)
            .select(event_id, user_id, event_time, amount)
     }
+
+    /// A user of the static dimension table Q4 joins.
+    schema User { user_id: String, tier: i32 }
+
+    /// Q4: a stream–static join, then spend per tier.
+    query Q4SpendByTier(raw: Event, users: static User) {
+        raw.join(users, user_id)
+           .group_by(tier)
+           .agg(events = count(), total_amount = round(sum(amount), 2))
+    }
+}
+
+const Q4_SQL: &str = "SELECT tier, count(*) AS events, round(sum(amount), 2) AS total_amount \
+                      FROM events JOIN users USING (user_id) GROUP BY tier";
+
+/// The users file Q4 joins, next to the events: every user whose number is not a multiple of
+/// 10, with tier `number % 5`. Written once.
+fn ensure_users(events_dir: &Path, users: u32) -> Result<PathBuf> {
+    let dir = events_dir.with_extension("users");
+    let file = dir.join("users.json");
+    if !file.exists() {
+        std::fs::create_dir_all(&dir)?;
+        let mut text = String::new();
+        for number in (0..users).filter(|n| n % 10 != 0) {
+            text.push_str(&format!(
+                "{{\"user_id\": \"u{number:06}\", \"tier\": {}}}\n",
+                number % 5
+            ));
+        }
+        std::fs::write(&file, text)?;
+    }
+    Ok(dir)
+}
+
+fn rill_q4(dir: &Path, users: &Path, threads: usize, expected_input: u64) -> Result<Timed> {
+    let table = MemorySink::named("q4");
+    let started = Instant::now();
+    let users = rill::operator::StaticTable::<User>::json(users)?;
+    let query = run_rill(
+        Q4SpendByTier::read(rill_source(dir), users)
+            .complete()
+            .to(table.clone()),
+        threads,
+    )?;
+    let elapsed = started.elapsed();
+    rill_input_rows(&query, expected_input)?;
+    let output = table.batches();
+    let schema = output.first().map(|b| describe_schema(&b.schema())).unwrap_or_default();
+    Ok(Timed {
+        elapsed,
+        rows: canonical(&output)?,
+        schema,
+        state: None,
+        phases: rill_phases(&query),
+    })
+}
+
+fn df_q4(runtime: &tokio::runtime::Runtime, threads: usize, dir: &Path, users: &Path) -> Result<Timed> {
+    let started = Instant::now();
+    let (schema, batches) = runtime.block_on(async {
+        let ctx = df_context(threads);
+        df_register_files(&ctx, dir).await?;
+        let user_schema = df_arrow::datatypes::Schema::new(vec![
+            df_arrow::datatypes::Field::new("user_id", df_arrow::datatypes::DataType::Utf8, false),
+            df_arrow::datatypes::Field::new("tier", df_arrow::datatypes::DataType::Int32, false),
+        ]);
+        ctx.register_json(
+            "users",
+            dir_url(users)?,
+            JsonReadOptions::default().schema(&user_schema).file_extension(".json"),
+        )
+        .await?;
+        df_collect(&ctx, Q4_SQL).await
+    })?;
+    df_result(started.elapsed(), &schema, &batches)
 }
 
 const Q1_SQL: &str = "SELECT user_id, count(*) AS events, round(sum(amount), 2) AS total_amount \
@@ -1142,9 +1219,18 @@ fn run(options: &Options) -> Result<()> {
         run_spark(options, &events.dir)?;
     }
     for (name, columns) in [
-        (Q1SpendByUser::facts().name, &Q1SpendByUser::facts().inputs[0].schema.projection),
-        (Q2EventsByHour::facts().name, &Q2EventsByHour::facts().inputs[0].schema.projection),
-        (Q3BigPurchases::facts().name, &Q3BigPurchases::facts().inputs[0].schema.projection),
+        (
+            Q1SpendByUser::facts().name,
+            &Q1SpendByUser::facts().inputs[0].schema.projection,
+        ),
+        (
+            Q2EventsByHour::facts().name,
+            &Q2EventsByHour::facts().inputs[0].schema.projection,
+        ),
+        (
+            Q3BigPurchases::facts().name,
+            &Q3BigPurchases::facts().inputs[0].schema.projection,
+        ),
     ] {
         let schema = <Event as Row>::schema();
         let names: Vec<&str> = columns.iter().map(|&i| schema.field(i).name().as_str()).collect();
@@ -1190,6 +1276,14 @@ fn run(options: &Options) -> Result<()> {
                 "Q3",
                 Box::new(|| rill_q3(dir, &rill_out, threads)),
                 Box::new(|| df_q3(&runtime, threads, dir, &df_out)),
+            )?);
+        }
+        if want("q4") {
+            let users = ensure_users(dir, options.events.users)?;
+            measured.push(over_files(
+                "Q4",
+                Box::new(move || rill_q4(dir, &users, threads, rows)),
+                Box::new(|| df_q4(&runtime, threads, dir, &dir.with_extension("users"))),
             )?);
         }
         if options.decoded && (want("q1") || want("q2")) {

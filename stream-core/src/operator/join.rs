@@ -175,7 +175,8 @@ fn files_of(path: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// A static table indexed by its join key `K`: the rows of each key, in table order. Built
+/// A static table indexed by its join key `K`: the rows of each key, in table order, stored
+/// beside the key (a probe that finds the key has its first row in the same cache lines). Built
 /// once, then probed by every streaming row; a null key is never indexed (SQL equality never
 /// holds for null).
 ///
@@ -183,48 +184,80 @@ fn files_of(path: &Path) -> Result<Vec<PathBuf>> {
 /// use stream_core::operator::StaticJoinSide;
 /// use stream_core::state::{InlineKey, KeyStr};
 /// let names = vec![("u1", "Ada"), ("u2", "Bo"), ("u1", "Cy")];
-/// let mut side: StaticJoinSide<(KeyStr,), (&str, &str)> = StaticJoinSide::new(names.into());
-/// side.index_rows(|row| Some((InlineKey(row.0),)));
+/// let mut side: StaticJoinSide<(KeyStr,), (&str, &str)> = StaticJoinSide::new();
+/// side.index_rows(&names, |row| Some((InlineKey(row.0),)));
 /// let matched: Vec<&str> = side.matches((InlineKey("u1"),)).map(|row| row.1).collect();
 /// assert_eq!(matched, ["Ada", "Cy"]);
 /// assert_eq!(side.matches((InlineKey("u3"),)).count(), 0);
 /// ```
 pub struct StaticJoinSide<K, R> {
-    rows: Arc<Vec<R>>,
-    index: GroupTable<K, Vec<u32>>,
+    index: GroupTable<K, Matches<R>>,
 }
 
-impl<K, R> std::fmt::Debug for StaticJoinSide<K, R> {
+/// The rows of one key: the first inline, the others (rare in a dimension table) apart.
+#[derive(Debug)]
+struct Matches<R> {
+    first: Option<R>,
+    more: Vec<R>,
+}
+
+impl<R> Default for Matches<R> {
+    fn default() -> Self {
+        Self {
+            first: None,
+            more: Vec::new(),
+        }
+    }
+}
+
+impl<K: OwnedKey, R> std::fmt::Debug for StaticJoinSide<K, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StaticJoinSide")
-            .field("rows", &self.rows.len())
+            .field("keys", &self.index.len())
             .finish_non_exhaustive()
     }
 }
 
-impl<K: OwnedKey, R> StaticJoinSide<K, R> {
-    /// A side of `rows`, not yet indexed.
+impl<K: OwnedKey, R: Clone> Default for StaticJoinSide<K, R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: OwnedKey, R: Clone> StaticJoinSide<K, R> {
+    /// An empty side.
     #[must_use]
-    pub fn new(rows: Arc<Vec<R>>) -> Self {
+    pub fn new() -> Self {
         Self {
-            rows,
             index: GroupTable::new(),
         }
     }
 
-    /// A side of a [`StaticTable`]'s rows, shared.
-    #[must_use]
-    pub fn of_table(table: &StaticTable<R>) -> Self {
-        Self::new(Arc::clone(&table.rows))
+    /// A side holding a [`StaticTable`]'s rows, indexed by the key `key_of` gives each (`None`:
+    /// a null key, left out).
+    pub fn of_table<'r, P: KeyProbe<Owned = K> + 'r>(
+        table: &'r StaticTable<R>,
+        key_of: impl FnMut(&'r R) -> Option<P>,
+    ) -> Self {
+        let mut side = Self::new();
+        side.index_rows(&table.rows, key_of);
+        side
     }
 
-    /// Indexes every row by the key `key_of` gives it (`None`: a null key, not indexed).
-    pub fn index_rows<'r, P: KeyProbe<Owned = K> + 'r>(&'r mut self, mut key_of: impl FnMut(&'r R) -> Option<P>) {
-        let rows: &'r Vec<R> = &self.rows;
-        for (position, row) in rows.iter().enumerate() {
+    /// Indexes `rows` by the key `key_of` gives each (`None`: a null key, not indexed).
+    pub fn index_rows<'r, P: KeyProbe<Owned = K> + 'r>(
+        &mut self,
+        rows: &'r [R],
+        mut key_of: impl FnMut(&'r R) -> Option<P>,
+    ) {
+        for row in rows {
             if let Some(key) = key_of(row) {
-                let position = u32::try_from(position).unwrap_or(u32::MAX);
-                self.index.upsert(key).push(position);
+                let matches = self.index.upsert(key);
+                if matches.first.is_none() {
+                    matches.first = Some(row.clone());
+                } else {
+                    matches.more.push(row.clone());
+                }
             }
         }
     }
@@ -232,17 +265,30 @@ impl<K: OwnedKey, R> StaticJoinSide<K, R> {
     /// The rows whose key is `probe`'s, in table order.
     #[inline]
     pub fn matches<P: KeyProbe<Owned = K>>(&self, probe: P) -> impl Iterator<Item = &R> + '_ {
-        self.index
-            .get(probe)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|position| &self.rows[*position as usize])
+        let found = self.index.get(probe);
+        found
+            .and_then(|m| m.first.as_ref())
+            .into_iter()
+            .chain(found.map_or(&[][..], |m| m.more.as_slice()))
     }
 
     /// Whether any row has `probe`'s key.
     #[inline]
     pub fn contains<P: KeyProbe<Owned = K>>(&self, probe: P) -> bool {
         self.index.get(probe).is_some()
+    }
+
+    /// The hash of `probe`'s key, for [`prefetch`](Self::prefetch) rows ahead.
+    #[inline]
+    pub fn hash<P: KeyProbe<Owned = K>>(&self, probe: P) -> u64 {
+        self.index.hash(probe)
+    }
+
+    /// Starts loading the index entry and the rows of `hash` into the cache.
+    #[inline]
+    pub fn prefetch(&self, hash: u64) {
+        self.index.prefetch_index(hash);
+        self.index.prefetch_group(hash);
     }
 }
 

@@ -490,8 +490,7 @@ fn attach_static_tables(query: &TypedQuery, joins: &[(usize, &StaticJoin)]) -> T
         let probe = present_probe(&key_fields);
         quote! {
             let __stream_table = #core::operator::static_table::<#schema>(tables, #position, #name_text)?;
-            let mut __stream_side = #core::operator::StaticJoinSide::of_table(&__stream_table);
-            __stream_side.index_rows(|__stream_row| #probe);
+            let __stream_side = #core::operator::StaticJoinSide::of_table(&__stream_table, |__stream_row| #probe);
             self.#field = ::core::option::Option::Some(__stream_side);
         }
     });
@@ -619,18 +618,71 @@ fn row_loop_with(plan: &Plan, extras: &RowLoopExtras, body: &TokenStream) -> Tok
     });
     let pre_then_body = steps_then(plan, &query.pre, body);
     let RowLoopExtras { per_batch, per_row } = extras;
+    let (join_per_batch, join_per_row): (Vec<TokenStream>, Vec<TokenStream>) = join_prefetches(plan)
+        .into_iter()
+        .map(|extras| (extras.per_batch, extras.per_row))
+        .unzip();
     quote! {
         for __stream_batch in input {
             let __stream_batch = &__stream_batch?;
             #(#columns)*
             #per_batch
+            #(#join_per_batch)*
             for __stream_row in 0..__stream_batch.num_rows() {
                 #per_row
+                #(#join_per_row)*
                 #(#reads)*
                 #pre_then_body
             }
         }
     }
+}
+
+/// Rows ahead of the current one at which a join starts loading its key's entry in the table.
+const PREFETCH_JOIN_AHEAD: usize = 12;
+
+/// For each stream–static join on input columns: the batch's key hashes computed up front,
+/// and the table's entry for a row prefetched some rows ahead, so the probe finds it in the
+/// cache (a dimension table is usually larger than the cache, and each probe a miss).
+fn join_prefetches(plan: &Plan) -> Vec<RowLoopExtras> {
+    let query = &plan.query;
+    query
+        .joins()
+        .filter_map(|join| {
+            let mut reads = Vec::new();
+            for (var, _) in &join.keys {
+                let column = plan.required_inputs.iter().position(|input| input == var)?;
+                let local = var_ident(*var);
+                let array = column_ident(column);
+                let value = types::read(query.vars[*var].ty, &quote!(#array), &quote!(__stream_ahead));
+                reads.push(quote!(let #local = #value;));
+            }
+            let keys: Vec<(TokenStream, ColType)> = join
+                .keys
+                .iter()
+                .map(|(var, _)| (view(query.vars[*var].ty, &var_ident(*var)), query.vars[*var].ty))
+                .collect();
+            let probe = present_probe(&keys);
+            let side = static_side_ident(join.index);
+            let hashes = format_ident!("__stream_join_hashes_{}", join.index);
+            let ahead = PREFETCH_JOIN_AHEAD;
+            Some(RowLoopExtras {
+                per_batch: quote! {
+                    let #hashes: ::std::vec::Vec<u64> = (0..__stream_batch.num_rows())
+                        .map(|__stream_ahead| {
+                            #(#reads)*
+                            (#probe).map_or(0, |__stream_probe| #side.hash(__stream_probe))
+                        })
+                        .collect();
+                },
+                per_row: quote! {
+                    if let ::core::option::Option::Some(&__stream_ahead) = #hashes.get(__stream_row + #ahead) {
+                        #side.prefetch(__stream_ahead);
+                    }
+                },
+            })
+        })
+        .collect()
 }
 
 /// Rows ahead of the current one at which a grouping query starts loading a key's index entry,
