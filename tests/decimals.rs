@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::spark_type;
 use rill::prelude::*;
 use serde_json::Value;
 
@@ -255,24 +256,6 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/decimals
 
 fn golden() -> Value {
     common::golden_json(GOLDEN, "expected/decimals.json")
-}
-
-/// Spark's name of an Arrow type (`decimal(10,2)`).
-fn spark_type(data_type: &arrow_schema::DataType) -> String {
-    use arrow_schema::DataType;
-    match data_type {
-        DataType::Int8 => "tinyint".into(),
-        DataType::Int16 => "smallint".into(),
-        DataType::Int32 => "int".into(),
-        DataType::Int64 => "bigint".into(),
-        DataType::Float32 => "float".into(),
-        DataType::Float64 => "double".into(),
-        DataType::Utf8 => "string".into(),
-        DataType::Boolean => "boolean".into(),
-        DataType::Timestamp(..) => "timestamp".into(),
-        DataType::Decimal128(p, s) => format!("decimal({p},{s})"),
-        other => format!("{other}"),
-    }
 }
 
 /// Runs `writer` over the golden input and compares every column's type and every value with

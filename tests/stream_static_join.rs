@@ -12,7 +12,6 @@ use std::path::Path;
 
 use rill::operator::StaticTable;
 use rill::prelude::*;
-use serde_json::Value;
 
 rill::stream! {
     schema Event {
@@ -57,63 +56,9 @@ fn source(dir: &Path) -> JsonSource {
     JsonSource::new(dir).max_files_per_trigger(1)
 }
 
-/// Spark's name of an Arrow type.
-fn spark_type(data_type: &arrow_schema::DataType) -> &'static str {
-    use arrow_schema::DataType;
-    match data_type {
-        DataType::Int32 => "int",
-        DataType::Int64 => "bigint",
-        DataType::Float64 => "double",
-        DataType::Utf8 => "string",
-        DataType::Timestamp(..) => "timestamp",
-        _ => "other",
-    }
-}
-
-/// Compares a run with Spark's, batch by batch: the columns and their types, the rows (in a
-/// canonical order) and the rows read.
 fn assert_matches_spark(name: &str, query: &rill::StreamingQuery, batches: &[(u64, rill::arrow_array::RecordBatch)]) {
     let golden = common::golden_json(GOLDEN, &format!("expected/{name}.json"));
-    let columns: Vec<String> = golden["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_owned())
-        .collect();
-    let spark_batches = golden["batches"].as_array().unwrap();
-    assert_eq!(batches.len(), spark_batches.len(), "{name}: batches");
-    let progress = query.recent_progress();
-    for ((batch_id, batch), spark) in batches.iter().zip(spark_batches) {
-        assert_eq!(spark["batch_id"], *batch_id, "{name}");
-        let ours: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
-        assert_eq!(ours, columns, "{name}: columns");
-        for field in batch.schema().fields() {
-            assert_eq!(
-                spark_type(field.data_type()),
-                golden["column_types"][field.name()],
-                "{name}: `{}`",
-                field.name()
-            );
-        }
-        let rows: Vec<Value> = common::golden_objects(batch)
-            .into_iter()
-            .map(|object| Value::Array(columns.iter().map(|c| object[c].clone()).collect()))
-            .collect();
-        assert_eq!(
-            common::sorted(rows),
-            common::sorted(spark["rows"].as_array().unwrap().clone()),
-            "{name}: batch {batch_id}"
-        );
-        let read = progress
-            .iter()
-            .find(|p| p.batch_id == *batch_id)
-            .map(|p| p.num_input_rows);
-        assert_eq!(
-            read,
-            spark["num_input_rows"].as_u64(),
-            "{name}: rows read in batch {batch_id}"
-        );
-    }
+    common::assert_batches_match_spark(&golden, name, query, batches);
 }
 
 fn run<Q: rill::StreamPlan + rill::SupportsAppend>(name: &str, writer: rill::DataStreamWriter<Q>) {

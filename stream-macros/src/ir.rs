@@ -430,6 +430,14 @@ pub(crate) struct StaticJoin {
     pub(crate) kind: JoinKind,
 }
 
+/// A stream input of a query: its schema, and which of the schema's columns make each of the
+/// union's columns (the identity for the union's own schema).
+pub(crate) struct UnionInput {
+    pub(crate) name: Ident,
+    pub(crate) schema: Ident,
+    pub(crate) columns: Vec<usize>,
+}
+
 /// A static input of a query: its name, its schema and the schema's columns.
 pub(crate) struct StaticInput {
     pub(crate) name: Ident,
@@ -506,10 +514,10 @@ pub(crate) struct Aggregate {
 pub(crate) struct TypedQuery {
     pub(crate) name: Ident,
     pub(crate) attrs: Vec<syn::Attribute>,
-    /// The query's inputs in the order of its signature (`raw` in `query Q(raw: Event)`), each
-    /// read from its own source; with several, the body is their union.
-    pub(crate) inputs: Vec<Ident>,
-    /// The schema every input reads.
+    /// The query's stream inputs in the order of its signature (`raw` in `query Q(raw: Event)`),
+    /// each read from its own source; with several, the body is their union.
+    pub(crate) inputs: Vec<UnionInput>,
+    /// The schema of the union's columns (the body's first input's).
     pub(crate) schema: Ident,
     /// The static inputs (`users: static User`), in the order of the signature.
     pub(crate) statics: Vec<StaticInput>,

@@ -261,3 +261,73 @@ pub fn differences_by_id(
     }
     (compared, differences)
 }
+
+/// Spark's name of an Arrow type, as `DataType.simpleString` writes it (`decimal(10,2)`).
+pub fn spark_type(data_type: &arrow_schema::DataType) -> String {
+    use arrow_schema::DataType;
+    match data_type {
+        DataType::Int8 => "tinyint".into(),
+        DataType::Int16 => "smallint".into(),
+        DataType::Int32 => "int".into(),
+        DataType::Int64 => "bigint".into(),
+        DataType::Float32 => "float".into(),
+        DataType::Float64 => "double".into(),
+        DataType::Utf8 => "string".into(),
+        DataType::Boolean => "boolean".into(),
+        DataType::Timestamp(..) => "timestamp".into(),
+        DataType::Date32 => "date".into(),
+        DataType::Decimal128(p, s) => format!("decimal({p},{s})"),
+        other => format!("{other}"),
+    }
+}
+
+/// Compares a run with a golden file of Spark's micro-batches (`columns`, `column_types`, and
+/// `batches` of `batch_id`, `num_input_rows` and `rows`), batch by batch: the columns and their
+/// types, the rows (in a canonical order) and the rows read.
+pub fn assert_batches_match_spark(
+    golden: &Value,
+    name: &str,
+    query: &rill::StreamingQuery,
+    batches: &[(u64, RecordBatch)],
+) {
+    let columns: Vec<String> = golden["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    let spark_batches = golden["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), spark_batches.len(), "{name}: batches");
+    let progress = query.recent_progress();
+    for ((batch_id, batch), spark) in batches.iter().zip(spark_batches) {
+        assert_eq!(spark["batch_id"], *batch_id, "{name}");
+        let ours: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+        assert_eq!(ours, columns, "{name}: columns");
+        for field in batch.schema().fields() {
+            assert_eq!(
+                spark_type(field.data_type()),
+                golden["column_types"][field.name()],
+                "{name}: `{}`",
+                field.name()
+            );
+        }
+        let rows: Vec<Value> = golden_objects(batch)
+            .into_iter()
+            .map(|object| Value::Array(columns.iter().map(|c| object[c].clone()).collect()))
+            .collect();
+        assert_eq!(
+            sorted(rows),
+            sorted(spark["rows"].as_array().unwrap().clone()),
+            "{name}: batch {batch_id}"
+        );
+        let read = progress
+            .iter()
+            .find(|p| p.batch_id == *batch_id)
+            .map(|p| p.num_input_rows);
+        assert_eq!(
+            read,
+            spark["num_input_rows"].as_u64(),
+            "{name}: rows read in batch {batch_id}"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use syn::Ident;
 
 use super::expr::{expr, var_ident};
 use super::types::{self, core};
-use crate::ir::Plan;
+use crate::ir::{Plan, UnionInput};
 use crate::ir::{Step, TExpr};
 use crate::schema::{CORRUPT_RECORD_COLUMN, Schema};
 use crate::types::{Base, ColType};
@@ -66,10 +66,25 @@ fn projection_name(query: &Ident) -> Ident {
 }
 
 /// The decoder type of a query: its schema's decoder with the query's projection.
-pub(crate) fn decoder_type(plan: &Plan) -> TokenStream {
-    let decoder = decoder_names(&plan.query.schema).decoder;
-    let projection = projection_name(&plan.query.name);
+pub(crate) fn decoder_type(plan: &Plan, input: &UnionInput) -> TokenStream {
+    let decoder = decoder_names(&input.schema).decoder;
+    let projection = input_projection_name(plan, input);
     quote!(#decoder<#projection>)
+}
+
+/// The projection of an input: the query's own for the union's schema, one per other schema.
+fn input_projection_name(plan: &Plan, input: &UnionInput) -> Ident {
+    let name = projection_name(&plan.query.name);
+    if input.schema == plan.query.schema {
+        name
+    } else {
+        format_ident!("{}_{}", name, input.schema)
+    }
+}
+
+/// The union's columns an input decodes, as indices into its own schema.
+pub(crate) fn input_required(plan: &Plan, input: &UnionInput) -> Vec<usize> {
+    plan.required_inputs.iter().map(|var| input.columns[*var]).collect()
 }
 
 /// A declared column as a decoder sees it: its index, its name as the data spells it
@@ -314,16 +329,31 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
 /// A query's projection of its schema's decoder: the columns it reads and its pushed filters.
 pub(crate) fn query_projection(plan: &Plan) -> TokenStream {
     let query = &plan.query;
-    let name = projection_name(&query.name);
-    let trait_name = decoder_names(&query.schema).projection;
-    let values = decoder_names(&query.schema).values;
+    let mut done: Vec<&Ident> = Vec::new();
+    let mut items = TokenStream::new();
+    for input in &query.inputs {
+        if done.contains(&&input.schema) {
+            continue;
+        }
+        done.push(&input.schema);
+        items.extend(input_projection(plan, input));
+    }
+    items
+}
+
+/// The projection of one input's schema: the union's required columns as that schema's.
+fn input_projection(plan: &Plan, input: &UnionInput) -> TokenStream {
+    let query = &plan.query;
+    let name = input_projection_name(plan, input);
+    let trait_name = decoder_names(&input.schema).projection;
+    let values = decoder_names(&input.schema).values;
     let query_name = query.name.to_string();
-    let reads = (0..query.num_input_columns).map(|index| {
-        let (reads, read) = (read_const(index), plan.required_inputs.contains(&index));
+    let required = input_required(plan, input);
+    let reads = (0..input.columns.len()).map(|index| {
+        let (reads, read) = (read_const(index), required.contains(&index));
         quote!(const #reads: bool = #read;)
     });
-    let required = &plan.required_inputs;
-    let keep = pushed_filter(plan);
+    let keep = pushed_filter(plan, &input.columns);
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -346,7 +376,7 @@ pub(crate) fn query_projection(plan: &Plan) -> TokenStream {
 /// values are appended, so a row the query would drop costs no column building (as Spark pushes
 /// filters into its file scans; like Spark's, the source's row count then counts only the rows
 /// that pass). `true` when there is none.
-fn pushed_filter(plan: &Plan) -> TokenStream {
+fn pushed_filter(plan: &Plan, columns: &[usize]) -> TokenStream {
     let query = &plan.query;
     let conditions: Vec<&TExpr> = plan
         .pushed_filters
@@ -371,7 +401,8 @@ fn pushed_filter(plan: &Plan) -> TokenStream {
     // The record's values as the query's row loop sees them.
     let bindings = vars.iter().map(|&var| {
         let local = var_ident(var);
-        let value = format_ident!("v{}", var);
+        // The input's own column for the union's (pushed filters read input columns only).
+        let value = format_ident!("v{}", columns.get(var).copied().unwrap_or(var));
         let binding = match (query.vars[var].ty.base, query.vars[var].ty.nullable) {
             (Base::Str, false) => quote!(values.#value.as_deref().unwrap_or_default()),
             (Base::Str, true) => quote!(values.#value.as_deref()),

@@ -35,16 +35,16 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         })
         .collect();
     let row_item = row_struct(&row, &[syn::parse_quote!(#[doc = #row_doc])], &row_fields);
-    let schema = &query.schema;
-    let inputs = &query.inputs;
-    let required = &plan.required_inputs;
+    let inputs: Vec<&Ident> = query.inputs.iter().map(|input| &input.name).collect();
     let input_count = inputs.len();
-    let decoder_type = super::decoder::decoder_type(plan);
-    let input_facts = inputs.iter().map(|input| {
-        let input = input.to_string();
+    let input_facts = query.inputs.iter().map(|input| {
+        let name = input.name.to_string();
+        let schema = &input.schema;
+        let required = super::decoder::input_required(plan, input);
+        let decoder_type = super::decoder::decoder_type(plan, input);
         quote! {
             #core::plan::InputFacts {
-                name: #input,
+                name: #name,
                 schema: #core::source::SourceSchema {
                     declared: <#schema as #core::plan::Row>::schema(),
                     projection: ::std::vec![#(#required),*],

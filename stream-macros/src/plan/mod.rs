@@ -424,14 +424,18 @@ fn explain(plan: &Plan) -> String {
         .iter()
         .map(|v| format!("{}: {}", query.vars[*v].name, query.vars[*v].ty))
         .collect();
-    let scan = |input: &str| format!("Scan {input}{} [{}]", query.schema, columns.join(", "));
+    let scan = |input: &str, schema: &syn::Ident| format!("Scan {input}{schema} [{}]", columns.join(", "));
     // The inputs of a union are siblings under it, the last drawn as `+-`, the others as `:-`.
     let mut siblings = Vec::new();
-    if query.inputs.len() == 1 {
-        lines.push(scan(""));
+    if let [input] = query.inputs.as_slice() {
+        lines.push(scan("", &input.schema));
     } else {
         lines.push("Union".to_owned());
-        siblings = query.inputs.iter().map(|input| scan(&format!("{input}: "))).collect();
+        siblings = query
+            .inputs
+            .iter()
+            .map(|input| scan(&format!("{}: ", input.name), &input.schema))
+            .collect();
     }
     let mut text = format!("== Plan of `{}` ==\n", query.name);
     for (depth, line) in lines.iter().enumerate() {

@@ -9,8 +9,8 @@ use syn::Ident;
 
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::ir::{
-    Aggregate, Dedup, JoinKind, OrderKey, SessionKey, StaticInput, StaticJoin, Step, TExprKind, TypedQuery, Var, VarId,
-    WindowKey,
+    Aggregate, Dedup, JoinKind, OrderKey, SessionKey, StaticInput, StaticJoin, Step, TExprKind, TypedQuery, UnionInput,
+    Var, VarId, WindowKey,
 };
 use crate::parse::{Arg, Expr, Op, QueryDecl};
 use crate::schema::Schema;
@@ -18,8 +18,9 @@ use crate::types::ColType;
 use expr::{ExprChecker, Scope};
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 18] = [
+const OPERATIONS: [&str; 19] = [
     "union",
+    "union_by_name",
     "join",
     "select",
     "with_column",
@@ -75,7 +76,15 @@ pub(crate) fn check_query(
         );
         return Err(Vec::new());
     };
-    let Some(schema) = schemas.iter().find(|s| s.name == first.schema) else {
+    let Some(order) = check_union(decl, diagnostics) else {
+        return Err(Vec::new());
+    };
+    let root = decl
+        .inputs
+        .iter()
+        .find(|input| input.name == decl.root)
+        .unwrap_or(first);
+    let Some(schema) = schemas.iter().find(|s| s.name == root.schema) else {
         let suggestion = did_you_mean(
             &first.schema.to_string(),
             schemas
@@ -88,24 +97,172 @@ pub(crate) fn check_query(
         .map(|s| format!("\nhelp: did you mean `{s}`?"))
         .unwrap_or_else(|| "\nhelp: declare it in the same `stream!` with `schema Name { .. }`".to_owned());
         diagnostics.error(
-            first.schema.span(),
-            format!("unknown schema `{}`{suggestion}", first.schema),
+            root.schema.span(),
+            format!("unknown schema `{}`{suggestion}", root.schema),
         );
         return Err(Vec::new());
     };
-    let Some(unions) = check_union(decl, diagnostics) else {
-        return Err(Vec::new());
-    };
+    let unions = order.len() - 1;
+    let inputs = union_columns(decl, schemas, schema, &order, diagnostics).ok_or_else(Vec::new)?;
     let statics = static_inputs(decl, schemas, diagnostics).ok_or_else(Vec::new)?;
     let mut checker = QueryChecker::new(decl, schema, statics, diagnostics);
+    // A column may be null in the union if it may be in any input.
+    for input in &inputs {
+        for (var, field) in input.columns.iter().enumerate() {
+            let field_ty = schemas
+                .iter()
+                .find(|s| s.name == input.schema)
+                .map(|s| s.fields[*field].ty);
+            if field_ty.is_some_and(|ty| ty.nullable) {
+                checker.vars[var].ty.nullable = true;
+            }
+        }
+    }
     checker.check_ops(&decl.ops[unions..]);
-    checker.finish(
-        decl.inputs
+    checker.finish(inputs)
+}
+
+/// Each stream input (in the order of the signature) with the columns of its schema that make
+/// the union's columns — the body's first input's: the same schema, or one matching it by
+/// position (`union`) or by name (`union_by_name`) with the same types; `None` after reporting
+/// a mismatch.
+fn union_columns(
+    decl: &QueryDecl,
+    schemas: &[Schema],
+    root: &Schema,
+    order: &[(Ident, bool)],
+    diagnostics: &Diagnostics,
+) -> Option<Vec<UnionInput>> {
+    let mut inputs = Vec::new();
+    let mut failed = false;
+    for input in decl.inputs.iter().filter(|input| !input.is_static) {
+        let by_name = order
             .iter()
-            .filter(|input| !input.is_static)
-            .map(|input| input.name.clone())
-            .collect(),
-    )
+            .find(|(name, _)| *name == input.name)
+            .is_some_and(|(_, by_name)| *by_name);
+        let Some(schema) = schemas.iter().find(|s| s.name == input.schema) else {
+            diagnostics.error(input.schema.span(), format!("unknown schema `{}`", input.schema));
+            failed = true;
+            continue;
+        };
+        // Errors point at the input where the union names it.
+        let at = order
+            .iter()
+            .find(|(name, _)| *name == input.name)
+            .map_or(&input.name, |(name, _)| name);
+        let columns = if schema.name == root.name {
+            Some((0..root.fields.len()).collect())
+        } else {
+            matched_columns(at, schema, root, by_name, diagnostics)
+        };
+        match columns {
+            Some(columns) => inputs.push(UnionInput {
+                name: input.name.clone(),
+                schema: schema.name.clone(),
+                columns,
+            }),
+            None => failed = true,
+        }
+    }
+    (!failed).then_some(inputs)
+}
+
+/// The columns of `schema` matching `root`'s, by position or by name, with the same types.
+fn matched_columns(
+    input: &Ident,
+    schema: &Schema,
+    root: &Schema,
+    by_name: bool,
+    diagnostics: &Diagnostics,
+) -> Option<Vec<usize>> {
+    let names = |s: &Schema| {
+        s.fields
+            .iter()
+            .map(|f| f.name.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mismatch = |message: String| {
+        diagnostics.error(input.span(), message);
+        None
+    };
+    let same_names = schema.fields.len() == root.fields.len()
+        && root
+            .fields
+            .iter()
+            .all(|r| schema.fields.iter().any(|f| f.name == r.name));
+    if by_name {
+        if let Some(extra) = schema
+            .fields
+            .iter()
+            .find(|f| !root.fields.iter().any(|r| r.name == f.name))
+        {
+            return mismatch(format!(
+                "`union_by_name` needs the same columns: `{}` ({}) has `{}`, which `{}` ({}) has not\nhelp: declare `{}` without it (a JSON or CSV source reads only the declared columns)",
+                input,
+                schema.name,
+                extra.name,
+                root.name,
+                names(root),
+                schema.name
+            ));
+        }
+    } else if schema.fields.len() != root.fields.len() {
+        return mismatch(format!(
+            "`union` matches columns by position, and `{}` ({}) has {} columns where `{}` has {}\nnote: `{}`: {}; `{}`: {}\nhelp: declare `{}` with `{}`'s columns",
+            input,
+            schema.name,
+            schema.fields.len(),
+            root.name,
+            root.fields.len(),
+            schema.name,
+            names(schema),
+            root.name,
+            names(root),
+            schema.name,
+            root.name
+        ));
+    }
+    let mut columns = Vec::with_capacity(root.fields.len());
+    for (position, field) in root.fields.iter().enumerate() {
+        let found = if by_name {
+            schema.fields.iter().position(|f| f.name == field.name)
+        } else {
+            Some(position)
+        };
+        let Some(index) = found else {
+            return mismatch(format!(
+                "`union_by_name` needs the same columns: `{}` ({}) has no `{}`\nnote: its columns are: {}",
+                input,
+                schema.name,
+                field.name,
+                names(schema)
+            ));
+        };
+        let theirs = &schema.fields[index];
+        if theirs.ty.base != field.ty.base {
+            let help = if !by_name && same_names {
+                format!(
+                    "help: `{}` has `{}`'s columns in another order: match them by name with `.union_by_name({input})`",
+                    schema.name, root.name
+                )
+            } else {
+                "help: declare both with one type".to_owned()
+            };
+            return mismatch(format!(
+                "cannot union `{}` ({}): its column `{}` is {} where `{}`'s column `{}` is {}\n{help}",
+                input,
+                schema.name,
+                theirs.name,
+                theirs.ty.base.written(),
+                root.name,
+                field.name,
+                field.ty.base.written()
+            ));
+        }
+        columns.push(index);
+    }
+    Some(columns)
 }
 
 /// The query's static inputs with their schemas' columns; `None` after reporting an unknown
@@ -129,10 +286,10 @@ fn static_inputs(decl: &QueryDecl, schemas: &[Schema], diagnostics: &Diagnostics
     Some(statics)
 }
 
-/// Checks how the body reads the query's inputs — it starts from one and `.union(..)`s each other
-/// once, right away — and that all share one schema; returns the number of `union` operations it
-/// starts with, or `None` after reporting an error.
-fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
+/// Checks how the body reads the query's stream inputs — it starts from one and `.union(..)`s
+/// (or `.union_by_name(..)`s) each other once, right away; returns them in that order, each
+/// with whether it is matched by name, or `None` after reporting an error.
+fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<Vec<(Ident, bool)>> {
     let streams: Vec<&crate::parse::InputDecl> = decl.inputs.iter().filter(|input| !input.is_static).collect();
     let names = || {
         streams
@@ -149,15 +306,6 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
                 format!(
                     "input `{}` is declared twice\nhelp: give each input its own name",
                     input.name
-                ),
-            );
-            failed = true;
-        } else if !input.is_static && input.schema != streams[0].schema {
-            diagnostics.error(
-                input.schema.span(),
-                format!(
-                    "input `{}` reads `{}`, but `{}` reads `{}`: the inputs of a query share one schema\nnote: `union` of streams with different schemas is not supported yet\nhelp: declare `{}` with `{}`, or make it a static table to join: `{}: static {}`",
-                    input.name, input.schema, streams[0].name, streams[0].schema, input.name, streams[0].schema, input.name, input.schema
                 ),
             );
             failed = true;
@@ -191,8 +339,10 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
         );
         return None;
     }
+    let is_union = |op: &Op| op.name == "union" || op.name == "union_by_name";
     let mut order = vec![decl.root.clone()];
-    for op in decl.ops.iter().take_while(|op| op.name == "union") {
+    let mut by_name = vec![false];
+    for op in decl.ops.iter().take_while(|op| is_union(op)) {
         let named = match op.args.as_slice() {
             [
                 Arg {
@@ -207,7 +357,8 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
             diagnostics.error(
                 op.paren_span,
                 format!(
-                    "`union` takes one input stream of the query: one of {}\nhelp: write `.union({})`",
+                    "`{}` takes one input stream of the query: one of {}\nhelp: write `.union({})`",
+                    op.name,
                     names().join(", "),
                     streams
                         .iter()
@@ -227,13 +378,9 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
             continue;
         }
         order.push(name.clone());
+        by_name.push(op.name == "union_by_name");
     }
-    if let Some(late) = decl
-        .ops
-        .iter()
-        .skip_while(|op| op.name == "union")
-        .find(|op| op.name == "union")
-    {
+    if let Some(late) = decl.ops.iter().skip_while(|op| is_union(op)).find(|op| is_union(op)) {
         diagnostics.error(
             late.name.span(),
             "`union` must come right after the input the body starts from\nnote: a union after other operations is not supported yet\nhelp: union the inputs first: `a.union(b).filter(..)`",
@@ -266,7 +413,7 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<usize> {
             failed = true;
         }
     }
-    (!failed).then_some(order.len() - 1)
+    (!failed).then(|| order.into_iter().zip(by_name).collect())
 }
 
 struct QueryChecker<'a> {
@@ -1438,7 +1585,7 @@ impl<'a> QueryChecker<'a> {
         self.error(column.span(), message);
     }
 
-    fn finish(mut self, inputs: Vec<Ident>) -> Result<TypedQuery, PartialOutputs> {
+    fn finish(mut self, inputs: Vec<UnionInput>) -> Result<TypedQuery, PartialOutputs> {
         if let Some(span) = self.keep_late_rows {
             let drops_late_rows = self.aggregate.as_ref().is_some_and(|a| a.event_time_key.is_some())
                 || self.pre.iter().any(|step| {

@@ -1,4 +1,4 @@
-// A union of two inputs declared with different schemas.
+// A union by position of two inputs declared with different schemas of the same column types (Spark keeps the first input's names).
 use rill::prelude::*;
 
 rill::stream! {
