@@ -249,3 +249,32 @@ fn offsets_and_commits_are_written_in_spark_s_layout() {
     assert!(read("state/0/1").starts_with("v1\n[["));
     assert!(query.last_progress().unwrap().duration_ms.contains_key("walCommit"));
 }
+
+/// As in Spark, the trigger's time includes writing the checkpoint: every phase, the commit
+/// included, fits inside `triggerExecution`, and each stateful operator reports the time its
+/// state took to write (`commitTimeMs`, a field of every report).
+#[test]
+fn trigger_execution_includes_the_checkpoint_commit() {
+    let input = tempfile::tempdir().unwrap();
+    let checkpoint = tempfile::tempdir().unwrap();
+    copy_inputs(input.path(), 0..3);
+    let (query, _) = run_hourly(input.path(), Some(checkpoint.path()));
+    let progress = query.recent_progress();
+    assert!(!progress.is_empty());
+    for report in &progress {
+        let phase = |name: &str| report.duration_ms.get(name).copied().unwrap_or(0);
+        let phases = phase("walCommit") + phase("addBatch") + phase("commitOffsets");
+        assert!(
+            report.duration_ms.contains_key("commitOffsets"),
+            "{:?}",
+            report.duration_ms
+        );
+        // Each phase is timed whole within the trigger, so their sum cannot exceed it (each is
+        // rounded down to a millisecond, which can only lower the sum).
+        assert!(phases <= phase("triggerExecution"), "{:?}", report.duration_ms);
+        assert_eq!(report.batch_duration, phase("triggerExecution"));
+        let json: Value = serde_json::from_str(&report.json()).unwrap();
+        assert!(json["stateOperators"][0]["commitTimeMs"].is_u64());
+        assert!(report.state_operators[0].commit_time_ms <= phase("commitOffsets"));
+    }
+}

@@ -47,8 +47,10 @@ pub struct StreamingQueryProgress {
     pub input_rows_per_second: f64,
     /// Processing rate: rows over this batch's duration.
     pub processed_rows_per_second: f64,
-    /// Time spent in each phase, in milliseconds (`latestOffset`, `getBatch`, `addBatch`,
-    /// `triggerExecution`; Spark's `queryPlanning` does not exist for a compiled plan).
+    /// Time spent in each phase, in milliseconds (`latestOffset`, `getBatch`, `walCommit`,
+    /// `addBatch`, `commitOffsets`, and `triggerExecution`, the whole trigger with the
+    /// checkpoint's commit, as in Spark; Spark's `queryPlanning` does not exist for a compiled
+    /// plan).
     pub duration_ms: BTreeMap<String, u64>,
     /// Event-time statistics (`min`, `max`, `avg`, `watermark`) when the query has a watermark.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -133,7 +135,8 @@ pub struct StateOperatorProgress {
     pub num_rows_removed: u64,
     /// Time spent removing state, in milliseconds.
     pub all_removals_time_ms: u64,
-    /// Time spent committing state, in milliseconds.
+    /// Time spent writing state to the checkpoint, in milliseconds (0 without a checkpoint;
+    /// the query's state is one snapshot, so each operator reports its whole time).
     pub commit_time_ms: u64,
     /// Approximate memory held by state.
     pub memory_used_bytes: u64,
