@@ -4,7 +4,8 @@
 //! micro-batches (one file each), compared batch by batch: rows, and rows read (Spark pushes the
 //! filters and an inner join's `key IS NOT NULL` into the scan, so it counts only those rows).
 //! The static side has duplicate keys, a null key and null columns; the stream has keys that
-//! never match and a null key.
+//! never match and a null key. A join on a condition (`user_id == users.uid`) keeps both sides'
+//! columns, as Spark's.
 
 mod common;
 
@@ -25,6 +26,7 @@ rill::stream! {
     }
     schema UserTier { user_id: Option<String>, tier: Option<i32> }
     schema UserOnlyName { user_id: Option<String>, name: Option<String> }
+    schema UserById { uid: Option<String>, name: Option<String>, tier: Option<i32> }
 
     query Inner(events: Event, users: static UserName) { events.join(users, user_id) }
     query LeftOuter(events: Event, users: static UserName) { events.join(users, user_id, "left") }
@@ -33,6 +35,10 @@ rill::stream! {
     query MultiKey(events: Event, users: static User) { events.join(users, user_id, region, "left") }
     query JoinThenAggregate(events: Event, users: static UserTier) {
         events.join(users, user_id, "left").group_by(tier).agg(events = count(), total = sum(amount))
+    }
+    query ConditionInner(events: Event, users: static UserById) { events.join(users, user_id == users.uid) }
+    query ConditionLeftOuter(events: Event, users: static UserById) {
+        events.join(users, events.user_id == users.uid, "left")
     }
     query FilterJoinSelect(events: Event, users: static UserOnlyName) {
         events.filter(amount > 10).join(users, user_id).select(event_id, name, double_amount = amount * 2)
@@ -116,4 +122,32 @@ fn join_then_aggregate_matches_spark() {
             .to(sink.clone()),
     );
     assert_matches_spark("join_then_aggregate", &query, &sink.take());
+}
+
+/// The users table with its key renamed `uid`, as Spark's `users.select(col("user_id").alias("uid"), ..)`.
+fn users_by_id() -> StaticTable<UserById> {
+    let rows: Vec<UserById> = users::<UserName>()
+        .rows()
+        .iter()
+        .map(|user| UserById {
+            uid: user.user_id.clone(),
+            name: user.name.clone(),
+            tier: user.tier,
+        })
+        .collect();
+    StaticTable::from_rows(rows)
+}
+
+#[test]
+fn join_on_a_condition_matches_spark() {
+    let dir = events();
+    run(
+        "condition_inner",
+        ConditionInner::read(source(dir.path()), users_by_id()),
+    );
+    let dir = events();
+    run(
+        "condition_left_outer",
+        ConditionLeftOuter::read(source(dir.path()), users_by_id()),
+    );
 }

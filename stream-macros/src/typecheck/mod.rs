@@ -720,11 +720,17 @@ impl<'a> QueryChecker<'a> {
             }
         };
         let (table_arg, rest) = match op.args.split_first() {
-            Some((first, rest)) if rest.iter().any(|arg| matches!(arg.expr, Expr::Column(_))) => (first, rest),
+            Some((first, rest))
+                if rest
+                    .iter()
+                    .any(|arg| matches!(arg.expr, Expr::Column(_) | Expr::Binary { .. })) =>
+            {
+                (first, rest)
+            }
             _ => {
                 self.error(
                     op.paren_span,
-                    format!("`join` takes a static input and the columns to join on: `.join(users, user_id)`, `.join(users, user_id, region, \"left\")`\nnote: static inputs of this query: {}", table_names()),
+                    format!("`join` takes a static input and the columns to join on: `.join(users, user_id)`, `.join(users, user_id, region, \"left\")`, or a condition: `.join(users, user_id == users.id)`\nnote: static inputs of this query: {}", table_names()),
                 );
                 return;
             }
@@ -755,7 +761,7 @@ impl<'a> QueryChecker<'a> {
             return;
         };
         let (keys, how) = match rest.split_last() {
-            Some((last, keys)) if !matches!(last.expr, Expr::Column(_)) => (keys, Some(last)),
+            Some((last, keys)) if !matches!(last.expr, Expr::Column(_) | Expr::Binary { .. }) => (keys, Some(last)),
             _ => (rest, None),
         };
         let kind = match how.map(|arg| &arg.expr) {
@@ -793,6 +799,15 @@ impl<'a> QueryChecker<'a> {
         };
         let static_fields = self.statics[table].fields.clone();
         let static_name = self.statics[table].name.clone();
+        if let [condition] = keys
+            && matches!(condition.expr, Expr::Binary { .. })
+        {
+            let Some(pairs) = self.join_condition(&condition.expr, &static_name, &static_fields) else {
+                return;
+            };
+            self.push_join(op, table, pairs, kind, false);
+            return;
+        }
         let mut pairs = Vec::new();
         for key in keys {
             let Expr::Column(column) = &key.expr else {
@@ -821,28 +836,129 @@ impl<'a> QueryChecker<'a> {
             }
             pairs.push((var, field));
         }
+        self.push_join(op, table, pairs, kind, true);
+    }
+
+    /// The key pairs of a join condition: `stream_column == table.column`, either way round, joined
+    /// by `&&` (the stream's column may be written `events.column`); `None` after an error.
+    fn join_condition(
+        &mut self,
+        condition: &Expr,
+        table: &Ident,
+        fields: &[(Ident, ColType)],
+    ) -> Option<Vec<(VarId, usize)>> {
+        let help = format!("help: write the keys' equality: `user_id == {table}.id`, and `&&` for more keys");
+        match condition {
+            Expr::Binary {
+                op: crate::parse::BinaryOp::And,
+                left,
+                right,
+                ..
+            } => {
+                let mut pairs = self.join_condition(left, table, fields)?;
+                pairs.extend(self.join_condition(right, table, fields)?);
+                Some(pairs)
+            }
+            Expr::Binary {
+                op: crate::parse::BinaryOp::Eq,
+                left,
+                right,
+                op_span,
+            } => {
+                let table_column = |expr: &Expr| match expr {
+                    Expr::Field { base, member } if matches!(base.as_ref(), Expr::Column(name) if name == table) => {
+                        Some(member.clone())
+                    }
+                    _ => None,
+                };
+                let (stream_side, column) = match (table_column(left), table_column(right)) {
+                    (Some(column), None) => (right.as_ref(), column),
+                    (None, Some(column)) => (left.as_ref(), column),
+                    _ => {
+                        self.error(*op_span, format!("a join condition compares a column of the stream with one of `{table}`, found `{condition}`\n{help}"));
+                        return None;
+                    }
+                };
+                let stream_column = match stream_side {
+                    Expr::Column(name) => name,
+                    Expr::Field { base, member } if matches!(base.as_ref(), Expr::Column(name) if self.decl.inputs.iter().any(|i| i.name == *name && !i.is_static)) => {
+                        member
+                    }
+                    other => {
+                        self.error(
+                            other.span(),
+                            format!("a join condition compares columns, found `{other}`\n{help}"),
+                        );
+                        return None;
+                    }
+                };
+                let Some(var) = self.env.lookup(&stream_column.to_string()) else {
+                    self.unknown_column(stream_column);
+                    return None;
+                };
+                let Some(field) = fields.iter().position(|(name, _)| *name == column) else {
+                    let names: Vec<String> = fields.iter().map(|(name, _)| name.to_string()).collect();
+                    self.error(
+                        column.span(),
+                        format!(
+                            "static input `{table}` has no column `{column}`\nnote: its columns are: {}",
+                            names.join(", ")
+                        ),
+                    );
+                    return None;
+                };
+                let (stream_ty, table_ty) = (self.vars[var].ty, fields[field].1);
+                if stream_ty.base != table_ty.base {
+                    self.error(*op_span, format!("cannot join on `{condition}`: the stream's `{stream_column}` is {stream_ty} and `{table}.{column}` is {table_ty}\nhelp: cast one side so both have one type"));
+                    return None;
+                }
+                Some(vec![(var, field)])
+            }
+            other => {
+                self.error(other.span(), format!("a join condition is an equality of keys, found `{other}`\nnote: only equi-joins are supported\n{help}"));
+                None
+            }
+        }
+    }
+
+    /// Records a join on `pairs`: with `using` (same-named keys, Spark's `join(other, on)`) the
+    /// keys come first, then the stream's other columns, then the table's others; with a
+    /// condition, the stream's columns then all the table's.
+    fn push_join(&mut self, op: &Op, table: usize, pairs: Vec<(VarId, usize)>, kind: JoinKind, using: bool) {
+        let static_fields = self.statics[table].fields.clone();
+        let static_name = self.statics[table].name.clone();
         let mut columns = Vec::new();
-        let key_names: Vec<&Ident> = pairs.iter().map(|(_, field)| &static_fields[*field].0).collect();
-        // Spark's order: the keys, the stream's other columns, then the table's.
-        let mut keys_first: Vec<(Ident, VarId)> = key_names
-            .iter()
-            .filter_map(|name| self.env.columns.iter().find(|(n, _)| n == *name).cloned())
-            .collect();
-        keys_first.extend(
-            self.env
-                .columns
+        let key_names: Vec<&Ident> = if using {
+            pairs.iter().map(|(_, field)| &static_fields[*field].0).collect()
+        } else {
+            Vec::new()
+        };
+        if using {
+            let mut keys_first: Vec<(Ident, VarId)> = key_names
                 .iter()
-                .filter(|(n, _)| !key_names.contains(&n))
-                .cloned(),
-        );
-        self.env.columns = keys_first;
+                .filter_map(|name| self.env.columns.iter().find(|(n, _)| n == *name).cloned())
+                .collect();
+            keys_first.extend(
+                self.env
+                    .columns
+                    .iter()
+                    .filter(|(n, _)| !key_names.contains(&n))
+                    .cloned(),
+            );
+            self.env.columns = keys_first;
+        }
         if matches!(kind, JoinKind::Inner | JoinKind::LeftOuter) {
             for (field, (name, ty)) in static_fields.iter().enumerate() {
                 if key_names.contains(&name) {
                     continue;
                 }
                 if self.env.lookup(&name.to_string()).is_some() {
-                    self.error(table_name.span(), format!("the join gives two columns `{name}`: the stream's and `{static_name}`'s\nhelp: rename the stream's first: `.with_column_renamed({name}, stream_{name})`, or join on it too"));
+                    let also = if using {
+                        format!("or join on it too: `.join({static_name}, .., {name})`")
+                    } else {
+                        format!("or, for keys of one name, join on the name: `.join({static_name}, {name})`")
+                    };
+                    self.error(op.args[0].expr.span(), format!("the join gives two columns `{name}`: the stream's and `{static_name}`'s\nhelp: rename the stream's first: `.with_column_renamed({name}, stream_{name})`, {also}"));
                     return;
                 }
                 let ty = ColType::new(ty.base, ty.nullable || kind == JoinKind::LeftOuter);

@@ -130,6 +130,14 @@ QUERIES = [
      'events.filter(F.col("amount") > 10).join(users.select("user_id", "name"), "user_id")'
      '.select("event_id", "name", (F.col("amount") * 2).alias("double_amount"))',
      'users.select("user_id", "name")'),
+    # A join condition on differently named keys keeps both sides' columns: the stream's, then
+    # the static side's (its key included).
+    ("condition_inner", "append",
+     'events.join(users.select(F.col("user_id").alias("uid"), "name", "tier"), F.col("user_id") == F.col("uid"))',
+     'users.select(F.col("user_id").alias("uid"), "name", "tier")'),
+    ("condition_left_outer", "append",
+     'events.join(users.select(F.col("user_id").alias("uid"), "name", "tier"), F.col("user_id") == F.col("uid"), "left")',
+     'users.select(F.col("user_id").alias("uid"), "name", "tier")'),
 ]
 SORT_BY_TIER = {"join_then_aggregate"}
 
