@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::assert_columns_match_spark as assert_matches_spark;
 use common::spark_type;
 use rill::prelude::*;
 use serde_json::Value;
@@ -256,47 +257,6 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/decimals
 
 fn golden() -> Value {
     common::golden_json(GOLDEN, "expected/decimals.json")
-}
-
-/// Runs `writer` over the golden input and compares every column's type and every value with
-/// `section` of the golden file (rows keyed by id).
-fn assert_matches_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
-    writer: rill::DataStreamWriter<Q>,
-    section: &Value,
-) {
-    let sink = common::CapturingSink::default();
-    common::run_available_now(writer.append().to(sink.clone()));
-    let batches = sink.take();
-    let columns: Vec<&str> = section["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
-    let mut differences = Vec::new();
-    let schema = batches[0].1.schema();
-    for field in schema.fields().iter().filter(|f| f.name() != "id") {
-        let spark = section["column_types"][field.name()].as_str().unwrap_or("missing");
-        if spark_type(field.data_type()) != spark {
-            differences.push(format!(
-                "`{}`: type {}, Spark {spark}",
-                field.name(),
-                spark_type(field.data_type())
-            ));
-        }
-    }
-    let (compared, found) =
-        common::differences_by_id(&batches, &columns, section["rows"].as_array().unwrap(), |name, _| {
-            panic!("no golden column {name}")
-        });
-    differences.extend(found);
-    assert!(compared > 0);
-    assert!(
-        differences.is_empty(),
-        "{} differences:\n{}",
-        differences.len(),
-        differences.join("\n")
-    );
 }
 
 #[test]

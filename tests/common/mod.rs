@@ -331,3 +331,41 @@ pub fn assert_batches_match_spark(
         );
     }
 }
+
+/// Runs `writer` (an append-mode query over a golden input with an `id` column) and compares
+/// every column's Spark type and every value with `section` of a golden file (`columns`,
+/// `column_types`, and `rows` keyed by id), listing every difference.
+pub fn assert_columns_match_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
+    writer: rill::DataStreamWriter<Q>,
+    section: &Value,
+) {
+    let sink = CapturingSink::default();
+    run_available_now(writer.append().to(sink.clone()));
+    let batches = sink.take();
+    let columns: Vec<&str> = section["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    let mut differences = Vec::new();
+    let schema = batches[0].1.schema();
+    for field in schema.fields().iter().filter(|f| f.name() != "id") {
+        let spark = section["column_types"][field.name()].as_str().unwrap_or("missing");
+        let ours = spark_type(field.data_type());
+        if ours != spark {
+            differences.push(format!("`{}`: type {ours}, Spark {spark}", field.name()));
+        }
+    }
+    let (compared, found) = differences_by_id(&batches, &columns, section["rows"].as_array().unwrap(), |name, _| {
+        panic!("no golden column {name}")
+    });
+    differences.extend(found);
+    assert!(compared > 0);
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
+}
