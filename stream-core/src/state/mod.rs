@@ -386,6 +386,22 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         &mut self.groups[slot as usize].1
     }
 
+    /// [`upsert_hashed`](Self::upsert_hashed), giving the group's slot (for
+    /// [`slot_mut`](Self::slot_mut)) and whether this is the first update in the batch of a group
+    /// that existed before it.
+    #[inline]
+    pub fn upsert_hashed_first<P: KeyProbe<Owned = K>>(&mut self, probe: P, hash: u64) -> (u32, bool) {
+        let (slot, inserted) = self.find_or_insert(probe, hash);
+        let first = self.mark_updated(slot);
+        (slot, first && !inserted)
+    }
+
+    /// The value of the group in `slot`.
+    #[inline]
+    pub fn slot_mut(&mut self, slot: u32) -> &mut A {
+        &mut self.groups[slot as usize].1
+    }
+
     /// The value stored under `probe`'s key, if any; never inserts.
     #[inline]
     pub fn get<P: KeyProbe<Owned = K>>(&self, probe: P) -> Option<&A> {
@@ -468,15 +484,17 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         self.groups.push((key, value));
     }
 
-    /// Records that `slot` changed in the current batch.
+    /// Records that `slot` changed in the current batch; whether this is its first change in it.
     #[inline]
-    fn mark_updated(&mut self, slot: u32) {
+    fn mark_updated(&mut self, slot: u32) -> bool {
         let (word, bit) = (slot as usize / 64, 1 << (slot % 64));
         if self.updated_bits[word] & bit == 0 {
             self.updated_bits[word] |= bit;
             self.updated.push(slot);
             self.touched += 1;
+            return true;
         }
+        false
     }
 
     /// Adds a group restored from a snapshot (its key must not be present yet).

@@ -96,6 +96,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             let key_types = aggregate.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
             let fields = accumulator_fields(aggregate);
             let key_type = quote!((#(#key_types,)*));
+            // Order-sensitive sums merge a batch's partial sums into the totals as Spark does.
+            let merge = rebased(aggregate).then(|| merge_impl(aggregate, &accumulators_ty));
             (
                 quote!(state: #core::operator::KeyedAggregate<#key_type, #accumulators_ty>,),
                 quote!(state: #core::operator::KeyedAggregate::new(),),
@@ -104,6 +106,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     #[allow(non_camel_case_types)]
                     #[derive(::core::default::Default, ::core::fmt::Debug)]
                     struct #accumulators_ty { #(#fields,)* }
+                    #merge
                 },
                 quote!(::std::vec![#core::operator::StatefulOperator::report(&self.state)]),
             )
@@ -883,10 +886,11 @@ fn run_batch(plan: &Plan) -> TokenStream {
         .collect::<Vec<_>>();
     let probe: Vec<TokenStream> = probe.collect();
     let prefetch = group_prefetch(plan, aggregate);
-    let upsert_call = if prefetch.is_some() {
-        quote!(self.state.upsert_hashed((#(#probe,)*), __stream_hashes[__stream_row]))
-    } else {
-        quote!(self.state.upsert((#(#probe,)*)))
+    let upsert_call = match (prefetch.is_some(), rebased(aggregate)) {
+        (true, false) => quote!(self.state.upsert_hashed((#(#probe,)*), __stream_hashes[__stream_row])),
+        (true, true) => quote!(self.state.upsert_hashed_rebased((#(#probe,)*), __stream_hashes[__stream_row])),
+        (false, false) => quote!(self.state.upsert((#(#probe,)*))),
+        (false, true) => quote!(self.state.upsert_rebased((#(#probe,)*))),
     };
     let upsert = quote! {
         let __stream_acc = #upsert_call;
@@ -1053,11 +1057,13 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let end_batch_updates = (!decimal_totals.is_empty()).then(
         || quote!(self.state.end_batch_updates(|__stream_acc| { #(__stream_acc.#decimal_totals.end_batch();)* });),
     );
+    let merge_rebased = rebased(aggregate).then(|| quote!(self.state.merge_rebased();));
     quote! {
         self.state.begin_batch(mode, context);
         #late_new
         #row_loop
         #end_batch_updates
+        #merge_rebased
         #late_rows_out
         let __stream_bound = #bound;
         let __stream_groups = self.state.emit(context, __stream_bound);
@@ -1240,7 +1246,20 @@ fn session_run_batch(
     }
 }
 
-/// `impl Merge` for an aggregation's accumulators: how two sessions' totals combine.
+/// Whether a grouped aggregation sums doubles (`sum` or `avg` of a float or an integer average):
+/// their totals depend on the order of additions, so a batch's rows are summed apart and then
+/// merged with the totals, in Spark's order (`KeyedAggregate::upsert_rebased`).
+fn rebased(aggregate: &Aggregate) -> bool {
+    aggregate.session.is_none()
+        && aggregate.accumulators.iter().any(|accumulator| match accumulator.func {
+            AggFunc::Sum => accumulator.ty.base == Base::F64,
+            AggFunc::Avg => !accumulator.ty.base.is_decimal(),
+            _ => false,
+        })
+}
+
+/// `impl Merge` for an aggregation's accumulators: how two partial totals combine (two
+/// sessions, or a batch's partial sums and the totals before it), `self` first.
 fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
     let core = core();
     let merges = aggregate.accumulators.iter().enumerate().map(|(index, accumulator)| {
