@@ -247,6 +247,16 @@ impl ExprChecker<'_> {
                     );
                     return None;
                 }
+                if matches!(
+                    name.as_str(),
+                    "count_distinct" | "countDistinct" | "sum_distinct" | "sumDistinct" | "avg_distinct"
+                ) {
+                    self.error(
+                        func.span(),
+                        format!("`{name}` is a distinct aggregation, which Spark does not support in a streaming query (\"Distinct aggregations are not supported on streaming DataFrames/Datasets\")\nhelp: deduplicate first, then aggregate: `.drop_duplicates(user_id, page).group_by(user_id).agg(pages = count())`"),
+                    );
+                    return None;
+                }
                 let Some((_, function)) = FUNCTIONS.iter().find(|(n, _)| *n == name) else {
                     let all = FUNCTIONS.iter().map(|(n, _)| *n).chain(AGGREGATES);
                     let help = did_you_mean(&name, all.clone()).map_or_else(
