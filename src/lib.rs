@@ -22,6 +22,7 @@ pub mod prelude {
         ParseMode,
         csv::{CsvOptions, HeaderColumns},
     };
+    pub use stream_core::operator::StaticTable;
     pub use stream_core::{
         ConsoleSink, DataStreamWriter, Date, Decimal, FileSource, JsonSource, MemorySink, OutputMode, Row, StreamPlan,
         StreamingQuery, Timestamp, Trigger, Window,
