@@ -30,7 +30,7 @@ rill::stream! {
             a_plus_float = a + cast(1.5, "float"), neg_a = -a, neg_b = -b, abs_a = abs(a),
             a_intdiv_c = div(a, c), a_plus_1y = a + cast(1, "tinyint"), a_plus_1s = a + cast(1, "smallint"),
             a_cubed = a * a * a, a_pow5 = a * a * a * a * a, a_plus_b_times_c = (a + b) * c,
-            abs_b = abs(b), zero_minus_b = 0 - b, b_times_m1 = b * -1, neg_b_str = cast(-b, "string"),
+            abs_b = abs(b), negative_b = negative(b), zero_minus_b = 0 - b, b_times_m1 = b * -1, neg_b_str = cast(-b, "string"),
             b_div_a_str = cast(b / a, "string"), round_b_10_str = cast(round(b, 10), "string"),
         )
     }

@@ -247,6 +247,22 @@ impl ExprChecker<'_> {
                     );
                     return None;
                 }
+                // Spark's `negative(x)` is `-x`, and `positive(x)` is `x`, for numbers.
+                if let ("negative" | "positive", [arg]) = (name.as_str(), args.as_slice()) {
+                    if name == "negative" {
+                        let negated = Expr::Unary {
+                            op: UnaryOp::Neg,
+                            op_span: func.span(),
+                            expr: Box::new(arg.clone()),
+                        };
+                        return self.check(&negated, scope);
+                    }
+                    let typed = self.check(arg, scope)?;
+                    if !self.expect_base(func, arg, &typed, &Base::NUMERIC) {
+                        return None;
+                    }
+                    return Some(typed);
+                }
                 if matches!(
                     name.as_str(),
                     "count_distinct" | "countDistinct" | "sum_distinct" | "sumDistinct" | "avg_distinct"
