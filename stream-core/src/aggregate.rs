@@ -119,10 +119,11 @@ pub fn update_max<V: Extremum>(stored: &mut Option<V::Owned>, value: V) {
 /// more digits than the input's, at most 38), null once it has overflowed — no later value
 /// undoes that — and whether any value was added (a sum of no values is null too).
 ///
-/// As in Spark, each micro-batch sums its rows apart (a partial sum) and adds that to the
-/// total at the end of the batch, where an overflow of either is checked. Within the batch a
-/// grouped sum is checked row by row ([`add`](Self::add)), a global one only at the end
-/// ([`add_unchecked`](Self::add_unchecked)), as Spark's generated code does.
+/// As in Spark, the aggregation sums each micro-batch's rows apart and then merges the total
+/// kept in state into that partial sum ([`merge`](Self::merge), through
+/// `KeyedAggregate::upsert_rebased`), where an overflow of either is checked. Within the batch
+/// a grouped sum is checked row by row ([`add`](Self::add)), a global one only when it is
+/// merged or finished ([`add_unchecked`](Self::add_unchecked)), as Spark's generated code does.
 ///
 /// ```
 /// use stream_core::Decimal;
@@ -130,92 +131,76 @@ pub fn update_max<V: Extremum>(stored: &mut Option<V::Owned>, value: V) {
 /// let mut total = DecimalSum::<12, 2>::default();
 /// assert_eq!(total.finish(), None);
 /// total.add(Decimal::<2, 2>::parse("0.25").unwrap());
-/// total.add(Decimal::<2, 2>::parse("0.50").unwrap());
-/// total.end_batch();
-/// assert_eq!(total.finish().unwrap().to_string(), "0.75");
+/// let mut partial = DecimalSum::<12, 2>::default();
+/// partial.add(Decimal::<2, 2>::parse("0.50").unwrap());
+/// partial.merge(total);
+/// assert_eq!(partial.finish().unwrap().to_string(), "0.75");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecimalSum<const P: u8, const S: u8> {
-    /// The total of the batches before this one; `None` after an overflow.
-    total: Option<Decimal<P, S>>,
-    /// This batch's sum, in units of `10^-S`, unbounded; `None` after it overflowed.
-    partial: Option<arrow_buffer::i256>,
-    /// Whether this batch added a value.
-    partial_empty: bool,
+    /// The sum in units of `10^-S`; `None` after an overflow, which no later value undoes. A
+    /// global sum's may exceed `P` digits until it is checked.
+    total: Option<arrow_buffer::i256>,
     empty: bool,
 }
 
 impl<const P: u8, const S: u8> Default for DecimalSum<P, S> {
     fn default() -> Self {
         Self {
-            total: Some(Decimal::default()),
-            partial: Some(arrow_buffer::i256::ZERO),
-            partial_empty: true,
+            total: Some(arrow_buffer::i256::ZERO),
             empty: true,
         }
     }
 }
 
 impl<const P: u8, const S: u8> DecimalSum<P, S> {
-    /// Adds a value (of a decimal type the sum's type holds) to a grouped sum: the batch's
-    /// partial sum is null from the row on which it no longer fits.
+    /// Adds a value (of a decimal type the sum's type holds) to a grouped sum: null from the row
+    /// on which it no longer fits.
     #[inline]
     pub fn add<const P1: u8, const S1: u8>(&mut self, value: Decimal<P1, S1>) {
         self.add_unchecked(value);
-        if self
-            .partial
-            .is_some_and(|partial| Decimal::<P, S>::from_wide_units(partial).is_none())
-        {
-            self.partial = None;
-        }
+        self.total = self.checked();
     }
 
-    /// Adds a value to a global sum: the batch's partial sum is checked at the end only.
+    /// Adds a value to a global sum, checked only when merged or finished.
     #[inline]
     pub fn add_unchecked<const P1: u8, const S1: u8>(&mut self, value: Decimal<P1, S1>) {
-        self.partial_empty = false;
         self.empty = false;
-        let units = Decimal::<P, S>::units_of(value);
-        self.partial = match (self.partial, units) {
-            (Some(partial), Some(units)) => partial.checked_add(units),
+        self.total = match (self.total, Decimal::<P, S>::units_of(value)) {
+            (Some(total), Some(units)) => total.checked_add(units),
             _ => None,
         };
     }
 
-    /// Ends the batch: adds its partial sum to the total, which is null from now on if either
-    /// does not fit.
-    pub fn end_batch(&mut self) {
-        if !self.partial_empty {
-            let partial = self.partial.and_then(Decimal::<P, S>::from_wide_units);
-            self.total = match (self.total, partial) {
-                (Some(total), Some(partial)) => Decimal::add(total, partial),
+    /// The total if it fits the sum's type.
+    fn checked(&self) -> Option<arrow_buffer::i256> {
+        self.total
+            .filter(|total| Decimal::<P, S>::from_wide_units(*total).is_some())
+    }
+
+    /// Adds another sum into this one (`self` first: a batch's partial sum, then the total kept
+    /// before it; or two sessions): null if either, or their sum, does not fit.
+    pub fn merge(&mut self, other: Self) {
+        self.total = match (self.empty, other.empty) {
+            (_, true) => self.checked(),
+            (true, false) => other.checked(),
+            (false, false) => match (self.checked(), other.checked()) {
+                (Some(a), Some(b)) => a
+                    .checked_add(b)
+                    .filter(|sum| Decimal::<P, S>::from_wide_units(*sum).is_some()),
                 _ => None,
-            };
-        }
-        self.partial = Some(arrow_buffer::i256::ZERO);
-        self.partial_empty = true;
-    }
-
-    /// Adds another sum (two sessions merging), both ended as batches.
-    pub fn merge(&mut self, mut other: Self) {
-        self.end_batch();
-        other.end_batch();
-        if other.empty {
-            return;
-        }
-        self.total = match (self.total, other.total) {
-            (Some(a), Some(b)) => Decimal::add(a, b),
-            _ => None,
+            },
         };
-        self.empty = false;
+        self.empty &= other.empty;
     }
 
-    /// The sum, as it stands once the batch ends: null for no values or after an overflow.
+    /// The sum: null for no values or after an overflow.
     #[must_use]
     pub fn finish(&self) -> Option<Decimal<P, S>> {
-        let mut ended = *self;
-        ended.end_batch();
-        if ended.empty { None } else { ended.total }
+        if self.empty {
+            return None;
+        }
+        self.checked().and_then(Decimal::from_wide_units)
     }
 
     /// Whether no value was added.
@@ -224,14 +209,13 @@ impl<const P: u8, const S: u8> DecimalSum<P, S> {
         self.empty
     }
 
-    /// A sum as a checkpoint kept it, between batches: its total (`None` after an overflow)
-    /// and whether it is empty.
+    /// A sum as a checkpoint kept it: its total (`None` after an overflow) and whether it is
+    /// empty.
     #[must_use]
     pub fn restore(total: Option<Decimal<P, S>>, empty: bool) -> Self {
         Self {
-            total,
+            total: total.map(|total| arrow_buffer::i256::from_i128(total.unscaled())),
             empty,
-            ..Self::default()
         }
     }
 }
@@ -247,7 +231,6 @@ impl<const P: u8, const S: u8> DecimalSum<P, S> {
 /// for price in ["1.00", "2.00", "2.00"] {
 ///     average.add(Decimal::<10, 2>::parse(price).unwrap());
 /// }
-/// average.end_batch();
 /// // The average of a decimal(10,2) is a decimal(14,6).
 /// let mean: Option<Decimal<14, 6>> = average.finish();
 /// assert_eq!(mean.unwrap().to_string(), "1.666667");
@@ -273,12 +256,7 @@ impl<const P: u8, const S: u8> DecimalAvg<P, S> {
         self.count += 1;
     }
 
-    /// Ends the batch (see [`DecimalSum::end_batch`]).
-    pub fn end_batch(&mut self) {
-        self.sum.end_batch();
-    }
-
-    /// Adds another partial average (two sessions merging).
+    /// Adds another average into this one (see [`DecimalSum::merge`]).
     pub fn merge(&mut self, other: Self) {
         self.sum.merge(other.sum);
         self.count += other.count;

@@ -170,12 +170,6 @@ impl<K: OwnedKey, A: Default> KeyedAggregate<K, A> {
         self.groups.prefetch_group(hash);
     }
 
-    /// Applies `f` to the accumulators of every group the batch updated, once its rows are in
-    /// (a decimal sum adds its batch's partial sum to its total, as Spark's does).
-    pub fn end_batch_updates(&mut self, f: impl FnMut(&mut A)) {
-        self.groups.for_each_updated(f);
-    }
-
     /// The groups the batch's mode emits, with the late groups counted into `context`: all of
     /// them (complete), those the batch changed (update), or those the watermark made final,
     /// evicted now (append).

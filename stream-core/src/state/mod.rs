@@ -551,13 +551,6 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         })
     }
 
-    /// Applies `f` to the value of every group updated in the current batch.
-    pub fn for_each_updated(&mut self, mut f: impl FnMut(&mut A)) {
-        for &slot in &self.updated {
-            f(&mut self.groups[slot as usize].1);
-        }
-    }
-
     /// Removes every group for which `expired` holds and returns them, in insertion order.
     /// Used to drop state the watermark has passed (and, in append mode, to emit it).
     pub fn evict(&mut self, mut expired: impl FnMut(&K, &A) -> bool) -> Vec<(K, A)> {

@@ -288,7 +288,7 @@ pub fn restore_table<K: OwnedKey + StateValue, A: StateValue + Default>(
 }
 
 impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalSum<P, S> {
-    /// `[total or null, empty]` (as the batch ends); the total null after an overflow.
+    /// `[total or null, empty]`; the total null after an overflow.
     fn to_state(&self) -> Value {
         let total = if self.is_empty() {
             Some(crate::decimal::Decimal::default())

@@ -197,22 +197,22 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         marker(plan.modes.complete, "SupportsComplete"),
     ];
     // Spanned on the query's name, so that rustc's notes about the type point there.
-    let joins = static_joins(query);
-    let static_fields = joins.iter().map(|(index, join)| {
-        let field = static_side_ident(*index);
+    let joins: Vec<&StaticJoin> = query.joins().collect();
+    let static_fields = joins.iter().map(|join| {
+        let field = static_side_ident(join.index);
         let side = static_side_type(query, join);
         quote!(#field: ::core::option::Option<#side>,)
     });
     let static_inits: Vec<TokenStream> = joins
         .iter()
-        .map(|(index, _)| {
-            let field = static_side_ident(*index);
+        .map(|join| {
+            let field = static_side_ident(join.index);
             quote!(#field: ::core::option::Option::None,)
         })
         .collect();
     let attach = attach_static_tables(query, &joins);
-    let hoist_static_sides = joins.iter().map(|(index, _)| {
-        let field = static_side_ident(*index);
+    let hoist_static_sides = joins.iter().map(|join| {
+        let field = static_side_ident(join.index);
         quote! {
             let #field = self.#field.as_ref().ok_or_else(|| #core::Error::SchemaMismatch {
                 query: #name_text.to_owned(),
@@ -447,11 +447,6 @@ fn steps_then(plan: &Plan, steps: &[Step], body: &TokenStream) -> TokenStream {
         .collect()
 }
 
-/// The stream–static joins of `query`, with their numbers.
-fn static_joins(query: &TypedQuery) -> Vec<(usize, &StaticJoin)> {
-    query.joins().map(|join| (join.index, join)).collect()
-}
-
 /// The field (and, in `run_batch`, the local) holding join `index`'s indexed table.
 fn static_side_ident(index: usize) -> Ident {
     format_ident!("__stream_static_{}", index)
@@ -471,14 +466,14 @@ fn static_side_type(query: &TypedQuery, join: &StaticJoin) -> TokenStream {
 
 /// `attach_static_tables`: each join's table, indexed by its key (a row with a null key is
 /// left out: it matches nothing).
-fn attach_static_tables(query: &TypedQuery, joins: &[(usize, &StaticJoin)]) -> TokenStream {
+fn attach_static_tables(query: &TypedQuery, joins: &[&StaticJoin]) -> TokenStream {
     if joins.is_empty() {
         return quote!();
     }
     let core = core();
     let name_text = query.name.to_string();
-    let builds = joins.iter().map(|(index, join)| {
-        let field = static_side_ident(*index);
+    let builds = joins.iter().map(|join| {
+        let field = static_side_ident(join.index);
         let table = &query.statics[join.table];
         let schema = &table.schema;
         let position = join.table;
@@ -1044,25 +1039,11 @@ fn run_batch(plan: &Plan) -> TokenStream {
     };
     let key_bindings: Vec<TokenStream> = key_bindings.collect();
     let emit = emission.build(&quote!((__stream_key, __stream_acc)), &key_bindings);
-    // Decimal sums add the batch's partial sums to their totals.
-    let decimal_totals: Vec<Ident> = aggregate
-        .accumulators
-        .iter()
-        .enumerate()
-        .filter(|(_, accumulator)| {
-            matches!(accumulator.func, AggFunc::Sum | AggFunc::Avg) && accumulator.ty.base.is_decimal()
-        })
-        .map(|(index, _)| format_ident!("a{}", index))
-        .collect();
-    let end_batch_updates = (!decimal_totals.is_empty()).then(
-        || quote!(self.state.end_batch_updates(|__stream_acc| { #(__stream_acc.#decimal_totals.end_batch();)* });),
-    );
     let merge_rebased = rebased(aggregate).then(|| quote!(self.state.merge_rebased();));
     quote! {
         self.state.begin_batch(mode, context);
         #late_new
         #row_loop
-        #end_batch_updates
         #merge_rebased
         #late_rows_out
         let __stream_bound = #bound;
@@ -1246,14 +1227,15 @@ fn session_run_batch(
     }
 }
 
-/// Whether a grouped aggregation sums doubles (`sum` or `avg` of a float or an integer average):
-/// their totals depend on the order of additions, so a batch's rows are summed apart and then
-/// merged with the totals, in Spark's order (`KeyedAggregate::upsert_rebased`).
+/// Whether a grouped aggregation sums doubles or decimals: a double's total depends on the
+/// order of additions, and a decimal's on where overflow is checked, so a batch's rows are
+/// summed apart and then merged with the totals, in Spark's order
+/// (`KeyedAggregate::upsert_rebased`).
 fn rebased(aggregate: &Aggregate) -> bool {
     aggregate.session.is_none()
         && aggregate.accumulators.iter().any(|accumulator| match accumulator.func {
-            AggFunc::Sum => accumulator.ty.base == Base::F64,
-            AggFunc::Avg => !accumulator.ty.base.is_decimal(),
+            AggFunc::Sum => matches!(accumulator.ty.base, Base::F64 | Base::Decimal(_)),
+            AggFunc::Avg => true,
             _ => false,
         })
 }
