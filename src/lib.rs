@@ -24,8 +24,8 @@ pub mod prelude {
     };
     pub use stream_core::operator::StaticTable;
     pub use stream_core::{
-        ConsoleSink, DataStreamWriter, Date, Decimal, FileSource, JsonSource, MemorySink, OutputMode, Row, StreamPlan,
-        StreamingQuery, Timestamp, Trigger, Window,
+        ConsoleSink, DataStreamWriter, Date, Decimal, FileSource, JsonSource, MemorySink, MultipleWatermarkPolicy,
+        OutputMode, Row, StreamPlan, StreamingQuery, Timestamp, Trigger, Window,
     };
     pub use stream_macros::stream;
 }

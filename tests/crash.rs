@@ -45,6 +45,24 @@ rill::stream! {
     query Purchases(raw: Event) {
         raw.filter(event_type == "purchase" && amount > 50.0).select(event_id, user_id, amount)
     }
+
+    /// A stream–stream left outer join to Parquet: both sides' buffered rows, two sources'
+    /// offsets, two watermarks, and views that no purchase followed emitted with nulls, once.
+    query Conversions(views: Event, buys: Event) {
+        views.filter(event_type == "view")
+            .with_column(view_time = to_timestamp(event_time))
+            .with_watermark(view_time, "10 minutes")
+            .select(view_id = event_id, viewer = user_id, view_time)
+            .join(
+                buys.filter(event_type == "purchase")
+                    .with_column(buy_time = to_timestamp(event_time))
+                    .with_watermark(buy_time, "20 minutes")
+                    .select(buy_id = event_id, buyer = user_id, buy_time, amount),
+                viewer == buyer && buy_time >= view_time && buy_time <= view_time + interval("30 minutes"),
+                "left_outer"
+            )
+            .select(view_id, viewer, view_time, buy_id, amount)
+    }
 }
 
 const ROWS_PER_FILE: usize = 300;
@@ -122,6 +140,15 @@ fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<St
             rows.sort();
             Some(rows.join("\n"))
         }
+        "conversions" => {
+            common::run_available_now(
+                Conversions::read(source(), source())
+                    .append()
+                    .to(FileSink::parquet(output))
+                    .checkpoint(checkpoint),
+            );
+            None
+        }
         "hourly" => {
             common::run_available_now(
                 Hourly::read(source())
@@ -152,7 +179,18 @@ fn result(query: &str, output: &Path, table: Option<String>) -> String {
         .unwrap()
         .iter()
         .flat_map(|batch| {
-            if query == "hourly" {
+            if query == "conversions" {
+                ConversionsRow::from_batch(batch)
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} {} {:?} {:?} {:?}",
+                            r.view_id, r.viewer, r.view_time, r.buy_id, r.amount
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            } else if query == "hourly" {
                 HourlyRow::from_batch(batch)
                     .unwrap()
                     .iter()
@@ -241,7 +279,7 @@ const ABORT_POINTS: [&str; 9] = [
 fn abort_points(query: &str) -> Vec<&'static str> {
     let (file_sink, state) = match query {
         "per_user" => (false, true),
-        "hourly" => (true, true),
+        "hourly" | "conversions" => (true, true),
         _ => (true, false),
     };
     ABORT_POINTS
@@ -627,6 +665,12 @@ fn crash_test(query: &str) {
         expected.lines().count() > 10,
         "the reference run produced too little to compare"
     );
+    if query == "conversions" {
+        assert!(
+            expected.lines().any(|line| line.ends_with("None None")),
+            "the outer join should emit views without a purchase"
+        );
+    }
 
     let (input, checkpoint, output, logs) = (
         tempfile::tempdir().unwrap(),
@@ -714,6 +758,11 @@ fn complete_aggregation_to_memory_survives_kills() {
 #[test]
 fn windowed_append_to_parquet_survives_kills() {
     crash_test("hourly");
+}
+
+#[test]
+fn stream_stream_outer_join_to_parquet_survives_kills() {
+    crash_test("conversions");
 }
 
 #[test]

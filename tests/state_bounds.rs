@@ -51,7 +51,7 @@ fn stream(batches: usize, jitter: &[i64]) -> Vec<Vec<Event>> {
 /// returns the number of state rows after each batch.
 fn state_sizes<Q: StreamPlan>(mode: OutputMode, batches: &[Vec<Event>]) -> Vec<u64> {
     let mut plan = Q::create();
-    let mut tracker = WatermarkTracker::new(Q::facts().watermark_delay_micros.unwrap());
+    let mut tracker = WatermarkTracker::new(Q::facts().watermark_delays_micros[0]);
     let mut previous = tracker.current();
     batches
         .iter()
@@ -63,7 +63,7 @@ fn state_sizes<Q: StreamPlan>(mode: OutputMode, batches: &[Vec<Event>]) -> Vec<u
             let mut context = BatchContext::new(tracker.current(), previous);
             plan.run_batch(&[batch], mode, &mut context).unwrap();
             previous = tracker.current();
-            if let Some(max) = context.event_time.max {
+            if let Some(max) = context.event_time().max {
                 tracker.observe(max);
             }
             tracker.advance();

@@ -61,4 +61,5 @@ pub use sink::{ConsoleSink, MemorySink, Sink, memory_table};
 pub use source::{FileSource, JsonSource, Source};
 pub use trigger::Trigger;
 pub use types::{Date, Timestamp};
+pub use watermark::MultipleWatermarkPolicy;
 pub use window::Window;

@@ -136,8 +136,9 @@ pub struct BatchContext {
     /// The previous batch's watermark, which decides which input rows are too late — Spark
     /// filters late rows one batch behind eviction.
     pub late_event_watermark: Timestamp,
-    /// Event times of the rows that reached the watermark (filled by the plan).
-    pub event_time: EventTimeStats,
+    /// Event times of the rows that reached each `with_watermark` of the query, in plan order
+    /// (filled by the plan, through [`observe_event_time`](Self::observe_event_time)).
+    pub event_times: Vec<EventTimeStats>,
     /// Late input dropped by the watermark (filled by the plan): groups, as Spark counts them
     /// after its partial aggregation.
     pub dropped_by_watermark: u64,
@@ -151,6 +152,26 @@ pub struct BatchContext {
 }
 
 impl BatchContext {
+    /// Records that a row with event time `ts` reached the query's `index`th `with_watermark`.
+    #[inline]
+    pub fn observe_event_time(&mut self, index: usize, ts: Timestamp) {
+        if index >= self.event_times.len() {
+            self.event_times.resize_with(index + 1, EventTimeStats::default);
+        }
+        self.event_times[index].observe(ts);
+    }
+
+    /// The event-time statistics a progress report shows: as Spark's, those of the query's
+    /// first watermark (in plan order: the left side's of a join) that saw rows.
+    #[must_use]
+    pub fn event_time(&self) -> EventTimeStats {
+        self.event_times
+            .iter()
+            .find(|stats| stats.max.is_some())
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// A context for a batch evicting with `watermark` and dropping rows at or before
     /// `late_event_watermark`.
     #[must_use]
@@ -190,10 +211,16 @@ pub struct PlanFacts {
     /// Its inputs, in the order of its signature; each is read from its own source and keeps
     /// its own offsets in the checkpoint (`sources/<i>`).
     pub inputs: Vec<InputFacts>,
-    /// Whether the query keeps state across batches (it aggregates or deduplicates).
+    /// Whether the query keeps state across batches (it aggregates, deduplicates or joins
+    /// streams).
     pub stateful: bool,
-    /// The delay of the query's watermark (`with_watermark`), in microseconds.
-    pub watermark_delay_micros: Option<i64>,
+    /// Whether a batch without new data runs when the watermark moves, to evict (and emit)
+    /// state: Spark's `shouldRunAnotherBatch`, false for a stream–stream join whose state the
+    /// watermark never evicts.
+    pub evicts_by_watermark: bool,
+    /// The delay of each of the query's watermarks (`with_watermark`, one per input that has
+    /// one), in microseconds, in plan order; empty when it has none.
+    pub watermark_delays_micros: Vec<i64>,
     /// Indices of the output columns that form the aggregation key (empty when stateless);
     /// sinks that upsert in update mode match rows on them.
     pub key_columns: &'static [usize],
@@ -352,21 +379,24 @@ pub trait KeepsLateRows: StreamPlan {}
 pub trait SupportsAppend: StreamPlan {}
 
 /// Marks a query that may emit changed rows, so update mode is allowed: any query but one
-/// grouped by a session window or one that sorts or limits its result.
+/// grouped by a session window, one that sorts or limits its result, or an outer join of two
+/// streams.
 #[diagnostic::on_unimplemented(
-    message = "output mode `update` is not supported for `{Self}`: it groups by a session window, or sorts its result",
+    message = "output mode `update` is not supported for `{Self}`: it groups by a session window, sorts its result, or is an outer join of two streams",
     label = "`update` chosen here",
     note = "a session can still merge with a later one, so its row cannot be updated in place",
     note = "use `.append()` to emit each session once it closes, or `.complete()`",
-    note = "or, if it sorts or limits its result (`order_by`, `limit`): Spark allows that in complete mode only"
+    note = "or, if it sorts or limits its result (`order_by`, `limit`): Spark allows that in complete mode only",
+    note = "or, if it is an outer join of two streams: Spark allows that in append mode only (\"LeftOuter join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode\"); use `.append()`"
 )]
 pub trait SupportsUpdate: StreamPlan {}
 
-/// Marks a query that aggregates, so complete mode is allowed.
+/// Marks a query that aggregates (and joins no two streams), so complete mode is allowed.
 #[diagnostic::on_unimplemented(
-    message = "output mode `complete` is not supported for `{Self}`: it has no streaming aggregation",
+    message = "output mode `complete` is not supported for `{Self}`: it has no streaming aggregation, or joins two streams",
     label = "`complete` chosen here",
     note = "complete mode re-emits the whole result table every batch, which for a query without aggregation would mean keeping every input row forever",
-    note = "use `.append()` or `.update()`, or add `.group_by(..).agg(..)` to the query"
+    note = "use `.append()` or `.update()`, or add `.group_by(..).agg(..)` to the query",
+    note = "a join of two streams runs in append mode only, as in Spark: use `.append()`"
 )]
 pub trait SupportsComplete: StreamPlan {}

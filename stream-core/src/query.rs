@@ -19,7 +19,7 @@ use crate::sink::{AcceptsMode, CheckpointInfo, Sink, SinkContext};
 use crate::source::{AnySource, BatchStream, ReadLimit, Source};
 use crate::trigger::Trigger;
 use crate::types::Timestamp;
-use crate::watermark::WatermarkTracker;
+use crate::watermark::{MultipleWatermarkPolicy, WatermarkTracker};
 use checkpointing::{CheckpointFor, Checkpointed};
 
 /// Checkpoint markers for [`DataStreamWriter`]: whether `.checkpoint(dir)` was called is part of
@@ -65,6 +65,7 @@ pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink, C = checkpointin
     trigger: Trigger,
     query_name: Option<String>,
     parallelism: usize,
+    watermark_policy: MultipleWatermarkPolicy,
     marker: PhantomData<TypeState<Q, M, C>>,
 }
 
@@ -127,6 +128,7 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
             trigger: Trigger::default(),
             query_name: None,
             parallelism: 1,
+            watermark_policy: MultipleWatermarkPolicy::Min,
             marker: PhantomData,
         }
     }
@@ -145,6 +147,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             trigger: self.trigger,
             query_name: self.query_name,
             parallelism: self.parallelism,
+            watermark_policy: self.watermark_policy,
             marker: PhantomData,
         }
     }
@@ -227,6 +230,14 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
     #[must_use]
     pub fn parallelism(mut self, threads: usize) -> Self {
         self.parallelism = threads.max(1);
+        self
+    }
+
+    /// How a query with several watermarks (one per joined or unioned input) chooses its global
+    /// watermark: the slowest input's by default, as Spark's `multipleWatermarkPolicy`.
+    #[must_use]
+    pub fn multiple_watermark_policy(mut self, policy: MultipleWatermarkPolicy) -> Self {
+        self.watermark_policy = policy;
         self
     }
 
@@ -327,6 +338,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             trigger: self.trigger,
             mode,
             parallelism: self.parallelism,
+            watermark_policy: self.watermark_policy,
             shared: shared.clone(),
             ids: ids.clone(),
         };
@@ -408,6 +420,8 @@ struct Resume {
     previous_offsets: Offsets,
     /// The watermark for the next batch.
     watermark: Option<Timestamp>,
+    /// Each watermarked input's own watermark, from the last commit.
+    input_watermarks: Vec<Timestamp>,
     /// The watermark the last batch ran with.
     last_watermark: Option<Timestamp>,
     /// A batch planned but never committed, to re-run first.
@@ -429,8 +443,9 @@ impl Resume {
             batch_id: 0,
             previous_offsets: vec![None; facts.inputs.len()],
             watermark: None,
+            input_watermarks: Vec::new(),
             // The watermark starts at the epoch; only a later one calls for a no-data batch.
-            last_watermark: facts.watermark_delay_micros.map(|_| Timestamp::default()),
+            last_watermark: (!facts.watermark_delays_micros.is_empty()).then(Timestamp::default),
             replay: None,
         }
     }
@@ -495,9 +510,19 @@ impl Resume {
         }
         let committed_offsets = last_committed.map(|batch| checkpoint.read_offsets(batch)).transpose()?;
         let ran_with = |entry: &OffsetEntry| Timestamp::from_micros(entry.batch_watermark_micros);
-        let has_watermark = facts.watermark_delay_micros.is_some();
-        if last_committed == Some(last_planned) {
-            let commit = checkpoint.read_commit(last_planned)?;
+        let has_watermark = !facts.watermark_delays_micros.is_empty();
+        let last_commit = last_committed.map(|batch| checkpoint.read_commit(batch)).transpose()?;
+        let input_watermarks = last_commit
+            .as_ref()
+            .map(|commit| {
+                commit
+                    .input_watermarks_micros
+                    .iter()
+                    .map(|micros| Timestamp::from_micros(*micros))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let (Some(commit), true) = (&last_commit, last_committed == Some(last_planned)) {
             tracing::info!(
                 query = facts.name,
                 batch = last_planned,
@@ -506,6 +531,7 @@ impl Resume {
             return Ok(Self {
                 batch_id: last_planned + 1,
                 watermark: Some(Timestamp::from_micros(commit.next_batch_watermark_micros)),
+                input_watermarks,
                 last_watermark: has_watermark.then(|| ran_with(&planned)),
                 previous_offsets: planned.source_offsets,
                 replay: None,
@@ -523,6 +549,7 @@ impl Resume {
                 .as_ref()
                 .map_or_else(|| vec![None; sources.len()], |o| o.source_offsets.clone()),
             watermark: Some(ran_with(&unfinished)),
+            input_watermarks,
             last_watermark: has_watermark.then(|| committed_offsets.as_ref().map_or_else(Timestamp::default, ran_with)),
             replay: Some(Replay {
                 ends: unfinished.source_offsets,
@@ -594,6 +621,7 @@ struct Runner<Q, S> {
     trigger: Trigger,
     mode: OutputMode,
     parallelism: usize,
+    watermark_policy: MultipleWatermarkPolicy,
     shared: Arc<Shared>,
     ids: QueryIds,
 }
@@ -636,10 +664,10 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         let mut state = LoopState {
             batch_id: resume.batch_id,
             previous_offsets: resume.previous_offsets,
-            watermark: self
-                .facts
-                .watermark_delay_micros
-                .map(|delay| WatermarkTracker::resumed(delay, resume.watermark.unwrap_or_default())),
+            watermark: (!self.facts.watermark_delays_micros.is_empty()).then(|| {
+                WatermarkTracker::for_inputs(self.facts.watermark_delays_micros.clone(), self.watermark_policy)
+                    .resume(resume.watermark.unwrap_or_default(), &resume.input_watermarks)
+            }),
             previous_trigger_start: None,
         };
         while !self.shared.stop.load(Ordering::Acquire) {
@@ -708,7 +736,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             .collect();
         // As Spark: only append and update modes evict (and emit) state when the watermark moves,
         // so only they run a batch without new data for it.
-        let no_data_batch_due = self.facts.stateful
+        let no_data_batch_due = self.facts.evicts_by_watermark
             && self.mode != OutputMode::Complete
             && watermark.is_some()
             && watermark != self.last_watermark;
@@ -863,11 +891,20 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             batch.state_commit_ms = elapsed_ms(started);
         }
         let next = watermark.map(WatermarkTracker::current).unwrap_or_default().micros();
+        // With several watermarks, each input's too, so that a restart moves the global one
+        // exactly as an uninterrupted run (Spark forgets them and starts each from the epoch).
+        let input_watermarks_micros = match watermark {
+            Some(tracker) if self.facts.watermark_delays_micros.len() > 1 => {
+                tracker.input_watermarks().iter().map(|w| w.micros()).collect()
+            }
+            _ => Vec::new(),
+        };
         checkpoint.write_commit(
             batch.batch_id,
             &CommitEntry {
                 next_batch_watermark_ms: next.div_euclid(1000),
                 next_batch_watermark_micros: next,
+                input_watermarks_micros,
             },
         )?;
         batch.durations.insert("commitOffsets".to_owned(), elapsed_ms(started));
@@ -1049,13 +1086,16 @@ fn observe_event_time(watermark: Option<&mut WatermarkTracker>, context: &BatchC
             .unwrap_or_default()
     };
     event_time.insert("watermark".to_owned(), iso(tracker.current()));
-    if let (Some(min), Some(max), Some(avg)) =
-        (context.event_time.min, context.event_time.max, context.event_time.avg())
-    {
+    let all = context.event_time();
+    if let (Some(min), Some(max), Some(avg)) = (all.min, all.max, all.avg()) {
         event_time.insert("min".to_owned(), iso(min));
         event_time.insert("max".to_owned(), iso(max));
         event_time.insert("avg".to_owned(), iso(avg));
-        tracker.observe(max);
+    }
+    for (input, stats) in context.event_times.iter().enumerate() {
+        if let Some(max) = stats.max {
+            tracker.observe_input(input, max);
+        }
     }
     // Computed now, used from the next batch on.
     tracker.advance();

@@ -20,33 +20,68 @@
 
 use crate::types::Timestamp;
 
-/// Tracks one watermark across batches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a query with several watermarks (a `with_watermark` on each input of a join or union)
+/// chooses its one global watermark: Spark's `spark.sql.streaming.multipleWatermarkPolicy`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum MultipleWatermarkPolicy {
+    /// The slowest input's watermark (Spark's default): no input's rows are dropped as late
+    /// because another input runs ahead.
+    #[default]
+    Min,
+    /// The fastest input's watermark: state is evicted sooner, and the slower inputs' rows are
+    /// more often late.
+    Max,
+}
+
+/// Tracks a query's watermark across batches: each watermarked input's own (its latest event
+/// time minus its delay, never moving back), and the global one the policy chooses from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WatermarkTracker {
-    delay: i64,
+    delays: Vec<i64>,
+    policy: MultipleWatermarkPolicy,
     current: Timestamp,
-    max_seen: Option<Timestamp>,
+    /// Each input's watermark, once it has one (Spark's `operatorToWatermarkMap`).
+    inputs: Vec<Option<Timestamp>>,
+    /// Each input's latest event time in the current batch.
+    batch_max: Vec<Option<Timestamp>>,
 }
 
 impl WatermarkTracker {
     /// A tracker for a watermark `delay_micros` behind the latest event time.
     #[must_use]
-    pub const fn new(delay_micros: i64) -> Self {
+    pub fn new(delay_micros: i64) -> Self {
+        Self::for_inputs(vec![delay_micros], MultipleWatermarkPolicy::Min)
+    }
+
+    /// A tracker for a query with one watermark per delay in `delays_micros` (in plan order),
+    /// combined by `policy`.
+    #[must_use]
+    pub fn for_inputs(delays_micros: Vec<i64>, policy: MultipleWatermarkPolicy) -> Self {
+        let count = delays_micros.len();
         Self {
-            delay: delay_micros,
+            delays: delays_micros,
+            policy,
             current: Timestamp::from_micros(0),
-            max_seen: None,
+            inputs: vec![None; count],
+            batch_max: vec![None; count],
         }
     }
 
     /// Restores a watermark reached earlier (e.g. from a checkpoint).
     #[must_use]
-    pub const fn resumed(delay_micros: i64, watermark: Timestamp) -> Self {
-        Self {
-            delay: delay_micros,
-            current: watermark,
-            max_seen: None,
+    pub fn resumed(delay_micros: i64, watermark: Timestamp) -> Self {
+        Self::new(delay_micros).resume(watermark, &[])
+    }
+
+    /// Restores the global watermark and each input's (as [`input_watermarks`](Self::input_watermarks)
+    /// gave them; an input left out has none yet).
+    #[must_use]
+    pub fn resume(mut self, watermark: Timestamp, inputs: &[Timestamp]) -> Self {
+        self.current = watermark;
+        for (slot, input) in self.inputs.iter_mut().zip(inputs) {
+            *slot = Some(*input);
         }
+        self
     }
 
     /// The watermark in force for the current batch.
@@ -55,23 +90,50 @@ impl WatermarkTracker {
         self.current
     }
 
-    /// Records the latest event time of a batch.
-    pub fn observe(&mut self, max_event_time: Timestamp) {
-        self.max_seen = Some(self.max_seen.map_or(max_event_time, |seen| seen.max(max_event_time)));
+    /// Each input's own watermark, once every input has one (after a batch), for a checkpoint;
+    /// a restart then moves the global watermark exactly as an uninterrupted run would.
+    #[must_use]
+    pub fn input_watermarks(&self) -> Vec<Timestamp> {
+        self.inputs.iter().map_while(|input| *input).collect()
     }
 
-    /// At the end of a batch: moves the watermark to `max seen − delay` if that is later.
-    /// Returns whether it moved.
+    /// Records the latest event time of a batch (of the query's only watermark).
+    pub fn observe(&mut self, max_event_time: Timestamp) {
+        self.observe_input(0, max_event_time);
+    }
+
+    /// Records the latest event time input `index` saw in a batch.
+    pub fn observe_input(&mut self, index: usize, max_event_time: Timestamp) {
+        if let Some(seen) = self.batch_max.get_mut(index) {
+            *seen = Some(seen.map_or(max_event_time, |seen| seen.max(max_event_time)));
+        }
+    }
+
+    /// At the end of a batch: each input that saw rows moves its watermark to `max − delay` if
+    /// that is later (one that has never seen any holds the epoch, as in Spark), and the global
+    /// watermark moves to the policy's choice among them if that is later. Returns whether it
+    /// moved.
     pub fn advance(&mut self) -> bool {
-        let Some(max_seen) = self.max_seen else {
-            return false;
+        for ((input, seen), delay) in self.inputs.iter_mut().zip(&mut self.batch_max).zip(&self.delays) {
+            *input = match (seen.take(), *input) {
+                (Some(max), previous) => {
+                    let candidate = Timestamp::from_micros(max.micros().saturating_sub(*delay));
+                    Some(previous.map_or(candidate, |previous| previous.max(candidate)))
+                }
+                (None, previous) => Some(previous.unwrap_or_default()),
+            };
+        }
+        let watermarks = self.inputs.iter().flatten().copied();
+        let chosen = match self.policy {
+            MultipleWatermarkPolicy::Min => watermarks.min(),
+            MultipleWatermarkPolicy::Max => watermarks.max(),
         };
-        let candidate = Timestamp::from_micros(max_seen.micros().saturating_sub(self.delay));
-        if candidate > self.current {
-            self.current = candidate;
-            true
-        } else {
-            false
+        match chosen {
+            Some(chosen) if chosen > self.current => {
+                self.current = chosen;
+                true
+            }
+            _ => false,
         }
     }
 }

@@ -396,12 +396,96 @@ pub(crate) enum Step {
     Let { var: VarId, expr: TExpr },
     /// Keeps only rows where the condition is true.
     Filter { condition: TExpr },
-    /// `with_watermark`: the rows reaching this point feed the watermark with their event time.
-    Watermark { var: VarId },
+    /// `with_watermark`: the rows reaching this point feed watermark `index` (the query's
+    /// `index`th, in plan order) with their event time.
+    Watermark { var: VarId, index: usize },
     /// `drop_duplicates` / `drop_duplicates_within_watermark`: only a key's first row passes.
     Dedup(Dedup),
     /// `join(table, key, .., "how")` with a static input: each row continues once per match.
     Join(StaticJoin),
+    /// `join(other, condition, "how")` with another stream: the rows before it are the left
+    /// side; the steps after it run on the joined rows.
+    StreamJoin(Box<StreamJoin>),
+}
+
+/// How a stream–stream join keeps rows (Spark's `how` for two streams).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum StreamJoinKind {
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+    LeftSemi,
+}
+
+impl StreamJoinKind {
+    /// Whether the left side's rows are kept without a match (it is not the nullable side).
+    pub(crate) fn preserves_left(self) -> bool {
+        matches!(self, Self::LeftOuter | Self::FullOuter)
+    }
+
+    /// Whether the right side's rows are kept without a match.
+    pub(crate) fn preserves_right(self) -> bool {
+        matches!(self, Self::RightOuter | Self::FullOuter)
+    }
+
+    /// Spark's name for it, as `explain` prints it.
+    pub(crate) fn spark_name(self) -> &'static str {
+        match self {
+            Self::Inner => "Inner",
+            Self::LeftOuter => "LeftOuter",
+            Self::RightOuter => "RightOuter",
+            Self::FullOuter => "FullOuter",
+            Self::LeftSemi => "LeftSemi",
+        }
+    }
+}
+
+/// When one side of a stream–stream join lets its buffered rows go (the runtime's `Eviction`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum JoinEviction {
+    /// Never: the state of this side grows without bound.
+    Never,
+    /// When `var` (a join key holding a watermarked event time, or a window over one: its end)
+    /// is at or before the watermark.
+    AtWatermark { var: VarId },
+    /// When `var` (the side's watermarked column) is at or before the state value watermark
+    /// these bounds give: `(offset in microseconds, inclusive)` each.
+    Bounded { var: VarId, bounds: Vec<(i64, bool)> },
+}
+
+/// One side of a stream–stream join, as it reaches the join.
+pub(crate) struct JoinSide {
+    /// The side's columns: their names and the variables holding them before the join.
+    pub(crate) columns: Vec<(Ident, VarId)>,
+    /// The variable each column is bound to after the join (null-able when the join may emit
+    /// this side as nulls); none for the right side of a semi join.
+    pub(crate) outputs: Vec<VarId>,
+    /// The side's watermarked event time, if it has a watermark: its rows at or before the
+    /// previous batch's watermark are dropped as late before the join.
+    pub(crate) watermark: Option<VarId>,
+    pub(crate) eviction: JoinEviction,
+    /// Conditions on this side's columns alone that a row of a preserved side must meet to
+    /// be joined at all; a row failing them is emitted with nulls at once, as Spark's
+    /// pre-join filter.
+    pub(crate) pre_filters: Vec<TExpr>,
+}
+
+/// A join of the stream with another stream input.
+pub(crate) struct StreamJoin {
+    /// Index into [`TypedQuery::inputs`] of the right side's input.
+    pub(crate) right_input: usize,
+    /// The right input's columns as variables, by index in its schema.
+    pub(crate) right_input_vars: Vec<VarId>,
+    /// The right side's steps before the join (its watermark, filters, computed keys).
+    pub(crate) right_steps: Vec<Step>,
+    pub(crate) left: JoinSide,
+    pub(crate) right: JoinSide,
+    /// The key variables of each side, pairwise equal.
+    pub(crate) keys: Vec<(VarId, VarId)>,
+    /// The rest of the condition, over both sides' variables.
+    pub(crate) condition: Option<TExpr>,
+    pub(crate) kind: StreamJoinKind,
 }
 
 /// How a stream–static join keeps rows (Spark's `how`).
@@ -531,8 +615,12 @@ pub(crate) struct TypedQuery {
     pub(crate) post: Vec<Step>,
     /// Output columns, in order.
     pub(crate) outputs: Vec<(Ident, VarId)>,
-    /// `with_watermark(column, delay)`: the column's variable and the delay in microseconds.
+    /// `with_watermark(column, delay)`: the column's variable and the delay in microseconds —
+    /// the one in force where the query's stateful operation runs.
     pub(crate) watermark: Option<(VarId, i64)>,
+    /// Every `with_watermark` of the query (one per input of a stream–stream join), in plan
+    /// order: the column's variable and the delay.
+    pub(crate) watermarks: Vec<(VarId, i64)>,
     /// `keep_late_rows()`: the columns of a late row (the stream as it reaches the stateful
     /// operation).
     pub(crate) late_rows: Option<Vec<(Ident, VarId)>>,
@@ -568,9 +656,17 @@ impl TypedQuery {
         })
     }
 
+    /// The stream–stream join, if the query has one.
+    pub(crate) fn stream_join(&self) -> Option<&StreamJoin> {
+        self.pre.iter().find_map(|step| match step {
+            Step::StreamJoin(join) => Some(&**join),
+            _ => None,
+        })
+    }
+
     /// Whether the query keeps state across batches.
     pub(crate) fn is_stateful(&self) -> bool {
-        self.aggregate.is_some() || self.dedup().is_some()
+        self.aggregate.is_some() || self.dedup().is_some() || self.stream_join().is_some()
     }
 }
 
@@ -586,6 +682,8 @@ pub(crate) struct Plan {
     pub(crate) modes: ModeSupport,
     /// The `pre` steps (filters) that also run inside the source's decoder.
     pub(crate) pushed_filters: Vec<usize>,
+    /// The right steps of a stream–stream join (filters) that also run in its input's decoder.
+    pub(crate) pushed_right_filters: Vec<usize>,
     /// The runtime operator holding the query's state, if any.
     pub(crate) operator: Option<StatefulOperator>,
     pub(crate) explain: String,
@@ -605,7 +703,7 @@ impl Plan {
     pub(crate) fn step_is_live(&self, step: &Step) -> bool {
         match step {
             Step::Let { var, .. } => self.live.contains(var),
-            Step::Filter { .. } | Step::Watermark { .. } | Step::Dedup(_) | Step::Join(_) => true,
+            Step::Filter { .. } | Step::Watermark { .. } | Step::Dedup(_) | Step::Join(_) | Step::StreamJoin(_) => true,
         }
     }
 }
@@ -620,6 +718,8 @@ pub(crate) enum StatefulOperator {
     Session { gap: i64, watermarked: bool },
     /// `Deduplicate`, forgetting keys as `forget` says.
     Dedup { forget: Forget },
+    /// `StreamJoin`: Spark's symmetric hash join of two streams.
+    StreamJoin,
 }
 
 /// When a deduplication forgets a key (the runtime's `Forget`).

@@ -21,7 +21,9 @@
 //! rounded spend per 1-hour window and event type, under a 10-minute watermark (complete mode);
 //! Q3 purchases above 100, projected, to Parquet; Q4 (`--queries q4`) events joined with a static
 //! table of 90% of the users (read from a JSON file by both engines, inside the timing) and
-//! spend per tier. Rill runs each over the files with an
+//! spend per tier; Q5 (`--queries q5`) a stream–stream join of each view with the same user's
+//! purchases in the next 30 minutes, counted (DataFusion: the same inner join as a batch query).
+//! Rill runs each over the files with an
 //! available-now trigger (one micro-batch, no checkpoint); DataFusion runs the equivalent SQL
 //! over the same NDJSON files. The "decoded" input runs Q1 and Q2 over the same Arrow record
 //! batches already in memory (decoded once by DataFusion, handed to Rill through a
@@ -94,6 +96,65 @@ rill::stream! {
            .group_by(tier)
            .agg(events = count(), total_amount = round(sum(amount), 2))
     }
+
+    /// Q5: a stream–stream join, each view with the same user's purchases in the 30 minutes after
+    /// it (both sides read the same files, as two streams).
+    query Q5ViewsToPurchases(views: Event, purchases: Event) {
+        views.filter(event_type == "view")
+            .with_column(view_time = to_timestamp(event_time))
+            .with_watermark(view_time, "1 hour")
+            .select(view_id = event_id, viewer = user_id, view_time)
+            .join(
+                purchases.filter(event_type == "purchase")
+                    .with_column(purchase_time = to_timestamp(event_time))
+                    .with_watermark(purchase_time, "1 hour")
+                    .select(purchase_id = event_id, buyer = user_id, purchase_time, amount),
+                viewer == buyer && purchase_time >= view_time && purchase_time <= view_time + interval("30 minutes")
+            )
+            .select(view_id, purchase_id, amount)
+    }
+}
+
+/// Q5 in SQL: the pairs counted (the streaming join's rows, counted from its output).
+const Q5_SQL: &str = "SELECT count(*) AS pairs FROM events v JOIN events p ON v.user_id = p.user_id \
+                      AND to_timestamp_micros(p.event_time) >= to_timestamp_micros(v.event_time) \
+                      AND to_timestamp_micros(p.event_time) <= to_timestamp_micros(v.event_time) + INTERVAL '30 minutes' \
+                      WHERE v.event_type = 'view' AND p.event_type = 'purchase'";
+
+/// Q5 in Rill: one micro-batch of both streams over the files (each side reads them all), the
+/// joined rows counted; the state is the join's buffered rows and their bytes.
+fn rill_q5(dir: &Path, threads: usize) -> Result<Timed> {
+    let table = MemorySink::named("q5");
+    let started = Instant::now();
+    let query = run_rill(
+        Q5ViewsToPurchases::read(rill_source(dir), rill_source(dir))
+            .append()
+            .to(table.clone()),
+        threads,
+    )?;
+    let elapsed = started.elapsed();
+    let with_data = query.recent_progress().iter().filter(|p| p.num_input_rows > 0).count();
+    if with_data != 1 {
+        return Err(format!("Rill read the input in {with_data} micro-batches, expected one").into());
+    }
+    let pairs: usize = table.batches().iter().map(RecordBatch::num_rows).sum();
+    let counted = RecordBatch::try_from_iter([(
+        "pairs",
+        Arc::new(arrow_array::Int64Array::from(vec![i64::try_from(pairs)?])) as ArrayRef,
+    )])?;
+    let state = query
+        .recent_progress()
+        .iter()
+        .find(|p| p.num_input_rows > 0)
+        .and_then(|p| p.state_operators.first())
+        .map(|s| (s.num_rows_total, s.memory_used_bytes));
+    Ok(Timed {
+        elapsed,
+        rows: canonical(std::slice::from_ref(&counted))?,
+        schema: describe_schema(&counted.schema()),
+        state,
+        phases: rill_phases(&query),
+    })
 }
 
 const Q4_SQL: &str = "SELECT tier, count(*) AS events, round(sum(amount), 2) AS total_amount \
@@ -1284,6 +1345,13 @@ fn run(options: &Options) -> Result<()> {
                 "Q4",
                 Box::new(move || rill_q4(dir, &users, threads, rows)),
                 Box::new(|| df_q4(&runtime, threads, dir, &dir.with_extension("users"))),
+            )?);
+        }
+        if want("q5") {
+            measured.push(over_files(
+                "Q5",
+                Box::new(|| rill_q5(dir, threads)),
+                Box::new(|| df_files(&runtime, threads, dir, Q5_SQL)),
             )?);
         }
         if options.decoded && (want("q1") || want("q2")) {

@@ -103,6 +103,10 @@ pub struct CommitEntry {
     pub next_batch_watermark_ms: i64,
     /// The same, exactly, in microseconds (what Rill resumes from).
     pub next_batch_watermark_micros: i64,
+    /// Each watermarked input's own watermark, in microseconds, when the query has several (so
+    /// that a restart combines them as an uninterrupted run would); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_watermarks_micros: Vec<i64>,
 }
 
 impl CommitEntry {
@@ -549,6 +553,7 @@ mod tests {
                 &CommitEntry {
                     next_batch_watermark_ms: 5,
                     next_batch_watermark_micros: 5000,
+                    input_watermarks_micros: Vec::new(),
                 },
             )
             .unwrap();
@@ -635,6 +640,7 @@ mod tests {
         let commit = CommitEntry {
             next_batch_watermark_ms: -1,
             next_batch_watermark_micros: -1000,
+            input_watermarks_micros: Vec::new(),
         };
         let file = format!("{VERSION_LINE}\n{}", to_json(&commit));
         assert_eq!(CommitEntry::parse(file.as_bytes()).unwrap(), commit);
@@ -690,6 +696,7 @@ mod tests {
                     &CommitEntry {
                         next_batch_watermark_ms: 0,
                         next_batch_watermark_micros: 0,
+                        input_watermarks_micros: Vec::new(),
                     },
                 )
                 .unwrap();

@@ -17,12 +17,14 @@ mod dedup;
 mod join;
 mod session;
 mod sort;
+mod stream_join;
 
 pub use aggregate::KeyedAggregate;
 pub use dedup::{Admission, Deduplicate, Forget};
 pub use join::{StaticJoinSide, StaticTable, StaticTables, matches_or_none, static_table};
 pub use session::SessionAggregate;
 pub use sort::{SortKey, sort_limit};
+pub use stream_join::{Eviction, JoinInput, JoinRow, StreamJoin, StreamJoinType, TimeBound};
 
 use crate::plan::{OperatorReport, StateMetrics};
 use crate::types::Timestamp;

@@ -413,6 +413,18 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         Some(&self.groups[slot as usize].1)
     }
 
+    /// The value stored under `probe`'s key, writable, if any; never inserts (nor counts as an
+    /// update).
+    #[inline]
+    pub fn get_mut<P: KeyProbe<Owned = K>>(&mut self, probe: P) -> Option<&mut A> {
+        let hash = self.hash(probe);
+        let slot = self
+            .index
+            .find(hash, |slot| probe.matches(&self.groups[slot as usize].0))
+            .ok()?;
+        Some(&mut self.groups[slot as usize].1)
+    }
+
     /// The hash under which `probe`'s key is (or would be) stored.
     #[inline]
     pub fn hash<P: KeyProbe<Owned = K>>(&self, probe: P) -> u64 {

@@ -72,10 +72,20 @@ pub(crate) fn decoder_type(plan: &Plan, input: &UnionInput) -> TokenStream {
     quote!(#decoder<#projection>)
 }
 
-/// The projection of an input: the query's own for the union's schema, one per other schema.
+/// The right input of the query's stream–stream join, if `input` is it.
+fn joined_input<'p>(plan: &'p Plan, input: &UnionInput) -> Option<&'p crate::ir::StreamJoin> {
+    plan.query
+        .stream_join()
+        .filter(|join| plan.query.inputs[join.right_input].name == input.name)
+}
+
+/// The projection of an input: the query's own for the union's schema, one per other schema,
+/// and one for the right input of a stream–stream join.
 fn input_projection_name(plan: &Plan, input: &UnionInput) -> Ident {
     let name = projection_name(&plan.query.name);
-    if input.schema == plan.query.schema {
+    if joined_input(plan, input).is_some() {
+        format_ident!("{}_join_{}", name, input.name)
+    } else if input.schema == plan.query.schema {
         name
     } else {
         format_ident!("{}_{}", name, input.schema)
@@ -84,6 +94,15 @@ fn input_projection_name(plan: &Plan, input: &UnionInput) -> Ident {
 
 /// The union's columns an input decodes, as indices into its own schema.
 pub(crate) fn input_required(plan: &Plan, input: &UnionInput) -> Vec<usize> {
+    if let Some(join) = joined_input(plan, input) {
+        return join
+            .right_input_vars
+            .iter()
+            .enumerate()
+            .filter(|(_, var)| plan.live.contains(var))
+            .map(|(index, _)| index)
+            .collect();
+    }
     plan.required_inputs.iter().map(|var| input.columns[*var]).collect()
 }
 
@@ -332,6 +351,10 @@ pub(crate) fn query_projection(plan: &Plan) -> TokenStream {
     let mut done: Vec<&Ident> = Vec::new();
     let mut items = TokenStream::new();
     for input in &query.inputs {
+        if joined_input(plan, input).is_some() {
+            items.extend(input_projection(plan, input));
+            continue;
+        }
         if done.contains(&&input.schema) {
             continue;
         }
@@ -353,7 +376,33 @@ fn input_projection(plan: &Plan, input: &UnionInput) -> TokenStream {
         let (reads, read) = (read_const(index), required.contains(&index));
         quote!(const #reads: bool = #read;)
     });
-    let keep = pushed_filter(plan, &input.columns);
+    let keep = match joined_input(plan, input) {
+        Some(join) => {
+            let conditions = plan
+                .pushed_right_filters
+                .iter()
+                .filter_map(|&index| match &join.right_steps[index] {
+                    Step::Filter { condition } => Some(condition),
+                    _ => None,
+                })
+                .collect();
+            let field_of = |var: usize| join.right_input_vars.iter().position(|v| *v == var).unwrap_or(var);
+            pushed_filter(plan, conditions, &field_of)
+        }
+        None => {
+            let conditions = plan
+                .pushed_filters
+                .iter()
+                .filter_map(|&index| match &query.pre[index] {
+                    Step::Filter { condition } => Some(condition),
+                    _ => None,
+                })
+                .collect();
+            pushed_filter(plan, conditions, &|var: usize| {
+                input.columns.get(var).copied().unwrap_or(var)
+            })
+        }
+    };
     quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
@@ -376,16 +425,8 @@ fn input_projection(plan: &Plan, input: &UnionInput) -> TokenStream {
 /// values are appended, so a row the query would drop costs no column building (as Spark pushes
 /// filters into its file scans; like Spark's, the source's row count then counts only the rows
 /// that pass). `true` when there is none.
-fn pushed_filter(plan: &Plan, columns: &[usize]) -> TokenStream {
+fn pushed_filter(plan: &Plan, conditions: Vec<&TExpr>, field_of: &dyn Fn(usize) -> usize) -> TokenStream {
     let query = &plan.query;
-    let conditions: Vec<&TExpr> = plan
-        .pushed_filters
-        .iter()
-        .filter_map(|&index| match &query.pre[index] {
-            Step::Filter { condition } => Some(condition),
-            _ => None,
-        })
-        .collect();
     if conditions.is_empty() {
         return quote!({
             let _ = values;
@@ -402,7 +443,7 @@ fn pushed_filter(plan: &Plan, columns: &[usize]) -> TokenStream {
     let bindings = vars.iter().map(|&var| {
         let local = var_ident(var);
         // The input's own column for the union's (pushed filters read input columns only).
-        let value = format_ident!("v{}", columns.get(var).copied().unwrap_or(var));
+        let value = format_ident!("v{}", field_of(var));
         let binding = match (query.vars[var].ty.base, query.vars[var].ty.nullable) {
             (Base::Str, false) => quote!(values.#value.as_deref().unwrap_or_default()),
             (Base::Str, true) => quote!(values.#value.as_deref()),

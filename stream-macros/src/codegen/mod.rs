@@ -5,6 +5,7 @@ mod decoder;
 mod expr;
 mod query;
 mod row;
+mod stream_join;
 mod types;
 
 pub(crate) use query::row_name;

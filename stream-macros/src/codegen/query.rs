@@ -58,10 +58,15 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     let fingerprint = plan.fingerprint;
     let key_columns = &plan.key_columns;
     let stateful = query.is_stateful();
-    let watermark_delay = match query.watermark {
-        Some((_, delay)) => quote!(::core::option::Option::Some(#delay)),
-        None => quote!(::core::option::Option::None),
+    // Spark runs a batch without data when the watermark moves only for an operator it evicts.
+    let evicts_by_watermark = match query.stream_join() {
+        Some(join) => {
+            join.left.eviction != crate::ir::JoinEviction::Never
+                || join.right.eviction != crate::ir::JoinEviction::Never
+        }
+        None => stateful,
     };
+    let watermark_delays = query.watermarks.iter().map(|(_, delay)| delay);
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
     let projection_item = super::decoder::query_projection(plan);
     let (state_field, state_init, state_type_items, metrics) = match &query.aggregate {
@@ -111,6 +116,16 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 quote!(::std::vec![#core::operator::StatefulOperator::report(&self.state)]),
             )
         }
+        None if query.stream_join().is_some() => {
+            let join = query.stream_join().unwrap_or_else(|| unreachable!());
+            let (field, init, items) = super::stream_join::state(plan, join);
+            (
+                field,
+                init,
+                items,
+                quote!(::std::vec![#core::operator::StatefulOperator::report(&self.join)]),
+            )
+        }
         None => match query.dedup() {
             // Deduplication remembers each key, with the event time that decides when to forget it.
             Some(dedup) => {
@@ -139,6 +154,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     let (snapshot, restore) = if let Some(operator) = match (&query.aggregate, query.dedup()) {
         (Some(_), _) => Some(quote!(state)),
         (None, Some(_)) => Some(quote!(dedup)),
+        (None, None) if query.stream_join().is_some() => Some(quote!(join)),
         (None, None) => None,
     } {
         (
@@ -220,6 +236,12 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             })?;
         }
     });
+    // The row loop runs over every input's batches, one input after the other (a union); a
+    // stream–stream join reads each side's on its own.
+    let input_binding = query
+        .stream_join()
+        .is_none()
+        .then(|| quote!(let input = &mut #core::plan::input_batches(inputs, #input_count, #name_text)?;));
     let read_params = query
         .signature
         .iter()
@@ -276,7 +298,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     name: #name_text,
                     inputs: ::std::vec![#(#input_facts),*],
                     stateful: #stateful,
-                    watermark_delay_micros: #watermark_delay,
+                    evicts_by_watermark: #evicts_by_watermark,
+                    watermark_delays_micros: ::std::vec![#(#watermark_delays),*],
                     key_columns: &[#(#key_columns),*],
                     explain: #explain,
                     fingerprint: #fingerprint,
@@ -295,7 +318,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 mode: #core::OutputMode,
                 context: &mut #core::plan::BatchContext,
             ) -> #core::Result<#arrow::RecordBatch> {
-                let input = &mut #core::plan::input_batches(inputs, #input_count, #name_text)?;
+                #input_binding
                 #(#hoist_static_sides)*
                 #run_batch
             }
@@ -391,7 +414,7 @@ fn decimal_total(accumulator: &Accumulator) -> (Ident, Precision) {
 }
 
 /// The local holding input column `index` (of the projected batch).
-fn column_ident(index: usize) -> Ident {
+pub(crate) fn column_ident(index: usize) -> Ident {
     format_ident!("__stream_c{}", index)
 }
 
@@ -402,7 +425,7 @@ fn steps(plan: &Plan, steps: &[Step]) -> TokenStream {
 
 /// The steps, then `body`; a stream–static join runs the steps after it and `body` once per
 /// matching row (a `continue` then skips to the next match).
-fn steps_then(plan: &Plan, steps: &[Step], body: &TokenStream) -> TokenStream {
+pub(crate) fn steps_then(plan: &Plan, steps: &[Step], body: &TokenStream) -> TokenStream {
     let query = &plan.query;
     if let Some(at) = steps.iter().position(|step| matches!(step, Step::Join(_))) {
         let before = steps_then(plan, &steps[..at], &quote!());
@@ -432,16 +455,18 @@ fn steps_then(plan: &Plan, steps: &[Step], body: &TokenStream) -> TokenStream {
             }
             Step::Dedup(dedup) => dedup_step(query, dedup),
             // The rows reaching `with_watermark` feed the batch's event-time statistics.
-            Step::Watermark { var } => {
+            Step::Watermark { var, index } => {
                 let local = var_ident(*var);
                 if query.vars[*var].ty.nullable {
-                    quote!(if let ::core::option::Option::Some(__stream_ts) = #local { context.event_time.observe(__stream_ts); })
+                    // Spark reads a null event time as 0 (the epoch) in its statistics.
+                    quote!(context.observe_event_time(#index, #local.unwrap_or_default());)
                 } else {
-                    quote!(context.event_time.observe(#local);)
+                    quote!(context.observe_event_time(#index, #local);)
                 }
             }
-            // Nested around the steps after it, above.
-            Step::Join(_) => quote!(),
+            // Nested around the steps after it, above; a stream–stream join splits the steps
+            // (`stream_join::run_batch`).
+            Step::Join(_) | Step::StreamJoin(_) => quote!(),
         })
         .chain(std::iter::once(body.clone()))
         .collect()
@@ -790,6 +815,9 @@ fn run_batch(plan: &Plan) -> TokenStream {
     } else {
         quote!()
     };
+    if let Some(join) = query.stream_join() {
+        return super::stream_join::run_batch(plan, join, &new_builders, &append_row, &finish);
+    }
     let Some(aggregate) = &query.aggregate else {
         let body = quote!(#append_row);
         let row_loop = row_loop(plan, &body);

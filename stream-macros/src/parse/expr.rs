@@ -108,6 +108,13 @@ pub(crate) enum Expr {
     },
     /// `(expr)`.
     Paren(Box<Expr>),
+    /// `name = expr` as an argument of a method: an operation chained on a joined stream
+    /// (`clicks.with_column(t = to_timestamp(at))`); an error anywhere else.
+    Named {
+        name: Ident,
+        eq_span: Span,
+        value: Box<Expr>,
+    },
 }
 
 impl Expr {
@@ -124,6 +131,7 @@ impl Expr {
             Self::Binary { left, .. } => left.span(),
             Self::Unary { op_span, .. } => *op_span,
             Self::Paren(inner) => inner.span(),
+            Self::Named { name, .. } => name.span(),
         }
     }
 }
@@ -162,6 +170,7 @@ impl fmt::Display for Expr {
                 op: UnaryOp::Not, expr, ..
             } => write!(f, "!{expr}"),
             Self::Paren(inner) => write!(f, "({inner})"),
+            Self::Named { name, value, .. } => write!(f, "{name} = {value}"),
         }
     }
 }
@@ -347,7 +356,7 @@ fn parse_postfix(input: ParseStream<'_>) -> syn::Result<Expr> {
             column_name(input)?
         };
         if input.peek(syn::token::Paren) {
-            let (args, _) = parse_args(input)?;
+            let (args, _) = parse_method_args(input)?;
             expr = Expr::Method {
                 receiver: Box::new(expr),
                 method: member,
@@ -361,6 +370,32 @@ fn parse_postfix(input: ParseStream<'_>) -> syn::Result<Expr> {
         }
     }
     Ok(expr)
+}
+
+/// A method's arguments, each an expression or `name = expr`.
+fn parse_method_args(input: ParseStream<'_>) -> syn::Result<(Vec<Expr>, Span)> {
+    let content;
+    let paren = parenthesized!(content in input);
+    let mut args = Vec::new();
+    while !content.is_empty() {
+        if content.peek(Ident) && content.peek2(Token![=]) && !content.peek2(Token![==]) {
+            let name: Ident = content.parse()?;
+            let eq = content.parse::<Token![=]>()?;
+            let value: Expr = content.parse()?;
+            args.push(Expr::Named {
+                name,
+                eq_span: eq.span,
+                value: Box::new(value),
+            });
+        } else {
+            args.push(content.parse()?);
+        }
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok((args, paren.span.join()))
 }
 
 fn parse_args(input: ParseStream<'_>) -> syn::Result<(Vec<Expr>, Span)> {

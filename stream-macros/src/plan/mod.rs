@@ -37,12 +37,17 @@ pub(crate) fn plan(mut query: TypedQuery) -> Plan {
     // Spark: a streaming result is sorted (or limited) only after an aggregation, in complete
     // mode.
     let sorted = !query.order_by.is_empty() || query.limit.is_some();
+    // Spark: an outer join of two streams runs in append mode only; an inner or semi join in
+    // update mode too (its rows are never updated); none in complete mode.
+    let stream_join = query.stream_join().map(|join| join.kind);
+    let outer_join = stream_join.is_some_and(|kind| kind.preserves_left() || kind.preserves_right());
     let modes = ModeSupport {
         append: (!aggregates || event_time_key) && !sorted,
-        update: !session && !sorted,
-        complete: aggregates,
+        update: !session && !sorted && !outer_join,
+        complete: aggregates && stream_join.is_none(),
     };
     let pushed_filters = physical::pushed_filters(&query, crate::schema::CORRUPT_RECORD_COLUMN);
+    let pushed_right_filters = physical::pushed_right_filters(&query, crate::schema::CORRUPT_RECORD_COLUMN);
     let operator = physical::stateful_operator(&query);
     let mut plan = Plan {
         query,
@@ -51,6 +56,7 @@ pub(crate) fn plan(mut query: TypedQuery) -> Plan {
         key_columns,
         modes,
         pushed_filters,
+        pushed_right_filters,
         operator,
         explain: String::new(),
         fingerprint: 0,
@@ -60,30 +66,63 @@ pub(crate) fn plan(mut query: TypedQuery) -> Plan {
     plan
 }
 
+/// Adds the variables `steps` need to produce the live ones, walking them backwards.
+fn walk(steps: &[Step], live: &mut BTreeSet<VarId>) {
+    for step in steps.iter().rev() {
+        match step {
+            Step::Let { var, expr } if live.contains(var) => expr.visit_vars(&mut |v| {
+                live.insert(v);
+            }),
+            Step::Let { .. } => {}
+            Step::Filter { condition } => condition.visit_vars(&mut |v| {
+                live.insert(v);
+            }),
+            Step::Watermark { var, .. } => {
+                live.insert(*var);
+            }
+            Step::Dedup(dedup) => {
+                live.extend(dedup.keys.iter().copied());
+                live.extend(dedup.event_time);
+            }
+            Step::Join(join) => live.extend(join.keys.iter().map(|(var, _)| *var)),
+            Step::StreamJoin(join) => {
+                for side in [&join.left, &join.right] {
+                    for ((_, var), out) in side.columns.iter().zip(&side.outputs) {
+                        if live.contains(out) {
+                            live.insert(*var);
+                        }
+                    }
+                    live.extend(side.watermark);
+                    match &side.eviction {
+                        crate::ir::JoinEviction::Never => {}
+                        crate::ir::JoinEviction::AtWatermark { var } | crate::ir::JoinEviction::Bounded { var, .. } => {
+                            live.insert(*var);
+                        }
+                    }
+                    for filter in &side.pre_filters {
+                        filter.visit_vars(&mut |v| {
+                            live.insert(v);
+                        });
+                    }
+                }
+                if let Some(condition) = &join.condition {
+                    condition.visit_vars(&mut |v| {
+                        live.insert(v);
+                    });
+                }
+                for (left, right) in &join.keys {
+                    live.insert(*left);
+                    live.insert(*right);
+                }
+                walk(&join.right_steps, live);
+            }
+        }
+    }
+}
+
 /// Variables needed to produce the outputs, walking the steps backwards.
 fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
     let mut live: BTreeSet<VarId> = query.outputs.iter().map(|(_, var)| *var).collect();
-    let walk = |steps: &[Step], live: &mut BTreeSet<VarId>| {
-        for step in steps.iter().rev() {
-            match step {
-                Step::Let { var, expr } if live.contains(var) => expr.visit_vars(&mut |v| {
-                    live.insert(v);
-                }),
-                Step::Let { .. } => {}
-                Step::Filter { condition } => condition.visit_vars(&mut |v| {
-                    live.insert(v);
-                }),
-                Step::Watermark { var } => {
-                    live.insert(*var);
-                }
-                Step::Dedup(dedup) => {
-                    live.extend(dedup.keys.iter().copied());
-                    live.extend(dedup.event_time);
-                }
-                Step::Join(join) => live.extend(join.keys.iter().map(|(var, _)| *var)),
-            }
-        }
-    };
     walk(&query.post, &mut live);
     if let Some(aggregate) = &query.aggregate {
         // State keeps every key and accumulator, whatever later steps read.
@@ -110,6 +149,93 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
     }
     walk(&query.pre, &mut live);
     live
+}
+
+/// Appends one line per live step of `steps`, last first.
+fn describe_steps(plan: &Plan, steps: &[Step], lines: &mut Vec<String>) {
+    let query = &plan.query;
+    for step in steps.iter().rev() {
+        if !plan.step_is_live(step) {
+            continue;
+        }
+        lines.push(match step {
+            Step::Let { var, expr } => format!("Compute [{} = {}]", query.vars[*var].name, render(expr, query)),
+            Step::Filter { condition } => format!("Filter {}", render(condition, query)),
+            Step::Dedup(dedup) => {
+                let keys: Vec<&str> = dedup.keys.iter().map(|v| query.vars[*v].name.as_str()).collect();
+                let within = if dedup.within_watermark {
+                    " within watermark"
+                } else {
+                    ""
+                };
+                format!("Deduplicate [{}]{within} (state: one row per key)", keys.join(", "))
+            }
+            Step::Watermark { var, index } => format!(
+                "EventTimeWatermark {}, delay {}",
+                query.vars[*var].name,
+                describe_micros(query.watermarks.get(*index).map_or(0, |(_, delay)| *delay))
+            ),
+            Step::StreamJoin(join) => {
+                let keys: Vec<String> = join
+                    .keys
+                    .iter()
+                    .map(|(l, r)| format!("{} = {}", query.vars[*l].name, query.vars[*r].name))
+                    .collect();
+                let condition = join
+                    .condition
+                    .as_ref()
+                    .map_or_else(String::new, |c| format!(", condition {}", render(c, query)));
+                let eviction = |e: &crate::ir::JoinEviction| match e {
+                    crate::ir::JoinEviction::Never => "state kept forever".to_owned(),
+                    crate::ir::JoinEviction::AtWatermark { var } => {
+                        format!("evicted when {} <= watermark", query.vars[*var].name)
+                    }
+                    crate::ir::JoinEviction::Bounded { var, bounds } => {
+                        let bounds: Vec<String> = bounds
+                            .iter()
+                            .map(|(offset, inclusive)| {
+                                format!(
+                                    "watermark {}{}",
+                                    describe_micros(*offset),
+                                    if *inclusive { " - 1 ms" } else { "" }
+                                )
+                            })
+                            .collect();
+                        format!("evicted when {} <= min({})", query.vars[*var].name, bounds.join(", "))
+                    }
+                };
+                let mut right_lines = Vec::new();
+                describe_steps(plan, &join.right_steps, &mut right_lines);
+                right_lines.reverse();
+                format!(
+                    "StreamingSymmetricHashJoin {} [{}]{condition}, left: {}, right: {}; right side: {} [{}]",
+                    join.kind.spark_name(),
+                    keys.join(", "),
+                    eviction(&join.left.eviction),
+                    eviction(&join.right.eviction),
+                    query.inputs[join.right_input].name,
+                    right_lines.join(" -> ")
+                )
+            }
+            Step::Join(join) => {
+                let table = &query.statics[join.table];
+                let keys: Vec<String> = join
+                    .keys
+                    .iter()
+                    .map(|(var, field)| {
+                        format!("{} = {}.{}", query.vars[*var].name, table.name, table.fields[*field].0)
+                    })
+                    .collect();
+                format!(
+                    "BroadcastHashJoin {:?} [{}], static {} ({}) (stateless)",
+                    join.kind,
+                    keys.join(", "),
+                    table.name,
+                    table.schema
+                )
+            }
+        });
+    }
 }
 
 /// Renders an expression with column names, as written in the query.
@@ -337,49 +463,7 @@ fn explain(plan: &Plan) -> String {
         lines.push(format!("Sort [{}]", keys.join(", ")));
     }
     lines.push(format!("Project [{}]", outputs.join(", ")));
-    let describe_steps = |steps: &[Step], lines: &mut Vec<String>| {
-        for step in steps.iter().rev() {
-            if !plan.step_is_live(step) {
-                continue;
-            }
-            lines.push(match step {
-                Step::Let { var, expr } => format!("Compute [{} = {}]", query.vars[*var].name, render(expr, query)),
-                Step::Filter { condition } => format!("Filter {}", render(condition, query)),
-                Step::Dedup(dedup) => {
-                    let keys: Vec<&str> = dedup.keys.iter().map(|v| query.vars[*v].name.as_str()).collect();
-                    let within = if dedup.within_watermark {
-                        " within watermark"
-                    } else {
-                        ""
-                    };
-                    format!("Deduplicate [{}]{within} (state: one row per key)", keys.join(", "))
-                }
-                Step::Watermark { var } => format!(
-                    "EventTimeWatermark {}, delay {}",
-                    query.vars[*var].name,
-                    describe_micros(query.watermark.map_or(0, |(_, delay)| delay))
-                ),
-                Step::Join(join) => {
-                    let table = &query.statics[join.table];
-                    let keys: Vec<String> = join
-                        .keys
-                        .iter()
-                        .map(|(var, field)| {
-                            format!("{} = {}.{}", query.vars[*var].name, table.name, table.fields[*field].0)
-                        })
-                        .collect();
-                    format!(
-                        "BroadcastHashJoin {:?} [{}], static {} ({}) (stateless)",
-                        join.kind,
-                        keys.join(", "),
-                        table.name,
-                        table.schema
-                    )
-                }
-            });
-        }
-    };
-    describe_steps(&query.post, &mut lines);
+    describe_steps(plan, &query.post, &mut lines);
     if let Some(aggregate) = &query.aggregate {
         let keys: Vec<String> = aggregate
             .keys
@@ -418,7 +502,7 @@ fn explain(plan: &Plan) -> String {
             outputs.join(", ")
         ));
     }
-    describe_steps(&query.pre, &mut lines);
+    describe_steps(plan, &query.pre, &mut lines);
     let columns: Vec<String> = plan
         .required_inputs
         .iter()

@@ -17,6 +17,9 @@ pub(crate) fn stateful_operator(query: &TypedQuery) -> Option<StatefulOperator> 
             None => StatefulOperator::Aggregate,
         });
     }
+    if query.stream_join().is_some() {
+        return Some(StatefulOperator::StreamJoin);
+    }
     let dedup = query.dedup()?;
     let forget = match (dedup.forgets_keys, dedup.within_watermark) {
         (false, _) => Forget::Never,
@@ -37,15 +40,41 @@ pub(crate) fn pushed_filters(query: &TypedQuery, corrupt_record_column: &str) ->
             && query.vars[var].ty.base != Base::Window
             && query.vars[var].name != corrupt_record_column
     };
+    pushed_in(&query.pre, &is_plain_input)
+}
+
+/// The same for the right input of a stream–stream join: indices into its steps.
+pub(crate) fn pushed_right_filters(query: &TypedQuery, corrupt_record_column: &str) -> Vec<usize> {
+    let Some(join) = query.stream_join() else {
+        return Vec::new();
+    };
+    let is_plain_input = |var: VarId| {
+        join.right_input_vars.contains(&var)
+            && query.vars[var].ty.base != Base::Window
+            && query.vars[var].name != corrupt_record_column
+    };
+    pushed_in(&join.right_steps, &is_plain_input)
+}
+
+fn pushed_in(steps: &[Step], is_plain_input: &impl Fn(VarId) -> bool) -> Vec<usize> {
     let mut pushed = Vec::new();
-    for (index, step) in query.pre.iter().enumerate() {
+    let mut event_times = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
         match step {
             // A filter on the stream's columns passes through a stream–static join, as Spark's
             // optimizer pushes it below the join and into the scan.
             Step::Let { .. } | Step::Join(_) => {}
-            Step::Filter { condition } if pushable(condition, &is_plain_input) => pushed.push(index),
+            // And through a watermark, unless it reads the event time.
+            Step::Watermark { var, .. } => event_times.push(*var),
+            Step::Filter { condition } if pushable(condition, is_plain_input) => {
+                let mut reads_event_time = false;
+                condition.visit_vars(&mut |var| reads_event_time |= event_times.contains(&var));
+                if !reads_event_time {
+                    pushed.push(index);
+                }
+            }
             Step::Filter { .. } => {}
-            Step::Watermark { .. } | Step::Dedup(_) => break,
+            Step::Dedup(_) | Step::StreamJoin(_) => break,
         }
     }
     pushed

@@ -212,6 +212,13 @@ impl ExprChecker<'_> {
     pub(crate) fn check(&mut self, expr: &Expr, scope: &mut Scope<'_>) -> Option<TExpr> {
         match expr {
             Expr::Paren(inner) => self.check(inner, scope),
+            Expr::Named { eq_span, .. } => {
+                self.error(
+                    *eq_span,
+                    "`=` is not a comparison\nhelp: compare with `==`; `name = expr` names a result only as a whole argument",
+                );
+                None
+            }
             Expr::Column(column) => self.column(column, scope),
             Expr::Lit(lit) => self.literal(lit),
             Expr::Call { func, args, paren_span } => {

@@ -3,6 +3,7 @@
 //! and operator typed, and Spark's analysis rules applied. All errors are collected.
 
 mod expr;
+mod stream_join;
 
 use proc_macro2::Span;
 use syn::Ident;
@@ -106,6 +107,17 @@ pub(crate) fn check_query(
     let inputs = union_columns(decl, schemas, schema, &order, diagnostics).ok_or_else(Vec::new)?;
     let statics = static_inputs(decl, schemas, diagnostics).ok_or_else(Vec::new)?;
     let mut checker = QueryChecker::new(decl, schema, statics, diagnostics);
+    checker.stream_inputs = inputs
+        .iter()
+        .map(|input| {
+            let fields = schemas
+                .iter()
+                .find(|s| s.name == input.schema)
+                .map(|s| s.fields.iter().map(|f| (f.name.clone(), f.ty)).collect())
+                .unwrap_or_default();
+            (input.name.clone(), fields)
+        })
+        .collect();
     // A column may be null in the union if it may be in any input.
     for input in &inputs {
         for (var, field) in input.columns.iter().enumerate() {
@@ -150,8 +162,9 @@ fn union_columns(
             .iter()
             .find(|(name, _)| *name == input.name)
             .map_or(&input.name, |(name, _)| name);
-        let columns = if schema.name == root.name {
-            Some((0..root.fields.len()).collect())
+        let joined = !order.iter().any(|(name, _)| *name == input.name);
+        let columns = if schema.name == root.name || joined {
+            Some((0..schema.fields.len()).collect())
         } else {
             matched_columns(at, schema, root, by_name, diagnostics)
         };
@@ -388,21 +401,25 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<Vec<(Ident
         failed = true;
     }
     for input in &streams {
-        let joined = decl.ops.iter().find(|op| {
+        let joined = decl.ops.iter().any(|op| {
             op.name == "join"
-                && matches!(op.args.first().map(|arg| &arg.expr), Some(Expr::Column(name)) if *name == input.name)
+                && op
+                    .args
+                    .first()
+                    .and_then(|arg| stream_join::chain_root(&arg.expr))
+                    .is_some_and(|(name, _)| *name == input.name)
         });
-        if let (Some(op), false) = (joined, order.contains(&input.name) || failed) {
+        if joined && order.contains(&input.name) && !failed {
             diagnostics.error(
-                op.args[0].expr.span(),
+                input.name.span(),
                 format!(
-                    "`{}` is a stream: stream–stream joins are not supported yet\nhelp: to join a table read once when the query starts, declare it `{}: static {}`",
-                    input.name, input.name, input.schema
+                    "input `{}` is both unioned and joined\nhelp: read each input once",
+                    input.name
                 ),
             );
             failed = true;
         }
-        if !order.contains(&input.name) && !failed {
+        if !order.contains(&input.name) && !joined && !failed {
             diagnostics.error(
                 input.name.span(),
                 format!(
@@ -443,6 +460,12 @@ struct QueryChecker<'a> {
     order_by: Vec<OrderKey>,
     /// `limit(n)`.
     limit: Option<usize>,
+    /// Every `with_watermark` so far (one per side of a stream–stream join).
+    watermarks: Vec<(VarId, i64)>,
+    /// The stream inputs (in the order of the signature) with their schemas' columns.
+    stream_inputs: Vec<(Ident, Vec<(Ident, ColType)>)>,
+    /// The input a stream–stream join reads on its right side.
+    stream_join_input: Option<usize>,
 }
 
 impl<'a> QueryChecker<'a> {
@@ -465,6 +488,9 @@ impl<'a> QueryChecker<'a> {
             late_rows: None,
             order_by: Vec::new(),
             limit: None,
+            watermarks: Vec::new(),
+            stream_inputs: Vec::new(),
+            stream_join_input: None,
         };
         for field in &schema.fields {
             let var = checker.new_var(field.name.to_string(), field.ty);
@@ -703,6 +729,16 @@ impl<'a> QueryChecker<'a> {
     /// (Spark's `join(other, on, how)`), before any aggregation. The result has the keys, then
     /// the stream's other columns, then the table's (none for a semi or anti join), as Spark's.
     fn join(&mut self, op: &Op) {
+        if let Some((name, chain)) = op.args.first().and_then(|arg| stream_join::chain_root(&arg.expr))
+            && self
+                .stream_inputs
+                .iter()
+                .any(|(input, _)| input == name && *input != self.decl.root)
+        {
+            let name = name.clone();
+            self.stream_join(op, &name, &chain);
+            return;
+        }
         const HOWS: &str = "\"inner\", \"left\" (\"left_outer\", \"leftouter\"), \"left_semi\" (\"semi\", \"leftsemi\") or \"left_anti\" (\"anti\", \"leftanti\")";
         if self.aggregate.is_some() {
             self.error(
@@ -1211,7 +1247,9 @@ impl<'a> QueryChecker<'a> {
             }
         };
         self.watermark = Some((var, delay_micros));
-        self.steps().push(Step::Watermark { var });
+        let index = self.watermarks.len();
+        self.watermarks.push((var, delay_micros));
+        self.steps().push(Step::Watermark { var, index });
     }
 
     /// `keep_late_rows()`: the rows the watermark drops become the query's late rows.
@@ -1742,6 +1780,7 @@ impl<'a> QueryChecker<'a> {
             post: self.post,
             outputs: self.env.columns,
             watermark: self.watermark,
+            watermarks: self.watermarks,
             late_rows: self.late_rows,
             order_by: self.order_by,
             limit: self.limit,

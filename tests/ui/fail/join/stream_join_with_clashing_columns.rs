@@ -1,4 +1,4 @@
-// Joining two streams is not supported yet: the help says how to make it a table.
+// A join of two streams on a column both have: their other columns of one name (`event_id`) clash.
 use rill::prelude::*;
 
 rill::stream! {

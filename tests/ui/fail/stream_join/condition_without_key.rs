@@ -1,0 +1,15 @@
+// Two streams are joined by hashing keys: a condition needs a key equality.
+use rill::prelude::*;
+
+rill::stream! {
+    schema View { view_id: String, ad_id: String, v_ad: String, view_time: Timestamp }
+    schema Click { click_id: String, c_ad: String, click_time: Timestamp, amount: f64 }
+
+    query Q(views: View, clicks: Click) {
+        views.join(clicks, click_time >= view_time)
+    }
+}
+
+fn main() {
+    let _ = Q::read(JsonSource::new("views"), JsonSource::new("clicks")).append().to(MemorySink::named("q")).trigger(Trigger::AvailableNow).start();
+}
