@@ -92,6 +92,17 @@ rill::stream! {
             "full_outer"
         )
     }
+    query WindowKeyLeftOuter(views: View, clicks: Click) {
+        views.with_watermark(view_time, "10 minutes")
+            .select(view_id, v_ad, vw = window(view_time, "10 minutes"), view_time = timestamp_micros(unix_micros(view_time)))
+            .join(
+                clicks.with_watermark(click_time, "20 minutes")
+                    .select(click_id, c_ad, cw = window(click_time, "10 minutes"), click_time = timestamp_micros(unix_micros(click_time))),
+                v_ad == c_ad && vw == cw,
+                "left_outer"
+            )
+            .select(view_id, v_ad, view_time, click_id, click_time)
+    }
     query InnerOnAdColumn(views: View, clicks: Click) {
         views.join(clicks.with_column_renamed(c_ad, v_ad), v_ad)
     }
@@ -270,6 +281,15 @@ fn filter_and_select_around_a_join_match_spark() {
 }
 
 #[test]
+fn a_join_on_windows_evicts_by_window_end_as_spark() {
+    let inputs = Inputs::new();
+    run(
+        "window_key_left_outer",
+        WindowKeyLeftOuter::read(inputs.views(), inputs.clicks()),
+    );
+}
+
+#[test]
 fn one_watermark_drops_late_rows_but_evicts_nothing_as_spark() {
     let inputs = Inputs::new();
     run(
@@ -428,4 +448,37 @@ fn a_join_on_a_shared_column_keeps_the_key_once() {
         })
         .collect();
     assert_eq!(ours, expected);
+}
+
+/// A restart keeps the multiple-watermark policy the checkpoint was written with (Spark takes it
+/// from the checkpoint): another one is refused, naming Spark's setting.
+#[test]
+fn a_restart_with_another_watermark_policy_is_refused() {
+    let inputs = Inputs::new();
+    let checkpoint = tempfile::tempdir().unwrap();
+    common::run_available_now(
+        LeftOuterRange::read(inputs.views(), inputs.clicks())
+            .append()
+            .to(MemorySink::named("policy_first"))
+            .checkpoint(checkpoint.path()),
+    );
+    let refused = LeftOuterRange::read(inputs.views(), inputs.clicks())
+        .multiple_watermark_policy(MultipleWatermarkPolicy::Max)
+        .append()
+        .to(MemorySink::named("policy_refused"))
+        .checkpoint(checkpoint.path())
+        .start()
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("`spark.sql.streaming.multipleWatermarkPolicy` from `min` to `max`"),
+        "{refused}"
+    );
+    common::run_available_now(
+        LeftOuterRange::read(inputs.views(), inputs.clicks())
+            .append()
+            .to(MemorySink::named("policy_same"))
+            .checkpoint(checkpoint.path()),
+    );
 }

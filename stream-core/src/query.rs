@@ -278,10 +278,11 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
         }
         let mut plan = Q::create();
         plan.attach_static_tables(&self.static_tables)?;
+        let settings = kept_settings(&facts, mode, self.watermark_policy);
         let (checkpoint, resume) = match &self.checkpoint {
             Some(dir) => {
                 let checkpoint = Checkpoint::open(dir, &name, facts.fingerprint, facts.explain)?;
-                let resume = Resume::from_checkpoint(&checkpoint, &facts, &mut plan, &mut sources, mode)?;
+                let resume = Resume::from_checkpoint(&checkpoint, &facts, &mut plan, &mut sources, &settings)?;
                 (Some(checkpoint), resume)
             }
             None => (None, Resume::fresh(&facts)),
@@ -339,6 +340,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             mode,
             parallelism: self.parallelism,
             watermark_policy: self.watermark_policy,
+            settings,
             shared: shared.clone(),
             ids: ids.clone(),
         };
@@ -409,6 +411,24 @@ impl Shared {
 /// The offsets log's name for the output mode, a setting a restart must keep.
 const OUTPUT_MODE_SETTING: &str = "rill.outputMode";
 
+/// The offsets log's name for the multiple-watermark policy (Spark's), which a restart of a
+/// query with several watermarks must keep.
+const WATERMARK_POLICY_SETTING: &str = "spark.sql.streaming.multipleWatermarkPolicy";
+
+/// The settings a restart must keep, as Spark keeps them in its offsets log: the output mode,
+/// and the multiple-watermark policy of a query with several watermarks.
+fn kept_settings(facts: &PlanFacts, mode: OutputMode, policy: MultipleWatermarkPolicy) -> BTreeMap<String, String> {
+    let mut settings = BTreeMap::from([(OUTPUT_MODE_SETTING.to_owned(), mode.to_string())]);
+    if facts.watermark_delays_micros.len() > 1 {
+        let policy = match policy {
+            MultipleWatermarkPolicy::Min => "min",
+            MultipleWatermarkPolicy::Max => "max",
+        };
+        settings.insert(WATERMARK_POLICY_SETTING.to_owned(), policy.to_owned());
+    }
+    settings
+}
+
 /// Each input's offset, in the order of the query's inputs: `None` before an input gave data.
 /// Sources give and take them as JSON values, the form the checkpoint stores.
 type Offsets = Vec<Option<serde_json::Value>>;
@@ -458,7 +478,7 @@ impl Resume {
         facts: &PlanFacts,
         plan: &mut Q,
         sources: &mut [Box<dyn AnySource>],
-        mode: OutputMode,
+        settings: &BTreeMap<String, String>,
     ) -> Result<Self> {
         checkpoint.verify()?;
         let Some(last_planned) = checkpoint.latest_offsets()? else {
@@ -466,15 +486,22 @@ impl Resume {
         };
         let planned = checkpoint.read_offsets(last_planned)?;
         // Spark keeps the settings a restart must not change in the offsets log.
-        if let Some(was) = planned.conf.get(OUTPUT_MODE_SETTING)
-            && *was != mode.to_string()
-        {
-            return Err(Error::CheckpointSetting {
-                path: checkpoint.dir().to_owned(),
-                setting: "the output mode".to_owned(),
-                was: was.clone(),
-                now: mode.to_string(),
-            });
+        for (key, now) in settings {
+            if let Some(was) = planned.conf.get(key)
+                && was != now
+            {
+                let setting = if key == OUTPUT_MODE_SETTING {
+                    "the output mode".to_owned()
+                } else {
+                    format!("`{key}`")
+                };
+                return Err(Error::CheckpointSetting {
+                    path: checkpoint.dir().to_owned(),
+                    setting,
+                    was: was.clone(),
+                    now: now.clone(),
+                });
+            }
         }
         if planned.source_offsets.len() != sources.len() {
             return Err(Error::Checkpoint {
@@ -622,6 +649,8 @@ struct Runner<Q, S> {
     mode: OutputMode,
     parallelism: usize,
     watermark_policy: MultipleWatermarkPolicy,
+    /// The settings a restart must keep, written to the offsets log with every batch.
+    settings: BTreeMap<String, String>,
     shared: Arc<Shared>,
     ids: QueryIds,
 }
@@ -802,7 +831,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 batch_watermark_micros: micros,
                 batch_timestamp_ms: now_ms,
                 source_offsets: batch.ends.clone(),
-                conf: std::collections::BTreeMap::from([(OUTPUT_MODE_SETTING.to_owned(), self.mode.to_string())]),
+                conf: self.settings.clone(),
             },
         )?;
         batch.durations.insert("walCommit".to_owned(), elapsed_ms(started));

@@ -70,6 +70,18 @@ impl WindowSpec {
         (self.size + self.slide - 1) / self.slide
     }
 
+    /// The one window of a tumbling spec (`slide == size`) holding `ts`: the value of
+    /// `window(ts, size)` outside a grouping (a join key, a column).
+    #[must_use]
+    pub fn tumbling_window(self, ts: Timestamp) -> Window {
+        let t = ts.micros();
+        let start = t.saturating_sub((t.saturating_sub(self.offset)).rem_euclid(self.size));
+        Window {
+            start: Timestamp::from_micros(start),
+            end: Timestamp::from_micros(start.saturating_add(self.size)),
+        }
+    }
+
     /// The windows holding `ts`, latest start first.
     pub fn assign(self, ts: Timestamp) -> impl Iterator<Item = Window> {
         let t = ts.micros();

@@ -132,6 +132,12 @@ pub(crate) enum Func {
     ShiftZone {
         to_utc: bool,
     },
+    /// `window(ts, size[, size, offset])` outside a grouping: the one tumbling window holding
+    /// `ts` (a join key), in microseconds.
+    TumblingWindow {
+        size: i64,
+        offset: i64,
+    },
 }
 
 /// A regular-expression function (Java patterns, as Spark).

@@ -389,6 +389,13 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
     if let Func::SplitElement { .. } | Func::SplitSize = func {
         return split_call(func, args, vars);
     }
+    if let Func::TumblingWindow { size, offset } = func {
+        let window = quote!(#core::window::WindowSpec::new(#size, #size, #offset));
+        return lift(&[raw(&args[0], vars)], |a| {
+            let ts = &a[0];
+            (quote!(#window.tumbling_window(#ts)), false)
+        });
+    }
     if let Func::AddInterval { months, days, micros } = func {
         let datetime = quote!(#core::datetime);
         let date_result = ty.base == Base::Date;
@@ -721,6 +728,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::CurrentTimestamp
         | Func::CurrentDate
         | Func::ShiftZone { .. }
+        | Func::TumblingWindow { .. }
         | Func::SplitElement { .. }
         | Func::SplitSize
         | Func::FormatPattern

@@ -183,12 +183,14 @@ fn side_body(plan: &Plan, join: &StreamJoin, left_side: bool) -> TokenStream {
     } else {
         (&join.right, &right, quote!(join_right))
     };
+    // A window's end, as Spark compares a window column with the watermark.
     let late = side.watermark.map(|var| {
         let local = var_ident(var);
+        let end = (query.vars[var].ty.base == Base::Window).then(|| quote!(.end));
         if query.vars[var].ty.nullable {
-            quote!(if let ::core::option::Option::Some(__stream_t) = #local && self.join.is_late(__stream_t) { continue; })
+            quote!(if let ::core::option::Option::Some(__stream_t) = #local && self.join.is_late(__stream_t #end) { continue; })
         } else {
-            quote!(if self.join.is_late(#local) { continue; })
+            quote!(if self.join.is_late(#local #end) { continue; })
         }
     });
     let vars = buffered_vars(plan, join, side);

@@ -377,6 +377,7 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::SplitSize => "size_of_split",
         Func::ShiftZone { to_utc: false } => "from_utc_timestamp",
         Func::ShiftZone { to_utc: true } => "to_utc_timestamp",
+        Func::TumblingWindow { .. } => "window",
     }
 }
 

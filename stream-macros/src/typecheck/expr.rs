@@ -204,6 +204,69 @@ impl ExprChecker<'_> {
         self.diagnostics.error(span, message);
     }
 
+    /// `window(ts, size)` (or with a slide equal to the size and an offset) outside a grouping:
+    /// the one window holding each row's time, for a join on windows.
+    fn tumbling_window(
+        &mut self,
+        func: &Ident,
+        args: &[Expr],
+        paren_span: Span,
+        scope: &mut Scope<'_>,
+    ) -> Option<TExpr> {
+        if !(2..=4).contains(&args.len()) {
+            self.error(
+                paren_span,
+                "`window` takes a timestamp column and a duration, then optionally a slide and a start offset\nhelp: write `window(event_time, \"10 minutes\")`",
+            );
+            return None;
+        }
+        let ts = self.check(&args[0], scope)?;
+        if ts.ty.base != Base::Timestamp {
+            self.error(
+                args[0].span(),
+                format!("`window` needs a Timestamp column, but `{}` is {}", args[0], ts.ty),
+            );
+            return None;
+        }
+        let mut durations = Vec::new();
+        for arg in &args[1..] {
+            let Expr::Lit(syn::Lit::Str(text)) = arg else {
+                self.error(
+                    arg.span(),
+                    format!("a window duration must be a string literal such as \"10 minutes\", found `{arg}`"),
+                );
+                return None;
+            };
+            match crate::time_literals::parse_interval(&text.value()) {
+                Ok(micros) => durations.push(micros),
+                Err(message) => {
+                    self.error(text.span(), message);
+                    return None;
+                }
+            }
+        }
+        let size = durations[0];
+        let slide = durations.get(1).copied().unwrap_or(size);
+        let offset = durations.get(2).copied().unwrap_or(0);
+        if size <= 0 {
+            self.error(args[1].span(), "the window duration must be positive");
+            return None;
+        }
+        if slide != size {
+            self.error(
+                func.span(),
+                "a sliding window puts a row in several windows, so outside `group_by` only a tumbling one (slide equal to the duration) can be a column\nhelp: write `window(event_time, \"10 minutes\")`, or group by the sliding window",
+            );
+            return None;
+        }
+        let ty = ColType::new(Base::Window, ts.ty.nullable);
+        Some(Self::typed(
+            TExprKind::Call(Func::TumblingWindow { size, offset }, vec![ts]),
+            ty,
+            func.span(),
+        ))
+    }
+
     fn typed(kind: TExprKind, ty: ColType, span: Span) -> TExpr {
         TExpr { kind, ty, span }
     }
@@ -223,6 +286,9 @@ impl ExprChecker<'_> {
             Expr::Lit(lit) => self.literal(lit),
             Expr::Call { func, args, paren_span } => {
                 let name = func.to_string();
+                if name == "window" && matches!(scope, Scope::Row { .. }) {
+                    return self.tumbling_window(func, args, *paren_span, scope);
+                }
                 if name == "window" || name == "session_window" {
                     self.error(
                         func.span(),
@@ -1499,6 +1565,8 @@ impl ExprChecker<'_> {
                 }
                 ColType::new(Base::Str, typed[0].ty.nullable)
             }
+            // Typed by `tumbling_window`, never looked up by name.
+            Func::TumblingWindow { .. } => return None,
             Func::Hash | Func::XxHash64 => {
                 if !self.arity(name, paren_span, args.len(), 1, usize::MAX) {
                     return None;

@@ -464,8 +464,6 @@ struct QueryChecker<'a> {
     watermarks: Vec<(VarId, i64)>,
     /// The stream inputs (in the order of the signature) with their schemas' columns.
     stream_inputs: Vec<(Ident, Vec<(Ident, ColType)>)>,
-    /// The input a stream–stream join reads on its right side.
-    stream_join_input: Option<usize>,
 }
 
 impl<'a> QueryChecker<'a> {
@@ -490,7 +488,6 @@ impl<'a> QueryChecker<'a> {
             limit: None,
             watermarks: Vec::new(),
             stream_inputs: Vec::new(),
-            stream_join_input: None,
         };
         for field in &schema.fields {
             let var = checker.new_var(field.name.to_string(), field.ty);
@@ -1728,6 +1725,23 @@ impl<'a> QueryChecker<'a> {
         if let TExprKind::Var(var) = typed.kind {
             return Some(var);
         }
+        // As Spark's `window(..)` outside a grouping: a row without a time has no window, and
+        // Spark's analyzer drops it (`isnotnull(time)` before the projection).
+        let mut times = Vec::new();
+        window_times(&typed, &mut times);
+        for time in times {
+            let span = time.span;
+            self.steps().push(Step::Filter {
+                condition: crate::ir::TExpr {
+                    kind: TExprKind::IsNull {
+                        expr: Box::new(time),
+                        negated: true,
+                    },
+                    ty: ColType::new(crate::types::Base::Bool, false),
+                    span,
+                },
+            });
+        }
         let var = self.new_var(name.to_string(), typed.ty);
         self.steps().push(Step::Let { var, expr: typed });
         Some(var)
@@ -1803,6 +1817,25 @@ fn timestamp_hint(column: &str, base: crate::types::Base) -> String {
         _ => (format!("to_timestamp({column})"), ""),
     };
     format!("help: convert it first: `.with_column({column} = {conversion})`{note}")
+}
+
+/// The null-able times of the `window(..)` calls in `expr`.
+fn window_times(expr: &crate::ir::TExpr, out: &mut Vec<crate::ir::TExpr>) {
+    if let TExprKind::Call(crate::ir::Func::TumblingWindow { .. }, args) = &expr.kind {
+        out.extend(args.iter().filter(|arg| arg.ty.nullable).cloned());
+    }
+    match &expr.kind {
+        TExprKind::Call(_, args) => args.iter().for_each(|arg| window_times(arg, out)),
+        TExprKind::Binary(_, left, right) => {
+            window_times(left, out);
+            window_times(right, out);
+        }
+        TExprKind::Unary(_, inner)
+        | TExprKind::Widen(_, inner)
+        | TExprKind::IsNull { expr: inner, .. }
+        | TExprKind::WindowField { expr: inner, .. } => window_times(inner, out),
+        TExprKind::Var(_) | TExprKind::Lit(_) | TExprKind::Accumulator(_) => {}
+    }
 }
 
 fn duplicate_message(name: &Ident) -> String {

@@ -174,6 +174,45 @@ pub(crate) fn time_bounds(
     bounds
 }
 
+/// A side's event-time column at the join — its watermarked column, or a tumbling window over
+/// it — with the watermark's delay; `None` when it has neither any more. Two of them is an error
+/// (Spark fails such a query when it starts: `MULTIPLE_EVENT_TIME_COLUMNS`).
+fn event_time_column(
+    watermark: Option<(VarId, i64)>,
+    steps: &[Step],
+    columns: &[(Ident, VarId)],
+    side: &Ident,
+) -> Result<Option<(VarId, i64)>, String> {
+    let Some((event_time, delay)) = watermark else {
+        return Ok(None);
+    };
+    let windows: Vec<VarId> = steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Let {
+                var,
+                expr:
+                    TExpr {
+                        kind: TExprKind::Call(crate::ir::Func::TumblingWindow { .. }, args),
+                        ..
+                    },
+            } if matches!(args.as_slice(), [TExpr { kind: TExprKind::Var(ts), .. }] if *ts == event_time) => Some(*var),
+            _ => None,
+        })
+        .collect();
+    let found: Vec<&(Ident, VarId)> = columns
+        .iter()
+        .filter(|(_, var)| *var == event_time || windows.contains(var))
+        .collect();
+    match found.as_slice() {
+        [] => Ok(None),
+        [(_, var)] => Ok(Some((*var, delay))),
+        [(first, _), (second, _), ..] => Err(format!(
+            "`{side}` reaches the join with two event-time columns, `{first}` and `{second}` (the watermarked column and a window over it)\nnote: Spark fails such a query when it starts (MULTIPLE_EVENT_TIME_COLUMNS)\nhelp: keep one: join on the window and copy the time without its watermark, `{first} = timestamp_micros(unix_micros({first}))`, or drop one"
+        )),
+    }
+}
+
 impl QueryChecker<'_> {
     /// `join(right, condition, "how")` where `right` is another stream input of the query, with
     /// the operations chained on it.
@@ -301,6 +340,30 @@ impl QueryChecker<'_> {
         if self.failed {
             return;
         }
+        // As Spark's, a side drops late rows and evicts by its event-time column: the watermarked
+        // column, or a window over it, while it is still one of its columns.
+        let left_name = self.decl.root.clone();
+        let sides = [
+            (
+                event_time_column(left_watermark, &self.pre, &left_columns, &left_name),
+                &left_name,
+            ),
+            (
+                event_time_column(right_watermark, &right_steps, &right_columns, right_name),
+                right_name,
+            ),
+        ];
+        for (found, side) in &sides {
+            if let Err(message) = found {
+                self.error(side.span(), message);
+            }
+        }
+        let [(Ok(left_watermark), _), (Ok(right_watermark), _)] = sides else {
+            return;
+        };
+        if self.failed {
+            return;
+        }
         if !using.is_empty() && kind == StreamJoinKind::FullOuter {
             self.error(
                 op.args[1].expr.span(),
@@ -340,7 +403,6 @@ impl QueryChecker<'_> {
             }
         }
         // The condition, over both sides' columns (either may be written `input.column`).
-        let left_name = self.decl.root.clone();
         let condition = match condition_arg {
             Some(condition_arg) => {
                 let condition_expr = unqualified(&condition_arg.expr, &[&left_name, right_name]);
@@ -509,12 +571,15 @@ impl QueryChecker<'_> {
             }
             let on_left = left_vars.contains(&var) || keys.iter().any(|(l, _)| *l == var);
             let filter = not_null(var, ty, span);
+            // Before the watermark (so into the scan) when it is an input column other than the
+            // event time; after the side's steps otherwise.
             let is_event_time = |watermark: Option<(VarId, i64)>| watermark.is_some_and(|(w, _)| w == var);
             if on_left && !kind.preserves_left() {
-                // Before the watermark (so into the scan) unless it is the event time itself.
-                push_before_watermark(&mut self.pre, filter, is_event_time(left_watermark));
+                let early = var < self.num_input_columns && !is_event_time(left_watermark);
+                push_before_watermark(&mut self.pre, filter, early);
             } else if !on_left && !kind.preserves_right() {
-                push_before_watermark(&mut right_steps, filter, is_event_time(right_watermark));
+                let early = right_input_vars.contains(&var) && !is_event_time(right_watermark);
+                push_before_watermark(&mut right_steps, filter, early);
             }
         }
         self.pre.extend(left_steps);
@@ -625,7 +690,6 @@ impl QueryChecker<'_> {
                 span,
             }
         });
-        self.stream_join_input = Some(right_index);
         self.pre.push(Step::StreamJoin(Box::new(StreamJoin {
             right_input: right_index,
             right_input_vars,
@@ -679,12 +743,13 @@ fn joined_columns(
         .collect()
 }
 
-/// Pushes `filter` into `steps` before the side's `with_watermark` (where Spark pushes a filter
-/// not on the event time, so it reaches the scan), or at the end.
-fn push_before_watermark(steps: &mut Vec<Step>, filter: Step, on_event_time: bool) {
+/// Pushes `filter` into `steps`: `early`, before the side's `with_watermark` (where Spark pushes
+/// a filter on an input column other than the event time, so it reaches the scan); otherwise
+/// at the end.
+fn push_before_watermark(steps: &mut Vec<Step>, filter: Step, early: bool) {
     let watermark = steps.iter().position(|step| matches!(step, Step::Watermark { .. }));
     match watermark {
-        Some(position) if !on_event_time => steps.insert(position, filter),
+        Some(position) if early => steps.insert(position, filter),
         _ => steps.push(filter),
     }
 }

@@ -1,4 +1,4 @@
-// window() used in select instead of as a group_by key.
+// A sliding window puts a row in several windows: outside group_by only a tumbling one is a column.
 use rill::prelude::*;
 
 rill::stream! {
@@ -6,7 +6,7 @@ rill::stream! {
 
     query Q(raw: Event) {
         raw.with_column(event_time = to_timestamp(event_time))
-           .select(event_id, w = window(event_time, "1 hour"))
+           .select(event_id, w = window(event_time, "1 hour", "10 minutes"))
     }
 }
 
