@@ -338,56 +338,47 @@ fn rows_per_batch(case: &str) -> Vec<u64> {
         .collect()
 }
 
-fn counts(batches: &[(u64, rill::arrow_array::RecordBatch)]) -> Vec<u64> {
-    batches.iter().map(|(_, b)| b.num_rows() as u64).collect()
+/// The rows of each batch `writer` gives over the golden inputs.
+fn counts<Q: rill::StreamPlan, M: rill::mode::Chosen>(writer: rill::DataStreamWriter<Q, M>) -> Vec<u64>
+where
+    common::CapturingSink: rill::sink::AcceptsMode<M>,
+{
+    let sink = common::CapturingSink::default();
+    common::run_available_now(writer.to(sink.clone()));
+    sink.take().iter().map(|(_, b)| b.num_rows() as u64).collect()
 }
 
 #[test]
 fn joins_spark_accepts_with_one_watermark_give_its_rows() {
     let inputs = Inputs::new();
-    let sink = common::CapturingSink::default();
-    common::run_available_now(
-        RightOuterLeftWatermarkOnly::read(inputs.views(), inputs.clicks())
-            .append()
-            .to(sink.clone()),
+    assert_eq!(
+        counts(RightOuterLeftWatermarkOnly::read(inputs.views(), inputs.clicks()).append()),
+        rows_per_batch("right_outer_left_watermark_only")
     );
-    assert_eq!(counts(&sink.take()), rows_per_batch("right_outer_left_watermark_only"));
     let inputs = Inputs::new();
-    let sink = common::CapturingSink::default();
-    common::run_available_now(
-        FullOuterLeftWatermarkOnly::read(inputs.views(), inputs.clicks())
-            .append()
-            .to(sink.clone()),
+    assert_eq!(
+        counts(FullOuterLeftWatermarkOnly::read(inputs.views(), inputs.clicks()).append()),
+        rows_per_batch("full_outer_left_watermark_only")
     );
-    assert_eq!(counts(&sink.take()), rows_per_batch("full_outer_left_watermark_only"));
     let inputs = Inputs::new();
-    let sink = common::CapturingSink::default();
-    common::run_available_now(
-        FullOuterRightWatermarkOnly::read(inputs.views(), inputs.clicks())
-            .append()
-            .to(sink.clone()),
+    assert_eq!(
+        counts(FullOuterRightWatermarkOnly::read(inputs.views(), inputs.clicks()).append()),
+        rows_per_batch("full_outer_right_watermark_only")
     );
-    assert_eq!(counts(&sink.take()), rows_per_batch("full_outer_right_watermark_only"));
 }
 
 #[test]
 fn inner_joins_run_in_update_mode_as_spark() {
     let inputs = Inputs::new();
-    let sink = common::CapturingSink::default();
-    common::run_available_now(
-        InnerNoWatermark::read(inputs.views(), inputs.clicks())
-            .update()
-            .to(sink.clone()),
+    assert_eq!(
+        counts(InnerNoWatermark::read(inputs.views(), inputs.clicks()).update()),
+        rows_per_batch("inner_update_mode")
     );
-    assert_eq!(counts(&sink.take()), rows_per_batch("inner_update_mode"));
     let inputs = Inputs::new();
-    let sink = common::CapturingSink::default();
-    common::run_available_now(
-        InnerRange::read(inputs.views(), inputs.clicks())
-            .update()
-            .to(sink.clone()),
+    assert_eq!(
+        counts(InnerRange::read(inputs.views(), inputs.clicks()).update()),
+        rows_per_batch("inner_range_update_mode")
     );
-    assert_eq!(counts(&sink.take()), rows_per_batch("inner_range_update_mode"));
 }
 
 /// `join(clicks, v_ad)` on a column both sides have: the condition join's rows, the key once,

@@ -365,7 +365,7 @@ pub(crate) fn query_projection(plan: &Plan) -> TokenStream {
 }
 
 /// The projection of one input's schema: the union's required columns as that schema's.
-fn input_projection(plan: &Plan, input: &UnionInput) -> TokenStream {
+fn input_projection<'p>(plan: &'p Plan, input: &UnionInput) -> TokenStream {
     let query = &plan.query;
     let name = input_projection_name(plan, input);
     let trait_name = decoder_names(&input.schema).projection;
@@ -376,28 +376,24 @@ fn input_projection(plan: &Plan, input: &UnionInput) -> TokenStream {
         let (reads, read) = (read_const(index), required.contains(&index));
         quote!(const #reads: bool = #read;)
     });
+    // The conditions of the filter steps `pushed` among `steps`.
+    let filters = |steps: &'p [Step], pushed: &[usize]| -> Vec<&'p TExpr> {
+        pushed
+            .iter()
+            .filter_map(|&index| match &steps[index] {
+                Step::Filter { condition } => Some(condition),
+                _ => None,
+            })
+            .collect()
+    };
     let keep = match joined_input(plan, input) {
         Some(join) => {
-            let conditions = plan
-                .pushed_right_filters
-                .iter()
-                .filter_map(|&index| match &join.right_steps[index] {
-                    Step::Filter { condition } => Some(condition),
-                    _ => None,
-                })
-                .collect();
+            let conditions = filters(&join.right_steps, &plan.pushed_right_filters);
             let field_of = |var: usize| join.right_input_vars.iter().position(|v| *v == var).unwrap_or(var);
             pushed_filter(plan, conditions, &field_of)
         }
         None => {
-            let conditions = plan
-                .pushed_filters
-                .iter()
-                .filter_map(|&index| match &query.pre[index] {
-                    Step::Filter { condition } => Some(condition),
-                    _ => None,
-                })
-                .collect();
+            let conditions = filters(&query.pre, &plan.pushed_filters);
             pushed_filter(plan, conditions, &|var: usize| {
                 input.columns.get(var).copied().unwrap_or(var)
             })

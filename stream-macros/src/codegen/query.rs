@@ -168,20 +168,10 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         )
     };
     let state_value_impl = query.aggregate.as_ref().map(|aggregate| {
-        let fields: Vec<Ident> = (0..aggregate.accumulators.len()).map(|i| format_ident!("a{}", i)).collect();
-        let indices = 0..fields.len();
-        quote! {
-            #[automatically_derived]
-            impl #core::state::snapshot::StateValue for #accumulators_ty {
-                fn to_state(&self) -> ::rill::__private::serde_json::Value {
-                    ::rill::__private::serde_json::Value::Array(::std::vec![#(#core::state::snapshot::StateValue::to_state(&self.#fields)),*])
-                }
-                fn from_state(value: &::rill::__private::serde_json::Value) -> ::core::option::Option<Self> {
-                    let items = value.as_array()?;
-                    ::core::option::Option::Some(Self { #(#fields: #core::state::snapshot::StateValue::from_state(items.get(#indices)?)?,)* })
-                }
-            }
-        }
+        let fields: Vec<Ident> = (0..aggregate.accumulators.len())
+            .map(|i| format_ident!("a{}", i))
+            .collect();
+        state_value_impl(&accumulators_ty, &fields)
     });
     let (late_row_type, late_row_item, keeps_late_rows) = match &query.late_rows {
         Some(columns) => {
@@ -341,6 +331,24 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         #state_value_impl
         #keeps_late_rows
         #late_row_item
+    }
+}
+
+/// `impl StateValue` for a generated struct: its `fields`, in order, as a JSON array.
+pub(crate) fn state_value_impl(name: &Ident, fields: &[Ident]) -> TokenStream {
+    let core = core();
+    let indices = 0..fields.len();
+    quote! {
+        #[automatically_derived]
+        impl #core::state::snapshot::StateValue for #name {
+            fn to_state(&self) -> ::rill::__private::serde_json::Value {
+                ::rill::__private::serde_json::Value::Array(::std::vec![#(#core::state::snapshot::StateValue::to_state(&self.#fields)),*])
+            }
+            fn from_state(value: &::rill::__private::serde_json::Value) -> ::core::option::Option<Self> {
+                let items = value.as_array()?;
+                ::core::option::Option::Some(Self { #(#fields: #core::state::snapshot::StateValue::from_state(items.get(#indices)?)?,)* })
+            }
+        }
     }
 }
 

@@ -41,7 +41,7 @@ fn row_item(plan: &Plan, name: &Ident, vars: &[VarId]) -> TokenStream {
     let core = core();
     let fields: Vec<Ident> = vars.iter().map(|var| field(*var)).collect();
     let types = vars.iter().map(|var| types::owned(plan.query.vars[*var].ty));
-    let indices = 0..fields.len();
+    let state_value = super::query::state_value_impl(name, &fields);
     let heap = vars.iter().filter_map(|var| {
         let ty = plan.query.vars[*var].ty;
         let field = field(*var);
@@ -59,16 +59,7 @@ fn row_item(plan: &Plan, name: &Ident, vars: &[VarId]) -> TokenStream {
         #[derive(::core::clone::Clone, ::core::fmt::Debug)]
         struct #name { #(#fields: #types,)* }
 
-        #[automatically_derived]
-        impl #core::state::snapshot::StateValue for #name {
-            fn to_state(&self) -> ::rill::__private::serde_json::Value {
-                ::rill::__private::serde_json::Value::Array(::std::vec![#(#core::state::snapshot::StateValue::to_state(&self.#fields)),*])
-            }
-            fn from_state(value: &::rill::__private::serde_json::Value) -> ::core::option::Option<Self> {
-                let items = value.as_array()?;
-                ::core::option::Option::Some(Self { #(#fields: #core::state::snapshot::StateValue::from_state(items.get(#indices)?)?,)* })
-            }
-        }
+        #state_value
 
         #[automatically_derived]
         impl #core::operator::JoinRow for #name {

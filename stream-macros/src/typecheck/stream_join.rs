@@ -88,6 +88,19 @@ fn not_null(var: VarId, ty: ColType, span: Span) -> Step {
     }
 }
 
+/// `conditions` joined by `&&`, if there are any.
+fn all_of(conditions: Vec<TExpr>) -> Option<TExpr> {
+    conditions.into_iter().reduce(|a, b| {
+        let ty = ColType::new(Base::Bool, a.ty.nullable || b.ty.nullable);
+        let span = a.span;
+        TExpr {
+            kind: TExprKind::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
+            ty,
+            span,
+        }
+    })
+}
+
 /// Splits `condition` at `&&`.
 fn conjuncts(condition: TExpr, out: &mut Vec<TExpr>) {
     match condition.kind {
@@ -451,15 +464,7 @@ impl QueryChecker<'_> {
                         span: *span,
                     });
                 }
-                let Some(condition) = equalities.into_iter().reduce(|a, b| {
-                    let ty = ColType::new(Base::Bool, a.ty.nullable || b.ty.nullable);
-                    let span = a.span;
-                    TExpr {
-                        kind: TExprKind::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
-                        ty,
-                        span,
-                    }
-                }) else {
+                let Some(condition) = all_of(equalities) else {
                     return;
                 };
                 condition
@@ -681,15 +686,7 @@ impl QueryChecker<'_> {
             named(&right_columns, &right_outputs),
         );
         self.env.after = Some("join");
-        let condition = rest.into_iter().reduce(|a, b| {
-            let ty = ColType::new(Base::Bool, a.ty.nullable || b.ty.nullable);
-            let span = a.span;
-            TExpr {
-                kind: TExprKind::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
-                ty,
-                span,
-            }
-        });
+        let condition = all_of(rest);
         self.pre.push(Step::StreamJoin(Box::new(StreamJoin {
             right_input: right_index,
             right_input_vars,
