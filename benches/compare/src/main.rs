@@ -254,6 +254,8 @@ struct Options {
 const USAGE: &str = "usage: rill-compare [--files N] [--rows N] [--seed N] [--users N] [--data DIR] \
 [--rounds N] [--threads 1,2] [--queries q1,q2,q3] [--no-decoded] [--results DIR] [--spark FILE] [--with-spark]
 
+--queries: any of q1, q2, q3 (the default), q4 (a stream-static join) and q5 (a stream-stream join).
+
 Generates (or reuses) the event files in DIR (default data/<options>), checks Rill's result of
 each query equal to DataFusion's, then times them interleaved and writes results/results.{csv,json,md}.
 Spark's figures are joined from results/spark.json (written by spark_bench.py) when present;

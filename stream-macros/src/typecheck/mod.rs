@@ -401,22 +401,28 @@ fn check_union(decl: &QueryDecl, diagnostics: &Diagnostics) -> Option<Vec<(Ident
         failed = true;
     }
     for input in &streams {
-        let joined = decl.ops.iter().any(|op| {
-            op.name == "join"
-                && op
-                    .args
-                    .first()
-                    .and_then(|arg| stream_join::chain_root(&arg.expr))
-                    .is_some_and(|(name, _)| *name == input.name)
+        let joined_at = decl.ops.iter().find_map(|op| {
+            let root = op
+                .args
+                .first()
+                .filter(|_| op.name == "join")
+                .and_then(|arg| stream_join::chain_root(&arg.expr))?;
+            (*root.0 == input.name).then(|| root.0.span())
         });
+        let joined = joined_at.is_some();
         if joined && order.contains(&input.name) && !failed {
-            diagnostics.error(
-                input.name.span(),
+            let message = if input.name == decl.root {
+                format!(
+                    "`{}` cannot be joined with itself\nhelp: read the other side as an input of its own, `query {}({}: {}, other: {})`, and join it: `{}.join(other, ..)`",
+                    input.name, decl.name, input.name, input.schema, input.schema, input.name
+                )
+            } else {
                 format!(
                     "input `{}` is both unioned and joined\nhelp: read each input once",
                     input.name
-                ),
-            );
+                )
+            };
+            diagnostics.error(joined_at.unwrap_or_else(|| input.name.span()), message);
             failed = true;
         }
         if !order.contains(&input.name) && !joined && !failed {
@@ -780,16 +786,12 @@ impl<'a> QueryChecker<'a> {
             return;
         };
         let Some(table) = self.statics.iter().position(|s| s.name == *table_name) else {
-            let help = if self.decl.inputs.iter().any(|input| input.name == *table_name) {
-                format!(
-                    "\nnote: `{table_name}` is a stream; stream–stream joins are not supported yet\nhelp: to join a table read once at start, declare it `{table_name}: static Schema`"
-                )
-            } else {
-                format!("\nnote: static inputs of this query: {}", table_names())
-            };
             self.error(
                 table_name.span(),
-                format!("`{table_name}` is not a static input of this query{help}"),
+                format!(
+                    "`{table_name}` is not an input of this query\nnote: static inputs of this query: {}",
+                    table_names()
+                ),
             );
             return;
         };
