@@ -263,9 +263,10 @@ fn rows_state<V: StateValue>(rows: &[Buffered<V>]) -> serde_json::Value {
 
 /// Spark's stream–stream join of left rows `L` and right rows `R` on keys `K`.
 ///
-/// The generated code calls, per micro-batch: [`begin_batch`](Self::begin_batch); for each left
-/// row that is not [late](Self::is_late), [`join_left`](Self::join_left); then for each right row,
-/// [`join_right`](Self::join_right); then [`end_batch`](Self::end_batch). Joined rows go to the
+/// The generated code calls, per micro-batch: [`begin_batch`](Self::begin_batch); then, side by
+/// side in [`input_order`](Self::input_order), for each row that is not [late](Self::is_late),
+/// [`join_left`](Self::join_left) or [`join_right`](Self::join_right); then
+/// [`end_batch`](Self::end_batch). Joined rows go to the
 /// `emit` closure as `(Some(left), Some(right))`, an outer row as `(Some(left), None)` or
 /// `(None, Some(right))`, and a left semi join's row as `(Some(left), None)`.
 ///

@@ -1,6 +1,6 @@
 //! The code of a query with a stream–stream join: each side's buffered row type, the
-//! runtime's `StreamJoin` over them, and the batch that runs the left input's rows, then the
-//! right input's, through it, and the joined rows through the steps after it.
+//! runtime's `StreamJoin` over them, and the batch that runs each side's input rows through it
+//! (in the order the operator asks for), then the joined rows through the steps after it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
