@@ -326,3 +326,42 @@ fn the_physical_plan_chooses_the_stateful_operator() {
         })
     );
 }
+
+/// Each side's eviction, solved from the condition as Spark's `StreamingJoinHelper` does; the
+/// expected bounds are those of Spark 4.3's plan for the same condition ("state cleanup": left
+/// `view_time <= watermark - 26 hours - 1 ms`, right `click_time <= watermark - 3 days - 1 ms`),
+/// day intervals included.
+#[test]
+fn a_stream_join_evicts_each_side_by_the_bound_spark_solves_for() {
+    let plan = check(quote! {
+        query J(views: Event, buys: Event) {
+            views.with_column(view_time = to_timestamp(event_time))
+                .with_watermark(view_time, "10 minutes")
+                .select(view_id = event_id, viewer = user_id, view_time)
+                .join(
+                    buys.with_column(buy_time = to_timestamp(event_time))
+                        .with_watermark(buy_time, "20 minutes")
+                        .select(buy_id = event_id, buyer = user_id, buy_time),
+                    viewer == buyer && buy_time >= view_time - interval("3 days")
+                        && buy_time <= view_time + interval("1 day 2 hours"),
+                    "left_outer"
+                )
+        }
+    })
+    .unwrap();
+    let join = plan.query.stream_join().unwrap();
+    const HOUR: i64 = 3_600_000_000;
+    let bounds = |eviction: &crate::ir::JoinEviction| match eviction {
+        crate::ir::JoinEviction::Bounded { bounds, .. } => bounds.clone(),
+        other => panic!("not bounded: {other:?}"),
+    };
+    assert_eq!(bounds(&join.left.eviction), [(-26 * HOUR, true)]);
+    assert_eq!(bounds(&join.right.eviction), [(-72 * HOUR, true)]);
+    assert_eq!(join.keys.len(), 1);
+    assert!(
+        plan.explain
+            .contains("StreamingSymmetricHashJoin LeftOuter [viewer = buyer]"),
+        "{}",
+        plan.explain
+    );
+}

@@ -176,10 +176,17 @@ fn describe_steps(plan: &Plan, steps: &[Step], lines: &mut Vec<String>) {
                 describe_micros(query.watermarks.get(*index).map_or(0, |(_, delay)| *delay))
             ),
             Step::StreamJoin(join) => {
+                // A key by the name its side gives it (a renamed column keeps its variable).
+                let name = |side: &crate::ir::JoinSide, var: VarId| {
+                    side.columns
+                        .iter()
+                        .find(|(_, v)| *v == var)
+                        .map_or_else(|| query.vars[var].name.clone(), |(name, _)| name.to_string())
+                };
                 let keys: Vec<String> = join
                     .keys
                     .iter()
-                    .map(|(l, r)| format!("{} = {}", query.vars[*l].name, query.vars[*r].name))
+                    .map(|(l, r)| format!("{} = {}", name(&join.left, *l), name(&join.right, *r)))
                     .collect();
                 let condition = join
                     .condition

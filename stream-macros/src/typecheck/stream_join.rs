@@ -567,6 +567,7 @@ impl QueryChecker<'_> {
                 compared.extend(vars_of(part));
             }
         }
+        compared.sort_unstable();
         compared.dedup();
         let span = op.name.span();
         for var in compared {
