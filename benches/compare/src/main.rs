@@ -180,26 +180,15 @@ fn ensure_users(events_dir: &Path, users: u32) -> Result<PathBuf> {
 }
 
 fn rill_q4(dir: &Path, users: &Path, threads: usize, expected_input: u64) -> Result<Timed> {
-    let table = MemorySink::named("q4");
+    // The users file is read inside the timing, as DataFusion reads it.
     let started = Instant::now();
     let users = rill::operator::StaticTable::<User>::json(users)?;
-    let query = run_rill(
-        Q4SpendByTier::read(rill_source(dir), users)
-            .complete()
-            .to(table.clone()),
+    rill_complete_to_memory(
+        Q4SpendByTier::read(rill_source(dir), users),
+        started,
         threads,
-    )?;
-    let elapsed = started.elapsed();
-    rill_input_rows(&query, expected_input)?;
-    let output = table.batches();
-    let schema = output.first().map(|b| describe_schema(&b.schema())).unwrap_or_default();
-    Ok(Timed {
-        elapsed,
-        rows: canonical(&output)?,
-        schema,
-        state: None,
-        phases: rill_phases(&query),
-    })
+        expected_input,
+    )
 }
 
 fn df_q4(runtime: &tokio::runtime::Runtime, threads: usize, dir: &Path, users: &Path) -> Result<Timed> {
@@ -715,9 +704,24 @@ fn rill_memory<Q: StreamPlan + rill::SupportsComplete>(
     threads: usize,
     expected_input: u64,
 ) -> Result<Timed> {
+    rill_complete_to_memory(
+        DataStreamWriter::<Q>::new(source),
+        Instant::now(),
+        threads,
+        expected_input,
+    )
+}
+
+/// Runs `writer` in complete mode to a memory table, timed from `started`: its result table,
+/// state and phases.
+fn rill_complete_to_memory<Q: StreamPlan + rill::SupportsComplete>(
+    writer: DataStreamWriter<Q>,
+    started: Instant,
+    threads: usize,
+    expected_input: u64,
+) -> Result<Timed> {
     let table = MemorySink::named(Q::facts().name);
-    let started = Instant::now();
-    let query = run_rill(DataStreamWriter::<Q>::new(source).complete().to(table.clone()), threads)?;
+    let query = run_rill(writer.complete().to(table.clone()), threads)?;
     let elapsed = started.elapsed();
     rill_input_rows(&query, expected_input)?;
     let output = table.batches();

@@ -151,6 +151,8 @@ struct Side<K, V> {
     rows: u64,
     /// Heap bytes of the buffered rows.
     heap_bytes: usize,
+    /// Whether some key has no rows left (its entry goes at the next eviction).
+    emptied: bool,
     /// Rows at or before this time leave state (this batch's).
     threshold: Option<Timestamp>,
 }
@@ -162,6 +164,7 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
             by_key: GroupTable::new(),
             rows: 0,
             heap_bytes: 0,
+            emptied: false,
             threshold: None,
         }
     }
@@ -184,9 +187,10 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
         };
         let expired = |row: &Buffered<V>| row.time.is_some_and(|time| super::is_expired(time, threshold));
         let (mut count, mut heap) = (0, 0);
-        let mut take = |rows: &mut Vec<Buffered<V>>| {
+        let mut emptied = self.emptied;
+        for (_, rows) in self.by_key.iter_mut() {
             if !rows.iter().any(expired) {
-                return;
+                continue;
             }
             for row in std::mem::take(rows) {
                 if expired(&row) {
@@ -197,11 +201,13 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
                     rows.push(row);
                 }
             }
-        };
-        for (_, rows) in self.by_key.iter_mut() {
-            take(rows);
+            emptied |= rows.is_empty();
         }
-        self.by_key.evict(|_, rows| rows.is_empty());
+        // Rebuilding the table costs a pass over every key: only when one has gone.
+        if emptied {
+            self.by_key.evict(|_, rows| rows.is_empty());
+            self.emptied = false;
+        }
         self.rows -= count;
         self.heap_bytes = self.heap_bytes.saturating_sub(heap);
         count
@@ -243,6 +249,7 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
             .iter()
             .flat_map(|(_, rows)| rows.iter().map(|row| row.row.heap_bytes()))
             .sum();
+        self.emptied = by_key.iter().any(|(_, rows)| rows.is_empty());
         self.by_key = by_key;
         self.rows = rows;
         Ok(())
@@ -446,6 +453,7 @@ impl<K: OwnedKey, L: JoinRow, R: JoinRow> StreamJoin<K, L, R> {
                 });
                 let gone = (before - candidates.len()) as u64;
                 matched = gone > 0;
+                self.left.emptied |= candidates.is_empty();
                 self.left.rows -= gone;
                 self.left.heap_bytes = self.left.heap_bytes.saturating_sub(freed);
                 self.removed += gone;

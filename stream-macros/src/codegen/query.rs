@@ -557,6 +557,17 @@ fn present_probe(values: &[(TokenStream, ColType)]) -> TokenStream {
     }
 }
 
+/// The probe of a stream–static join's table for the current row's keys (`None` when one is
+/// null).
+fn static_join_probe(query: &TypedQuery, join: &StaticJoin) -> TokenStream {
+    let keys: Vec<(TokenStream, ColType)> = join
+        .keys
+        .iter()
+        .map(|(var, _)| (view(query.vars[*var].ty, &var_ident(*var)), query.vars[*var].ty))
+        .collect();
+    present_probe(&keys)
+}
+
 /// One row's pass through a stream–static join: `rest` runs once per matching row of the table
 /// (inner, left outer: with the table's columns bound), or once if the row is kept (semi, anti).
 fn join_code(plan: &Plan, join: &StaticJoin, rest: &TokenStream) -> TokenStream {
@@ -564,12 +575,7 @@ fn join_code(plan: &Plan, join: &StaticJoin, rest: &TokenStream) -> TokenStream 
     let query = &plan.query;
     let side = static_side_ident(join.index);
     let table = &query.statics[join.table];
-    let keys: Vec<(TokenStream, ColType)> = join
-        .keys
-        .iter()
-        .map(|(var, _)| (view(query.vars[*var].ty, &var_ident(*var)), query.vars[*var].ty))
-        .collect();
-    let probe = present_probe(&keys);
+    let probe = static_join_probe(query, join);
     let outer = join.kind == JoinKind::LeftOuter;
     let bindings = join
         .columns
@@ -688,12 +694,7 @@ fn join_prefetches(plan: &Plan) -> Vec<RowLoopExtras> {
                 let value = types::read(query.vars[*var].ty, &quote!(#array), &quote!(__stream_ahead));
                 reads.push(quote!(let #local = #value;));
             }
-            let keys: Vec<(TokenStream, ColType)> = join
-                .keys
-                .iter()
-                .map(|(var, _)| (view(query.vars[*var].ty, &var_ident(*var)), query.vars[*var].ty))
-                .collect();
-            let probe = present_probe(&keys);
+            let probe = static_join_probe(query, join);
             let side = static_side_ident(join.index);
             let hashes = format_ident!("__stream_join_hashes_{}", join.index);
             let ahead = PREFETCH_JOIN_AHEAD;
