@@ -129,7 +129,9 @@ fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<St
                 PerUser::read(source())
                     .complete()
                     .to(table.clone())
-                    .checkpoint(checkpoint),
+                    .checkpoint(checkpoint)
+                    .min_deltas_for_snapshot(3)
+                    .min_batches_to_retain(4),
             );
             let mut rows: Vec<String> = table
                 .rows::<PerUserRow>()
@@ -145,7 +147,9 @@ fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<St
                 Conversions::read(source(), source())
                     .append()
                     .to(FileSink::parquet(output))
-                    .checkpoint(checkpoint),
+                    .checkpoint(checkpoint)
+                    .min_deltas_for_snapshot(3)
+                    .min_batches_to_retain(4),
             );
             None
         }
@@ -154,7 +158,9 @@ fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<St
                 Hourly::read(source())
                     .append()
                     .to(FileSink::parquet(output))
-                    .checkpoint(checkpoint),
+                    .checkpoint(checkpoint)
+                    .min_deltas_for_snapshot(3)
+                    .min_batches_to_retain(4),
             );
             None
         }
@@ -253,7 +259,7 @@ fn child() {
 /// `rill::durability` trace event of the library; an atomically written file's events are named
 /// after its log (`state_written`: the state file is in place, the batch not yet committed;
 /// `sink_log_written`: the file sink's log entry is).
-const ABORT_POINTS: [&str; 9] = [
+const ABORT_POINTS: [&str; 12] = [
     // The file sink's log entry is written; the checkpoint commit is not (after a compact
     // entry, the entries it covers are not deleted yet).
     "sink_log_written",
@@ -273,6 +279,12 @@ const ABORT_POINTS: [&str; 9] = [
     "commits_written",
     // The write-ahead offsets are in place; the batch has not run.
     "offsets_written",
+    // The state's snapshot is written under its temporary name, not renamed.
+    "state_snapshot_before_rename",
+    // The snapshot is in place; the files it makes unneeded are not purged.
+    "state_snapshot_written",
+    // Purging state files no kept batch needs: some are gone, some not.
+    "state_purge",
 ];
 
 /// The abort points `query` passes through.
@@ -321,13 +333,22 @@ impl tracing::field::Visit for DurabilityEvent {
 
 impl DurabilityEvent {
     /// The point's name in [`ABORT_POINTS`]: a checkpoint file's events are named after its
-    /// log, the directory it is in (`state/0/<batch>`: `state`).
+    /// log, the directory it is in (`commits/<batch>`: `commits`), a state file's after its kind
+    /// (`state/0/0/<version>.snapshot`: `state_snapshot`).
     fn name(&self) -> String {
         let renamed = match self.point.as_str() {
             "renamed" => "written",
             "before_rename" => "before_rename",
             sink => return sink.to_owned(),
         };
+        if Path::new(&self.file).ancestors().any(|dir| dir.ends_with("state")) {
+            let kind = if self.file.ends_with(".snapshot") {
+                "state_snapshot"
+            } else {
+                "state"
+            };
+            return format!("{kind}_{renamed}");
+        }
         let mut dirs = Path::new(&self.file)
             .ancestors()
             .skip(1)

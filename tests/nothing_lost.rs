@@ -424,11 +424,11 @@ fn a_missing_state_snapshot_is_named() {
         write_events(input.path(), index);
     }
     run().unwrap();
-    std::fs::remove_file(checkpoint.path().join("state/0/1")).unwrap();
+    std::fs::remove_file(checkpoint.path().join("state/0/0/2.delta")).unwrap();
     write_events(input.path(), 2);
     let error = run().unwrap_err().to_string();
     assert!(
-        error.contains(&format!("`{}`", checkpoint.path().join("state/0/1").display())),
+        error.contains(&format!("`{}`", checkpoint.path().join("state/0/0/2.delta").display())),
         "{error}"
     );
 }

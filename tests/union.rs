@@ -314,7 +314,7 @@ fn an_unfinished_batch_is_re_run_with_the_same_input_from_every_source() {
     drop(query);
     // As if the process died after batch 1's offsets were written, before its commit.
     std::fs::remove_file(checkpoint.path().join("commits/1")).unwrap();
-    std::fs::remove_file(checkpoint.path().join("state/0/1")).unwrap();
+    std::fs::remove_file(checkpoint.path().join("state/0/0/2.delta")).unwrap();
     // Input that arrived meanwhile goes to the next batch, not into the re-run one.
     add_file(web.path(), "w2.json", &[("w3", "u3", 16.0)], 2);
     add_file(mobile.path(), "m2.json", &[("m3", "u3", 32.0)], 2);

@@ -268,7 +268,7 @@ pub fn input_batches<'a, 'b: 'a>(
 /// stateless steps into its stateful operators (the types of [`crate::operator`]) and out as one
 /// batch of rows for the sink. The runtime drives it one micro-batch at a time through
 /// [`run_batch_stream`](Self::run_batch_stream) and checkpoints its state through
-/// [`snapshot_state`](Self::snapshot_state) and [`restore_state`](Self::restore_state).
+/// its operators ([`stateful_operators`](Self::stateful_operators)).
 pub trait StreamPlan: Send + Sized + 'static {
     /// The typed output row.
     type Output: Row;
@@ -329,14 +329,9 @@ pub trait StreamPlan: Send + Sized + 'static {
     /// empty for a stateless query.
     fn state_operators(&self) -> Vec<OperatorReport>;
 
-    /// The query's state, exactly, for a checkpoint (see [`crate::state::snapshot`]).
-    fn snapshot_state(&self) -> String;
-
-    /// Replaces the state with a snapshot taken by [`snapshot_state`](Self::snapshot_state).
-    ///
-    /// # Errors
-    /// A message saying what does not fit, when the snapshot was taken by another query.
-    fn restore_state(&mut self, snapshot: &str) -> std::result::Result<(), String>;
+    /// Each stateful operator, in plan order (as [`state_operators`](Self::state_operators)), for
+    /// the checkpoint to write and restore their state; empty for a stateless query.
+    fn stateful_operators(&mut self) -> Vec<&mut dyn crate::operator::StatefulOperator>;
 }
 
 /// The late-row type of a query that does not keep its late rows: it has no columns and no rows.

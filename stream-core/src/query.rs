@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::checkpoint::{Checkpoint, CommitEntry, OffsetEntry};
+use crate::checkpoint::{Checkpoint, CommitEntry, Committed, OffsetEntry, Pending, StateCheckpoint, StateDeltas};
 use crate::error::{Error, Result};
 use crate::plan::{
     BatchContext, InputBatches, KeepsLateRows, OperatorReport, OutputMode, PlanFacts, StreamPlan, SupportsAppend,
@@ -66,6 +66,8 @@ pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink, C = checkpointin
     query_name: Option<String>,
     parallelism: usize,
     watermark_policy: MultipleWatermarkPolicy,
+    min_deltas_for_snapshot: u64,
+    min_batches_to_retain: u64,
     marker: PhantomData<TypeState<Q, M, C>>,
 }
 
@@ -129,6 +131,8 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
             query_name: None,
             parallelism: 1,
             watermark_policy: MultipleWatermarkPolicy::Min,
+            min_deltas_for_snapshot: crate::checkpoint::DEFAULT_MIN_DELTAS_FOR_SNAPSHOT,
+            min_batches_to_retain: crate::checkpoint::DEFAULT_RETAINED_BATCHES,
             marker: PhantomData,
         }
     }
@@ -148,6 +152,8 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             query_name: self.query_name,
             parallelism: self.parallelism,
             watermark_policy: self.watermark_policy,
+            min_deltas_for_snapshot: self.min_deltas_for_snapshot,
+            min_batches_to_retain: self.min_batches_to_retain,
             marker: PhantomData,
         }
     }
@@ -241,6 +247,42 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
         self
     }
 
+    /// How many state deltas a checkpoint writes between two snapshots of an operator's state
+    /// (Spark's `spark.sql.streaming.stateStore.minDeltasForSnapshot`, 10 by default): each batch
+    /// writes what it changed, and every `deltas` batches the whole state too, so that a restart
+    /// reads one snapshot and at most that many deltas.
+    ///
+    /// ```
+    /// # rill::stream! { schema E { user_id: String } query Q(raw: E) { raw.group_by(user_id).agg(n = count()) } }
+    /// # use rill::prelude::*;
+    /// let _writer = Q::read(JsonSource::new("data/events"))
+    ///     .update()
+    ///     .checkpoint("checkpoints/q")
+    ///     .min_deltas_for_snapshot(20);
+    /// ```
+    #[must_use]
+    pub fn min_deltas_for_snapshot(mut self, deltas: u64) -> Self {
+        self.min_deltas_for_snapshot = deltas.max(1);
+        self
+    }
+
+    /// How many batches a checkpoint keeps the logs and state of (Spark's
+    /// `spark.sql.streaming.minBatchesToRetain`, 100 by default); older files are deleted.
+    ///
+    /// ```
+    /// # rill::stream! { schema E { user_id: String } query Q(raw: E) { raw.group_by(user_id).agg(n = count()) } }
+    /// # use rill::prelude::*;
+    /// let _writer = Q::read(JsonSource::new("data/events"))
+    ///     .update()
+    ///     .checkpoint("checkpoints/q")
+    ///     .min_batches_to_retain(20);
+    /// ```
+    #[must_use]
+    pub fn min_batches_to_retain(mut self, batches: u64) -> Self {
+        self.min_batches_to_retain = batches.max(1);
+        self
+    }
+
     /// Starts the query on its own thread and returns its handle.
     ///
     /// # Errors
@@ -281,11 +323,21 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
         let settings = kept_settings(&facts, mode, self.watermark_policy);
         let (checkpoint, resume) = match &self.checkpoint {
             Some(dir) => {
-                let checkpoint = Checkpoint::open(dir, &name, facts.fingerprint, facts.explain)?;
-                let resume = Resume::from_checkpoint(&checkpoint, &facts, &mut plan, &mut sources, &settings)?;
+                let mut checkpoint = Checkpoint::open(dir, &name, facts.fingerprint, facts.explain)?;
+                checkpoint.retain_batches(self.min_batches_to_retain);
+                let resume = Resume::from_checkpoint(&checkpoint, &facts, &mut sources, &settings)?;
                 (Some(checkpoint), resume)
             }
             None => (None, Resume::fresh(&facts)),
+        };
+        let state_checkpoint = match &checkpoint {
+            Some(checkpoint) => Some(StateCheckpoint::restore(
+                checkpoint,
+                plan.stateful_operators(),
+                resume.state_version,
+                self.min_deltas_for_snapshot,
+            )?),
+            None => None,
         };
         // Fixed before `start` returns, so "available now" means available when the caller started it.
         if self.trigger == Trigger::AvailableNow {
@@ -331,7 +383,10 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             facts,
             last_watermark: resume.last_watermark,
             replay: resume.replay.clone(),
-            checkpoint,
+            checkpoint: checkpoint.map(Arc::new),
+            state_checkpoint,
+            committing: None,
+            uncommitted: None,
             resume: Some(resume),
             late_sink,
             sources,
@@ -446,6 +501,8 @@ struct Resume {
     last_watermark: Option<Timestamp>,
     /// A batch planned but never committed, to re-run first.
     replay: Option<Replay>,
+    /// The version of the operators' state to restore: after the last committed batch.
+    state_version: u64,
 }
 
 /// A batch planned before a restart but never committed: it runs again exactly as planned.
@@ -467,16 +524,16 @@ impl Resume {
             // The watermark starts at the epoch; only a later one calls for a no-data batch.
             last_watermark: (!facts.watermark_delays_micros.is_empty()).then(Timestamp::default),
             replay: None,
+            state_version: 0,
         }
     }
 
-    /// Restores each source's log and the plan's state from `checkpoint`, as Spark does: resume
-    /// after the last committed batch, or re-run a batch whose offsets were written but which
-    /// was never committed, from the state of the batch before it.
-    fn from_checkpoint<Q: StreamPlan>(
+    /// Restores each source's log from `checkpoint` and finds the state version to restore, as
+    /// Spark does: resume after the last committed batch, or re-run a batch whose offsets were
+    /// written but which was never committed, from the state of the batch before it.
+    fn from_checkpoint(
         checkpoint: &Checkpoint,
         facts: &PlanFacts,
-        plan: &mut Q,
         sources: &mut [Box<dyn AnySource>],
         settings: &BTreeMap<String, String>,
     ) -> Result<Self> {
@@ -525,16 +582,7 @@ impl Resume {
             )?;
         }
         let last_committed = checkpoint.latest_commit()?.filter(|&c| c <= last_planned);
-        let state_error = |batch: u64, message: String| Error::Checkpoint {
-            path: checkpoint.dir().join("state/0").join(batch.to_string()),
-            message: format!("cannot restore the state of `{}`: {message}", facts.name),
-        };
-        if let Some(batch) = last_committed
-            && facts.stateful
-        {
-            plan.restore_state(&checkpoint.read_state(batch)?)
-                .map_err(|message| state_error(batch, message))?;
-        }
+        let state_version = last_committed.map_or(0, |batch| batch + 1);
         let committed_offsets = last_committed.map(|batch| checkpoint.read_offsets(batch)).transpose()?;
         let ran_with = |entry: &OffsetEntry| Timestamp::from_micros(entry.batch_watermark_micros);
         let has_watermark = !facts.watermark_delays_micros.is_empty();
@@ -562,6 +610,7 @@ impl Resume {
                 last_watermark: has_watermark.then(|| ran_with(&planned)),
                 previous_offsets: planned.source_offsets,
                 replay: None,
+                state_version,
             });
         }
         let unfinished = planned;
@@ -582,6 +631,7 @@ impl Resume {
                 ends: unfinished.source_offsets,
                 batch_timestamp_ms: unfinished.batch_timestamp_ms,
             }),
+            state_version,
         })
     }
 }
@@ -634,8 +684,14 @@ struct Runner<Q, S> {
     facts: PlanFacts,
     /// The watermark the last batch ran with.
     last_watermark: Option<Timestamp>,
-    /// Where the query's progress is kept, if anywhere.
-    checkpoint: Option<Checkpoint>,
+    /// Where the query's progress is kept, if anywhere (shared with the threads writing it).
+    checkpoint: Option<Arc<Checkpoint>>,
+    /// Writes the operators' state into the checkpoint.
+    state_checkpoint: Option<StateCheckpoint>,
+    /// The last batch's commit (its state deltas, then its commit entry), being written.
+    committing: Option<Pending<Committed>>,
+    /// The last batch's report and trigger time, published once it is committed.
+    uncommitted: Option<(StreamingQueryProgress, Instant)>,
     /// Where to pick up: fresh, or from the checkpoint.
     resume: Option<Resume>,
     /// A batch planned before a restart but never committed: re-run first, as planned.
@@ -706,7 +762,11 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                     self.run_batch(&mut state, batch)?;
                     true
                 }
-                None => false,
+                None => {
+                    // Nothing to run: the last batch's report waits no longer for the next.
+                    self.finish_commit()?;
+                    false
+                }
             };
             let finished = match self.trigger {
                 Trigger::Once => true,
@@ -718,10 +778,13 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             }
             let wait = self.trigger.wait_after(trigger_start.elapsed(), ran);
             if !wait.is_zero() {
+                // No batch follows at once to overlap the commit with: finish it first.
+                self.finish_commit()?;
                 self.shared.sleep(wait);
             }
         }
-        Ok(())
+        self.finish_commit()?;
+        self.state_checkpoint.as_mut().map_or(Ok(()), StateCheckpoint::finish)
     }
 
     /// Plans the next batch: the sources' new data, or a no-data batch when the watermark
@@ -783,7 +846,6 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             trigger_start,
             add_batch_started: None,
             durations,
-            state_commit_ms: 0,
         }))
     }
 
@@ -791,51 +853,123 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
     fn run_batch(&mut self, state: &mut LoopState, mut batch: PlannedBatch) -> Result<()> {
         let span = tracing::info_span!("micro_batch", query = %self.ids.name, batch_id = batch.batch_id, num_input_rows = tracing::field::Empty);
         let _entered = span.enter();
-        self.write_ahead(&mut batch)?;
+        // The disk works while the batch computes: the last batch's commit, then this batch's
+        // write-ahead log, are written as it runs; the sink sees the batch only once both are
+        // durable. Its own state and commit are written as the next batch runs (whose
+        // write-ahead log follows them); its report is published once they are durable.
+        let write_ahead = self.write_ahead(&batch)?;
         let executed = self.execute(&state.previous_offsets, &mut batch)?;
         span.record("num_input_rows", executed.num_input_rows());
+        if let Some(write_ahead) = write_ahead {
+            let (last_commit, took) = write_ahead.wait()?;
+            batch.durations.insert("walCommit".to_owned(), duration_ms(took));
+            if let Some(last_commit) = last_commit {
+                self.publish_committed(&last_commit);
+            }
+        }
         self.deliver(&state.previous_offsets, &mut batch, &executed)?;
+        let deltas = match (&mut self.state_checkpoint, &self.checkpoint) {
+            (Some(state_checkpoint), Some(checkpoint)) => {
+                Some(state_checkpoint.write(checkpoint, self.plan.stateful_operators(), batch.batch_id)?)
+            }
+            _ => None,
+        };
         let event_time = observe_event_time(state.watermark.as_mut(), &executed.context);
-        self.commit(&mut batch, state.watermark.as_ref())?;
-        // As Spark's: the whole trigger, the checkpoint's commit included.
+        let commit = self.commit(&batch, state.watermark.as_ref(), deltas)?;
         batch
             .durations
             .insert("triggerExecution".to_owned(), elapsed_ms(batch.trigger_start));
-        self.report(state, &batch, executed, event_time);
+        let progress = self.progress(state, &batch, executed, event_time);
+        match commit {
+            Some(commit) => {
+                self.committing = Some(commit);
+                self.uncommitted = Some((progress, batch.trigger_start));
+            }
+            None => self.publish(progress),
+        }
         state.batch_id += 1;
         state.previous_offsets = batch.ends;
         state.previous_trigger_start = Some(batch.trigger_start);
         Ok(())
     }
 
-    /// Write-ahead: what the batch reads from each input, and with which watermark, before it runs.
-    fn write_ahead(&mut self, batch: &mut PlannedBatch) -> Result<()> {
-        let Some(checkpoint) = &self.checkpoint else {
-            return Ok(());
+    /// Waits until the last batch is committed, and publishes its report.
+    fn finish_commit(&mut self) -> Result<()> {
+        if let Some(commit) = self.committing.take() {
+            let committed = commit.wait()?;
+            self.publish_committed(&committed);
+        }
+        Ok(())
+    }
+
+    /// Publishes the report of the batch `committed` says is durable, with the times that
+    /// include its commit (as Spark's: `triggerExecution` covers the commit).
+    fn publish_committed(&mut self, committed: &Committed) {
+        let Some((mut progress, trigger_start)) = self.uncommitted.take() else {
+            return;
         };
-        let started = Instant::now();
+        let execution = committed.done.duration_since(trigger_start);
+        let trigger_execution = duration_ms(execution);
+        progress
+            .duration_ms
+            .insert("triggerExecution".to_owned(), trigger_execution);
+        progress
+            .duration_ms
+            .insert("commitOffsets".to_owned(), duration_ms(committed.commit));
+        progress.batch_duration = trigger_execution;
+        let seconds = execution.as_secs_f64();
+        let rate = |rows: u64| if seconds > 0.0 { rows as f64 / seconds } else { 0.0 };
+        progress.processed_rows_per_second = rate(progress.num_input_rows);
+        for source in &mut progress.sources {
+            source.processed_rows_per_second = rate(source.num_input_rows);
+        }
+        if let Some(state) = committed.state {
+            for operator in &mut progress.state_operators {
+                // The query's state is written in one step: each operator reports its time.
+                operator.commit_time_ms = duration_ms(state);
+            }
+        }
+        self.publish(progress);
+    }
+
+    /// Write-ahead: starts recording what the batch reads from each input, and with which
+    /// watermark, once the last batch's commit is durable (which it gives back, with how long
+    /// the log took); the batch may run meanwhile, but nothing may leave it before this is
+    /// durable.
+    fn write_ahead(&mut self, batch: &PlannedBatch) -> Result<Option<Pending<WriteAhead>>> {
+        let Some(checkpoint) = &self.checkpoint else {
+            return Ok(None);
+        };
+        let mut logs = Vec::new();
         for (index, (source, end)) in self.sources.iter().zip(&batch.ends).enumerate() {
             if batch.reads[index]
                 && let Some(end) = end
                 && let Some(log) = source.batch_log(end)?
             {
-                checkpoint.write_source_log(index, batch.batch_id, &log)?;
+                logs.push((index, log));
             }
         }
         let micros = batch.watermark.unwrap_or_default().micros();
-        let now_ms = batch_timestamp_ms(batch.wall_start);
-        checkpoint.write_offsets(
-            batch.batch_id,
-            &OffsetEntry {
-                batch_watermark_ms: micros.div_euclid(1000),
-                batch_watermark_micros: micros,
-                batch_timestamp_ms: now_ms,
-                source_offsets: batch.ends.clone(),
-                conf: self.settings.clone(),
-            },
-        )?;
-        batch.durations.insert("walCommit".to_owned(), elapsed_ms(started));
-        Ok(())
+        let offsets = OffsetEntry {
+            batch_watermark_ms: micros.div_euclid(1000),
+            batch_watermark_micros: micros,
+            batch_timestamp_ms: batch_timestamp_ms(batch.wall_start),
+            source_offsets: batch.ends.clone(),
+            conf: self.settings.clone(),
+        };
+        let (writer, batch_id, last_commit) = (checkpoint.clone(), batch.batch_id, self.committing.take());
+        Pending::spawn(checkpoint.dir(), move || {
+            // The last batch's commit first: offsets are planned only after it, as Spark's.
+            let last_commit = last_commit.map(Pending::wait).transpose()?;
+            let started = Instant::now();
+            // A source's log before the offsets: offsets naming a batch promise its log is there.
+            for (index, log) in logs {
+                writer.write_source_log(index, batch_id, &log)?;
+            }
+            writer.write_offsets(batch_id, &offsets)?;
+            Ok((last_commit, started.elapsed()))
+        })
+        .map(Some)
     }
 
     /// Runs the plan over the batch's input from every source (none for a no-data batch).
@@ -908,17 +1042,17 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
         Ok(())
     }
 
-    /// The sink has the batch: records its state, then that it is done, with the watermark the
-    /// next batch runs with.
-    fn commit(&mut self, batch: &mut PlannedBatch, watermark: Option<&WatermarkTracker>) -> Result<()> {
+    /// The sink has the batch: starts writing its state's deltas, then that it is done, with
+    /// the watermark the next batch runs with.
+    fn commit(
+        &self,
+        batch: &PlannedBatch,
+        watermark: Option<&WatermarkTracker>,
+        deltas: Option<StateDeltas>,
+    ) -> Result<Option<Pending<Committed>>> {
         let Some(checkpoint) = &self.checkpoint else {
-            return Ok(());
+            return Ok(None);
         };
-        let started = Instant::now();
-        if self.facts.stateful {
-            checkpoint.write_state(batch.batch_id, &self.plan.snapshot_state())?;
-            batch.state_commit_ms = elapsed_ms(started);
-        }
         let next = watermark.map(WatermarkTracker::current).unwrap_or_default().micros();
         // With several watermarks, each input's too, so that a restart moves the global one
         // exactly as an uninterrupted run (Spark forgets them and starts each from the epoch).
@@ -928,26 +1062,34 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             }
             _ => Vec::new(),
         };
-        checkpoint.write_commit(
-            batch.batch_id,
-            &CommitEntry {
-                next_batch_watermark_ms: next.div_euclid(1000),
-                next_batch_watermark_micros: next,
-                input_watermarks_micros,
-            },
-        )?;
-        batch.durations.insert("commitOffsets".to_owned(), elapsed_ms(started));
-        Ok(())
+        let entry = CommitEntry {
+            next_batch_watermark_ms: next.div_euclid(1000),
+            next_batch_watermark_micros: next,
+            input_watermarks_micros,
+        };
+        let (writer, batch_id) = (checkpoint.clone(), batch.batch_id);
+        Pending::spawn(checkpoint.dir(), move || {
+            let started = Instant::now();
+            let encoding = deltas.as_ref().map_or(Duration::ZERO, StateDeltas::encoding);
+            let state = deltas.map(|deltas| deltas.write(&writer)).transpose()?;
+            writer.write_commit(batch_id, &entry)?;
+            Ok(Committed {
+                state,
+                commit: encoding + started.elapsed(),
+                done: Instant::now(),
+            })
+        })
+        .map(Some)
     }
 
-    /// Publishes the batch's progress report, in Spark's shape.
-    fn report(
+    /// The batch's progress report, in Spark's shape.
+    fn progress(
         &self,
         state: &LoopState,
         batch: &PlannedBatch,
         executed: Executed,
         event_time: BTreeMap<String, String>,
-    ) {
+    ) -> StreamingQueryProgress {
         let num_input_rows = executed.num_input_rows();
         let Executed {
             output,
@@ -974,7 +1116,8 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 num_rows_removed: metrics.num_rows_removed,
                 all_removals_time_ms: 0,
                 // The query's state is written as one snapshot: each operator reports its time.
-                commit_time_ms: batch.state_commit_ms,
+                // Set once the state is written (`publish_committed`).
+                commit_time_ms: 0,
                 memory_used_bytes: metrics.memory_used_bytes,
                 num_rows_dropped_by_watermark: context.dropped_by_watermark,
                 num_shuffle_partitions: 1,
@@ -1004,7 +1147,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 }
             })
             .collect();
-        let progress = StreamingQueryProgress {
+        StreamingQueryProgress {
             id: self.ids.id,
             run_id: self.ids.run_id,
             name: Some(self.ids.name.clone()),
@@ -1028,7 +1171,11 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
                 num_output_rows: i64::try_from(output.num_rows()).unwrap_or(i64::MAX),
                 metrics: BTreeMap::new(),
             },
-        };
+        }
+    }
+
+    /// Publishes a batch's progress report.
+    fn publish(&self, progress: StreamingQueryProgress) {
         tracing::debug!(progress = %progress.json(), "micro-batch done");
         let mut shared = self.shared.lock();
         if shared.progress.len() == RECENT_PROGRESS {
@@ -1052,6 +1199,10 @@ struct LoopState {
     previous_trigger_start: Option<Instant>,
 }
 
+/// What writing a batch's write-ahead log gives: the last batch's commit, which it waited for,
+/// and how long the log took.
+type WriteAhead = (Option<Committed>, Duration);
+
 /// A micro-batch decided on, as it goes through its steps.
 struct PlannedBatch {
     batch_id: u64,
@@ -1067,8 +1218,6 @@ struct PlannedBatch {
     add_batch_started: Option<Instant>,
     /// Each step's duration, as Spark's `durationMs` names them.
     durations: BTreeMap<String, u64>,
-    /// How long writing the state to the checkpoint took (Spark's `commitTimeMs`).
-    state_commit_ms: u64,
 }
 
 /// What running the plan over a batch gave.
@@ -1098,7 +1247,11 @@ fn count(n: usize, noun: &str) -> String {
 
 /// Milliseconds since `since`, for `durationMs`.
 fn elapsed_ms(since: Instant) -> u64 {
-    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+    duration_ms(since.elapsed())
+}
+
+fn duration_ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The batch's `eventTime` report — its watermark and the statistics of the event times it saw

@@ -146,8 +146,7 @@ pub(crate) fn query_stub(name: &Ident, statics: &[bool], outputs: &PartialOutput
             fn create() -> Self { #unreachable }
             fn run_batch_stream(&mut self, _: &mut [#core::plan::InputBatches<'_>], _: #core::OutputMode, _: &mut #core::plan::BatchContext) -> #core::Result<#arrow::RecordBatch> { #unreachable }
             fn state_operators(&self) -> ::std::vec::Vec<#core::plan::OperatorReport> { #unreachable }
-            fn snapshot_state(&self) -> ::std::string::String { #unreachable }
-            fn restore_state(&mut self, _: &str) -> ::core::result::Result<(), ::std::string::String> { #unreachable }
+            fn stateful_operators(&mut self) -> ::std::vec::Vec<&mut dyn #core::operator::StatefulOperator> { #unreachable }
         }
         impl #core::plan::SupportsAppend for #name {}
         impl #core::plan::SupportsUpdate for #name {}

@@ -7,17 +7,24 @@
 //!   offsets/<batch>     written BEFORE the batch runs: each source's offset, and the watermark
 //!   commits/<batch>     written AFTER the sink took the batch
 //!   sources/<i>/<batch> input i's log: what the batch read from it (for a file source, the files)
-//!   state/0/<batch>     the state after the batch, as a versioned snapshot
+//!   state/<op>/0/[<store>/]<version>.delta      what batch `version - 1` changed in an operator's state
+//!   state/<op>/0/[<store>/]<version>.snapshot   all of it, every few batches (see [`crate::state::store`])
 //! ```
 //!
-//! Every file is written atomically (temporary file, fsync, rename, fsync of the directory)
-//! and starts with a version line, so a crash leaves either the old file or the new one.
-//! Entries older than the retention count are purged.
+//! Every file is written atomically (temporary file, fsync, rename, fsync of the directory), so
+//! a crash leaves either the old file or the new one. A log file starts with a version line; a
+//! state file is binary, with a checksum. Entries older than the retention count are purged.
 //!
 //! Reading a file is split in two: the `Checkpoint` methods read the bytes, and pure
 //! functions parse them ([`Metadata::parse`], [`OffsetEntry::parse`], [`CommitEntry::parse`],
-//! [`parse_source_log`], [`parse_state`], [`batch_of_file_name`]). The parsers return an error
+//! [`parse_source_log`], [`batch_of_file_name`], and for state files
+//! [`StoreFile::parse`](crate::state::store::StoreFile::parse)). The parsers return an error
 //! message, never panic, on any bytes; the `checkpoint_log` fuzz target holds them to that.
+
+mod state;
+
+pub use state::DEFAULT_MIN_DELTAS_FOR_SNAPSHOT;
+pub(crate) use state::{Committed, StateCheckpoint, StateDeltas};
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -26,12 +33,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::state::store::{FileKind, MergedRows, StoreFile};
 
 /// The format version written on the first line of every checkpoint file.
 const VERSION_LINE: &str = "v1";
 
-/// How many batches of logs and state a checkpoint keeps (Spark's `minBatchesToRetain`).
-const RETAINED_BATCHES: u64 = 100;
+/// How many batches of logs and state a checkpoint keeps by default (Spark's
+/// `spark.sql.streaming.minBatchesToRetain`).
+pub const DEFAULT_RETAINED_BATCHES: u64 = 100;
 
 /// The query a checkpoint belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,15 +136,6 @@ pub fn parse_source_log(bytes: &[u8]) -> std::result::Result<serde_json::Value, 
     parse_json(bytes)
 }
 
-/// Parses the bytes of a `state/0/<batch>` file: the snapshot text after the version line, for
-/// the plan to restore.
-///
-/// # Errors
-/// A message saying why the bytes are not a state file of this version.
-pub fn parse_state(bytes: &[u8]) -> std::result::Result<&str, String> {
-    parse_versioned(bytes)
-}
-
 /// The batch a log file is for: its name is the batch id in decimal, as written (`7`, not
 /// `07` or `+7`, so the file found is the file read). `None` for any other name, such as a
 /// temporary file.
@@ -151,6 +151,8 @@ pub fn batch_of_file_name(name: &str) -> Option<u64> {
 pub struct Checkpoint {
     dir: PathBuf,
     metadata: Metadata,
+    /// How many batches of logs and state are kept.
+    retained_batches: u64,
     /// Held for as long as the checkpoint is open.
     _lock: File,
 }
@@ -164,7 +166,7 @@ impl Checkpoint {
     /// file that does not parse.
     pub fn open(dir: impl Into<PathBuf>, name: &str, fingerprint: u64, plan: &str) -> Result<Self> {
         let dir = dir.into();
-        for sub in ["offsets", "commits", "state/0"] {
+        for sub in ["offsets", "commits", "state"] {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| io_error(&dir.join(sub), "create the checkpoint directory", e))?;
         }
@@ -209,8 +211,20 @@ impl Checkpoint {
         Ok(Self {
             dir,
             metadata,
+            retained_batches: DEFAULT_RETAINED_BATCHES,
             _lock: lock,
         })
+    }
+
+    /// Keeps the logs and state of the last `batches` batches (at least 1) from now on.
+    pub fn retain_batches(&mut self, batches: u64) {
+        self.retained_batches = batches.max(1);
+    }
+
+    /// How many batches of logs and state are kept.
+    #[must_use]
+    pub fn retained_batches(&self) -> u64 {
+        self.retained_batches
     }
 
     /// The checkpoint's metadata.
@@ -326,7 +340,7 @@ impl Checkpoint {
     /// On I/O failure.
     pub fn write_commit(&self, batch: u64, entry: &CommitEntry) -> Result<()> {
         write_atomically(&self.entry("commits", batch), &to_json(entry))?;
-        self.purge_before(batch.saturating_sub(RETAINED_BATCHES))
+        self.purge_before(batch.saturating_sub(self.retained_batches))
     }
 
     /// The commit recorded for `batch`.
@@ -392,26 +406,192 @@ impl Checkpoint {
         Ok(None)
     }
 
-    /// Stores the state after `batch`.
+    /// The directory of store `store` of operator `operator`, as Spark lays it out (partition
+    /// 0; a named store in a directory of its own): `state/<operator>/0[/<store>]`.
+    #[must_use]
+    pub fn state_store_dir(&self, operator: usize, store: &str) -> PathBuf {
+        let dir = self.dir.join("state").join(operator.to_string()).join("0");
+        if store.is_empty() { dir } else { dir.join(store) }
+    }
+
+    /// Writes a state store file: `<version>.delta` or `<version>.snapshot` (a store's version
+    /// `n` is its state after batch `n - 1`, as in Spark).
     ///
     /// # Errors
     /// On I/O failure.
-    pub fn write_state(&self, batch: u64, snapshot: &str) -> Result<()> {
-        write_atomically(&self.entry("state/0", batch), snapshot)
+    pub fn write_state_file(
+        &self,
+        operator: usize,
+        store: &str,
+        version: u64,
+        kind: FileKind,
+        bytes: &[u8],
+    ) -> Result<()> {
+        let dir = self.state_store_dir(operator, store);
+        if !dir.is_dir() {
+            std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, "create the state store directory", e))?;
+        }
+        write_file_atomically(&dir.join(format!("{version}.{}", kind.extension())), bytes)
     }
 
-    /// The state stored after `batch`.
+    /// Reads store `store` of operator `operator` at `version` — the newest snapshot at or
+    /// before it that reads back whole, and every delta after that — and hands its rows, in the
+    /// operator's order, to `restore`. A damaged snapshot is passed over for an older one (and
+    /// its deltas), with a warning; returns the version of the snapshot used (0 for none).
     ///
     /// # Errors
-    /// When the snapshot is missing: the checkpoint is incomplete.
-    pub fn read_state(&self, batch: u64) -> Result<String> {
-        read_parsed(&self.entry("state/0", batch), |bytes| {
-            parse_state(bytes).map(str::to_owned)
-        })
+    /// [`Error::Checkpoint`] naming the file that is missing, damaged or does not fit the
+    /// operator (`restore`'s message).
+    pub fn restore_state_store(
+        &self,
+        operator: usize,
+        store: &str,
+        version: u64,
+        restore: impl FnOnce(&[(&[u8], &[u8])]) -> std::result::Result<(), String>,
+    ) -> Result<u64> {
+        let dir = self.state_store_dir(operator, store);
+        self.refuse_whole_state_snapshots(operator)?;
+        let files = state_files(&dir)?;
+        let mut snapshots: Vec<u64> = files
+            .iter()
+            .filter(|&&(v, kind)| kind == FileKind::Snapshot && v <= version)
+            .map(|&(v, _)| v)
+            .collect();
+        snapshots.sort_unstable_by(|a, b| b.cmp(a));
+        let path = |v: u64, kind: FileKind| dir.join(format!("{v}.{}", kind.extension()));
+        let mut passed_over: Option<Error> = None;
+        let mut damaged = Vec::new();
+        for base in snapshots.iter().copied().chain(std::iter::once(0)) {
+            let mut read = Vec::new();
+            if base > 0 {
+                let snapshot = path(base, FileKind::Snapshot);
+                match read_state_file(&snapshot) {
+                    Ok(bytes) => read.push((snapshot, bytes)),
+                    Err(error) => {
+                        tracing::warn!(%error, "passing over a damaged state snapshot for an older one and its deltas");
+                        passed_over.get_or_insert(error);
+                        damaged.push(snapshot);
+                        continue;
+                    }
+                }
+            }
+            for delta in base + 1..=version {
+                let delta = path(delta, FileKind::Delta);
+                if !delta.exists() {
+                    return Err(passed_over.unwrap_or_else(|| Error::Checkpoint {
+                        path: delta,
+                        message: format!(
+                            "is missing: the state at version {version} needs it (was a file deleted by hand?); restore the file, or start again with a new checkpoint directory"
+                        ),
+                    }));
+                }
+                read.push((delta.clone(), read_state_file(&delta)?));
+            }
+            let mut rows = MergedRows::default();
+            for (file, bytes) in &read {
+                StoreFile::parse(bytes)
+                    .and_then(|parsed| rows.apply(&parsed))
+                    .map_err(|message| Error::Checkpoint {
+                        path: file.clone(),
+                        message,
+                    })?;
+            }
+            restore(&rows.into_ordered()).map_err(|message| Error::Checkpoint {
+                path: read.last().map_or_else(|| dir.clone(), |(file, _)| file.clone()),
+                message: format!("cannot be restored into operator {operator}: {message}"),
+            })?;
+            if let Some(error) = passed_over {
+                tracing::warn!(%error, snapshot = base, "restored the state from an older snapshot and its deltas");
+            }
+            // Out of the way (kept, for a look), so that no later purge takes a damaged snapshot
+            // as the one the deltas before it are no longer needed for.
+            for snapshot in damaged {
+                let mut kept = snapshot.clone().into_os_string();
+                kept.push(".damaged");
+                std::fs::rename(&snapshot, &kept)
+                    .map_err(|e| io_error(&snapshot, "set aside the damaged state snapshot", e))?;
+            }
+            return Ok(base);
+        }
+        Err(passed_over.unwrap_or_else(|| Error::Checkpoint {
+            path: dir,
+            message: "has no state to restore".to_owned(),
+        }))
+    }
+
+    /// Refuses a checkpoint whose state an earlier Rill wrote whole, as one JSON file per batch
+    /// (`state/0/<batch>`).
+    fn refuse_whole_state_snapshots(&self, operator: usize) -> Result<()> {
+        let dir = self.dir.join("state").join(operator.to_string());
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file())
+                && entry.file_name().to_str().and_then(batch_of_file_name).is_some()
+            {
+                return Err(Error::Checkpoint {
+                    path: entry.path(),
+                    message: "holds state in the format of an earlier Rill (the whole state as JSON, each batch); this Rill keeps a delta per batch and cannot read it: start again with a new checkpoint directory".to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the store files no restore of version `oldest_kept` or later needs (everything
+    /// before the newest snapshot at or before `oldest_kept`), and, given `newer_than`, those of
+    /// later versions (written by a batch that never committed).
+    ///
+    /// # Errors
+    /// On I/O failure.
+    pub fn purge_state_store(
+        &self,
+        operator: usize,
+        store: &str,
+        oldest_kept: u64,
+        newer_than: Option<u64>,
+    ) -> Result<()> {
+        let dir = self.state_store_dir(operator, store);
+        let files = state_files(&dir)?;
+        let version = newer_than.unwrap_or(u64::MAX);
+        let base = files
+            .iter()
+            .filter(|&&(v, kind)| kind == FileKind::Snapshot && v <= oldest_kept)
+            .map(|&(v, _)| v)
+            .max()
+            .unwrap_or(0);
+        for (v, kind) in files {
+            if v < base || v > version {
+                let path = dir.join(format!("{v}.{}", kind.extension()));
+                tracing::trace!(target: "rill::durability", point = "state_purge", file = %path.display());
+                std::fs::remove_file(&path).map_err(|e| io_error(&path, "purge the old state file", e))?;
+            }
+        }
+        // A file a killed process was writing (`.<version>.snapshot.tmp`), once its version is
+        // purged: a newer one may be being written right now.
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_error(&dir, "list the state store", e)),
+        };
+        for entry in entries.flatten() {
+            let stale = entry
+                .file_name()
+                .to_str()
+                .and_then(|name| name.strip_prefix('.')?.strip_suffix(".tmp"))
+                .and_then(state_file_of_name)
+                .is_some_and(|(v, _)| v < base);
+            if stale {
+                std::fs::remove_file(entry.path())
+                    .map_err(|e| io_error(&entry.path(), "purge the unfinished state file", e))?;
+            }
+        }
+        Ok(())
     }
 
     fn purge_before(&self, oldest_kept: u64) -> Result<()> {
-        for log in ["offsets", "commits", "state/0"] {
+        for log in ["offsets", "commits"] {
             let dir = self.dir.join(log);
             let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list the checkpoint log", e))?;
             for entry in entries.flatten() {
@@ -428,6 +608,87 @@ impl Checkpoint {
         }
         Ok(())
     }
+}
+
+/// Checkpoint work running on a thread of its own, so that a batch computes while the disk
+/// syncs what it wrote; [`wait`](Self::wait) before anything that must follow it.
+#[derive(Debug)]
+pub(crate) struct Pending<T> {
+    work: std::thread::JoinHandle<Result<T>>,
+    /// The directory the work writes in, for an error.
+    dir: PathBuf,
+}
+
+impl<T: Send + 'static> Pending<T> {
+    /// Starts `work`.
+    ///
+    /// # Errors
+    /// When no thread can be started.
+    pub(crate) fn spawn(dir: &Path, work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<Self> {
+        let work = std::thread::Builder::new()
+            .name("rill-checkpoint".to_owned())
+            .spawn(work)
+            .map_err(|e| io_error(dir, "start a thread to write the checkpoint", e))?;
+        Ok(Self {
+            work,
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// The work's outcome, once it is done.
+    ///
+    /// # Errors
+    /// The work's error.
+    pub(crate) fn wait(self) -> Result<T> {
+        self.work.join().unwrap_or_else(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Error::Checkpoint {
+                path: self.dir,
+                message: format!("could not be written: the thread writing it panicked: {message}"),
+            })
+        })
+    }
+}
+
+/// The version and kind of a state store file's name (`12.delta`, `20.snapshot`).
+#[must_use]
+pub fn state_file_of_name(name: &str) -> Option<(u64, FileKind)> {
+    let (version, extension) = name.split_once('.')?;
+    let kind = match extension {
+        "delta" => FileKind::Delta,
+        "snapshot" => FileKind::Snapshot,
+        _ => return None,
+    };
+    Some((batch_of_file_name(version)?, kind))
+}
+
+/// The state files in store directory `dir` (none when it does not exist yet).
+fn state_files(dir: &Path) -> Result<Vec<(u64, FileKind)>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error(dir, "list the state store", e)),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error(dir, "list the state store", e))?;
+        files.extend(entry.file_name().to_str().and_then(state_file_of_name));
+    }
+    Ok(files)
+}
+
+/// The bytes of state file `path`, checked whole ([`StoreFile::parse`]).
+fn read_state_file(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, "read the state file", e))?;
+    StoreFile::parse(&bytes).map_err(|message| Error::Checkpoint {
+        path: path.to_owned(),
+        message,
+    })?;
+    Ok(bytes)
 }
 
 /// The directory of input `input`'s log, relative to the checkpoint: `sources/<input>`.
@@ -644,8 +905,6 @@ mod tests {
         };
         let file = format!("{VERSION_LINE}\n{}", to_json(&commit));
         assert_eq!(CommitEntry::parse(file.as_bytes()).unwrap(), commit);
-        assert_eq!(parse_state(b"v1\n[[1, 2]]").unwrap(), "[[1, 2]]");
-        assert_eq!(parse_state(b"v1").unwrap(), "");
         assert_eq!(parse_source_log(b"v1\n{\"logOffset\": 0}").unwrap()["logOffset"], 0);
         for (bytes, message) in [
             (&b""[..], "unsupported format version ``"),
@@ -688,8 +947,7 @@ mod tests {
     fn old_entries_are_purged_beyond_retention() {
         let dir = tempfile::tempdir().unwrap();
         let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
-        for batch in 0..=RETAINED_BATCHES + 2 {
-            checkpoint.write_state(batch, "{}").unwrap();
+        for batch in 0..=DEFAULT_RETAINED_BATCHES + 2 {
             checkpoint
                 .write_commit(
                     batch,
@@ -701,8 +959,121 @@ mod tests {
                 )
                 .unwrap();
         }
-        assert!(!dir.path().join("state/0/1").exists());
-        assert!(dir.path().join("state/0/2").exists());
-        assert!(dir.path().join(format!("commits/{}", RETAINED_BATCHES + 2)).exists());
+        assert!(!dir.path().join("commits/1").exists());
+        assert!(dir.path().join("commits/2").exists());
+        assert!(
+            dir.path()
+                .join(format!("commits/{}", DEFAULT_RETAINED_BATCHES + 2))
+                .exists()
+        );
+    }
+
+    fn store_file(kind: FileKind, rows: &[(&str, Option<i64>)]) -> Vec<u8> {
+        let mut writer = crate::state::store::StoreWriter::new(kind);
+        for (key, value) in rows {
+            match value {
+                Some(value) => writer.put(&(*key).to_owned(), value),
+                None => writer.remove(&(*key).to_owned()),
+            }
+        }
+        writer.finish()
+    }
+
+    /// The rows of the store at `version`, decoded, and the snapshot used.
+    fn restored(checkpoint: &Checkpoint, version: u64) -> Result<(Vec<(String, i64)>, u64)> {
+        let mut rows = Vec::new();
+        let snapshot = checkpoint.restore_state_store(0, "", version, |encoded| {
+            for (index, (key, value)) in encoded.iter().enumerate() {
+                rows.push(crate::state::store::decode_row(index, key, value)?);
+            }
+            Ok(())
+        })?;
+        Ok((rows, snapshot))
+    }
+
+    #[test]
+    fn state_restores_from_the_newest_snapshot_and_falls_back_past_a_damaged_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
+        let write = |version, kind, rows: &[(&str, Option<i64>)]| {
+            checkpoint
+                .write_state_file(0, "", version, kind, &store_file(kind, rows))
+                .unwrap();
+        };
+        write(1, FileKind::Delta, &[("a", Some(1)), ("b", Some(1))]);
+        write(2, FileKind::Delta, &[("a", Some(2))]);
+        write(2, FileKind::Snapshot, &[("a", Some(2)), ("b", Some(1))]);
+        write(3, FileKind::Delta, &[("b", None), ("c", Some(1))]);
+        let expected = vec![("a".to_owned(), 2), ("c".to_owned(), 1)];
+        assert_eq!(restored(&checkpoint, 3).unwrap(), (expected.clone(), 2));
+        assert_eq!(
+            restored(&checkpoint, 1).unwrap().0,
+            [("a".to_owned(), 1), ("b".to_owned(), 1)]
+        );
+
+        // A damaged snapshot: the deltas before it replace it.
+        let snapshot = dir.path().join("state/0/0/2.snapshot");
+        let mut bytes = std::fs::read(&snapshot).unwrap();
+        bytes.truncate(bytes.len() - 3);
+        std::fs::write(&snapshot, bytes).unwrap();
+        assert_eq!(restored(&checkpoint, 3).unwrap(), (expected, 0));
+        assert!(!snapshot.exists() && dir.path().join("state/0/0/2.snapshot.damaged").exists());
+
+        // A damaged delta cannot be replaced: the error names it.
+        let delta = dir.path().join("state/0/0/3.delta");
+        let mut bytes = std::fs::read(&delta).unwrap();
+        let last = bytes.len() - 6;
+        bytes[last] ^= 0x40;
+        std::fs::write(&delta, bytes).unwrap();
+        let error = restored(&checkpoint, 3).unwrap_err().to_string();
+        assert!(
+            error.contains(&delta.display().to_string()) && error.contains("checksum"),
+            "{error}"
+        );
+
+        // Nor can a missing one.
+        std::fs::remove_file(dir.path().join("state/0/0/1.delta")).unwrap();
+        let error = restored(&checkpoint, 2).unwrap_err().to_string();
+        assert!(error.contains("1.delta") && error.contains("is missing"), "{error}");
+    }
+
+    #[test]
+    fn state_files_before_the_snapshot_a_kept_batch_needs_are_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
+        for version in 1..=25 {
+            let bytes = store_file(FileKind::Delta, &[("a", Some(1))]);
+            checkpoint
+                .write_state_file(0, "left", version, FileKind::Delta, &bytes)
+                .unwrap();
+            if version % 10 == 0 {
+                let bytes = store_file(FileKind::Snapshot, &[("a", Some(1))]);
+                checkpoint
+                    .write_state_file(0, "left", version, FileKind::Snapshot, &bytes)
+                    .unwrap();
+            }
+        }
+        // Versions 15 and later are kept: they need snapshot 10 and the deltas after it. A
+        // delta written after version 24 by a batch that never committed goes too.
+        checkpoint.purge_state_store(0, "left", 15, Some(24)).unwrap();
+        let store = dir.path().join("state/0/0/left");
+        let mut left: Vec<String> = std::fs::read_dir(&store)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort_by_key(|name| state_file_of_name(name));
+        assert_eq!(left.first().map(String::as_str), Some("10.delta"));
+        assert_eq!(left.len(), 15 + 2, "{left:?}");
+        assert!(!store.join("25.delta").exists());
+    }
+
+    #[test]
+    fn state_written_whole_by_an_earlier_rill_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
+        std::fs::create_dir_all(dir.path().join("state/0")).unwrap();
+        std::fs::write(dir.path().join("state/0/4"), "v1\n[]").unwrap();
+        let error = restored(&checkpoint, 5).unwrap_err().to_string();
+        assert!(error.contains("state/0/4") && error.contains("earlier Rill"), "{error}");
     }
 }

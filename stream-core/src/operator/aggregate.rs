@@ -2,7 +2,8 @@
 
 use super::StatefulOperator;
 use crate::plan::{BatchContext, OutputMode, StateMetrics};
-use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
+use crate::state::snapshot::StateValue;
+use crate::state::store::StoreWriter;
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -215,12 +216,20 @@ impl<K: OwnedKey + StateValue, A: StateValue + Default> StatefulOperator for Key
         self.groups.metrics()
     }
 
-    fn snapshot(&self) -> String {
-        snapshot_table(&self.groups)
+    fn track_changes(&mut self) {
+        self.groups.track_changes();
     }
 
-    fn restore(&mut self, snapshot: &str) -> Result<(), String> {
-        self.groups = restore_table(snapshot)?;
+    fn write_changes(&mut self, _store: usize, out: &mut StoreWriter) {
+        self.groups.write_changes(out);
+    }
+
+    fn write_all(&self, _store: usize, out: &mut StoreWriter) {
+        self.groups.write_all(out);
+    }
+
+    fn restore(&mut self, _store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
+        self.groups = GroupTable::restore_rows(rows.iter().copied())?;
         Ok(())
     }
 }

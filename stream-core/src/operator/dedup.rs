@@ -2,7 +2,8 @@
 
 use super::StatefulOperator;
 use crate::plan::{BatchContext, StateMetrics};
-use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
+use crate::state::snapshot::StateValue;
+use crate::state::store::StoreWriter;
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -137,12 +138,20 @@ impl<K: OwnedKey + StateValue> StatefulOperator for Deduplicate<K> {
         self.seen.metrics()
     }
 
-    fn snapshot(&self) -> String {
-        snapshot_table(&self.seen)
+    fn track_changes(&mut self) {
+        self.seen.track_changes();
     }
 
-    fn restore(&mut self, snapshot: &str) -> Result<(), String> {
-        self.seen = restore_table(snapshot)?;
+    fn write_changes(&mut self, _store: usize, out: &mut StoreWriter) {
+        self.seen.write_changes(out);
+    }
+
+    fn write_all(&self, _store: usize, out: &mut StoreWriter) {
+        self.seen.write_all(out);
+    }
+
+    fn restore(&mut self, _store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
+        self.seen = GroupTable::restore_rows(rows.iter().copied())?;
         Ok(())
     }
 }

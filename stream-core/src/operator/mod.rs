@@ -27,24 +27,33 @@ pub use sort::{SortKey, sort_limit};
 pub use stream_join::{Eviction, JoinInput, JoinRow, StreamJoin, StreamJoinType, TimeBound};
 
 use crate::plan::{OperatorReport, StateMetrics};
+use crate::state::store::StoreWriter;
 use crate::types::Timestamp;
 
 /// What the engine asks of every stateful operator, whatever its keys and values: its name and
-/// state metrics for progress reports, and its state, exactly, for checkpoints.
+/// state metrics for progress reports, and its state, exactly, for checkpoints — as the changes
+/// of each batch (a delta) or whole (a snapshot), in the files of [`crate::state::store`].
 ///
 /// ```
 /// use stream_core::operator::{Deduplicate, Forget, StatefulOperator};
 /// use stream_core::plan::BatchContext;
+/// use stream_core::state::store::{FileKind, MergedRows, StoreFile, StoreWriter};
 /// use stream_core::state::{InlineKey, KeyStr};
 ///
 /// let mut seen: Deduplicate<(KeyStr,)> = Deduplicate::new(Forget::Never);
+/// seen.track_changes();
 /// let mut context = BatchContext::default();
 /// seen.begin_batch(&context);
 /// seen.admit((InlineKey("e1"),), None);
 /// seen.end_batch(&mut context);
-/// let snapshot = seen.snapshot();
+/// let mut delta = StoreWriter::new(FileKind::Delta);
+/// seen.write_changes(0, &mut delta);
+/// let delta = delta.finish();
+///
+/// let mut rows = MergedRows::default();
+/// rows.apply(&StoreFile::parse(&delta).unwrap()).unwrap();
 /// let mut restored: Deduplicate<(KeyStr,)> = Deduplicate::new(Forget::Never);
-/// restored.restore(&snapshot).unwrap();
+/// restored.restore(0, &rows.into_ordered()).unwrap();
 /// assert_eq!(restored.report().metrics.num_rows_total, 1);
 /// assert_eq!(restored.report().name, "dedupe");
 /// ```
@@ -55,14 +64,28 @@ pub trait StatefulOperator {
     /// State metrics after the last batch.
     fn metrics(&self) -> StateMetrics;
 
-    /// The state, exactly, for a checkpoint.
-    fn snapshot(&self) -> String;
+    /// The operator's state stores, named as Spark names them in a checkpoint: one unnamed store
+    /// for most operators, one per side for a join.
+    fn store_names(&self) -> &'static [&'static str] {
+        &[""]
+    }
 
-    /// Replaces the state with a [`snapshot`](Self::snapshot).
+    /// Starts recording what changes in state, for [`write_changes`](Self::write_changes).
+    fn track_changes(&mut self);
+
+    /// Writes what changed in store `store` since the last call (or since
+    /// [`track_changes`](Self::track_changes)): the rows removed and the rows put.
+    fn write_changes(&mut self, store: usize, out: &mut StoreWriter);
+
+    /// Writes every row of store `store`.
+    fn write_all(&self, store: usize, out: &mut StoreWriter);
+
+    /// Replaces store `store`'s rows with `rows` (encoded keys and values, in order), as
+    /// [`MergedRows`](crate::state::store::MergedRows) replays them from a checkpoint.
     ///
     /// # Errors
-    /// A message saying what does not fit, when the snapshot was taken by another operator.
-    fn restore(&mut self, snapshot: &str) -> Result<(), String>;
+    /// A message naming the first row that is not of the operator's types.
+    fn restore(&mut self, store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String>;
 
     /// The name and metrics together, for the progress report's `stateOperators`.
     fn report(&self) -> OperatorReport {
@@ -87,4 +110,41 @@ pub fn is_late(event_time: Timestamp, late_event_watermark: Timestamp) -> bool {
 #[must_use]
 pub fn is_expired(event_time: Timestamp, watermark: Timestamp) -> bool {
     event_time <= watermark
+}
+
+/// A checkpoint in memory for the operators' tests: each batch's deltas, replayed into a fresh
+/// operator as a restart does.
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub(crate) struct ReplayedState {
+    /// Each store's delta files, oldest first.
+    deltas: Vec<Vec<Vec<u8>>>,
+}
+
+#[cfg(test)]
+impl ReplayedState {
+    /// Records `operator`'s changes since the last call, as the runtime does after a batch.
+    pub(crate) fn commit(&mut self, operator: &mut dyn StatefulOperator) {
+        let stores = operator.store_names().len();
+        self.deltas.resize_with(stores, Vec::new);
+        for (store, deltas) in self.deltas.iter_mut().enumerate() {
+            let mut delta = StoreWriter::new(crate::state::store::FileKind::Delta);
+            operator.write_changes(store, &mut delta);
+            deltas.push(delta.finish());
+        }
+    }
+
+    /// Restores `fresh` from every delta so far, and has it track its changes.
+    pub(crate) fn restore_into(&self, fresh: &mut dyn StatefulOperator) {
+        use crate::state::store::{MergedRows, StoreFile};
+        for (store, deltas) in self.deltas.iter().enumerate() {
+            let files: Vec<StoreFile<'_>> = deltas.iter().map(|d| StoreFile::parse(d).unwrap()).collect();
+            let mut rows = MergedRows::default();
+            for file in &files {
+                rows.apply(file).unwrap();
+            }
+            fresh.restore(store, &rows.into_ordered()).unwrap();
+        }
+        fresh.track_changes();
+    }
 }

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use super::StatefulOperator;
 use crate::plan::{BatchContext, OutputMode, StateMetrics};
 use crate::session::{Merge, Session, Sessions};
-use crate::state::snapshot::{StateValue, restore_table, snapshot_table};
+use crate::state::snapshot::StateValue;
+use crate::state::store::StoreWriter;
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -148,11 +149,17 @@ impl<K: OwnedKey + Clone, A: Default + Merge> SessionAggregate<K, A> {
         self.closed.clear();
         if self.mode == OutputMode::Append && self.watermarked {
             let watermark = self.watermark;
-            for (key, sessions) in self.keys.iter_mut() {
-                for session in sessions.close(watermark) {
-                    self.closed.push((key.clone(), session));
-                }
-            }
+            let closed = &mut self.closed;
+            self.keys.update_each(|key, sessions| {
+                let before = closed.len();
+                closed.extend(
+                    sessions
+                        .close(watermark)
+                        .into_iter()
+                        .map(|session| (key.clone(), session)),
+                );
+                closed.len() > before
+            });
             self.keys.evict(|_, sessions| sessions.is_empty());
         }
         let total: usize = self.keys.iter().map(|(_, sessions)| sessions.len()).sum();
@@ -190,12 +197,20 @@ where
         self.metrics
     }
 
-    fn snapshot(&self) -> String {
-        snapshot_table(&self.keys)
+    fn track_changes(&mut self) {
+        self.keys.track_changes();
     }
 
-    fn restore(&mut self, snapshot: &str) -> Result<(), String> {
-        self.keys = restore_table(snapshot)?;
+    fn write_changes(&mut self, _store: usize, out: &mut StoreWriter) {
+        self.keys.write_changes(out);
+    }
+
+    fn write_all(&self, _store: usize, out: &mut StoreWriter) {
+        self.keys.write_all(out);
+    }
+
+    fn restore(&mut self, _store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
+        self.keys = GroupTable::restore_rows(rows.iter().copied())?;
         Ok(())
     }
 }

@@ -18,6 +18,7 @@
 use super::StatefulOperator;
 use crate::plan::{BatchContext, StateMetrics};
 use crate::state::snapshot::StateValue;
+use crate::state::store::StoreWriter;
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -127,18 +128,17 @@ struct Buffered<V> {
 }
 
 impl<V: StateValue> StateValue for Buffered<V> {
-    fn to_state(&self) -> serde_json::Value {
-        serde_json::json!([self.row.to_state(), self.time.to_state(), self.matched])
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.row.encode(out);
+        self.time.encode(out);
+        self.matched.encode(out);
     }
 
-    fn from_state(value: &serde_json::Value) -> Option<Self> {
-        let [row, time, matched] = value.as_array()?.as_slice() else {
-            return None;
-        };
+    fn decode(input: &mut &[u8]) -> Option<Self> {
         Some(Self {
-            row: V::from_state(row)?,
-            time: Option::<Timestamp>::from_state(time)?,
-            matched: matched.as_bool()?,
+            row: V::decode(input)?,
+            time: Option::decode(input)?,
+            matched: bool::decode(input)?,
         })
     }
 }
@@ -188,9 +188,9 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
         let expired = |row: &Buffered<V>| row.time.is_some_and(|time| super::is_expired(time, threshold));
         let (mut count, mut heap) = (0, 0);
         let mut emptied = self.emptied;
-        for (_, rows) in self.by_key.iter_mut() {
+        self.by_key.update_each(|_, rows| {
             if !rows.iter().any(expired) {
-                continue;
+                return false;
             }
             for row in std::mem::take(rows) {
                 if expired(&row) {
@@ -202,7 +202,8 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
                 }
             }
             emptied |= rows.is_empty();
-        }
+            true
+        });
         // Rebuilding the table costs a pass over every key: only when one has gone.
         if emptied {
             self.by_key.evict(|_, rows| rows.is_empty());
@@ -213,45 +214,19 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
         count
     }
 
-    fn snapshot(&self) -> serde_json::Value
+    fn restore(&mut self, rows: &[(&[u8], &[u8])]) -> Result<(), String>
     where
         K: StateValue,
         V: StateValue,
     {
-        let by_key: Vec<serde_json::Value> = self
-            .by_key
-            .iter()
-            .map(|(key, rows)| serde_json::json!([key.to_state(), rows_state(rows)]))
-            .collect();
-        serde_json::Value::Array(by_key)
-    }
-
-    fn restore(&mut self, value: &serde_json::Value, side: &str) -> Result<(), String>
-    where
-        K: StateValue,
-        V: StateValue,
-    {
-        let unfit = |what: &str| format!("the {side} side's {what} does not fit this join's rows");
-        let rows_of = |value: &serde_json::Value| -> Option<Vec<Buffered<V>>> {
-            value.as_array()?.iter().map(Buffered::from_state).collect()
-        };
-        let mut by_key = GroupTable::new();
-        let mut rows = 0;
-        for entry in value.as_array().ok_or_else(|| unfit("state"))? {
-            let (key, buffered) = entry
-                .as_array()
-                .and_then(|pair| Some((K::from_state(pair.first()?)?, rows_of(pair.get(1)?)?)))
-                .ok_or_else(|| unfit("buffered row"))?;
-            rows += buffered.len() as u64;
-            by_key.insert_restored(key, buffered);
-        }
+        let by_key: GroupTable<K, Vec<Buffered<V>>> = GroupTable::restore_rows(rows.iter().copied())?;
+        self.rows = by_key.iter().map(|(_, rows)| rows.len() as u64).sum();
         self.heap_bytes = by_key
             .iter()
             .flat_map(|(_, rows)| rows.iter().map(|row| row.row.heap_bytes()))
             .sum();
         self.emptied = by_key.iter().any(|(_, rows)| rows.is_empty());
         self.by_key = by_key;
-        self.rows = rows;
         Ok(())
     }
 
@@ -262,10 +237,6 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
             .saturating_add(self.heap_bytes);
         self.by_key.metrics().memory_used_bytes + rows_bytes as u64
     }
-}
-
-fn rows_state<V: StateValue>(rows: &[Buffered<V>]) -> serde_json::Value {
-    serde_json::Value::Array(rows.iter().map(StateValue::to_state).collect())
 }
 
 /// Spark's stream–stream join of left rows `L` and right rows `R` on keys `K`.
@@ -288,12 +259,12 @@ fn rows_state<V: StateValue>(rows: &[Buffered<V>]) -> serde_json::Value {
 /// #[derive(Clone, Debug)]
 /// struct Seen(u32, Timestamp);
 /// impl StateValue for Seen {
-///     fn to_state(&self) -> serde_json::Value {
-///         serde_json::json!([self.0, self.1.micros()])
+///     fn encode(&self, out: &mut Vec<u8>) {
+///         (self.0, self.1).encode(out);
 ///     }
-///     fn from_state(value: &serde_json::Value) -> Option<Self> {
-///         let [id, at] = value.as_array()?.as_slice() else { return None };
-///         Some(Seen(u32::try_from(id.as_u64()?).ok()?, Timestamp::from_micros(at.as_i64()?)))
+///     fn decode(input: &mut &[u8]) -> Option<Self> {
+///         let (id, at) = StateValue::decode(input)?;
+///         Some(Seen(id, at))
 ///     }
 /// }
 /// impl JoinRow for Seen {
@@ -507,17 +478,36 @@ impl<K: OwnedKey + StateValue, L: JoinRow, R: JoinRow> StatefulOperator for Stre
         }
     }
 
-    fn snapshot(&self) -> String {
-        serde_json::json!({ "left": self.left.snapshot(), "right": self.right.snapshot() }).to_string()
+    fn store_names(&self) -> &'static [&'static str] {
+        &["left", "right"]
     }
 
-    fn restore(&mut self, snapshot: &str) -> Result<(), String> {
-        let value: serde_json::Value =
-            serde_json::from_str(snapshot).map_err(|e| format!("join state snapshot is not valid: {e}"))?;
-        let side = |name: &str| value.get(name).ok_or_else(|| format!("join state has no {name} side"));
-        self.left.restore(side("left")?, "left")?;
-        self.right.restore(side("right")?, "right")?;
-        Ok(())
+    fn track_changes(&mut self) {
+        self.left.by_key.track_changes();
+        self.right.by_key.track_changes();
+    }
+
+    fn write_changes(&mut self, store: usize, out: &mut StoreWriter) {
+        match store {
+            0 => self.left.by_key.write_changes(out),
+            _ => self.right.by_key.write_changes(out),
+        }
+    }
+
+    fn write_all(&self, store: usize, out: &mut StoreWriter) {
+        match store {
+            0 => self.left.by_key.write_all(out),
+            _ => self.right.by_key.write_all(out),
+        }
+    }
+
+    fn restore(&mut self, store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
+        let restored = if store == 0 {
+            self.left.restore(rows)
+        } else {
+            self.right.restore(rows)
+        };
+        restored.map_err(|message| format!("the {} side: {message}", self.store_names()[store.min(1)]))
     }
 }
 
@@ -591,15 +581,16 @@ mod tests {
         }];
         let new = || Join::new(join_type, Eviction::Bounded(&LEFT), Eviction::Bounded(&RIGHT));
         let mut join = new();
+        join.track_changes();
+        let mut checkpoint = crate::operator::ReplayedState::default();
         let mut out = Vec::new();
         let mut late_watermark = minutes(0);
         let within =
             |l: &(u32, Timestamp), r: &(u32, Timestamp)| (l.1.micros() - r.1.micros()).abs() <= range * 60_000_000;
         for batch in batches {
             if restart {
-                let snapshot = join.snapshot();
                 join = new();
-                join.restore(&snapshot).unwrap();
+                checkpoint.restore_into(&mut join);
             }
             let mut context = BatchContext::new(minutes(batch.watermark), late_watermark);
             join.begin_batch(&context);
@@ -624,6 +615,7 @@ mod tests {
                 }
             }
             join.end_batch(&mut context, &mut emit);
+            checkpoint.commit(&mut join);
             late_watermark = minutes(batch.watermark);
         }
         out.sort_unstable();

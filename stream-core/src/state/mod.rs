@@ -24,6 +24,7 @@ mod chunked;
 mod key_str;
 mod slot_index;
 pub mod snapshot;
+pub mod store;
 
 pub use chunked::ChunkedVec;
 pub use key_str::{InlineKey, KeyStr};
@@ -31,6 +32,8 @@ pub use key_str::{InlineKey, KeyStr};
 use std::hash::{BuildHasher, Hasher};
 
 use slot_index::SlotIndex;
+use snapshot::StateValue;
+use store::StoreWriter;
 
 use crate::plan::StateMetrics;
 use crate::types::{Date, Timestamp};
@@ -305,6 +308,18 @@ tuple_keys! {
     (A.0, B.1, C.2, D.3, E.4, F.5, G.6, I.7),
 }
 
+/// What changed in a [`GroupTable`] since its last checkpoint delta.
+#[derive(Debug)]
+struct Changes<K> {
+    /// One bit per group: changed other than by an update (which `updated_bits` records).
+    bits: Vec<u64>,
+    /// The encoded keys of the groups removed.
+    removed: Vec<Vec<u8>>,
+    encode_key: fn(&K) -> Vec<u8>,
+    /// Whether this batch's changes were written (so `begin_batch` need not keep its updates).
+    written: bool,
+}
+
 /// Keyed aggregation state: one accumulator `A` per distinct key `K`, in insertion order.
 #[derive(Debug)]
 pub struct GroupTable<K, A> {
@@ -316,6 +331,8 @@ pub struct GroupTable<K, A> {
     updated_bits: Vec<u64>,
     /// Groups updated in the current batch, in first-update order.
     updated: Vec<u32>,
+    /// Change tracking for checkpoint deltas, once [`track_changes`](Self::track_changes) is called.
+    changes: Option<Changes<K>>,
     /// Groups removed by the last [`evict`](Self::evict).
     removed: usize,
     /// Groups inserted or updated in the current batch, evicted ones included.
@@ -339,6 +356,7 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             groups: ChunkedVec::new(),
             updated_bits: Vec::new(),
             updated: Vec::new(),
+            changes: None,
             removed: 0,
             touched: 0,
             key_heap_bytes: 0,
@@ -349,6 +367,14 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     /// Starts a new micro-batch: from now on [`updated`](Self::updated) lists only groups
     /// touched in this batch.
     pub fn begin_batch(&mut self) {
+        if let Some(changes) = &mut self.changes
+            && !std::mem::take(&mut changes.written)
+        {
+            // The last batch's updates were not written yet: they go in the next delta.
+            for &slot in &self.updated {
+                changes.bits[slot as usize / 64] |= 1 << (slot % 64);
+            }
+        }
         for &slot in &self.updated {
             self.updated_bits[slot as usize / 64] &= !(1 << (slot % 64));
         }
@@ -422,7 +448,28 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             .index
             .find(hash, |slot| probe.matches(&self.groups[slot as usize].0))
             .ok()?;
+        self.mark_changed(slot);
         Some(&mut self.groups[slot as usize].1)
+    }
+
+    /// Calls `update` on every group, in insertion order; it says whether it changed the value
+    /// (so that a checkpoint delta holds the group). It does not count as an update.
+    pub fn update_each(&mut self, mut update: impl FnMut(&K, &mut A) -> bool) {
+        for slot in 0..self.groups.len() {
+            let (key, value) = &mut self.groups[slot];
+            if update(key, value) {
+                #[expect(clippy::cast_possible_truncation, reason = "slots are u32")]
+                self.mark_changed(slot as u32);
+            }
+        }
+    }
+
+    /// Records that `slot`'s value changed, for the next checkpoint delta.
+    #[inline]
+    fn mark_changed(&mut self, slot: u32) {
+        if let Some(changes) = &mut self.changes {
+            changes.bits[slot as usize / 64] |= 1 << (slot % 64);
+        }
     }
 
     /// The hash under which `probe`'s key is (or would be) stored.
@@ -492,6 +539,9 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     fn push_group(&mut self, key: K, value: A) {
         if self.groups.len().is_multiple_of(64) {
             self.updated_bits.push(0);
+            if let Some(changes) = &mut self.changes {
+                changes.bits.push(0);
+            }
         }
         self.groups.push((key, value));
     }
@@ -526,6 +576,12 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
 
     /// Removes every group.
     pub fn clear(&mut self) {
+        if let Some(changes) = &mut self.changes {
+            changes
+                .removed
+                .extend(self.groups.iter().map(|(key, _)| (changes.encode_key)(key)));
+            changes.bits.clear();
+        }
         self.index.clear();
         self.groups.clear();
         self.updated_bits.clear();
@@ -573,12 +629,16 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         let groups: Vec<(K, A)> = self.groups.drain_all().collect();
         self.index.clear();
         self.updated_bits.clear();
+        let changed_before = self.changes.as_mut().map(|changes| std::mem::take(&mut changes.bits));
         // Where each kept group moves to, so the updated list keeps its first-touch order.
         let mut moved_to = vec![u32::MAX; groups.len()];
         let mut evicted = Vec::new();
         for (old_slot, (key, value)) in groups.into_iter().enumerate() {
             if expired(&key, &value) {
                 self.key_heap_bytes = self.key_heap_bytes.saturating_sub(key.heap_bytes());
+                if let Some(changes) = &mut self.changes {
+                    changes.removed.push((changes.encode_key)(&key));
+                }
                 evicted.push((key, value));
                 continue;
             }
@@ -586,6 +646,11 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
             moved_to[old_slot] = slot;
             self.index_slot(slot, &key);
             self.push_group(key, value);
+            if let Some(before) = &changed_before
+                && before[old_slot / 64] & (1 << (old_slot % 64)) != 0
+            {
+                self.mark_changed(slot);
+            }
         }
         let updated = std::mem::take(&mut self.updated);
         for slot in updated
@@ -598,6 +663,95 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
         }
         self.removed = evicted.len();
         evicted
+    }
+
+    /// Starts recording which groups change and which go, for checkpoint deltas
+    /// ([`write_changes`](Self::write_changes)). Until then a table records nothing.
+    pub fn track_changes(&mut self)
+    where
+        K: StateValue,
+    {
+        self.changes = Some(Changes {
+            bits: vec![0; self.updated_bits.len()],
+            removed: Vec::new(),
+            encode_key: |key| {
+                let mut bytes = Vec::new();
+                key.encode(&mut bytes);
+                bytes
+            },
+            written: false,
+        });
+    }
+
+    /// Writes the groups removed, then those changed (in insertion order), since the last call
+    /// or since [`track_changes`](Self::track_changes), and starts recording afresh.
+    ///
+    /// ```
+    /// use stream_core::state::GroupTable;
+    /// use stream_core::state::store::{FileKind, StoreWriter};
+    /// let mut table: GroupTable<(String,), i64> = GroupTable::new();
+    /// table.track_changes();
+    /// table.begin_batch();
+    /// *table.upsert(("u1",)) += 1;
+    /// *table.upsert(("u2",)) += 1;
+    /// let mut delta = StoreWriter::new(FileKind::Delta);
+    /// table.write_changes(&mut delta);
+    /// assert_eq!(delta.records(), 2);
+    /// table.begin_batch();
+    /// *table.upsert(("u2",)) += 1;
+    /// let mut delta = StoreWriter::new(FileKind::Delta);
+    /// table.write_changes(&mut delta);
+    /// assert_eq!(delta.records(), 1);
+    /// ```
+    pub fn write_changes(&mut self, out: &mut StoreWriter)
+    where
+        K: StateValue,
+        A: StateValue,
+    {
+        let Some(changes) = &mut self.changes else {
+            return;
+        };
+        for key in changes.removed.drain(..) {
+            out.remove_encoded(&key);
+        }
+        for (word, (&changed, &updated)) in changes.bits.iter().zip(&self.updated_bits).enumerate() {
+            let mut bits = changed | updated;
+            while bits != 0 {
+                let (key, value) = &self.groups[word * 64 + bits.trailing_zeros() as usize];
+                out.put(key, value);
+                bits &= bits - 1;
+            }
+        }
+        changes.bits.fill(0);
+        changes.written = true;
+    }
+
+    /// Writes every group, in insertion order.
+    pub fn write_all(&self, out: &mut StoreWriter)
+    where
+        K: StateValue,
+        A: StateValue,
+    {
+        for (key, value) in self.iter() {
+            out.put(key, value);
+        }
+    }
+
+    /// A table of `rows` (encoded keys and values, as [`store::MergedRows`] gives them), in order.
+    ///
+    /// # Errors
+    /// A message naming the first row that is not of the table's types.
+    pub fn restore_rows<'a>(rows: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Result<Self, String>
+    where
+        K: StateValue,
+        A: StateValue,
+    {
+        let mut table = Self::new();
+        for (index, (key, value)) in rows.into_iter().enumerate() {
+            let (key, value) = store::decode_row(index, key, value)?;
+            table.insert_restored(key, value);
+        }
+        Ok(table)
     }
 
     /// Metrics for progress reports. Memory counts what is allocated (capacity, not length).

@@ -1,204 +1,223 @@
-//! Exact state snapshots for checkpoints.
+//! The exact binary encoding of state values, for checkpoints.
 //!
-//! State values are written as JSON through [`StateValue`], not serde, because snapshots must
-//! restore exactly: a float is stored as its bit pattern (so NaN and -0.0 survive), a
-//! timestamp as its microseconds.
+//! Every type an operator keeps in state implements [`StateValue`]: the macro generates it for
+//! a query's accumulators and rows. The encoding is exact — a float is its bit pattern (so NaN
+//! and -0.0 survive), a timestamp its microseconds, a decimal its unscaled integer — and
+//! compact: fixed-width little-endian numbers, strings and lists behind a `u32` length, an
+//! option behind one tag byte, a tuple or struct as its fields in order. It is not
+//! self-describing: the checkpoint's state files are read back by the query that wrote them.
+//!
+//! Decoding never panics: bytes that do not hold a value of the type give `None`.
 //!
 //! ```
-//! use stream_core::state::GroupTable;
-//! use stream_core::state::snapshot::{restore_table, snapshot_table};
-//! let mut table: GroupTable<(String,), (i64, f64)> = GroupTable::new();
-//! table.begin_batch();
-//! *table.upsert(("u01",)) = (2, f64::NAN);
-//! let restored: GroupTable<(String,), (i64, f64)> = restore_table(&snapshot_table(&table)).unwrap();
-//! let (key, (count, sum)) = restored.iter().next().unwrap();
-//! assert_eq!((key.0.as_str(), *count), ("u01", 2));
+//! use stream_core::state::snapshot::StateValue;
+//! let mut bytes = Vec::new();
+//! (String::from("u01"), 2_i64, f64::NAN).encode(&mut bytes);
+//! let (user, count, sum) = <(String, i64, f64)>::decode(&mut bytes.as_slice()).unwrap();
+//! assert_eq!((user.as_str(), count), ("u01", 2));
 //! assert!(sum.is_nan());
+//! assert_eq!(<(String, i64, f64)>::decode(&mut &bytes[..5]), None);
 //! ```
 
-use serde_json::{Value, json};
-
-use super::{GroupTable, OwnedKey};
 use crate::session::{Merge, Sessions};
 use crate::types::{Date, Timestamp};
 use crate::window::Window;
 
-/// A value that state snapshots store exactly.
+/// A value that checkpoints store exactly.
 pub trait StateValue: Sized {
-    /// The value as JSON.
-    fn to_state(&self) -> Value;
-    /// The value back from [`to_state`](Self::to_state)'s JSON; `None` if it does not fit.
-    fn from_state(value: &Value) -> Option<Self>;
+    /// Appends the value's encoding to `out`.
+    fn encode(&self, out: &mut Vec<u8>);
+
+    /// Reads a value [`encode`](Self::encode) wrote from the front of `input`, and advances
+    /// `input` past it; `None` when the bytes do not hold one.
+    fn decode(input: &mut &[u8]) -> Option<Self>;
+}
+
+/// The next `N` bytes of `input`, consumed.
+#[inline]
+fn take<const N: usize>(input: &mut &[u8]) -> Option<[u8; N]> {
+    let (head, rest) = input.split_first_chunk::<N>()?;
+    *input = rest;
+    Some(*head)
+}
+
+/// A `u32` length, then that many bytes of `input`, consumed.
+#[inline]
+fn take_counted<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let len = usize::try_from(u32::from_le_bytes(take(input)?)).ok()?;
+    let (head, rest) = input.split_at_checked(len)?;
+    *input = rest;
+    Some(head)
+}
+
+/// Appends `len` as the `u32` that [`take_counted`] reads.
+#[inline]
+fn put_len(len: usize, out: &mut Vec<u8>) {
+    // State values are far below 4 GiB: a longer one would be cut, and refused when read.
+    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+macro_rules! fixed_width_state {
+    ($($ty:ty),* $(,)?) => {$(
+        impl StateValue for $ty {
+            #[inline]
+            fn encode(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+            #[inline]
+            fn decode(input: &mut &[u8]) -> Option<Self> {
+                take(input).map(<$ty>::from_le_bytes)
+            }
+        }
+    )*};
+}
+
+// Floats as their bit patterns (`to_le_bytes`), so every NaN payload and -0.0 restore exactly.
+fixed_width_state!(i8, i16, i32, i64, u32, u64, f32, f64);
+
+impl StateValue for bool {
+    #[inline]
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(*self));
+    }
+    #[inline]
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        match take::<1>(input)? {
+            [0] => Some(false),
+            [1] => Some(true),
+            _ => None,
+        }
+    }
 }
 
 impl StateValue for String {
-    fn to_state(&self) -> Value {
-        Value::String(self.clone())
+    #[inline]
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_len(self.len(), out);
+        out.extend_from_slice(self.as_bytes());
     }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_str().map(str::to_owned)
+    #[inline]
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        std::str::from_utf8(take_counted(input)?).ok().map(str::to_owned)
     }
 }
 
 impl StateValue for super::KeyStr {
-    fn to_state(&self) -> Value {
-        Value::String(self.as_str().to_owned())
+    #[inline]
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_len(self.as_bytes().len(), out);
+        out.extend_from_slice(self.as_bytes());
     }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_str().map(Self::from)
-    }
-}
-
-impl StateValue for i64 {
-    fn to_state(&self) -> Value {
-        json!(self)
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_i64()
-    }
-}
-
-impl StateValue for i32 {
-    fn to_state(&self) -> Value {
-        json!(self)
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_i64().and_then(|v| i32::try_from(v).ok())
-    }
-}
-
-impl StateValue for i8 {
-    fn to_state(&self) -> Value {
-        json!(self)
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_i64().and_then(|v| i8::try_from(v).ok())
-    }
-}
-
-impl StateValue for i16 {
-    fn to_state(&self) -> Value {
-        json!(self)
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_i64().and_then(|v| i16::try_from(v).ok())
-    }
-}
-
-impl StateValue for f32 {
-    /// The bit pattern, in hex: exact for every float.
-    fn to_state(&self) -> Value {
-        Value::String(format!("{:08x}", self.to_bits()))
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        u32::from_str_radix(value.as_str()?, 16).ok().map(f32::from_bits)
-    }
-}
-
-impl StateValue for u32 {
-    fn to_state(&self) -> Value {
-        json!(self)
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_u64().and_then(|v| u32::try_from(v).ok())
-    }
-}
-
-impl StateValue for bool {
-    fn to_state(&self) -> Value {
-        json!(self)
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_bool()
-    }
-}
-
-impl StateValue for f64 {
-    /// The bit pattern, in hex: exact for every float.
-    fn to_state(&self) -> Value {
-        Value::String(format!("{:016x}", self.to_bits()))
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        u64::from_str_radix(value.as_str()?, 16).ok().map(f64::from_bits)
+    #[inline]
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        std::str::from_utf8(take_counted(input)?).ok().map(Self::from)
     }
 }
 
 impl<const P: u8, const S: u8> StateValue for crate::decimal::Decimal<P, S> {
-    /// The exact text (`"12.30"`).
-    fn to_state(&self) -> Value {
-        Value::String(self.to_string())
+    /// The unscaled integer; one out of the type's precision is refused.
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.unscaled().to_le_bytes());
     }
-    fn from_state(value: &Value) -> Option<Self> {
-        Self::parse(value.as_str()?)
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        Self::from_unscaled(i128::from_le_bytes(take(input)?))
     }
 }
 
 impl StateValue for Timestamp {
-    fn to_state(&self) -> Value {
-        json!(self.micros())
+    #[inline]
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.micros().encode(out);
     }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_i64().map(Timestamp::from_micros)
+    #[inline]
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        i64::decode(input).map(Timestamp::from_micros)
     }
 }
 
 impl StateValue for Date {
-    fn to_state(&self) -> Value {
-        json!(self.days())
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.days().encode(out);
     }
-    fn from_state(value: &Value) -> Option<Self> {
-        value.as_i64().and_then(|v| i32::try_from(v).ok()).map(Date::from_days)
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        i32::decode(input).map(Date::from_days)
     }
 }
 
 impl StateValue for Window {
-    fn to_state(&self) -> Value {
-        json!([self.start.micros(), self.end.micros()])
+    #[inline]
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.start.encode(out);
+        self.end.encode(out);
     }
-    fn from_state(value: &Value) -> Option<Self> {
-        let [start, end] = value.as_array()?.as_slice() else {
-            return None;
-        };
+    #[inline]
+    fn decode(input: &mut &[u8]) -> Option<Self> {
         Some(Window {
-            start: Timestamp::from_micros(start.as_i64()?),
-            end: Timestamp::from_micros(end.as_i64()?),
+            start: Timestamp::decode(input)?,
+            end: Timestamp::decode(input)?,
         })
     }
 }
 
 impl StateValue for () {
-    fn to_state(&self) -> Value {
-        Value::Null
-    }
-    fn from_state(_value: &Value) -> Option<Self> {
+    #[inline]
+    fn encode(&self, _out: &mut Vec<u8>) {}
+    #[inline]
+    fn decode(_input: &mut &[u8]) -> Option<Self> {
         Some(())
     }
 }
 
 impl<T: StateValue> StateValue for Option<T> {
-    fn to_state(&self) -> Value {
-        self.as_ref().map_or(Value::Null, |v| json!([v.to_state()]))
-    }
-    fn from_state(value: &Value) -> Option<Self> {
-        if value.is_null() {
-            return Some(None);
+    #[inline]
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            None => out.push(0),
+            Some(value) => {
+                out.push(1);
+                value.encode(out);
+            }
         }
-        let [inner] = value.as_array()?.as_slice() else {
-            return None;
-        };
-        T::from_state(inner).map(Some)
+    }
+    #[inline]
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        match take::<1>(input)? {
+            [0] => Some(None),
+            [1] => T::decode(input).map(Some),
+            _ => None,
+        }
+    }
+}
+
+impl<T: StateValue> StateValue for Vec<T> {
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_len(self.len(), out);
+        for item in self {
+            item.encode(out);
+        }
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        let len = u32::decode(input)?;
+        // Each item takes at least one byte, or none at all (`()`): cap the reservation by the
+        // bytes left so that a damaged length cannot ask for gigabytes.
+        let mut items = Vec::with_capacity((len as usize).min(input.len()));
+        for _ in 0..len {
+            items.push(T::decode(input)?);
+        }
+        Some(items)
     }
 }
 
 macro_rules! tuple_state {
     ($(($($part:ident . $index:tt),+)),* $(,)?) => {$(
         impl<$($part: StateValue),+> StateValue for ($($part,)+) {
-            fn to_state(&self) -> Value {
-                Value::Array(vec![$(self.$index.to_state()),+])
+            #[inline]
+            fn encode(&self, out: &mut Vec<u8>) {
+                $(self.$index.encode(out);)+
             }
-            fn from_state(value: &Value) -> Option<Self> {
-                let items = value.as_array()?;
-                Some(($($part::from_state(items.get($index)?)?,)+))
+            #[inline]
+            fn decode(input: &mut &[u8]) -> Option<Self> {
+                Some(($($part::decode(input)?,)+))
             }
         }
     )*};
@@ -217,120 +236,101 @@ tuple_state! {
 }
 
 impl<A: StateValue + Default + Merge> StateValue for Sessions<A> {
-    fn to_state(&self) -> Value {
-        Value::Array(
-            self.iter()
-                .map(|s| json!([s.start.micros(), s.end.micros(), s.value.to_state()]))
-                .collect(),
-        )
+    /// The count, then each session's start, end and value.
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_len(self.iter().count(), out);
+        for session in self.iter() {
+            session.start.encode(out);
+            session.end.encode(out);
+            session.value.encode(out);
+        }
     }
-    fn from_state(value: &Value) -> Option<Self> {
+    fn decode(input: &mut &[u8]) -> Option<Self> {
         let mut sessions = Sessions::default();
-        for entry in value.as_array()? {
-            let [start, end, value] = entry.as_array()?.as_slice() else {
-                return None;
-            };
-            sessions.restore(
-                Timestamp::from_micros(start.as_i64()?),
-                Timestamp::from_micros(end.as_i64()?),
-                A::from_state(value)?,
-            );
+        for _ in 0..u32::decode(input)? {
+            let (start, end) = (Timestamp::decode(input)?, Timestamp::decode(input)?);
+            sessions.restore(start, end, A::decode(input)?);
         }
         Some(sessions)
     }
 }
 
-/// A table as JSON: `[[key, value], ...]` in insertion order.
-#[must_use]
-pub fn snapshot_table<K: OwnedKey + StateValue, A: StateValue + Default>(table: &GroupTable<K, A>) -> String {
-    let entries: Vec<Value> = table
-        .iter()
-        .map(|(key, value)| json!([key.to_state(), value.to_state()]))
-        .collect();
-    Value::Array(entries).to_string()
-}
-
-/// A table back from [`snapshot_table`].
-///
-/// # Errors
-/// A message saying which entry does not fit the table's types (the state schema changed).
-pub fn restore_table<K: OwnedKey + StateValue, A: StateValue + Default>(
-    snapshot: &str,
-) -> Result<GroupTable<K, A>, String> {
-    let entries: Value = serde_json::from_str(snapshot).map_err(|e| format!("state snapshot is not valid: {e}"))?;
-    let mut table = GroupTable::new();
-    // Keys by their exact stored text: a snapshot naming a key twice is damaged, and restoring it
-    // would make two groups of one key.
-    let mut seen = std::collections::HashSet::new();
-    for (index, entry) in entries
-        .as_array()
-        .ok_or("state snapshot is not a list")?
-        .iter()
-        .enumerate()
-    {
-        let fits = entry.as_array().and_then(|pair| match pair.as_slice() {
-            [key, value] => Some((K::from_state(key)?, A::from_state(value)?)),
-            _ => None,
-        });
-        let Some((key, value)) = fits else {
-            return Err(format!(
-                "state entry {index} does not fit this query's state (its keys or aggregates changed): {entry}"
-            ));
-        };
-        if !seen.insert(key.to_state().to_string()) {
-            return Err(format!(
-                "state entry {index} repeats the key of an earlier entry: {entry}"
-            ));
-        }
-        table.insert_restored(key, value);
-    }
-    Ok(table)
-}
-
 impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalSum<P, S> {
-    /// `[total or null, empty]`; the total null after an overflow.
-    fn to_state(&self) -> Value {
+    /// The total (null after an overflow), then whether no value was added.
+    fn encode(&self, out: &mut Vec<u8>) {
         let total = if self.is_empty() {
             Some(crate::decimal::Decimal::default())
         } else {
             self.finish()
         };
-        json!([total.to_state(), self.is_empty()])
+        total.encode(out);
+        self.is_empty().encode(out);
     }
-    fn from_state(value: &Value) -> Option<Self> {
-        let [total, empty] = value.as_array()?.as_slice() else {
-            return None;
-        };
-        Some(Self::restore(Option::from_state(total)?, empty.as_bool()?))
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        let total = Option::decode(input)?;
+        Some(Self::restore(total, bool::decode(input)?))
     }
 }
 
 impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalAvg<P, S> {
-    /// `[sum, count]`.
-    fn to_state(&self) -> Value {
+    /// The sum, then the count.
+    fn encode(&self, out: &mut Vec<u8>) {
         let (sum, count) = self.parts();
-        json!([sum.to_state(), count])
+        sum.encode(out);
+        count.encode(out);
     }
-    fn from_state(value: &Value) -> Option<Self> {
-        let [sum, count] = value.as_array()?.as_slice() else {
-            return None;
-        };
-        Some(Self::restore(StateValue::from_state(sum)?, count.as_i64()?))
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        let sum = StateValue::decode(input)?;
+        Some(Self::restore(sum, i64::decode(input)?))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn round_trip<T: StateValue>(value: &T) -> (Option<T>, usize) {
+        let mut bytes = Vec::new();
+        value.encode(&mut bytes);
+        let mut input = bytes.as_slice();
+        let decoded = T::decode(&mut input);
+        (decoded, input.len())
+    }
 
     #[test]
-    fn a_snapshot_repeating_a_key_is_refused() {
-        // Found by the checkpoint_log fuzz target's author: two groups for one key would show
-        // up as duplicate rows in complete mode.
-        let snapshot = r#"[[["u1"], 1], [["u2"], 2], [["u1"], 3]]"#;
-        let error = restore_table::<(String,), i64>(snapshot).unwrap_err();
-        assert!(error.contains("state entry 2 repeats the key"), "{error}");
-        let snapshot = r#"[[["u1"], 1], [["u2"], 2]]"#;
-        assert_eq!(restore_table::<(String,), i64>(snapshot).unwrap().len(), 2);
+    fn floats_keep_their_bits_and_damaged_bytes_are_refused() {
+        for value in [f64::NAN, -0.0, f64::INFINITY, f64::from_bits(0x7ff8_dead_beef_0001)] {
+            let (decoded, left) = round_trip(&value);
+            assert_eq!((decoded.map(f64::to_bits), left), (Some(value.to_bits()), 0));
+        }
+        assert_eq!(bool::decode(&mut &[2][..]), None);
+        assert_eq!(Option::<i64>::decode(&mut &[7][..]), None);
+        assert_eq!(String::decode(&mut &[1, 0, 0, 0, 0xff][..]), None);
+        // A length far beyond the bytes left is refused without reserving it.
+        assert_eq!(Vec::<i64>::decode(&mut &[0xff, 0xff, 0xff, 0xff][..]), None);
+        let too_wide = (10_i128.pow(5)).to_le_bytes();
+        assert_eq!(crate::decimal::Decimal::<5, 2>::decode(&mut &too_wide[..]), None);
+    }
+
+    proptest! {
+        #[test]
+        fn values_round_trip_exactly(
+            key in (".{0,12}", proptest::option::of(any::<i64>()), any::<i32>()),
+            value in (any::<f64>(), any::<bool>(), proptest::collection::vec(any::<i16>(), 0..5)),
+        ) {
+            let (decoded, left) = round_trip(&key);
+            prop_assert_eq!(decoded, Some(key));
+            prop_assert_eq!(left, 0);
+            let (decoded, left) = round_trip(&value);
+            let decoded = decoded.unwrap();
+            prop_assert_eq!((decoded.0.to_bits(), decoded.1, &decoded.2), (value.0.to_bits(), value.1, &value.2));
+            prop_assert_eq!(left, 0);
+        }
+
+        #[test]
+        fn any_bytes_decode_or_refuse_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = <(String, Option<Window>, Vec<(i64, f64)>)>::decode(&mut bytes.as_slice());
+        }
     }
 }

@@ -150,22 +150,16 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         },
     };
     let run_batch = sorted(plan, run_batch(plan));
-    // The state a checkpoint stores: the sessions, the groups or the deduplication keys.
-    let (snapshot, restore) = if let Some(operator) = match (&query.aggregate, query.dedup()) {
+    // The operator whose state a checkpoint stores: the sessions, the groups, the deduplication
+    // keys or the join's buffered rows.
+    let stateful_operators = match match (&query.aggregate, query.dedup()) {
         (Some(_), _) => Some(quote!(state)),
         (None, Some(_)) => Some(quote!(dedup)),
         (None, None) if query.stream_join().is_some() => Some(quote!(join)),
         (None, None) => None,
     } {
-        (
-            quote!(#core::operator::StatefulOperator::snapshot(&self.#operator)),
-            quote!(#core::operator::StatefulOperator::restore(&mut self.#operator, snapshot)),
-        )
-    } else {
-        (
-            quote!(::std::string::String::from("[]")),
-            quote!(let _ = snapshot; ::core::result::Result::Ok(())),
-        )
+        Some(operator) => quote!(::std::vec![&mut self.#operator as &mut dyn #core::operator::StatefulOperator]),
+        None => quote!(::std::vec::Vec::new()),
     };
     let state_value_impl = query.aggregate.as_ref().map(|aggregate| {
         let fields: Vec<Ident> = (0..aggregate.accumulators.len())
@@ -317,12 +311,8 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 #metrics
             }
 
-            fn snapshot_state(&self) -> ::std::string::String {
-                #snapshot
-            }
-
-            fn restore_state(&mut self, snapshot: &str) -> ::core::result::Result<(), ::std::string::String> {
-                #restore
+            fn stateful_operators(&mut self) -> ::std::vec::Vec<&mut dyn #core::operator::StatefulOperator> {
+                #stateful_operators
             }
         }
 
@@ -334,19 +324,17 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     }
 }
 
-/// `impl StateValue` for a generated struct: its `fields`, in order, as a JSON array.
+/// `impl StateValue` for a generated struct: its `fields`, in order.
 pub(crate) fn state_value_impl(name: &Ident, fields: &[Ident]) -> TokenStream {
     let core = core();
-    let indices = 0..fields.len();
     quote! {
         #[automatically_derived]
         impl #core::state::snapshot::StateValue for #name {
-            fn to_state(&self) -> ::rill::__private::serde_json::Value {
-                ::rill::__private::serde_json::Value::Array(::std::vec![#(#core::state::snapshot::StateValue::to_state(&self.#fields)),*])
+            fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
+                #(#core::state::snapshot::StateValue::encode(&self.#fields, out);)*
             }
-            fn from_state(value: &::rill::__private::serde_json::Value) -> ::core::option::Option<Self> {
-                let items = value.as_array()?;
-                ::core::option::Option::Some(Self { #(#fields: #core::state::snapshot::StateValue::from_state(items.get(#indices)?)?,)* })
+            fn decode(input: &mut &[u8]) -> ::core::option::Option<Self> {
+                ::core::option::Option::Some(Self { #(#fields: #core::state::snapshot::StateValue::decode(input)?,)* })
             }
         }
     }
