@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 use stream_core::checkpoint::{CommitEntry, Metadata, OffsetEntry, batch_of_file_name, parse_source_log};
 use stream_core::session::{Merge, Sessions};
-use stream_core::state::snapshot::StateValue;
+use stream_core::state::snapshot::{StateType, StateValue};
 use stream_core::state::store::{FileKind, MergedRows, StoreFile, StoreWriter};
 use stream_core::state::{GroupTable, OwnedKey};
 use stream_core::{Date, JsonSource, Timestamp, Window};
@@ -69,6 +69,9 @@ impl Merge for Total {
 }
 
 impl StateValue for Total {
+    fn state_type() -> StateType {
+        i64::state_type()
+    }
     fn encode(&self, out: &mut Vec<u8>) {
         self.0.encode(out);
     }

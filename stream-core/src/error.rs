@@ -201,18 +201,22 @@ pub struct CheckpointMismatch {
     pub fingerprint: String,
     /// Its plan, as text.
     pub plan: String,
+    /// How the state it needs differs from the state the checkpoint holds: the operator, store
+    /// and field.
+    pub state_change: String,
 }
 
 impl std::fmt::Display for CheckpointMismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "checkpoint `{}` was written by query `{}` (plan fingerprint {}), not by this query `{}` (plan fingerprint {}); use a new checkpoint directory or delete this one\nplan then:\n{}plan now:\n{}",
+            "checkpoint `{}` was written by query `{}` (plan fingerprint {}), not by this query `{}` (plan fingerprint {}), and cannot be resumed: {}; use a new checkpoint directory or delete this one\nplan then:\n{}plan now:\n{}",
             self.path.display(),
             self.written_by,
             self.written_fingerprint,
             self.query,
             self.fingerprint,
+            self.state_change,
             self.written_plan,
             self.plan
         )

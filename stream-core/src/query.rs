@@ -323,7 +323,8 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
         let settings = kept_settings(&facts, mode, self.watermark_policy);
         let (checkpoint, resume) = match &self.checkpoint {
             Some(dir) => {
-                let mut checkpoint = Checkpoint::open(dir, &name, facts.fingerprint, facts.explain)?;
+                let state: Vec<_> = plan.stateful_operators().iter().map(|o| o.state_schema()).collect();
+                let mut checkpoint = Checkpoint::open(dir, &name, facts.fingerprint, facts.explain, &state)?;
                 checkpoint.retain_batches(self.min_batches_to_retain);
                 let resume = Resume::from_checkpoint(&checkpoint, &facts, &mut sources, &settings)?;
                 (Some(checkpoint), resume)

@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::state::store::{FileKind, MergedRows, StoreFile};
+use crate::state::store::{FileKind, MergedRows, OperatorSchema, StoreFile, state_difference};
 
 /// The format version written on the first line of every checkpoint file.
 const VERSION_LINE: &str = "v1";
@@ -54,6 +54,11 @@ pub struct Metadata {
     /// The plan as text, to show what changed when another plan is refused.
     #[serde(default)]
     pub plan: String,
+    /// The shape of each stateful operator's state (absent in a checkpoint written before
+    /// Rill recorded it): a query of another plan restarts on the checkpoint when its state has
+    /// the same shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<Vec<OperatorSchema>>,
 }
 
 impl Metadata {
@@ -158,13 +163,24 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Opens (or creates) the checkpoint at `dir` for the query `name` with plan `fingerprint`.
+    /// Opens (or creates) the checkpoint at `dir` for the query `name` with plan `fingerprint`
+    /// and operators' state of shape `state`. A checkpoint of another plan is taken when its
+    /// state has the same shape, as Spark checks a restarted query's state schema (a filter
+    /// added before an aggregation changes the plan, not the state); its metadata then records
+    /// the new plan.
     ///
     /// # Errors
     /// [`Error::CheckpointInUse`] when another query holds it, [`Error::CheckpointMismatch`]
-    /// when it was written by a different query, [`Error::Checkpoint`] on I/O failures or a
-    /// file that does not parse.
-    pub fn open(dir: impl Into<PathBuf>, name: &str, fingerprint: u64, plan: &str) -> Result<Self> {
+    /// when it was written by a query of another plan whose state does not have the same shape
+    /// (naming the operator and the field), or of unknown state; [`Error::Checkpoint`] on I/O
+    /// failures or a file that does not parse.
+    pub fn open(
+        dir: impl Into<PathBuf>,
+        name: &str,
+        fingerprint: u64,
+        plan: &str,
+        state: &[OperatorSchema],
+    ) -> Result<Self> {
         let dir = dir.into();
         for sub in ["offsets", "commits", "state"] {
             std::fs::create_dir_all(dir.join(sub))
@@ -185,17 +201,36 @@ impl Checkpoint {
         let fingerprint = format!("{fingerprint:016x}");
         let metadata_path = dir.join("metadata");
         let metadata = if metadata_path.exists() {
-            let metadata = read_parsed(&metadata_path, Metadata::parse)?;
+            let mut metadata = read_parsed(&metadata_path, Metadata::parse)?;
+            let state_change = match &metadata.state {
+                Some(recorded) => state_difference(recorded, state),
+                None => Some("the checkpoint does not record the shape of its state".to_owned()),
+            };
             if metadata.fingerprint != fingerprint {
-                return Err(Error::CheckpointMismatch(Box::new(crate::error::CheckpointMismatch {
-                    path: dir,
-                    written_by: metadata.name,
-                    written_fingerprint: metadata.fingerprint,
-                    query: name.to_owned(),
-                    fingerprint,
-                    written_plan: metadata.plan,
-                    plan: plan.to_owned(),
-                })));
+                if let Some(state_change) = state_change {
+                    return Err(Error::CheckpointMismatch(Box::new(crate::error::CheckpointMismatch {
+                        path: dir,
+                        written_by: metadata.name,
+                        written_fingerprint: metadata.fingerprint,
+                        query: name.to_owned(),
+                        fingerprint,
+                        written_plan: metadata.plan,
+                        plan: plan.to_owned(),
+                        state_change,
+                    })));
+                }
+                tracing::info!(
+                    checkpoint = %dir.display(),
+                    was = %metadata.fingerprint,
+                    now = %fingerprint,
+                    "the plan changed and its state did not: resuming on the checkpoint"
+                );
+            }
+            if metadata.fingerprint != fingerprint || metadata.state.as_deref() != Some(state) {
+                metadata.fingerprint = fingerprint;
+                plan.clone_into(&mut metadata.plan);
+                metadata.state = Some(state.to_vec());
+                write_atomically(&metadata_path, &to_json(&metadata))?;
             }
             metadata
         } else {
@@ -204,6 +239,7 @@ impl Checkpoint {
                 name: name.to_owned(),
                 fingerprint,
                 plan: plan.to_owned(),
+                state: Some(state.to_vec()),
             };
             write_atomically(&metadata_path, &to_json(&metadata))?;
             metadata
@@ -797,7 +833,7 @@ mod tests {
     #[test]
     fn logs_round_trip_and_report_the_latest_batch() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 7, "plan").unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 7, "plan", &[]).unwrap();
         assert_eq!(checkpoint.latest_offsets().unwrap(), None);
         let offsets = OffsetEntry {
             batch_watermark_ms: 5,
@@ -841,28 +877,69 @@ mod tests {
     #[test]
     fn a_second_opener_is_refused_while_the_first_holds_the_lock() {
         let dir = tempfile::tempdir().unwrap();
-        let first = Checkpoint::open(dir.path(), "q", 7, "plan").unwrap();
-        let second = Checkpoint::open(dir.path(), "q", 7, "plan").unwrap_err();
+        let first = Checkpoint::open(dir.path(), "q", 7, "plan", &[]).unwrap();
+        let second = Checkpoint::open(dir.path(), "q", 7, "plan", &[]).unwrap_err();
         assert!(matches!(second, Error::CheckpointInUse { .. }), "{second}");
         drop(first);
-        Checkpoint::open(dir.path(), "q", 7, "plan").unwrap();
+        Checkpoint::open(dir.path(), "q", 7, "plan", &[]).unwrap();
+    }
+
+    /// An aggregation's state by string keys, of values `V`.
+    fn aggregate_schema<V: crate::state::snapshot::StateValue>() -> Vec<OperatorSchema> {
+        vec![OperatorSchema {
+            operator: "stateStoreSave".to_owned(),
+            stores: vec![crate::state::store::StoreSchema::of::<(String,), V>("")],
+        }]
+    }
+
+    #[test]
+    fn another_plan_of_the_same_state_resumes_and_is_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = Checkpoint::open(dir.path(), "q", 0xabc, "plan a", &aggregate_schema::<i64>())
+            .unwrap()
+            .metadata()
+            .id;
+        let reopened = Checkpoint::open(dir.path(), "q", 0xdef, "plan b", &aggregate_schema::<i64>()).unwrap();
+        assert_eq!(reopened.metadata().id, id);
+        drop(reopened);
+        let metadata = read_parsed(&dir.path().join("metadata"), Metadata::parse).unwrap();
+        assert_eq!(
+            (metadata.fingerprint.as_str(), metadata.plan.as_str()),
+            ("0000000000000def", "plan b")
+        );
+        // A checkpoint that does not record its state's shape takes only its own plan.
+        let mut unknown = metadata;
+        unknown.state = None;
+        write_atomically(&dir.path().join("metadata"), &to_json(&unknown)).unwrap();
+        let error = Checkpoint::open(dir.path(), "q", 0x123, "plan c", &aggregate_schema::<i64>()).unwrap_err();
+        assert!(
+            error.to_string().contains("does not record the shape of its state"),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_different_query_is_refused_with_both_fingerprints() {
         let dir = tempfile::tempdir().unwrap();
-        let id = Checkpoint::open(dir.path(), "SpendByUser", 0xabc, "plan")
+        let id = Checkpoint::open(dir.path(), "SpendByUser", 0xabc, "plan", &aggregate_schema::<i64>())
             .unwrap()
             .metadata()
             .id;
         assert_eq!(
-            Checkpoint::open(dir.path(), "SpendByUser", 0xabc, "plan")
+            Checkpoint::open(dir.path(), "SpendByUser", 0xabc, "plan", &aggregate_schema::<i64>())
                 .unwrap()
                 .metadata()
                 .id,
             id
         );
-        let error = Checkpoint::open(dir.path(), "EventsByHour", 0xdef, "plan").unwrap_err();
+        let error = Checkpoint::open(
+            dir.path(),
+            "EventsByHour",
+            0xdef,
+            "plan",
+            &aggregate_schema::<(i64, f64)>(),
+        )
+        .unwrap_err();
         let message = error.to_string();
         assert!(
             message.contains("written by query `SpendByUser` (plan fingerprint 0000000000000abc)"),
@@ -872,12 +949,16 @@ mod tests {
             message.contains("`EventsByHour` (plan fingerprint 0000000000000def)"),
             "{message}"
         );
+        assert!(
+            message.contains("operator 0 (`stateStoreSave`): `value` was i64, and is now (i64, f64)"),
+            "{message}"
+        );
     }
 
     #[test]
     fn unknown_versions_and_garbage_are_errors_not_panics() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan", &[]).unwrap();
         std::fs::write(dir.path().join("offsets/3"), "v9\n{}").unwrap();
         assert!(
             checkpoint
@@ -946,7 +1027,7 @@ mod tests {
     #[test]
     fn old_entries_are_purged_beyond_retention() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan", &[]).unwrap();
         for batch in 0..=DEFAULT_RETAINED_BATCHES + 2 {
             checkpoint
                 .write_commit(
@@ -994,7 +1075,7 @@ mod tests {
     #[test]
     fn state_restores_from_the_newest_snapshot_and_falls_back_past_a_damaged_one() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan", &[]).unwrap();
         let write = |version, kind, rows: &[(&str, Option<i64>)]| {
             checkpoint
                 .write_state_file(0, "", version, kind, &store_file(kind, rows))
@@ -1040,7 +1121,7 @@ mod tests {
     #[test]
     fn state_files_before_the_snapshot_a_kept_batch_needs_are_purged() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan", &[]).unwrap();
         for version in 1..=25 {
             let bytes = store_file(FileKind::Delta, &[("a", Some(1))]);
             checkpoint
@@ -1070,7 +1151,7 @@ mod tests {
     #[test]
     fn state_written_whole_by_an_earlier_rill_is_refused_by_name() {
         let dir = tempfile::tempdir().unwrap();
-        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan").unwrap();
+        let checkpoint = Checkpoint::open(dir.path(), "q", 1, "plan", &[]).unwrap();
         std::fs::create_dir_all(dir.path().join("state/0")).unwrap();
         std::fs::write(dir.path().join("state/0/4"), "v1\n[]").unwrap();
         let error = restored(&checkpoint, 5).unwrap_err().to_string();

@@ -3,7 +3,7 @@
 use super::StatefulOperator;
 use crate::plan::{BatchContext, OutputMode, StateMetrics};
 use crate::state::snapshot::StateValue;
-use crate::state::store::StoreWriter;
+use crate::state::store::{OperatorSchema, StoreSchema, StoreWriter};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -214,6 +214,13 @@ impl<K: OwnedKey + StateValue, A: StateValue + Default> StatefulOperator for Key
 
     fn metrics(&self) -> StateMetrics {
         self.groups.metrics()
+    }
+
+    fn state_schema(&self) -> OperatorSchema {
+        OperatorSchema {
+            operator: self.name().to_owned(),
+            stores: vec![StoreSchema::of::<K, A>("")],
+        }
     }
 
     fn track_changes(&mut self) {

@@ -3,7 +3,7 @@
 use super::StatefulOperator;
 use crate::plan::{BatchContext, StateMetrics};
 use crate::state::snapshot::StateValue;
-use crate::state::store::StoreWriter;
+use crate::state::store::{OperatorSchema, StoreSchema, StoreWriter};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -136,6 +136,13 @@ impl<K: OwnedKey + StateValue> StatefulOperator for Deduplicate<K> {
 
     fn metrics(&self) -> StateMetrics {
         self.seen.metrics()
+    }
+
+    fn state_schema(&self) -> OperatorSchema {
+        OperatorSchema {
+            operator: self.name().to_owned(),
+            stores: vec![StoreSchema::of::<K, Timestamp>("")],
+        }
     }
 
     fn track_changes(&mut self) {

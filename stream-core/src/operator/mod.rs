@@ -27,7 +27,7 @@ pub use sort::{SortKey, sort_limit};
 pub use stream_join::{Eviction, JoinInput, JoinRow, StreamJoin, StreamJoinType, TimeBound};
 
 use crate::plan::{OperatorReport, StateMetrics};
-use crate::state::store::StoreWriter;
+use crate::state::store::{OperatorSchema, StoreWriter};
 use crate::types::Timestamp;
 
 /// What the engine asks of every stateful operator, whatever its keys and values: its name and
@@ -69,6 +69,10 @@ pub trait StatefulOperator {
     fn store_names(&self) -> &'static [&'static str] {
         &[""]
     }
+
+    /// The shape of each store's keys and values, in [`store_names`](Self::store_names)'
+    /// order, which a checkpoint records to check a restarted query's state against.
+    fn state_schema(&self) -> OperatorSchema;
 
     /// Starts recording what changes in state, for [`write_changes`](Self::write_changes).
     fn track_changes(&mut self);

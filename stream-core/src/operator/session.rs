@@ -6,7 +6,7 @@ use super::StatefulOperator;
 use crate::plan::{BatchContext, OutputMode, StateMetrics};
 use crate::session::{Merge, Session, Sessions};
 use crate::state::snapshot::StateValue;
-use crate::state::store::StoreWriter;
+use crate::state::store::{OperatorSchema, StoreSchema, StoreWriter};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -195,6 +195,13 @@ where
 
     fn metrics(&self) -> StateMetrics {
         self.metrics
+    }
+
+    fn state_schema(&self) -> OperatorSchema {
+        OperatorSchema {
+            operator: self.name().to_owned(),
+            stores: vec![StoreSchema::of::<K, Sessions<A>>("")],
+        }
     }
 
     fn track_changes(&mut self) {

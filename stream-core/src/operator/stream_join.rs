@@ -17,8 +17,8 @@
 
 use super::StatefulOperator;
 use crate::plan::{BatchContext, StateMetrics};
-use crate::state::snapshot::StateValue;
-use crate::state::store::StoreWriter;
+use crate::state::snapshot::{StateType, StateValue};
+use crate::state::store::{OperatorSchema, StoreSchema, StoreWriter};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -128,6 +128,14 @@ struct Buffered<V> {
 }
 
 impl<V: StateValue> StateValue for Buffered<V> {
+    fn state_type() -> StateType {
+        StateType::Struct(vec![
+            ("row".to_owned(), V::state_type()),
+            ("time".to_owned(), Option::<Timestamp>::state_type()),
+            ("matched".to_owned(), bool::state_type()),
+        ])
+    }
+
     fn encode(&self, out: &mut Vec<u8>) {
         self.row.encode(out);
         self.time.encode(out);
@@ -251,7 +259,7 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
 /// ```
 /// use stream_core::operator::{Eviction, JoinRow, StatefulOperator, StreamJoin, StreamJoinType, TimeBound};
 /// use stream_core::plan::BatchContext;
-/// use stream_core::state::snapshot::StateValue;
+/// use stream_core::state::snapshot::{StateType, StateValue};
 /// use stream_core::state::{InlineKey, KeyStr};
 /// use stream_core::Timestamp;
 ///
@@ -259,6 +267,9 @@ impl<K: OwnedKey, V: JoinRow> Side<K, V> {
 /// #[derive(Clone, Debug)]
 /// struct Seen(u32, Timestamp);
 /// impl StateValue for Seen {
+///     fn state_type() -> StateType {
+///         <(u32, Timestamp)>::state_type()
+///     }
 ///     fn encode(&self, out: &mut Vec<u8>) {
 ///         (self.0, self.1).encode(out);
 ///     }
@@ -480,6 +491,16 @@ impl<K: OwnedKey + StateValue, L: JoinRow, R: JoinRow> StatefulOperator for Stre
 
     fn store_names(&self) -> &'static [&'static str] {
         &["left", "right"]
+    }
+
+    fn state_schema(&self) -> OperatorSchema {
+        OperatorSchema {
+            operator: self.name().to_owned(),
+            stores: vec![
+                StoreSchema::of::<K, Vec<Buffered<L>>>("left"),
+                StoreSchema::of::<K, Vec<Buffered<R>>>("right"),
+            ],
+        }
     }
 
     fn track_changes(&mut self) {

@@ -25,12 +25,151 @@ use crate::window::Window;
 
 /// A value that checkpoints store exactly.
 pub trait StateValue: Sized {
+    /// The shape of the encoding: what a checkpoint records of an operator's state, so that a
+    /// restarted query's state is checked against it field by field.
+    fn state_type() -> StateType;
+
     /// Appends the value's encoding to `out`.
     fn encode(&self, out: &mut Vec<u8>);
 
     /// Reads a value [`encode`](Self::encode) wrote from the front of `input`, and advances
     /// `input` past it; `None` when the bytes do not hold one.
     fn decode(input: &mut &[u8]) -> Option<Self>;
+}
+
+/// The shape of a [`StateValue`]'s encoding.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StateType {
+    /// `bool`.
+    Bool,
+    /// A fixed-width integer or float: its Rust name (`i64`, `f64`, ...).
+    Number(String),
+    /// A string.
+    String,
+    /// A decimal of this precision and scale.
+    Decimal(u8, u8),
+    /// A timestamp, in microseconds.
+    Timestamp,
+    /// A date, in days.
+    Date,
+    /// A time window, its start and end.
+    Window,
+    /// Nothing (`()`).
+    Unit,
+    /// A value or null.
+    Option(Box<StateType>),
+    /// A list of values.
+    List(Box<StateType>),
+    /// Values in order, unnamed.
+    Tuple(Vec<StateType>),
+    /// Named values in order.
+    Struct(Vec<(String, StateType)>),
+    /// Session windows of accumulators of this shape.
+    Sessions(Box<StateType>),
+    /// A decimal sum (or average's sum) of this precision and scale.
+    DecimalSum(u8, u8),
+    /// A decimal average of this precision and scale.
+    DecimalAvg(u8, u8),
+}
+
+impl std::fmt::Display for StateType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |f: &mut std::fmt::Formatter<'_>, items: &mut dyn Iterator<Item = String>| {
+            f.write_str(&items.collect::<Vec<_>>().join(", "))
+        };
+        match self {
+            Self::Bool => f.write_str("bool"),
+            Self::Number(name) => f.write_str(name),
+            Self::String => f.write_str("String"),
+            Self::Decimal(p, s) => write!(f, "Decimal<{p}, {s}>"),
+            Self::Timestamp => f.write_str("Timestamp"),
+            Self::Date => f.write_str("Date"),
+            Self::Window => f.write_str("Window"),
+            Self::Unit => f.write_str("()"),
+            Self::Option(inner) => write!(f, "Option<{inner}>"),
+            Self::List(inner) => write!(f, "Vec<{inner}>"),
+            Self::Tuple(items) => {
+                f.write_str("(")?;
+                list(f, &mut items.iter().map(ToString::to_string))?;
+                f.write_str(")")
+            }
+            Self::Struct(fields) => {
+                f.write_str("{")?;
+                list(f, &mut fields.iter().map(|(name, ty)| format!("{name}: {ty}")))?;
+                f.write_str("}")
+            }
+            Self::Sessions(inner) => write!(f, "Sessions<{inner}>"),
+            Self::DecimalSum(p, s) => write!(f, "DecimalSum<{p}, {s}>"),
+            Self::DecimalAvg(p, s) => write!(f, "DecimalAvg<{p}, {s}>"),
+        }
+    }
+}
+
+impl StateType {
+    /// The first difference between `self` (the shape a checkpoint recorded) and `now`, named
+    /// by its path from `at` (`value.total`, `key.1`); `None` when they are the same.
+    #[must_use]
+    pub fn difference(&self, now: &Self, at: &str) -> Option<String> {
+        let changed = || Some(format!("`{at}` was {self}, and is now {now}"));
+        match (self, now) {
+            (Self::Option(was), Self::Option(is))
+            | (Self::List(was), Self::List(is))
+            | (Self::Sessions(was), Self::Sessions(is)) => was.difference(is, at),
+            (Self::Tuple(was), Self::Tuple(is)) => fields_difference(
+                was.iter().enumerate().map(|(i, t)| (i.to_string(), t)),
+                is.iter().enumerate().map(|(i, t)| (i.to_string(), t)),
+                at,
+            ),
+            (Self::Struct(was), Self::Struct(is)) => fields_difference(
+                was.iter().map(|(name, t)| (name.clone(), t)),
+                is.iter().map(|(name, t)| (name.clone(), t)),
+                at,
+            ),
+            _ if self == now => None,
+            _ => changed(),
+        }
+    }
+}
+
+/// The first difference between two lists of named fields.
+fn fields_difference<'a>(
+    was: impl Iterator<Item = (String, &'a StateType)>,
+    is: impl Iterator<Item = (String, &'a StateType)>,
+    at: &str,
+) -> Option<String> {
+    let (was, is): (Vec<_>, Vec<_>) = (was.collect(), is.collect());
+    for index in 0..was.len().max(is.len()) {
+        match (was.get(index), is.get(index)) {
+            (Some((name, was_type)), Some((now_name, is_type))) => {
+                if name != now_name {
+                    return Some(format!(
+                        "`{at}.{name}` ({was_type}) is now `{at}.{now_name}` ({is_type})"
+                    ));
+                }
+                if let Some(difference) = was_type.difference(is_type, &format!("{at}.{name}")) {
+                    return Some(difference);
+                }
+            }
+            (Some((name, was_type)), None) => return Some(format!("`{at}.{name}` ({was_type}) is gone")),
+            (None, Some((name, is_type))) => return Some(format!("`{at}.{name}` ({is_type}) is new")),
+            (None, None) => {}
+        }
+    }
+    None
+}
+
+/// The shape of the field `field` reads: for generated code, which names a struct's fields but
+/// not their types.
+///
+/// ```
+/// use stream_core::state::snapshot::{StateType, field_state_type};
+/// struct Totals { count: i64 }
+/// assert_eq!(field_state_type(|t: &Totals| &t.count), StateType::Number("i64".into()));
+/// ```
+pub fn field_state_type<S, T: StateValue>(field: fn(&S) -> &T) -> StateType {
+    let _ = field;
+    T::state_type()
 }
 
 /// The next `N` bytes of `input`, consumed.
@@ -60,6 +199,9 @@ fn put_len(len: usize, out: &mut Vec<u8>) {
 macro_rules! fixed_width_state {
     ($($ty:ty),* $(,)?) => {$(
         impl StateValue for $ty {
+            fn state_type() -> StateType {
+                StateType::Number(stringify!($ty).to_owned())
+            }
             #[inline]
             fn encode(&self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&self.to_le_bytes());
@@ -76,6 +218,9 @@ macro_rules! fixed_width_state {
 fixed_width_state!(i8, i16, i32, i64, u32, u64, f32, f64);
 
 impl StateValue for bool {
+    fn state_type() -> StateType {
+        StateType::Bool
+    }
     #[inline]
     fn encode(&self, out: &mut Vec<u8>) {
         out.push(u8::from(*self));
@@ -91,6 +236,9 @@ impl StateValue for bool {
 }
 
 impl StateValue for String {
+    fn state_type() -> StateType {
+        StateType::String
+    }
     #[inline]
     fn encode(&self, out: &mut Vec<u8>) {
         put_len(self.len(), out);
@@ -103,6 +251,9 @@ impl StateValue for String {
 }
 
 impl StateValue for super::KeyStr {
+    fn state_type() -> StateType {
+        StateType::String
+    }
     #[inline]
     fn encode(&self, out: &mut Vec<u8>) {
         put_len(self.as_bytes().len(), out);
@@ -115,6 +266,9 @@ impl StateValue for super::KeyStr {
 }
 
 impl<const P: u8, const S: u8> StateValue for crate::decimal::Decimal<P, S> {
+    fn state_type() -> StateType {
+        StateType::Decimal(P, S)
+    }
     /// The unscaled integer; one out of the type's precision is refused.
     fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.unscaled().to_le_bytes());
@@ -125,6 +279,9 @@ impl<const P: u8, const S: u8> StateValue for crate::decimal::Decimal<P, S> {
 }
 
 impl StateValue for Timestamp {
+    fn state_type() -> StateType {
+        StateType::Timestamp
+    }
     #[inline]
     fn encode(&self, out: &mut Vec<u8>) {
         self.micros().encode(out);
@@ -136,6 +293,9 @@ impl StateValue for Timestamp {
 }
 
 impl StateValue for Date {
+    fn state_type() -> StateType {
+        StateType::Date
+    }
     fn encode(&self, out: &mut Vec<u8>) {
         self.days().encode(out);
     }
@@ -145,6 +305,9 @@ impl StateValue for Date {
 }
 
 impl StateValue for Window {
+    fn state_type() -> StateType {
+        StateType::Window
+    }
     #[inline]
     fn encode(&self, out: &mut Vec<u8>) {
         self.start.encode(out);
@@ -160,6 +323,9 @@ impl StateValue for Window {
 }
 
 impl StateValue for () {
+    fn state_type() -> StateType {
+        StateType::Unit
+    }
     #[inline]
     fn encode(&self, _out: &mut Vec<u8>) {}
     #[inline]
@@ -169,6 +335,9 @@ impl StateValue for () {
 }
 
 impl<T: StateValue> StateValue for Option<T> {
+    fn state_type() -> StateType {
+        StateType::Option(Box::new(T::state_type()))
+    }
     #[inline]
     fn encode(&self, out: &mut Vec<u8>) {
         match self {
@@ -190,6 +359,9 @@ impl<T: StateValue> StateValue for Option<T> {
 }
 
 impl<T: StateValue> StateValue for Vec<T> {
+    fn state_type() -> StateType {
+        StateType::List(Box::new(T::state_type()))
+    }
     fn encode(&self, out: &mut Vec<u8>) {
         put_len(self.len(), out);
         for item in self {
@@ -211,6 +383,9 @@ impl<T: StateValue> StateValue for Vec<T> {
 macro_rules! tuple_state {
     ($(($($part:ident . $index:tt),+)),* $(,)?) => {$(
         impl<$($part: StateValue),+> StateValue for ($($part,)+) {
+            fn state_type() -> StateType {
+                StateType::Tuple(vec![$($part::state_type()),+])
+            }
             #[inline]
             fn encode(&self, out: &mut Vec<u8>) {
                 $(self.$index.encode(out);)+
@@ -236,6 +411,9 @@ tuple_state! {
 }
 
 impl<A: StateValue + Default + Merge> StateValue for Sessions<A> {
+    fn state_type() -> StateType {
+        StateType::Sessions(Box::new(A::state_type()))
+    }
     /// The count, then each session's start, end and value.
     fn encode(&self, out: &mut Vec<u8>) {
         put_len(self.iter().count(), out);
@@ -256,6 +434,9 @@ impl<A: StateValue + Default + Merge> StateValue for Sessions<A> {
 }
 
 impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalSum<P, S> {
+    fn state_type() -> StateType {
+        StateType::DecimalSum(P, S)
+    }
     /// The total (null after an overflow), then whether no value was added.
     fn encode(&self, out: &mut Vec<u8>) {
         let total = if self.is_empty() {
@@ -273,6 +454,9 @@ impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalSum<P, S>
 }
 
 impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalAvg<P, S> {
+    fn state_type() -> StateType {
+        StateType::DecimalAvg(P, S)
+    }
     /// The sum, then the count.
     fn encode(&self, out: &mut Vec<u8>) {
         let (sum, count) = self.parts();

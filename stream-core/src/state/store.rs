@@ -37,7 +37,7 @@
 
 use std::collections::HashMap;
 
-use super::snapshot::StateValue;
+use super::snapshot::{StateType, StateValue};
 
 const MAGIC: &[u8; 8] = b"RILLSTAT";
 const FORMAT_VERSION: u8 = 1;
@@ -46,6 +46,102 @@ const HEADER_LEN: usize = MAGIC.len() + 2;
 const TRAILER_LEN: usize = 8 + 4;
 const PUT: u8 = 1;
 const REMOVE: u8 = 2;
+
+/// The shape of one operator's state, as a checkpoint records it (in its `metadata`): Spark's
+/// name for the operator and each store's key and value.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OperatorSchema {
+    /// Spark's name for the operator (`stateStoreSave`, `symmetricHashJoin`, ...).
+    pub operator: String,
+    /// Each store's shape, in the operator's order.
+    pub stores: Vec<StoreSchema>,
+}
+
+/// The shape of one state store's keys and values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoreSchema {
+    /// The store's name (empty for an operator's only store).
+    pub name: String,
+    /// Its keys' shape.
+    pub key: StateType,
+    /// Its values' shape.
+    pub value: StateType,
+}
+
+impl StoreSchema {
+    /// The shape of store `name`, of keys `K` and values `V`.
+    #[must_use]
+    pub fn of<K: StateValue, V: StateValue>(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            key: K::state_type(),
+            value: V::state_type(),
+        }
+    }
+}
+
+/// The first way in which the state `now` cannot read what a checkpoint `recorded`, naming the
+/// operator, the store and the field; `None` when every operator's state is of the same shape.
+///
+/// ```
+/// use stream_core::state::store::{OperatorSchema, StoreSchema, state_difference};
+/// let schema = |value| vec![OperatorSchema { operator: "stateStoreSave".into(), stores: vec![value] }];
+/// let before = schema(StoreSchema::of::<(String,), (i64, f64)>(""));
+/// let after = schema(StoreSchema::of::<(String,), (i64, i64)>(""));
+/// assert_eq!(state_difference(&before, &before), None);
+/// assert_eq!(
+///     state_difference(&before, &after).unwrap(),
+///     "operator 0 (`stateStoreSave`): `value.1` was f64, and is now i64"
+/// );
+/// ```
+#[must_use]
+pub fn state_difference(recorded: &[OperatorSchema], now: &[OperatorSchema]) -> Option<String> {
+    let names = |operators: &[OperatorSchema]| {
+        let names: Vec<String> = operators.iter().map(|o| format!("`{}`", o.operator)).collect();
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    if recorded.len() != now.len() {
+        return Some(format!(
+            "it had {} stateful operators ({}), and now has {} ({})",
+            recorded.len(),
+            names(recorded),
+            now.len(),
+            names(now)
+        ));
+    }
+    for (index, (was, is)) in recorded.iter().zip(now).enumerate() {
+        let operator = format!("operator {index} (`{}`)", was.operator);
+        if was.operator != is.operator {
+            return Some(format!("{operator} is now `{}`", is.operator));
+        }
+        if was.stores.len() != is.stores.len() {
+            return Some(format!(
+                "{operator} had {} state stores, and now has {}",
+                was.stores.len(),
+                is.stores.len()
+            ));
+        }
+        for (was, is) in was.stores.iter().zip(&is.stores) {
+            let store = if was.name.is_empty() {
+                String::new()
+            } else {
+                format!(", store `{}`", was.name)
+            };
+            let difference = was
+                .key
+                .difference(&is.key, "key")
+                .or_else(|| was.value.difference(&is.value, "value"));
+            if let Some(difference) = difference {
+                return Some(format!("{operator}{store}: {difference}"));
+            }
+        }
+    }
+    None
+}
 
 /// Whether a file holds a batch's changes or the whole state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

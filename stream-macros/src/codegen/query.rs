@@ -165,7 +165,14 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         let fields: Vec<Ident> = (0..aggregate.accumulators.len())
             .map(|i| format_ident!("a{}", i))
             .collect();
-        state_value_impl(&accumulators_ty, &fields)
+        // In the checkpoint's record of the state's shape: each accumulator by its function.
+        let names: Vec<String> = aggregate
+            .accumulators
+            .iter()
+            .enumerate()
+            .map(|(i, accumulator)| format!("{i}:{}", accumulator.func.name()))
+            .collect();
+        state_value_impl(&accumulators_ty, &fields, &names)
     });
     let (late_row_type, late_row_item, keeps_late_rows) = match &query.late_rows {
         Some(columns) => {
@@ -324,12 +331,18 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     }
 }
 
-/// `impl StateValue` for a generated struct: its `fields`, in order.
-pub(crate) fn state_value_impl(name: &Ident, fields: &[Ident]) -> TokenStream {
+/// `impl StateValue` for a generated struct: its `fields`, in order, named `names` in the
+/// shape a checkpoint records.
+pub(crate) fn state_value_impl(name: &Ident, fields: &[Ident], names: &[String]) -> TokenStream {
     let core = core();
     quote! {
         #[automatically_derived]
         impl #core::state::snapshot::StateValue for #name {
+            fn state_type() -> #core::state::snapshot::StateType {
+                #core::state::snapshot::StateType::Struct(::std::vec![
+                    #((::std::string::String::from(#names), #core::state::snapshot::field_state_type(|s: &Self| &s.#fields))),*
+                ])
+            }
             fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
                 #(#core::state::snapshot::StateValue::encode(&self.#fields, out);)*
             }

@@ -41,7 +41,8 @@ fn row_item(plan: &Plan, name: &Ident, vars: &[VarId]) -> TokenStream {
     let core = core();
     let fields: Vec<Ident> = vars.iter().map(|var| field(*var)).collect();
     let types = vars.iter().map(|var| types::owned(plan.query.vars[*var].ty));
-    let state_value = super::query::state_value_impl(name, &fields);
+    let names: Vec<String> = vars.iter().map(|var| plan.query.vars[*var].name.clone()).collect();
+    let state_value = super::query::state_value_impl(name, &fields, &names);
     let heap = vars.iter().filter_map(|var| {
         let ty = plan.query.vars[*var].ty;
         let field = field(*var);
