@@ -21,8 +21,10 @@
 //! [`StoreFile::parse`](crate::state::store::StoreFile::parse)). The parsers return an error
 //! message, never panic, on any bytes; the `checkpoint_log` fuzz target holds them to that.
 
+mod reader;
 mod state;
 
+pub use reader::CheckpointReader;
 pub use state::DEFAULT_MIN_DELTAS_FOR_SNAPSHOT;
 pub(crate) use state::{Committed, StateCheckpoint, StateDeltas};
 
@@ -61,7 +63,52 @@ pub struct Metadata {
     pub state: Option<Vec<OperatorSchema>>,
 }
 
+/// Whether a query may resume on a checkpoint, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resumable {
+    /// The checkpoint was written by the same plan.
+    SamePlan,
+    /// By another plan whose state has the same shape.
+    SameState,
+}
+
 impl Metadata {
+    /// Whether the query `name` of plan `fingerprint` (hex), `plan`, and state of shape `state`
+    /// may resume on the checkpoint at `dir` this metadata is of.
+    ///
+    /// # Errors
+    /// [`Error::CheckpointMismatch`] when its plan differs and its state does not have the same
+    /// shape (or the checkpoint does not record it), saying what differs.
+    pub fn resumable_by(
+        &self,
+        dir: &Path,
+        name: &str,
+        fingerprint: &str,
+        plan: &str,
+        state: &[OperatorSchema],
+    ) -> Result<Resumable> {
+        if self.fingerprint == fingerprint {
+            return Ok(Resumable::SamePlan);
+        }
+        let state_change = match &self.state {
+            Some(recorded) => state_difference(recorded, state),
+            None => Some("the checkpoint does not record the shape of its state".to_owned()),
+        };
+        match state_change {
+            None => Ok(Resumable::SameState),
+            Some(state_change) => Err(Error::CheckpointMismatch(Box::new(crate::error::CheckpointMismatch {
+                path: dir.to_owned(),
+                written_by: self.name.clone(),
+                written_fingerprint: self.fingerprint.clone(),
+                query: name.to_owned(),
+                fingerprint: fingerprint.to_owned(),
+                written_plan: self.plan.clone(),
+                plan: plan.to_owned(),
+                state_change,
+            }))),
+        }
+    }
+
     /// Parses the bytes of a `metadata` file.
     ///
     /// # Errors
@@ -202,23 +249,7 @@ impl Checkpoint {
         let metadata_path = dir.join("metadata");
         let metadata = if metadata_path.exists() {
             let mut metadata = read_parsed(&metadata_path, Metadata::parse)?;
-            let state_change = match &metadata.state {
-                Some(recorded) => state_difference(recorded, state),
-                None => Some("the checkpoint does not record the shape of its state".to_owned()),
-            };
-            if metadata.fingerprint != fingerprint {
-                if let Some(state_change) = state_change {
-                    return Err(Error::CheckpointMismatch(Box::new(crate::error::CheckpointMismatch {
-                        path: dir,
-                        written_by: metadata.name,
-                        written_fingerprint: metadata.fingerprint,
-                        query: name.to_owned(),
-                        fingerprint,
-                        written_plan: metadata.plan,
-                        plan: plan.to_owned(),
-                        state_change,
-                    })));
-                }
+            if metadata.resumable_by(&dir, name, &fingerprint, plan, state)? == Resumable::SameState {
                 tracing::info!(
                     checkpoint = %dir.display(),
                     was = %metadata.fingerprint,
@@ -446,8 +477,7 @@ impl Checkpoint {
     /// 0; a named store in a directory of its own): `state/<operator>/0[/<store>]`.
     #[must_use]
     pub fn state_store_dir(&self, operator: usize, store: &str) -> PathBuf {
-        let dir = self.dir.join("state").join(operator.to_string()).join("0");
-        if store.is_empty() { dir } else { dir.join(store) }
+        state_store_dir_of(&self.dir, operator, store)
     }
 
     /// Writes a state store file: `<version>.delta` or `<version>.snapshot` (a store's version
@@ -487,72 +517,33 @@ impl Checkpoint {
     ) -> Result<u64> {
         let dir = self.state_store_dir(operator, store);
         self.refuse_whole_state_snapshots(operator)?;
-        let files = state_files(&dir)?;
-        let mut snapshots: Vec<u64> = files
-            .iter()
-            .filter(|&&(v, kind)| kind == FileKind::Snapshot && v <= version)
-            .map(|&(v, _)| v)
-            .collect();
-        snapshots.sort_unstable_by(|a, b| b.cmp(a));
-        let path = |v: u64, kind: FileKind| dir.join(format!("{v}.{}", kind.extension()));
-        let mut passed_over: Option<Error> = None;
-        let mut damaged = Vec::new();
-        for base in snapshots.iter().copied().chain(std::iter::once(0)) {
-            let mut read = Vec::new();
-            if base > 0 {
-                let snapshot = path(base, FileKind::Snapshot);
-                match read_state_file(&snapshot) {
-                    Ok(bytes) => read.push((snapshot, bytes)),
-                    Err(error) => {
-                        tracing::warn!(%error, "passing over a damaged state snapshot for an older one and its deltas");
-                        passed_over.get_or_insert(error);
-                        damaged.push(snapshot);
-                        continue;
-                    }
-                }
-            }
-            for delta in base + 1..=version {
-                let delta = path(delta, FileKind::Delta);
-                if !delta.exists() {
-                    return Err(passed_over.unwrap_or_else(|| Error::Checkpoint {
-                        path: delta,
-                        message: format!(
-                            "is missing: the state at version {version} needs it (was a file deleted by hand?); restore the file, or start again with a new checkpoint directory"
-                        ),
-                    }));
-                }
-                read.push((delta.clone(), read_state_file(&delta)?));
-            }
-            let mut rows = MergedRows::default();
-            for (file, bytes) in &read {
-                StoreFile::parse(bytes)
-                    .and_then(|parsed| rows.apply(&parsed))
-                    .map_err(|message| Error::Checkpoint {
-                        path: file.clone(),
-                        message,
-                    })?;
-            }
-            restore(&rows.into_ordered()).map_err(|message| Error::Checkpoint {
-                path: read.last().map_or_else(|| dir.clone(), |(file, _)| file.clone()),
-                message: format!("cannot be restored into operator {operator}: {message}"),
-            })?;
-            if let Some(error) = passed_over {
-                tracing::warn!(%error, snapshot = base, "restored the state from an older snapshot and its deltas");
-            }
-            // Out of the way (kept, for a look), so that no later purge takes a damaged snapshot
-            // as the one the deltas before it are no longer needed for.
-            for snapshot in damaged {
-                let mut kept = snapshot.clone().into_os_string();
-                kept.push(".damaged");
-                std::fs::rename(&snapshot, &kept)
-                    .map_err(|e| io_error(&snapshot, "set aside the damaged state snapshot", e))?;
-            }
-            return Ok(base);
+        let StoreVersion {
+            files,
+            snapshot,
+            damaged,
+        } = read_store_version(&dir, version)?;
+        let mut rows = MergedRows::default();
+        for (file, bytes) in &files {
+            StoreFile::parse(bytes)
+                .and_then(|parsed| rows.apply(&parsed))
+                .map_err(|message| Error::Checkpoint {
+                    path: file.clone(),
+                    message,
+                })?;
         }
-        Err(passed_over.unwrap_or_else(|| Error::Checkpoint {
-            path: dir,
-            message: "has no state to restore".to_owned(),
-        }))
+        restore(&rows.into_ordered()).map_err(|message| Error::Checkpoint {
+            path: files.last().map_or_else(|| dir.clone(), |(file, _)| file.clone()),
+            message: format!("cannot be restored into operator {operator}: {message}"),
+        })?;
+        // Out of the way (kept, for a look), so that no later purge takes a damaged snapshot as
+        // the one the deltas before it are no longer needed for.
+        for damaged in damaged {
+            let mut kept = damaged.clone().into_os_string();
+            kept.push(".damaged");
+            std::fs::rename(&damaged, &kept)
+                .map_err(|e| io_error(&damaged, "set aside the damaged state snapshot", e))?;
+        }
+        Ok(snapshot)
     }
 
     /// Refuses a checkpoint whose state an earlier Rill wrote whole, as one JSON file per batch
@@ -688,6 +679,81 @@ impl<T: Send + 'static> Pending<T> {
             })
         })
     }
+}
+
+/// The directory of store `store` of operator `operator` of the checkpoint at `checkpoint`.
+fn state_store_dir_of(checkpoint: &Path, operator: usize, store: &str) -> PathBuf {
+    let dir = checkpoint.join("state").join(operator.to_string()).join("0");
+    if store.is_empty() { dir } else { dir.join(store) }
+}
+
+/// The files that hold a store at one version, read and checked.
+#[derive(Debug)]
+struct StoreVersion {
+    /// The snapshot (if any), then each delta after it, oldest first.
+    files: Vec<(PathBuf, Vec<u8>)>,
+    /// The version of the snapshot used (0 for none).
+    snapshot: u64,
+    /// Newer snapshots passed over because they are damaged.
+    damaged: Vec<PathBuf>,
+}
+
+/// Reads store directory `dir` at `version`: the newest snapshot at or before it that reads
+/// back whole, and every delta after that; a damaged snapshot is passed over for an older one
+/// (and its deltas), with a warning.
+///
+/// # Errors
+/// [`Error::Checkpoint`] naming the file that is missing or damaged (the newest damaged
+/// snapshot, when no older one and its deltas can replace it).
+fn read_store_version(dir: &Path, version: u64) -> Result<StoreVersion> {
+    let mut snapshots: Vec<u64> = state_files(dir)?
+        .into_iter()
+        .filter(|&(v, kind)| kind == FileKind::Snapshot && v <= version)
+        .map(|(v, _)| v)
+        .collect();
+    snapshots.sort_unstable_by(|a, b| b.cmp(a));
+    let path = |v: u64, kind: FileKind| dir.join(format!("{v}.{}", kind.extension()));
+    let mut passed_over: Option<Error> = None;
+    let mut damaged = Vec::new();
+    for base in snapshots.into_iter().chain(std::iter::once(0)) {
+        let mut files = Vec::new();
+        if base > 0 {
+            let snapshot = path(base, FileKind::Snapshot);
+            match read_state_file(&snapshot) {
+                Ok(bytes) => files.push((snapshot, bytes)),
+                Err(error) => {
+                    tracing::warn!(%error, "passing over a damaged state snapshot for an older one and its deltas");
+                    passed_over.get_or_insert(error);
+                    damaged.push(snapshot);
+                    continue;
+                }
+            }
+        }
+        for delta in base + 1..=version {
+            let delta = path(delta, FileKind::Delta);
+            if !delta.exists() {
+                return Err(passed_over.unwrap_or_else(|| Error::Checkpoint {
+                    path: delta,
+                    message: format!(
+                        "is missing: the state at version {version} needs it (was a file deleted by hand?); restore the file, or start again with a new checkpoint directory"
+                    ),
+                }));
+            }
+            files.push((delta.clone(), read_state_file(&delta)?));
+        }
+        if let Some(error) = passed_over {
+            tracing::warn!(%error, snapshot = base, "read the state from an older snapshot and its deltas");
+        }
+        return Ok(StoreVersion {
+            files,
+            snapshot: base,
+            damaged,
+        });
+    }
+    Err(passed_over.unwrap_or_else(|| Error::Checkpoint {
+        path: dir.to_owned(),
+        message: "has no state to read".to_owned(),
+    }))
 }
 
 /// The version and kind of a state store file's name (`12.delta`, `20.snapshot`).
