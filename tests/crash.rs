@@ -259,7 +259,7 @@ fn child() {
 /// `rill::durability` trace event of the library; an atomically written file's events are named
 /// after its log (`state_written`: the state file is in place, the batch not yet committed;
 /// `sink_log_written`: the file sink's log entry is).
-const ABORT_POINTS: [&str; 12] = [
+const ABORT_POINTS: [&str; 13] = [
     // The file sink's log entry is written; the checkpoint commit is not (after a compact
     // entry, the entries it covers are not deleted yet).
     "sink_log_written",
@@ -285,6 +285,8 @@ const ABORT_POINTS: [&str; 12] = [
     "state_snapshot_written",
     // Purging state files no kept batch needs: some are gone, some not.
     "state_purge",
+    // Purging the offsets and commits of batches no longer kept: some are gone, some not.
+    "log_purge",
 ];
 
 /// The abort points `query` passes through.

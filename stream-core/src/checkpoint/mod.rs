@@ -580,7 +580,9 @@ impl Checkpoint {
         newer_than: Option<u64>,
     ) -> Result<()> {
         let dir = self.state_store_dir(operator, store);
-        let files = state_files(&dir)?;
+        let mut files = state_files(&dir)?;
+        // Oldest first, so that a process killed amid it leaves the files it kept contiguous.
+        files.sort_unstable();
         let version = newer_than.unwrap_or(u64::MAX);
         let base = files
             .iter()
@@ -617,20 +619,14 @@ impl Checkpoint {
         Ok(())
     }
 
+    /// Deletes the log entries of batches before `oldest_kept`, oldest first: a process killed
+    /// amid it leaves the entries it kept contiguous (a gap would read as a deleted file).
     fn purge_before(&self, oldest_kept: u64) -> Result<()> {
         for log in ["offsets", "commits"] {
-            let dir = self.dir.join(log);
-            let entries = std::fs::read_dir(&dir).map_err(|e| io_error(&dir, "list the checkpoint log", e))?;
-            for entry in entries.flatten() {
-                let old = entry
-                    .file_name()
-                    .to_str()
-                    .and_then(batch_of_file_name)
-                    .is_some_and(|b| b < oldest_kept);
-                if old {
-                    std::fs::remove_file(entry.path())
-                        .map_err(|e| io_error(&entry.path(), "purge the old checkpoint file", e))?;
-                }
+            for batch in self.batches(log)?.into_iter().take_while(|&b| b < oldest_kept) {
+                let path = self.entry(log, batch);
+                tracing::trace!(target: "rill::durability", point = "log_purge", file = %path.display());
+                std::fs::remove_file(&path).map_err(|e| io_error(&path, "purge the old checkpoint file", e))?;
             }
         }
         Ok(())
