@@ -522,16 +522,7 @@ impl Checkpoint {
             snapshot,
             damaged,
         } = read_store_version(&dir, version)?;
-        let mut rows = MergedRows::default();
-        for (file, bytes) in &files {
-            StoreFile::parse(bytes)
-                .and_then(|parsed| rows.apply(&parsed))
-                .map_err(|message| Error::Checkpoint {
-                    path: file.clone(),
-                    message,
-                })?;
-        }
-        restore(&rows.into_ordered()).map_err(|message| Error::Checkpoint {
+        restore(&replay(&files)?).map_err(|message| Error::Checkpoint {
             path: files.last().map_or_else(|| dir.clone(), |(file, _)| file.clone()),
             message: format!("cannot be restored into operator {operator}: {message}"),
         })?;
@@ -692,6 +683,24 @@ struct StoreVersion {
     snapshot: u64,
     /// Newer snapshots passed over because they are damaged.
     damaged: Vec<PathBuf>,
+}
+
+/// The rows `files` (a snapshot and the deltas after it, in order) hold, in the operator's
+/// order.
+///
+/// # Errors
+/// [`Error::Checkpoint`] naming a file that is not a state file or does not apply.
+fn replay(files: &[(PathBuf, Vec<u8>)]) -> Result<Vec<(&[u8], &[u8])>> {
+    let mut rows = MergedRows::default();
+    for (file, bytes) in files {
+        StoreFile::parse(bytes)
+            .and_then(|parsed| rows.apply(&parsed))
+            .map_err(|message| Error::Checkpoint {
+                path: file.clone(),
+                message,
+            })?;
+    }
+    Ok(rows.into_ordered())
 }
 
 /// Reads store directory `dir` at `version`: the newest snapshot at or before it that reads

@@ -45,7 +45,7 @@ use arrow_schema::{Field, Schema};
 use super::{CommitEntry, Metadata, OffsetEntry, read_parsed};
 use crate::error::{Error, Result};
 use crate::state::snapshot::StateType;
-use crate::state::store::{MergedRows, StoreFile, StoreSchema};
+use crate::state::store::StoreSchema;
 
 /// A checkpoint opened for reading: nothing in it is locked or changed.
 #[derive(Debug)]
@@ -134,16 +134,7 @@ impl CheckpointReader {
         let schema = self.store_schema(operator, store)?;
         let dir = super::state_store_dir_of(&self.dir, operator, store);
         let files = super::read_store_version(&dir, batch + 1)?.files;
-        let mut rows = MergedRows::default();
-        for (path, bytes) in &files {
-            StoreFile::parse(bytes)
-                .and_then(|file| rows.apply(&file))
-                .map_err(|message| Error::Checkpoint {
-                    path: path.clone(),
-                    message,
-                })?;
-        }
-        let rows = rows.into_ordered();
+        let rows = super::replay(&files)?;
         decode_rows(&schema, &rows).map_err(|message| Error::Checkpoint { path: dir, message })
     }
 

@@ -3,7 +3,6 @@
 use super::StatefulOperator;
 use crate::plan::{BatchContext, OutputMode, StateMetrics};
 use crate::state::snapshot::StateValue;
-use crate::state::store::{OperatorSchema, StoreSchema, StoreWriter};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -216,29 +215,7 @@ impl<K: OwnedKey + StateValue, A: StateValue + Default> StatefulOperator for Key
         self.groups.metrics()
     }
 
-    fn state_schema(&self) -> OperatorSchema {
-        OperatorSchema {
-            operator: self.name().to_owned(),
-            stores: vec![StoreSchema::of::<K, A>("")],
-        }
-    }
-
-    fn track_changes(&mut self) {
-        self.groups.track_changes();
-    }
-
-    fn write_changes(&mut self, _store: usize, out: &mut StoreWriter) {
-        self.groups.write_changes(out);
-    }
-
-    fn write_all(&self, _store: usize, out: &mut StoreWriter) {
-        self.groups.write_all(out);
-    }
-
-    fn restore(&mut self, _store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
-        self.groups = GroupTable::restore_rows(rows.iter().copied())?;
-        Ok(())
-    }
+    one_table_state!(groups: K => A);
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 use super::StatefulOperator;
 use crate::plan::{BatchContext, StateMetrics};
 use crate::state::snapshot::StateValue;
-use crate::state::store::{OperatorSchema, StoreSchema, StoreWriter};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -138,29 +137,7 @@ impl<K: OwnedKey + StateValue> StatefulOperator for Deduplicate<K> {
         self.seen.metrics()
     }
 
-    fn state_schema(&self) -> OperatorSchema {
-        OperatorSchema {
-            operator: self.name().to_owned(),
-            stores: vec![StoreSchema::of::<K, Timestamp>("")],
-        }
-    }
-
-    fn track_changes(&mut self) {
-        self.seen.track_changes();
-    }
-
-    fn write_changes(&mut self, _store: usize, out: &mut StoreWriter) {
-        self.seen.write_changes(out);
-    }
-
-    fn write_all(&self, _store: usize, out: &mut StoreWriter) {
-        self.seen.write_all(out);
-    }
-
-    fn restore(&mut self, _store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
-        self.seen = GroupTable::restore_rows(rows.iter().copied())?;
-        Ok(())
-    }
+    one_table_state!(seen: K => Timestamp);
 }
 
 #[cfg(test)]

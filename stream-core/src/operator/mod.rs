@@ -12,6 +12,36 @@
 //!
 //! [`BatchContext`]: crate::plan::BatchContext
 
+/// The state methods of a [`StatefulOperator`] whose state is one
+/// [`GroupTable`](crate::state::GroupTable): `self.$table`, of keys `$key` and values `$value`.
+macro_rules! one_table_state {
+    ($table:ident: $key:ty => $value:ty) => {
+        fn state_schema(&self) -> $crate::state::store::OperatorSchema {
+            $crate::state::store::OperatorSchema {
+                operator: self.name().to_owned(),
+                stores: vec![$crate::state::store::StoreSchema::of::<$key, $value>("")],
+            }
+        }
+
+        fn track_changes(&mut self) {
+            self.$table.track_changes();
+        }
+
+        fn write_changes(&mut self, _store: usize, out: &mut $crate::state::store::StoreWriter) {
+            self.$table.write_changes(out);
+        }
+
+        fn write_all(&self, _store: usize, out: &mut $crate::state::store::StoreWriter) {
+            self.$table.write_all(out);
+        }
+
+        fn restore(&mut self, _store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
+            self.$table = $crate::state::GroupTable::restore_rows(rows.iter().copied())?;
+            Ok(())
+        }
+    };
+}
+
 mod aggregate;
 mod dedup;
 mod join;

@@ -6,7 +6,6 @@ use super::StatefulOperator;
 use crate::plan::{BatchContext, OutputMode, StateMetrics};
 use crate::session::{Merge, Session, Sessions};
 use crate::state::snapshot::StateValue;
-use crate::state::store::{OperatorSchema, StoreSchema, StoreWriter};
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
 
@@ -197,29 +196,7 @@ where
         self.metrics
     }
 
-    fn state_schema(&self) -> OperatorSchema {
-        OperatorSchema {
-            operator: self.name().to_owned(),
-            stores: vec![StoreSchema::of::<K, Sessions<A>>("")],
-        }
-    }
-
-    fn track_changes(&mut self) {
-        self.keys.track_changes();
-    }
-
-    fn write_changes(&mut self, _store: usize, out: &mut StoreWriter) {
-        self.keys.write_changes(out);
-    }
-
-    fn write_all(&self, _store: usize, out: &mut StoreWriter) {
-        self.keys.write_all(out);
-    }
-
-    fn restore(&mut self, _store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
-        self.keys = GroupTable::restore_rows(rows.iter().copied())?;
-        Ok(())
-    }
+    one_table_state!(keys: K => Sessions<A>);
 }
 
 #[cfg(test)]
