@@ -39,7 +39,7 @@ use proc_macro2::TokenStream;
 
 /// Expands the body of `stream! { .. }` as the macro does.
 pub fn expand(input: &TokenStream) -> TokenStream {
-    expand::expand(input)
+    expand::expand_in(input, None)
 }
 
 /// Runs the macro on `text` as the body of `stream! { .. }` and checks that what it returns is

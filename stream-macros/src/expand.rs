@@ -6,10 +6,17 @@ use std::collections::HashSet;
 use proc_macro2::TokenStream;
 
 use crate::diag::Diagnostics;
-use crate::{codegen, fallback, parse, plan, schema, typecheck};
+use crate::{codegen, fallback, parse, plan, schema, state_lock, typecheck};
 
-/// Expands the body of `stream! { .. }`.
+/// Expands the body of `stream! { .. }`, for tests: as written in no file.
+#[cfg(test)]
 pub(crate) fn expand(input: &TokenStream) -> TokenStream {
+    expand_in(input, None)
+}
+
+/// Expands the body of `stream! { .. }` written in the file `source` (what a `state_lock` path
+/// is relative to).
+pub(crate) fn expand_in(input: &TokenStream, source: Option<&std::path::Path>) -> TokenStream {
     let parsed = match parse::parse(input.clone()) {
         Ok(parsed) => parsed,
         Err(error) => {
@@ -51,6 +58,7 @@ pub(crate) fn expand(input: &TokenStream) -> TokenStream {
     }
 
     let mut seen_queries: HashSet<String> = schemas.iter().map(|s| s.name.to_string()).collect();
+    let mut state_shapes = Vec::new();
     for decl in &parsed.queries {
         let name = decl.name.to_string();
         if !seen_queries.insert(name.clone()) {
@@ -70,12 +78,26 @@ pub(crate) fn expand(input: &TokenStream) -> TokenStream {
             typecheck::check_query(decl, &schemas, &diagnostics)
         };
         match checked {
-            Ok(typed) => output.extend(codegen::query(&plan::plan(typed))),
+            Ok(typed) => {
+                let planned = plan::plan(typed);
+                state_shapes.push((decl.name.clone(), state_lock::state_shape(&planned)));
+                output.extend(codegen::query(&planned));
+            }
             Err(outputs) => {
                 let statics: Vec<bool> = decl.inputs.iter().map(|input| input.is_static).collect();
                 output.extend(fallback::query_stub(&decl.name, &statics, &outputs));
             }
         }
+    }
+    if let Some(file) = &parsed.state_lock {
+        let path = state_lock::lock_path(file, source);
+        output.extend(state_lock::check(
+            file,
+            &path,
+            &state_shapes,
+            state_lock::update_requested(),
+            &diagnostics,
+        ));
     }
     if let Some(errors) = diagnostics.finish() {
         output.extend(errors);

@@ -29,12 +29,15 @@ use syn::{Attribute, Ident, Token, braced, parenthesized};
 mod kw {
     syn::custom_keyword!(schema);
     syn::custom_keyword!(query);
+    syn::custom_keyword!(state_lock);
 }
 
 /// Everything inside `stream! { ... }`.
 pub(crate) struct StreamInput {
     pub(crate) schemas: Vec<SchemaDecl>,
     pub(crate) queries: Vec<QueryDecl>,
+    /// `state_lock "file";`: the file recording the queries' state, relative to the source file.
+    pub(crate) state_lock: Option<syn::LitStr>,
 }
 
 /// `schema Name { field: Type, ... }`
@@ -99,10 +102,22 @@ impl Parse for StreamInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut schemas = Vec::new();
         let mut queries = Vec::new();
+        let mut state_lock: Option<syn::LitStr> = None;
         while !input.is_empty() {
             let attrs = input.call(outer_attributes)?;
             let lookahead = input.lookahead1();
-            if lookahead.peek(kw::schema) {
+            if lookahead.peek(kw::state_lock) {
+                input.parse::<kw::state_lock>()?;
+                let file: syn::LitStr = input.parse()?;
+                input.parse::<Token![;]>()?;
+                if state_lock.is_some() {
+                    return Err(syn::Error::new(
+                        file.span(),
+                        "`state_lock` is given twice\nhelp: one `stream!` records its queries' state in one file",
+                    ));
+                }
+                state_lock = Some(file);
+            } else if lookahead.peek(kw::schema) {
                 schemas.push(SchemaDecl::parse_rest(attrs, input)?);
             } else if lookahead.peek(kw::query) {
                 queries.push(QueryDecl::parse_rest(attrs, input)?);
@@ -111,12 +126,16 @@ impl Parse for StreamInput {
                 return Err(syn::Error::new(
                     error.span(),
                     format!(
-                        "{error}\nhelp: `stream!` holds `schema Name {{ .. }}` and `query Name(input: Schema) {{ .. }}` items"
+                        "{error}\nhelp: `stream!` holds `schema Name {{ .. }}` and `query Name(input: Schema) {{ .. }}` items, and optionally `state_lock \"file\";`"
                     ),
                 ));
             }
         }
-        Ok(Self { schemas, queries })
+        Ok(Self {
+            schemas,
+            queries,
+            state_lock,
+        })
     }
 }
 
