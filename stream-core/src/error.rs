@@ -222,3 +222,11 @@ impl std::fmt::Display for CheckpointMismatch {
         )
     }
 }
+
+/// The message a panic carried, when it was a string.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+}

@@ -721,10 +721,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             Ok(Ok(())) => None,
             Ok(Err(error)) => Some(error),
             Err(payload) => {
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                let message = crate::error::panic_message(payload.as_ref())
                     .unwrap_or_else(|| "non-string panic payload".to_owned());
                 Some(Error::Panicked {
                     query: name.clone(),

@@ -44,7 +44,7 @@ use arrow_schema::{Field, Schema};
 
 use super::{CommitEntry, Metadata, OffsetEntry, read_parsed};
 use crate::error::{Error, Result};
-use crate::state::snapshot::StateType;
+use crate::state::snapshot::{StateType, take};
 use crate::state::store::StoreSchema;
 
 /// A checkpoint opened for reading: nothing in it is locked or changed.
@@ -330,12 +330,6 @@ impl Builder {
 
 fn decode<T: crate::state::snapshot::StateValue>(input: &mut &[u8]) -> Option<T> {
     T::decode(input)
-}
-
-fn take<const N: usize>(input: &mut &[u8]) -> Option<[u8; N]> {
-    let (head, rest) = input.split_first_chunk::<N>()?;
-    *input = rest;
-    Some(*head)
 }
 
 /// A value of shape `ty` read from `input`, as JSON: exact for integers and strings; floats as

@@ -174,7 +174,7 @@ pub fn field_state_type<S, T: StateValue>(field: fn(&S) -> &T) -> StateType {
 
 /// The next `N` bytes of `input`, consumed.
 #[inline]
-fn take<const N: usize>(input: &mut &[u8]) -> Option<[u8; N]> {
+pub(crate) fn take<const N: usize>(input: &mut &[u8]) -> Option<[u8; N]> {
     let (head, rest) = input.split_first_chunk::<N>()?;
     *input = rest;
     Some(*head)
@@ -182,7 +182,7 @@ fn take<const N: usize>(input: &mut &[u8]) -> Option<[u8; N]> {
 
 /// A `u32` length, then that many bytes of `input`, consumed.
 #[inline]
-fn take_counted<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
+pub(crate) fn take_counted<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
     let len = usize::try_from(u32::from_le_bytes(take(input)?)).ok()?;
     let (head, rest) = input.split_at_checked(len)?;
     *input = rest;

@@ -37,7 +37,7 @@
 
 use std::collections::HashMap;
 
-use super::snapshot::{StateType, StateValue};
+use super::snapshot::{StateType, StateValue, take_counted};
 
 const MAGIC: &[u8; 8] = b"RILLSTAT";
 const FORMAT_VERSION: u8 = 1;
@@ -322,14 +322,6 @@ impl<'a> StoreFile<'a> {
         }
         Ok(Self { kind, records })
     }
-}
-
-/// A `u32` length, then that many bytes of `input`, consumed.
-fn take_counted<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let (len, rest) = input.split_first_chunk::<4>()?;
-    let (field, rest) = rest.split_at_checked(usize::try_from(u32::from_le_bytes(*len)).ok()?)?;
-    *input = rest;
-    Some(field)
 }
 
 /// The rows of one store version, replayed from a snapshot and the deltas after it, in the
