@@ -2,6 +2,7 @@
 //! parse modes: no panic; `Permissive` and `DropMalformed` never fail; rows out plus records
 //! dropped equal records read; `FailFast` fails exactly when `Permissive` counts a malformed
 //! record; decoding the file in two pieces split at a line end gives the same rows and counts;
+//! the decoder's fast path and its general path alone give the same rows, counts and errors;
 //! and every line `serde_json` reads as an object whose values fit the nullable schema by
 //! Spark's rules is not malformed.
 #![no_main]
@@ -26,10 +27,28 @@ fn decode<Q: StreamPlan>(bytes: &[u8], mode: ParseMode) -> (rill::error::Result<
     (result, counts, out)
 }
 
+/// Decodes `bytes` as one file by the general path alone (no fast path).
+fn decode_general<Q: StreamPlan>(bytes: &[u8], mode: ParseMode) -> (rill::error::Result<()>, DecodeCounts, Vec<RecordBatch>) {
+    let mut decoder = (Q::facts().inputs[0].schema.decoder)();
+    let mut counts = DecodeCounts::default();
+    let mut out = Vec::new();
+    let result = decoder.decode_json_lines_general(Path::new("fuzz.json"), bytes, 1, mode, &mut counts, &mut out);
+    (result, counts, out)
+}
+
 fn check<Q: StreamPlan>(data: &[u8]) {
     let mut permissive = None;
     for mode in MODES {
         let (result, counts, out) = decode::<Q>(data, mode);
+        // The differential: the fast path takes only records it decodes as the general path does.
+        let (general_result, general_counts, general_out) = decode_general::<Q>(data, mode);
+        assert_eq!(
+            result.as_ref().map_err(ToString::to_string),
+            general_result.as_ref().map_err(ToString::to_string),
+            "{mode:?}: the fast path and the general path end differently"
+        );
+        assert_eq!(counts, general_counts, "{mode:?}: the fast path counts differently");
+        assert!(same_rows(&out, &general_out), "{mode:?}: the fast path decodes other rows");
         check_mode(mode, &result, counts, &out, &mut permissive);
         if mode != ParseMode::FailFast {
             check_split::<Q>(data, mode, counts, &out);

@@ -18,6 +18,7 @@ use std::path::Path;
 use arrow_array::RecordBatch;
 
 use super::json::SyntaxError;
+use super::scan::find_byte;
 use super::text::TextField;
 use super::{BATCH_ROWS, CORRUPT_RECORD_COLUMN, DecodeCounts, ParseMode, RecordContext, RecordDecoder};
 use crate::error::{Error, Result};
@@ -159,6 +160,8 @@ impl CsvOptions {
 /// as an escape), and rewriting its output would cost a second pass over every field.
 fn split<'r>(record: &'r [u8], options: &CsvOptions, fields: &mut Vec<TextField<'r>>) -> Result<(), SyntaxError> {
     fields.clear();
+    // Checked once for the record rather than field by field: the common case.
+    let whole = std::str::from_utf8(record).ok();
     let mut pos = 0;
     loop {
         let start = pos;
@@ -167,11 +170,14 @@ fn split<'r>(record: &'r [u8], options: &CsvOptions, fields: &mut Vec<TextField<
             let (text, end) = quoted_field(record, pos, options);
             (Cow::Owned(utf8(text, start)?), end)
         } else {
-            let end = memchr::memchr(options.delimiter, &record[pos..]).map_or(record.len(), |i| pos + i);
-            let text = std::str::from_utf8(&record[pos..end]).map_err(|error| SyntaxError {
-                offset: pos + error.valid_up_to(),
-                message: "invalid UTF-8 in a field".into(),
-            })?;
+            let end = find_byte(record, pos, options.delimiter);
+            let text = match whole.and_then(|whole| whole.get(pos..end)) {
+                Some(text) => text,
+                None => std::str::from_utf8(&record[pos..end]).map_err(|error| SyntaxError {
+                    offset: pos + error.valid_up_to(),
+                    message: "invalid UTF-8 in a field".into(),
+                })?,
+            };
             (Cow::Borrowed(text), end)
         };
         let null = *text == *options.null_value || (!quoted && text.is_empty());
@@ -239,11 +245,19 @@ fn utf8(bytes: Vec<u8>, offset: usize) -> Result<String, SyntaxError> {
 /// blank lines are skipped and CRLF line ends are trimmed.
 fn records(bytes: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    bytes
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .map(|(index, line)| (index as u64 + 1, line.strip_suffix(b"\r").unwrap_or(line)))
-        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+    // memchr finds line ends a vector at a time; `split` with a closure tests every byte.
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        (start <= bytes.len()).then(|| {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let line = &bytes[start..end];
+            start = end + 1;
+            line
+        })
+    })
+    .enumerate()
+    .map(|(index, line)| (index as u64 + 1, line.strip_suffix(b"\r").unwrap_or(line)))
+    .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
 }
 
 /// Which declared column each field of a record fills, from the header (if any), checked

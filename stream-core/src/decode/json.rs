@@ -14,6 +14,7 @@
 
 use std::borrow::Cow;
 
+use super::scan::{find_string_stop, plain_ascii_string};
 use crate::decimal::Decimal;
 use crate::types::{Date, Timestamp};
 
@@ -114,17 +115,26 @@ impl ExpectedKey {
     /// Whether `rest` (the record from the cursor on) starts with the key and its colon.
     #[inline(always)]
     fn matches(&self, rest: &[u8]) -> bool {
-        if let Some(window) = rest.get(..16) {
-            let low = u64::from_le_bytes(window[..8].try_into().unwrap_or_default());
-            let high = u64::from_le_bytes(window[8..].try_into().unwrap_or_default());
-            (low & self.masks[0]) == self.words[0] && (high & self.masks[1]) == self.words[1]
-        } else {
-            // Near the end of the record (the last field): compare a zero-padded copy.
-            let mut window = [0u8; 16];
-            let available = rest.len().min(16);
-            window[..available].copy_from_slice(&rest[..available]);
-            self.len <= available && self.matches(&window)
+        match rest.get(..16) {
+            Some(window) => self.matches_window(window),
+            None => self.matches_short(rest),
         }
+    }
+
+    #[inline(always)]
+    fn matches_window(&self, window: &[u8]) -> bool {
+        let low = u64::from_le_bytes(window[..8].try_into().unwrap_or_default());
+        let high = u64::from_le_bytes(window[8..16].try_into().unwrap_or_default());
+        (low & self.masks[0]) == self.words[0] && (high & self.masks[1]) == self.words[1]
+    }
+
+    /// Near the end of the record (the last field): compares a zero-padded copy.
+    #[inline(never)]
+    fn matches_short(&self, rest: &[u8]) -> bool {
+        let mut window = [0u8; 16];
+        let available = rest.len().min(16);
+        window[..available].copy_from_slice(&rest[..available]);
+        self.len <= available && self.matches_window(&window)
     }
 }
 
@@ -310,6 +320,68 @@ impl<'a> JsonCursor<'a> {
         Ok(key)
     }
 
+    /// Steps over `byte` if it is next: for a decoder's fast path over records in their usual
+    /// shape, which checks each separator where it expects one.
+    #[inline(always)]
+    pub fn expect(&mut self, byte: u8) -> bool {
+        let found = self.bytes.get(self.pos) == Some(&byte);
+        self.pos += usize::from(found);
+        found
+    }
+
+    /// Steps over spaces and tabs — but not line ends, which the fast path must not cross.
+    #[inline(always)]
+    pub fn skip_spaces(&mut self) {
+        while let Some(b' ' | b'\t') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    /// Steps over `byte` after a value, with the spaces before and after it, if it is next:
+    /// `,` or `}` in the fast path.
+    #[inline(always)]
+    pub fn expect_after_value(&mut self, byte: u8) -> bool {
+        if !self.expect(byte) {
+            self.skip_spaces();
+            if !self.expect(byte) {
+                return false;
+            }
+        }
+        self.skip_spaces();
+        true
+    }
+
+    /// Steps over `key` and its colon (`quoted`: the bytes `"name":`, for keys too long to pack)
+    /// if they are next, and the spaces after them.
+    #[inline(always)]
+    pub fn expect_key(&mut self, key: &ExpectedKey, quoted: &[u8]) -> bool {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let found = if key.len == 0 {
+            rest.starts_with(quoted)
+        } else {
+            key.matches(rest)
+        };
+        if found {
+            self.pos += quoted.len();
+            self.skip_spaces();
+        }
+        found
+    }
+
+    /// After a record's closing brace, in a buffer of several lines: the position after the
+    /// record's line end (`\n`, `\r\n`, or the end of the buffer), when only spaces come before it.
+    #[inline(always)]
+    #[must_use]
+    pub fn line_end(&mut self) -> Option<usize> {
+        self.skip_spaces();
+        match self.bytes.get(self.pos..self.bytes.len().min(self.pos + 2)) {
+            Some([]) => Some(self.pos),
+            Some([b'\n', ..]) => Some(self.pos + 1),
+            Some(b"\r\n") => Some(self.pos + 2),
+            _ => None,
+        }
+    }
+
     /// Checks nothing but whitespace follows the record's closing brace.
     ///
     /// # Errors
@@ -427,28 +499,17 @@ impl<'a> JsonCursor<'a> {
     pub fn string(&mut self) -> Scan<Field<Cow<'a, str>>> {
         // The common case first: a double-quoted string of plain ASCII.
         if let Some(text) = self.plain_string() {
-            let text = std::str::from_utf8(text).map_err(|_| SyntaxError {
-                offset: self.pos,
-                message: "invalid UTF-8 in a string".into(),
-            })?;
             return Ok(Field::Value(Cow::Borrowed(text)));
         }
         self.string_general()
     }
 
     /// If a double-quoted string without escapes or non-ASCII text opens at the cursor: its
-    /// bytes, with the cursor moved past it.
+    /// text, with the cursor moved past it.
     #[inline(always)]
-    fn plain_string(&mut self) -> Option<&'a [u8]> {
-        if self.bytes.get(self.pos) != Some(&b'"') {
-            return None;
-        }
-        let (end, special) = find_special(self.bytes, self.pos + 1, b'"');
-        if special != Some(b'"') {
-            return None;
-        }
-        let text = &self.bytes[self.pos + 1..end];
-        self.pos = end + 1;
+    fn plain_string(&mut self) -> Option<&'a str> {
+        let (text, next) = plain_ascii_string(self.bytes, self.pos)?;
+        self.pos = next;
         Some(text)
     }
 
@@ -513,11 +574,54 @@ impl<'a> JsonCursor<'a> {
     /// When the value is not valid JSON.
     #[inline(always)]
     pub fn f64(&mut self) -> Scan<Field<f64>> {
+        if let Some(value) = self.plain_decimal() {
+            return Ok(Field::Value(value));
+        }
         if let Some(b'0'..=b'9' | b'-') = self.bytes.get(self.pos) {
             let number = self.scan_number()?;
             return Ok(Field::Value(number.to_f64(self.bytes)));
         }
         self.f64_general()
+    }
+
+    /// If a number of the common form opens at the cursor — `-?digits(.digits)?`, at most 19
+    /// digits, the digits below 2^53, at most 22 after the point — its value, with the cursor
+    /// moved past it; `None` (the cursor unmoved) for anything else, which `scan_number` reads.
+    /// Such a number is an integer divided by an exact power of ten: one correctly rounded
+    /// division (Clinger's fast path), so the same value `str::parse` gives.
+    #[inline(always)]
+    fn plain_decimal(&mut self) -> Option<f64> {
+        let bytes = self.bytes;
+        let negative = bytes.get(self.pos) == Some(&b'-');
+        let integer_start = self.pos + usize::from(negative);
+        let (mut pos, mut mantissa) = digit_run(bytes, integer_start, 0);
+        let integer_digits = pos - integer_start;
+        if integer_digits == 0 || (integer_digits > 1 && bytes[integer_start] == b'0') {
+            return None;
+        }
+        let mut fraction_digits = 0;
+        if bytes.get(pos) == Some(&b'.') {
+            let fraction_start = pos + 1;
+            (pos, mantissa) = digit_run(bytes, fraction_start, mantissa);
+            fraction_digits = pos - fraction_start;
+        }
+        // An exponent, a second point or a letter: not this form (or not a number at all).
+        let ends = !matches!(
+            bytes.get(pos),
+            Some(b'.' | b'_' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+        );
+        if !ends
+            || integer_digits + fraction_digits > 19
+            || (bytes.get(integer_start + integer_digits) == Some(&b'.') && fraction_digits == 0)
+            || mantissa >= 1 << 53
+        {
+            return None;
+        }
+        let power = *EXACT_POWERS_OF_TEN.get(fraction_digits)?;
+        #[allow(clippy::cast_precision_loss, reason = "the mantissa is below 2^53: exact")]
+        let value = mantissa as f64 / power;
+        self.pos = pos;
+        Some(if negative { -value } else { value })
     }
 
     #[inline(never)]
@@ -679,7 +783,7 @@ impl<'a> JsonCursor<'a> {
     pub fn timestamp(&mut self) -> Scan<Field<Timestamp>> {
         let start = self.pos;
         if let Some(text) = self.plain_string() {
-            return Ok(Timestamp::parse_bytes(text)
+            return Ok(Timestamp::parse_bytes(text.as_bytes())
                 .map_or_else(|| Field::mismatch(start..self.pos, "a timestamp"), Field::Value));
         }
         self.timestamp_general()
@@ -728,7 +832,7 @@ impl<'a> JsonCursor<'a> {
     /// Skips a string, validating it, without building its text.
     #[inline]
     fn skip_string(&mut self, quote: u8) -> Scan<()> {
-        let (end, special) = find_special(self.bytes, self.pos + 1, quote);
+        let (end, special) = find_string_stop(self.bytes, self.pos + 1, quote, true);
         if special == Some(quote) {
             self.pos = end + 1;
             Ok(())
@@ -757,7 +861,7 @@ impl<'a> JsonCursor<'a> {
     fn scan_bytes(&mut self, quote: u8) -> Scan<Cow<'a, [u8]>> {
         let open = self.pos;
         let start = open + 1;
-        let (end, special) = find_special(self.bytes, start, quote);
+        let (end, special) = find_string_stop(self.bytes, start, quote, true);
         match special {
             // Only ASCII other than quotes, backslashes and controls was crossed.
             Some(byte) if byte == quote => {
@@ -776,7 +880,7 @@ impl<'a> JsonCursor<'a> {
         let mut pos = open + 1;
         let mut run_start = pos;
         loop {
-            let (end, special) = find_special(self.bytes, pos, quote);
+            let (end, special) = find_string_stop(self.bytes, pos, quote, true);
             match special {
                 None => return self.error(open, "a string is not closed before the end of the record"),
                 Some(byte) if byte == quote => {
@@ -895,10 +999,7 @@ impl<'a> JsonCursor<'a> {
         let mut mantissa: u64 = 0;
         let mut digits = 0usize;
         let integer_start = pos;
-        while let Some(&b @ b'0'..=b'9') = bytes.get(pos) {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-            pos += 1;
-        }
+        (pos, mantissa) = digit_run(bytes, pos, mantissa);
         let integer_digits = pos - integer_start;
         digits += integer_digits;
         if integer_digits == 0 {
@@ -914,10 +1015,7 @@ impl<'a> JsonCursor<'a> {
             integral = false;
             pos += 1;
             let fraction_start = pos;
-            while let Some(&b @ b'0'..=b'9') = bytes.get(pos) {
-                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
-                pos += 1;
-            }
+            (pos, mantissa) = digit_run(bytes, pos, mantissa);
             fraction_digits = pos - fraction_start;
             if fraction_digits == 0 {
                 return self.error(pos, "expected a digit after the decimal point");
@@ -1069,43 +1167,42 @@ impl Number {
     }
 }
 
-const LOW_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+/// Powers of ten up to 10^8, for appending a run of up to eight digits to a mantissa.
+const DIGIT_SCALES: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
-const fn splat(byte: u8) -> u64 {
-    0x0101_0101_0101_0101 * byte as u64
-}
-
-/// High bit set in each byte of `word` that is zero (exactly: no false positives).
-#[inline]
-const fn zero_bytes(word: u64) -> u64 {
-    !(((word & LOW_BITS).wrapping_add(LOW_BITS)) | word | LOW_BITS)
-}
-
-/// The first byte at or after `from` that ends a plain run inside a string: the closing
-/// `quote`, a backslash, a control character or a non-ASCII byte — with its position, or
-/// `None` (and the length) when the record ends first. Eight bytes at a time.
+/// Reads the decimal digits from `pos` on, appending them to `mantissa` (modulo 2^64, as one
+/// digit at a time would): the position after the last digit and the new mantissa. Eight bytes
+/// at a time in a `u64`: numbers are most of some records, and a digit at a time costs a
+/// bounds check, a compare and a multiply each.
 #[inline(always)]
-fn find_special(bytes: &[u8], from: usize, quote: u8) -> (usize, Option<u8>) {
-    let mut pos = from;
+fn digit_run(bytes: &[u8], mut pos: usize, mut mantissa: u64) -> (usize, u64) {
     while let Some(chunk) = bytes.get(pos..pos + 8) {
         let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        // Bytes below 0x20 with the high bit clear: adding 0x60 leaves their high bit clear.
-        let control = !((word & LOW_BITS).wrapping_add(splat(0x60)) | word) & HIGH_BITS;
-        let found = zero_bytes(word ^ splat(quote)) | zero_bytes(word ^ splat(b'\\')) | control | (word & HIGH_BITS);
-        if found != 0 {
-            let index = pos + (found.trailing_zeros() / 8) as usize;
-            return (index, Some(bytes[index]));
+        let values = word.wrapping_sub(0x3030_3030_3030_3030);
+        // A byte's high bit is set here when it is not a digit: below `0` it wraps (a digit
+        // before it never borrows), above `9` adding 0x76 carries into the high bit. Bytes after
+        // the first non-digit may be wrong, and are not used.
+        let non_digits = (values | values.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
+        let count = (non_digits.trailing_zeros() / 8) as usize;
+        if count == 0 {
+            return (pos, mantissa);
         }
-        pos += 8;
+        // The digits moved to the high bytes, zeros before them: the same number.
+        let digits = values << (8 * (8 - count));
+        let pairs = (digits & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
+        let quads = (pairs & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+        let value = (quads & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32;
+        mantissa = mantissa.wrapping_mul(DIGIT_SCALES[count]).wrapping_add(value);
+        pos += count;
+        if count < 8 {
+            return (pos, mantissa);
+        }
     }
-    while let Some(&byte) = bytes.get(pos) {
-        if byte == quote || byte == b'\\' || !(0x20..0x80).contains(&byte) {
-            return (pos, Some(byte));
-        }
+    while let Some(&b @ b'0'..=b'9') = bytes.get(pos) {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
         pos += 1;
     }
-    (pos, None)
+    (pos, mantissa)
 }
 
 /// The length of the valid UTF-8 sequence at the start of `bytes`, if there is one.
@@ -1277,22 +1374,54 @@ mod tests {
     }
 
     #[test]
-    fn special_byte_search_agrees_with_a_plain_loop() {
-        let plain = b"abcdefghijklmnopqrstuvwx";
-        for special in [0x00, 0x1f, b'"', b'\'', b'\\', 0x7f, 0x80, 0xff] {
-            for at in 0..=plain.len() {
-                let mut sample = plain.to_vec();
-                sample.insert(at, special);
-                for start in 0..sample.len() {
-                    for quote in [b'"', b'\''] {
-                        let expected = sample[start..]
-                            .iter()
-                            .position(|&b| b == quote || b == b'\\' || !(0x20..0x80).contains(&b))
-                            .map(|i| start + i);
-                        let (index, byte) = find_special(&sample, start, quote);
-                        assert_eq!(byte.map(|_| index), expected);
-                    }
+    fn digit_runs_read_eight_at_a_time_as_one_at_a_time() {
+        let plain = |bytes: &[u8], mut pos: usize| {
+            let mut mantissa = 7u64;
+            while let Some(&b @ b'0'..=b'9') = bytes.get(pos) {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+                pos += 1;
+            }
+            (pos, mantissa)
+        };
+        for text in [
+            "",
+            "0",
+            "5x",
+            "12345678",
+            "123456789",
+            "1809.16",
+            "99999999999999999999999,",
+            "0000000000012/",
+            "9:",
+            "1\u{ff}2",
+        ] {
+            for tail in ["", "}", ", \"next\": 1}", "01234567890123"] {
+                let bytes = format!("{text}{tail}");
+                for from in 0..=text.len() {
+                    assert_eq!(
+                        digit_run(bytes.as_bytes(), from, 7),
+                        plain(bytes.as_bytes(), from),
+                        "{bytes:?} from {from}"
+                    );
                 }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The common-form path reads every number as the general one does, to the bit, and
+        /// leaves the cursor at the same place.
+        #[test]
+        fn plain_decimals_read_as_the_general_path(text in "-?[0-9]{1,21}(\\.[0-9]{0,24})?([eE][+-]?[0-9]{1,3})?[,}x._ ]?") {
+            let mut fast = JsonCursor::new(text.as_bytes());
+            let mut general = JsonCursor::new(text.as_bytes());
+            let general_value = general.f64_general();
+            if let Some(value) = fast.plain_decimal() {
+                proptest::prop_assert_eq!(general_value, Ok(Field::Value(value)));
+                proptest::prop_assert_eq!(fast.pos, general.pos);
+                proptest::prop_assert_eq!(value.to_bits(), text[..fast.pos].parse::<f64>().unwrap().to_bits());
+            } else {
+                proptest::prop_assert_eq!(fast.pos, 0);
             }
         }
     }

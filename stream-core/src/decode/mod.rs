@@ -22,6 +22,7 @@
 
 pub mod csv;
 pub mod json;
+mod scan;
 pub mod text;
 
 use std::borrow::Cow;
@@ -276,6 +277,17 @@ pub trait RecordDecoder: Send + 'static {
     /// A `FailFast` error from `context`.
     fn decode_json(&mut self, context: &mut RecordContext<'_>) -> Result<()>;
 
+    /// The fast path over a buffer of JSON lines: decodes the record at the start of `bytes`
+    /// when it has the schema's usual shape (every declared key once and in order, each value
+    /// of its column's type, nothing to report), appending its row unless a pushed filter drops
+    /// it, and returns the bytes it took through its line end. Any other record returns `None`
+    /// with nothing appended, and [`decode_json`](Self::decode_json) decodes it. A record this
+    /// takes must decode exactly as `decode_json` decodes it.
+    fn decode_json_plain(&mut self, bytes: &[u8]) -> Option<usize> {
+        let _ = bytes;
+        None
+    }
+
     /// Decodes one record of text fields: `fields[i]` is declared column `i`'s field (its text
     /// `None` for null: a missing field or the null value).
     ///
@@ -357,6 +369,23 @@ pub trait FormatDecoder: Send {
         out: &mut Vec<RecordBatch>,
     ) -> Result<()>;
 
+    /// [`decode_json_lines`](Self::decode_json_lines) without the fast path: every record by
+    /// the general path. For differential tests, which check the two decode alike.
+    ///
+    /// # Errors
+    /// As `decode_json_lines`.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments, reason = "as decode_json_lines")]
+    fn decode_json_lines_general(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        first_line: u64,
+        mode: ParseMode,
+        counts: &mut DecodeCounts,
+        out: &mut Vec<RecordBatch>,
+    ) -> Result<()>;
+
     /// Decodes the CSV in `bytes` with `options`.
     ///
     /// # Errors
@@ -387,6 +416,22 @@ pub fn factory<D: RecordDecoder>() -> DecoderFactory {
     || Box::new(D::new())
 }
 
+/// How often a decoder's fast path took a record, to stop trying it on input where it rarely
+/// does (records in another field order than declared, say), since a miss costs up to a record's
+/// scan before the general path starts again.
+#[derive(Debug, Default)]
+struct FastPathStats {
+    hits: u64,
+    misses: u64,
+}
+
+impl FastPathStats {
+    #[inline(always)]
+    fn worth_trying(&self) -> bool {
+        self.misses < 64 || self.misses < self.hits
+    }
+}
+
 impl<D: RecordDecoder> FormatDecoder for D {
     fn decode_json_lines(
         &mut self,
@@ -397,33 +442,19 @@ impl<D: RecordDecoder> FormatDecoder for D {
         counts: &mut DecodeCounts,
         out: &mut Vec<RecordBatch>,
     ) -> Result<()> {
-        let bytes = if first_line <= 1 {
-            bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
-        } else {
-            bytes
-        };
-        let mut line_start = 0;
-        let mut line_number: u64 = first_line.saturating_sub(1);
-        while line_start < bytes.len() {
-            let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
-            let line = &bytes[line_start..line_end];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            line_start = line_end + 1;
-            line_number += 1;
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            counts.records += 1;
-            let mut context = RecordContext::new(mode, path, line_number, line, D::COLUMNS, counts);
-            self.decode_json(&mut context)?;
-            if self.len() >= BATCH_ROWS {
-                out.push(self.finish()?);
-            }
-        }
-        if !self.is_empty() {
-            out.push(self.finish()?);
-        }
-        Ok(())
+        decode_json_lines::<D, true>(self, path, bytes, first_line, mode, counts, out)
+    }
+
+    fn decode_json_lines_general(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        first_line: u64,
+        mode: ParseMode,
+        counts: &mut DecodeCounts,
+        out: &mut Vec<RecordBatch>,
+    ) -> Result<()> {
+        decode_json_lines::<D, false>(self, path, bytes, first_line, mode, counts, out)
     }
 
     fn decode_csv(
@@ -437,4 +468,58 @@ impl<D: RecordDecoder> FormatDecoder for D {
     ) -> Result<()> {
         csv::decode(self, path, bytes, options, mode, counts, out)
     }
+}
+
+/// A buffer of JSON lines decoded, with the fast path tried first when `FAST_PATH`.
+#[allow(clippy::too_many_arguments, reason = "as FormatDecoder::decode_json_lines")]
+fn decode_json_lines<D: RecordDecoder, const FAST_PATH: bool>(
+    decoder: &mut D,
+    path: &Path,
+    bytes: &[u8],
+    first_line: u64,
+    mode: ParseMode,
+    counts: &mut DecodeCounts,
+    out: &mut Vec<RecordBatch>,
+) -> Result<()> {
+    let bytes = if first_line <= 1 {
+        bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
+    } else {
+        bytes
+    };
+    let mut line_start = 0;
+    let mut line_number: u64 = first_line.saturating_sub(1);
+    let mut fast_path = FastPathStats::default();
+    while line_start < bytes.len() {
+        if FAST_PATH && fast_path.worth_trying() {
+            if let Some(consumed) = decoder.decode_json_plain(&bytes[line_start..]) {
+                fast_path.hits += 1;
+                line_start += consumed;
+                line_number += 1;
+                counts.records += 1;
+                if decoder.len() >= BATCH_ROWS {
+                    out.push(decoder.finish()?);
+                }
+                continue;
+            }
+            fast_path.misses += 1;
+        }
+        let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i);
+        let line = &bytes[line_start..line_end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        line_start = line_end + 1;
+        line_number += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        counts.records += 1;
+        let mut context = RecordContext::new(mode, path, line_number, line, D::COLUMNS, counts);
+        decoder.decode_json(&mut context)?;
+        if decoder.len() >= BATCH_ROWS {
+            out.push(decoder.finish()?);
+        }
+    }
+    if !decoder.is_empty() {
+        out.push(decoder.finish()?);
+    }
+    Ok(())
 }

@@ -212,22 +212,31 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
         let init = types::new_builder(c.ty.base, &capacity);
         quote!(#builder: #init)
     });
-    let appends = columns.iter().map(|c| {
-        let (builder, index) = (c.builder(), c.index);
-        let append = if c.is_corrupt_record() {
-            quote!(self.#builder.append_option(corrupt.then(|| context.corrupt_text()));)
-        } else {
-            let value = c.value();
-            let ty = ColType {
-                base: c.ty.base,
-                nullable: true,
-            };
-            let append = types::append(ty, &quote!(self.#builder), &quote!(values.#value));
-            quote!(#append;)
-        };
-        let reads = read_const(index);
-        quote!(if P::#reads { #append })
-    });
+    // The appends of a kept record; `corrupt_text` is the `_corrupt_record` column's value.
+    let appends = |corrupt_text: TokenStream| -> Vec<TokenStream> {
+        columns
+            .iter()
+            .map(|c| {
+                let (builder, index) = (c.builder(), c.index);
+                let append = if c.is_corrupt_record() {
+                    quote!(self.#builder.append_option(#corrupt_text);)
+                } else {
+                    let value = c.value();
+                    let ty = ColType {
+                        base: c.ty.base,
+                        nullable: true,
+                    };
+                    let append = types::append(ty, &quote!(self.#builder), &quote!(values.#value));
+                    quote!(#append;)
+                };
+                let reads = read_const(index);
+                quote!(if P::#reads { #append })
+            })
+            .collect()
+    };
+    let general_appends = appends(quote!(corrupt.then(|| context.corrupt_text())));
+    let plain_appends = appends(quote!(::core::option::Option::<&str>::None));
+    let plain_scan = plain_scan(&data);
     // One constant per column rather than a slice, so that every test folds away.
     let read_consts = columns.iter().map(|c| {
         let (reads, doc) = (read_const(c.index), format!("Whether column `{}` is read.", c.name));
@@ -241,7 +250,7 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
         match context.verdict(&[#(#present),*])? {
             #core::decode::Verdict::Keep { corrupt } => {
                 if P::keep(&values) {
-                    #(#appends)*
+                    #(#general_appends)*
                     self.rows += 1;
                 }
             }
@@ -312,6 +321,18 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
                     values = #values::default();
                 }
                 #append_verdict
+            }
+
+            #[inline]
+            fn decode_json_plain(&mut self, bytes: &[u8]) -> ::core::option::Option<usize> {
+                let mut cursor = #core::decode::json::JsonCursor::new(bytes);
+                let mut values = #values::default();
+                #plain_scan
+                if P::keep(&values) {
+                    #(#plain_appends)*
+                    self.rows += 1;
+                }
+                ::core::option::Option::Some(consumed)
             }
 
             fn decode_fields(
@@ -457,6 +478,66 @@ fn pushed_filter(plan: &Plan, conditions: Vec<&TExpr>, field_of: &dyn Fn(usize) 
         }
     });
     quote!({ #(#bindings)* true #(&& #tests)* })
+}
+
+/// The fast path of a schema's decoder over a buffer of JSON lines: the record at its start
+/// when it has the schema's usual shape — every declared key once, in declared order, each value
+/// of its column's type or `null` (a non-nullable column's never), no whitespace but spaces and
+/// tabs — binding `consumed` to the bytes through its line end; otherwise `return None` before
+/// anything is appended, and the general path decodes the record. Every byte it passes is
+/// validated by the same readers as the general path's, so a record it takes decodes the same.
+fn plain_scan(columns: &[&Column]) -> TokenStream {
+    let core = core();
+    let count = columns.len();
+    let names = columns.iter().map(|c| {
+        let name = &c.name;
+        quote!(#core::decode::json::ExpectedKey::new(#name))
+    });
+    let members = columns.iter().enumerate().map(|(position, c)| {
+        let separator = (position > 0).then(|| {
+            quote! {
+                if !cursor.expect_after_value(b',') {
+                    return ::core::option::Option::None;
+                }
+            }
+        });
+        let quoted = syn::LitByteStr::new(format!("\"{}\":", c.name).as_bytes(), proc_macro2::Span::call_site());
+        let (reader, _) = readers(c.ty.base);
+        let read = if c.ty.base == Base::Str {
+            let reads = read_const(c.index);
+            quote!(if P::#reads { cursor.string() } else { cursor.string_unread() })
+        } else {
+            quote!(cursor.#reader())
+        };
+        let value = c.value();
+        // A non-nullable column's null is for the general path to report.
+        let null = c.ty.nullable.then(|| {
+            quote!(::core::result::Result::Ok(#core::decode::json::Field::Null) => ::core::option::Option::None,)
+        });
+        quote! {
+            #separator
+            if !cursor.expect_key(&EXPECTED[#position], #quoted) {
+                return ::core::option::Option::None;
+            }
+            values.#value = match #read {
+                ::core::result::Result::Ok(#core::decode::json::Field::Value(value)) => ::core::option::Option::Some(value),
+                #null
+                _ => return ::core::option::Option::None,
+            };
+        }
+    });
+    quote! {
+        const EXPECTED: [#core::decode::json::ExpectedKey; #count] = [#(#names),*];
+        if !cursor.expect(b'{') {
+            return ::core::option::Option::None;
+        }
+        cursor.skip_spaces();
+        #(#members)*
+        if !cursor.expect_after_value(b'}') {
+            return ::core::option::Option::None;
+        }
+        let consumed = cursor.line_end()?;
+    }
 }
 
 /// The loop over a record's members. Each key is first compared with the one expected next
