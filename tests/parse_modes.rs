@@ -237,3 +237,49 @@ fn strict_schema_in_permissive_mode_drops_unrepresentable_records() {
     assert_eq!(json["numMalformedRows"], 4);
     assert_eq!(json["numDroppedMalformedRows"], 4);
 }
+
+/// A file far larger than the block the source reads at a time, with a line longer than the
+/// block and records split across blocks everywhere: every record is read once, batches are
+/// whole, and a malformed record deep in the file is named by its own line.
+#[test]
+fn a_file_read_block_by_block_reads_every_record_and_names_lines_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let long_text = "x".repeat(700_000);
+    let mut text = String::new();
+    for line in 1..=40_000u32 {
+        let record = match line {
+            10_000 => format!(r#"{{"user_id": "{long_text}", "amount": 1.0}}"#),
+            31_234 => r#"{"user_id": "broken", "amount": }"#.to_owned(),
+            _ => format!(r#"{{"user_id": "u{line}", "amount": {line}.5}}"#),
+        };
+        text.push_str(&record);
+        text.push_str(if line % 3 == 0 { "\r\n" } else { "\n" });
+    }
+    text.push_str(r#"{"user_id": "last", "amount": 2}"#);
+    std::fs::write(dir.path().join("big.json"), &text).unwrap();
+
+    let (rows, progress) = run::<StrictRows>(dir.path(), ParseMode::Permissive, "block_by_block");
+    assert_eq!(rows.len(), 40_000);
+    assert_eq!(progress.sources[0].num_input_rows, 40_000);
+    assert_eq!(rows[9_999].user_id.len(), 700_000);
+    assert_eq!((rows[0].user_id.as_str(), rows[0].amount), ("u1", 1.5));
+    assert_eq!((rows[39_999].user_id.as_str(), rows[39_999].amount), ("last", 2.0));
+    let amounts: f64 = rows.iter().map(|r| r.amount).sum();
+    let expected: f64 = (1..=40_000u32)
+        .filter(|&l| l != 10_000 && l != 31_234)
+        .map(|l| f64::from(l) + 0.5)
+        .sum::<f64>()
+        + 1.0
+        + 2.0;
+    assert_eq!(amounts, expected);
+
+    let sink = MemorySink::named("block_by_block_failfast");
+    let query = rill::DataStreamWriter::<StrictRows>::new(FileSource::json(dir.path()).mode(ParseMode::FailFast))
+        .append()
+        .trigger(Trigger::AvailableNow)
+        .to(sink)
+        .start()
+        .unwrap();
+    let error = query.await_termination().unwrap_err().to_string();
+    assert!(error.contains("big.json") && error.contains("line 31234"), "{error}");
+}

@@ -28,6 +28,8 @@ mod parse;
 mod plan;
 #[path = "../../stream-macros/src/schema.rs"]
 mod schema;
+#[path = "../../stream-macros/src/state_lock.rs"]
+mod state_lock;
 #[path = "../../stream-macros/src/time_literals.rs"]
 mod time_literals;
 #[path = "../../stream-macros/src/typecheck/mod.rs"]

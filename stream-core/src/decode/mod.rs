@@ -369,6 +369,31 @@ pub trait FormatDecoder: Send {
         out: &mut Vec<RecordBatch>,
     ) -> Result<()>;
 
+    /// Decodes a block of whole JSON lines of a file, `first_line` being the first's number,
+    /// as [`decode_json_lines`](Self::decode_json_lines) does, but keeps a last batch of fewer
+    /// than [`BATCH_ROWS`] rows for the next block: a file read a block at a time is decoded
+    /// into the batches it gives whole. Returns the number the line after the block has.
+    /// [`flush`](Self::flush) ends the file.
+    ///
+    /// # Errors
+    /// A malformed record in `FailFast` mode.
+    #[allow(clippy::too_many_arguments, reason = "as decode_json_lines")]
+    fn decode_json_block(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        first_line: u64,
+        mode: ParseMode,
+        counts: &mut DecodeCounts,
+        out: &mut Vec<RecordBatch>,
+    ) -> Result<u64>;
+
+    /// Appends the rows decoded but not yet in a batch to `out` as one batch.
+    ///
+    /// # Errors
+    /// When the batch cannot be built.
+    fn flush(&mut self, out: &mut Vec<RecordBatch>) -> Result<()>;
+
     /// [`decode_json_lines`](Self::decode_json_lines) without the fast path: every record by
     /// the general path. For differential tests, which check the two decode alike.
     ///
@@ -442,7 +467,27 @@ impl<D: RecordDecoder> FormatDecoder for D {
         counts: &mut DecodeCounts,
         out: &mut Vec<RecordBatch>,
     ) -> Result<()> {
+        decode_json_lines::<D, true>(self, path, bytes, first_line, mode, counts, out)?;
+        self.flush(out)
+    }
+
+    fn decode_json_block(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        first_line: u64,
+        mode: ParseMode,
+        counts: &mut DecodeCounts,
+        out: &mut Vec<RecordBatch>,
+    ) -> Result<u64> {
         decode_json_lines::<D, true>(self, path, bytes, first_line, mode, counts, out)
+    }
+
+    fn flush(&mut self, out: &mut Vec<RecordBatch>) -> Result<()> {
+        if !self.is_empty() {
+            out.push(self.finish()?);
+        }
+        Ok(())
     }
 
     fn decode_json_lines_general(
@@ -454,7 +499,8 @@ impl<D: RecordDecoder> FormatDecoder for D {
         counts: &mut DecodeCounts,
         out: &mut Vec<RecordBatch>,
     ) -> Result<()> {
-        decode_json_lines::<D, false>(self, path, bytes, first_line, mode, counts, out)
+        decode_json_lines::<D, false>(self, path, bytes, first_line, mode, counts, out)?;
+        self.flush(out)
     }
 
     fn decode_csv(
@@ -470,7 +516,8 @@ impl<D: RecordDecoder> FormatDecoder for D {
     }
 }
 
-/// A buffer of JSON lines decoded, with the fast path tried first when `FAST_PATH`.
+/// A block of JSON lines decoded, with the fast path tried first when `FAST_PATH`, the last
+/// batch left unfinished; returns the number of the line after the block.
 #[allow(clippy::too_many_arguments, reason = "as FormatDecoder::decode_json_lines")]
 fn decode_json_lines<D: RecordDecoder, const FAST_PATH: bool>(
     decoder: &mut D,
@@ -480,7 +527,7 @@ fn decode_json_lines<D: RecordDecoder, const FAST_PATH: bool>(
     mode: ParseMode,
     counts: &mut DecodeCounts,
     out: &mut Vec<RecordBatch>,
-) -> Result<()> {
+) -> Result<u64> {
     let bytes = if first_line <= 1 {
         bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
     } else {
@@ -518,8 +565,5 @@ fn decode_json_lines<D: RecordDecoder, const FAST_PATH: bool>(
             out.push(decoder.finish()?);
         }
     }
-    if !decoder.is_empty() {
-        out.push(decoder.finish()?);
-    }
-    Ok(())
+    Ok(line_number + 1)
 }
