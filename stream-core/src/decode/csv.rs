@@ -18,7 +18,7 @@ use std::path::Path;
 use arrow_array::RecordBatch;
 
 use super::json::SyntaxError;
-use super::scan::find_byte;
+use super::scan::{find_byte, plain_ascii_field};
 use super::text::TextField;
 use super::{BATCH_ROWS, CORRUPT_RECORD_COLUMN, DecodeCounts, ParseMode, RecordContext, RecordDecoder};
 use crate::error::{Error, Result};
@@ -160,8 +160,6 @@ impl CsvOptions {
 /// as an escape), and rewriting its output would cost a second pass over every field.
 fn split<'r>(record: &'r [u8], options: &CsvOptions, fields: &mut Vec<TextField<'r>>) -> Result<(), SyntaxError> {
     fields.clear();
-    // Checked once for the record rather than field by field: the common case.
-    let whole = std::str::from_utf8(record).ok();
     let mut pos = 0;
     loop {
         let start = pos;
@@ -170,13 +168,17 @@ fn split<'r>(record: &'r [u8], options: &CsvOptions, fields: &mut Vec<TextField<
             let (text, end) = quoted_field(record, pos, options);
             (Cow::Owned(utf8(text, start)?), end)
         } else {
-            let end = find_byte(record, pos, options.delimiter);
-            let text = match whole.and_then(|whole| whole.get(pos..end)) {
-                Some(text) => text,
-                None => std::str::from_utf8(&record[pos..end]).map_err(|error| SyntaxError {
-                    offset: pos + error.valid_up_to(),
-                    message: "invalid UTF-8 in a field".into(),
-                })?,
+            // The common case, plain ASCII, in one pass; other text is checked as UTF-8.
+            let (text, end) = match plain_ascii_field(record, pos, options.delimiter) {
+                Some(field) => field,
+                None => {
+                    let end = find_byte(record, pos, options.delimiter);
+                    let text = std::str::from_utf8(&record[pos..end]).map_err(|error| SyntaxError {
+                        offset: pos + error.valid_up_to(),
+                        message: "invalid UTF-8 in a field".into(),
+                    })?;
+                    (text, end)
+                }
             };
             (Cow::Borrowed(text), end)
         };

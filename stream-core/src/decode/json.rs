@@ -584,44 +584,14 @@ impl<'a> JsonCursor<'a> {
         self.f64_general()
     }
 
-    /// If a number of the common form opens at the cursor — `-?digits(.digits)?`, at most 19
-    /// digits, the digits below 2^53, at most 22 after the point — its value, with the cursor
-    /// moved past it; `None` (the cursor unmoved) for anything else, which `scan_number` reads.
-    /// Such a number is an integer divided by an exact power of ten: one correctly rounded
-    /// division (Clinger's fast path), so the same value `str::parse` gives.
+    /// If a number of the common form opens at the cursor, its value, with the cursor moved
+    /// past it; `None` (the cursor unmoved) for anything else, which `scan_number` reads. See
+    /// [`plain_decimal`].
     #[inline(always)]
     fn plain_decimal(&mut self) -> Option<f64> {
-        let bytes = self.bytes;
-        let negative = bytes.get(self.pos) == Some(&b'-');
-        let integer_start = self.pos + usize::from(negative);
-        let (mut pos, mut mantissa) = digit_run(bytes, integer_start, 0);
-        let integer_digits = pos - integer_start;
-        if integer_digits == 0 || (integer_digits > 1 && bytes[integer_start] == b'0') {
-            return None;
-        }
-        let mut fraction_digits = 0;
-        if bytes.get(pos) == Some(&b'.') {
-            let fraction_start = pos + 1;
-            (pos, mantissa) = digit_run(bytes, fraction_start, mantissa);
-            fraction_digits = pos - fraction_start;
-        }
-        // An exponent, a second point or a letter: not this form (or not a number at all).
-        let ends = !matches!(
-            bytes.get(pos),
-            Some(b'.' | b'_' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
-        );
-        if !ends
-            || integer_digits + fraction_digits > 19
-            || (bytes.get(integer_start + integer_digits) == Some(&b'.') && fraction_digits == 0)
-            || mantissa >= 1 << 53
-        {
-            return None;
-        }
-        let power = *EXACT_POWERS_OF_TEN.get(fraction_digits)?;
-        #[allow(clippy::cast_precision_loss, reason = "the mantissa is below 2^53: exact")]
-        let value = mantissa as f64 / power;
-        self.pos = pos;
-        Some(if negative { -value } else { value })
+        let (value, length) = plain_decimal(self.bytes.get(self.pos..)?)?;
+        self.pos += length;
+        Some(value)
     }
 
     #[inline(never)]
@@ -1165,6 +1135,44 @@ impl Number {
         }
         std::str::from_utf8(&bytes[self.span.clone()]).ok()?.parse().ok()
     }
+}
+
+/// The number of the common form at the start of `bytes` — `-?digits(.digits)?`, at most 19
+/// digits, the digits below 2^53, at most 22 after the point, not followed by a digit, a point,
+/// a letter or `_` — with its length; `None` for anything else. Such a number is an integer
+/// divided by an exact power of ten: one correctly rounded division (Clinger's fast path), so
+/// the same value `str::parse` gives.
+#[inline(always)]
+pub(crate) fn plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
+    let negative = bytes.first() == Some(&b'-');
+    let integer_start = usize::from(negative);
+    let (mut pos, mut mantissa) = digit_run(bytes, integer_start, 0);
+    let integer_digits = pos - integer_start;
+    if integer_digits == 0 || (integer_digits > 1 && bytes[integer_start] == b'0') {
+        return None;
+    }
+    let mut fraction_digits = 0;
+    if bytes.get(pos) == Some(&b'.') {
+        let fraction_start = pos + 1;
+        (pos, mantissa) = digit_run(bytes, fraction_start, mantissa);
+        fraction_digits = pos - fraction_start;
+        if fraction_digits == 0 {
+            return None;
+        }
+    }
+    // An exponent, a second point or a letter: not this form (or not a number at all).
+    if matches!(
+        bytes.get(pos),
+        Some(b'.' | b'_' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+    ) || integer_digits + fraction_digits > 19
+        || mantissa >= 1 << 53
+    {
+        return None;
+    }
+    let power = *EXACT_POWERS_OF_TEN.get(fraction_digits)?;
+    #[allow(clippy::cast_precision_loss, reason = "the mantissa is below 2^53: exact")]
+    let value = mantissa as f64 / power;
+    Some((if negative { -value } else { value }, pos))
 }
 
 /// Powers of ten up to 10^8, for appending a run of up to eight digits to a mantissa.

@@ -3,14 +3,15 @@
 //!
 //! A validating decoder spends most of its time finding the end of a run of ordinary bytes: the
 //! closing quote of a string (where a backslash, a control character or a non-ASCII byte must
-//! stop the fast path), or the next delimiter of a CSV field. These searches classify sixteen
+//! stop the fast path), or the next delimiter of a CSV field (where a non-ASCII byte means its
+//! UTF-8 must be checked). These searches classify sixteen
 //! bytes per step into a bitmask with SSE2 — part of every x86-64 processor, so the code needs no
 //! run-time detection and inlines into the decoder `stream!` generates — and take the first set
 //! bit. Other targets use the same searches eight bytes at a time in a `u64` (SWAR).
 //!
-//! `unsafe` appears twice, each time with its reason beside it: an unaligned 16-byte load from
-//! a `&[u8; 16]` (SSE2 has no safe load), and `str::from_utf8_unchecked` on bytes this module
-//! has just checked are all ASCII. The searches are checked against plain loops by the unit
+//! `unsafe` appears for two operations, each time with its reason beside it: an unaligned
+//! 16-byte load from a `&[u8; 16]` (SSE2 has no safe load), and `str::from_utf8_unchecked` on
+//! bytes the same function has just found all ASCII. The searches are checked against plain loops by the unit
 //! tests and proptests below and by the `json_decoder` fuzz target, which compares whole
 //! decoded records with `serde_json` and with the decoder's general path.
 
@@ -85,6 +86,44 @@ pub(crate) fn find_byte(bytes: &[u8], from: usize, needle: u8) -> usize {
         .map_or(bytes.len(), |i| pos + i)
 }
 
+/// The text of an unquoted CSV field of plain ASCII starting at `from` and ending at the next
+/// `delimiter` (or the end of `bytes`), with that end; `None` when a non-ASCII byte comes first
+/// (the caller then checks the field's UTF-8 itself).
+#[inline(always)]
+pub(crate) fn plain_ascii_field(bytes: &[u8], from: usize, delimiter: u8) -> Option<(&str, usize)> {
+    let mut pos = from;
+    let end = loop {
+        let Some(chunk) = bytes
+            .get(pos..pos + LANES)
+            .and_then(|c| <&[u8; LANES]>::try_from(c).ok())
+        else {
+            let rest = bytes.get(pos..)?;
+            let length = rest
+                .iter()
+                .position(|&b| b == delimiter || b >= 0x80)
+                .unwrap_or(rest.len());
+            if rest.get(length).is_some_and(|&b| b != delimiter) {
+                return None;
+            }
+            break pos + length;
+        };
+        let found = equal_to_or_non_ascii(chunk, delimiter);
+        if found != 0 {
+            let index = pos + found.trailing_zeros() as usize;
+            if bytes[index] != delimiter {
+                return None;
+            }
+            break index;
+        }
+        pos += LANES;
+    };
+    let text = bytes.get(from..end)?;
+    // SAFETY: every byte of `text` was found below 0x80 (the search stops at the first byte of
+    // 0x80 or more, and returned `None` when that byte was not the delimiter): `text` is ASCII,
+    // which is valid UTF-8.
+    Some((unsafe { std::str::from_utf8_unchecked(text) }, end))
+}
+
 #[cfg(target_arch = "x86_64")]
 const LANES: usize = 16;
 #[cfg(not(target_arch = "x86_64"))]
@@ -120,6 +159,20 @@ mod lanes {
                 _mm_cmpeq_epi8(_mm_min_epu8(bytes, _mm_set1_epi8(last_control)), bytes)
             };
             _mm_movemask_epi8(_mm_or_si128(special, low))
+        };
+        u32::from_ne_bytes(found.to_ne_bytes())
+    }
+
+    /// Bit `i` set when byte `i` is `needle` or 0x80 and above.
+    #[inline(always)]
+    pub(super) fn equal_to_or_non_ascii(chunk: &[u8; 16], needle: u8) -> u32 {
+        let needle = i8::from_ne_bytes([needle]);
+        // SAFETY: see the module's note.
+        let found = unsafe {
+            let bytes = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            // Signed: bytes of 0x80 and above are negative.
+            let non_ascii = _mm_cmplt_epi8(bytes, _mm_set1_epi8(0));
+            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(needle)), non_ascii))
         };
         u32::from_ne_bytes(found.to_ne_bytes())
     }
@@ -175,9 +228,14 @@ mod lanes {
     pub(super) fn equal_to(chunk: &[u8; 8], needle: u8) -> u32 {
         compress(zero_bytes(u64::from_le_bytes(*chunk) ^ splat(needle)))
     }
+
+    pub(super) fn equal_to_or_non_ascii(chunk: &[u8; 8], needle: u8) -> u32 {
+        let word = u64::from_le_bytes(*chunk);
+        compress(zero_bytes(word ^ splat(needle)) | (word & HIGH_BITS))
+    }
 }
 
-use lanes::{equal_to, string_stops};
+use lanes::{equal_to, equal_to_or_non_ascii, string_stops};
 
 #[cfg(test)]
 mod tests {
@@ -251,6 +309,14 @@ mod tests {
             }
             let expected = bytes[from..].iter().position(|&b| b == b',').map_or(bytes.len(), |i| from + i);
             prop_assert_eq!(find_byte(&bytes, from, b','), expected);
+            match plain_ascii_field(&bytes, from, b',') {
+                Some((text, end)) => {
+                    let expected_end = bytes[from..].iter().position(|&b| b == b',').map_or(bytes.len(), |i| from + i);
+                    prop_assert_eq!(end, expected_end);
+                    prop_assert_eq!(text.as_bytes(), &bytes[from..end]);
+                }
+                None => prop_assert!(bytes[from..].iter().take_while(|&&b| b != b',').any(|&b| b >= 0x80)),
+            }
             if let Some((text, end)) = plain_ascii_string(&bytes, from) {
                 prop_assert_eq!(text.as_bytes(), &bytes[from + 1..end - 1]);
                 prop_assert!(text.bytes().all(|b| (0x20..0x80).contains(&b) && b != b'"' && b != b'\\'));

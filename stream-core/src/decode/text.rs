@@ -70,7 +70,13 @@ pub fn string<'f>(field: &'f TextField<'_>) -> Field<Cow<'f, str>> {
 /// ```
 #[must_use]
 pub fn f64(field: &TextField<'_>) -> Field<f64> {
-    parse_with(field, "a double", |text| parse_float(text.trim()))
+    parse_with(field, "a double", |text| {
+        // The common form first, read as a JSON number of that form is.
+        match super::json::plain_decimal(text.as_bytes()) {
+            Some((value, length)) if length == text.len() => Some(value),
+            _ => parse_float(text.trim()),
+        }
+    })
 }
 
 /// A bigint: an optionally signed integer in range.
