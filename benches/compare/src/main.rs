@@ -30,6 +30,10 @@
 //! `MemoryStream` and to DataFusion as a `MemTable`), which separates decoding from the
 //! operators.
 //!
+//! `--run-once`, `--decode-only` and `--write-csv` (in `single.rs`) are single runs for
+//! `peers.py`, which compares Rill with DuckDB, Polars and DataFusion's Python package, each run
+//! in a fresh process, over the JSON files and (`--format csv`) a CSV copy of them.
+//!
 //! Threads: DataFusion gets `target_partitions` = threads on a tokio runtime with that many
 //! workers; Rill gets `DataStreamWriter::parallelism(threads)` (see [`run_rill`]), which
 //! parallelises decoding only, so the decoded input runs for Rill at 1 thread only.
@@ -52,6 +56,8 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 use rill::prelude::*;
 use rill::source::MemoryStream;
+
+mod single;
 
 type Result<T, E = Box<dyn Error>> = std::result::Result<T, E>;
 
@@ -85,6 +91,11 @@ rill::stream! {
         raw.with_column(event_time = to_timestamp(event_time))
            .filter(event_type == "purchase" && amount > 100.0)
            .select(event_id, user_id, event_time, amount)
+    }
+
+    /// Every column of the events, for `--decode-only`: the decoder that builds all five.
+    query AllColumns(raw: Event) {
+        raw.select(event_id, user_id, event_type, event_time, amount)
     }
 
     /// A user of the static dimension table Q4 joins.
@@ -154,6 +165,7 @@ fn rill_q5(dir: &Path, threads: usize) -> Result<Timed> {
         schema: describe_schema(&counted.schema()),
         state,
         phases: rill_phases(&query),
+        input_rows: None,
     })
 }
 
@@ -187,7 +199,7 @@ fn rill_q4(dir: &Path, users: &Path, threads: usize, expected_input: u64) -> Res
         Q4SpendByTier::read(rill_source(dir), users),
         started,
         threads,
-        expected_input,
+        Some(expected_input),
     )
 }
 
@@ -248,7 +260,11 @@ const USAGE: &str = "usage: rill-compare [--files N] [--rows N] [--seed N] [--us
 Generates (or reuses) the event files in DIR (default data/<options>), checks Rill's result of
 each query equal to DataFusion's, then times them interleaved and writes results/results.{csv,json,md}.
 Spark's figures are joined from results/spark.json (written by spark_bench.py) when present;
---with-spark runs spark_bench.py first, over the same files, rounds and threads.";
+--with-spark runs spark_bench.py first, over the same files, rounds and threads.
+
+Single runs, for peers.py (each in a fresh process): --run-once q1|q2|q3 [--format json|csv]
+--threads N --data DIR --out FILE, --decode-only [--format json|csv] --data DIR [--rounds N], and
+--write-csv --data DIR (a CSV copy of the JSON files); see --run-once --help.";
 
 impl Options {
     fn parse(args: impl Iterator<Item = String>) -> Result<Self, String> {
@@ -673,19 +689,21 @@ fn rill_phases(query: &StreamingQuery) -> String {
         .unwrap_or_default()
 }
 
-/// The rows a Rill query read, checked to be one micro-batch of all the input.
-fn rill_input_rows(query: &StreamingQuery, expected: u64) -> Result<()> {
+/// The rows a Rill query read, checked to be one micro-batch (of `expected` rows, when given:
+/// `--run-once` does not know the input's size and prints the rows for its caller to check).
+fn rill_input_rows(query: &StreamingQuery, expected: Option<u64>) -> Result<u64> {
     let progress = query.recent_progress();
     let with_data: Vec<_> = progress.iter().filter(|p| p.num_input_rows > 0).collect();
     let rows: u64 = with_data.iter().map(|p| p.num_input_rows).sum();
-    if rows != expected || with_data.len() != 1 {
+    if expected.is_some_and(|expected| rows != expected) || with_data.len() != 1 {
         return Err(format!(
-            "Rill read {rows} rows in {} micro-batches, expected {expected} in one",
-            with_data.len()
+            "Rill read {rows} rows in {} micro-batches, expected {} in one",
+            with_data.len(),
+            expected.map_or_else(|| "all".to_owned(), |e| e.to_string())
         )
         .into());
     }
-    Ok(())
+    Ok(rows)
 }
 
 /// What one timed run produced: its time, and its result as sorted comparable rows.
@@ -697,12 +715,14 @@ struct Timed {
     state: Option<(u64, u64)>,
     /// Rill's phases of the batch with data, from its progress report (ms).
     phases: String,
+    /// The input rows Rill's progress report counted (`None` for DataFusion).
+    input_rows: Option<u64>,
 }
 
 fn rill_memory<Q: StreamPlan + rill::SupportsComplete>(
     source: impl rill::Source,
     threads: usize,
-    expected_input: u64,
+    expected_input: Option<u64>,
 ) -> Result<Timed> {
     rill_complete_to_memory(
         DataStreamWriter::<Q>::new(source),
@@ -718,12 +738,12 @@ fn rill_complete_to_memory<Q: StreamPlan + rill::SupportsComplete>(
     writer: DataStreamWriter<Q>,
     started: Instant,
     threads: usize,
-    expected_input: u64,
+    expected_input: Option<u64>,
 ) -> Result<Timed> {
     let table = MemorySink::named(Q::facts().name);
     let query = run_rill(writer.complete().to(table.clone()), threads)?;
     let elapsed = started.elapsed();
-    rill_input_rows(&query, expected_input)?;
+    let input_rows = rill_input_rows(&query, expected_input)?;
     let output = table.batches();
     let schema = output.first().map(|b| describe_schema(&b.schema())).unwrap_or_default();
     Ok(Timed {
@@ -736,17 +756,18 @@ fn rill_complete_to_memory<Q: StreamPlan + rill::SupportsComplete>(
                 .map(|s| (s.num_rows_total, s.memory_used_bytes))
         }),
         phases: rill_phases(&query),
+        input_rows: Some(input_rows),
     })
 }
 
-fn rill_q3(dir: &Path, out: &Path, threads: usize) -> Result<Timed> {
+fn rill_q3(source: FileSource, out: &Path, threads: usize) -> Result<Timed> {
     // A file sink needs a checkpoint (as in Spark, whose column keeps one too).
     let checkpoint = out.with_extension("checkpoint");
     remove_dir(out)?;
     remove_dir(&checkpoint)?;
     let started = Instant::now();
     let query = run_rill(
-        Q3BigPurchases::read(rill_source(dir))
+        Q3BigPurchases::read(source)
             .append()
             .to(rill::sink::FileSink::parquet(out))
             .checkpoint(&checkpoint),
@@ -756,7 +777,7 @@ fn rill_q3(dir: &Path, out: &Path, threads: usize) -> Result<Timed> {
     let output = rill::sink::read_parquet_output(out)?;
     // Q3's filter reads input columns only, so Rill's decoder applies it and, like Spark's scan
     // with a pushed filter, counts as input only the rows that pass: here, every output row.
-    rill_input_rows(&query, output.iter().map(|b| b.num_rows() as u64).sum())?;
+    let input_rows = rill_input_rows(&query, Some(output.iter().map(|b| b.num_rows() as u64).sum()))?;
     let schema = output.first().map(|b| describe_schema(&b.schema())).unwrap_or_default();
     Ok(Timed {
         elapsed,
@@ -764,6 +785,7 @@ fn rill_q3(dir: &Path, out: &Path, threads: usize) -> Result<Timed> {
         schema,
         state: None,
         phases: rill_phases(&query),
+        input_rows: Some(input_rows),
     })
 }
 
@@ -776,7 +798,7 @@ fn rill_decoded<Q: StreamPlan + rill::SupportsComplete>(
     for batch in batches {
         input.add_batch(batch.clone())?;
     }
-    rill_memory::<Q>(input, threads, expected_input)
+    rill_memory::<Q>(input, threads, Some(expected_input))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -838,6 +860,7 @@ fn df_result(
         schema,
         state: None,
         phases: String::new(),
+        input_rows: None,
     })
 }
 
@@ -1235,7 +1258,14 @@ fn csv(measured: &[Measured]) -> String {
 
 #[allow(clippy::print_stdout, reason = "the benchmark prints its table")]
 fn main() -> std::process::ExitCode {
-    let options = match Options::parse(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args
+        .iter()
+        .any(|a| a == "--run-once" || a == "--decode-only" || a == "--write-csv")
+    {
+        return single::main(&args);
+    }
+    let options = match Options::parse(args.into_iter()) {
         Ok(options) => options,
         Err(message) => {
             if !message.is_empty() {
@@ -1327,21 +1357,21 @@ fn run(options: &Options) -> Result<()> {
         if want("q1") {
             measured.push(over_files(
                 "Q1",
-                Box::new(|| rill_memory::<Q1SpendByUser>(rill_source(dir), threads, rows)),
+                Box::new(|| rill_memory::<Q1SpendByUser>(rill_source(dir), threads, Some(rows))),
                 Box::new(|| df_files(&runtime, threads, dir, Q1_SQL)),
             )?);
         }
         if want("q2") {
             measured.push(over_files(
                 "Q2",
-                Box::new(|| rill_memory::<Q2EventsByHour>(rill_source(dir), threads, rows)),
+                Box::new(|| rill_memory::<Q2EventsByHour>(rill_source(dir), threads, Some(rows))),
                 Box::new(|| df_files(&runtime, threads, dir, Q2_SQL)),
             )?);
         }
         if want("q3") {
             measured.push(over_files(
                 "Q3",
-                Box::new(|| rill_q3(dir, &rill_out, threads)),
+                Box::new(|| rill_q3(rill_source(dir), &rill_out, threads)),
                 Box::new(|| df_q3(&runtime, threads, dir, &df_out)),
             )?);
         }

@@ -367,7 +367,10 @@ pub trait FormatDecoder: Send {
         mode: ParseMode,
         counts: &mut DecodeCounts,
         out: &mut Vec<RecordBatch>,
-    ) -> Result<()>;
+    ) -> Result<()> {
+        self.decode_json_block(path, bytes, first_line, mode, counts, out)?;
+        self.flush(out)
+    }
 
     /// Decodes a block of whole JSON lines of a file, `first_line` being the first's number,
     /// as [`decode_json_lines`](Self::decode_json_lines) does, but keeps a last batch of fewer
@@ -458,19 +461,6 @@ impl FastPathStats {
 }
 
 impl<D: RecordDecoder> FormatDecoder for D {
-    fn decode_json_lines(
-        &mut self,
-        path: &Path,
-        bytes: &[u8],
-        first_line: u64,
-        mode: ParseMode,
-        counts: &mut DecodeCounts,
-        out: &mut Vec<RecordBatch>,
-    ) -> Result<()> {
-        decode_json_lines::<D, true>(self, path, bytes, first_line, mode, counts, out)?;
-        self.flush(out)
-    }
-
     fn decode_json_block(
         &mut self,
         path: &Path,
