@@ -324,8 +324,35 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
-/// Days from 1970-01-01 to the proleptic Gregorian date (Howard Hinnant's algorithm).
+/// Days from 1970-01-01 to the proleptic Gregorian date (Howard Hinnant's algorithm), for the
+/// years of the fixed form's four digits (0 to 9999), months 1 to 12 and days 1 to 31.
+///
+/// The years are shifted by one 400-year era so that they are never negative, and the
+/// arithmetic is unsigned: every division is then by a constant, which compiles to a multiply,
+/// where a signed `div_euclid` took a fifth of the time of a parse (it runs once a timestamp).
+#[inline]
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    const DAYS_PER_ERA: u64 = 146_097;
+    let (Ok(year), Ok(month), Ok(day)) = (u64::try_from(year), u64::try_from(month), u64::try_from(day)) else {
+        return days_from_civil_signed(year, month, day);
+    };
+    // Years begin in March, so that a leap day ends its year.
+    let (year, month) = if month <= 2 {
+        (year + 399, month + 9)
+    } else {
+        (year + 400, month - 3)
+    };
+    let era = year / 400;
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    // The shift undone: 1970-03-01 is day 719,468 of the proleptic calendar.
+    (era * DAYS_PER_ERA + day_of_era).cast_signed() - 719_468 - DAYS_PER_ERA.cast_signed()
+}
+
+/// [`days_from_civil`] for any year, signed (no caller passes a negative one today).
+#[cold]
+fn days_from_civil_signed(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -400,6 +427,26 @@ fn parse_timestamp(bytes: &[u8]) -> Option<Timestamp> {
 
 #[cfg(test)]
 mod tests {
+    /// The unsigned form agrees with the signed one on every date a fixed-form timestamp can
+    /// hold (and on impossible days up to 31, which the parser refuses before asking).
+    #[test]
+    fn days_from_civil_agrees_with_the_signed_algorithm_on_every_date() {
+        for year in 0..=9999 {
+            for month in 1..=12 {
+                for day in 1..=31 {
+                    assert_eq!(
+                        days_from_civil(year, month, day),
+                        days_from_civil_signed(year, month, day),
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
+        }
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(days_from_civil(0, 1, 1), -719_528);
+    }
+
     use super::*;
     use proptest::prelude::*;
 
