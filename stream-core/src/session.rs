@@ -26,10 +26,26 @@
 
 use crate::types::Timestamp;
 
-/// Accumulators that can be combined, for sessions that merge.
-pub trait Merge {
+/// Accumulators that can be combined: two sessions that merge, or the total kept in state and
+/// a batch's partial result.
+pub trait Merge: Sized {
+    /// Whether a batch's partial result changes on its way to the state even when nothing is
+    /// stored for its group (Spark merges it into fresh buffers first, which moves a mean's
+    /// last bits: [`Moments`](crate::aggregate::Moments)).
+    const SETTLES: bool = false;
+
     /// Folds `other` into `self`.
     fn merge(&mut self, other: Self);
+
+    /// Combines the batch's partial result `self` with the total kept in state, if the group
+    /// had one, as Spark's streaming aggregation does: the stored total first, then the batch's
+    /// result merged into it.
+    fn merge_stored(&mut self, stored: Option<Self>) {
+        if let Some(mut total) = stored {
+            std::mem::swap(self, &mut total);
+            self.merge(total);
+        }
+    }
 }
 
 /// One session of a key.

@@ -34,3 +34,31 @@ pub fn trunc_unit(name: &str) -> Option<bool> {
         _ => None,
     }
 }
+
+/// The most register bits Rill's `approx_count_distinct` keeps: a group's sketch is `2^bits`
+/// bytes.
+pub const HLL_MAX_PRECISION: u8 = 24;
+
+/// The register bits of `approx_count_distinct(x, rsd)`, as Spark derives them from the
+/// relative standard deviation asked for: `ceil(2 * log2(1.106 / rsd))`. `None` below 4 bits
+/// (Spark refuses an error above 39%), above [`HLL_MAX_PRECISION`], or when `rsd` is not a
+/// positive number.
+///
+/// ```
+/// assert_eq!(stream_grammar::hll_precision(0.05), Some(9)); // Spark's default
+/// assert_eq!(stream_grammar::hll_precision(0.01), Some(14));
+/// assert_eq!(stream_grammar::hll_precision(0.5), None);
+/// ```
+#[must_use]
+pub fn hll_precision(relative_sd: f64) -> Option<u8> {
+    if relative_sd.is_nan() || relative_sd <= 0.0 {
+        return None;
+    }
+    let bits = (2.0 * (1.106 / relative_sd).ln() / 2.0_f64.ln()).ceil();
+    if (4.0..=f64::from(HLL_MAX_PRECISION)).contains(&bits) {
+        // In 4..=24, so the cast is exact.
+        Some(bits as u8)
+    } else {
+        None
+    }
+}

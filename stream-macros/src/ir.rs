@@ -328,11 +328,48 @@ pub(crate) enum AggFunc {
     Count,
     Sum,
     Avg,
+    /// Also `bool_and` / `every`, as in Spark.
     Min,
+    /// Also `bool_or` / `some` / `any`, as in Spark.
     Max,
+    /// A statistic of one column's central moments (`stddev`, `variance`, ...).
+    Moment(Moment),
+    /// A statistic of two columns' co-moments (`corr`, `covar_samp`, `covar_pop`).
+    CoMoment(CoMoment),
+    First {
+        ignore_nulls: bool,
+    },
+    Last {
+        ignore_nulls: bool,
+    },
+    /// `max_by(value, ordering)`: the ordering is the accumulator's `second` argument.
+    MaxBy,
+    MinBy,
+    /// HyperLogLog++ with `2^precision` registers.
+    ApproxCountDistinct {
+        precision: u8,
+    },
+}
+
+/// What `AggFunc::Moment` finishes to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Moment {
+    StddevSamp,
+    StddevPop,
+    VarSamp,
+    VarPop,
+}
+
+/// What `AggFunc::CoMoment` finishes to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum CoMoment {
+    Corr,
+    CovarSamp,
+    CovarPop,
 }
 
 impl AggFunc {
+    /// Spark's name of the function (an alias's canonical one).
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::CountAll | Self::Count => "count",
@@ -340,7 +377,37 @@ impl AggFunc {
             Self::Avg => "avg",
             Self::Min => "min",
             Self::Max => "max",
+            Self::Moment(Moment::StddevSamp) => "stddev_samp",
+            Self::Moment(Moment::StddevPop) => "stddev_pop",
+            Self::Moment(Moment::VarSamp) => "var_samp",
+            Self::Moment(Moment::VarPop) => "var_pop",
+            Self::CoMoment(CoMoment::Corr) => "corr",
+            Self::CoMoment(CoMoment::CovarSamp) => "covar_samp",
+            Self::CoMoment(CoMoment::CovarPop) => "covar_pop",
+            Self::First { .. } => "first",
+            Self::Last { .. } => "last",
+            Self::MaxBy => "max_by",
+            Self::MinBy => "min_by",
+            Self::ApproxCountDistinct { .. } => "approx_count_distinct",
         }
+    }
+
+    /// Whether the result depends on the order in which a batch's partial result and the
+    /// stored total are combined, so that a batch's rows must be aggregated apart and merged
+    /// with the state as Spark does (`KeyedAggregate::upsert_rebased`).
+    pub(crate) fn order_sensitive(self, ty: ColType) -> bool {
+        match self {
+            Self::Sum => matches!(ty.base, Base::F64 | Base::Decimal(_)),
+            Self::Avg | Self::Moment(_) | Self::CoMoment(_) | Self::First { .. } | Self::Last { .. } => true,
+            Self::MaxBy | Self::MinBy => true,
+            Self::CountAll | Self::Count | Self::Min | Self::Max | Self::ApproxCountDistinct { .. } => false,
+        }
+    }
+
+    /// Whether a batch's partial result changes on its way to the state even for a new group:
+    /// Spark merges it into fresh buffers twice, which moves a mean's last bits.
+    pub(crate) fn settles(self) -> bool {
+        matches!(self, Self::Moment(_) | Self::CoMoment(_))
     }
 }
 
@@ -555,6 +622,8 @@ pub(crate) struct Accumulator {
     pub(crate) func: AggFunc,
     /// The aggregated expression (over pre-aggregation variables); `None` for `count()`.
     pub(crate) arg: Option<TExpr>,
+    /// The second argument: `corr`'s `y`, `max_by`'s ordering.
+    pub(crate) second: Option<TExpr>,
     /// Type of the finished value.
     pub(crate) ty: ColType,
 }

@@ -45,7 +45,13 @@ pub(crate) fn state_shape(plan: &Plan) -> String {
                 .accumulators
                 .iter()
                 .map(|a| {
-                    let arg = a.arg.as_ref().map(|arg| arg.ty.to_string()).unwrap_or_default();
+                    let arg = a
+                        .arg
+                        .iter()
+                        .chain(&a.second)
+                        .map(|arg| arg.ty.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     format!("{}({arg}) -> {}", a.func.name(), a.ty)
                 })
                 .collect(),

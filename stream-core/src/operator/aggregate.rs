@@ -2,6 +2,7 @@
 
 use super::StatefulOperator;
 use crate::plan::{BatchContext, OutputMode, StateMetrics};
+use crate::session::Merge;
 use crate::state::snapshot::StateValue;
 use crate::state::{GroupTable, KeyProbe, OwnedKey};
 use crate::types::Timestamp;
@@ -59,9 +60,9 @@ pub struct KeyedAggregate<K, A> {
     watermark: Timestamp,
     /// The groups append mode emitted this batch, evicted from `groups`.
     evicted: Vec<(K, A)>,
-    /// The totals of the groups this batch updated that existed before it (see
-    /// [`upsert_rebased`](Self::upsert_rebased)).
-    saved: Vec<(u32, A)>,
+    /// The totals of the groups this batch updated that existed before it, and the new groups
+    /// whose partial results settle (see [`upsert_rebased`](Self::upsert_rebased)).
+    saved: Vec<(u32, Option<A>)>,
 }
 
 impl<K: OwnedKey, A: Default> Default for KeyedAggregate<K, A> {
@@ -118,37 +119,46 @@ impl<K: OwnedKey, A: Default> KeyedAggregate<K, A> {
     }
 
     /// [`upsert`](Self::upsert) for accumulators whose result depends on the order of their
-    /// additions (sums of doubles), made to add as Spark does: the batch's rows are summed apart
-    /// (the first update of an existing group in a batch sets its total aside and starts it
-    /// from zero), and [`merge_rebased`](Self::merge_rebased) then adds the total to that
-    /// partial sum — Spark's partial aggregation, then its merge with the state store's row.
-    /// Floating-point addition is not associative, so the other order would differ in the last
-    /// bits (`(a + b) + c` is not `a + (b + c)`).
+    /// updates (sums of doubles, means, `first`, ...), made to aggregate as Spark does: the
+    /// batch's rows are aggregated apart (the first update of an existing group in a batch sets
+    /// its total aside and starts it afresh), and [`merge_rebased`](Self::merge_rebased) then
+    /// merges that partial result into the total — Spark's partial aggregation, then its merge
+    /// with the state store's row. Floating-point addition is not associative, so the other
+    /// order would differ in the last bits (`(a + b) + c` is not `a + (b + c)`).
     #[inline]
-    pub fn upsert_rebased<P: KeyProbe<Owned = K>>(&mut self, probe: P) -> &mut A {
+    pub fn upsert_rebased<P: KeyProbe<Owned = K>>(&mut self, probe: P) -> &mut A
+    where
+        A: Merge,
+    {
         let hash = self.groups.hash(probe);
         self.upsert_hashed_rebased(probe, hash)
     }
 
     /// [`upsert_rebased`](Self::upsert_rebased) with the key's [`hash`](Self::hash) computed ahead.
     #[inline]
-    pub fn upsert_hashed_rebased<P: KeyProbe<Owned = K>>(&mut self, probe: P, hash: u64) -> &mut A {
-        let (slot, first_of_existing) = self.groups.upsert_hashed_first(probe, hash);
-        if first_of_existing {
+    pub fn upsert_hashed_rebased<P: KeyProbe<Owned = K>>(&mut self, probe: P, hash: u64) -> &mut A
+    where
+        A: Merge,
+    {
+        let (slot, first, inserted) = self.groups.upsert_hashed_first(probe, hash);
+        if first && !inserted {
             let total = std::mem::take(self.groups.slot_mut(slot));
-            self.saved.push((slot, total));
+            self.saved.push((slot, Some(total)));
+        } else if first && A::SETTLES {
+            self.saved.push((slot, None));
         }
         self.groups.slot_mut(slot)
     }
 
-    /// Adds the totals set aside by [`upsert_rebased`](Self::upsert_rebased) to the batch's
-    /// partial sums: `partial ⊕ total`, in that order, as Spark merges them.
+    /// Merges the batch's partial results into the totals set aside by
+    /// [`upsert_rebased`](Self::upsert_rebased) ([`Merge::merge_stored`]): `total ⊕ partial`,
+    /// in that order, as Spark merges them.
     pub fn merge_rebased(&mut self)
     where
-        A: crate::session::Merge,
+        A: Merge,
     {
         for (slot, total) in self.saved.drain(..) {
-            self.groups.slot_mut(slot).merge(total);
+            self.groups.slot_mut(slot).merge_stored(total);
         }
     }
 

@@ -413,13 +413,13 @@ impl<K: OwnedKey, A: Default> GroupTable<K, A> {
     }
 
     /// [`upsert_hashed`](Self::upsert_hashed), giving the group's slot (for
-    /// [`slot_mut`](Self::slot_mut)) and whether this is the first update in the batch of a group
-    /// that existed before it.
+    /// [`slot_mut`](Self::slot_mut)), whether this is the group's first update in the batch, and
+    /// whether it was new.
     #[inline]
-    pub fn upsert_hashed_first<P: KeyProbe<Owned = K>>(&mut self, probe: P, hash: u64) -> (u32, bool) {
+    pub fn upsert_hashed_first<P: KeyProbe<Owned = K>>(&mut self, probe: P, hash: u64) -> (u32, bool, bool) {
         let (slot, inserted) = self.find_or_insert(probe, hash);
         let first = self.mark_updated(slot);
-        (slot, first && !inserted)
+        (slot, first, inserted)
     }
 
     /// The value of the group in `slot`.

@@ -215,7 +215,7 @@ macro_rules! fixed_width_state {
 }
 
 // Floats as their bit patterns (`to_le_bytes`), so every NaN payload and -0.0 restore exactly.
-fixed_width_state!(i8, i16, i32, i64, u32, u64, f32, f64);
+fixed_width_state!(i8, i16, i32, i64, u8, u32, u64, f32, f64);
 
 impl StateValue for bool {
     fn state_type() -> StateType {
@@ -516,5 +516,111 @@ mod tests {
         fn any_bytes_decode_or_refuse_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = <(String, Option<Window>, Vec<(i64, f64)>)>::decode(&mut bytes.as_slice());
         }
+    }
+}
+
+/// A fixed list of named doubles.
+fn doubles_type(names: &[&str]) -> StateType {
+    StateType::Struct(
+        names
+            .iter()
+            .map(|name| ((*name).to_owned(), f64::state_type()))
+            .collect(),
+    )
+}
+
+/// Decodes `N` doubles.
+fn decode_doubles<const N: usize>(input: &mut &[u8]) -> Option<[f64; N]> {
+    let mut parts = [0.0; N];
+    for part in &mut parts {
+        *part = f64::decode(input)?;
+    }
+    Some(parts)
+}
+
+impl StateValue for crate::aggregate::Moments {
+    fn state_type() -> StateType {
+        doubles_type(&["n", "avg", "m2"])
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.parts().iter().for_each(|part| part.encode(out));
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        decode_doubles(input).map(Self::restore)
+    }
+}
+
+impl StateValue for crate::aggregate::CoMoments {
+    fn state_type() -> StateType {
+        doubles_type(&["n", "xAvg", "yAvg", "ck", "xMk", "yMk"])
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.parts().iter().for_each(|part| part.encode(out));
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        decode_doubles(input).map(Self::restore)
+    }
+}
+
+/// `first` and `last`: the value, then whether one was picked.
+macro_rules! pick_state {
+    ($($ty:ident),*) => {$(
+        impl<T: StateValue> StateValue for crate::aggregate::$ty<T> {
+            fn state_type() -> StateType {
+                StateType::Struct(vec![
+                    ("value".to_owned(), Option::<T>::state_type()),
+                    ("valueSet".to_owned(), StateType::Bool),
+                ])
+            }
+            fn encode(&self, out: &mut Vec<u8>) {
+                let (value, set) = self.parts();
+                value.encode(out);
+                set.encode(out);
+            }
+            fn decode(input: &mut &[u8]) -> Option<Self> {
+                let value = Option::decode(input)?;
+                Some(Self::restore(value, bool::decode(input)?))
+            }
+        }
+    )*};
+}
+
+pick_state!(First, Last);
+
+impl<V: StateValue, O: StateValue + crate::aggregate::SparkOrd, const MAX: bool> StateValue
+    for crate::aggregate::ArgExtremum<V, O, MAX>
+{
+    fn state_type() -> StateType {
+        StateType::Struct(vec![
+            ("value".to_owned(), Option::<V>::state_type()),
+            ("ordering".to_owned(), Option::<O>::state_type()),
+        ])
+    }
+    /// The value, then its ordering.
+    fn encode(&self, out: &mut Vec<u8>) {
+        let (value, ordering) = self.parts();
+        value.encode(out);
+        ordering.encode(out);
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        let value = Option::decode(input)?;
+        Some(Self::restore(value, Option::decode(input)?))
+    }
+}
+
+impl<const P: u8> StateValue for crate::aggregate::HyperLogLogPlusPlus<P> {
+    fn state_type() -> StateType {
+        StateType::Struct(vec![("registers".to_owned(), Vec::<u8>::state_type())])
+    }
+    /// The registers: none before the first value, else `2^P` bytes.
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_len(self.registers().len(), out);
+        out.extend_from_slice(self.registers());
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        let len = u32::decode(input)? as usize;
+        let registers = input.get(..len)?.to_vec();
+        *input = &input[len..];
+        Self::restore(registers)
     }
 }

@@ -8,7 +8,7 @@ use syn::Ident;
 use super::expr::{accumulator_ident, expr, var_ident, view};
 use super::row::{RowField, row_struct};
 use super::types::{self, core};
-use crate::ir::{Accumulator, AggFunc, Aggregate, Step, TypedQuery, VarId};
+use crate::ir::{Accumulator, AggFunc, Aggregate, CoMoment, Moment, Step, TExpr, TypedQuery, VarId};
 use crate::ir::{Forget, JoinKind, Plan, StatefulOperator, StaticJoin};
 use crate::types::{Base, ColType, MAX_PRECISION, Precision};
 
@@ -377,6 +377,7 @@ fn sorted(plan: &Plan, run_batch: TokenStream) -> TokenStream {
 
 /// Field `aN` of the accumulator struct holds accumulator N (`avg` has two: sum and count).
 fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
+    let core = core();
     aggregate
         .accumulators
         .iter()
@@ -386,7 +387,6 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
             let arg_ty = accumulator.arg.as_ref().map(|a| a.ty);
             let ty = match accumulator.func {
                 AggFunc::Sum | AggFunc::Avg if accumulator.ty.base.is_decimal() => {
-                    let core = core();
                     let (kind, sum) = decimal_total(accumulator);
                     let (p, s) = (sum.precision, sum.scale);
                     quote!(#core::aggregate::#kind<#p, #s>)
@@ -399,10 +399,48 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
                     let owned = types::owned(stored);
                     quote!(::core::option::Option<#owned>)
                 }
+                AggFunc::Moment(_) => quote!(#core::aggregate::Moments),
+                AggFunc::CoMoment(_) => quote!(#core::aggregate::CoMoments),
+                AggFunc::First { .. } | AggFunc::Last { .. } => {
+                    let kind = if matches!(accumulator.func, AggFunc::First { .. }) {
+                        quote!(First)
+                    } else {
+                        quote!(Last)
+                    };
+                    let owned = stored_type(accumulator.arg.as_ref());
+                    quote!(#core::aggregate::#kind<#owned>)
+                }
+                AggFunc::ApproxCountDistinct { precision } => quote!(#core::aggregate::HyperLogLogPlusPlus<#precision>),
+                AggFunc::MaxBy | AggFunc::MinBy => {
+                    let (value, ordering) = (
+                        stored_type(accumulator.arg.as_ref()),
+                        stored_type(accumulator.second.as_ref()),
+                    );
+                    let max = accumulator.func == AggFunc::MaxBy;
+                    quote!(#core::aggregate::ArgExtremum<#value, #ordering, #max>)
+                }
             };
             quote!(#field: #ty)
         })
         .collect()
+}
+
+/// The type in which state keeps a value of `arg` (not null: the accumulator says whether it
+/// holds one).
+fn stored_type(arg: Option<&TExpr>) -> TokenStream {
+    types::owned(ColType::new(arg.map_or(Base::I64, |a| a.ty.base), false))
+}
+
+/// `arg`'s value as an `Option` of a view (`&str` for a string), for accumulators that see
+/// nulls too.
+fn optional_view(arg: &TExpr, vars: &[crate::ir::Var]) -> TokenStream {
+    let value = expr(arg, vars);
+    match (arg.ty.base, arg.ty.nullable) {
+        (Base::Str, true) => quote!((#value).as_deref()),
+        (Base::Str, false) => quote!(::core::option::Option::Some(&*#value)),
+        (_, true) => value,
+        (_, false) => quote!(::core::option::Option::Some(#value)),
+    }
 }
 
 /// The runtime's accumulator of a decimal `sum` or `avg`, and the type of its total: the
@@ -866,6 +904,30 @@ fn run_batch(plan: &Plan) -> TokenStream {
             let Some(arg) = &accumulator.arg else {
                 return quote!(#slot += 1;);
             };
+            match (accumulator.func, &accumulator.second) {
+                (AggFunc::First { ignore_nulls } | AggFunc::Last { ignore_nulls }, _) => {
+                    let value = optional_view(arg, &query.vars);
+                    return quote!(#slot.update(#value, #ignore_nulls););
+                }
+                (AggFunc::MaxBy | AggFunc::MinBy, Some(ordering)) => {
+                    let (value, ordering) = (optional_view(arg, &query.vars), optional_view(ordering, &query.vars));
+                    return quote!(#slot.update(#value, #ordering););
+                }
+                // A pair with a null is skipped.
+                (AggFunc::CoMoment(_), Some(y)) => {
+                    let (x, y) = (expr(arg, &query.vars), expr(y, &query.vars));
+                    let present = |v: TokenStream, nullable: bool| {
+                        if nullable { v } else { quote!(::core::option::Option::Some(#v)) }
+                    };
+                    let (x, y) = (present(x, arg.ty.nullable), present(y, accumulator.second.as_ref().is_some_and(|s| s.ty.nullable)));
+                    return quote! {
+                        if let (::core::option::Option::Some(__stream_x), ::core::option::Option::Some(__stream_y)) = (#x, #y) {
+                            #slot.update(__stream_x, __stream_y);
+                        }
+                    };
+                }
+                _ => {}
+            }
             let value = expr(arg, &query.vars);
             // Sums of narrower numbers accumulate as Spark's: integers in a bigint, floats in a double.
             let widen = |v: TokenStream| match arg.ty.base {
@@ -898,6 +960,14 @@ fn run_batch(plan: &Plan) -> TokenStream {
                     quote!(#slot = #slot.wrapping_add(#v);)
                 }
                 AggFunc::Avg => quote!({ #slot.0 += (#v as f64); #slot.1 += 1; }),
+                AggFunc::Moment(_) => quote!(#slot.update(#v);),
+                AggFunc::ApproxCountDistinct { .. } => {
+                    let v = if arg.ty.base == Base::Str { quote!(&*#v) } else { v };
+                    quote!(#slot.update(#v);)
+                }
+                AggFunc::CoMoment(_) | AggFunc::First { .. } | AggFunc::Last { .. } | AggFunc::MaxBy | AggFunc::MinBy => {
+                    unreachable!("updated above")
+                }
                 AggFunc::Min | AggFunc::Max => {
                     let func = if accumulator.func == AggFunc::Min {
                         quote!(update_min)
@@ -1027,6 +1097,32 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 (_, true) => quote!(#slot),
                 (_, false) => quote!(#slot.unwrap_or_default()),
             },
+            AggFunc::Moment(statistic) => {
+                let method = match statistic {
+                    Moment::StddevSamp => quote!(stddev_samp),
+                    Moment::StddevPop => quote!(stddev_pop),
+                    Moment::VarSamp => quote!(var_samp),
+                    Moment::VarPop => quote!(var_pop),
+                };
+                quote!(#slot.#method())
+            }
+            AggFunc::CoMoment(statistic) => {
+                let method = match statistic {
+                    CoMoment::Corr => quote!(corr),
+                    CoMoment::CovarSamp => quote!(covar_samp),
+                    CoMoment::CovarPop => quote!(covar_pop),
+                };
+                quote!(#slot.#method())
+            }
+            AggFunc::ApproxCountDistinct { .. } => quote!(#slot.estimate()),
+            AggFunc::First { .. } | AggFunc::Last { .. } | AggFunc::MaxBy | AggFunc::MinBy => {
+                match (accumulator.ty.base, accumulator.ty.nullable) {
+                    (Base::Str, true) => quote!(#slot.value().map(::std::string::String::as_str)),
+                    (Base::Str, false) => quote!(#slot.value().map(::std::string::String::as_str).unwrap_or_default()),
+                    (_, true) => quote!(#slot.value().copied()),
+                    (_, false) => quote!(#slot.value().copied().unwrap_or_default()),
+                }
+            }
         };
         quote!(let #local = #value;)
     }).collect::<Vec<_>>();
@@ -1265,21 +1361,20 @@ fn session_run_batch(
     }
 }
 
-/// Whether a grouped aggregation sums doubles or decimals: a double's total depends on the
-/// order of additions, and a decimal's on where overflow is checked, so a batch's rows are
-/// summed apart and then merged with the totals, in Spark's order
+/// Whether a grouped aggregation has an accumulator whose result depends on the order of its
+/// updates and merges (a double's sum, a decimal's overflow, a mean, `first`, ...), so that a
+/// batch's rows are aggregated apart and then merged with the totals, in Spark's order
 /// (`KeyedAggregate::upsert_rebased`).
 fn rebased(aggregate: &Aggregate) -> bool {
     aggregate.session.is_none()
-        && aggregate.accumulators.iter().any(|accumulator| match accumulator.func {
-            AggFunc::Sum => matches!(accumulator.ty.base, Base::F64 | Base::Decimal(_)),
-            AggFunc::Avg => true,
-            _ => false,
-        })
+        && aggregate
+            .accumulators
+            .iter()
+            .any(|accumulator| accumulator.func.order_sensitive(accumulator.ty))
 }
 
 /// `impl Merge` for an aggregation's accumulators: how two partial totals combine (two
-/// sessions, or a batch's partial sums and the totals before it), `self` first.
+/// sessions, or the totals kept in state and a batch's partial results), `self` first.
 fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
     let core = core();
     let merges = aggregate.accumulators.iter().enumerate().map(|(index, accumulator)| {
@@ -1303,6 +1398,15 @@ fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
                 };
             },
             AggFunc::Sum => quote!(self.#field = self.#field.wrapping_add(other.#field);),
+            AggFunc::Moment(_)
+            | AggFunc::CoMoment(_)
+            | AggFunc::First { .. }
+            | AggFunc::Last { .. }
+            | AggFunc::MaxBy
+            | AggFunc::MinBy
+            | AggFunc::ApproxCountDistinct { .. } => {
+                quote!(self.#field.merge(other.#field);)
+            }
             AggFunc::Min | AggFunc::Max => {
                 let func = if accumulator.func == AggFunc::Min { quote!(update_min) } else { quote!(update_max) };
                 let value = if arg_ty.is_some_and(|t| t.base == Base::Str) { quote!(__stream_v.as_str()) } else { quote!(__stream_v) };
@@ -1314,9 +1418,38 @@ fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
             }
         }
     });
+    // Moments change as Spark's stages merge them into fresh buffers: the batch's after the
+    // shuffle, the stored one before the batch's is merged into it, or the batch's again when
+    // nothing was stored.
+    let settling: Vec<Ident> = aggregate
+        .accumulators
+        .iter()
+        .enumerate()
+        .filter(|(_, accumulator)| accumulator.func.settles())
+        .map(|(index, _)| format_ident!("a{}", index))
+        .collect();
+    let settle = (!settling.is_empty()).then(|| {
+        quote! {
+            const SETTLES: bool = true;
+            fn merge_stored(&mut self, stored: ::core::option::Option<Self>) {
+                #(self.#settling.refresh();)*
+                match stored {
+                    ::core::option::Option::Some(mut total) => {
+                        #(total.#settling.refresh();)*
+                        ::core::mem::swap(self, &mut total);
+                        #core::session::Merge::merge(self, total);
+                    }
+                    ::core::option::Option::None => {
+                        #(self.#settling.refresh();)*
+                    }
+                }
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #core::session::Merge for #accumulators_ty {
+            #settle
             #[allow(clippy::all)]
             fn merge(&mut self, other: Self) {
                 #(#merges)*

@@ -137,7 +137,7 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
             live.extend(session.gap_per_row);
         }
         for accumulator in &aggregate.accumulators {
-            if let Some(arg) = &accumulator.arg {
+            for arg in accumulator.arg.iter().chain(&accumulator.second) {
                 arg.visit_vars(&mut |v| {
                     live.insert(v);
                 });
@@ -313,7 +313,13 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
         }
         TExprKind::Accumulator(index) => {
             let accumulator = &accumulators[*index];
-            let arg = accumulator.arg.as_ref().map(|a| render(a, query)).unwrap_or_default();
+            let arg = accumulator
+                .arg
+                .iter()
+                .chain(&accumulator.second)
+                .map(|a| render(a, query))
+                .collect::<Vec<_>>()
+                .join(", ");
             format!("{}({arg})", accumulator_name(accumulator.func))
         }
     }

@@ -7,8 +7,8 @@ use syn::{Ident, Lit};
 use super::Env;
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::ir::{
-    Accumulator, AggFunc, CAST_TYPES, Func, LitValue, Param, Plain, RegexFunc, TExpr, TExprKind, Var, VarId, can_cast,
-    cast_may_fail, signature,
+    Accumulator, AggFunc, CAST_TYPES, CoMoment, Func, LitValue, Moment, Param, Plain, RegexFunc, TExpr, TExprKind, Var,
+    VarId, can_cast, cast_may_fail, signature,
 };
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType, MAX_PRECISION, Precision};
@@ -130,7 +130,36 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("coalesce", Func::Coalesce),
 ];
 
-const AGGREGATES: [&str; 5] = ["count", "sum", "avg", "min", "max"];
+const AGGREGATES: [&str; 28] = [
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "stddev",
+    "std",
+    "stddev_samp",
+    "stddev_pop",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "corr",
+    "covar_samp",
+    "covar_pop",
+    "first",
+    "last",
+    "first_value",
+    "last_value",
+    "any_value",
+    "max_by",
+    "min_by",
+    "bool_and",
+    "bool_or",
+    "every",
+    "some",
+    "any",
+    "approx_count_distinct",
+];
 
 /// Methods on a column, by name.
 const METHODS: [&str; 16] = [
@@ -342,7 +371,7 @@ impl ExprChecker<'_> {
                 ) {
                     self.error(
                         func.span(),
-                        format!("`{name}` is a distinct aggregation, which Spark does not support in a streaming query (\"Distinct aggregations are not supported on streaming DataFrames/Datasets\")\nhelp: deduplicate first, then aggregate: `.drop_duplicates(user_id, page).group_by(user_id).agg(pages = count())`"),
+                        format!("`{name}` is a distinct aggregation, which Spark does not support in a streaming query (\"Distinct aggregations are not supported on streaming DataFrames/Datasets\")\nhelp: estimate it with `approx_count_distinct(..)` as Spark advises, or deduplicate first, then aggregate: `.drop_duplicates(user_id, page).group_by(user_id).agg(pages = count())`"),
                     );
                     return None;
                 }
@@ -608,31 +637,37 @@ impl ExprChecker<'_> {
             }
             Scope::Aggregate { pre, accumulators, .. } => (*pre, accumulators),
         };
-        let arg = match args {
-            [] if name == "count" => None,
-            [arg] => {
-                let mut inner = Scope::Row {
-                    env: pre,
-                    context: "an aggregate",
-                };
-                Some(self.check(arg, &mut inner)?)
+        let (min, max, expected) = match name.as_str() {
+            "count" => (0, 1, "no argument (rows) or one column"),
+            "first" | "last" | "first_value" | "last_value" | "any_value" => {
+                (1, 2, "a column, and optionally `ignore_nulls` (`true` or `false`)")
             }
-            _ => {
-                let expected = if name == "count" {
-                    "no argument (rows) or one column"
-                } else {
-                    "one argument"
-                };
-                self.error(
-                    paren_span,
-                    format!("aggregate function `{name}` takes {expected}, found {}", args.len()),
-                );
-                return None;
-            }
+            "corr" | "covar_samp" | "covar_pop" => (2, 2, "two numeric columns"),
+            "max_by" | "min_by" => (2, 2, "two arguments: the value, then the column ordering it"),
+            "approx_count_distinct" => (1, 2, "a column, and optionally the relative standard deviation (0.05)"),
+            _ => (1, 1, "one argument"),
         };
-        let (func_kind, ty) = match (name.as_str(), &arg) {
-            ("count", None) => (AggFunc::CountAll, ColType::new(Base::I64, false)),
-            ("count", Some(_)) => (AggFunc::Count, ColType::new(Base::I64, false)),
+        if !(min..=max).contains(&args.len()) {
+            self.error(
+                paren_span,
+                format!("aggregate function `{name}` takes {expected}, found {}", args.len()),
+            );
+            return None;
+        }
+        let mut inner = Scope::Row {
+            env: pre,
+            context: "an aggregate",
+        };
+        let mut typed = Vec::with_capacity(args.len());
+        for arg in args {
+            typed.push(self.check(arg, &mut inner));
+        }
+        let mut typed: Vec<TExpr> = typed.into_iter().collect::<Option<_>>()?;
+        let first_arg = typed.first().cloned();
+        let double = ColType::new(Base::F64, true);
+        let (func_kind, ty, second) = match (name.as_str(), first_arg.as_ref()) {
+            ("count", None) => (AggFunc::CountAll, ColType::new(Base::I64, false), None),
+            ("count", Some(_)) => (AggFunc::Count, ColType::new(Base::I64, false), None),
             ("sum" | "avg", Some(arg_expr)) => {
                 if !arg_expr.ty.base.is_numeric() {
                     self.error(
@@ -657,17 +692,150 @@ impl ExprChecker<'_> {
                 };
                 let func = if name == "sum" { AggFunc::Sum } else { AggFunc::Avg };
                 // A decimal sum that overflows its type is null, as Spark's with ANSI off.
-                (func, ColType::new(base, arg_expr.ty.nullable || base.is_decimal()))
+                (
+                    func,
+                    ColType::new(base, arg_expr.ty.nullable || base.is_decimal()),
+                    None,
+                )
             }
             ("min" | "max", Some(arg_expr)) => {
                 let func = if name == "min" { AggFunc::Min } else { AggFunc::Max };
-                (func, arg_expr.ty)
+                (func, arg_expr.ty, None)
             }
-            _ => unreachable!("aggregate names are checked above"),
+            // Spark's `bool_and` is `min` over booleans, and `bool_or` is `max`.
+            ("bool_and" | "every" | "bool_or" | "some" | "any", Some(arg_expr)) => {
+                if arg_expr.ty.base != Base::Bool {
+                    self.error(
+                        args[0].span(),
+                        format!("`{name}` needs a boolean column, but `{}` is {}", args[0], arg_expr.ty),
+                    );
+                    return None;
+                }
+                let func = if matches!(name.as_str(), "bool_and" | "every") {
+                    AggFunc::Min
+                } else {
+                    AggFunc::Max
+                };
+                (func, arg_expr.ty, None)
+            }
+            ("stddev" | "std" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp" | "var_pop", Some(_)) => {
+                if !self.numeric_argument(&name, &args[0], &typed[0]) {
+                    return None;
+                }
+                let statistic = match name.as_str() {
+                    "stddev_pop" => Moment::StddevPop,
+                    "variance" | "var_samp" => Moment::VarSamp,
+                    "var_pop" => Moment::VarPop,
+                    _ => Moment::StddevSamp,
+                };
+                typed[0] = widen(typed[0].clone(), Base::F64);
+                (AggFunc::Moment(statistic), double, None)
+            }
+            ("corr" | "covar_samp" | "covar_pop", Some(_)) => {
+                if !self.numeric_argument(&name, &args[0], &typed[0])
+                    || !self.numeric_argument(&name, &args[1], &typed[1])
+                {
+                    return None;
+                }
+                let statistic = match name.as_str() {
+                    "corr" => CoMoment::Corr,
+                    "covar_samp" => CoMoment::CovarSamp,
+                    _ => CoMoment::CovarPop,
+                };
+                let y = widen(typed[1].clone(), Base::F64);
+                typed[0] = widen(typed[0].clone(), Base::F64);
+                (AggFunc::CoMoment(statistic), double, Some(y))
+            }
+            ("first" | "last" | "first_value" | "last_value" | "any_value", Some(arg_expr)) => {
+                if arg_expr.ty.base == Base::Window {
+                    self.error(
+                        args[0].span(),
+                        format!("`{name}` of a window is not supported: pick `window.start` or `window.end`"),
+                    );
+                    return None;
+                }
+                let ignore_nulls = match typed.get(1).map(|t| &t.kind) {
+                    None => false,
+                    Some(TExprKind::Lit(LitValue::Bool(flag))) => *flag,
+                    Some(_) => {
+                        self.error(
+                            args[1].span(),
+                            format!(
+                                "`ignore_nulls` of `{name}` must be `true` or `false`, found `{}`\nnote: Spark requires a literal here too",
+                                args[1]
+                            ),
+                        );
+                        return None;
+                    }
+                };
+                let func = if matches!(name.as_str(), "last" | "last_value") {
+                    AggFunc::Last { ignore_nulls }
+                } else {
+                    AggFunc::First { ignore_nulls }
+                };
+                (func, arg_expr.ty, None)
+            }
+            ("max_by" | "min_by", Some(arg_expr)) => {
+                let ordering = typed[1].clone();
+                for (arg, typed) in [(&args[0], arg_expr), (&args[1], &ordering)] {
+                    if typed.ty.base == Base::Window {
+                        self.error(
+                            arg.span(),
+                            format!("`{name}` of a window is not supported: use `window.start` or `window.end`"),
+                        );
+                        return None;
+                    }
+                }
+                let func = if name == "max_by" {
+                    AggFunc::MaxBy
+                } else {
+                    AggFunc::MinBy
+                };
+                let ty = ColType::new(arg_expr.ty.base, arg_expr.ty.nullable || ordering.ty.nullable);
+                (func, ty, Some(ordering))
+            }
+            ("approx_count_distinct", Some(arg_expr)) => {
+                if arg_expr.ty.base == Base::Window {
+                    self.error(
+                        args[0].span(),
+                        format!("`{name}` of a window is not supported: count `window.start` or `window.end`"),
+                    );
+                    return None;
+                }
+                let relative_sd = match typed.get(1).map(|t| &t.kind) {
+                    None => 0.05,
+                    Some(TExprKind::Lit(LitValue::F64(rsd))) => *rsd,
+                    Some(_) => {
+                        self.error(
+                            args[1].span(),
+                            format!("the relative standard deviation of `{name}` must be a number literal such as `0.01`, found `{}`", args[1]),
+                        );
+                        return None;
+                    }
+                };
+                let Some(precision) = stream_grammar::hll_precision(relative_sd) else {
+                    self.error(
+                        args[1].span(),
+                        format!(
+                            "the relative standard deviation of `{name}` must be between 0.000271 and 0.39, found {relative_sd}\nnote: Spark needs at least 4 bits of register address (an error of at most 39%); Rill keeps at most 2^{} registers per group",
+                            stream_grammar::HLL_MAX_PRECISION
+                        ),
+                    );
+                    return None;
+                };
+                (
+                    AggFunc::ApproxCountDistinct { precision },
+                    ColType::new(Base::I64, false),
+                    None,
+                )
+            }
+            _ => unreachable!("aggregate names and their arities are checked above"),
         };
+        typed.truncate(1);
         accumulators.push(Accumulator {
             func: func_kind,
-            arg,
+            arg: typed.pop(),
+            second,
             ty,
         });
         Some(Self::typed(
@@ -675,6 +843,22 @@ impl ExprChecker<'_> {
             ty,
             func.span(),
         ))
+    }
+
+    /// Whether `typed`, an argument of statistical aggregate `name`, is a number (Spark casts
+    /// it to a double).
+    fn numeric_argument(&mut self, name: &str, arg: &Expr, typed: &TExpr) -> bool {
+        if typed.ty.base.is_numeric() {
+            return true;
+        }
+        self.error(
+            arg.span(),
+            format!(
+                "`{name}` needs a numeric column, but `{arg}` is {}\nnote: Spark computes `{name}` over doubles; numbers of every type are cast to one",
+                typed.ty
+            ),
+        );
+        false
     }
 
     /// The pattern argument of a datetime function: a string literal with a valid pattern.

@@ -17,14 +17,20 @@ use std::cmp::Ordering;
 use crate::decimal::Decimal;
 use crate::types::{Date, Timestamp};
 
-/// A value `min`/`max` can compare with the extremum held in state.
+/// A row's value that an aggregate keeps in state (`min`, `max`, `first`, `last`, `max_by`,
+/// ...) and compares with the value held there.
 pub trait Extremum: Copy {
-    /// How the extremum is stored.
+    /// How the value is stored.
     type Owned;
     /// Spark's ordering of this value against the stored one.
     fn compare(self, stored: &Self::Owned) -> Ordering;
     /// Copies the value into state.
     fn to_stored(self) -> Self::Owned;
+    /// Replaces a held value, reusing its allocation where it has one.
+    #[inline]
+    fn store_into(self, slot: &mut Option<Self::Owned>) {
+        *slot = Some(self.to_stored());
+    }
 }
 
 impl Extremum for &str {
@@ -36,6 +42,16 @@ impl Extremum for &str {
     #[inline]
     fn to_stored(self) -> String {
         self.to_owned()
+    }
+    #[inline]
+    fn store_into(self, slot: &mut Option<String>) {
+        match slot {
+            Some(held) => {
+                held.clear();
+                held.push_str(self);
+            }
+            None => *slot = Some(self.to_owned()),
+        }
     }
 }
 
@@ -119,8 +135,8 @@ pub fn update_max<V: Extremum>(stored: &mut Option<V::Owned>, value: V) {
 /// more digits than the input's, at most 38), null once it has overflowed — no later value
 /// undoes that — and whether any value was added (a sum of no values is null too).
 ///
-/// As in Spark, the aggregation sums each micro-batch's rows apart and then merges the total
-/// kept in state into that partial sum ([`merge`](Self::merge), through
+/// As in Spark, the aggregation sums each micro-batch's rows apart and then merges that partial
+/// sum into the total kept in state ([`merge`](Self::merge), through
 /// `KeyedAggregate::upsert_rebased`), where an overflow of either is checked. Within the batch
 /// a grouped sum is checked row by row ([`add`](Self::add)), a global one only when it is
 /// merged or finished ([`add_unchecked`](Self::add_unchecked)), as Spark's generated code does.
@@ -178,8 +194,8 @@ impl<const P: u8, const S: u8> DecimalSum<P, S> {
             .filter(|total| Decimal::<P, S>::from_wide_units(*total).is_some())
     }
 
-    /// Adds another sum into this one (`self` first: a batch's partial sum, then the total kept
-    /// before it; or two sessions): null if either, or their sum, does not fit.
+    /// Adds another sum into this one (the total kept in state, then a batch's partial sum; or
+    /// two sessions): null if either, or their sum, does not fit.
     pub fn merge(&mut self, other: Self) {
         self.total = match (self.empty, other.empty) {
             (_, true) => self.checked(),
@@ -282,3 +298,13 @@ impl<const P: u8, const S: u8> DecimalAvg<P, S> {
         Decimal::divide(self.sum.finish()?, count)
     }
 }
+
+mod hll;
+#[rustfmt::skip]
+mod hll_tables;
+mod moments;
+mod picks;
+
+pub use hll::{HyperLogLogPlusPlus, SparkHash};
+pub use moments::{CoMoments, Moments};
+pub use picks::{ArgExtremum, First, Last, SparkOrd};

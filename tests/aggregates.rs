@@ -1,0 +1,257 @@
+//! The statistical and picking aggregates — `stddev`/`variance` and their forms, `corr`,
+//! `covar_*`, `first`/`last` (with `ignore_nulls`), `max_by`/`min_by`, `bool_and`/`bool_or` —
+//! against Spark 4.3 over three micro-batches, grouped and global, in complete and update modes
+//! (`golden/aggregates/`, written by `make_aggregates_golden.py`). Doubles are compared to the
+//! bit: Spark's central moments depend on the order of its updates and merges, which Rill
+//! replays; and which batch's `first` or `last` wins is Spark's merge order too. A restart from
+//! the checkpoint between batches gives the same rows.
+
+mod common;
+
+use std::path::Path;
+
+use rill::arrow_array::RecordBatch;
+use rill::prelude::*;
+use serde_json::Value;
+
+rill::stream! {
+    schema Event { k: String, x: Option<f64>, y: Option<f64>, n: Option<i64>, s: Option<String>, b: Option<bool> }
+
+    query MomentsByKey(events: Event) {
+        events.group_by(k).agg(
+            sd = stddev(x), sd_samp = stddev_samp(x), sd_pop = stddev_pop(x),
+            var = variance(x), var_samp = var_samp(x), var_pop = var_pop(x),
+            sd_n = stddev(n), var_pop_n = var_pop(n),
+        )
+    }
+    query Moments(events: Event) {
+        events.agg(
+            sd = stddev(x), sd_samp = stddev_samp(x), sd_pop = stddev_pop(x),
+            var = variance(x), var_samp = var_samp(x), var_pop = var_pop(x),
+            sd_n = stddev(n), var_pop_n = var_pop(n),
+        )
+    }
+    query CoMomentsByKey(events: Event) {
+        events.group_by(k).agg(r = corr(x, y), cov_samp = covar_samp(x, y), cov_pop = covar_pop(x, y), r_xn = corr(x, n))
+    }
+    query CoMoments(events: Event) {
+        events.agg(r = corr(x, y), cov_samp = covar_samp(x, y), cov_pop = covar_pop(x, y), r_xn = corr(x, n))
+    }
+    query PicksByKey(events: Event) {
+        events.group_by(k).agg(
+            first_s = first(s), first_s_nn = first(s, true), last_s = last(s), last_s_nn = last(s, true),
+            s_at_max_x = max_by(s, x), s_at_min_x = min_by(s, x), n_at_max_x = max_by(n, x),
+            first_x = first(x), last_n_nn = last(n, true),
+        )
+    }
+    query Picks(events: Event) {
+        events.agg(
+            first_s = first(s), first_s_nn = first(s, true), last_s = last(s), last_s_nn = last(s, true),
+            s_at_max_x = max_by(s, x), s_at_min_x = min_by(s, x), n_at_max_x = max_by(n, x),
+            first_x = first(x), last_n_nn = last(n, true),
+        )
+    }
+    query BoolsByKey(events: Event) {
+        events.group_by(k).agg(all_b = bool_and(b), any_b = bool_or(b), every_b = every(b), some_b = some(b), any_b2 = any(b))
+    }
+    query Bools(events: Event) {
+        events.agg(all_b = bool_and(b), any_b = bool_or(b), every_b = every(b), some_b = some(b), any_b2 = any(b))
+    }
+    query DistinctSmallByKey(events: Event) {
+        events.group_by(k).agg(d_s = approx_count_distinct(s), d_n = approx_count_distinct(n), d_x = approx_count_distinct(x), d_b = approx_count_distinct(b))
+    }
+    query DistinctSmall(events: Event) {
+        events.agg(d_s = approx_count_distinct(s), d_n = approx_count_distinct(n), d_x = approx_count_distinct(x), d_b = approx_count_distinct(b))
+    }
+
+    schema Visit { k: String, v: i64, w: String, d: f64 }
+    query Distinct(visits: Visit) {
+        visits.group_by(k).agg(
+            d_v = approx_count_distinct(v), d_w = approx_count_distinct(w), d_d = approx_count_distinct(d),
+            d_v_01 = approx_count_distinct(v, 0.01), d_w_2 = approx_count_distinct(w, 0.2), rows = count(v),
+        )
+    }
+}
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/aggregates");
+
+fn input() -> tempfile::TempDir {
+    input_from("input")
+}
+
+fn input_from(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&Path::new(GOLDEN).join(name), dir.path());
+    dir
+}
+
+/// Whether a value of ours equals Spark's: doubles bit for bit (the golden file writes them as
+/// Python's `repr`), everything else as JSON.
+fn same(ours: &Value, spark: &Value) -> bool {
+    match (ours, spark) {
+        (Value::Number(ours), Value::String(spark)) => {
+            let spark: f64 = spark.parse().unwrap_or_else(|_| panic!("not a double: {spark}"));
+            ours.as_f64().is_some_and(|ours| ours.to_bits() == spark.to_bits())
+        }
+        (Value::String(ours), Value::String(spark)) if ours == "NaN" => spark == "nan",
+        _ => ours == spark,
+    }
+}
+
+/// The differences between our batches and Spark's, one line each.
+fn differences(batches: &[(u64, RecordBatch)], spark: &Value) -> Vec<String> {
+    let spark = spark.as_array().unwrap();
+    let mut found = Vec::new();
+    if batches.len() != spark.len() {
+        found.push(format!("{} batches, Spark {}", batches.len(), spark.len()));
+    }
+    for ((batch_id, batch), spark) in batches.iter().zip(spark) {
+        let mut ours = common::golden_objects(batch);
+        ours.sort_by_key(|row| row.get("k").map(Value::to_string));
+        let rows = spark["rows"].as_array().unwrap();
+        if ours.len() != rows.len() {
+            found.push(format!("batch {batch_id}: {} rows, Spark {}", ours.len(), rows.len()));
+            continue;
+        }
+        for (ours, spark) in ours.iter().zip(rows) {
+            for (column, expected) in spark.as_object().unwrap() {
+                let value = ours.get(column).unwrap_or(&Value::Null);
+                if !same(value, expected) {
+                    let key = spark.get("k").map_or_else(String::new, Value::to_string);
+                    found.push(format!(
+                        "batch {batch_id}, k {key}, `{column}`: Rill {value}, Spark {expected}"
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Runs `query` over the golden input in `mode`, one file per batch.
+fn run<Q>(read: impl Fn(JsonSource) -> rill::DataStreamWriter<Q>, mode: &str) -> Vec<(u64, RecordBatch)>
+where
+    Q: rill::StreamPlan + rill::SupportsComplete + rill::SupportsUpdate,
+{
+    let dir = input();
+    let sink = common::CapturingSink::default();
+    let reader = read(JsonSource::new(dir.path()).max_files_per_trigger(1));
+    if mode == "complete" {
+        common::run_available_now(reader.complete().to(sink.clone()));
+    } else {
+        common::run_available_now(reader.update().to(sink.clone()));
+    }
+    sink.take()
+}
+
+fn check<Q>(section: &str, run_name: &str, read: impl Fn(JsonSource) -> rill::DataStreamWriter<Q>)
+where
+    Q: rill::StreamPlan + rill::SupportsComplete + rill::SupportsUpdate,
+{
+    let golden = common::golden_json(GOLDEN, "expected/aggregates.json");
+    let mode = run_name.rsplit('_').next().unwrap();
+    let differences = differences(&run(read, mode), &golden[section][run_name]);
+    assert!(
+        differences.is_empty(),
+        "{section} {run_name}:\n{}",
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn moments_match_spark_to_the_bit() {
+    for mode in ["complete", "update"] {
+        check("moments", &format!("grouped_{mode}"), MomentsByKey::read);
+        check("moments", &format!("global_{mode}"), Moments::read);
+    }
+}
+
+#[test]
+fn comoments_match_spark_to_the_bit() {
+    for mode in ["complete", "update"] {
+        check("comoments", &format!("grouped_{mode}"), CoMomentsByKey::read);
+        check("comoments", &format!("global_{mode}"), CoMoments::read);
+    }
+}
+
+#[test]
+fn picks_match_spark() {
+    for mode in ["complete", "update"] {
+        check("picks", &format!("grouped_{mode}"), PicksByKey::read);
+        check("picks", &format!("global_{mode}"), Picks::read);
+    }
+}
+
+#[test]
+fn boolean_aggregates_match_spark() {
+    for mode in ["complete", "update"] {
+        check("bools", &format!("grouped_{mode}"), BoolsByKey::read);
+        check("bools", &format!("global_{mode}"), Bools::read);
+    }
+}
+
+#[test]
+fn small_distinct_counts_match_spark() {
+    for mode in ["complete", "update"] {
+        check("distinct_small", &format!("grouped_{mode}"), DistinctSmallByKey::read);
+        check("distinct_small", &format!("global_{mode}"), DistinctSmall::read);
+    }
+}
+
+/// Estimates in each of Spark's regimes — linear counting, the bias-corrected range of the
+/// HyperLogLog++ tables and the raw estimate — at three precisions, over three batches.
+#[test]
+fn distinct_estimates_match_spark_in_every_regime() {
+    let golden = common::golden_json(GOLDEN, "expected/aggregates.json");
+    let dir = input_from("input_distinct");
+    let sink = common::CapturingSink::default();
+    common::run_available_now(
+        Distinct::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .complete()
+            .to(sink.clone()),
+    );
+    let found = differences(&sink.take(), &golden["distinct"]["grouped_complete"]);
+    assert!(found.is_empty(), "distinct:\n{}", found.join("\n"));
+}
+
+/// The buffers restored from the checkpoint meet the next batch's partial results exactly as
+/// the ones kept in memory do.
+#[test]
+fn aggregates_survive_restarts_between_batches() {
+    let golden = common::golden_json(GOLDEN, "expected/aggregates.json");
+    let files = input();
+    let mut names: Vec<_> = std::fs::read_dir(files.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    names.sort();
+    let (dir, moments_checkpoint, picks_checkpoint) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (mut moments, mut picks) = (Vec::new(), Vec::new());
+    for file in names {
+        std::fs::copy(&file, dir.path().join(file.file_name().unwrap())).unwrap();
+        let sink = common::CapturingSink::default();
+        common::run_available_now(
+            MomentsByKey::read(JsonSource::new(dir.path()))
+                .complete()
+                .to(sink.clone())
+                .checkpoint(moments_checkpoint.path()),
+        );
+        moments.extend(sink.take());
+        let sink = common::CapturingSink::default();
+        common::run_available_now(
+            PicksByKey::read(JsonSource::new(dir.path()))
+                .complete()
+                .to(sink.clone())
+                .checkpoint(picks_checkpoint.path()),
+        );
+        picks.extend(sink.take());
+    }
+    let found = differences(&moments, &golden["moments"]["grouped_complete"]);
+    assert!(found.is_empty(), "moments:\n{}", found.join("\n"));
+    let found = differences(&picks, &golden["picks"]["grouped_complete"]);
+    assert!(found.is_empty(), "picks:\n{}", found.join("\n"));
+}
