@@ -349,6 +349,12 @@ pub(crate) enum AggFunc {
     ApproxCountDistinct {
         precision: u8,
     },
+    /// `percentile_approx` at one percentage (its bits: `f64` is not `Eq`) with relative error
+    /// `1 / accuracy`.
+    Percentile {
+        percentage_bits: u64,
+        accuracy: u32,
+    },
 }
 
 /// What `AggFunc::Moment` finishes to.
@@ -389,6 +395,7 @@ impl AggFunc {
             Self::MaxBy => "max_by",
             Self::MinBy => "min_by",
             Self::ApproxCountDistinct { .. } => "approx_count_distinct",
+            Self::Percentile { .. } => "percentile_approx",
         }
     }
 
@@ -399,15 +406,16 @@ impl AggFunc {
         match self {
             Self::Sum => matches!(ty.base, Base::F64 | Base::Decimal(_)),
             Self::Avg | Self::Moment(_) | Self::CoMoment(_) | Self::First { .. } | Self::Last { .. } => true,
-            Self::MaxBy | Self::MinBy => true,
+            Self::MaxBy | Self::MinBy | Self::Percentile { .. } => true,
             Self::CountAll | Self::Count | Self::Min | Self::Max | Self::ApproxCountDistinct { .. } => false,
         }
     }
 
     /// Whether a batch's partial result changes on its way to the state even for a new group:
-    /// Spark merges it into fresh buffers twice, which moves a mean's last bits.
+    /// Spark merges it into fresh buffers, which moves a mean's last bits, and compresses a
+    /// quantile summary when it serializes it.
     pub(crate) fn settles(self) -> bool {
-        matches!(self, Self::Moment(_) | Self::CoMoment(_))
+        matches!(self, Self::Moment(_) | Self::CoMoment(_) | Self::Percentile { .. })
     }
 }
 

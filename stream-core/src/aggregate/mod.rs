@@ -304,7 +304,9 @@ mod hll;
 mod hll_tables;
 mod moments;
 mod picks;
+mod quantiles;
 
 pub use hll::{HyperLogLogPlusPlus, SparkHash};
 pub use moments::{CoMoments, Moments};
 pub use picks::{ArgExtremum, First, Last, SparkOrd};
+pub use quantiles::{ApproxPercentile, PercentileValue, SummaryParts};

@@ -624,3 +624,28 @@ impl<const P: u8> StateValue for crate::aggregate::HyperLogLogPlusPlus<P> {
         Self::restore(registers)
     }
 }
+
+impl<const ACCURACY: u32> StateValue for crate::aggregate::ApproxPercentile<ACCURACY> {
+    fn state_type() -> StateType {
+        StateType::Struct(vec![
+            ("samples".to_owned(), Vec::<(f64, i64, i64)>::state_type()),
+            ("count".to_owned(), i64::state_type()),
+            ("head".to_owned(), Vec::<f64>::state_type()),
+            ("compressed".to_owned(), StateType::Bool),
+        ])
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        let parts = self.parts();
+        parts.samples.encode(out);
+        parts.count.encode(out);
+        put_len(parts.head.len(), out);
+        parts.head.iter().for_each(|value| value.encode(out));
+        parts.compressed.encode(out);
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        let samples = Vec::<(f64, i64, i64)>::decode(input)?;
+        let count = i64::decode(input)?;
+        let head = Vec::<f64>::decode(input)?;
+        Some(Self::restore(&samples, count, head, bool::decode(input)?))
+    }
+}

@@ -411,6 +411,7 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
                     quote!(#core::aggregate::#kind<#owned>)
                 }
                 AggFunc::ApproxCountDistinct { precision } => quote!(#core::aggregate::HyperLogLogPlusPlus<#precision>),
+                AggFunc::Percentile { accuracy, .. } => quote!(#core::aggregate::ApproxPercentile<#accuracy>),
                 AggFunc::MaxBy | AggFunc::MinBy => {
                     let (value, ordering) = (
                         stored_type(accumulator.arg.as_ref()),
@@ -960,7 +961,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
                     quote!(#slot = #slot.wrapping_add(#v);)
                 }
                 AggFunc::Avg => quote!({ #slot.0 += (#v as f64); #slot.1 += 1; }),
-                AggFunc::Moment(_) => quote!(#slot.update(#v);),
+                AggFunc::Moment(_) | AggFunc::Percentile { .. } => quote!(#slot.update(#v);),
                 AggFunc::ApproxCountDistinct { .. } => {
                     let v = if arg.ty.base == Base::Str { quote!(&*#v) } else { v };
                     quote!(#slot.update(#v);)
@@ -1115,6 +1116,10 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 quote!(#slot.#method())
             }
             AggFunc::ApproxCountDistinct { .. } => quote!(#slot.estimate()),
+            AggFunc::Percentile { percentage_bits, .. } => {
+                let value = types::owned(ColType::new(accumulator.ty.base, false));
+                quote!(#slot.percentile::<#value>(f64::from_bits(#percentage_bits)))
+            }
             AggFunc::First { .. } | AggFunc::Last { .. } | AggFunc::MaxBy | AggFunc::MinBy => {
                 match (accumulator.ty.base, accumulator.ty.nullable) {
                     (Base::Str, true) => quote!(#slot.value().map(::std::string::String::as_str)),
@@ -1404,7 +1409,8 @@ fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
             | AggFunc::Last { .. }
             | AggFunc::MaxBy
             | AggFunc::MinBy
-            | AggFunc::ApproxCountDistinct { .. } => {
+            | AggFunc::ApproxCountDistinct { .. }
+            | AggFunc::Percentile { .. } => {
                 quote!(self.#field.merge(other.#field);)
             }
             AggFunc::Min | AggFunc::Max => {
@@ -1420,7 +1426,7 @@ fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
     });
     // Moments change as Spark's stages merge them into fresh buffers: the batch's after the
     // shuffle, the stored one before the batch's is merged into it, or the batch's again when
-    // nothing was stored.
+    // nothing was stored. A quantile summary is compressed when first serialized.
     let settling: Vec<Ident> = aggregate
         .accumulators
         .iter()

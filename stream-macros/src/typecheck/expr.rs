@@ -130,7 +130,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("coalesce", Func::Coalesce),
 ];
 
-const AGGREGATES: [&str; 28] = [
+const AGGREGATES: [&str; 30] = [
     "count",
     "sum",
     "avg",
@@ -159,6 +159,8 @@ const AGGREGATES: [&str; 28] = [
     "some",
     "any",
     "approx_count_distinct",
+    "percentile_approx",
+    "approx_percentile",
 ];
 
 /// Methods on a column, by name.
@@ -645,6 +647,11 @@ impl ExprChecker<'_> {
             "corr" | "covar_samp" | "covar_pop" => (2, 2, "two numeric columns"),
             "max_by" | "min_by" => (2, 2, "two arguments: the value, then the column ordering it"),
             "approx_count_distinct" => (1, 2, "a column, and optionally the relative standard deviation (0.05)"),
+            "percentile_approx" | "approx_percentile" => (
+                2,
+                3,
+                "a column, the percentage (from 0 to 1), and optionally the accuracy (10000)",
+            ),
             _ => (1, 1, "one argument"),
         };
         if !(min..=max).contains(&args.len()) {
@@ -828,6 +835,62 @@ impl ExprChecker<'_> {
                     ColType::new(Base::I64, false),
                     None,
                 )
+            }
+            ("percentile_approx" | "approx_percentile", Some(arg_expr)) => {
+                let base = arg_expr.ty.base;
+                if !(base.is_numeric() || matches!(base, Base::Date | Base::Timestamp)) {
+                    self.error(
+                        args[0].span(),
+                        format!(
+                            "`{name}` needs a number, a date or a timestamp, but `{}` is {}",
+                            args[0], arg_expr.ty
+                        ),
+                    );
+                    return None;
+                }
+                let percentage = match &typed[1].kind {
+                    TExprKind::Lit(LitValue::F64(value)) => *value,
+                    TExprKind::Lit(LitValue::I32(value)) => f64::from(*value),
+                    TExprKind::Lit(LitValue::I64(value)) => *value as f64,
+                    _ => {
+                        self.error(
+                            args[1].span(),
+                            format!("the percentage of `{name}` must be a number literal such as `0.5`, found `{}`\nnote: Spark requires a constant here too; several percentages at once are not supported yet", args[1]),
+                        );
+                        return None;
+                    }
+                };
+                if !(0.0..=1.0).contains(&percentage) {
+                    self.error(
+                        args[1].span(),
+                        format!("the percentage of `{name}` must be between 0.0 and 1.0, found {percentage}"),
+                    );
+                    return None;
+                }
+                let accuracy = match typed.get(2).map(|t| &t.kind) {
+                    None => Some(10_000),
+                    Some(TExprKind::Lit(LitValue::I32(value))) => u32::try_from(*value).ok().filter(|a| *a > 0),
+                    Some(TExprKind::Lit(LitValue::I64(value))) => u32::try_from(*value)
+                        .ok()
+                        .filter(|a| *a > 0 && i32::try_from(*a).is_ok()),
+                    Some(_) => None,
+                };
+                let Some(accuracy) = accuracy else {
+                    self.error(
+                        args[2].span(),
+                        format!(
+                            "the accuracy of `{name}` must be an integer literal from 1 to {}, found `{}`\nnote: the relative error is 1 / accuracy; Spark's default is 10000",
+                            i32::MAX,
+                            args[2]
+                        ),
+                    );
+                    return None;
+                };
+                let func = AggFunc::Percentile {
+                    percentage_bits: percentage.to_bits(),
+                    accuracy,
+                };
+                (func, ColType::new(base, true), None)
             }
             _ => unreachable!("aggregate names and their arities are checked above"),
         };
