@@ -272,6 +272,41 @@ rill::stream! {
             key = concat(device_id, ":", device_type),
         )
     }
+
+    /// Distributions per device type: median signal, 90th-percentile temperature (accuracy
+    /// 100), the temperature's spread and how many devices reported.
+    query ReadingStats(readings: Reading) {
+        readings.group_by(device_type).agg(
+            median_signal = percentile_approx(signal, 0.5),
+            p90_temp = percentile_approx(temperature, 0.9, 100),
+            sd_temp = stddev(temperature),
+            devices = approx_count_distinct(device_id),
+        )
+    }
+
+    /// What each user did last and where they came from first: `max_by` picks the row with the
+    /// latest time, `first(.., true)` skips nulls.
+    query LastSeen(events: Event) {
+        events.group_by(user_id).agg(
+            last_event = max_by(event_type, ts_ms),
+            first_country = first(country, true),
+            big_spender = bool_or(amount > 100.0),
+            devices = approx_count_distinct(device),
+        )
+    }
+
+    /// Per 10-minute window, once final: the coldest device, the temperature's spread and how
+    /// signal and temperature move together.
+    query WindowedSpread(readings: Reading) {
+        readings.with_column(time = to_timestamp(time))
+            .with_watermark(time, "10 minutes")
+            .group_by(window(time, "10 minutes"))
+            .agg(
+                coldest = min_by(device_id, temperature),
+                spread = stddev_pop(temperature),
+                r = corr(signal, temperature),
+            )
+    }
 }
 
 /// One micro-batch as a recipe's sink received it, with its progress.
@@ -372,6 +407,9 @@ recipes! {
     format_amounts: |dir| FormatAmounts::read(input(dir, "events")).append();
     interval_arithmetic: |dir| IntervalArithmetic::read(input(dir, "events")).append();
     greatest_least: |dir| GreatestLeast::read(input(dir, "readings")).append();
+    reading_stats: |dir| ReadingStats::read(input(dir, "readings")).complete();
+    last_seen: |dir| LastSeen::read(input(dir, "events")).update();
+    windowed_spread: |dir| WindowedSpread::read(input(dir, "readings")).append();
 }
 
 #[allow(dead_code, reason = "tests/cookbook.rs includes this file for its recipes only")]

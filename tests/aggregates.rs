@@ -31,6 +31,12 @@ rill::stream! {
             sd_n = stddev(n), var_pop_n = var_pop(n),
         )
     }
+    query HigherMomentsByKey(events: Event) {
+        events.group_by(k).agg(skew = skewness(x), kurt = kurtosis(x), skew_n = skewness(n), kurt_n = kurtosis(n))
+    }
+    query HigherMoments(events: Event) {
+        events.agg(skew = skewness(x), kurt = kurtosis(x), skew_n = skewness(n), kurt_n = kurtosis(n))
+    }
     query CoMomentsByKey(events: Event) {
         events.group_by(k).agg(r = corr(x, y), cov_samp = covar_samp(x, y), cov_pop = covar_pop(x, y), r_xn = corr(x, n))
     }
@@ -199,6 +205,14 @@ fn moments_match_spark_to_the_bit() {
 }
 
 #[test]
+fn higher_moments_match_spark_to_the_bit() {
+    for mode in ["complete", "update"] {
+        check("higher_moments", &format!("grouped_{mode}"), HigherMomentsByKey::read);
+        check("higher_moments", &format!("global_{mode}"), HigherMoments::read);
+    }
+}
+
+#[test]
 fn comoments_match_spark_to_the_bit() {
     for mode in ["complete", "update"] {
         check("comoments", &format!("grouped_{mode}"), CoMomentsByKey::read);
@@ -333,6 +347,7 @@ fn aggregates_survive_restarts_between_batches() {
     let golden = common::golden_json(GOLDEN, "expected/aggregates.json");
     for (section, batches) in [
         ("moments", restarted(MomentsByKey::read)),
+        ("higher_moments", restarted(HigherMomentsByKey::read)),
         ("picks", restarted(PicksByKey::read)),
         ("percentiles", restarted(PercentilesByKey::read)),
         ("distinct_small", restarted(DistinctSmallByKey::read)),

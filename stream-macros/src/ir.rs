@@ -364,6 +364,16 @@ pub(crate) enum Moment {
     StddevPop,
     VarSamp,
     VarPop,
+    /// Needs the third and fourth moments too.
+    Skewness,
+    Kurtosis,
+}
+
+impl Moment {
+    /// Whether the statistic needs moments above the second.
+    pub(crate) fn higher(self) -> bool {
+        matches!(self, Self::Skewness | Self::Kurtosis)
+    }
 }
 
 /// What `AggFunc::CoMoment` finishes to.
@@ -387,6 +397,8 @@ impl AggFunc {
             Self::Moment(Moment::StddevPop) => "stddev_pop",
             Self::Moment(Moment::VarSamp) => "var_samp",
             Self::Moment(Moment::VarPop) => "var_pop",
+            Self::Moment(Moment::Skewness) => "skewness",
+            Self::Moment(Moment::Kurtosis) => "kurtosis",
             Self::CoMoment(CoMoment::Corr) => "corr",
             Self::CoMoment(CoMoment::CovarSamp) => "covar_samp",
             Self::CoMoment(CoMoment::CovarPop) => "covar_pop",

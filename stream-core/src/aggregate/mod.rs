@@ -307,6 +307,6 @@ mod picks;
 mod quantiles;
 
 pub use hll::{HyperLogLogPlusPlus, SparkHash};
-pub use moments::{CoMoments, Moments};
+pub use moments::{CoMoments, HigherMoments, Moments};
 pub use picks::{ArgExtremum, First, Last, SparkOrd};
 pub use quantiles::{ApproxPercentile, PercentileValue, SummaryParts};

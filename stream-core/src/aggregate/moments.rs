@@ -111,6 +111,102 @@ impl Moments {
     }
 }
 
+/// The buffer of `skewness` and `kurtosis`: Spark's `CentralMomentAgg` of order 4 — the count,
+/// the mean and the second, third and fourth central moment sums. (Spark's `skewness` keeps
+/// no fourth moment; it feeds nothing else, so one buffer serves both.)
+///
+/// ```
+/// use stream_core::aggregate::HigherMoments;
+/// let mut moments = HigherMoments::default();
+/// for x in [-10.0, -20.0, 100.0, 1000.0] {
+///     moments.update(x);
+/// }
+/// // Spark's documented example; its batch plan merges in another order, so the last digit
+/// // may differ from a stream's.
+/// assert!((moments.skewness().unwrap() - 1.1135657469022013).abs() < 1e-12);
+/// assert!((moments.kurtosis().unwrap() + 0.7014368047529618).abs() < 1e-12);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HigherMoments {
+    n: f64,
+    avg: f64,
+    m2: f64,
+    m3: f64,
+    m4: f64,
+}
+
+impl HigherMoments {
+    /// Adds a value (Spark's update expressions, evaluated in their order).
+    #[inline]
+    pub fn update(&mut self, x: f64) {
+        let n = self.n + 1.0;
+        let delta = x - self.avg;
+        let delta_n = delta / n;
+        let m2 = self.m2 + delta * (delta - delta_n);
+        let delta2 = delta * delta;
+        let delta_n2 = delta_n * delta_n;
+        let m3 = self.m3 - 3.0 * delta_n * m2 + delta * (delta2 - delta_n2);
+        self.m4 = self.m4 - 4.0 * delta_n * m3 - 6.0 * delta_n2 * m2 + delta * (delta * delta2 - delta_n * delta_n2);
+        self.m3 = m3;
+        self.m2 = m2;
+        self.avg += delta_n;
+        self.n = n;
+    }
+
+    /// Folds `other` into `self` (Spark's merge expressions, `self` on the left).
+    pub fn merge(&mut self, other: Self) {
+        let (n1, n2) = (self.n, other.n);
+        let n = n1 + n2;
+        let delta = other.avg - self.avg;
+        let delta_n = if n == 0.0 { 0.0 } else { delta / n };
+        let m2 = self.m2 + other.m2 + delta * delta_n * n1 * n2;
+        let m3 = self.m3
+            + other.m3
+            + delta_n * delta_n * delta * n1 * n2 * (n1 - n2)
+            + 3.0 * delta_n * (n1 * other.m2 - n2 * self.m2);
+        let m4 = self.m4
+            + other.m4
+            + delta_n * delta_n * delta_n * delta * n1 * n2 * (n1 * n1 - n1 * n2 + n2 * n2)
+            + 6.0 * delta_n * delta_n * (n1 * n1 * other.m2 + n2 * n2 * self.m2)
+            + 4.0 * delta_n * (n1 * other.m3 - n2 * self.m3);
+        self.avg += delta_n * n2;
+        (self.n, self.m2, self.m3, self.m4) = (n, m2, m3, m4);
+    }
+
+    /// Merges the buffer into a fresh one (see [`Moments::refresh`]).
+    pub fn refresh(&mut self) {
+        *self = self.fresh_merged();
+    }
+
+    /// `skewness`: null for no values, and when the values do not vary.
+    #[must_use]
+    pub fn skewness(&self) -> Option<f64> {
+        let Self { n, m2, m3, .. } = self.fresh_merged();
+        let spread = (m2 * m2 * m2).sqrt();
+        (n != 0.0 && m2 != 0.0 && spread != 0.0).then(|| n.sqrt() * m3 / spread)
+    }
+
+    /// `kurtosis` (excess): null for no values, and when the values do not vary.
+    #[must_use]
+    pub fn kurtosis(&self) -> Option<f64> {
+        let Self { n, m2, m4, .. } = self.fresh_merged();
+        let square = m2 * m2;
+        (n != 0.0 && m2 != 0.0 && square != 0.0).then(|| n * m4 / square - 3.0)
+    }
+
+    /// The parts a checkpoint keeps: count, mean and the moment sums of order 2 to 4.
+    #[must_use]
+    pub fn parts(&self) -> [f64; 5] {
+        [self.n, self.avg, self.m2, self.m3, self.m4]
+    }
+
+    /// A buffer as a checkpoint kept it.
+    #[must_use]
+    pub fn restore([n, avg, m2, m3, m4]: [f64; 5]) -> Self {
+        Self { n, avg, m2, m3, m4 }
+    }
+}
+
 /// The buffer of `corr`, `covar_samp` and `covar_pop`: Spark's `PearsonCorrelation` — the
 /// count of pairs without a null, both means, the co-moment and both sums of squared
 /// deviations. `Covariance` keeps the first four and updates them with the same arithmetic.
@@ -231,6 +327,7 @@ macro_rules! fresh_merged {
 }
 
 fresh_merged!(Moments);
+fresh_merged!(HigherMoments);
 fresh_merged!(CoMoments);
 
 #[cfg(test)]

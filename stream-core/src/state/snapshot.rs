@@ -550,6 +550,18 @@ impl StateValue for crate::aggregate::Moments {
     }
 }
 
+impl StateValue for crate::aggregate::HigherMoments {
+    fn state_type() -> StateType {
+        doubles_type(&["n", "avg", "m2", "m3", "m4"])
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.parts().iter().for_each(|part| part.encode(out));
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        decode_doubles(input).map(Self::restore)
+    }
+}
+
 impl StateValue for crate::aggregate::CoMoments {
     fn state_type() -> StateType {
         doubles_type(&["n", "xAvg", "yAvg", "ck", "xMk", "yMk"])

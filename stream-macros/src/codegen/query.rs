@@ -399,6 +399,7 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
                     let owned = types::owned(stored);
                     quote!(::core::option::Option<#owned>)
                 }
+                AggFunc::Moment(statistic) if statistic.higher() => quote!(#core::aggregate::HigherMoments),
                 AggFunc::Moment(_) => quote!(#core::aggregate::Moments),
                 AggFunc::CoMoment(_) => quote!(#core::aggregate::CoMoments),
                 AggFunc::First { .. } | AggFunc::Last { .. } => {
@@ -1104,6 +1105,8 @@ fn run_batch(plan: &Plan) -> TokenStream {
                     Moment::StddevPop => quote!(stddev_pop),
                     Moment::VarSamp => quote!(var_samp),
                     Moment::VarPop => quote!(var_pop),
+                    Moment::Skewness => quote!(skewness),
+                    Moment::Kurtosis => quote!(kurtosis),
                 };
                 quote!(#slot.#method())
             }

@@ -130,7 +130,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("coalesce", Func::Coalesce),
 ];
 
-const AGGREGATES: [&str; 30] = [
+const AGGREGATES: [&str; 32] = [
     "count",
     "sum",
     "avg",
@@ -161,6 +161,8 @@ const AGGREGATES: [&str; 30] = [
     "approx_count_distinct",
     "percentile_approx",
     "approx_percentile",
+    "skewness",
+    "kurtosis",
 ];
 
 /// Methods on a column, by name.
@@ -725,7 +727,11 @@ impl ExprChecker<'_> {
                 };
                 (func, arg_expr.ty, None)
             }
-            ("stddev" | "std" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp" | "var_pop", Some(_)) => {
+            (
+                "stddev" | "std" | "stddev_samp" | "stddev_pop" | "variance" | "var_samp" | "var_pop" | "skewness"
+                | "kurtosis",
+                Some(_),
+            ) => {
                 if !self.numeric_argument(&name, &args[0], &typed[0]) {
                     return None;
                 }
@@ -733,6 +739,8 @@ impl ExprChecker<'_> {
                     "stddev_pop" => Moment::StddevPop,
                     "variance" | "var_samp" => Moment::VarSamp,
                     "var_pop" => Moment::VarPop,
+                    "skewness" => Moment::Skewness,
+                    "kurtosis" => Moment::Kurtosis,
                     _ => Moment::StddevSamp,
                 };
                 typed[0] = widen(typed[0].clone(), Base::F64);

@@ -175,6 +175,8 @@ def sections():
                            F.approx_count_distinct(n).alias("d_n"),
                            F.approx_count_distinct(x).alias("d_x"),
                            F.approx_count_distinct(b).alias("d_b")],
+        "higher_moments": [F.skewness(x).alias("skew"), F.kurtosis(x).alias("kurt"),
+                           F.skewness(n).alias("skew_n"), F.kurtosis(n).alias("kurt_n")],
         "percentiles": [F.percentile_approx(x, 0.5).alias("p_x"),
                         F.percentile_approx(x, 0.25, 100).alias("p_x25"),
                         F.percentile_approx(n, 0.9).alias("p_n90"),

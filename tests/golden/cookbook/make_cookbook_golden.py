@@ -1,4 +1,4 @@
-"""Reference ("golden") outputs from real Spark for a cookbook of 28 everyday Structured
+"""Reference ("golden") outputs from real Spark for a cookbook of 31 everyday Structured
 Streaming queries (Spark programming guide examples and common ETL steps).
 
 Usage:  python make_cookbook_golden.py          (pyspark 4.3.0, Java 17)
@@ -261,6 +261,22 @@ RECIPES = [
      'F.least("temperature", F.lit(25.0)).alias("capped"), '
      'F.abs(F.col("temperature") - 20.0).alias("deviation"), '
      'F.concat("device_id", F.lit(":"), "device_type").alias("key"))'),
+    ("reading_stats", ["readings"], "complete",
+     'readings.groupBy("device_type").agg(F.percentile_approx("signal", 0.5).alias("median_signal"), '
+     'F.percentile_approx("temperature", 0.9, 100).alias("p90_temp"), '
+     'F.stddev("temperature").alias("sd_temp"), '
+     'F.approx_count_distinct("device_id").alias("devices"))'),
+    ("last_seen", ["events"], "update",
+     'events.groupBy("user_id").agg(F.max_by("event_type", "ts_ms").alias("last_event"), '
+     'F.first("country", ignorenulls=True).alias("first_country"), '
+     'F.bool_or(F.col("amount") > 100.0).alias("big_spender"), '
+     'F.approx_count_distinct("device").alias("devices"))'),
+    ("windowed_spread", ["readings"], "append",
+     'readings.withColumn("time", ts).withWatermark("time", "10 minutes")'
+     '.groupBy(F.window("time", "10 minutes"))'
+     '.agg(F.min_by("device_id", "temperature").alias("coldest"), '
+     'F.stddev_pop("temperature").alias("spread"), '
+     'F.corr("signal", "temperature").alias("r"))'),
 ]
 KEEP_ORDER = {"top_spenders", "hourly_trunc"}
 ANSI_OFF = {"cast_text"}
