@@ -31,6 +31,18 @@ rill::stream! {
             sd_n = stddev(n), var_pop_n = var_pop(n),
         )
     }
+    query CountingByKey(events: Event) {
+        events.group_by(k).agg(
+            c_big = count_if(x > 1.0), c_b = count_if(b), mean_x = mean(x),
+            and_n = bit_and(n), or_n = bit_or(n), xor_n = bit_xor(n),
+        )
+    }
+    query Counting(events: Event) {
+        events.agg(
+            c_big = count_if(x > 1.0), c_b = count_if(b), mean_x = mean(x),
+            and_n = bit_and(n), or_n = bit_or(n), xor_n = bit_xor(n),
+        )
+    }
     query HigherMomentsByKey(events: Event) {
         events.group_by(k).agg(skew = skewness(x), kurt = kurtosis(x), skew_n = skewness(n), kurt_n = kurtosis(n))
     }
@@ -123,19 +135,6 @@ fn input_from(name: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Whether a value of ours equals Spark's: doubles bit for bit (the golden file writes them as
-/// Python's `repr`), everything else as JSON.
-fn same(ours: &Value, spark: &Value) -> bool {
-    match (ours, spark) {
-        (Value::Number(ours), Value::String(spark)) => {
-            let spark: f64 = spark.parse().unwrap_or_else(|_| panic!("not a double: {spark}"));
-            ours.as_f64().is_some_and(|ours| ours.to_bits() == spark.to_bits())
-        }
-        (Value::String(ours), Value::String(spark)) if ours == "NaN" => spark == "nan",
-        _ => ours == spark,
-    }
-}
-
 /// The differences between our batches and Spark's, one line each.
 fn differences(batches: &[(u64, RecordBatch)], spark: &Value) -> Vec<String> {
     let spark = spark.as_array().unwrap();
@@ -154,7 +153,7 @@ fn differences(batches: &[(u64, RecordBatch)], spark: &Value) -> Vec<String> {
         for (ours, spark) in ours.iter().zip(rows) {
             for (column, expected) in spark.as_object().unwrap() {
                 let value = ours.get(column).unwrap_or(&Value::Null);
-                if !same(value, expected) {
+                if !common::same_as_spark_repr(value, expected) {
                     let key = spark.get("k").map_or_else(String::new, Value::to_string);
                     found.push(format!(
                         "batch {batch_id}, k {key}, `{column}`: Rill {value}, Spark {expected}"
@@ -201,6 +200,14 @@ fn moments_match_spark_to_the_bit() {
     for mode in ["complete", "update"] {
         check("moments", &format!("grouped_{mode}"), MomentsByKey::read);
         check("moments", &format!("global_{mode}"), Moments::read);
+    }
+}
+
+#[test]
+fn conditional_counts_means_and_bits_match_spark() {
+    for mode in ["complete", "update"] {
+        check("counting", &format!("grouped_{mode}"), CountingByKey::read);
+        check("counting", &format!("global_{mode}"), Counting::read);
     }
 }
 

@@ -1,6 +1,13 @@
 //! Session windows: per key, events closer than the gap form one session
 //! `[first event, last event + gap)`, and a new event can join — and so merge — sessions.
 //!
+//! A batch's rows are first aggregated per initial session `[t, t + gap]`, in arrival order
+//! ([`add`](Sessions::add)); [`settle`](Sessions::settle) then folds those partial results and
+//! the stored sessions, in order of their start, into fresh accumulators, merging every run of
+//! sessions that meet. These are the steps of Spark's plan (its partial aggregation, then
+//! `MergingSessionsExec` over the restored sessions), so order-sensitive aggregates — a mean's
+//! last bits, `first`, `last` — come out as Spark's.
+//!
 //! ```
 //! use stream_core::Timestamp;
 //! use stream_core::session::{Merge, Sessions};
@@ -17,8 +24,10 @@
 //! sessions.add(at(0), 10 * minute, 1).0 += 1;
 //! sessions.add(at(30), 10 * minute, 1).0 += 1; // a second session
 //! sessions.add(at(15), 10 * minute, 1).0 += 1; // 15 joins neither (0+10 < 15, 15+10 < 30)
+//! sessions.settle(1);
 //! assert_eq!(sessions.len(), 3);
 //! sessions.add(at(22), 10 * minute, 2).0 += 1; // 22 bridges [15, 25] and [30, 40]
+//! sessions.settle(2);
 //! let spans: Vec<(i64, i64, i64)> = sessions.iter().map(|s| (s.start.micros() / minute, s.end.micros() / minute, s.value.0)).collect();
 //! assert_eq!(spans, [(0, 10, 1), (15, 40, 3)]);
 //! assert_eq!(sessions.merged_away(2), 1); // the row of the session that started at 30
@@ -69,6 +78,9 @@ pub struct Sessions<A> {
     /// row is keyed by its start, so one that merges into an earlier start is removed.
     starts_before: Vec<Timestamp>,
     snapshot_epoch: Option<u32>,
+    /// The current batch's rows aggregated per initial session `[t, t + gap]`, ordered by
+    /// start then end, until [`settle`](Self::settle).
+    pending: Vec<Session<A>>,
 }
 
 impl<A> Default for Sessions<A> {
@@ -77,37 +89,81 @@ impl<A> Default for Sessions<A> {
             list: Vec::new(),
             starts_before: Vec::new(),
             snapshot_epoch: None,
+            pending: Vec::new(),
         }
     }
 }
 
 impl<A: Default + Merge> Sessions<A> {
-    /// Adds an event at `ts` (in batch `epoch`): it opens `[ts, ts + gap]`, which absorbs every
-    /// session it overlaps or touches (Spark merges when `next.start <= end`). Returns the
-    /// accumulator of the session holding the event.
+    /// Adds an event at `ts` (in batch `epoch`): returns the accumulator of its initial
+    /// session `[ts, ts + gap]`, which the batch's other events at `ts` with that gap share.
+    /// [`settle`](Self::settle) merges it with the sessions it meets.
     pub fn add(&mut self, ts: Timestamp, gap: i64, epoch: u32) -> &mut A {
         if self.snapshot_epoch != Some(epoch) {
             self.snapshot_epoch = Some(epoch);
             self.starts_before = self.list.iter().map(|s| s.start).collect();
         }
-        let start = ts;
-        let end = Timestamp::from_micros(ts.micros().saturating_add(gap));
-        // Sessions meeting [start, end]: they end at or after its start and start at or before its end.
-        let first = self.list.partition_point(|s| s.end < start);
-        let last = self.list[first..].partition_point(|s| s.start <= end) + first;
-        let mut merged = Session {
-            start,
-            end,
-            value: A::default(),
-            changed_in: epoch,
+        let span = (ts, Timestamp::from_micros(ts.micros().saturating_add(gap)));
+        // Events mostly come in time order: the new span then goes last, with no search.
+        let at = match self.pending.last() {
+            Some(last) if (last.start, last.end) < span => self.pending.len(),
+            None => 0,
+            Some(_) => match self.pending.binary_search_by(|s| (s.start, s.end).cmp(&span)) {
+                Ok(found) => return &mut self.pending[found].value,
+                Err(at) => at,
+            },
         };
-        for session in self.list.drain(first..last) {
-            merged.start = merged.start.min(session.start);
-            merged.end = merged.end.max(session.end);
-            merged.value.merge(session.value);
+        self.pending.insert(
+            at,
+            Session {
+                start: span.0,
+                end: span.1,
+                value: A::default(),
+                changed_in: epoch,
+            },
+        );
+        &mut self.pending[at].value
+    }
+
+    /// Folds the batch's partial sessions into the stored ones as Spark's `MergingSessionsExec`
+    /// does: all of them in order of start (a stored session before a new one with the same
+    /// start), each run of sessions that meet (`next.start <= end`) merged into a fresh
+    /// accumulator. A session the batch added to is marked changed in `epoch`.
+    pub fn settle(&mut self, epoch: u32) {
+        if self.pending.is_empty() {
+            return;
         }
-        self.list.insert(first, merged);
-        &mut self.list[first].value
+        let (stored, new) = (std::mem::take(&mut self.list), std::mem::take(&mut self.pending));
+        let mut stored = stored.into_iter().peekable();
+        let mut new = new.into_iter().peekable();
+        let mut current: Option<Session<A>> = None;
+        loop {
+            let next = match (stored.peek(), new.peek()) {
+                (Some(old), Some(added)) if old.start <= added.start => stored.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => new.next(),
+                (Some(_), None) => stored.next(),
+                (None, None) => None,
+            };
+            let Some(session) = next else {
+                break;
+            };
+            match &mut current {
+                Some(run) if session.start <= run.end => {
+                    run.end = run.end.max(session.end);
+                    if session.changed_in == epoch {
+                        run.changed_in = epoch;
+                    }
+                    run.value.merge(session.value);
+                }
+                _ => {
+                    self.list.extend(current.take());
+                    let mut value = A::default();
+                    value.merge(session.value);
+                    current = Some(Session { value, ..session });
+                }
+            }
+        }
+        self.list.extend(current);
     }
 }
 
@@ -216,6 +272,7 @@ mod tests {
         for minute in [5, 0, 12, 3] {
             sessions.add(at(minute), 10 * MINUTE, 1).0 += 1;
         }
+        sessions.settle(1);
         assert_eq!(spans(&sessions), [(0, 22, 4)]);
     }
 
@@ -224,6 +281,7 @@ mod tests {
         let mut sessions: Sessions<Total> = Sessions::default();
         sessions.add(at(0), 10 * MINUTE, 1).0 += 1;
         sessions.add(at(10), 10 * MINUTE, 1).0 += 1;
+        sessions.settle(1);
         assert_eq!(spans(&sessions), [(0, 20, 2)]);
     }
 
@@ -231,7 +289,9 @@ mod tests {
     fn closing_removes_sessions_the_watermark_passed() {
         let mut sessions: Sessions<Total> = Sessions::default();
         sessions.add(at(0), 10 * MINUTE, 1).0 += 1;
+        sessions.settle(1);
         sessions.add(at(30), 10 * MINUTE, 2).0 += 1;
+        sessions.settle(2);
         let closed: Vec<i64> = sessions.close(at(10)).iter().map(|s| s.value.0).collect();
         assert_eq!(closed, [1]);
         assert_eq!(spans(&sessions), [(30, 40, 1)]);

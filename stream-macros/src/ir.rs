@@ -349,6 +349,10 @@ pub(crate) enum AggFunc {
     ApproxCountDistinct {
         precision: u8,
     },
+    /// `count_if(condition)`: the rows where the condition is true.
+    CountIf,
+    /// `bit_and`, `bit_or`, `bit_xor` of integers.
+    Bits(BitOp),
     /// `percentile_approx` at one percentage (its bits: `f64` is not `Eq`) with relative error
     /// `1 / accuracy`.
     Percentile {
@@ -374,6 +378,14 @@ impl Moment {
     pub(crate) fn higher(self) -> bool {
         matches!(self, Self::Skewness | Self::Kurtosis)
     }
+}
+
+/// The operation of `AggFunc::Bits`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum BitOp {
+    And,
+    Or,
+    Xor,
 }
 
 /// What `AggFunc::CoMoment` finishes to.
@@ -408,6 +420,10 @@ impl AggFunc {
             Self::MinBy => "min_by",
             Self::ApproxCountDistinct { .. } => "approx_count_distinct",
             Self::Percentile { .. } => "percentile_approx",
+            Self::CountIf => "count_if",
+            Self::Bits(BitOp::And) => "bit_and",
+            Self::Bits(BitOp::Or) => "bit_or",
+            Self::Bits(BitOp::Xor) => "bit_xor",
         }
     }
 
@@ -419,7 +435,13 @@ impl AggFunc {
             Self::Sum => matches!(ty.base, Base::F64 | Base::Decimal(_)),
             Self::Avg | Self::Moment(_) | Self::CoMoment(_) | Self::First { .. } | Self::Last { .. } => true,
             Self::MaxBy | Self::MinBy | Self::Percentile { .. } => true,
-            Self::CountAll | Self::Count | Self::Min | Self::Max | Self::ApproxCountDistinct { .. } => false,
+            Self::CountAll
+            | Self::Count
+            | Self::CountIf
+            | Self::Min
+            | Self::Max
+            | Self::Bits(_)
+            | Self::ApproxCountDistinct { .. } => false,
         }
     }
 

@@ -160,6 +160,19 @@ pub fn spark_double(value: Option<f64>) -> Value {
     }
 }
 
+/// Whether a value of ours (as [`golden_objects`] encodes it) equals Spark's from a golden file
+/// that writes doubles as Python's `repr`: doubles bit for bit, everything else as JSON.
+pub fn same_as_spark_repr(ours: &Value, spark: &Value) -> bool {
+    match (ours, spark) {
+        (Value::Number(ours), Value::String(spark)) => {
+            let spark: f64 = spark.parse().unwrap_or_else(|_| panic!("not a double: {spark}"));
+            ours.as_f64().is_some_and(|ours| ours.to_bits() == spark.to_bits())
+        }
+        (Value::String(ours), Value::String(spark)) if ours == "NaN" => spark == "nan",
+        _ => ours == spark,
+    }
+}
+
 /// A timestamp as the golden files write it: its microseconds since the epoch.
 pub fn micros(value: Option<rill::Timestamp>) -> Value {
     value.map_or(Value::Null, |t| Value::from(t.micros()))

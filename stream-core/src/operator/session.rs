@@ -13,7 +13,8 @@ use crate::types::Timestamp;
 /// each session holding accumulators `A`.
 ///
 /// A row opens the session `[t, t + gap]`, which merges with every session of its key it
-/// overlaps or touches ([`add`](Self::add)). The operator decides the rest, as Spark does:
+/// overlaps or touches ([`add`](Self::add)), when the batch's rows are all in
+/// ([`Sessions::settle`]). The operator decides the rest, as Spark does:
 /// - under a watermark, a row whose own session ends at or before the previous batch's
 ///   watermark is late: dropped in every mode (complete mode included, unlike windows) and
 ///   counted once per distinct key and event time ([`drop_if_late`](Self::drop_if_late));
@@ -117,7 +118,8 @@ impl<K: OwnedKey + Clone, A: Default + Merge> SessionAggregate<K, A> {
         late
     }
 
-    /// Adds a row of key `probe` at `ts`: returns the accumulators of the session holding it.
+    /// Adds a row of key `probe` at `ts`: returns the accumulators of its initial session, which
+    /// [`emit`](Self::emit) merges with the sessions it meets.
     #[inline]
     pub fn add<P: KeyProbe<Owned = K>>(&mut self, probe: P, ts: Timestamp) -> &mut A {
         self.add_with_gap(probe, ts, self.gap)
@@ -136,6 +138,12 @@ impl<K: OwnedKey + Clone, A: Default + Merge> SessionAggregate<K, A> {
     pub fn emit(&mut self, context: &mut BatchContext) -> Vec<(&K, &Session<A>)> {
         context.dropped_by_watermark += self.late.len() as u64;
         let epoch = self.epoch;
+        // The batch's rows meet the stored sessions (the keys with input are already marked
+        // changed for the checkpoint).
+        self.keys.update_each(|_, sessions| {
+            sessions.settle(epoch);
+            false
+        });
         // Spark rewrites every session of each key that had input, and deletes the state rows
         // of sessions merged into an earlier start.
         let (changed, merged_away) = self

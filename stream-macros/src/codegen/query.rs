@@ -8,7 +8,7 @@ use syn::Ident;
 use super::expr::{accumulator_ident, expr, var_ident, view};
 use super::row::{RowField, row_struct};
 use super::types::{self, core};
-use crate::ir::{Accumulator, AggFunc, Aggregate, CoMoment, Moment, Step, TExpr, TypedQuery, VarId};
+use crate::ir::{Accumulator, AggFunc, Aggregate, BitOp, CoMoment, Moment, Step, TExpr, TypedQuery, VarId};
 use crate::ir::{Forget, JoinKind, Plan, StatefulOperator, StaticJoin};
 use crate::types::{Base, ColType, MAX_PRECISION, Precision};
 
@@ -391,7 +391,11 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
                     let (p, s) = (sum.precision, sum.scale);
                     quote!(#core::aggregate::#kind<#p, #s>)
                 }
-                AggFunc::CountAll | AggFunc::Count => quote!(i64),
+                AggFunc::CountAll | AggFunc::Count | AggFunc::CountIf => quote!(i64),
+                AggFunc::Bits(_) => {
+                    let owned = stored_type(accumulator.arg.as_ref());
+                    quote!(::core::option::Option<#owned>)
+                }
                 AggFunc::Avg => quote!((f64, i64)),
                 AggFunc::Sum => types::owned(accumulator.ty),
                 AggFunc::Min | AggFunc::Max => {
@@ -425,6 +429,15 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
             quote!(#field: #ty)
         })
         .collect()
+}
+
+/// `held <op> value` for `bit_and`, `bit_or` and `bit_xor`.
+fn bit_operation(operation: BitOp, held: TokenStream, value: TokenStream) -> TokenStream {
+    match operation {
+        BitOp::And => quote!(#held & #value),
+        BitOp::Or => quote!(#held | #value),
+        BitOp::Xor => quote!(#held ^ #value),
+    }
 }
 
 /// The type in which state keeps a value of `arg` (not null: the accumulator says whether it
@@ -963,6 +976,11 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 }
                 AggFunc::Avg => quote!({ #slot.0 += (#v as f64); #slot.1 += 1; }),
                 AggFunc::Moment(_) | AggFunc::Percentile { .. } => quote!(#slot.update(#v);),
+                AggFunc::CountIf => quote!(if #v { #slot += 1; }),
+                AggFunc::Bits(operation) => {
+                    let apply = bit_operation(operation, quote!(__stream_held), v.clone());
+                    quote!(#slot = ::core::option::Option::Some(match #slot { ::core::option::Option::Some(__stream_held) => #apply, ::core::option::Option::None => #v });)
+                }
                 AggFunc::ApproxCountDistinct { .. } => {
                     let v = if arg.ty.base == Base::Str { quote!(&*#v) } else { v };
                     quote!(#slot.update(#v);)
@@ -1088,7 +1106,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 let (p, s) = (result.precision, result.scale);
                 quote!(#slot.finish::<#p, #s>())
             }
-            AggFunc::CountAll | AggFunc::Count | AggFunc::Sum => quote!(#slot),
+            AggFunc::CountAll | AggFunc::Count | AggFunc::CountIf | AggFunc::Sum | AggFunc::Bits(_) => quote!(#slot),
             AggFunc::Avg if accumulator.ty.nullable => {
                 quote!(if #slot.1 == 0 { ::core::option::Option::None } else { ::core::option::Option::Some(#slot.0 / #slot.1 as f64) })
             }
@@ -1390,7 +1408,16 @@ fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
         let arg_ty = accumulator.arg.as_ref().map(|a| a.ty);
         match accumulator.func {
             AggFunc::Sum | AggFunc::Avg if accumulator.ty.base.is_decimal() => quote!(self.#field.merge(other.#field);),
-            AggFunc::CountAll | AggFunc::Count => quote!(self.#field += other.#field;),
+            AggFunc::CountAll | AggFunc::Count | AggFunc::CountIf => quote!(self.#field += other.#field;),
+            AggFunc::Bits(operation) => {
+                let apply = bit_operation(operation, quote!(__stream_a), quote!(__stream_b));
+                quote! {
+                    self.#field = match (self.#field, other.#field) {
+                        (::core::option::Option::Some(__stream_a), ::core::option::Option::Some(__stream_b)) => ::core::option::Option::Some(#apply),
+                        (__stream_a, __stream_b) => __stream_a.or(__stream_b),
+                    };
+                }
+            }
             AggFunc::Avg => quote!(self.#field.0 += other.#field.0; self.#field.1 += other.#field.1;),
             AggFunc::Sum if accumulator.ty.base == Base::F64 && accumulator.ty.nullable => quote! {
                 self.#field = match (self.#field, other.#field) {

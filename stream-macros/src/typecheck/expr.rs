@@ -7,8 +7,8 @@ use syn::{Ident, Lit};
 use super::Env;
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::ir::{
-    Accumulator, AggFunc, CAST_TYPES, CoMoment, Func, LitValue, Moment, Param, Plain, RegexFunc, TExpr, TExprKind, Var,
-    VarId, can_cast, cast_may_fail, signature,
+    Accumulator, AggFunc, BitOp, CAST_TYPES, CoMoment, Func, LitValue, Moment, Param, Plain, RegexFunc, TExpr,
+    TExprKind, Var, VarId, can_cast, cast_may_fail, signature,
 };
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType, MAX_PRECISION, Precision};
@@ -130,7 +130,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("coalesce", Func::Coalesce),
 ];
 
-const AGGREGATES: [&str; 32] = [
+const AGGREGATES: [&str; 37] = [
     "count",
     "sum",
     "avg",
@@ -163,6 +163,11 @@ const AGGREGATES: [&str; 32] = [
     "approx_percentile",
     "skewness",
     "kurtosis",
+    "mean",
+    "count_if",
+    "bit_and",
+    "bit_or",
+    "bit_xor",
 ];
 
 /// Methods on a column, by name.
@@ -677,7 +682,7 @@ impl ExprChecker<'_> {
         let (func_kind, ty, second) = match (name.as_str(), first_arg.as_ref()) {
             ("count", None) => (AggFunc::CountAll, ColType::new(Base::I64, false), None),
             ("count", Some(_)) => (AggFunc::Count, ColType::new(Base::I64, false), None),
-            ("sum" | "avg", Some(arg_expr)) => {
+            ("sum" | "avg" | "mean", Some(arg_expr)) => {
                 if !arg_expr.ty.base.is_numeric() {
                     self.error(
                         args[0].span(),
@@ -693,7 +698,7 @@ impl ExprChecker<'_> {
                     ("sum", Base::Decimal(p)) => {
                         Base::Decimal(Precision::bounded(u32::from(p.precision) + 10, u32::from(p.scale)))
                     }
-                    ("avg", Base::Decimal(p)) => {
+                    (_, Base::Decimal(p)) => {
                         Base::Decimal(Precision::bounded(u32::from(p.precision) + 4, u32::from(p.scale) + 4))
                     }
                     ("sum", base) if base.is_integer() => Base::I64,
@@ -808,6 +813,34 @@ impl ExprChecker<'_> {
                 };
                 let ty = ColType::new(arg_expr.ty.base, arg_expr.ty.nullable || ordering.ty.nullable);
                 (func, ty, Some(ordering))
+            }
+            ("count_if", Some(arg_expr)) => {
+                if arg_expr.ty.base != Base::Bool {
+                    self.error(
+                        args[0].span(),
+                        format!(
+                            "`{name}` counts the rows where a condition holds, but `{}` is {}",
+                            args[0], arg_expr.ty
+                        ),
+                    );
+                    return None;
+                }
+                (AggFunc::CountIf, ColType::new(Base::I64, false), None)
+            }
+            ("bit_and" | "bit_or" | "bit_xor", Some(arg_expr)) => {
+                if !arg_expr.ty.base.is_integer() {
+                    self.error(
+                        args[0].span(),
+                        format!("`{name}` needs an integer column, but `{}` is {}", args[0], arg_expr.ty),
+                    );
+                    return None;
+                }
+                let operation = match name.as_str() {
+                    "bit_and" => BitOp::And,
+                    "bit_or" => BitOp::Or,
+                    _ => BitOp::Xor,
+                };
+                (AggFunc::Bits(operation), ColType::new(arg_expr.ty.base, true), None)
             }
             ("approx_count_distinct", Some(arg_expr)) => {
                 if arg_expr.ty.base == Base::Window {
