@@ -363,3 +363,17 @@ fn aggregates_survive_restarts_between_batches() {
         assert!(found.is_empty(), "{section}:\n{}", found.join("\n"));
     }
 }
+
+/// `explain` shows each aggregate with the literal arguments it was written with.
+#[test]
+fn explain_shows_literal_arguments() {
+    let picks = PicksByKey::explain();
+    assert!(picks.contains("first(s, true)"), "{picks}");
+    assert!(picks.contains("max_by(s, x)"), "{picks}");
+    let percentiles = PercentilesByKey::explain();
+    assert!(percentiles.contains("percentile_approx(x, 0.25, 100)"), "{percentiles}");
+    assert!(
+        percentiles.contains("percentile_approx(x, 0.5, 10000)"),
+        "{percentiles}"
+    );
+}

@@ -28,9 +28,18 @@ use rill::sink::{FileSink, read_parquet_output};
 rill::stream! {
     schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
 
-    /// Complete mode, state restored from the checkpoint.
+    /// Complete mode, state restored from the checkpoint: sums, and the order-sensitive
+    /// buffers of moments, quantile summaries, sketches and picks.
     query PerUser(raw: Event) {
-        raw.group_by(user_id).agg(events = count(), total = round(sum(amount), 2))
+        raw.group_by(user_id).agg(
+            events = count(),
+            total = round(sum(amount), 2),
+            spread = stddev(amount),
+            median = percentile_approx(amount, 0.5, 100),
+            kinds = approx_count_distinct(event_type),
+            last_kind = last(event_type),
+            biggest = max_by(event_id, amount),
+        )
     }
 
     /// Windowed append to Parquet: state, watermark and an exactly-once file sink.
@@ -137,7 +146,12 @@ fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<St
                 .rows::<PerUserRow>()
                 .unwrap()
                 .iter()
-                .map(|r| format!("{} {} {}", r.user_id, r.events, r.total))
+                .map(|r| {
+                    format!(
+                        "{} {} {} {:?} {:?} {} {} {:?}",
+                        r.user_id, r.events, r.total, r.spread, r.median, r.kinds, r.last_kind, r.biggest
+                    )
+                })
                 .collect();
             rows.sort();
             Some(rows.join("\n"))

@@ -445,6 +445,19 @@ impl AggFunc {
         }
     }
 
+    /// The literal arguments the function was written with, for `explain`: `ignore_nulls`,
+    /// a percentile's percentage and accuracy.
+    pub(crate) fn literal_arguments(self) -> Option<String> {
+        match self {
+            Self::First { ignore_nulls: true } | Self::Last { ignore_nulls: true } => Some("true".to_owned()),
+            Self::Percentile {
+                percentage_bits,
+                accuracy,
+            } => Some(format!("{:?}, {accuracy}", f64::from_bits(percentage_bits))),
+            _ => None,
+        }
+    }
+
     /// Whether a batch's partial result changes on its way to the state even for a new group:
     /// Spark merges it into fresh buffers, which moves a mean's last bits, and compresses a
     /// quantile summary when it serializes it.

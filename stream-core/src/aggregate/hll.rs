@@ -231,10 +231,14 @@ impl<const P: u8> HyperLogLogPlusPlus<P> {
         &self.registers
     }
 
-    /// A sketch as a checkpoint kept it; `None` when the registers are not `2^P` (or none).
+    /// A sketch as a checkpoint kept it; `None` when the registers are not `2^P` (or none), or
+    /// one holds a rank no hash gives (above `65 - P`), as a damaged file's may.
     #[must_use]
     pub fn restore(registers: Vec<u8>) -> Option<Self> {
-        (registers.is_empty() || registers.len() == Self::REGISTERS).then_some(Self { registers })
+        let most = 65 - P;
+        let valid =
+            (registers.is_empty() || registers.len() == Self::REGISTERS) && registers.iter().all(|rank| *rank <= most);
+        valid.then_some(Self { registers })
     }
 }
 

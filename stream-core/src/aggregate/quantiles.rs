@@ -247,14 +247,14 @@ impl<const ACCURACY: u32> ApproxPercentile<ACCURACY> {
             if mine[i].value < theirs[j].value {
                 let extra = if j > 0 { extra_self } else { 0 };
                 merged.push(Sample {
-                    delta: mine[i].delta + extra,
+                    delta: mine[i].delta.saturating_add(extra),
                     ..mine[i]
                 });
                 i += 1;
             } else {
                 let extra = if i > 0 { extra_other } else { 0 };
                 merged.push(Sample {
-                    delta: theirs[j].delta + extra,
+                    delta: theirs[j].delta.saturating_add(extra),
                     ..theirs[j]
                 });
                 j += 1;
@@ -262,7 +262,7 @@ impl<const ACCURACY: u32> ApproxPercentile<ACCURACY> {
         }
         merged.extend_from_slice(&mine[i..]);
         merged.extend_from_slice(&theirs[j..]);
-        let count = self.count + other.count;
+        let count = self.count.saturating_add(other.count);
         self.samples = compress_samples(&merged, 2.0 * Self::RELATIVE_ERROR * count as f64);
         self.count = count;
         self.compressed = true;
@@ -289,14 +289,20 @@ impl<const ACCURACY: u32> ApproxPercentile<ACCURACY> {
         if percentage >= 1.0 - Self::RELATIVE_ERROR {
             return Some(last.value);
         }
-        let target_error = (self.samples.iter().map(|s| s.delta + s.g).max().unwrap_or(i64::MIN) / 2) as f64;
+        let target_error = (self
+            .samples
+            .iter()
+            .map(|s| s.delta.saturating_add(s.g))
+            .max()
+            .unwrap_or(i64::MIN)
+            / 2) as f64;
         let rank = (percentage * self.count as f64).ceil() as i64 as f64;
         let mut min_rank = first.g;
         for (index, sample) in self.samples[..self.samples.len() - 1].iter().enumerate() {
             if index > 0 {
-                min_rank += sample.g;
+                min_rank = min_rank.saturating_add(sample.g);
             }
-            let max_rank = min_rank + sample.delta;
+            let max_rank = min_rank.saturating_add(sample.delta);
             if max_rank as f64 - target_error <= rank && rank <= min_rank as f64 + target_error {
                 return Some(sample.value);
             }
@@ -315,10 +321,20 @@ impl<const ACCURACY: u32> ApproxPercentile<ACCURACY> {
         }
     }
 
-    /// A summary as a checkpoint kept it.
+    /// A summary as a checkpoint kept it; `None` when the parts break a summary's invariants
+    /// (sample gaps that do not add up to the count, negative ranks, unsorted values), as a
+    /// damaged file's may.
     #[must_use]
-    pub fn restore(samples: &[(f64, i64, i64)], count: i64, head: Vec<f64>, compressed: bool) -> Self {
-        Self {
+    pub fn restore(samples: &[(f64, i64, i64)], count: i64, head: Vec<f64>, compressed: bool) -> Option<Self> {
+        let mut gaps: i64 = 0;
+        for (index, &(value, g, delta)) in samples.iter().enumerate() {
+            gaps = gaps.checked_add(g)?;
+            let sorted = index == 0 || java_compare(samples[index - 1].0, value) != Ordering::Greater;
+            if g < 0 || delta < 0 || !sorted {
+                return None;
+            }
+        }
+        (gaps == count).then(|| Self {
             samples: samples
                 .iter()
                 .map(|&(value, g, delta)| Sample { value, g, delta })
@@ -326,7 +342,7 @@ impl<const ACCURACY: u32> ApproxPercentile<ACCURACY> {
             count,
             head,
             compressed,
-        }
+        })
     }
 }
 
@@ -339,8 +355,9 @@ fn compress_samples(samples: &[Sample], threshold: f64) -> Vec<Sample> {
     let mut kept = Vec::new();
     let mut head = last;
     for sample in rest.iter().skip(1).rev() {
-        if ((sample.g + head.g + head.delta) as f64) < threshold {
-            head.g += sample.g;
+        // Saturating: a restored summary's ranks are checked to add up, not to be small.
+        if (sample.g.saturating_add(head.g).saturating_add(head.delta) as f64) < threshold {
+            head.g = head.g.saturating_add(sample.g);
         } else {
             kept.push(head);
             head = *sample;

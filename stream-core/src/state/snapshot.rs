@@ -469,56 +469,6 @@ impl<const P: u8, const S: u8> StateValue for crate::aggregate::DecimalAvg<P, S>
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn round_trip<T: StateValue>(value: &T) -> (Option<T>, usize) {
-        let mut bytes = Vec::new();
-        value.encode(&mut bytes);
-        let mut input = bytes.as_slice();
-        let decoded = T::decode(&mut input);
-        (decoded, input.len())
-    }
-
-    #[test]
-    fn floats_keep_their_bits_and_damaged_bytes_are_refused() {
-        for value in [f64::NAN, -0.0, f64::INFINITY, f64::from_bits(0x7ff8_dead_beef_0001)] {
-            let (decoded, left) = round_trip(&value);
-            assert_eq!((decoded.map(f64::to_bits), left), (Some(value.to_bits()), 0));
-        }
-        assert_eq!(bool::decode(&mut &[2][..]), None);
-        assert_eq!(Option::<i64>::decode(&mut &[7][..]), None);
-        assert_eq!(String::decode(&mut &[1, 0, 0, 0, 0xff][..]), None);
-        // A length far beyond the bytes left is refused without reserving it.
-        assert_eq!(Vec::<i64>::decode(&mut &[0xff, 0xff, 0xff, 0xff][..]), None);
-        let too_wide = (10_i128.pow(5)).to_le_bytes();
-        assert_eq!(crate::decimal::Decimal::<5, 2>::decode(&mut &too_wide[..]), None);
-    }
-
-    proptest! {
-        #[test]
-        fn values_round_trip_exactly(
-            key in (".{0,12}", proptest::option::of(any::<i64>()), any::<i32>()),
-            value in (any::<f64>(), any::<bool>(), proptest::collection::vec(any::<i16>(), 0..5)),
-        ) {
-            let (decoded, left) = round_trip(&key);
-            prop_assert_eq!(decoded, Some(key));
-            prop_assert_eq!(left, 0);
-            let (decoded, left) = round_trip(&value);
-            let decoded = decoded.unwrap();
-            prop_assert_eq!((decoded.0.to_bits(), decoded.1, &decoded.2), (value.0.to_bits(), value.1, &value.2));
-            prop_assert_eq!(left, 0);
-        }
-
-        #[test]
-        fn any_bytes_decode_or_refuse_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = <(String, Option<Window>, Vec<(i64, f64)>)>::decode(&mut bytes.as_slice());
-        }
-    }
-}
-
 /// A fixed list of named doubles.
 fn doubles_type(names: &[&str]) -> StateType {
     StateType::Struct(
@@ -658,6 +608,113 @@ impl<const ACCURACY: u32> StateValue for crate::aggregate::ApproxPercentile<ACCU
         let samples = Vec::<(f64, i64, i64)>::decode(input)?;
         let count = i64::decode(input)?;
         let head = Vec::<f64>::decode(input)?;
-        Some(Self::restore(&samples, count, head, bool::decode(input)?))
+        Self::restore(&samples, count, head, bool::decode(input)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn round_trip<T: StateValue>(value: &T) -> (Option<T>, usize) {
+        let mut bytes = Vec::new();
+        value.encode(&mut bytes);
+        let mut input = bytes.as_slice();
+        let decoded = T::decode(&mut input);
+        (decoded, input.len())
+    }
+
+    #[test]
+    fn floats_keep_their_bits_and_damaged_bytes_are_refused() {
+        for value in [f64::NAN, -0.0, f64::INFINITY, f64::from_bits(0x7ff8_dead_beef_0001)] {
+            let (decoded, left) = round_trip(&value);
+            assert_eq!((decoded.map(f64::to_bits), left), (Some(value.to_bits()), 0));
+        }
+        assert_eq!(bool::decode(&mut &[2][..]), None);
+        assert_eq!(Option::<i64>::decode(&mut &[7][..]), None);
+        assert_eq!(String::decode(&mut &[1, 0, 0, 0, 0xff][..]), None);
+        // A length far beyond the bytes left is refused without reserving it.
+        assert_eq!(Vec::<i64>::decode(&mut &[0xff, 0xff, 0xff, 0xff][..]), None);
+        let too_wide = (10_i128.pow(5)).to_le_bytes();
+        assert_eq!(crate::decimal::Decimal::<5, 2>::decode(&mut &too_wide[..]), None);
+    }
+
+    proptest! {
+        #[test]
+        fn values_round_trip_exactly(
+            key in (".{0,12}", proptest::option::of(any::<i64>()), any::<i32>()),
+            value in (any::<f64>(), any::<bool>(), proptest::collection::vec(any::<i16>(), 0..5)),
+        ) {
+            let (decoded, left) = round_trip(&key);
+            prop_assert_eq!(decoded, Some(key));
+            prop_assert_eq!(left, 0);
+            let (decoded, left) = round_trip(&value);
+            let decoded = decoded.unwrap();
+            prop_assert_eq!((decoded.0.to_bits(), decoded.1, &decoded.2), (value.0.to_bits(), value.1, &value.2));
+            prop_assert_eq!(left, 0);
+        }
+
+        #[test]
+        fn any_bytes_decode_or_refuse_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = <(String, Option<Window>, Vec<(i64, f64)>)>::decode(&mut bytes.as_slice());
+        }
+
+        /// The aggregates' buffers come back exactly, and a damaged file's bytes are refused or
+        /// give a buffer that still answers without panicking.
+        #[test]
+        fn aggregate_buffers_round_trip_and_survive_damage(
+            values in proptest::collection::vec(-1e6_f64..1e6, 0..300),
+            flips in proptest::collection::vec((any::<usize>(), 1..=u8::MAX), 1..6),
+        ) {
+            use crate::aggregate::{
+                ApproxPercentile, ArgExtremum, CoMoments, First, HigherMoments, HyperLogLogPlusPlus, Last, Moments,
+            };
+            let (mut moments, mut higher, mut pairs) = (Moments::default(), HigherMoments::default(), CoMoments::default());
+            let (mut percentile, mut sketch) = (ApproxPercentile::<100>::default(), HyperLogLogPlusPlus::<6>::default());
+            let (mut first, mut last, mut top) =
+                (First::<String>::default(), Last::<i64>::default(), ArgExtremum::<String, f64, true>::default());
+            for (index, value) in values.iter().enumerate() {
+                moments.update(*value);
+                higher.update(*value);
+                pairs.update(*value, index as f64);
+                percentile.update(*value);
+                sketch.update(*value);
+                first.update(Some("a"), false);
+                last.update(Some(index as i64), true);
+                top.update(Some("b"), Some(*value));
+            }
+            prop_assert_eq!(round_trip(&moments), (Some(moments), 0));
+            prop_assert_eq!(round_trip(&higher), (Some(higher), 0));
+            prop_assert_eq!(round_trip(&pairs), (Some(pairs), 0));
+            prop_assert_eq!(round_trip(&percentile), (Some(percentile.clone()), 0));
+            prop_assert_eq!(round_trip(&sketch), (Some(sketch.clone()), 0));
+            prop_assert_eq!(round_trip(&first), (Some(first.clone()), 0));
+            prop_assert_eq!(round_trip(&last), (Some(last.clone()), 0));
+            prop_assert_eq!(round_trip(&top), (Some(top.clone()), 0));
+            // Bytes of a valid buffer with some flipped, as a damaged file would hold them.
+            let damaged = |value: &dyn Fn(&mut Vec<u8>)| {
+                let mut bytes = Vec::new();
+                value(&mut bytes);
+                for (at, flip) in &flips {
+                    if let Some(len) = std::num::NonZeroUsize::new(bytes.len()) {
+                        bytes[at % len.get()] ^= flip;
+                    }
+                }
+                bytes
+            };
+            let bytes = damaged(&|out| percentile.encode(out));
+            if let Some(mut restored) = ApproxPercentile::<100>::decode(&mut bytes.as_slice()) {
+                let _ = restored.percentile::<f64>(0.5);
+                restored.merge(percentile);
+                let _ = restored.percentile::<i64>(0.99);
+            }
+            let bytes = damaged(&|out| sketch.encode(out));
+            if let Some(restored) = HyperLogLogPlusPlus::<6>::decode(&mut bytes.as_slice()) {
+                let _ = restored.estimate();
+            }
+            let bytes = damaged(&|out| higher.encode(out));
+            let _ = HigherMoments::decode(&mut bytes.as_slice()).map(|m| m.kurtosis());
+        }
     }
 }

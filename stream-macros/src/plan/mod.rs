@@ -318,6 +318,7 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
                 .iter()
                 .chain(&accumulator.second)
                 .map(|a| render(a, query))
+                .chain(accumulator.func.literal_arguments())
                 .collect::<Vec<_>>()
                 .join(", ");
             format!("{}({arg})", accumulator_name(accumulator.func))
