@@ -308,5 +308,5 @@ mod quantiles;
 
 pub use hll::{HyperLogLogPlusPlus, SparkHash};
 pub use moments::{CoMoments, HigherMoments, Moments};
-pub use picks::{ArgExtremum, First, Last, SparkOrd};
+pub use picks::{ArgExtremum, First, Last, Pick, SparkOrd};
 pub use quantiles::{ApproxPercentile, PercentileValue, SummaryParts};

@@ -56,57 +56,7 @@ impl<const P: u8, const S: u8> SparkOrd for Decimal<P, S> {
 /// assert_eq!(first.value(), None);
 /// assert_eq!(first_present.value().map(String::as_str), Some("b"));
 /// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct First<T> {
-    value: Option<T>,
-    set: bool,
-}
-
-impl<T> Default for First<T> {
-    fn default() -> Self {
-        Self {
-            value: None,
-            set: false,
-        }
-    }
-}
-
-impl<T> First<T> {
-    /// Offers a row's value.
-    #[inline]
-    pub fn update<V: Extremum<Owned = T>>(&mut self, value: Option<V>, ignore_nulls: bool) {
-        if self.set || (ignore_nulls && value.is_none()) {
-            return;
-        }
-        self.value = value.map(Extremum::to_stored);
-        self.set = true;
-    }
-
-    /// Folds `other` into `self`: `self`'s value if it has one.
-    pub fn merge(&mut self, other: Self) {
-        if !self.set {
-            *self = other;
-        }
-    }
-
-    /// The value picked: null when none was, or when the picked value is null.
-    #[must_use]
-    pub fn value(&self) -> Option<&T> {
-        self.value.as_ref()
-    }
-
-    /// The parts a checkpoint keeps: the value and whether one was picked.
-    #[must_use]
-    pub fn parts(&self) -> (&Option<T>, bool) {
-        (&self.value, self.set)
-    }
-
-    /// A buffer as a checkpoint kept it.
-    #[must_use]
-    pub fn restore(value: Option<T>, set: bool) -> Self {
-        Self { value, set }
-    }
-}
+pub type First<T> = Pick<T, false>;
 
 /// `last(x)` / `last(x, ignore_nulls)`: the last value the buffer saw (null included, unless
 /// nulls are ignored).
@@ -121,13 +71,17 @@ impl<T> First<T> {
 /// assert_eq!(last.value(), None);
 /// assert_eq!(last_present.value(), Some(&2));
 /// ```
+pub type Last<T> = Pick<T, true>;
+
+/// The buffer of [`First`] (`LAST = false`) and [`Last`]: Spark's `first`/`last` buffer, the
+/// value and whether one was picked.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Last<T> {
+pub struct Pick<T, const LAST: bool> {
     value: Option<T>,
     set: bool,
 }
 
-impl<T> Default for Last<T> {
+impl<T, const LAST: bool> Default for Pick<T, LAST> {
     fn default() -> Self {
         Self {
             value: None,
@@ -136,26 +90,26 @@ impl<T> Default for Last<T> {
     }
 }
 
-impl<T> Last<T> {
-    /// Offers a row's value.
+impl<T, const LAST: bool> Pick<T, LAST> {
+    /// Offers a row's value: `first` takes it if it has none yet, `last` always; a null counts
+    /// unless nulls are ignored.
     #[inline]
     pub fn update<V: Extremum<Owned = T>>(&mut self, value: Option<V>, ignore_nulls: bool) {
-        match value {
-            Some(value) => {
-                value.store_into(&mut self.value);
-                self.set = true;
-            }
-            None if !ignore_nulls => {
-                self.value = None;
-                self.set = true;
-            }
-            None => {}
+        if (!LAST && self.set) || (ignore_nulls && value.is_none()) {
+            return;
         }
+        match value {
+            Some(value) => value.store_into(&mut self.value),
+            None => self.value = None,
+        }
+        self.set = true;
     }
 
-    /// Folds `other` into `self`: `other`'s value if it has one.
+    /// Folds `other` into `self`: `first` keeps `self`'s value if it has one, `last` takes
+    /// `other`'s if it has one.
     pub fn merge(&mut self, other: Self) {
-        if other.set {
+        let takes_other = if LAST { other.set } else { !self.set };
+        if takes_other {
             *self = other;
         }
     }

@@ -525,29 +525,23 @@ impl StateValue for crate::aggregate::CoMoments {
 }
 
 /// `first` and `last`: the value, then whether one was picked.
-macro_rules! pick_state {
-    ($($ty:ident),*) => {$(
-        impl<T: StateValue> StateValue for crate::aggregate::$ty<T> {
-            fn state_type() -> StateType {
-                StateType::Struct(vec![
-                    ("value".to_owned(), Option::<T>::state_type()),
-                    ("valueSet".to_owned(), StateType::Bool),
-                ])
-            }
-            fn encode(&self, out: &mut Vec<u8>) {
-                let (value, set) = self.parts();
-                value.encode(out);
-                set.encode(out);
-            }
-            fn decode(input: &mut &[u8]) -> Option<Self> {
-                let value = Option::decode(input)?;
-                Some(Self::restore(value, bool::decode(input)?))
-            }
-        }
-    )*};
+impl<T: StateValue, const LAST: bool> StateValue for crate::aggregate::Pick<T, LAST> {
+    fn state_type() -> StateType {
+        StateType::Struct(vec![
+            ("value".to_owned(), Option::<T>::state_type()),
+            ("valueSet".to_owned(), StateType::Bool),
+        ])
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        let (value, set) = self.parts();
+        value.encode(out);
+        set.encode(out);
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        let value = Option::decode(input)?;
+        Some(Self::restore(value, bool::decode(input)?))
+    }
 }
-
-pick_state!(First, Last);
 
 impl<V: StateValue, O: StateValue + crate::aggregate::SparkOrd, const MAX: bool> StateValue
     for crate::aggregate::ArgExtremum<V, O, MAX>
