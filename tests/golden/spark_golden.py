@@ -5,7 +5,10 @@ microseconds since the epoch, dates as `yyyy-MM-dd` for any year).
 The scripts in the directories beside this file import it (they put this directory on
 `sys.path`), so each still runs alone: `python <dir>/make_<name>_golden.py`.
 """
+import datetime
+import decimal
 import math
+import os
 
 from pyspark.sql import functions as F
 
@@ -94,3 +97,42 @@ def collect_encoded(df):
                 row.append(plain(v))
         out.append(row)
     return out, kinds
+
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+
+def encode_repr(value):
+    """A collected value for goldens compared to the bit: doubles as Python's `repr` (exact,
+    shortest); timestamps as microseconds since the epoch; dates and decimals as text
+    (`yyyy-MM-dd`, plain with the scale's places); other values as they are."""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime.datetime):
+        delta = value.replace(tzinfo=datetime.timezone.utc) - EPOCH
+        return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def set_mtimes(directory):
+    """Modification times one minute apart in name order, so that a file source with
+    maxFilesPerTrigger=1 reads one file per micro-batch, in name order."""
+    for index, path in enumerate(sorted(directory.glob("part-*.json"))):
+        os.utime(path, (1704067200 + 60 * index, 1704067200 + 60 * index))
+
+
+def error_text(error):
+    """Spark's refusal as a golden file records it: exception class, condition, first line."""
+    condition = None
+    if hasattr(error, "getCondition"):
+        try:
+            condition = error.getCondition()
+        except Exception:  # noqa: BLE001
+            condition = None
+    text = str(error).strip()
+    return {"exception": type(error).__module__ + "." + type(error).__name__,
+            "condition": condition, "message": text.splitlines()[0] if text else ""}

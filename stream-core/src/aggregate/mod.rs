@@ -1,4 +1,8 @@
-//! Accumulator updates that generated aggregation code calls per row.
+//! Accumulators that generated aggregation code updates per row: `min`/`max`, decimal sums and
+//! averages here, and Spark's buffers for the other aggregates in the submodules — central
+//! moments ([`Moments`], [`HigherMoments`], [`CoMoments`]), picks ([`First`], [`Last`],
+//! [`ArgExtremum`]), [`HyperLogLogPlusPlus`] and [`ApproxPercentile`]. Each replays Spark's
+//! update and merge in Spark's order, so results match Spark's to the bit.
 //!
 //! ```
 //! use stream_core::aggregate::{update_max, update_min};

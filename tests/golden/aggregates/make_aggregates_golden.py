@@ -28,11 +28,10 @@ Python's repr (exact, shortest), None as null, ints/bools as JSON numbers/bools.
 Spark setup: local[1], loopback only, 1 shuffle partition, AQE off, UI off, session time zone
 UTC, TZ=UTC, a fresh temp checkpoint per query, trigger(availableNow=True), foreachBatch.
 """
-import datetime
-import decimal
 import json
 import os
 import random
+import sys
 import tempfile
 from pathlib import Path
 
@@ -43,32 +42,12 @@ import pyspark  # noqa: E402
 from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from spark_golden import encode_repr, error_text, set_mtimes  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 SCHEMA_A = "k string, x double, y double, n long, s string, b boolean"
 SCHEMA_B = "k string, v long, w string, d double"
-
-
-def encode(value):
-    """Doubles as their repr; timestamps as microseconds since the epoch; dates and decimals
-    as text (`yyyy-MM-dd`, plain with the scale's places)."""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, datetime.datetime):
-        delta = value.replace(tzinfo=datetime.timezone.utc) - EPOCH
-        return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return value
-
-
-def set_mtimes(directory):
-    for index, path in enumerate(sorted(directory.glob("part-*.json"))):
-        os.utime(path, (1704067200 + 60 * index, 1704067200 + 60 * index))
-
-
 def make_distinct_input():
     """Writes input_distinct/part-00{0,1,2}.json unless they already exist."""
     directory = HERE / "input_distinct"
@@ -122,30 +101,13 @@ def distinct_exact():
                 "distinct_cumulative": len(seen[k]), "rows_in_batch": rows_batch[k],
                 "rows_cumulative": rows_total[k]})
     return out
-
-
-def first_line(error):
-    return str(error).strip().splitlines()[0] if str(error).strip() else ""
-
-
-def error_text(error):
-    condition = None
-    if hasattr(error, "getCondition"):
-        try:
-            condition = error.getCondition()
-        except Exception:  # noqa: BLE001
-            condition = None
-    return {"exception": type(error).__module__ + "." + type(error).__name__,
-            "condition": condition, "message": first_line(error)}
-
-
 def run(frame, mode):
     batches = []
 
     def on_batch(df, batch_id):
         rows = sorted(df.collect(), key=lambda r: r["k"] if "k" in r else "")
         batches.append({"batch_id": batch_id,
-                        "rows": [{key: encode(value) for key, value in row.asDict().items()}
+                        "rows": [{key: encode_repr(value) for key, value in row.asDict().items()}
                                  for row in rows]})
 
     query = (frame.writeStream.outputMode(mode).trigger(availableNow=True)

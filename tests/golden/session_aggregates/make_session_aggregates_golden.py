@@ -24,11 +24,10 @@ Python's repr (exact, shortest), None as null.
 Spark setup: local[1], loopback only, 1 shuffle partition, AQE off, UI off, session time zone
 UTC, TZ=UTC, a fresh temp checkpoint per query, trigger(availableNow=True), foreachBatch.
 """
-import datetime
-import decimal
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -39,31 +38,11 @@ import pyspark  # noqa: E402
 from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql import functions as F  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from spark_golden import encode_repr, error_text, set_mtimes  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 SCHEMA = "k string, t string, x double, s string"
-
-
-def encode(value):
-    """Doubles as their repr; timestamps as microseconds since the epoch; dates and decimals
-    as text (`yyyy-MM-dd`, plain with the scale's places)."""
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, datetime.datetime):
-        delta = value.replace(tzinfo=datetime.timezone.utc) - EPOCH
-        return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return value
-
-
-def set_mtimes(directory):
-    for index, path in enumerate(sorted(directory.glob("part-*.json"))):
-        os.utime(path, (1704067200 + 60 * index, 1704067200 + 60 * index))
-
-
 def aggregates():
     x, s = F.col("x"), F.col("s")
     return [F.count(F.lit(1)).alias("n"), F.stddev(x).alias("sd"), F.var_pop(x).alias("vp"),
@@ -78,23 +57,6 @@ AGGREGATE_TEXT = ("count() n, stddev(x) sd, var_pop(x) vp, first(s) f, first(s, 
                   "last(s) l, last(s, true) lnn, max_by(s, x) mb, min_by(s, x) mn, "
                   "approx_count_distinct(s) d, percentile_approx(x, 0.5) p50, "
                   "bool_and(x > 1) ba, bool_or(x > 1) bo")
-
-
-def first_line(error):
-    return str(error).strip().splitlines()[0] if str(error).strip() else ""
-
-
-def error_text(error):
-    condition = None
-    if hasattr(error, "getCondition"):
-        try:
-            condition = error.getCondition()
-        except Exception:  # noqa: BLE001
-            condition = None
-    return {"exception": type(error).__module__ + "." + type(error).__name__,
-            "condition": condition, "message": first_line(error)}
-
-
 def run(frame, mode):
     batches = []
 
@@ -102,7 +64,7 @@ def run(frame, mode):
         flat = df.select("k", F.col("session_window.start").alias("session_window_start"),
                          F.col("session_window.end").alias("session_window_end"),
                          *[c for c in df.columns if c not in ("k", "session_window")])
-        rows = [{key: encode(value) for key, value in row.asDict().items()}
+        rows = [{key: encode_repr(value) for key, value in row.asDict().items()}
                 for row in flat.collect()]
         rows.sort(key=lambda r: (r["k"], r["session_window_start"]))
         batches.append({"batch_id": batch_id, "rows": rows})
