@@ -105,6 +105,19 @@ rill::stream! {
             d_v_01 = approx_count_distinct(v, 0.01), d_w_2 = approx_count_distinct(w, 0.2), rows = count(v),
         )
     }
+    query DistinctOfEachType(visits: Visit) {
+        visits.group_by(k).agg(
+            d_int = approx_count_distinct(cast(v, "int")),
+            d_short = approx_count_distinct(cast(v % 30000, "smallint")),
+            d_byte = approx_count_distinct(cast(v % 100, "tinyint")),
+            d_float = approx_count_distinct(cast(d, "float")),
+            d_ts = approx_count_distinct(timestamp_seconds(v)),
+            d_date = approx_count_distinct(cast(timestamp_seconds(v), "date")),
+            d_dec = approx_count_distinct(cast(d, "decimal(12,2)")),
+            d_wide = approx_count_distinct(cast(d, "decimal(24,4)")),
+        )
+    }
+
     schema Reading { k: String, v: i64 }
     query LargePercentiles(readings: Reading) {
         readings.group_by(k).agg(
@@ -320,6 +333,22 @@ fn percentiles_past_the_head_buffer_match_spark() {
     );
     let found = differences(&sink.take(), &section["grouped_complete"]);
     assert!(found.is_empty(), "large percentiles:\n{}", found.join("\n"));
+}
+
+/// Spark's hash of every type: integers of each width, floats, timestamps, dates, and decimals
+/// narrow enough for a long and wider.
+#[test]
+fn distinct_counts_hash_every_type_as_spark_does() {
+    let golden = common::golden_json(GOLDEN, "expected/aggregates.json");
+    let dir = input_from("input_distinct");
+    let sink = common::CapturingSink::default();
+    common::run_available_now(
+        DistinctOfEachType::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .complete()
+            .to(sink.clone()),
+    );
+    let found = differences(&sink.take(), &golden["distinct_types"]["grouped_complete"]);
+    assert!(found.is_empty(), "distinct of each type:\n{}", found.join("\n"));
 }
 
 /// The buffers restored from the checkpoint meet the next batch's partial results exactly as

@@ -248,6 +248,25 @@ def main():
             "complete")}
     except Exception as error:  # noqa: BLE001
         out["percentiles_distinct"] = {"error": error_text(error)}
+    try:
+        # Spark's hash of each type: ints, shorts and bytes as four bytes, floats normalized,
+        # timestamps as longs, dates as ints, decimals up to 18 digits as their unscaled long and
+        # wider ones as the bytes of their unscaled BigInteger.
+        spark.conf.set("spark.sql.ansi.enabled", "false")
+        out["distinct_types"] = {"grouped_complete": run(distinct_events.groupBy("k").agg(
+            F.approx_count_distinct(v.cast("int")).alias("d_int"),
+            F.approx_count_distinct((v % 30000).cast("smallint")).alias("d_short"),
+            F.approx_count_distinct((v % 100).cast("tinyint")).alias("d_byte"),
+            F.approx_count_distinct(d.cast("float")).alias("d_float"),
+            F.approx_count_distinct(F.timestamp_seconds(v)).alias("d_ts"),
+            F.approx_count_distinct(F.timestamp_seconds(v).cast("date")).alias("d_date"),
+            F.approx_count_distinct(d.cast("decimal(12,2)")).alias("d_dec"),
+            F.approx_count_distinct(d.cast("decimal(24,4)")).alias("d_wide")),
+            "complete")}
+    except Exception as error:  # noqa: BLE001
+        out["distinct_types"] = {"error": error_text(error)}
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", "true")
     out["percentiles_large"] = percentiles_large(spark)
     out["distinct_exact"] = distinct_exact()
 
