@@ -43,6 +43,18 @@ rill::stream! {
             and_n = bit_and(n), or_n = bit_or(n), xor_n = bit_xor(n),
         )
     }
+    query ExactPercentilesByKey(events: Event) {
+        events.group_by(k).agg(
+            med_x = median(x), p25_x = percentile(x, 0.25), p90_n = percentile(n, 0.9),
+            p0_n = percentile(n, 0.0), p75_dec = percentile(cast(x, "decimal(30,5)"), 0.75),
+        )
+    }
+    query ExactPercentiles(events: Event) {
+        events.agg(
+            med_x = median(x), p25_x = percentile(x, 0.25), p90_n = percentile(n, 0.9),
+            p0_n = percentile(n, 0.0), p75_dec = percentile(cast(x, "decimal(30,5)"), 0.75),
+        )
+    }
     query HigherMomentsByKey(events: Event) {
         events.group_by(k).agg(skew = skewness(x), kurt = kurtosis(x), skew_n = skewness(n), kurt_n = kurtosis(n))
     }
@@ -116,6 +128,10 @@ rill::stream! {
             d_dec = approx_count_distinct(cast(d, "decimal(12,2)")),
             d_wide = approx_count_distinct(cast(d, "decimal(24,4)")),
         )
+    }
+
+    query ExactPercentilesOfVisits(visits: Visit) {
+        visits.group_by(k).agg(med_v = median(v), p10_d = percentile(d, 0.1), p999_v = percentile(v, 0.999))
     }
 
     schema Reading { k: String, v: i64 }
@@ -288,6 +304,32 @@ fn percentiles_match_spark() {
     }
 }
 
+#[test]
+fn exact_percentiles_match_spark_to_the_bit() {
+    for mode in ["complete", "update"] {
+        check(
+            "exact_percentiles",
+            &format!("grouped_{mode}"),
+            ExactPercentilesByKey::read,
+        );
+        check("exact_percentiles", &format!("global_{mode}"), ExactPercentiles::read);
+    }
+    let golden = common::golden_json(GOLDEN, "expected/aggregates.json");
+    let dir = input_from("input_distinct");
+    let sink = common::CapturingSink::default();
+    common::run_available_now(
+        ExactPercentilesOfVisits::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .complete()
+            .to(sink.clone()),
+    );
+    let found = differences(&sink.take(), &golden["exact_percentiles_distinct"]["grouped_complete"]);
+    assert!(
+        found.is_empty(),
+        "exact percentiles of thousands:\n{}",
+        found.join("\n")
+    );
+}
+
 /// Summaries compressed within a batch and when merged with the stored one, at four accuracies,
 /// over numbers, timestamps and dates.
 #[test]
@@ -386,6 +428,7 @@ fn aggregates_survive_restarts_between_batches() {
         ("higher_moments", restarted(HigherMomentsByKey::read)),
         ("picks", restarted(PicksByKey::read)),
         ("percentiles", restarted(PercentilesByKey::read)),
+        ("exact_percentiles", restarted(ExactPercentilesByKey::read)),
         ("distinct_small", restarted(DistinctSmallByKey::read)),
     ] {
         let found = differences(&batches, &golden[section]["grouped_complete"]);

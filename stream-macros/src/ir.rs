@@ -349,6 +349,10 @@ pub(crate) enum AggFunc {
     ApproxCountDistinct {
         precision: u8,
     },
+    /// `percentile(x, percentage)` and `median(x)`: exact, from a count per distinct value.
+    ExactPercentile {
+        percentage_bits: u64,
+    },
     /// `count_if(condition)`: the rows where the condition is true.
     CountIf,
     /// `bit_and`, `bit_or`, `bit_xor` of integers.
@@ -421,6 +425,7 @@ impl AggFunc {
             Self::ApproxCountDistinct { .. } => "approx_count_distinct",
             Self::Percentile { .. } => "percentile_approx",
             Self::CountIf => "count_if",
+            Self::ExactPercentile { .. } => "percentile",
             Self::Bits(BitOp::And) => "bit_and",
             Self::Bits(BitOp::Or) => "bit_or",
             Self::Bits(BitOp::Xor) => "bit_xor",
@@ -441,6 +446,7 @@ impl AggFunc {
             | Self::Min
             | Self::Max
             | Self::Bits(_)
+            | Self::ExactPercentile { .. }
             | Self::ApproxCountDistinct { .. } => false,
         }
     }
@@ -454,6 +460,7 @@ impl AggFunc {
                 percentage_bits,
                 accuracy,
             } => Some(format!("{:?}, {accuracy}", f64::from_bits(percentage_bits))),
+            Self::ExactPercentile { percentage_bits } => Some(format!("{:?}", f64::from_bits(percentage_bits))),
             _ => None,
         }
     }

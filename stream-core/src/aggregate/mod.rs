@@ -1,7 +1,7 @@
 //! Accumulators that generated aggregation code updates per row: `min`/`max`, decimal sums and
 //! averages here, and Spark's buffers for the other aggregates in the submodules — central
 //! moments ([`Moments`], [`HigherMoments`], [`CoMoments`]), picks ([`First`], [`Last`],
-//! [`ArgExtremum`]), [`HyperLogLogPlusPlus`] and [`ApproxPercentile`]. Each replays Spark's
+//! [`ArgExtremum`]), [`HyperLogLogPlusPlus`], [`ApproxPercentile`] and [`ExactPercentile`]. Each replays Spark's
 //! update and merge in Spark's order, so results match Spark's to the bit.
 //!
 //! ```
@@ -303,6 +303,7 @@ impl<const P: u8, const S: u8> DecimalAvg<P, S> {
     }
 }
 
+mod exact;
 mod hll;
 #[rustfmt::skip]
 mod hll_tables;
@@ -310,6 +311,7 @@ mod moments;
 mod picks;
 mod quantiles;
 
+pub use exact::{ExactPercentile, PercentileKey, TotalF64};
 pub use hll::{HyperLogLogPlusPlus, SparkHash};
 pub use moments::{CoMoments, HigherMoments, Moments};
 pub use picks::{ArgExtremum, First, Last, Pick, SparkOrd};

@@ -606,6 +606,38 @@ impl<const ACCURACY: u32> StateValue for crate::aggregate::ApproxPercentile<ACCU
     }
 }
 
+impl StateValue for crate::aggregate::TotalF64 {
+    fn state_type() -> StateType {
+        f64::state_type()
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        f64::decode(input).map(Self)
+    }
+}
+
+/// `percentile` and `median`: each distinct value with its count, in order.
+impl<V: crate::aggregate::PercentileKey> StateValue for crate::aggregate::ExactPercentile<V>
+where
+    V::Key: StateValue,
+{
+    fn state_type() -> StateType {
+        Vec::<(V::Key, i64)>::state_type()
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_len(self.counts().count(), out);
+        for (key, count) in self.counts() {
+            key.encode(out);
+            count.encode(out);
+        }
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        Self::restore(Vec::<(V::Key, i64)>::decode(input)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,6 +698,7 @@ mod tests {
             };
             let (mut moments, mut higher, mut pairs) = (Moments::default(), HigherMoments::default(), CoMoments::default());
             let (mut percentile, mut sketch) = (ApproxPercentile::<100>::default(), HyperLogLogPlusPlus::<6>::default());
+            let mut exact = crate::aggregate::ExactPercentile::<f64>::default();
             let (mut first, mut last, mut top) =
                 (First::<String>::default(), Last::<i64>::default(), ArgExtremum::<String, f64, true>::default());
             for (index, value) in values.iter().enumerate() {
@@ -673,6 +706,7 @@ mod tests {
                 higher.update(*value);
                 pairs.update(*value, index as f64);
                 percentile.update(*value);
+                exact.update(*value);
                 sketch.update(*value);
                 first.update(Some("a"), false);
                 last.update(Some(index as i64), true);
@@ -683,6 +717,9 @@ mod tests {
             prop_assert_eq!(round_trip(&pairs), (Some(pairs), 0));
             prop_assert_eq!(round_trip(&percentile), (Some(percentile.clone()), 0));
             prop_assert_eq!(round_trip(&sketch), (Some(sketch.clone()), 0));
+            let (restored, left) = round_trip(&exact);
+            prop_assert_eq!(restored.map(|r| r.percentile(0.5).map(f64::to_bits)), Some(exact.percentile(0.5).map(f64::to_bits)));
+            prop_assert_eq!(left, 0);
             prop_assert_eq!(round_trip(&first), (Some(first.clone()), 0));
             prop_assert_eq!(round_trip(&last), (Some(last.clone()), 0));
             prop_assert_eq!(round_trip(&top), (Some(top.clone()), 0));

@@ -417,6 +417,10 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
                 }
                 AggFunc::ApproxCountDistinct { precision } => quote!(#core::aggregate::HyperLogLogPlusPlus<#precision>),
                 AggFunc::Percentile { accuracy, .. } => quote!(#core::aggregate::ApproxPercentile<#accuracy>),
+                AggFunc::ExactPercentile { .. } => {
+                    let value = stored_type(accumulator.arg.as_ref());
+                    quote!(#core::aggregate::ExactPercentile<#value>)
+                }
                 AggFunc::MaxBy | AggFunc::MinBy => {
                     let (value, ordering) = (
                         stored_type(accumulator.arg.as_ref()),
@@ -975,7 +979,9 @@ fn run_batch(plan: &Plan) -> TokenStream {
                     quote!(#slot = #slot.wrapping_add(#v);)
                 }
                 AggFunc::Avg => quote!({ #slot.0 += (#v as f64); #slot.1 += 1; }),
-                AggFunc::Moment(_) | AggFunc::Percentile { .. } => quote!(#slot.update(#v);),
+                AggFunc::Moment(_) | AggFunc::Percentile { .. } | AggFunc::ExactPercentile { .. } => {
+                    quote!(#slot.update(#v);)
+                }
                 AggFunc::CountIf => quote!(if #v { #slot += 1; }),
                 AggFunc::Bits(operation) => {
                     let apply = bit_operation(operation, quote!(__stream_held), v.clone());
@@ -1137,6 +1143,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 quote!(#slot.#method())
             }
             AggFunc::ApproxCountDistinct { .. } => quote!(#slot.estimate()),
+            AggFunc::ExactPercentile { percentage_bits } => quote!(#slot.percentile(f64::from_bits(#percentage_bits))),
             AggFunc::Percentile { percentage_bits, .. } => {
                 let value = types::owned(ColType::new(accumulator.ty.base, false));
                 quote!(#slot.percentile::<#value>(f64::from_bits(#percentage_bits)))
@@ -1440,7 +1447,8 @@ fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
             | AggFunc::MaxBy
             | AggFunc::MinBy
             | AggFunc::ApproxCountDistinct { .. }
-            | AggFunc::Percentile { .. } => {
+            | AggFunc::Percentile { .. }
+            | AggFunc::ExactPercentile { .. } => {
                 quote!(self.#field.merge(other.#field);)
             }
             AggFunc::Min | AggFunc::Max => {

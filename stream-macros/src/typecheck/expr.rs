@@ -130,7 +130,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("coalesce", Func::Coalesce),
 ];
 
-const AGGREGATES: [&str; 37] = [
+const AGGREGATES: [&str; 39] = [
     "count",
     "sum",
     "avg",
@@ -168,6 +168,8 @@ const AGGREGATES: [&str; 37] = [
     "bit_and",
     "bit_or",
     "bit_xor",
+    "percentile",
+    "median",
 ];
 
 /// Methods on a column, by name.
@@ -654,6 +656,7 @@ impl ExprChecker<'_> {
             "corr" | "covar_samp" | "covar_pop" => (2, 2, "two numeric columns"),
             "max_by" | "min_by" => (2, 2, "two arguments: the value, then the column ordering it"),
             "approx_count_distinct" => (1, 2, "a column, and optionally the relative standard deviation (0.05)"),
+            "percentile" => (2, 2, "a numeric column and the percentage (from 0 to 1)"),
             "percentile_approx" | "approx_percentile" => (
                 2,
                 3,
@@ -877,6 +880,20 @@ impl ExprChecker<'_> {
                     None,
                 )
             }
+            ("percentile" | "median", Some(_)) => {
+                if !self.numeric_argument(&name, &args[0], &typed[0]) {
+                    return None;
+                }
+                let percentage = match typed.get(1) {
+                    None => Some(0.5),
+                    Some(typed_percentage) => self.percentage_literal(&name, &args[1], typed_percentage),
+                };
+                let percentage = percentage?;
+                let func = AggFunc::ExactPercentile {
+                    percentage_bits: percentage.to_bits(),
+                };
+                (func, double, None)
+            }
             ("percentile_approx" | "approx_percentile", Some(arg_expr)) => {
                 let base = arg_expr.ty.base;
                 if !(base.is_numeric() || matches!(base, Base::Date | Base::Timestamp)) {
@@ -889,25 +906,7 @@ impl ExprChecker<'_> {
                     );
                     return None;
                 }
-                let percentage = match &typed[1].kind {
-                    TExprKind::Lit(LitValue::F64(value)) => *value,
-                    TExprKind::Lit(LitValue::I32(value)) => f64::from(*value),
-                    TExprKind::Lit(LitValue::I64(value)) => *value as f64,
-                    _ => {
-                        self.error(
-                            args[1].span(),
-                            format!("the percentage of `{name}` must be a number literal such as `0.5`, found `{}`\nnote: Spark requires a constant here too; several percentages at once are not supported yet", args[1]),
-                        );
-                        return None;
-                    }
-                };
-                if !(0.0..=1.0).contains(&percentage) {
-                    self.error(
-                        args[1].span(),
-                        format!("the percentage of `{name}` must be between 0.0 and 1.0, found {percentage}"),
-                    );
-                    return None;
-                }
+                let percentage = self.percentage_literal(&name, &args[1], &typed[1])?;
                 let accuracy = match typed.get(2).map(|t| &t.kind) {
                     None => Some(10_000),
                     Some(TExprKind::Lit(LitValue::I32(value))) => u32::try_from(*value).ok().filter(|a| *a > 0),
@@ -947,6 +946,31 @@ impl ExprChecker<'_> {
             ty,
             func.span(),
         ))
+    }
+
+    /// The percentage argument of `percentile` or `percentile_approx`: a number literal from 0
+    /// to 1, as Spark requires.
+    fn percentage_literal(&mut self, name: &str, arg: &Expr, typed: &TExpr) -> Option<f64> {
+        let percentage = match &typed.kind {
+            TExprKind::Lit(LitValue::F64(value)) => *value,
+            TExprKind::Lit(LitValue::I32(value)) => f64::from(*value),
+            TExprKind::Lit(LitValue::I64(value)) => *value as f64,
+            _ => {
+                self.error(
+                    arg.span(),
+                    format!("the percentage of `{name}` must be a number literal such as `0.5`, found `{arg}`\nnote: Spark requires a constant here too; several percentages at once are not supported yet"),
+                );
+                return None;
+            }
+        };
+        if !(0.0..=1.0).contains(&percentage) {
+            self.error(
+                arg.span(),
+                format!("the percentage of `{name}` must be between 0.0 and 1.0, found {percentage}"),
+            );
+            return None;
+        }
+        Some(percentage)
     }
 
     /// Whether `typed`, an argument of statistical aggregate `name`, is a number (Spark casts

@@ -140,6 +140,9 @@ def sections():
         "counting": [F.count_if(x > 1.0).alias("c_big"), F.count_if(b).alias("c_b"),
                      F.mean(x).alias("mean_x"), F.bit_and(n).alias("and_n"),
                      F.bit_or(n).alias("or_n"), F.bit_xor(n).alias("xor_n")],
+        "exact_percentiles": [F.median(x).alias("med_x"), F.percentile(x, 0.25).alias("p25_x"),
+                              F.percentile(n, 0.9).alias("p90_n"), F.percentile(n, 0.0).alias("p0_n"),
+                              F.percentile(x.cast("decimal(30,5)"), 0.75).alias("p75_dec")],
         "higher_moments": [F.skewness(x).alias("skew"), F.kurtosis(x).alias("kurt"),
                            F.skewness(n).alias("skew_n"), F.kurtosis(n).alias("kurt_n")],
         "percentiles": [F.percentile_approx(x, 0.5).alias("p_x"),
@@ -267,6 +270,9 @@ def main():
         out["distinct_types"] = {"error": error_text(error)}
     finally:
         spark.conf.set("spark.sql.ansi.enabled", "true")
+    out["exact_percentiles_distinct"] = {"grouped_complete": run(distinct_events.groupBy("k").agg(
+        F.median(v).alias("med_v"), F.percentile(d, 0.1).alias("p10_d"),
+        F.percentile(v, 0.999).alias("p999_v")), "complete")}
     out["percentiles_large"] = percentiles_large(spark)
     out["distinct_exact"] = distinct_exact()
 
