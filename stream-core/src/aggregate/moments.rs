@@ -58,12 +58,6 @@ impl Moments {
         self.n = n;
     }
 
-    /// Merges the buffer into a fresh one, as each merging stage of Spark's plan does. Not the
-    /// identity: the mean becomes `(avg / n) * n`.
-    pub fn refresh(&mut self) {
-        *self = self.fresh_merged();
-    }
-
     /// The count of values.
     #[must_use]
     pub fn count(&self) -> f64 {
@@ -173,11 +167,6 @@ impl HigherMoments {
         (self.n, self.m2, self.m3, self.m4) = (n, m2, m3, m4);
     }
 
-    /// Merges the buffer into a fresh one (see [`Moments::refresh`]).
-    pub fn refresh(&mut self) {
-        *self = self.fresh_merged();
-    }
-
     /// `skewness`: null for no values, and when the values do not vary.
     #[must_use]
     pub fn skewness(&self) -> Option<f64> {
@@ -265,11 +254,6 @@ impl CoMoments {
         self.n = n;
     }
 
-    /// Merges the buffer into a fresh one (see [`Moments::refresh`]).
-    pub fn refresh(&mut self) {
-        *self = self.fresh_merged();
-    }
-
     /// `corr`: null for fewer than two pairs, and when either side does not vary (Spark's
     /// division by zero is null).
     #[must_use]
@@ -313,10 +297,17 @@ impl CoMoments {
     }
 }
 
-/// `fresh_merged`: the buffer merged into a fresh one.
+/// `refresh` and `fresh_merged` for a moments buffer.
 macro_rules! fresh_merged {
     ($ty:ty) => {
         impl $ty {
+            /// Merges the buffer into a fresh one, as each merging stage of Spark's plan does.
+            /// Not the identity: the mean becomes `(avg / n) * n`.
+            pub fn refresh(&mut self) {
+                *self = self.fresh_merged();
+            }
+
+            /// The buffer merged into a fresh one.
             fn fresh_merged(self) -> Self {
                 let mut buffer = Self::default();
                 buffer.merge(self);

@@ -488,40 +488,27 @@ fn decode_doubles<const N: usize>(input: &mut &[u8]) -> Option<[f64; N]> {
     Some(parts)
 }
 
-impl StateValue for crate::aggregate::Moments {
-    fn state_type() -> StateType {
-        doubles_type(&["n", "avg", "m2"])
-    }
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.parts().iter().for_each(|part| part.encode(out));
-    }
-    fn decode(input: &mut &[u8]) -> Option<Self> {
-        decode_doubles(input).map(Self::restore)
-    }
+/// The moments buffers: their named doubles, in order.
+macro_rules! doubles_state {
+    ($($ty:ident: [$($name:literal),+]),* $(,)?) => {$(
+        impl StateValue for crate::aggregate::$ty {
+            fn state_type() -> StateType {
+                doubles_type(&[$($name),+])
+            }
+            fn encode(&self, out: &mut Vec<u8>) {
+                self.parts().iter().for_each(|part| part.encode(out));
+            }
+            fn decode(input: &mut &[u8]) -> Option<Self> {
+                decode_doubles(input).map(Self::restore)
+            }
+        }
+    )*};
 }
 
-impl StateValue for crate::aggregate::HigherMoments {
-    fn state_type() -> StateType {
-        doubles_type(&["n", "avg", "m2", "m3", "m4"])
-    }
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.parts().iter().for_each(|part| part.encode(out));
-    }
-    fn decode(input: &mut &[u8]) -> Option<Self> {
-        decode_doubles(input).map(Self::restore)
-    }
-}
-
-impl StateValue for crate::aggregate::CoMoments {
-    fn state_type() -> StateType {
-        doubles_type(&["n", "xAvg", "yAvg", "ck", "xMk", "yMk"])
-    }
-    fn encode(&self, out: &mut Vec<u8>) {
-        self.parts().iter().for_each(|part| part.encode(out));
-    }
-    fn decode(input: &mut &[u8]) -> Option<Self> {
-        decode_doubles(input).map(Self::restore)
-    }
+doubles_state! {
+    Moments: ["n", "avg", "m2"],
+    HigherMoments: ["n", "avg", "m2", "m3", "m4"],
+    CoMoments: ["n", "xAvg", "yAvg", "ck", "xMk", "yMk"],
 }
 
 /// `first` and `last`: the value, then whether one was picked.

@@ -384,7 +384,6 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
         .enumerate()
         .map(|(index, accumulator)| {
             let field = format_ident!("a{}", index);
-            let arg_ty = accumulator.arg.as_ref().map(|a| a.ty);
             let ty = match accumulator.func {
                 AggFunc::Sum | AggFunc::Avg if accumulator.ty.base.is_decimal() => {
                     let (kind, sum) = decimal_total(accumulator);
@@ -392,15 +391,11 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
                     quote!(#core::aggregate::#kind<#p, #s>)
                 }
                 AggFunc::CountAll | AggFunc::Count | AggFunc::CountIf => quote!(i64),
-                AggFunc::Bits(_) => {
-                    let owned = stored_type(accumulator.arg.as_ref());
-                    quote!(::core::option::Option<#owned>)
-                }
+
                 AggFunc::Avg => quote!((f64, i64)),
                 AggFunc::Sum => types::owned(accumulator.ty),
-                AggFunc::Min | AggFunc::Max => {
-                    let stored = ColType::new(arg_ty.map_or(Base::I64, |t| t.base), false);
-                    let owned = types::owned(stored);
+                AggFunc::Min | AggFunc::Max | AggFunc::Bits(_) => {
+                    let owned = stored_type(accumulator.arg.as_ref());
                     quote!(::core::option::Option<#owned>)
                 }
                 AggFunc::Moment(statistic) if statistic.higher() => quote!(#core::aggregate::HigherMoments),
@@ -934,11 +929,11 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 }
                 // A pair with a null is skipped.
                 (AggFunc::CoMoment(_), Some(y)) => {
-                    let (x, y) = (expr(arg, &query.vars), expr(y, &query.vars));
-                    let present = |v: TokenStream, nullable: bool| {
-                        if nullable { v } else { quote!(::core::option::Option::Some(#v)) }
+                    let present = |value: &TExpr| {
+                        let code = expr(value, &query.vars);
+                        if value.ty.nullable { code } else { quote!(::core::option::Option::Some(#code)) }
                     };
-                    let (x, y) = (present(x, arg.ty.nullable), present(y, accumulator.second.as_ref().is_some_and(|s| s.ty.nullable)));
+                    let (x, y) = (present(arg), present(y));
                     return quote! {
                         if let (::core::option::Option::Some(__stream_x), ::core::option::Option::Some(__stream_y)) = (#x, #y) {
                             #slot.update(__stream_x, __stream_y);
