@@ -37,6 +37,67 @@ pub fn by_index<'a, A: Array + 'static>(
     name: &str,
     owner: &str,
 ) -> Result<&'a A> {
+    view_by_index(batch, index, name, owner)
+}
+
+/// A typed view of an Arrow column, for generated code: an array type by reference, or a
+/// [`ListColumn`] of views.
+pub trait ColumnView<'a>: Sized {
+    /// `column` (called `name` in `owner`'s schema) as this view.
+    ///
+    /// # Errors
+    /// When the column, or a list's values, have another type.
+    fn view(column: &'a ArrayRef, name: &str, owner: &str) -> Result<Self>;
+}
+
+impl<'a, A: Array + 'static> ColumnView<'a> for &'a A {
+    fn view(column: &'a ArrayRef, name: &str, owner: &str) -> Result<Self> {
+        downcast(column, name, owner)
+    }
+}
+
+/// A list column (Spark's `array<..>`) whose values are read through the view `C`.
+#[derive(Debug)]
+pub struct ListColumn<'a, C> {
+    list: &'a arrow_array::ListArray,
+    /// The elements of every row, one after another.
+    pub values: C,
+}
+
+impl<'a, C: ColumnView<'a>> ColumnView<'a> for ListColumn<'a, C> {
+    fn view(column: &'a ArrayRef, name: &str, owner: &str) -> Result<Self> {
+        let list: &arrow_array::ListArray = downcast(column, name, owner)?;
+        Ok(Self {
+            list,
+            values: C::view(list.values(), name, owner)?,
+        })
+    }
+}
+
+impl<C> ListColumn<'_, C> {
+    /// Whether row `row` is a null list.
+    pub fn is_null(&self, row: usize) -> bool {
+        self.list.is_null(row)
+    }
+
+    /// The positions in [`ListColumn::values`] of row `row`'s elements.
+    pub fn items(&self, row: usize) -> std::ops::Range<usize> {
+        let offsets = self.list.value_offsets();
+        let at = |i: usize| offsets.get(i).map_or(0, |offset| usize::try_from(*offset).unwrap_or(0));
+        at(row)..at(row + 1)
+    }
+}
+
+/// Column `index` of `batch` (named `name` in `owner`'s schema) as the view `C`.
+///
+/// # Errors
+/// When the batch has fewer columns or the column has another type.
+pub fn view_by_index<'a, C: ColumnView<'a>>(
+    batch: &'a RecordBatch,
+    index: usize,
+    name: &str,
+    owner: &str,
+) -> Result<C> {
     let column = batch.columns().get(index).ok_or_else(|| Error::SchemaMismatch {
         query: owner.to_owned(),
         message: format!(
@@ -45,7 +106,7 @@ pub fn by_index<'a, A: Array + 'static>(
             index + 1
         ),
     })?;
-    downcast(column, name, owner)
+    C::view(column, name, owner)
 }
 
 /// The column called `name` of `batch` as array type `A`, checked to hold no null when
@@ -59,6 +120,19 @@ pub fn by_name<'a, A: Array + 'static>(
     nullable: bool,
     owner: &str,
 ) -> Result<&'a A> {
+    view_by_name(batch, name, nullable, owner)
+}
+
+/// [`by_name`] for any [`ColumnView`] (a list column included).
+///
+/// # Errors
+/// As [`by_name`].
+pub fn view_by_name<'a, C: ColumnView<'a>>(
+    batch: &'a RecordBatch,
+    name: &str,
+    nullable: bool,
+    owner: &str,
+) -> Result<C> {
     let column = batch.column_by_name(name).ok_or_else(|| Error::SchemaMismatch {
         query: owner.to_owned(),
         message: format!("batch has no column `{name}`"),
@@ -69,7 +143,7 @@ pub fn by_name<'a, A: Array + 'static>(
             message: format!("column `{name}` holds nulls, but `{owner}::{name}` is not an `Option`"),
         });
     }
-    downcast(column, name, owner)
+    C::view(column, name, owner)
 }
 
 /// [`by_name`] for a decimal column, also checked to have the precision and scale of the

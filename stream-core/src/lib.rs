@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod arrays;
 pub mod cast;
 pub mod checkpoint;
 pub mod columns;

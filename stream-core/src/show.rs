@@ -173,6 +173,34 @@ pub fn cell_text(column: &dyn Array, row: usize) -> String {
                 .collect();
             format!("{{{}}}", parts.join(", "))
         }
+        // And an array as `[element, element]`, a null element as `NULL`.
+        DataType::List(_) => {
+            let items = column.as_list::<i32>().value(row);
+            let parts: Vec<String> = (0..items.len()).map(|item| cell_text(items.as_ref(), item)).collect();
+            format!("[{}]", parts.join(", "))
+        }
         other => format!("<{other}>"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow_array::builder::{ListBuilder, StringBuilder};
+
+    use super::*;
+
+    /// As Spark 4.3's `show()`: `[a, NULL, c]`, `[]`, and `NULL` for a null array.
+    #[test]
+    fn arrays_show_as_spark_shows_them() {
+        let mut lists = ListBuilder::new(StringBuilder::new());
+        lists.values().append_value("a");
+        lists.values().append_null();
+        lists.values().append_value("c");
+        lists.append(true);
+        lists.append(true);
+        lists.append_null();
+        let lists = lists.finish();
+        let texts: Vec<String> = (0..3).map(|row| cell_text(&lists, row)).collect();
+        assert_eq!(texts, ["[a, NULL, c]", "[]", "NULL"]);
     }
 }

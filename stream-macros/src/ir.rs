@@ -138,6 +138,44 @@ pub(crate) enum Func {
         size: i64,
         offset: i64,
     },
+    /// A function of arrays.
+    Array(ArrayFunc),
+}
+
+/// A function that makes, reads or reshapes an array.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ArrayFunc {
+    /// `split(text, "pattern"[, limit])`: arguments text, pattern, limit.
+    Split,
+    /// `array[index]` (`one_based: false`) or `element_at(array, index)`: null when there is no
+    /// such element (where Spark's ANSI mode fails).
+    Element { one_based: bool },
+    /// `size(array)`.
+    Size,
+    /// `array_contains(array, value)`.
+    Contains,
+    /// `array_distinct(array)`: the first of equal elements, in order.
+    Distinct,
+    /// `sort_array(array[, ascending])`: nulls first when ascending, last when not.
+    Sort { ascending: bool },
+    /// `array(a, b, ..)`.
+    Make,
+}
+
+impl ArrayFunc {
+    /// The name a query calls the function by.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Split => "split",
+            Self::Element { one_based: false } => "get",
+            Self::Element { one_based: true } => "element_at",
+            Self::Size => "size",
+            Self::Contains => "array_contains",
+            Self::Distinct => "array_distinct",
+            Self::Sort { .. } => "sort_array",
+            Self::Make => "array",
+        }
+    }
 }
 
 /// A regular-expression function (Java patterns, as Spark).
@@ -363,6 +401,10 @@ pub(crate) enum AggFunc {
         percentage_bits: u64,
         accuracy: u32,
     },
+    /// `collect_list` (`distinct: false`) or `collect_set`: the non-null values as an array.
+    Collect {
+        distinct: bool,
+    },
 }
 
 /// What `AggFunc::Moment` finishes to.
@@ -429,6 +471,8 @@ impl AggFunc {
             Self::Bits(BitOp::And) => "bit_and",
             Self::Bits(BitOp::Or) => "bit_or",
             Self::Bits(BitOp::Xor) => "bit_xor",
+            Self::Collect { distinct: false } => "collect_list",
+            Self::Collect { distinct: true } => "collect_set",
         }
     }
 
@@ -447,7 +491,9 @@ impl AggFunc {
             | Self::Max
             | Self::Bits(_)
             | Self::ExactPercentile { .. }
-            | Self::ApproxCountDistinct { .. } => false,
+            | Self::ApproxCountDistinct { .. }
+            // Rows append to the stored values in the order Spark's merge puts them.
+            | Self::Collect { .. } => false,
         }
     }
 
@@ -541,6 +587,32 @@ pub(crate) enum Step {
     /// `join(other, condition, "how")` with another stream: the rows before it are the left
     /// side; the steps after it run on the joined rows.
     StreamJoin(Box<StreamJoin>),
+    /// A generator (`explode`, `posexplode`, ..): the steps after it run once per element.
+    Generate(Generate),
+}
+
+/// `explode(array)` and its forms: one row per element of the array.
+pub(crate) struct Generate {
+    /// The array (non-array generators are not supported).
+    pub(crate) array: TExpr,
+    /// The variable bound to each element.
+    pub(crate) element: VarId,
+    /// The variable bound to each element's 0-based position (`posexplode`).
+    pub(crate) position: Option<VarId>,
+    /// `explode_outer`: a null or empty array still gives one row, of nulls.
+    pub(crate) outer: bool,
+}
+
+impl Generate {
+    /// The function as a query calls it.
+    pub(crate) fn name(&self) -> &'static str {
+        match (self.position.is_some(), self.outer) {
+            (false, false) => "explode",
+            (false, true) => "explode_outer",
+            (true, false) => "posexplode",
+            (true, true) => "posexplode_outer",
+        }
+    }
 }
 
 /// How a stream–stream join keeps rows (Spark's `how` for two streams).
@@ -840,7 +912,12 @@ impl Plan {
     pub(crate) fn step_is_live(&self, step: &Step) -> bool {
         match step {
             Step::Let { var, .. } => self.live.contains(var),
-            Step::Filter { .. } | Step::Watermark { .. } | Step::Dedup(_) | Step::Join(_) | Step::StreamJoin(_) => true,
+            Step::Filter { .. }
+            | Step::Watermark { .. }
+            | Step::Dedup(_)
+            | Step::Join(_)
+            | Step::StreamJoin(_)
+            | Step::Generate(_) => true,
         }
     }
 }

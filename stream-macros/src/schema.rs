@@ -22,7 +22,7 @@ pub(crate) struct Field {
 
 pub(crate) use stream_grammar::CORRUPT_RECORD_COLUMN;
 
-const TYPE_HELP: &str = "help: use one of `String`, `i8`, `i16`, `i32`, `i64`, `f32`, `f64`, `Decimal<precision, scale>`, `bool`, `Timestamp`, `Date`, or `Option<..>` of one of them for a nullable column";
+const TYPE_HELP: &str = "help: use one of `String`, `i8`, `i16`, `i32`, `i64`, `f32`, `f64`, `Decimal<precision, scale>`, `bool`, `Timestamp`, `Date`, `Vec<..>` of one of them for an array, or `Option<..>` of any of these for a nullable column";
 
 /// Resolves every schema, reporting unknown types and duplicate names. Schemas with errors
 /// are still returned (with the bad fields left out) so queries over them can be checked.
@@ -125,6 +125,9 @@ fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
     if name == "Decimal" {
         return resolve_decimal(decl, diagnostics);
     }
+    if name == "Vec" {
+        return resolve_array(decl, diagnostics);
+    }
     if let Some(first) = decl.numbers.first() {
         diagnostics.error(first.span(), format!("`{name}` takes no type argument"));
         return None;
@@ -144,6 +147,28 @@ fn resolve_base(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
         return None;
     }
     Some(base)
+}
+
+/// `Vec<T>` (an array whose elements are never null) or `Vec<Option<T>>`, of a scalar type.
+fn resolve_array(decl: &TypeDecl, diagnostics: &Diagnostics) -> Option<Base> {
+    const HELP: &str =
+        "help: write `Vec<String>`, or `Vec<Option<String>>` when elements may be null (Spark's `array<string>`)";
+    let Some(inner) = &decl.argument else {
+        diagnostics.error(decl.span, format!("`Vec` needs an element type\n{HELP}"));
+        return None;
+    };
+    let element = resolve_type(inner, diagnostics)?;
+    if element.base.element().is_some() {
+        diagnostics.error(
+            inner.span,
+            format!(
+                "an array of arrays (`Vec<{}<..>>`) is not supported yet\n{HELP}",
+                inner.name
+            ),
+        );
+        return None;
+    }
+    Some(Base::array(element))
 }
 
 /// `Decimal<precision, scale>`: 1 to 38 digits, of which 0 to `precision` after the point.

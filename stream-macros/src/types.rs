@@ -22,6 +22,9 @@ pub(crate) enum Base {
     Window,
     /// Spark's `decimal(precision, scale)`.
     Decimal(Precision),
+    /// Spark's `array<element>` (`Vec<T>`; `Vec<Option<T>>` when elements may be null). The
+    /// element type is interned ([`Base::array`]) so that a type stays `Copy`.
+    Array(&'static ColType),
 }
 
 /// A decimal type's precision (1..=38 digits) and scale (0..=precision of them after the point).
@@ -175,15 +178,62 @@ impl Base {
             Self::Date => "Date",
             Self::Window => "Window",
             Self::Decimal(_) => "Decimal",
+            Self::Array(_) => "Vec",
         }
     }
 
-    /// The type as a schema writes it (`Decimal<10, 2>` with its precision).
+    /// The type as a schema writes it (`Decimal<10, 2>` with its precision, `Vec<String>`).
     pub(crate) fn written(self) -> String {
         match self {
             Self::Decimal(precision) => precision.to_string(),
+            Self::Array(element) => format!("Vec<{element}>"),
             _ => self.rust_name().to_owned(),
         }
+    }
+
+    /// The array type of `element`s. Element types are interned for the macro's lifetime: a
+    /// query names a handful, and interning keeps [`Base`] `Copy` at any depth of nesting.
+    pub(crate) fn array(element: ColType) -> Self {
+        thread_local! {
+            static INTERNED: std::cell::RefCell<Vec<&'static ColType>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        Self::Array(INTERNED.with(|interned| {
+            let mut interned = interned.borrow_mut();
+            if let Some(found) = interned.iter().find(|known| ***known == element) {
+                return *found;
+            }
+            let leaked: &'static ColType = Box::leak(Box::new(element));
+            interned.push(leaked);
+            leaked
+        }))
+    }
+
+    /// Spark's name of the type (`string`, `decimal(10,2)`, `array<int>`), as `cast` and its
+    /// messages write it.
+    pub(crate) fn spark_name(self) -> String {
+        match self {
+            Self::Decimal(p) => format!("decimal({},{})", p.precision, p.scale),
+            Self::Array(element) => format!("array<{}>", element.base.spark_name()),
+            Self::Window => "struct<start:timestamp,end:timestamp>".to_owned(),
+            _ => crate::ir::CAST_TYPES
+                .iter()
+                .find(|(_, known)| *known == self)
+                .map_or_else(|| self.written(), |(name, _)| (*name).to_owned()),
+        }
+    }
+
+    /// The element type, for an array.
+    pub(crate) fn element(self) -> Option<ColType> {
+        match self {
+            Self::Array(element) => Some(*element),
+            _ => None,
+        }
+    }
+
+    /// Whether values of this type are held by reference in generated code (`&str`, `&[T]`),
+    /// not copied.
+    pub(crate) fn is_borrowed(self) -> bool {
+        matches!(self, Self::Str | Self::Array(_))
     }
 
     /// The decimal type's precision, for a decimal.
@@ -247,7 +297,7 @@ impl Base {
 
     /// Whether two types can be compared with each other.
     pub(crate) fn comparable(self, other: Self) -> bool {
-        self == other || (self.is_numeric() && other.is_numeric())
+        (self == other && self.element().is_none()) || (self.is_numeric() && other.is_numeric())
     }
 }
 

@@ -217,6 +217,11 @@ pub fn golden_objects(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>
                 column.as_primitive::<arrow_array::types::Decimal128Type>().value(row),
                 u8::try_from(*scale).unwrap(),
             )),
+            // An array as a JSON array of its elements, in order.
+            DataType::List(_) => {
+                let items = column.as_list::<i32>().value(row);
+                Value::Array((0..items.len()).map(|item| encode(items.as_ref(), item)).collect())
+            }
             other => panic!("no golden encoding for {other}"),
         }
     }
@@ -290,6 +295,7 @@ pub fn spark_type(data_type: &arrow_schema::DataType) -> String {
         DataType::Timestamp(..) => "timestamp".into(),
         DataType::Date32 => "date".into(),
         DataType::Decimal128(p, s) => format!("decimal({p},{s})"),
+        DataType::List(item) => format!("array<{}>", spark_type(item.data_type())),
         other => format!("{other}"),
     }
 }

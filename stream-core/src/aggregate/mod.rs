@@ -303,6 +303,7 @@ impl<const P: u8, const S: u8> DecimalAvg<P, S> {
     }
 }
 
+mod collect;
 mod exact;
 mod hll;
 #[rustfmt::skip]
@@ -311,6 +312,7 @@ mod moments;
 mod picks;
 mod quantiles;
 
+pub use collect::{CollectKey, Collected};
 pub use exact::{ExactPercentile, PercentileKey, TotalF64};
 pub use hll::{HyperLogLogPlusPlus, SparkHash};
 pub use moments::{CoMoments, HigherMoments, Moments};

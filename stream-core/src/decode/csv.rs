@@ -363,6 +363,14 @@ pub(super) fn decode<D: RecordDecoder>(
     out: &mut Vec<RecordBatch>,
 ) -> Result<()> {
     let columns = D::COLUMNS;
+    if let Some((column, spark_type)) = columns.iter().find_map(|c| c.nested.map(|t| (c.name, t))) {
+        return Err(Error::Source {
+            source_description: format!("CSV file `{}`", path.display()),
+            message: format!(
+                "the CSV data source does not support column `{column}` of type {spark_type} (Spark: UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE); read nested data from JSON"
+            ),
+        });
+    }
     let mut split_fields = Vec::new();
     let mut by_column: Vec<TextField<'_>> = Vec::with_capacity(columns.len());
     let mut records = records(bytes);

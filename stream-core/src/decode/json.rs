@@ -490,6 +490,87 @@ impl<'a> JsonCursor<'a> {
         Ok(Field::mismatch(start..self.pos, expected))
     }
 
+    /// Reads a value for an array column, each element with `element` (a `null` element is
+    /// `None`). A value that is not an array, or an element that does not fit, is a mismatch;
+    /// the rest of the array is still validated.
+    ///
+    /// ```
+    /// use stream_core::decode::json::{Field, JsonCursor};
+    /// let mut cursor = JsonCursor::new(br#"[1, null, 3]"#);
+    /// assert_eq!(cursor.array(JsonCursor::i32).unwrap(), Field::Value(vec![Some(1), None, Some(3)]));
+    /// let mut cursor = JsonCursor::new(br#"[1, "x"]"#);
+    /// assert!(matches!(cursor.array(JsonCursor::i32).unwrap(), Field::Mismatch(_)));
+    /// ```
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn array<T>(&mut self, mut element: impl FnMut(&mut Self) -> Scan<Field<T>>) -> Scan<Field<Vec<Option<T>>>> {
+        match self.kind()? {
+            Kind::Null => return self.literal("null").map(|()| Field::Null),
+            Kind::Array => {}
+            _ => return self.mismatch("an array"),
+        }
+        let start = self.pos;
+        self.pos += 1;
+        let outer = std::mem::replace(&mut self.after_member, false);
+        let mut items = Vec::new();
+        let mut mismatch = None;
+        self.skip_whitespace();
+        if self.bytes.get(self.pos) == Some(&b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_whitespace();
+                match element(self)? {
+                    Field::Value(value) => items.push(Some(value)),
+                    Field::Null => items.push(None),
+                    Field::Mismatch(found) => {
+                        mismatch.get_or_insert(found);
+                    }
+                }
+                self.skip_whitespace();
+                match self.bytes.get(self.pos) {
+                    Some(b',') => self.pos += 1,
+                    Some(b']') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => {
+                        return self.error(
+                            self.pos,
+                            format!("expected `,` or `]` in an array, found {}", self.found()),
+                        );
+                    }
+                }
+            }
+        }
+        self.after_member = outer;
+        Ok(match mismatch {
+            Some(found) => Field::Mismatch(Mismatch {
+                span: start..self.pos,
+                expected: found.expected,
+            }),
+            None => Field::Value(items),
+        })
+    }
+
+    /// [`array`](Self::array) for an array whose elements may not be null: a `null` element is a
+    /// mismatch.
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn array_present<T>(&mut self, element: impl FnMut(&mut Self) -> Scan<Field<T>>) -> Scan<Field<Vec<T>>> {
+        let start = self.pos;
+        Ok(match self.array(element)? {
+            Field::Value(items) => match items.into_iter().collect::<Option<Vec<T>>>() {
+                Some(items) => Field::Value(items),
+                None => Field::mismatch(start..self.pos, "an array without null elements"),
+            },
+            Field::Null => Field::Null,
+            Field::Mismatch(found) => Field::Mismatch(found),
+        })
+    }
+
     /// Reads a value for a string column. A string is its text; any other value but `null`
     /// is its JSON text as written (Spark's behaviour: `123` reads as `"123"`).
     ///

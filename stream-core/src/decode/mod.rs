@@ -60,6 +60,8 @@ pub struct DeclaredColumn {
     pub name: &'static str,
     /// Whether it may hold null (an `Option` field).
     pub nullable: bool,
+    /// For a nested column (an array), its Spark type: a text field (CSV) cannot hold it.
+    pub nested: Option<&'static str>,
 }
 
 /// Record counts of one batch or file.

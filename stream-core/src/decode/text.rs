@@ -57,6 +57,13 @@ pub fn string<'f>(field: &'f TextField<'_>) -> Field<Cow<'f, str>> {
     }
 }
 
+/// A nested column's field, which a text record cannot hold (the CSV source refuses such a
+/// schema before reading): null, or a mismatch.
+#[must_use]
+pub fn nested<T>(field: &TextField<'_>) -> Field<T> {
+    parse_with(field, "a nested value, which text cannot hold", |_| None)
+}
+
 /// A double: a decimal number, or `NaN`, `Inf`, `-Inf`, `Infinity`, `-Infinity`.
 ///
 /// ```

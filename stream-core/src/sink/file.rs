@@ -506,6 +506,19 @@ impl Sink for FileSink {
                 ),
             });
         }
+        // As Spark's analysis: a CSV file has no form for a nested value.
+        if self.format == FileFormat::Csv
+            && let Some(nested) = context.schema.fields().iter().find(|f| f.data_type().is_nested())
+        {
+            return Err(Error::Start {
+                query: context.query_name.clone(),
+                message: format!(
+                    "the CSV file sink cannot write column `{}` of type {} (Spark: UNSUPPORTED_DATA_TYPE_FOR_DATASOURCE); write Parquet or JSON lines instead",
+                    nested.name(),
+                    nested.data_type(),
+                ),
+            });
+        }
         std::fs::create_dir_all(self.dir.join(METADATA_DIR)).map_err(|e| Error::Io {
             action: "create",
             path: self.dir.join(METADATA_DIR),

@@ -551,6 +551,22 @@ impl<V: StateValue, O: StateValue + crate::aggregate::SparkOrd, const MAX: bool>
     }
 }
 
+/// `collect_list` and `collect_set`: the values, in order.
+impl<T: StateValue + crate::aggregate::CollectKey, const DISTINCT: bool> StateValue
+    for crate::aggregate::Collected<T, DISTINCT>
+{
+    fn state_type() -> StateType {
+        StateType::Struct(vec![("items".to_owned(), Vec::<T>::state_type())])
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        put_len(self.items().len(), out);
+        self.items().iter().for_each(|item| item.encode(out));
+    }
+    fn decode(input: &mut &[u8]) -> Option<Self> {
+        Self::restore(Vec::decode(input)?)
+    }
+}
+
 impl<const P: u8> StateValue for crate::aggregate::HyperLogLogPlusPlus<P> {
     fn state_type() -> StateType {
         StateType::Struct(vec![("registers".to_owned(), Vec::<u8>::state_type())])
@@ -688,7 +704,11 @@ mod tests {
             let mut exact = crate::aggregate::ExactPercentile::<f64>::default();
             let (mut first, mut last, mut top) =
                 (First::<String>::default(), Last::<i64>::default(), ArgExtremum::<String, f64, true>::default());
+            let (mut list, mut set) =
+                (crate::aggregate::Collected::<f64, false>::default(), crate::aggregate::Collected::<String, true>::default());
             for (index, value) in values.iter().enumerate() {
+                list.update(*value);
+                set.update(format!("{}", value.round() % 7.0).as_str());
                 moments.update(*value);
                 higher.update(*value);
                 pairs.update(*value, index as f64);
@@ -710,6 +730,8 @@ mod tests {
             prop_assert_eq!(round_trip(&first), (Some(first.clone()), 0));
             prop_assert_eq!(round_trip(&last), (Some(last.clone()), 0));
             prop_assert_eq!(round_trip(&top), (Some(top.clone()), 0));
+            prop_assert_eq!(round_trip(&list), (Some(list.clone()), 0));
+            prop_assert_eq!(round_trip(&set), (Some(set.clone()), 0));
             // Bytes of a valid buffer with some flipped, as a damaged file would hold them.
             let damaged = |value: &dyn Fn(&mut Vec<u8>)| {
                 let mut bytes = Vec::new();
@@ -730,6 +752,11 @@ mod tests {
             let bytes = damaged(&|out| sketch.encode(out));
             if let Some(restored) = HyperLogLogPlusPlus::<6>::decode(&mut bytes.as_slice()) {
                 let _ = restored.estimate();
+            }
+            let bytes = damaged(&|out| set.encode(out));
+            if let Some(mut restored) = crate::aggregate::Collected::<String, true>::decode(&mut bytes.as_slice()) {
+                restored.update("x");
+                restored.merge(set);
             }
             let bytes = damaged(&|out| higher.encode(out));
             let _ = HigherMoments::decode(&mut bytes.as_slice()).map(|m| m.kurtosis());

@@ -13,6 +13,37 @@ use crate::ir::{Step, TExpr};
 use crate::schema::{CORRUPT_RECORD_COLUMN, Schema};
 use crate::types::{Base, ColType};
 
+/// The read of a value of type `base` at `cursor` (a JSON cursor), as a `Scan<Field<..>>`.
+fn json_read(base: Base) -> TokenStream {
+    let Base::Array(element) = base else {
+        let (reader, _) = readers(base);
+        return quote!(cursor.#reader());
+    };
+    let each = json_read(element.base);
+    if element.nullable {
+        quote!(cursor.array(|cursor| #each))
+    } else {
+        quote!(cursor.array_present(|cursor| #each))
+    }
+}
+
+/// The type a record's value of type `base` is held in before it is appended: a string
+/// borrows from the record when it can.
+fn value_type(base: Base) -> TokenStream {
+    match base {
+        Base::Str => quote!(::std::borrow::Cow<'v, str>),
+        Base::Array(element) => {
+            let item = value_type(element.base);
+            if element.nullable {
+                quote!(::std::vec::Vec<::core::option::Option<#item>>)
+            } else {
+                quote!(::std::vec::Vec<#item>)
+            }
+        }
+        base => types::owned(ColType { base, nullable: false }),
+    }
+}
+
 /// The typed readers of a column: on a JSON cursor and on a text field.
 fn readers(base: Base) -> (TokenStream, TokenStream) {
     let core = core();
@@ -29,6 +60,8 @@ fn readers(base: Base) -> (TokenStream, TokenStream) {
         Base::Date => (quote!(date), quote!(date)),
         // Not a column type a schema can declare; the type checker refuses it.
         Base::Window => (quote!(skip_value), quote!(string)),
+        // Read by `json_read`; the CSV source refuses a schema with one.
+        Base::Array(_) => (quote!(skip_value), quote!(nested)),
         Base::Decimal(precision) => {
             let (p, s) = (precision.precision, precision.scale);
             (quote!(decimal::<#p, #s>), quote!(decimal::<#p, #s>))
@@ -159,14 +192,18 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
     let data: Vec<&Column> = columns.iter().filter(|c| !c.is_corrupt_record()).collect();
     let declared = columns.iter().map(|c| {
         let (name, nullable) = (&c.name, c.ty.nullable);
-        quote!(#core::decode::DeclaredColumn { name: #name, nullable: #nullable })
+        let nested = match c.ty.base {
+            Base::Array(_) => {
+                let spark_type = c.ty.base.spark_name();
+                quote!(::core::option::Option::Some(#spark_type))
+            }
+            _ => quote!(::core::option::Option::None),
+        };
+        quote!(#core::decode::DeclaredColumn { name: #name, nullable: #nullable, nested: #nested })
     });
     let value_fields = data.iter().map(|c| {
         let value = c.value();
-        let ty = match c.ty.base {
-            Base::Str => quote!(::std::borrow::Cow<'v, str>),
-            base => types::owned(ColType { base, nullable: false }),
-        };
+        let ty = value_type(c.ty.base);
         quote!(pub #value: ::core::option::Option<#ty>)
     });
     // The JSON keys of a record, in declared order, and what each one's value is read with.
@@ -174,7 +211,6 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
         .iter()
         .map(|c| {
             let (index, value) = (c.index, c.value());
-            let (reader, _) = readers(c.ty.base);
             // A string column the query does not read only needs validating: any value fits.
             let read = if c.ty.base == Base::Str {
                 {
@@ -182,11 +218,20 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
                     quote!(if P::#reads { cursor.string()? } else { cursor.string_unread()? })
                 }
             } else {
-                quote!(cursor.#reader()?)
+                let read = json_read(c.ty.base);
+                quote!(#read?)
             };
-            (c.name.as_str(), quote!(values.#value = context.field(#index, #read);))
+            let (word, bit) = absent_bit(index);
+            (
+                c.name.as_str(),
+                quote! {
+                    values.absent[#word] &= !(1u64 << #bit);
+                    values.#value = context.field(#index, #read);
+                },
+            )
         })
         .collect();
+    let absent_words = absent_words(columns.len());
     let json_scan = json_scan(&json_columns);
     let text_reads = data.iter().map(|c| {
         let (index, value) = (c.index, c.value());
@@ -248,8 +293,10 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
     });
     let append_verdict = quote! {
         match context.verdict(&[#(#present),*])? {
+            // As Spark's reader, a malformed record bypasses the pushed filters: it is counted,
+            // and the filter as a step decides whether it is kept.
             #core::decode::Verdict::Keep { corrupt } => {
-                if P::keep(&values) {
+                if corrupt || P::keep(&values) {
                     #(#general_appends)*
                     self.rows += 1;
                 }
@@ -279,6 +326,9 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
         #[derive(::core::default::Default)]
         pub struct #values<'v> {
             #(#value_fields,)*
+            /// A bit per declared column whose key the record did not have (by the general path;
+            /// the others always have every key).
+            pub absent: [u64; #absent_words],
             /// For a schema without string columns: the record's lifetime.
             record: ::core::marker::PhantomData<&'v ()>,
         }
@@ -310,6 +360,7 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
             fn decode_json(&mut self, context: &mut #core::decode::RecordContext<'_>) -> #core::Result<()> {
                 let mut cursor = #core::decode::json::JsonCursor::new(context.record());
                 let mut values = #values::default();
+                values.absent = [u64::MAX; #absent_words];
                 let scanned = (|| -> ::core::result::Result<(), #core::decode::json::SyntaxError> {
                     cursor.begin_object()?;
                     #json_scan
@@ -438,10 +489,22 @@ fn input_projection<'p>(plan: &'p Plan, input: &UnionInput) -> TokenStream {
     }
 }
 
+/// The word and bit of declared column `index` in a record's `absent` bits.
+fn absent_bit(index: usize) -> (usize, u32) {
+    (index / 64, u32::try_from(index % 64).unwrap_or_default())
+}
+
+/// The number of words of a record's `absent` bits for `columns` declared columns.
+fn absent_words(columns: usize) -> usize {
+    columns.div_ceil(64).max(1)
+}
+
 /// The filters the plan pushed into the decoder, evaluated on a decoded record before its
 /// values are appended, so a row the query would drop costs no column building (as Spark pushes
 /// filters into its file scans; like Spark's, the source's row count then counts only the rows
-/// that pass). `true` when there is none.
+/// that pass). `true` when there is none. As Spark's JSON reader, a filter is only tried on a
+/// record that has the keys of all the columns it reads: a record without one passes, is
+/// counted, and is dropped later by the same filter as a step.
 fn pushed_filter(plan: &Plan, conditions: Vec<&TExpr>, field_of: &dyn Fn(usize) -> usize) -> TokenStream {
     let query = &plan.query;
     if conditions.is_empty() {
@@ -461,9 +524,9 @@ fn pushed_filter(plan: &Plan, conditions: Vec<&TExpr>, field_of: &dyn Fn(usize) 
         let local = var_ident(var);
         // The input's own column for the union's (pushed filters read input columns only).
         let value = format_ident!("v{}", field_of(var));
-        let binding = match (query.vars[var].ty.base, query.vars[var].ty.nullable) {
-            (Base::Str, false) => quote!(values.#value.as_deref().unwrap_or_default()),
-            (Base::Str, true) => quote!(values.#value.as_deref()),
+        let binding = match (query.vars[var].ty.base.is_borrowed(), query.vars[var].ty.nullable) {
+            (true, false) => quote!(values.#value.as_deref().unwrap_or_default()),
+            (true, true) => quote!(values.#value.as_deref()),
             (_, false) => quote!(values.#value.unwrap_or_default()),
             (_, true) => quote!(values.#value),
         };
@@ -471,11 +534,20 @@ fn pushed_filter(plan: &Plan, conditions: Vec<&TExpr>, field_of: &dyn Fn(usize) 
     });
     let tests = conditions.iter().map(|condition| {
         let code = expr(condition, &query.vars);
-        if condition.ty.nullable {
+        let test = if condition.ty.nullable {
             quote!((#code == ::core::option::Option::Some(true)))
         } else {
             quote!((#code))
-        }
+        };
+        let mut fields = std::collections::BTreeSet::new();
+        condition.visit_vars(&mut |var| {
+            fields.insert(field_of(var));
+        });
+        let absent = fields.into_iter().map(|field| {
+            let (word, bit) = absent_bit(field);
+            quote!(values.absent[#word] & (1u64 << #bit) != 0)
+        });
+        quote!((#(#absent ||)* #test))
     });
     quote!({ #(#bindings)* true #(&& #tests)* })
 }
@@ -502,12 +574,11 @@ fn plain_scan(columns: &[&Column]) -> TokenStream {
             }
         });
         let quoted = syn::LitByteStr::new(format!("\"{}\":", c.name).as_bytes(), proc_macro2::Span::call_site());
-        let (reader, _) = readers(c.ty.base);
         let read = if c.ty.base == Base::Str {
             let reads = read_const(c.index);
             quote!(if P::#reads { cursor.string() } else { cursor.string_unread() })
         } else {
-            quote!(cursor.#reader())
+            json_read(c.ty.base)
         };
         let value = c.value();
         // A non-nullable column's null is for the general path to report.
@@ -637,5 +708,9 @@ fn builder_type(base: Base) -> TokenStream {
             quote!(#core::columns::WindowBuilder)
         }
         Base::Decimal(_) => quote!(#arrow::builder::Decimal128Builder),
+        Base::Array(element) => {
+            let values = builder_type(element.base);
+            quote!(#arrow::builder::ListBuilder<#values>)
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Expressions → Rust. Each expression becomes straight-line code over the row's local
 //! variables; null handling is decided here, statically, from the types.
 //!
-//! Convention: an expression of a string type evaluates to `&str` or `String` (consumers
-//! borrow with `&*`), every other type to a `Copy` value; nullable ones to `Option<..>` of that.
+//! Convention: an expression of a string type evaluates to `&str` or `String`, one of an array
+//! type to `&[T]` or `Vec<T>` whose elements are owned values or views (consumers borrow with
+//! `&*`), every other type to a `Copy` value; nullable ones to `Option<..>` of that.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -24,9 +25,9 @@ pub(crate) fn accumulator_ident(index: usize) -> syn::Ident {
 
 /// A borrowed view of a local of type `ty`, so it can be used any number of times.
 pub(crate) fn view(ty: ColType, local: &syn::Ident) -> TokenStream {
-    match (ty.base, ty.nullable) {
-        (Base::Str, false) => quote!(&*#local),
-        (Base::Str, true) => quote!(#local.as_deref()),
+    match (ty.base.is_borrowed(), ty.nullable) {
+        (true, false) => quote!(&*#local),
+        (true, true) => quote!(#local.as_deref()),
         _ => quote!(#local),
     }
 }
@@ -43,7 +44,10 @@ pub(crate) fn expr(expr: &TExpr, vars: &[crate::ir::Var]) -> TokenStream {
 
 /// A function of some arguments: when any is nullable the body runs only if all are present.
 /// `body` gets the argument locals and returns (code, whether that code is an `Option`).
-fn lift(args: &[(TokenStream, bool)], body: impl FnOnce(&[TokenStream]) -> (TokenStream, bool)) -> (TokenStream, bool) {
+pub(super) fn lift(
+    args: &[(TokenStream, bool)],
+    body: impl FnOnce(&[TokenStream]) -> (TokenStream, bool),
+) -> (TokenStream, bool) {
     let locals: Vec<syn::Ident> = (0..args.len()).map(|i| format_ident!("__stream_arg{}", i)).collect();
     let local_tokens: Vec<TokenStream> = locals.iter().map(|l| quote!(#l)).collect();
     let (code, code_is_option) = body(&local_tokens);
@@ -70,7 +74,7 @@ fn lift(args: &[(TokenStream, bool)], body: impl FnOnce(&[TokenStream]) -> (Toke
     )
 }
 
-fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
+pub(super) fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) {
     let core = core();
     let functions = quote!(#core::functions);
     match &expr.kind {
@@ -388,6 +392,9 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
     }
     if let Func::SplitElement { .. } | Func::SplitSize = func {
         return split_call(func, args, vars);
+    }
+    if let Func::Array(array) = func {
+        return super::arrays::call(array, args, vars, ty);
     }
     if let Func::TumblingWindow { size, offset } = func {
         let window = quote!(#core::window::WindowSpec::new(#size, #size, #offset));
@@ -729,6 +736,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::CurrentDate
         | Func::ShiftZone { .. }
         | Func::TumblingWindow { .. }
+        | Func::Array(_)
         | Func::SplitElement { .. }
         | Func::SplitSize
         | Func::FormatPattern
@@ -861,7 +869,7 @@ fn hash_call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStrea
 
 /// `call` (`.map(|__r| ..)`) on the `Option` of `pattern`, compiled once, with `__text` bound
 /// to `text`.
-fn on_regexp(pattern: &str, text: &TokenStream, call: &TokenStream) -> TokenStream {
+pub(super) fn on_regexp(pattern: &str, text: &TokenStream, call: &TokenStream) -> TokenStream {
     let regexp = {
         let core = core();
         quote!(#core::regexp)

@@ -1,6 +1,7 @@
 //! Stage 4, code generation: plans → Rust items. Every semantic decision was made in earlier
 //! stages; anything unexpected here is an internal error, not a user error.
 
+mod arrays;
 mod decoder;
 mod expr;
 mod query;

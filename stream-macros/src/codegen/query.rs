@@ -416,6 +416,10 @@ fn accumulator_fields(aggregate: &Aggregate) -> Vec<TokenStream> {
                     let value = stored_type(accumulator.arg.as_ref());
                     quote!(#core::aggregate::ExactPercentile<#value>)
                 }
+                AggFunc::Collect { distinct } => {
+                    let value = stored_type(accumulator.arg.as_ref());
+                    quote!(#core::aggregate::Collected<#value, #distinct>)
+                }
                 AggFunc::MaxBy | AggFunc::MinBy => {
                     let (value, ordering) = (
                         stored_type(accumulator.arg.as_ref()),
@@ -485,17 +489,21 @@ fn steps(plan: &Plan, steps: &[Step]) -> TokenStream {
 }
 
 /// The steps, then `body`; a stream–static join runs the steps after it and `body` once per
-/// matching row (a `continue` then skips to the next match).
+/// matching row, a generator once per element (a `continue` then skips to the next one).
 pub(crate) fn steps_then(plan: &Plan, steps: &[Step], body: &TokenStream) -> TokenStream {
     let query = &plan.query;
-    if let Some(at) = steps.iter().position(|step| matches!(step, Step::Join(_))) {
+    if let Some(at) = steps
+        .iter()
+        .position(|step| matches!(step, Step::Join(_) | Step::Generate(_)))
+    {
         let before = steps_then(plan, &steps[..at], &quote!());
         let after = steps_then(plan, &steps[at + 1..], body);
-        let join = match &steps[at] {
+        let nested = match &steps[at] {
             Step::Join(join) => join_code(plan, join, &after),
+            Step::Generate(generate) => super::arrays::generate_code(generate, &query.vars, &plan.live, &after),
             _ => after,
         };
-        return quote!(#before #join);
+        return quote!(#before #nested);
     }
     steps
         .iter()
@@ -527,7 +535,7 @@ pub(crate) fn steps_then(plan: &Plan, steps: &[Step], body: &TokenStream) -> Tok
             }
             // Nested around the steps after it, above; a stream–stream join splits the steps
             // (`stream_join::run_batch`).
-            Step::Join(_) | Step::StreamJoin(_) => quote!(),
+            Step::Join(_) | Step::StreamJoin(_) | Step::Generate(_) => quote!(),
         })
         .chain(std::iter::once(body.clone()))
         .collect()
@@ -691,14 +699,17 @@ struct RowLoopExtras {
 }
 
 fn row_loop_with(plan: &Plan, extras: &RowLoopExtras, body: &TokenStream) -> TokenStream {
-    let core = core();
     let query = &plan.query;
     let name_text = query.name.to_string();
     let columns = plan.required_inputs.iter().enumerate().map(|(index, var)| {
         let column = column_ident(index);
-        let array = types::array(query.vars[*var].ty.base);
-        let column_name = &query.vars[*var].name;
-        quote!(let #column = #core::columns::by_index::<#array>(__stream_batch, #index, #column_name, #name_text)?;)
+        types::bind_column(
+            &column,
+            query.vars[*var].ty.base,
+            index,
+            &query.vars[*var].name,
+            &name_text,
+        )
     });
     let reads = plan.required_inputs.iter().enumerate().map(|(index, var)| {
         let local = var_ident(*var);
@@ -982,7 +993,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
                     let apply = bit_operation(operation, quote!(__stream_held), v.clone());
                     quote!(#slot = ::core::option::Option::Some(match #slot { ::core::option::Option::Some(__stream_held) => #apply, ::core::option::Option::None => #v });)
                 }
-                AggFunc::ApproxCountDistinct { .. } => {
+                AggFunc::ApproxCountDistinct { .. } | AggFunc::Collect { .. } => {
                     let v = if arg.ty.base == Base::Str { quote!(&*#v) } else { v };
                     quote!(#slot.update(#v);)
                 }
@@ -1138,6 +1149,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
                 quote!(#slot.#method())
             }
             AggFunc::ApproxCountDistinct { .. } => quote!(#slot.estimate()),
+            AggFunc::Collect { .. } => quote!(#slot.items()),
             AggFunc::ExactPercentile { percentage_bits } => quote!(#slot.percentile(f64::from_bits(#percentage_bits))),
             AggFunc::Percentile { percentage_bits, .. } => {
                 let value = types::owned(ColType::new(accumulator.ty.base, false));
@@ -1443,7 +1455,8 @@ fn merge_impl(aggregate: &Aggregate, accumulators_ty: &Ident) -> TokenStream {
             | AggFunc::MinBy
             | AggFunc::ApproxCountDistinct { .. }
             | AggFunc::Percentile { .. }
-            | AggFunc::ExactPercentile { .. } => {
+            | AggFunc::ExactPercentile { .. }
+            | AggFunc::Collect { .. } => {
                 quote!(self.#field.merge(other.#field);)
             }
             AggFunc::Min | AggFunc::Max => {

@@ -263,14 +263,17 @@ fn condition_closure(plan: &Plan, join: &StreamJoin) -> TokenStream {
 /// A row loop over the batches of `input` (a `&mut` iterator of record batches) holding the
 /// `required` variables as columns, in order, running `body` per row.
 fn row_loop(plan: &Plan, input: &TokenStream, required: &[VarId], body: &TokenStream) -> TokenStream {
-    let core = core();
     let query = &plan.query;
     let name_text = query.name.to_string();
     let columns = required.iter().enumerate().map(|(index, var)| {
         let column = column_ident(index);
-        let array = types::array(query.vars[*var].ty.base);
-        let column_name = &query.vars[*var].name;
-        quote!(let #column = #core::columns::by_index::<#array>(__stream_batch, #index, #column_name, #name_text)?;)
+        types::bind_column(
+            &column,
+            query.vars[*var].ty.base,
+            index,
+            &query.vars[*var].name,
+            &name_text,
+        )
     });
     let reads = required.iter().enumerate().map(|(index, var)| {
         let local = var_ident(*var);

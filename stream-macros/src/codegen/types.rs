@@ -30,6 +30,10 @@ pub(crate) fn owned(ty: ColType) -> TokenStream {
         Base::Date => quote!(#core::Date),
         Base::Window => quote!(#core::Window),
         Base::Decimal(precision) => decimal(precision),
+        Base::Array(element) => {
+            let element = owned(*element);
+            quote!(::std::vec::Vec<#element>)
+        }
     };
     if ty.nullable {
         quote!(::core::option::Option<#base>)
@@ -83,6 +87,10 @@ pub(crate) fn data_type(base: Base) -> TokenStream {
             let (p, s) = (precision.precision, precision.scale.cast_signed());
             quote!(#schema::DataType::Decimal128(#p, #s))
         }
+        Base::Array(element) => {
+            let (inner, nullable) = (data_type(element.base), element.nullable);
+            quote!(#schema::DataType::new_list(#inner, #nullable))
+        }
     }
 }
 
@@ -102,7 +110,31 @@ pub(crate) fn array(base: Base) -> TokenStream {
         Base::Date => quote!(#arrow::Date32Array),
         Base::Window => quote!(#arrow::StructArray),
         Base::Decimal(_) => quote!(#arrow::Decimal128Array),
+        Base::Array(_) => quote!(#arrow::ListArray),
     }
+}
+
+/// The view generated code reads a column through: `&StringArray`, or a `ListColumn` of views.
+pub(crate) fn column_view(base: Base) -> TokenStream {
+    match base {
+        Base::Array(element) => {
+            let core = core();
+            let values = column_view(element.base);
+            quote!(#core::columns::ListColumn<'_, #values>)
+        }
+        _ => {
+            let array = array(base);
+            quote!(&#array)
+        }
+    }
+}
+
+/// Binds `local` to column `index` of `__stream_batch` (the variable `name` of `owner`), as
+/// [`column_view`] reads it.
+pub(crate) fn bind_column(local: &syn::Ident, base: Base, index: usize, name: &str, owner: &str) -> TokenStream {
+    let core = core();
+    let view = column_view(base);
+    quote!(let #local: #view = #core::columns::view_by_index(__stream_batch, #index, #name, #owner)?;)
 }
 
 /// `Decimal<P, S>`, the runtime's type for a decimal of this precision.
@@ -136,6 +168,11 @@ pub(crate) fn new_builder(base: Base, capacity: &TokenStream) -> TokenStream {
             let (p, s) = (precision.precision, precision.scale.cast_signed());
             quote!(#arrow::builder::Decimal128Builder::with_capacity(#capacity).with_data_type(::rill::__private::arrow_schema::DataType::Decimal128(#p, #s)))
         }
+        Base::Array(element) => {
+            let values = new_builder(element.base, capacity);
+            let (inner, nullable) = (data_type(element.base), element.nullable);
+            quote!(#arrow::builder::ListBuilder::with_capacity(#values, #capacity).with_field(::rill::__private::arrow_schema::Field::new_list_field(#inner, #nullable)))
+        }
     }
 }
 
@@ -152,10 +189,19 @@ pub(crate) fn read(ty: ColType, array: &TokenStream, row: &TokenStream) -> Token
             let decimal = decimal(precision);
             quote!(#core::decimal::from_column::<#decimal>(#array.value(#row)))
         }
+        Base::Array(element) => {
+            let item = read(*element, &quote!((#array.values)), &quote!(__stream_item));
+            quote!(#array.items(#row).map(|__stream_item| #item).collect::<::std::vec::Vec<_>>())
+        }
         _ => quote!(#array.value(#row)),
     };
+    let is_null = if ty.base.element().is_some() {
+        quote!(#array.is_null(#row))
+    } else {
+        quote!(#arrow::Array::is_null(#array, #row))
+    };
     if ty.nullable {
-        quote!(if #arrow::Array::is_null(#array, #row) { ::core::option::Option::None } else { ::core::option::Option::Some(#value) })
+        quote!(if #is_null { ::core::option::Option::None } else { ::core::option::Option::Some(#value) })
     } else {
         value
     }
@@ -163,6 +209,24 @@ pub(crate) fn read(ty: ColType, array: &TokenStream, row: &TokenStream) -> Token
 
 /// Appends `value` (a view of the column's type) to `builder`.
 pub(crate) fn append(ty: ColType, builder: &TokenStream, value: &TokenStream) -> TokenStream {
+    if let Base::Array(element) = ty.base {
+        let item = element_view(*element, &quote!(__stream_item));
+        let push = append(*element, &quote!(#builder.values()), &item);
+        let list = quote! {{
+            for __stream_item in ::core::iter::IntoIterator::into_iter(&*__stream_list) { #push; }
+            #builder.append(true);
+        }};
+        return if ty.nullable {
+            quote! {
+                match #value {
+                    ::core::option::Option::Some(__stream_list) => #list,
+                    ::core::option::Option::None => #builder.append_null(),
+                }
+            }
+        } else {
+            quote!({ let __stream_list = #value; #list })
+        };
+    }
     let convert = |v: TokenStream| match ty.base {
         Base::Str => quote!(&*#v),
         Base::Timestamp => quote!(#v.micros()),
@@ -189,8 +253,19 @@ pub(crate) fn append(ty: ColType, builder: &TokenStream, value: &TokenStream) ->
 pub(crate) fn view_of_owned(ty: ColType, place: &TokenStream) -> TokenStream {
     match (ty.base, ty.nullable) {
         (Base::Str, false) => quote!(#place.as_str()),
-        (Base::Str, true) => quote!(#place.as_deref()),
+        (Base::Array(_), false) => quote!(#place.as_slice()),
+        (base, true) if base.is_borrowed() => quote!(#place.as_deref()),
         _ => quote!(#place),
+    }
+}
+
+/// The view of an array's element from a reference to it, `reference` (`&String` or `&&str`
+/// alike: an array's elements are owned values or views).
+pub(crate) fn element_view(ty: ColType, reference: &TokenStream) -> TokenStream {
+    match (ty.base.is_borrowed(), ty.nullable) {
+        (true, false) => quote!(&**#reference),
+        (true, true) => quote!(#reference.as_deref()),
+        (false, _) => quote!(*#reference),
     }
 }
 
@@ -199,6 +274,17 @@ pub(crate) fn to_owned(ty: ColType, view: &TokenStream) -> TokenStream {
     match (ty.base, ty.nullable) {
         (Base::Str, false) => quote!(::std::string::String::from(&*#view)),
         (Base::Str, true) => quote!(#view.map(|__s| ::std::string::String::from(&*__s))),
+        (Base::Array(element), nullable) => {
+            let item = element_view(*element, &quote!(__stream_item));
+            let owned_item = to_owned(*element, &item);
+            let list = |list: TokenStream| quote!(::core::iter::IntoIterator::into_iter(&*#list).map(|__stream_item| #owned_item).collect::<::std::vec::Vec<_>>());
+            if nullable {
+                let each = list(quote!(__stream_list));
+                quote!(#view.map(|__stream_list| #each))
+            } else {
+                list(view.clone())
+            }
+        }
         _ => view.clone(),
     }
 }

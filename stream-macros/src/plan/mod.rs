@@ -85,6 +85,9 @@ fn walk(steps: &[Step], live: &mut BTreeSet<VarId>) {
                 live.extend(dedup.event_time);
             }
             Step::Join(join) => live.extend(join.keys.iter().map(|(var, _)| *var)),
+            Step::Generate(generate) => generate.array.visit_vars(&mut |v| {
+                live.insert(v);
+            }),
             Step::StreamJoin(join) => {
                 for side in [&join.left, &join.right] {
                     for ((_, var), out) in side.columns.iter().zip(&side.outputs) {
@@ -161,6 +164,20 @@ fn describe_steps(plan: &Plan, steps: &[Step], lines: &mut Vec<String>) {
         lines.push(match step {
             Step::Let { var, expr } => format!("Compute [{} = {}]", query.vars[*var].name, render(expr, query)),
             Step::Filter { condition } => format!("Filter {}", render(condition, query)),
+            Step::Generate(generate) => {
+                let outputs: Vec<&str> = generate
+                    .position
+                    .iter()
+                    .chain([&generate.element])
+                    .map(|var| query.vars[*var].name.as_str())
+                    .collect();
+                format!(
+                    "Generate {}({}), [{}]",
+                    generate.name(),
+                    render(&generate.array, query),
+                    outputs.join(", ")
+                )
+            }
             Step::Dedup(dedup) => {
                 let keys: Vec<&str> = dedup.keys.iter().map(|v| query.vars[*v].name.as_str()).collect();
                 let within = if dedup.within_watermark {
@@ -392,6 +409,7 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::ShiftZone { to_utc: false } => "from_utc_timestamp",
         Func::ShiftZone { to_utc: true } => "to_utc_timestamp",
         Func::TumblingWindow { .. } => "window",
+        Func::Array(array) => array.name(),
     }
 }
 

@@ -63,7 +63,7 @@ fn pushed_in(steps: &[Step], is_plain_input: &impl Fn(VarId) -> bool) -> Vec<usi
         match step {
             // A filter on the stream's columns passes through a stream–static join, as Spark's
             // optimizer pushes it below the join and into the scan.
-            Step::Let { .. } | Step::Join(_) => {}
+            Step::Let { .. } | Step::Join(_) | Step::Generate(_) => {}
             // And through a watermark, unless it reads the event time.
             Step::Watermark { var, .. } => event_times.push(*var),
             Step::Filter { condition } if pushable(condition, is_plain_input) => {

@@ -3,6 +3,7 @@
 //! and operator typed, and Spark's analysis rules applied. All errors are collected.
 
 mod expr;
+mod generate;
 mod stream_join;
 
 use proc_macro2::Span;
@@ -712,6 +713,10 @@ impl<'a> QueryChecker<'a> {
             self.error(column.span(), format!("unknown column `{column}` to sort by\n{help}"));
             return None;
         };
+        let var = self.env.columns[position].1;
+        if !self.scalar_key(column, var, "sorting by") {
+            return None;
+        }
         let descending = direction.starts_with("desc");
         let nulls_first = if direction.ends_with("nulls_first") {
             true
@@ -1045,16 +1050,26 @@ impl<'a> QueryChecker<'a> {
             return;
         }
         let mut columns: Vec<(Ident, VarId)> = Vec::new();
+        let mut generator = generate::PendingGenerators::default();
         for arg in &op.args {
-            let Some((name, var)) = self.named_expr_or_poison(arg, "select") else {
-                continue;
+            let made = if generate::generator_call(arg).is_some() {
+                self.generator(arg, &mut generator).unwrap_or_default()
+            } else {
+                let Some(made) = self.named_expr_or_poison(arg, "select") else {
+                    continue;
+                };
+                vec![made]
             };
-            if columns.iter().any(|(n, _)| *n == name) {
-                self.error(name.span(), duplicate_message(&name));
-                continue;
+            for (name, var) in made {
+                if columns.iter().any(|(n, _)| *n == name) {
+                    self.error(name.span(), duplicate_message(&name));
+                    continue;
+                }
+                columns.push((name, var));
             }
-            columns.push((name, var));
         }
+        let generated_steps = generator.into_steps();
+        self.steps().extend(generated_steps);
         self.env.columns = columns;
         self.env.after = Some("`.select(..)`");
     }
@@ -1067,6 +1082,8 @@ impl<'a> QueryChecker<'a> {
                 "`with_column` needs a column\nhelp: write `.with_column(event_time = to_timestamp(event_time))`",
             );
         }
+        let mut generator = generate::PendingGenerators::default();
+        let mut generated = Vec::new();
         for arg in &op.args {
             let Some(name) = &arg.name else {
                 self.error(
@@ -1078,11 +1095,26 @@ impl<'a> QueryChecker<'a> {
                 );
                 continue;
             };
+            if generate::generator_call(arg).is_some() {
+                match self.generator(arg, &mut generator) {
+                    Some(made) => generated.extend(made),
+                    None => {
+                        let var = self.poison(name);
+                        self.bind(name, var);
+                    }
+                }
+                continue;
+            }
             let var = match self.computed(name, &arg.expr) {
                 Some(var) => var,
                 None => self.poison(name),
             };
             self.bind(name, var);
+        }
+        let generated_steps = generator.into_steps();
+        self.steps().extend(generated_steps);
+        for (name, var) in generated {
+            self.bind(&name, var);
         }
     }
 
@@ -1312,7 +1344,11 @@ impl<'a> QueryChecker<'a> {
                 continue;
             };
             match self.env.lookup(&column.to_string()) {
-                Some(var) if !self.poisoned.contains(&var) => keys.push(var),
+                Some(var) if !self.poisoned.contains(&var) => {
+                    if self.scalar_key(column, var, "deduplicating by") {
+                        keys.push(var);
+                    }
+                }
                 Some(_) => {}
                 None => self.unknown_column(column),
             }
@@ -1592,6 +1628,9 @@ impl<'a> QueryChecker<'a> {
             let Some((name, var)) = found else {
                 continue;
             };
+            if !self.scalar_key(&name, var, "grouping by") {
+                continue;
+            }
             if key_env.lookup(&name.to_string()).is_some() {
                 self.error(name.span(), duplicate_message(&name));
                 continue;
@@ -1747,6 +1786,19 @@ impl<'a> QueryChecker<'a> {
         let var = self.new_var(name.to_string(), typed.ty);
         self.steps().push(Step::Let { var, expr: typed });
         Some(var)
+    }
+
+    /// Whether `var` (column `name`) can be a key of state; an array cannot yet.
+    fn scalar_key(&mut self, name: &Ident, var: VarId, action: &str) -> bool {
+        let ty = self.vars[var].ty;
+        if ty.base.element().is_none() {
+            return true;
+        }
+        self.error(
+            name.span(),
+            format!("{action} an array (`{name}` is {ty}) is not supported yet\nhelp: explode it first, `.select(.., item = explode({name}))`, or use a value made of it such as `size({name})`"),
+        );
+        false
     }
 
     fn unknown_column(&mut self, column: &Ident) {

@@ -2,7 +2,7 @@
 use rill::prelude::*;
 
 rill::stream! {
-    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: Vec<f64> }
+    schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64<u8> }
 
     query SpendByUser(raw: Event) {
         raw.group_by(user_id)

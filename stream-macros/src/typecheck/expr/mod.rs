@@ -4,6 +4,8 @@
 use proc_macro2::Span;
 use syn::{Ident, Lit};
 
+mod arrays;
+
 use super::Env;
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::ir::{
@@ -12,6 +14,7 @@ use crate::ir::{
 };
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType, MAX_PRECISION, Precision};
+pub(crate) use arrays::GENERATORS;
 
 /// Scalar functions by name.
 const FUNCTIONS: &[(&str, Func)] = &[
@@ -130,7 +133,7 @@ const FUNCTIONS: &[(&str, Func)] = &[
     ("coalesce", Func::Coalesce),
 ];
 
-const AGGREGATES: [&str; 39] = [
+const AGGREGATES: [&str; 42] = [
     "count",
     "sum",
     "avg",
@@ -170,6 +173,9 @@ const AGGREGATES: [&str; 39] = [
     "bit_xor",
     "percentile",
     "median",
+    "collect_list",
+    "collect_set",
+    "array_agg",
 ];
 
 /// Methods on a column, by name.
@@ -339,19 +345,12 @@ impl ExprChecker<'_> {
                 if AGGREGATES.contains(&name.as_str()) {
                     return self.aggregate(func, args, *paren_span, scope);
                 }
-                match (name.as_str(), args.as_slice()) {
-                    ("element_at" | "try_element_at", [array, index]) => {
-                        return self.split(array, Some((index, true)), scope);
-                    }
-                    ("size" | "array_size", [array]) => return self.split(array, None, scope),
-                    ("split", _) => {
-                        self.error(
-                            func.span(),
-                            "`split` makes an array, which Rill's columns cannot hold yet\nhelp: take a part, `split(s, \",\")[0]` (0-based) or `element_at(split(s, \",\"), -1)` (1-based, negative from the end), or count them, `size(split(s, \",\"))`",
-                        );
-                        return None;
-                    }
-                    _ => {}
+                if arrays::FUNCTIONS.contains(&name.as_str()) {
+                    return self.array_function(func, args, *paren_span, scope);
+                }
+                if arrays::GENERATORS.contains(&name.as_str()) {
+                    self.misplaced_generator(func);
+                    return None;
                 }
                 if name == "interval" {
                     self.error(
@@ -403,7 +402,7 @@ impl ExprChecker<'_> {
                 self.function(*function, func, args, typed_args?, *paren_span)
             }
             Expr::Method { receiver, method, args } => self.method(receiver, method, args, scope),
-            Expr::Index { base, index, .. } => self.split(base, Some((index, false)), scope),
+            Expr::Index { base, index, .. } => self.element(base, index, false, scope),
             Expr::Field { base, member } => {
                 let typed = self.check(base, scope)?;
                 let end = match member.to_string().as_str() {
@@ -680,6 +679,15 @@ impl ExprChecker<'_> {
             typed.push(self.check(arg, &mut inner));
         }
         let mut typed: Vec<TExpr> = typed.into_iter().collect::<Option<_>>()?;
+        for (arg, typed_arg) in args.iter().zip(&typed) {
+            if typed_arg.ty.base.element().is_some() && name != "count" {
+                self.error(
+                    arg.span(),
+                    format!("`{name}` of an array (`{arg}` is {}) is not supported yet\nhelp: aggregate its elements: `.select(key, item = explode({arg})).group_by(key).agg(..)`", typed_arg.ty),
+                );
+                return None;
+            }
+        }
         let first_arg = typed.first().cloned();
         let double = ColType::new(Base::F64, true);
         let (func_kind, ty, second) = match (name.as_str(), first_arg.as_ref()) {
@@ -931,6 +939,15 @@ impl ExprChecker<'_> {
                     accuracy,
                 };
                 (func, ColType::new(base, true), None)
+            }
+            ("collect_list" | "collect_set" | "array_agg", Some(arg_expr)) => {
+                let distinct = name == "collect_set";
+                let element = ColType::new(arg_expr.ty.base, false);
+                (
+                    AggFunc::Collect { distinct },
+                    ColType::new(Base::array(element), false),
+                    None,
+                )
             }
             _ => unreachable!("aggregate names and their arities are checked above"),
         };
@@ -1491,77 +1508,6 @@ impl ExprChecker<'_> {
                 None
             }
         }
-    }
-
-    /// `split(text, "pattern"[, limit])` as the array an element is taken of, or counted:
-    /// `split(..)[i]` (0-based), `element_at(split(..), n)` (1-based, negative from the end),
-    /// `size(split(..))`. Rill has no array columns yet, so these are its forms.
-    fn split(&mut self, split: &Expr, element: Option<(&Expr, bool)>, scope: &mut Scope<'_>) -> Option<TExpr> {
-        let Expr::Call { func, args, paren_span } = split else {
-            self.error(
-                split.span(),
-                format!("only `split(..)` makes an array here, not `{split}`"),
-            );
-            return None;
-        };
-        if func != "split" {
-            self.error(
-                func.span(),
-                format!("only `split(..)` makes an array here, not `{func}(..)`\nnote: Rill has no array columns yet"),
-            );
-            return None;
-        }
-        let typed: Option<Vec<TExpr>> = args.iter().map(|arg| self.check(arg, scope)).collect();
-        let mut typed = typed?;
-        if !self.arity(func, *paren_span, args.len(), 2, 3)
-            || !self.expect_base(func, &args[0], &typed[0], &[Base::Str])
-        {
-            return None;
-        }
-        self.regex_literal(func, &args[1], &typed[1])?;
-        match typed.get(2).map(|t| &t.kind) {
-            None => typed.push(Self::typed(
-                TExprKind::Lit(LitValue::I32(-1)),
-                ColType::new(Base::I32, false),
-                func.span(),
-            )),
-            Some(TExprKind::Lit(LitValue::I32(_))) => {}
-            Some(_) => {
-                self.error(
-                    args[2].span(),
-                    format!("the limit of `split` must be an integer literal, found `{}`", args[2]),
-                );
-                return None;
-            }
-        }
-        let Some((index, one_based)) = element else {
-            let nullable = typed[0].ty.nullable;
-            return Some(Self::typed(
-                TExprKind::Call(Func::SplitSize, typed),
-                ColType::new(Base::I32, nullable),
-                func.span(),
-            ));
-        };
-        let position = self.check(index, scope)?;
-        if !position.ty.base.is_integer() {
-            self.error(
-                index.span(),
-                format!("an array index must be an integer, but `{index}` is {}", position.ty),
-            );
-            return None;
-        }
-        if one_based && matches!(position.kind, TExprKind::Lit(LitValue::I32(0))) {
-            self.error(index.span(), "`element_at` counts from 1 (and from -1 at the end), as SQL arrays do; 0 is no element\nhelp: write `split(..)[0]` for the first element, 0-based");
-            return None;
-        }
-        let span = index.span();
-        typed.push(position);
-        // Null when there is no such element (where Spark's ANSI mode fails).
-        Some(Self::typed(
-            TExprKind::Call(Func::SplitElement { one_based }, typed),
-            ColType::new(Base::Str, true),
-            span,
-        ))
     }
 
     /// `regexp_extract`, `regexp_replace`, `regexp_like`, `regexp_count`, `regexp_substr`: text, a
@@ -2142,7 +2088,7 @@ impl ExprChecker<'_> {
                 return None;
             }
             // Reached through `split(..)[i]`, `element_at` and `size`, or `format_number`, never by name.
-            Func::SplitElement { .. } | Func::SplitSize | Func::FormatPattern => {
+            Func::SplitElement { .. } | Func::SplitSize | Func::FormatPattern | Func::Array(_) => {
                 self.error(span, format!("`{name}` takes `split(..)`: `size(split(s, \",\"))`"));
                 return None;
             }

@@ -1,0 +1,103 @@
+//! Generators in `select` and `with_column`: `explode`, `explode_outer`, `posexplode`,
+//! `posexplode_outer` → a [`Step::Generate`] and the columns it binds. As in Spark 4, an
+//! operation may have several (their rows are the product); inside an expression or another
+//! operation, one is refused (`ExprChecker::misplaced_generator`).
+
+use syn::Ident;
+
+use super::QueryChecker;
+use super::expr::{GENERATORS, Scope};
+use crate::ir::{Generate, Step, TExpr, TExprKind, VarId};
+use crate::parse::{Arg, Expr};
+use crate::types::{Base, ColType};
+
+/// The generator an argument calls as a whole, with its function name and arguments.
+pub(super) fn generator_call(arg: &Arg) -> Option<(&Ident, &[Expr], proc_macro2::Span)> {
+    let mut expr = &arg.expr;
+    while let Expr::Paren(inner) = expr {
+        expr = inner;
+    }
+    match expr {
+        Expr::Call { func, args, paren_span } if GENERATORS.contains(&func.to_string().as_str()) => {
+            Some((func, args, *paren_span))
+        }
+        _ => None,
+    }
+}
+
+/// The generators of an operation, checked, their steps held back until the operation's other
+/// columns are computed (once per input row, not once per element).
+#[derive(Default)]
+pub(super) struct PendingGenerators {
+    steps: Vec<Step>,
+}
+
+impl PendingGenerators {
+    /// The steps to push after the operation's other columns.
+    pub(super) fn into_steps(self) -> Vec<Step> {
+        self.steps
+    }
+}
+
+impl QueryChecker<'_> {
+    /// A generator column of `select` or `with_column` (`arg` calls one): the columns it makes
+    /// (`pos` for `posexplode`, then the element: `arg`'s name, else Spark's `col`), or `None`
+    /// after reporting errors.
+    pub(super) fn generator(&mut self, arg: &Arg, pending: &mut PendingGenerators) -> Option<Vec<(Ident, VarId)>> {
+        let (func, args, paren_span) = generator_call(arg)?;
+        let name = func.to_string();
+        let [array] = args else {
+            self.error(
+                paren_span,
+                format!("function `{name}` takes 1 argument, found {}", args.len()),
+            );
+            return None;
+        };
+        let env = self.env.clone();
+        let scope_name = format!("`{name}`");
+        let (typed, element) = self.exprs().array_argument(
+            func,
+            array,
+            &mut Scope::Row {
+                env: &env,
+                context: &scope_name,
+            },
+        )?;
+        let outer = name.ends_with("_outer");
+        let element_name = arg.name.clone().unwrap_or_else(|| Ident::new("col", func.span()));
+        let mut columns = Vec::new();
+        let position = name.starts_with("pos").then(|| {
+            let pos = Ident::new("pos", func.span());
+            let var = self.new_var(pos.to_string(), ColType::new(Base::I32, outer));
+            columns.push((pos, var));
+            var
+        });
+        let element = self.new_var(
+            element_name.to_string(),
+            ColType::new(element.base, element.nullable || outer),
+        );
+        columns.push((element_name, element));
+        // Spark infers `isnotnull(array)` before an `explode` and pushes it into the scan when the
+        // array is a column, which changes the rows a batch reports read.
+        if !outer && typed.ty.nullable && matches!(typed.kind, TExprKind::Var(_)) {
+            let span = typed.span;
+            pending.steps.push(Step::Filter {
+                condition: TExpr {
+                    kind: TExprKind::IsNull {
+                        expr: Box::new(typed.clone()),
+                        negated: true,
+                    },
+                    ty: ColType::new(Base::Bool, false),
+                    span,
+                },
+            });
+        }
+        pending.steps.push(Step::Generate(Generate {
+            array: typed,
+            element,
+            position,
+            outer,
+        }));
+        Some(columns)
+    }
+}
