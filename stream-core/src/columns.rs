@@ -88,6 +88,69 @@ impl<C> ListColumn<'_, C> {
     }
 }
 
+/// A map column (Spark's `map<string, ..>`) whose values are read through the view `C`.
+#[derive(Debug)]
+pub struct MapColumn<'a, C> {
+    map: &'a arrow_array::MapArray,
+    /// The keys of every row, one after another.
+    pub keys: &'a arrow_array::StringArray,
+    /// The values of every row, one after another.
+    pub values: C,
+}
+
+impl<'a, C: ColumnView<'a>> ColumnView<'a> for MapColumn<'a, C> {
+    fn view(column: &'a ArrayRef, name: &str, owner: &str) -> Result<Self> {
+        let map: &arrow_array::MapArray = downcast(column, name, owner)?;
+        let entries = map.entries();
+        let (Some(keys), Some(values)) = (entries.columns().first(), entries.columns().get(1)) else {
+            return Err(Error::SchemaMismatch {
+                query: owner.to_owned(),
+                message: format!("map column `{name}` has no keys and values"),
+            });
+        };
+        Ok(Self {
+            map,
+            keys: downcast(keys, name, owner)?,
+            values: C::view(values, name, owner)?,
+        })
+    }
+}
+
+impl<C> MapColumn<'_, C> {
+    /// Whether row `row` is a null map.
+    pub fn is_null(&self, row: usize) -> bool {
+        self.map.is_null(row)
+    }
+
+    /// The positions in [`MapColumn::keys`] and [`MapColumn::values`] of row `row`'s entries.
+    pub fn items(&self, row: usize) -> std::ops::Range<usize> {
+        let offsets = self.map.value_offsets();
+        let at = |i: usize| offsets.get(i).map_or(0, |offset| usize::try_from(*offset).unwrap_or(0));
+        at(row)..at(row + 1)
+    }
+}
+
+/// Child `index` of a struct column (named `name` in `owner`'s schema), as the view `C`.
+///
+/// # Errors
+/// When the struct has fewer children, or the child another type.
+pub fn struct_child<'a, C: ColumnView<'a>>(
+    parent: &'a StructArray,
+    index: usize,
+    name: &str,
+    owner: &str,
+) -> Result<C> {
+    let child = parent.columns().get(index).ok_or_else(|| Error::SchemaMismatch {
+        query: owner.to_owned(),
+        message: format!(
+            "struct column `{name}` has {} fields, field number {} is missing",
+            parent.num_columns(),
+            index + 1
+        ),
+    })?;
+    C::view(child, name, owner)
+}
+
 /// Column `index` of `batch` (named `name` in `owner`'s schema) as the view `C`.
 ///
 /// # Errors

@@ -160,6 +160,12 @@ pub(crate) enum ArrayFunc {
     Sort { ascending: bool },
     /// `array(a, b, ..)`.
     Make,
+    /// `map[key]` / `element_at(map, key)`: null when the key is not there.
+    MapLookup,
+    /// `map_keys(map)`.
+    MapKeys,
+    /// `map_values(map)`.
+    MapValues,
 }
 
 impl ArrayFunc {
@@ -174,6 +180,9 @@ impl ArrayFunc {
             Self::Distinct => "array_distinct",
             Self::Sort { .. } => "sort_array",
             Self::Make => "array",
+            Self::MapLookup => "get_map_value",
+            Self::MapKeys => "map_keys",
+            Self::MapValues => "map_values",
         }
     }
 }
@@ -548,6 +557,11 @@ pub(crate) enum TExprKind {
         expr: Box<TExpr>,
         end: bool,
     },
+    /// Field `index` of a struct.
+    StructField {
+        expr: Box<TExpr>,
+        index: usize,
+    },
 }
 
 impl TExpr {
@@ -564,7 +578,8 @@ impl TExpr {
             TExprKind::Unary(_, inner)
             | TExprKind::Widen(_, inner)
             | TExprKind::IsNull { expr: inner, .. }
-            | TExprKind::WindowField { expr: inner, .. } => {
+            | TExprKind::WindowField { expr: inner, .. }
+            | TExprKind::StructField { expr: inner, .. } => {
                 inner.visit_vars(visit);
             }
         }

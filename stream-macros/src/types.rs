@@ -25,6 +25,73 @@ pub(crate) enum Base {
     /// Spark's `array<element>` (`Vec<T>`; `Vec<Option<T>>` when elements may be null). The
     /// element type is interned ([`Base::array`]) so that a type stays `Copy`.
     Array(&'static ColType),
+    /// Spark's `struct<..>`: a declared schema used as a column type (its row struct).
+    Struct(&'static StructType),
+    /// Spark's `map<key, value>` (`Map<String, V>`): keys are strings and never null.
+    Map(&'static ColType),
+}
+
+/// How to reach the scalars of a nested value `column` holds, for messages.
+pub(crate) fn nested_help(base: Base, column: &str) -> String {
+    match base {
+        Base::Array(_) => format!(
+            "help: explode it first, `.select(.., item = explode({column}))`, or use a value made of it such as `size({column})`"
+        ),
+        Base::Map(_) => format!("help: use a value of it, `{column}[\"key\"]`, or `size({column})`"),
+        Base::Struct(fields) => format!(
+            "help: use its fields, such as `{column}.{}`",
+            fields.names().next().unwrap_or("field")
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The fields of a struct column: the schema it is.
+#[derive(PartialEq, Eq, Debug, Hash)]
+pub(crate) struct StructType {
+    /// The schema's name, which is the Rust type of its values.
+    pub(crate) name: String,
+    /// Each field's name as Rust writes it (`r#type`), then its type.
+    pub(crate) fields: Vec<(String, ColType)>,
+}
+
+impl StructType {
+    /// The position and type of the field called `name` (as a query writes it).
+    pub(crate) fn field(&self, name: &str) -> Option<(usize, ColType)> {
+        self.fields
+            .iter()
+            .position(|(field, _)| field.strip_prefix("r#").unwrap_or(field) == name)
+            .map(|index| (index, self.fields[index].1))
+    }
+
+    /// The fields' names as the data spells them.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.fields
+            .iter()
+            .map(|(field, _)| field.strip_prefix("r#").unwrap_or(field))
+    }
+}
+
+/// Leaks `value` once per distinct value for the macro's lifetime: a query names a handful of
+/// nested types, and interning keeps [`Base`] `Copy` at any depth.
+fn intern<T: PartialEq + 'static>(
+    value: T,
+    interned: &'static std::thread::LocalKey<std::cell::RefCell<Vec<&'static T>>>,
+) -> &'static T {
+    interned.with(|known| {
+        let mut known = known.borrow_mut();
+        if let Some(found) = known.iter().find(|held| ***held == value) {
+            return *found;
+        }
+        let leaked: &'static T = Box::leak(Box::new(value));
+        known.push(leaked);
+        leaked
+    })
+}
+
+thread_local! {
+    static ELEMENTS: std::cell::RefCell<Vec<&'static ColType>> = const { std::cell::RefCell::new(Vec::new()) };
+    static STRUCTS: std::cell::RefCell<Vec<&'static StructType>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A decimal type's precision (1..=38 digits) and scale (0..=precision of them after the point).
@@ -179,6 +246,8 @@ impl Base {
             Self::Window => "Window",
             Self::Decimal(_) => "Decimal",
             Self::Array(_) => "Vec",
+            Self::Struct(_) => "struct",
+            Self::Map(_) => "Map",
         }
     }
 
@@ -187,25 +256,40 @@ impl Base {
         match self {
             Self::Decimal(precision) => precision.to_string(),
             Self::Array(element) => format!("Vec<{element}>"),
+            Self::Struct(fields) => fields.name.clone(),
+            Self::Map(value) => format!("Map<String, {value}>"),
             _ => self.rust_name().to_owned(),
         }
     }
 
-    /// The array type of `element`s. Element types are interned for the macro's lifetime: a
-    /// query names a handful, and interning keeps [`Base`] `Copy` at any depth of nesting.
+    /// The array type of `element`s.
     pub(crate) fn array(element: ColType) -> Self {
-        thread_local! {
-            static INTERNED: std::cell::RefCell<Vec<&'static ColType>> = const { std::cell::RefCell::new(Vec::new()) };
+        Self::Array(intern(element, &ELEMENTS))
+    }
+
+    /// The map type from strings to `value`s.
+    pub(crate) fn map(value: ColType) -> Self {
+        Self::Map(intern(value, &ELEMENTS))
+    }
+
+    /// The struct type of a schema.
+    pub(crate) fn structure(fields: StructType) -> Self {
+        Self::Struct(intern(fields, &STRUCTS))
+    }
+
+    /// What a nested type is, with its article: `an array`, `a struct`, `a map`.
+    pub(crate) fn nested_noun(self) -> &'static str {
+        match self {
+            Self::Array(_) => "an array",
+            Self::Map(_) => "a map",
+            _ => "a struct",
         }
-        Self::Array(INTERNED.with(|interned| {
-            let mut interned = interned.borrow_mut();
-            if let Some(found) = interned.iter().find(|known| ***known == element) {
-                return *found;
-            }
-            let leaked: &'static ColType = Box::leak(Box::new(element));
-            interned.push(leaked);
-            leaked
-        }))
+    }
+
+    /// Whether values of this type hold others (an array, a struct, a map): they cannot be keys
+    /// of state or compared yet.
+    pub(crate) fn is_nested(self) -> bool {
+        matches!(self, Self::Array(_) | Self::Struct(_) | Self::Map(_))
     }
 
     /// Spark's name of the type (`string`, `decimal(10,2)`, `array<int>`), as `cast` and its
@@ -214,6 +298,15 @@ impl Base {
         match self {
             Self::Decimal(p) => format!("decimal({},{})", p.precision, p.scale),
             Self::Array(element) => format!("array<{}>", element.base.spark_name()),
+            Self::Map(value) => format!("map<string,{}>", value.base.spark_name()),
+            Self::Struct(fields) => {
+                let parts: Vec<String> = fields
+                    .names()
+                    .zip(&fields.fields)
+                    .map(|(name, (_, ty))| format!("{name}:{}", ty.base.spark_name()))
+                    .collect();
+                format!("struct<{}>", parts.join(","))
+            }
             Self::Window => "struct<start:timestamp,end:timestamp>".to_owned(),
             _ => crate::ir::CAST_TYPES
                 .iter()
@@ -233,7 +326,7 @@ impl Base {
     /// Whether values of this type are held by reference in generated code (`&str`, `&[T]`),
     /// not copied.
     pub(crate) fn is_borrowed(self) -> bool {
-        matches!(self, Self::Str | Self::Array(_))
+        matches!(self, Self::Str | Self::Array(_) | Self::Map(_))
     }
 
     /// The decimal type's precision, for a decimal.
@@ -297,7 +390,7 @@ impl Base {
 
     /// Whether two types can be compared with each other.
     pub(crate) fn comparable(self, other: Self) -> bool {
-        (self == other && self.element().is_none()) || (self.is_numeric() && other.is_numeric())
+        (self == other && !self.is_nested()) || (self.is_numeric() && other.is_numeric())
     }
 }
 

@@ -217,6 +217,26 @@ pub fn golden_objects(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>
                 column.as_primitive::<arrow_array::types::Decimal128Type>().value(row),
                 u8::try_from(*scale).unwrap(),
             )),
+            // A struct as an object of its fields; a map as an object of its entries.
+            DataType::Struct(fields) => {
+                let parts = column.as_struct();
+                Value::Object(
+                    fields
+                        .iter()
+                        .zip(parts.columns())
+                        .map(|(field, part)| (field.name().clone(), encode(part.as_ref(), row)))
+                        .collect(),
+                )
+            }
+            DataType::Map(..) => {
+                let entries = column.as_map().value(row);
+                let (keys, values) = (entries.column(0).as_string::<i32>(), entries.column(1));
+                Value::Object(
+                    (0..entries.len())
+                        .map(|entry| (keys.value(entry).to_owned(), encode(values.as_ref(), entry)))
+                        .collect(),
+                )
+            }
             // An array as a JSON array of its elements, in order.
             DataType::List(_) => {
                 let items = column.as_list::<i32>().value(row);
@@ -230,7 +250,11 @@ pub fn golden_objects(batch: &RecordBatch) -> Vec<serde_json::Map<String, Value>
         .map(|row| {
             let mut object = serde_json::Map::new();
             for (field, column) in schema.fields().iter().zip(batch.columns()) {
-                if let DataType::Struct(fields) = field.data_type() {
+                let is_window =
+                    |fields: &arrow_schema::Fields| fields.iter().map(|f| f.name().as_str()).eq(["start", "end"]);
+                if let DataType::Struct(fields) = field.data_type()
+                    && is_window(fields)
+                {
                     let parts = column.as_struct();
                     for (inner, part) in fields.iter().zip(parts.columns()) {
                         let value = if column.is_null(row) {
@@ -296,6 +320,21 @@ pub fn spark_type(data_type: &arrow_schema::DataType) -> String {
         DataType::Date32 => "date".into(),
         DataType::Decimal128(p, s) => format!("decimal({p},{s})"),
         DataType::List(item) => format!("array<{}>", spark_type(item.data_type())),
+        DataType::Struct(fields) => {
+            let parts: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}:{}", f.name(), spark_type(f.data_type())))
+                .collect();
+            format!("struct<{}>", parts.join(","))
+        }
+        DataType::Map(entries, _) => match entries.data_type() {
+            DataType::Struct(parts) if parts.len() == 2 => format!(
+                "map<{},{}>",
+                spark_type(parts[0].data_type()),
+                spark_type(parts[1].data_type())
+            ),
+            other => format!("{other}"),
+        },
         other => format!("{other}"),
     }
 }

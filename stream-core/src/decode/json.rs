@@ -56,6 +56,18 @@ impl<T> Field<T> {
     }
 }
 
+/// A value that reads itself from JSON: the row struct of a schema used as a struct column,
+/// implemented by `stream!`.
+pub trait ReadJson: Sized {
+    /// Reads a value at `cursor`: the object, `null`, or a mismatch. A member that does not fit
+    /// its field leaves that field null and is recorded in `problem` (as Spark keeps the rest
+    /// of the struct and marks the record corrupt).
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    fn read_json(cursor: &mut JsonCursor<'_>, problem: &mut Option<Mismatch>) -> Scan<Field<Self>>;
+}
+
 /// A member of an object, as [`JsonCursor::next_member`] finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Member<'a> {
@@ -160,7 +172,8 @@ enum Kind {
     Array,
 }
 
-type Scan<T> = Result<T, SyntaxError>;
+/// A read that fails only on JSON that is not well formed.
+pub type Scan<T> = Result<T, SyntaxError>;
 
 /// A cursor over one JSON record (a line without its line end).
 ///
@@ -552,6 +565,134 @@ impl<'a> JsonCursor<'a> {
             }),
             None => Field::Value(items),
         })
+    }
+
+    /// Reads a value for a struct column: an object whose members `member` reads or skips, given
+    /// each key (its value must be read or skipped before it returns). A value that is not an
+    /// object is a mismatch.
+    ///
+    /// ```
+    /// use stream_core::decode::json::{Field, JsonCursor};
+    /// let mut cursor = JsonCursor::new(br#"{"os": "ios", "extra": [1]}"#);
+    /// let mut os = None;
+    /// let shape = cursor.object(|cursor, key| match key {
+    ///     b"os" => cursor.string().map(|field| os = Some(field)),
+    ///     _ => cursor.skip_value(),
+    /// });
+    /// assert_eq!(shape.unwrap(), Field::Value(()));
+    /// assert_eq!(os, Some(Field::Value("ios".into())));
+    /// ```
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn object(&mut self, mut member: impl FnMut(&mut Self, &[u8]) -> Scan<()>) -> Scan<Field<()>> {
+        match self.kind()? {
+            Kind::Null => return self.literal("null").map(|()| Field::Null),
+            Kind::Object => {}
+            _ => return self.mismatch("an object"),
+        }
+        self.pos += 1;
+        let outer = std::mem::replace(&mut self.after_member, false);
+        while let Some(key) = self.next_key()? {
+            member(self, &key)?;
+        }
+        self.after_member = outer;
+        Ok(Field::Value(()))
+    }
+
+    /// Reads a value for a map column (string keys): an object's members in order, each value
+    /// with `value` (a `null` value is `None`). A value that is not an object, or a member value
+    /// that does not fit, is a mismatch.
+    ///
+    /// ```
+    /// use stream_core::decode::json::{Field, JsonCursor};
+    /// let mut cursor = JsonCursor::new(br#"{"k": "v", "n": null}"#);
+    /// let Field::Value(entries) = cursor.map(JsonCursor::string).unwrap() else { panic!() };
+    /// assert_eq!(entries, [("k".into(), Some("v".into())), ("n".into(), None)]);
+    /// ```
+    ///
+    /// # Errors
+    /// When the value is not valid JSON, or a key is not UTF-8.
+    #[allow(clippy::type_complexity)]
+    pub fn map<T>(
+        &mut self,
+        mut value: impl FnMut(&mut Self) -> Scan<Field<T>>,
+    ) -> Scan<Field<Vec<(Cow<'a, str>, Option<T>)>>> {
+        match self.kind()? {
+            Kind::Null => return self.literal("null").map(|()| Field::Null),
+            Kind::Object => {}
+            _ => return self.mismatch("an object (a map)"),
+        }
+        let start = self.pos;
+        self.pos += 1;
+        let outer = std::mem::replace(&mut self.after_member, false);
+        let mut entries = Vec::new();
+        let mut mismatch = None;
+        while let Some(key) = self.next_key()? {
+            let at = self.pos;
+            let key = match key {
+                Cow::Borrowed(bytes) => std::str::from_utf8(bytes).map(Cow::Borrowed).ok(),
+                Cow::Owned(bytes) => String::from_utf8(bytes).map(Cow::Owned).ok(),
+            };
+            let Some(key) = key else {
+                return self.error(at, "invalid UTF-8 in a field name");
+            };
+            match value(self)? {
+                Field::Value(item) => entries.push((key, Some(item))),
+                Field::Null => entries.push((key, None)),
+                Field::Mismatch(found) => {
+                    mismatch.get_or_insert(found);
+                }
+            }
+        }
+        self.after_member = outer;
+        Ok(match mismatch {
+            Some(found) => Field::Mismatch(Mismatch {
+                span: start..self.pos,
+                expected: found.expected,
+            }),
+            None => Field::Value(entries),
+        })
+    }
+
+    /// [`map`](Self::map) for a map whose values may not be null: a `null` value is a mismatch.
+    ///
+    /// # Errors
+    /// When the value is not valid JSON, or a key is not UTF-8.
+    #[allow(clippy::type_complexity)]
+    pub fn map_present<T>(
+        &mut self,
+        value: impl FnMut(&mut Self) -> Scan<Field<T>>,
+    ) -> Scan<Field<Vec<(Cow<'a, str>, T)>>> {
+        let start = self.pos;
+        Ok(match self.map(value)? {
+            Field::Value(entries) => {
+                let present: Option<Vec<(Cow<'a, str>, T)>> = entries
+                    .into_iter()
+                    .map(|(key, value)| value.map(|value| (key, value)))
+                    .collect();
+                present.map_or_else(
+                    || Field::mismatch(start..self.pos, "a map without null values"),
+                    Field::Value,
+                )
+            }
+            Field::Null => Field::Null,
+            Field::Mismatch(found) => Field::Mismatch(found),
+        })
+    }
+
+    /// Reads a value of a type that reads itself from JSON (a struct column's row struct).
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn nested<T: ReadJson>(&mut self, problem: &mut Option<Mismatch>) -> Scan<Field<T>> {
+        T::read_json(self, problem)
+    }
+
+    /// Where the cursor is in the record, in bytes.
+    #[must_use]
+    pub fn position(&self) -> usize {
+        self.pos
     }
 
     /// [`array`](Self::array) for an array whose elements may not be null: a `null` element is a

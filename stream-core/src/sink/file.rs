@@ -250,7 +250,12 @@ impl FileSink {
                 writer.into_inner().map_err(|e| self.failed(batch_id, writing, e))?
             }
             FileFormat::JsonLines => {
-                let mut writer = arrow_json::LineDelimitedWriter::new(file);
+                // Spark leaves a null field out, but writes a map's null value: Arrow's writer
+                // treats both alike, so a batch with a map writes every null, losing none.
+                let has_map = batch.schema().fields().iter().any(|f| holds_map(f.data_type()));
+                let mut writer = arrow_json::WriterBuilder::new()
+                    .with_explicit_nulls(has_map)
+                    .build::<_, arrow_json::writer::LineDelimited>(file);
                 writer.write(batch).map_err(|e| self.failed(batch_id, writing, e))?;
                 writer.finish().map_err(|e| self.failed(batch_id, writing, e))?;
                 writer.into_inner()
@@ -549,6 +554,17 @@ impl Sink for FileSink {
 }
 
 impl AcceptsMode<mode::Append> for FileSink {}
+
+/// Whether values of `data_type` hold a map at any depth.
+fn holds_map(data_type: &arrow_schema::DataType) -> bool {
+    use arrow_schema::DataType;
+    match data_type {
+        DataType::Map(..) => true,
+        DataType::List(item) | DataType::LargeList(item) => holds_map(item.data_type()),
+        DataType::Struct(fields) => fields.iter().any(|f| holds_map(f.data_type())),
+        _ => false,
+    }
+}
 
 /// The file in `_spark_metadata` naming the checkpoint whose query writes the directory. Its
 /// name is not a batch number, so Spark's log reader and Rill's skip it.

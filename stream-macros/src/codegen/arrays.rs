@@ -30,6 +30,14 @@ fn element_type(array: &TExpr) -> ColType {
         .unwrap_or_else(|| panic!("internal error: `{}` is not an array", array.ty))
 }
 
+/// The value type of a map expression.
+fn map_value_type(map: &TExpr) -> ColType {
+    match map.ty.base {
+        crate::types::Base::Map(value) => *value,
+        _ => panic!("internal error: `{}` is not a map", map.ty),
+    }
+}
+
 /// An iterator over the element views of the array `local` holds.
 fn views(element: ColType, local: &TokenStream) -> TokenStream {
     let view = types::element_view(element, &quote!(__stream_item));
@@ -132,6 +140,42 @@ pub(super) fn call(func: ArrayFunc, args: &[TExpr], vars: &[Var], ty: ColType) -
                     _ => quote!(#arrays::distinct(#items)),
                 };
                 (collected(&args[0], element, &done), false)
+            })
+        }
+        ArrayFunc::MapLookup => {
+            let value = map_value_type(&args[0]);
+            let view = types::element_view(value, &quote!((&__stream_entry.1)));
+            let take = if value.nullable {
+                quote!(.and_then(|__stream_entry| #view))
+            } else {
+                quote!(.map(|__stream_entry| #view))
+            };
+            // A value of a temporary map is copied out of it.
+            let keep = if lives_for_the_row(&args[0]) || !value.base.is_borrowed() {
+                quote!()
+            } else {
+                let owned = types::to_owned(ColType::new(value.base, false), &quote!(__stream_value));
+                quote!(.map(|__stream_value| #owned))
+            };
+            lift(&[raw(&args[0], vars), raw(&args[1], vars)], |a| {
+                let (entries, key) = (&a[0], &a[1]);
+                (
+                    quote!(::core::iter::IntoIterator::into_iter(&*#entries).find(|__stream_entry| &*__stream_entry.0 == &*#key)#take #keep),
+                    true,
+                )
+            })
+        }
+        ArrayFunc::MapKeys | ArrayFunc::MapValues => {
+            let (part, item) = if func == ArrayFunc::MapKeys {
+                (ColType::new(crate::types::Base::Str, false), quote!(&*__stream_entry.0))
+            } else {
+                let value = map_value_type(&args[0]);
+                (value, types::element_view(value, &quote!((&__stream_entry.1))))
+            };
+            lift(&[raw(&args[0], vars)], |a| {
+                let entries = &a[0];
+                let items = quote!(::core::iter::IntoIterator::into_iter(&*#entries).map(|__stream_entry| #item).collect::<::std::vec::Vec<_>>());
+                (collected(&args[0], part, &items), false)
             })
         }
         ArrayFunc::Make => {

@@ -13,25 +13,84 @@ use crate::ir::{Step, TExpr};
 use crate::schema::{CORRUPT_RECORD_COLUMN, Schema};
 use crate::types::{Base, ColType};
 
-/// The read of a value of type `base` at `cursor` (a JSON cursor), as a `Scan<Field<..>>`.
-fn json_read(base: Base) -> TokenStream {
-    let Base::Array(element) = base else {
-        let (reader, _) = readers(base);
-        return quote!(cursor.#reader());
+/// The read of a value of type `base` at `cursor` (a JSON cursor), as a `Scan<Field<..>>`. A
+/// struct's members that do not fit are recorded in `__stream_problem`.
+pub(crate) fn json_read(base: Base) -> TokenStream {
+    match base {
+        Base::Array(element) => {
+            let each = json_read(element.base);
+            if element.nullable {
+                quote!(cursor.array(|cursor| #each))
+            } else {
+                quote!(cursor.array_present(|cursor| #each))
+            }
+        }
+        Base::Map(value) => {
+            let each = json_read(value.base);
+            if value.nullable {
+                quote!(cursor.map(|cursor| #each))
+            } else {
+                quote!(cursor.map_present(|cursor| #each))
+            }
+        }
+        Base::Struct(fields) => {
+            let name = types::struct_name(fields);
+            quote!(cursor.nested::<#name>(__stream_problem))
+        }
+        _ => {
+            let (reader, _) = readers(base);
+            quote!(cursor.#reader())
+        }
+    }
+}
+
+/// Whether a column's JSON read can record a struct member's mismatch (it holds a struct).
+fn reads_struct(base: Base) -> bool {
+    match base {
+        Base::Struct(_) => true,
+        Base::Array(inner) | Base::Map(inner) => reads_struct(inner.base),
+        _ => false,
+    }
+}
+
+/// Code turning a decoded value of type `base` (`value_type`'s, borrowing from the record) into
+/// its owned form.
+pub(crate) fn value_to_owned(base: Base, value: &TokenStream) -> TokenStream {
+    let item = |ty: ColType, item: TokenStream| {
+        let owned = value_to_owned(ty.base, &item);
+        if ty.nullable {
+            quote!(#item.map(|#item| #owned))
+        } else {
+            owned
+        }
     };
-    let each = json_read(element.base);
-    if element.nullable {
-        quote!(cursor.array(|cursor| #each))
-    } else {
-        quote!(cursor.array_present(|cursor| #each))
+    match base {
+        Base::Str => quote!(::std::borrow::Cow::into_owned(#value)),
+        Base::Array(element) => {
+            let each = item(*element, quote!(__stream_item));
+            quote!(::core::iter::IntoIterator::into_iter(#value).map(|__stream_item| #each).collect::<::std::vec::Vec<_>>())
+        }
+        Base::Map(value_ty) => {
+            let each = item(*value_ty, quote!(__stream_item));
+            quote!(::core::iter::IntoIterator::into_iter(#value).map(|(__stream_key, __stream_item)| (::std::borrow::Cow::into_owned(__stream_key), #each)).collect::<::std::vec::Vec<_>>())
+        }
+        _ => value.clone(),
     }
 }
 
 /// The type a record's value of type `base` is held in before it is appended: a string
 /// borrows from the record when it can.
-fn value_type(base: Base) -> TokenStream {
+pub(crate) fn value_type(base: Base) -> TokenStream {
     match base {
         Base::Str => quote!(::std::borrow::Cow<'v, str>),
+        Base::Map(value) => {
+            let item = value_type(value.base);
+            if value.nullable {
+                quote!(::std::vec::Vec<(::std::borrow::Cow<'v, str>, ::core::option::Option<#item>)>)
+            } else {
+                quote!(::std::vec::Vec<(::std::borrow::Cow<'v, str>, #item)>)
+            }
+        }
         Base::Array(element) => {
             let item = value_type(element.base);
             if element.nullable {
@@ -61,7 +120,7 @@ fn readers(base: Base) -> (TokenStream, TokenStream) {
         // Not a column type a schema can declare; the type checker refuses it.
         Base::Window => (quote!(skip_value), quote!(string)),
         // Read by `json_read`; the CSV source refuses a schema with one.
-        Base::Array(_) => (quote!(skip_value), quote!(nested)),
+        Base::Array(_) | Base::Struct(_) | Base::Map(_) => (quote!(skip_value), quote!(nested)),
         Base::Decimal(precision) => {
             let (p, s) = (precision.precision, precision.scale);
             (quote!(decimal::<#p, #s>), quote!(decimal::<#p, #s>))
@@ -193,7 +252,7 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
     let declared = columns.iter().map(|c| {
         let (name, nullable) = (&c.name, c.ty.nullable);
         let nested = match c.ty.base {
-            Base::Array(_) => {
+            base if base.is_nested() => {
                 let spark_type = c.ty.base.spark_name();
                 quote!(::core::option::Option::Some(#spark_type))
             }
@@ -217,6 +276,17 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
                     let reads = read_const(index);
                     quote!(if P::#reads { cursor.string()? } else { cursor.string_unread()? })
                 }
+            } else if reads_struct(c.ty.base) {
+                let read = json_read(c.ty.base);
+                quote!({
+                    let mut __stream_problem = ::core::option::Option::None;
+                    let __stream_problem = &mut __stream_problem;
+                    let __stream_field = #read?;
+                    if let ::core::option::Option::Some(__stream_found) = __stream_problem.take() {
+                        context.field::<()>(#index, #core::decode::json::Field::Mismatch(__stream_found));
+                    }
+                    __stream_field
+                })
             } else {
                 let read = json_read(c.ty.base);
                 quote!(#read?)
@@ -226,7 +296,8 @@ pub(crate) fn schema_decoder(schema: &Schema) -> TokenStream {
                 c.name.as_str(),
                 quote! {
                     values.absent[#word] &= !(1u64 << #bit);
-                    values.#value = context.field(#index, #read);
+                    let __stream_read = #read;
+                    values.#value = context.field(#index, __stream_read);
                 },
             )
         })
@@ -577,6 +648,18 @@ fn plain_scan(columns: &[&Column]) -> TokenStream {
         let read = if c.ty.base == Base::Str {
             let reads = read_const(c.index);
             quote!(if P::#reads { cursor.string() } else { cursor.string_unread() })
+        } else if reads_struct(c.ty.base) {
+            // A struct with a member that does not fit goes to the general path, which reports it.
+            let read = json_read(c.ty.base);
+            quote!({
+                let mut __stream_problem = ::core::option::Option::None;
+                let __stream_problem = &mut __stream_problem;
+                let __stream_field = #read;
+                if __stream_problem.is_some() {
+                    return ::core::option::Option::None;
+                }
+                __stream_field
+            })
         } else {
             json_read(c.ty.base)
         };
@@ -690,7 +773,7 @@ fn key_dispatch(columns: &[(&str, usize, &TokenStream)]) -> TokenStream {
 }
 
 /// The Arrow builder type of a column.
-fn builder_type(base: Base) -> TokenStream {
+pub(crate) fn builder_type(base: Base) -> TokenStream {
     let arrow = types::arrow_array();
     match base {
         Base::Str => quote!(#arrow::builder::StringBuilder),
@@ -711,6 +794,14 @@ fn builder_type(base: Base) -> TokenStream {
         Base::Array(element) => {
             let values = builder_type(element.base);
             quote!(#arrow::builder::ListBuilder<#values>)
+        }
+        Base::Map(value) => {
+            let values = builder_type(value.base);
+            quote!(#arrow::builder::MapBuilder<#arrow::builder::StringBuilder, #values>)
+        }
+        Base::Struct(fields) => {
+            let (_, builder) = types::struct_support_names(fields);
+            quote!(#builder)
         }
     }
 }

@@ -25,6 +25,15 @@ pub(crate) fn accumulator_ident(index: usize) -> syn::Ident {
 
 /// A borrowed view of a local of type `ty`, so it can be used any number of times.
 pub(crate) fn view(ty: ColType, local: &syn::Ident) -> TokenStream {
+    // A struct local holds the value or a reference to it: `Borrow` views either.
+    if let Base::Struct(fields) = ty.base {
+        let name = super::types::struct_name(fields);
+        return if ty.nullable {
+            quote!(#local.as_ref().map(|__stream_struct| ::core::borrow::Borrow::<#name>::borrow(__stream_struct)))
+        } else {
+            quote!(::core::borrow::Borrow::<#name>::borrow(&#local))
+        };
+    }
     match (ty.base.is_borrowed(), ty.nullable) {
         (true, false) => quote!(&*#local),
         (true, true) => quote!(#local.as_deref()),
@@ -154,6 +163,7 @@ pub(super) fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) 
             })
         }
         TExprKind::Call(func, args) => call(*func, args, vars, expr.ty),
+        TExprKind::StructField { expr: inner, index } => super::nested::field(inner, *index, vars),
         TExprKind::WindowField { expr: inner, end } => lift(&[raw(inner, vars)], |a| {
             let window = &a[0];
             (

@@ -4,6 +4,7 @@
 mod arrays;
 mod decoder;
 mod expr;
+mod nested;
 mod query;
 mod row;
 mod stream_join;
@@ -31,7 +32,8 @@ pub(crate) fn schema(schema: &Schema) -> TokenStream {
         .collect();
     let row = row_struct(&schema.name, &schema.attrs, &fields);
     let decoder = decoder::schema_decoder(schema);
-    quote::quote!(#row #decoder)
+    let nested = schema.nested.then(|| nested::struct_support(schema));
+    quote::quote!(#row #decoder #nested)
 }
 
 /// A query's output row, plan type and output-mode markers.

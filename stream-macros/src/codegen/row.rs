@@ -45,7 +45,7 @@ pub(crate) fn row_struct(name: &Ident, attrs: &[syn::Attribute], fields: &[RowFi
             let (p, s) = (precision.precision, precision.scale.cast_signed());
             return quote!(let #column = #core::columns::decimal_by_name(batch, #text, #nullable, #name_text, #p, #s)?;);
         }
-        if f.ty.base.element().is_some() {
+        if f.ty.base.is_nested() {
             let view = types::column_view(f.ty.base);
             return quote!(let #column: #view = #core::columns::view_by_name(batch, #text, #nullable, #name_text)?;);
         }

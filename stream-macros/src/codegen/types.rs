@@ -1,9 +1,9 @@
 //! Rust and Arrow tokens for column types.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
-use crate::types::{Base, ColType, Precision};
+use crate::types::{Base, ColType, Precision, StructType};
 
 /// The runtime, as generated code names it.
 pub(crate) fn core() -> TokenStream {
@@ -33,6 +33,14 @@ pub(crate) fn owned(ty: ColType) -> TokenStream {
         Base::Array(element) => {
             let element = owned(*element);
             quote!(::std::vec::Vec<#element>)
+        }
+        Base::Struct(fields) => {
+            let name = struct_name(fields);
+            quote!(#name)
+        }
+        Base::Map(value) => {
+            let value = owned(*value);
+            quote!(::std::vec::Vec<(::std::string::String, #value)>)
         }
     };
     if ty.nullable {
@@ -91,7 +99,46 @@ pub(crate) fn data_type(base: Base) -> TokenStream {
             let (inner, nullable) = (data_type(element.base), element.nullable);
             quote!(#schema::DataType::new_list(#inner, #nullable))
         }
+        Base::Struct(fields) => {
+            let (core, name) = (core(), struct_name(fields));
+            quote!(#schema::DataType::Struct(<#name as #core::plan::Row>::schema().fields().clone()))
+        }
+        Base::Map(value) => {
+            let entries = map_entries(*value);
+            quote!(#schema::DataType::Map(::std::sync::Arc::new(#entries), false))
+        }
     }
+}
+
+/// The Arrow field of a map's entries: keys (strings, never null) and values, named as Arrow's
+/// `MapBuilder` names them.
+fn map_entries(value: ColType) -> TokenStream {
+    let schema = quote!(::rill::__private::arrow_schema);
+    let (inner, nullable) = (data_type(value.base), value.nullable);
+    quote! {
+        #schema::Field::new(
+            #schema::Field::MAP_ENTRIES_FIELD_DEFAULT_NAME,
+            #schema::DataType::Struct(#schema::Fields::from(::std::vec![
+                #schema::Field::new(#schema::Field::MAP_KEY_FIELD_DEFAULT_NAME, #schema::DataType::Utf8, false),
+                #schema::Field::new(#schema::Field::MAP_VALUE_FIELD_DEFAULT_NAME, #inner, #nullable),
+            ])),
+            false,
+        )
+    }
+}
+
+/// The Rust type of a struct column's values: its schema's row struct.
+pub(crate) fn struct_name(fields: &StructType) -> syn::Ident {
+    format_ident!("{}", fields.name)
+}
+
+/// The view generated code reads a struct column through, and the builder it writes one with
+/// (both generated with the schema).
+pub(crate) fn struct_support_names(fields: &StructType) -> (syn::Ident, syn::Ident) {
+    (
+        format_ident!("__stream_{}_Columns", fields.name),
+        format_ident!("__stream_{}_Builder", fields.name),
+    )
 }
 
 /// The Arrow array type holding a column.
@@ -111,20 +158,36 @@ pub(crate) fn array(base: Base) -> TokenStream {
         Base::Window => quote!(#arrow::StructArray),
         Base::Decimal(_) => quote!(#arrow::Decimal128Array),
         Base::Array(_) => quote!(#arrow::ListArray),
+        Base::Struct(_) => quote!(#arrow::StructArray),
+        Base::Map(_) => quote!(#arrow::MapArray),
     }
 }
 
-/// The view generated code reads a column through: `&StringArray`, or a `ListColumn` of views.
+/// The view generated code reads a column through: `&StringArray`, a `ListColumn` or
+/// `MapColumn` of views, a struct's generated columns.
 pub(crate) fn column_view(base: Base) -> TokenStream {
+    column_view_for(base, &quote!('_))
+}
+
+/// [`column_view`] borrowing for `lifetime`.
+pub(crate) fn column_view_for(base: Base, lifetime: &TokenStream) -> TokenStream {
+    let core = core();
     match base {
         Base::Array(element) => {
-            let core = core();
-            let values = column_view(element.base);
-            quote!(#core::columns::ListColumn<'_, #values>)
+            let values = column_view_for(element.base, lifetime);
+            quote!(#core::columns::ListColumn<#lifetime, #values>)
+        }
+        Base::Map(value) => {
+            let values = column_view_for(value.base, lifetime);
+            quote!(#core::columns::MapColumn<#lifetime, #values>)
+        }
+        Base::Struct(fields) => {
+            let (columns, _) = struct_support_names(fields);
+            quote!(#columns<#lifetime>)
         }
         _ => {
             let array = array(base);
-            quote!(&#array)
+            quote!(&#lifetime #array)
         }
     }
 }
@@ -173,6 +236,27 @@ pub(crate) fn new_builder(base: Base, capacity: &TokenStream) -> TokenStream {
             let (inner, nullable) = (data_type(element.base), element.nullable);
             quote!(#arrow::builder::ListBuilder::with_capacity(#values, #capacity).with_field(::rill::__private::arrow_schema::Field::new_list_field(#inner, #nullable)))
         }
+        Base::Struct(fields) => {
+            let (_, builder) = struct_support_names(fields);
+            quote!(#builder::with_capacity(#capacity))
+        }
+        Base::Map(value) => {
+            let values = new_builder(value.base, capacity);
+            let (inner, nullable) = (data_type(value.base), value.nullable);
+            quote! {
+                #arrow::builder::MapBuilder::with_capacity(
+                    ::core::option::Option::None,
+                    #arrow::builder::StringBuilder::with_capacity(#capacity, #capacity * 8),
+                    #values,
+                    #capacity,
+                )
+                .with_values_field(::rill::__private::arrow_schema::Field::new(
+                    ::rill::__private::arrow_schema::Field::MAP_VALUE_FIELD_DEFAULT_NAME,
+                    #inner,
+                    #nullable,
+                ))
+            }
+        }
     }
 }
 
@@ -193,9 +277,14 @@ pub(crate) fn read(ty: ColType, array: &TokenStream, row: &TokenStream) -> Token
             let item = read(*element, &quote!((#array.values)), &quote!(__stream_item));
             quote!(#array.items(#row).map(|__stream_item| #item).collect::<::std::vec::Vec<_>>())
         }
+        Base::Map(value) => {
+            let item = read(*value, &quote!((#array.values)), &quote!(__stream_item));
+            quote!(#array.items(#row).map(|__stream_item| (#array.keys.value(__stream_item), #item)).collect::<::std::vec::Vec<_>>())
+        }
+        Base::Struct(_) => quote!(#array.row(#row)),
         _ => quote!(#array.value(#row)),
     };
-    let is_null = if ty.base.element().is_some() {
+    let is_null = if ty.base.is_nested() {
         quote!(#array.is_null(#row))
     } else {
         quote!(#arrow::Array::is_null(#array, #row))
@@ -209,6 +298,40 @@ pub(crate) fn read(ty: ColType, array: &TokenStream, row: &TokenStream) -> Token
 
 /// Appends `value` (a view of the column's type) to `builder`.
 pub(crate) fn append(ty: ColType, builder: &TokenStream, value: &TokenStream) -> TokenStream {
+    if let Base::Struct(_) = ty.base {
+        return if ty.nullable {
+            quote! {
+                match #value {
+                    ::core::option::Option::Some(__stream_struct) => #builder.append_value(&__stream_struct),
+                    ::core::option::Option::None => #builder.append_null(),
+                }
+            }
+        } else {
+            quote!(#builder.append_value(&#value))
+        };
+    }
+    if let Base::Map(value_ty) = ty.base {
+        let entry_value = element_view(*value_ty, &quote!((&__stream_entry.1)));
+        let push = append(*value_ty, &quote!(#builder.values()), &entry_value);
+        // The keys and values always have one entry each, so closing the map cannot fail.
+        let map = quote! {{
+            for __stream_entry in ::core::iter::IntoIterator::into_iter(&*__stream_map) {
+                #builder.keys().append_value(&*__stream_entry.0);
+                #push;
+            }
+            let _ = #builder.append(true);
+        }};
+        return if ty.nullable {
+            quote! {
+                match #value {
+                    ::core::option::Option::Some(__stream_map) => #map,
+                    ::core::option::Option::None => { let _ = #builder.append(false); }
+                }
+            }
+        } else {
+            quote!({ let __stream_map = #value; #map })
+        };
+    }
     if let Base::Array(element) = ty.base {
         let item = element_view(*element, &quote!(__stream_item));
         let push = append(*element, &quote!(#builder.values()), &item);
@@ -253,8 +376,10 @@ pub(crate) fn append(ty: ColType, builder: &TokenStream, value: &TokenStream) ->
 pub(crate) fn view_of_owned(ty: ColType, place: &TokenStream) -> TokenStream {
     match (ty.base, ty.nullable) {
         (Base::Str, false) => quote!(#place.as_str()),
-        (Base::Array(_), false) => quote!(#place.as_slice()),
+        (Base::Array(_) | Base::Map(_), false) => quote!(#place.as_slice()),
         (base, true) if base.is_borrowed() => quote!(#place.as_deref()),
+        (Base::Struct(_), false) => quote!(&#place),
+        (Base::Struct(_), true) => quote!(#place.as_ref()),
         _ => quote!(#place),
     }
 }
@@ -262,6 +387,13 @@ pub(crate) fn view_of_owned(ty: ColType, place: &TokenStream) -> TokenStream {
 /// The view of an array's element from a reference to it, `reference` (`&String` or `&&str`
 /// alike: an array's elements are owned values or views).
 pub(crate) fn element_view(ty: ColType, reference: &TokenStream) -> TokenStream {
+    if let Base::Struct(_) = ty.base {
+        return if ty.nullable {
+            quote!(#reference.as_ref())
+        } else {
+            quote!(#reference)
+        };
+    }
     match (ty.base.is_borrowed(), ty.nullable) {
         (true, false) => quote!(&**#reference),
         (true, true) => quote!(#reference.as_deref()),
@@ -285,6 +417,35 @@ pub(crate) fn to_owned(ty: ColType, view: &TokenStream) -> TokenStream {
                 list(view.clone())
             }
         }
+        (Base::Map(value), nullable) => {
+            let item = element_view(*value, &quote!((&__stream_entry.1)));
+            let owned_item = to_owned(*value, &item);
+            let map = |map: TokenStream| quote!(::core::iter::IntoIterator::into_iter(&*#map).map(|__stream_entry| (::std::string::String::from(&*__stream_entry.0), #owned_item)).collect::<::std::vec::Vec<_>>());
+            if nullable {
+                let each = map(quote!(__stream_map));
+                quote!(#view.map(|__stream_map| #each))
+            } else {
+                map(view.clone())
+            }
+        }
+        // A struct is read as an owned value and viewed by reference: `Borrow` takes either.
+        (Base::Struct(fields), nullable) => {
+            let name = struct_name(fields);
+            if nullable {
+                quote!(#view.map(|__stream_struct| <#name as ::core::clone::Clone>::clone(::core::borrow::Borrow::<#name>::borrow(&__stream_struct))))
+            } else {
+                quote!(<#name as ::core::clone::Clone>::clone(::core::borrow::Borrow::<#name>::borrow(&#view)))
+            }
+        }
         _ => view.clone(),
+    }
+}
+
+/// Appends a null to `builder`, a builder of `base` values (a child of a null struct).
+pub(crate) fn append_null(base: Base, builder: &TokenStream) -> TokenStream {
+    match base {
+        // A map builder's `append` checks its keys against its values, which stay in step.
+        Base::Map(_) => quote!({ let _ = #builder.append(false); }),
+        _ => quote!(#builder.append_null()),
     }
 }

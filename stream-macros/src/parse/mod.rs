@@ -58,6 +58,8 @@ pub(crate) struct FieldDecl {
 pub(crate) struct TypeDecl {
     pub(crate) name: Ident,
     pub(crate) argument: Option<Box<TypeDecl>>,
+    /// A second type argument (`Map<String, V>`'s value type).
+    pub(crate) second: Option<Box<TypeDecl>>,
     /// Number arguments (`Decimal<10, 2>`'s precision and scale), as written.
     pub(crate) numbers: Vec<syn::LitInt>,
     pub(crate) span: Span,
@@ -179,6 +181,7 @@ impl TypeDecl {
         let name: Ident = input.parse()?;
         let mut span = name.span();
         let mut numbers = Vec::new();
+        let mut second = None;
         let argument = if input.peek(Token![<]) && input.peek2(syn::LitInt) {
             input.parse::<Token![<]>()?;
             loop {
@@ -199,6 +202,10 @@ impl TypeDecl {
                 )));
             }
             let inner = Self::parse_nested(input, depth + 1)?;
+            if input.peek(Token![,]) {
+                input.parse::<Token![,]>()?;
+                second = Some(Box::new(Self::parse_nested(input, depth + 1)?));
+            }
             let close = input.parse::<Token![>]>()?;
             span = span.join(close.span).unwrap_or(span);
             Some(Box::new(inner))
@@ -208,6 +215,7 @@ impl TypeDecl {
         Ok(Self {
             name,
             argument,
+            second,
             numbers,
             span,
         })

@@ -328,6 +328,13 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
         TExprKind::WindowField { expr, end } => {
             format!("{}.{}", render(expr, query), if *end { "end" } else { "start" })
         }
+        TExprKind::StructField { expr: inner, index } => {
+            let field = match inner.ty.base {
+                crate::types::Base::Struct(fields) => fields.names().nth(*index).unwrap_or("?").to_owned(),
+                _ => "?".to_owned(),
+            };
+            format!("{}.{field}", render(inner, query))
+        }
         TExprKind::Accumulator(index) => {
             let accumulator = &accumulators[*index];
             let arg = accumulator

@@ -1788,15 +1788,19 @@ impl<'a> QueryChecker<'a> {
         Some(var)
     }
 
-    /// Whether `var` (column `name`) can be a key of state; an array cannot yet.
+    /// Whether `var` (column `name`) can be a key of state; a nested value cannot yet.
     fn scalar_key(&mut self, name: &Ident, var: VarId, action: &str) -> bool {
         let ty = self.vars[var].ty;
-        if ty.base.element().is_none() {
+        if !ty.base.is_nested() {
             return true;
         }
+        let help = crate::types::nested_help(ty.base, &name.to_string());
         self.error(
             name.span(),
-            format!("{action} an array (`{name}` is {ty}) is not supported yet\nhelp: explode it first, `.select(.., item = explode({name}))`, or use a value made of it such as `size({name})`"),
+            format!(
+                "{action} {} (`{name}` is {ty}) is not supported yet\n{help}",
+                ty.base.nested_noun()
+            ),
         );
         false
     }
@@ -1887,7 +1891,8 @@ fn window_times(expr: &crate::ir::TExpr, out: &mut Vec<crate::ir::TExpr>) {
         TExprKind::Unary(_, inner)
         | TExprKind::Widen(_, inner)
         | TExprKind::IsNull { expr: inner, .. }
-        | TExprKind::WindowField { expr: inner, .. } => window_times(inner, out),
+        | TExprKind::WindowField { expr: inner, .. }
+        | TExprKind::StructField { expr: inner, .. } => window_times(inner, out),
         TExprKind::Var(_) | TExprKind::Lit(_) | TExprKind::Accumulator(_) => {}
     }
 }

@@ -5,12 +5,13 @@ use proc_macro2::Span;
 use syn::Ident;
 
 use super::{ExprChecker, Scope, widen};
+use crate::diag::did_you_mean;
 use crate::ir::{ArrayFunc, Func, LitValue, TExpr, TExprKind};
 use crate::parse::Expr;
-use crate::types::{Base, ColType};
+use crate::types::{Base, ColType, StructType};
 
 /// The functions of arrays, by the names a query calls them.
-pub(crate) const FUNCTIONS: [&str; 10] = [
+pub(crate) const FUNCTIONS: [&str; 12] = [
     "split",
     "size",
     "array_size",
@@ -21,6 +22,8 @@ pub(crate) const FUNCTIONS: [&str; 10] = [
     "sort_array",
     "array",
     "cardinality",
+    "map_keys",
+    "map_values",
 ];
 
 /// The generators: each makes rows of an array's elements, so it is a whole `select` column.
@@ -58,10 +61,34 @@ impl ExprChecker<'_> {
                         func.span(),
                     ));
                 }
-                let (typed, _) = self.array_argument(func, array, scope)?;
+                let typed = self.check(array, scope)?;
+                if !matches!(typed.ty.base, Base::Map(_)) {
+                    self.array_of(func, array, &typed)?;
+                }
                 let ty = ColType::new(Base::I32, typed.ty.nullable);
                 Some(Self::typed(
                     TExprKind::Call(Func::Array(ArrayFunc::Size), vec![typed]),
+                    ty,
+                    func.span(),
+                ))
+            }
+            ("map_keys" | "map_values", [map]) => {
+                let typed = self.check(map, scope)?;
+                let Base::Map(value) = typed.ty.base else {
+                    self.error(
+                        map.span(),
+                        format!("function `{func}` expects a map, but `{map}` is {}", typed.ty),
+                    );
+                    return None;
+                };
+                let (kind, element) = if name == "map_keys" {
+                    (ArrayFunc::MapKeys, ColType::new(Base::Str, false))
+                } else {
+                    (ArrayFunc::MapValues, *value)
+                };
+                let ty = ColType::new(Base::array(element), typed.ty.nullable);
+                Some(Self::typed(
+                    TExprKind::Call(Func::Array(kind), vec![typed]),
                     ty,
                     func.span(),
                 ))
@@ -138,7 +165,11 @@ impl ExprChecker<'_> {
             ),
             None => {
                 let name = Ident::new(if one_based { "element_at" } else { "get" }, array.span());
-                let (typed, element) = self.array_argument(&name, array, scope)?;
+                let typed = self.check(array, scope)?;
+                if let Base::Map(value) = typed.ty.base {
+                    return self.map_lookup(array, typed, *value, index, scope);
+                }
+                let element = self.array_of(&name, array, &typed)?;
                 (vec![typed], element)
             }
         };
@@ -211,6 +242,12 @@ impl ExprChecker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<(TExpr, ColType)> {
         let typed = self.check(arg, scope)?;
+        let element = self.array_of(func, arg, &typed)?;
+        Some((typed, element))
+    }
+
+    /// The element type of `typed`, `func`'s argument `arg`, which must be an array of scalars.
+    fn array_of(&mut self, func: &Ident, arg: &Expr, typed: &TExpr) -> Option<ColType> {
         let Some(element) = typed.ty.base.element() else {
             self.error(
                 arg.span(),
@@ -218,17 +255,43 @@ impl ExprChecker<'_> {
             );
             return None;
         };
-        if element.base.element().is_some() {
+        if element.base.is_nested() {
             self.error(
                 arg.span(),
                 format!(
-                    "function `{func}` of an array of arrays (`{arg}` is {}) is not supported yet",
+                    "function `{func}` of an array of nested values (`{arg}` is {}) is not supported yet",
                     typed.ty
                 ),
             );
             return None;
         }
-        Some((typed, element))
+        Some(element)
+    }
+
+    /// `map[key]` or `element_at(map, key)`: the value of the key (a string), null when the
+    /// map has no such key.
+    fn map_lookup(
+        &mut self,
+        map: &Expr,
+        typed: TExpr,
+        value: ColType,
+        key: &Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<TExpr> {
+        let key_typed = self.check(key, scope)?;
+        if key_typed.ty.base != Base::Str {
+            self.error(
+                key.span(),
+                format!("the keys of `{map}` are strings, but `{key}` is {}\nhelp: look a key up by its text, `{map}[\"{key}\"]`, or convert it, `{map}[cast({key}, \"string\")]`", key_typed.ty),
+            );
+            return None;
+        }
+        let span = key.span();
+        Some(Self::typed(
+            TExprKind::Call(Func::Array(ArrayFunc::MapLookup), vec![typed, key_typed]),
+            ColType::new(value.base, true),
+            span,
+        ))
     }
 
     /// A value compared with an array's elements (`array_contains`): of the element type, or a
@@ -260,10 +323,14 @@ impl ExprChecker<'_> {
         let typed = typed?;
         let mut base = typed[0].ty.base;
         for (arg, t) in args.iter().zip(&typed) {
-            if t.ty.base.element().is_some() {
+            if t.ty.base.is_nested() {
                 self.error(
                     arg.span(),
-                    format!("`{func}` of arrays (`{arg}` is {}) is not supported yet", t.ty),
+                    format!(
+                        "`{func}` of {} (`{arg}` is {}) is not supported yet",
+                        t.ty.base.nested_noun(),
+                        t.ty
+                    ),
                 );
                 return None;
             }
@@ -297,6 +364,44 @@ impl ExprChecker<'_> {
             func.span(),
             format!("`{func}` makes one row per element, so it must be a whole column of `select` or `with_column`, not part of an expression or another operation (Spark: UNSUPPORTED_GENERATOR)\nhelp: explode first, then use the column: `.select(item = {func}(..)).filter(item != \"\")`"),
         );
+    }
+}
+
+impl ExprChecker<'_> {
+    /// `base.member` of a struct: the field's value, null when the struct is.
+    pub(super) fn struct_field(
+        &mut self,
+        base: &Expr,
+        member: &Ident,
+        typed: TExpr,
+        fields: &StructType,
+    ) -> Option<TExpr> {
+        let name = member.to_string();
+        let Some((index, field)) = fields.field(name.trim_start_matches("r#")) else {
+            let help = did_you_mean(&name, fields.names()).map_or_else(
+                || {
+                    format!(
+                        "note: its fields are {}",
+                        fields.names().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    )
+                },
+                |s| format!("help: did you mean `{s}`?"),
+            );
+            self.error(
+                member.span(),
+                format!("`{base}` ({}) has no field `{member}`\n{help}", fields.name),
+            );
+            return None;
+        };
+        let ty = ColType::new(field.base, field.nullable || typed.ty.nullable);
+        Some(Self::typed(
+            TExprKind::StructField {
+                expr: Box::new(typed),
+                index,
+            },
+            ty,
+            member.span(),
+        ))
     }
 }
 

@@ -405,6 +405,9 @@ impl ExprChecker<'_> {
             Expr::Index { base, index, .. } => self.element(base, index, false, scope),
             Expr::Field { base, member } => {
                 let typed = self.check(base, scope)?;
+                if let Base::Struct(fields) = typed.ty.base {
+                    return self.struct_field(base, member, typed, fields);
+                }
                 let end = match member.to_string().as_str() {
                     "start" if typed.ty.base == Base::Window => false,
                     "end" if typed.ty.base == Base::Window => true,
@@ -418,7 +421,7 @@ impl ExprChecker<'_> {
                     _ => {
                         self.error(
                             member.span(),
-                            format!("`{base}` has no field `{member}`\nnote: only a `window` column has fields (`start`, `end`)"),
+                            format!("`{base}` is {}, which has no fields, so it has no `{member}`\nnote: fields belong to a struct column (a column whose type is another schema: `device.os`) and to a window (`window.start`)", typed.ty),
                         );
                         return None;
                     }
@@ -680,10 +683,15 @@ impl ExprChecker<'_> {
         }
         let mut typed: Vec<TExpr> = typed.into_iter().collect::<Option<_>>()?;
         for (arg, typed_arg) in args.iter().zip(&typed) {
-            if typed_arg.ty.base.element().is_some() && name != "count" {
+            if typed_arg.ty.base.is_nested() && name != "count" {
                 self.error(
                     arg.span(),
-                    format!("`{name}` of an array (`{arg}` is {}) is not supported yet\nhelp: aggregate its elements: `.select(key, item = explode({arg})).group_by(key).agg(..)`", typed_arg.ty),
+                    format!(
+                        "`{name}` of {} (`{arg}` is {}) is not supported yet\n{}",
+                        typed_arg.ty.base.nested_noun(),
+                        typed_arg.ty,
+                        crate::types::nested_help(typed_arg.ty.base, &arg.to_string())
+                    ),
                 );
                 return None;
             }
@@ -2162,6 +2170,17 @@ impl ExprChecker<'_> {
                 ));
             }
             _ if op.is_comparison() => {
+                if l.ty.base.is_nested() && l.ty.base == r.ty.base {
+                    let help = crate::types::nested_help(l.ty.base, &left.to_string());
+                    mismatch(
+                        self,
+                        &format!(
+                            "\nnote: {} is not compared as a whole yet\n{help}",
+                            l.ty.base.nested_noun()
+                        ),
+                    );
+                    return None;
+                }
                 if !l.ty.base.comparable(r.ty.base) {
                     mismatch(self, "\nnote: only values of the same kind can be compared");
                     return None;

@@ -1,0 +1,228 @@
+//! A schema used as a struct column: how its row struct is read from an Arrow struct array, built
+//! into one, and read from a JSON object.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::decoder::{json_read, value_to_owned, value_type};
+use super::expr::{lift, raw};
+use super::types::{self, core};
+use crate::ir::{TExpr, TExprKind, Var};
+use crate::schema::Schema;
+use crate::types::{Base, StructType};
+
+/// The items a struct column of `schema` needs: its columns view, its builder, its JSON reader.
+pub(crate) fn struct_support(schema: &Schema) -> TokenStream {
+    let core = core();
+    let arrow = types::arrow_array();
+    let name = &schema.name;
+    let fields = StructType {
+        name: name.to_string(),
+        fields: schema.fields.iter().map(|f| (f.name.to_string(), f.ty)).collect(),
+    };
+    let (columns, builder) = types::struct_support_names(&fields);
+    let slots: Vec<syn::Ident> = (0..schema.fields.len()).map(|i| format_ident!("c{}", i)).collect();
+    let members: Vec<&syn::Ident> = schema.fields.iter().map(|f| &f.name).collect();
+    let views = schema
+        .fields
+        .iter()
+        .map(|f| types::column_view_for(f.ty.base, &quote!('a)));
+    let indices = 0..schema.fields.len();
+    let reads = schema.fields.iter().zip(&slots).map(|(f, slot)| {
+        let value = types::read(f.ty, &quote!((self.#slot)), &quote!(row));
+        types::to_owned(f.ty, &value)
+    });
+    let builder_types = schema.fields.iter().map(|f| super::decoder::builder_type(f.ty.base));
+    let new_builders = schema
+        .fields
+        .iter()
+        .map(|f| types::new_builder(f.ty.base, &quote!(capacity)));
+    let appends = schema.fields.iter().zip(&slots).map(|(f, slot)| {
+        let member = &f.name;
+        let view = types::view_of_owned(f.ty, &quote!(row.#member));
+        types::append(f.ty, &quote!(self.#slot), &view)
+    });
+    let null_appends = schema
+        .fields
+        .iter()
+        .zip(&slots)
+        .map(|(f, slot)| types::append_null(f.ty.base, &quote!(self.#slot)));
+    let doc = format!("How a struct column of [`{name}`] is read, built and decoded.");
+    let json = json_reader(schema);
+    quote! {
+        #[doc = #doc]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        pub struct #columns<'a> {
+            array: &'a #arrow::StructArray,
+            #(#slots: #views,)*
+        }
+
+        #[automatically_derived]
+        impl<'a> #core::columns::ColumnView<'a> for #columns<'a> {
+            fn view(column: &'a #arrow::ArrayRef, name: &str, owner: &str) -> #core::Result<Self> {
+                let array: &'a #arrow::StructArray = #core::columns::ColumnView::view(column, name, owner)?;
+                ::core::result::Result::Ok(Self {
+                    array,
+                    #(#slots: #core::columns::struct_child(array, #indices, name, owner)?,)*
+                })
+            }
+        }
+
+        #[allow(dead_code)]
+        impl #columns<'_> {
+            /// Whether row `row` is a null struct.
+            fn is_null(&self, row: usize) -> bool {
+                #arrow::Array::is_null(self.array, row)
+            }
+
+            /// Row `row` as the row struct.
+            fn row(&self, row: usize) -> #name {
+                #name { #(#members: #reads,)* }
+            }
+        }
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        pub struct #builder {
+            nulls: #arrow::builder::NullBufferBuilder,
+            #(#slots: #builder_types,)*
+        }
+
+        #[allow(dead_code)]
+        impl #builder {
+            fn with_capacity(capacity: usize) -> Self {
+                Self { nulls: #arrow::builder::NullBufferBuilder::new(capacity), #(#slots: #new_builders,)* }
+            }
+
+            fn append_value(&mut self, row: &#name) {
+                #(#appends;)*
+                self.nulls.append_non_null();
+            }
+
+            fn append_null(&mut self) {
+                #(#null_appends;)*
+                self.nulls.append_null();
+            }
+
+            fn finish(&mut self) -> #arrow::StructArray {
+                // Every field has a value for every row (a placeholder under a null struct), so
+                // the arrays agree with the schema's fields.
+                #arrow::StructArray::new(
+                    <#name as #core::plan::Row>::schema().fields().clone(),
+                    ::std::vec![#(::std::sync::Arc::new(self.#slots.finish()) as #arrow::ArrayRef),*],
+                    self.nulls.finish(),
+                )
+            }
+        }
+
+        #json
+    }
+}
+
+/// `ReadJson` for the row struct: each known member read with its field's reader, unknown ones
+/// skipped; a member that does not fit leaves its field null and is recorded, as Spark keeps
+/// the rest of the struct.
+fn json_reader(schema: &Schema) -> TokenStream {
+    let core = core();
+    let json = quote!(#core::decode::json);
+    let name = &schema.name;
+    let slots: Vec<syn::Ident> = (0..schema.fields.len()).map(|i| format_ident!("f{}", i)).collect();
+    let slot_types = schema.fields.iter().map(|f| value_type(f.ty.base));
+    let arms = schema.fields.iter().zip(&slots).map(|(f, slot)| {
+        let key = f.name.to_string();
+        let key = syn::LitByteStr::new(
+            key.strip_prefix("r#").unwrap_or(&key).as_bytes(),
+            proc_macro2::Span::call_site(),
+        );
+        let read = json_read(f.ty.base);
+        quote! {
+            #key => match #read? {
+                #json::Field::Value(value) => #slot = ::core::option::Option::Some(value),
+                #json::Field::Null => #slot = ::core::option::Option::None,
+                #json::Field::Mismatch(found) => {
+                    #slot = ::core::option::Option::None;
+                    __stream_problem.get_or_insert(found);
+                }
+            },
+        }
+    });
+    let required = schema
+        .fields
+        .iter()
+        .zip(&slots)
+        .filter(|(f, _)| !f.ty.nullable)
+        .map(|(f, slot)| {
+            let expected = format!(
+                "an object with a non-null `{}`",
+                f.name.to_string().trim_start_matches("r#")
+            );
+            quote! {
+                let ::core::option::Option::Some(#slot) = #slot else {
+                    return ::core::result::Result::Ok(#json::Field::Mismatch(#json::Mismatch {
+                        span: start..cursor.position(),
+                        expected: #expected,
+                    }));
+                };
+            }
+        });
+    let values = schema.fields.iter().zip(&slots).map(|(f, slot)| {
+        let member = &f.name;
+        let owned = value_to_owned(f.ty.base, &quote!(#slot));
+        let value = if f.ty.nullable {
+            quote!(#slot.map(|#slot| #owned))
+        } else {
+            owned
+        };
+        quote!(#member: #value)
+    });
+    // A struct's nested structs record their members' mismatches in the same `problem`.
+    let problem_used = schema.fields.iter().any(|f| matches!(f.ty.base, Base::Struct(_)));
+    let problem_binding = (!problem_used).then(|| quote!(let _ = &__stream_problem;));
+    quote! {
+        #[automatically_derived]
+        impl #json::ReadJson for #name {
+            #[allow(clippy::all)]
+            fn read_json<'v>(
+                cursor: &mut #json::JsonCursor<'v>,
+                __stream_problem: &mut ::core::option::Option<#json::Mismatch>,
+            ) -> #json::Scan<#json::Field<Self>> {
+                #problem_binding
+                let start = cursor.position();
+                #(let mut #slots: ::core::option::Option<#slot_types> = ::core::option::Option::None;)*
+                let shape = cursor.object(|cursor, key| {
+                    match key {
+                        #(#arms)*
+                        _ => cursor.skip_value()?,
+                    }
+                    ::core::result::Result::Ok(())
+                })?;
+                ::core::result::Result::Ok(match shape {
+                    #json::Field::Value(()) => {
+                        #(#required)*
+                        #json::Field::Value(#name { #(#values,)* })
+                    }
+                    #json::Field::Null => #json::Field::Null,
+                    #json::Field::Mismatch(found) => #json::Field::Mismatch(found),
+                })
+            }
+        }
+    }
+}
+
+/// Code for field `index` of the struct `inner`, and whether it is an `Option`: a view of the
+/// field when the struct lives for the row, else a copy of it.
+pub(super) fn field(inner: &TExpr, index: usize, vars: &[Var]) -> (TokenStream, bool) {
+    let Base::Struct(fields) = inner.ty.base else {
+        panic!("internal error: a field of `{}`, which is not a struct", inner.ty)
+    };
+    let (name, ty) = &fields.fields[index];
+    let member: syn::Ident = syn::parse_str(name).unwrap_or_else(|_| format_ident!("{}", name));
+    let keeps = matches!(inner.kind, TExprKind::Var(_) | TExprKind::Accumulator(_));
+    lift(&[raw(inner, vars)], |a| {
+        let structure = &a[0];
+        let view = types::view_of_owned(*ty, &quote!(#structure.#member));
+        let value = if keeps { view } else { types::to_owned(*ty, &view) };
+        (value, ty.nullable)
+    })
+}
