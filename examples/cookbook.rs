@@ -297,6 +297,30 @@ rill::stream! {
 
     /// Per 10-minute window, once final: the coldest device, the temperature's spread and how
     /// signal and temperature move together.
+    /// `events.select("event_id", F.explode(F.split("url", "/")).alias("segment"))`: one row per
+    /// segment of the URL (none for a null URL).
+    query UrlSegments(events: Event) {
+        events.select(event_id, segment = explode(split(url, "/")))
+    }
+
+    /// `events.groupBy("user_id").agg(F.collect_list("event_type"),
+    /// F.sort_array(F.collect_set("device")), F.size(F.collect_set("country")))`.
+    query EventTypesPerUser(events: Event) {
+        events.group_by(user_id).agg(
+            types = collect_list(event_type),
+            devices = sort_array(collect_set(device)),
+            countries = size(collect_set(country)),
+        )
+    }
+
+    /// `events.where(F.col("url").isNotNull() & F.array_contains(F.split("url", "/"), "cart"))
+    /// .select("event_id", F.element_at(F.split("url", "/"), -1).alias("last"),
+    /// F.array("user_id", "device").alias("who"))`.
+    query CartUrls(events: Event) {
+        events.filter(url.is_not_null() && array_contains(split(url, "/"), "cart"))
+            .select(event_id, last = element_at(split(url, "/"), -1), who = array(user_id, device))
+    }
+
     query WindowedSpread(readings: Reading) {
         readings.with_column(time = to_timestamp(time))
             .with_watermark(time, "10 minutes")
@@ -409,6 +433,9 @@ recipes! {
     greatest_least: |dir| GreatestLeast::read(input(dir, "readings")).append();
     reading_stats: |dir| ReadingStats::read(input(dir, "readings")).complete();
     last_seen: |dir| LastSeen::read(input(dir, "events")).update();
+    url_segments: |dir| UrlSegments::read(input(dir, "events")).append();
+    event_types_per_user: |dir| EventTypesPerUser::read(input(dir, "events")).complete();
+    cart_urls: |dir| CartUrls::read(input(dir, "events")).append();
     windowed_spread: |dir| WindowedSpread::read(input(dir, "readings")).append();
 }
 

@@ -7,8 +7,8 @@ pub use stream_core::{
     StreamPlan, StreamingQuery, StreamingQueryProgress, Timestamp, Trigger, Window, memory_table,
 };
 pub use stream_core::{
-    checkpointing, datetime, decimal, decode, error, file_uri, hash, mode, operator, plan, progress, regexp, show,
-    sink, source, state, trigger, types, watermark, window,
+    arrays, checkpointing, datetime, decimal, decode, error, file_uri, hash, json_text, mode, operator, plan, progress,
+    regexp, show, sink, source, state, trigger, types, watermark, window,
 };
 pub use stream_macros::stream;
 

@@ -38,6 +38,7 @@ pub mod failed_column;
 pub mod file_uri;
 pub mod functions;
 pub mod hash;
+pub mod json_text;
 pub mod operator;
 pub mod plan;
 pub mod progress;

@@ -7,6 +7,7 @@
 //! will) and `chrono-tz` (time-zone names and rules), which the runtime needs anyway.
 
 pub mod interval;
+pub mod json_path;
 pub mod like;
 pub mod number_pattern;
 pub mod pattern;

@@ -43,22 +43,10 @@ pub(crate) fn expand_in(input: &TokenStream, source: Option<&std::path::Path>) -
         })
         .map(|decl| decl.name.to_string())
         .collect();
-    let mut emitted = HashSet::new();
-    // A schema declared twice is reported by `resolve`; only the first declaration is emitted.
-    for decl in parsed
-        .schemas
-        .iter()
-        .filter(|decl| emitted.insert(decl.name.to_string()))
-    {
-        let resolved = schemas.iter().find(|s| s.name == decl.name);
-        output.extend(match resolved {
-            Some(schema) if !broken_schemas.contains(&schema.name.to_string()) => codegen::schema(schema),
-            _ => fallback::schema_stub(decl, resolved),
-        });
-    }
-
     let mut seen_queries: HashSet<String> = schemas.iter().map(|s| s.name.to_string()).collect();
     let mut state_shapes = Vec::new();
+    // The schemas a query reads with `from_json`: their decoders are generated with them.
+    let mut json_schemas: HashSet<String> = HashSet::new();
     for decl in &parsed.queries {
         let name = decl.name.to_string();
         if !seen_queries.insert(name.clone()) {
@@ -79,6 +67,7 @@ pub(crate) fn expand_in(input: &TokenStream, source: Option<&std::path::Path>) -
         };
         match checked {
             Ok(typed) => {
+                json_schemas.extend(typed.json_schemas.iter().cloned());
                 let planned = plan::plan(typed);
                 state_shapes.push((decl.name.clone(), state_lock::state_shape(&planned)));
                 output.extend(codegen::query(&planned));
@@ -88,6 +77,21 @@ pub(crate) fn expand_in(input: &TokenStream, source: Option<&std::path::Path>) -
                 output.extend(fallback::query_stub(&decl.name, &statics, &outputs));
             }
         }
+    }
+    let mut emitted = HashSet::new();
+    // A schema declared twice is reported by `resolve`; only the first declaration is emitted.
+    for decl in parsed
+        .schemas
+        .iter()
+        .filter(|decl| emitted.insert(decl.name.to_string()))
+    {
+        let resolved = schemas.iter().find(|s| s.name == decl.name);
+        output.extend(match resolved {
+            Some(schema) if !broken_schemas.contains(&schema.name.to_string()) => {
+                codegen::schema(schema, json_schemas.contains(&schema.name.to_string()))
+            }
+            _ => fallback::schema_stub(decl, resolved),
+        });
     }
     if let Some(file) = &parsed.state_lock {
         let path = state_lock::lock_path(file, source);

@@ -140,6 +140,12 @@ pub(crate) enum Func {
     },
     /// A function of arrays.
     Array(ArrayFunc),
+    /// `from_json(text, Schema)`: the struct type is the call's.
+    FromJson,
+    /// `to_json(value)`: Spark's JSON text of a struct, an array or a map.
+    ToJson,
+    /// `get_json_object(text, "$.path")`: the path a literal.
+    GetJsonObject,
 }
 
 /// A function that makes, reads or reshapes an array.
@@ -852,6 +858,8 @@ pub(crate) struct TypedQuery {
     pub(crate) order_by: Vec<OrderKey>,
     /// `limit(n)` of the result table.
     pub(crate) limit: Option<usize>,
+    /// The schemas `from_json` reads.
+    pub(crate) json_schemas: Vec<String>,
 }
 
 /// One `order_by` key.

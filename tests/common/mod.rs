@@ -168,7 +168,24 @@ pub fn same_as_spark_repr(ours: &Value, spark: &Value) -> bool {
             let spark: f64 = spark.parse().unwrap_or_else(|_| panic!("not a double: {spark}"));
             ours.as_f64().is_some_and(|ours| ours.to_bits() == spark.to_bits())
         }
-        (Value::String(ours), Value::String(spark)) if ours == "NaN" => spark == "nan",
+        // A double NaN or infinity of ours is a string; Python's `repr` spells them its way.
+        (Value::String(ours), Value::String(spark)) => {
+            ours == spark
+                || matches!(
+                    (ours.as_str(), spark.as_str()),
+                    ("NaN", "nan") | ("Infinity", "inf") | ("-Infinity", "-inf")
+                )
+        }
+        // Values inside arrays and structs, compared the same way.
+        (Value::Array(ours), Value::Array(spark)) => {
+            ours.len() == spark.len() && ours.iter().zip(spark).all(|(o, s)| same_as_spark_repr(o, s))
+        }
+        (Value::Object(ours), Value::Object(spark)) => {
+            ours.len() == spark.len()
+                && ours
+                    .iter()
+                    .all(|(key, o)| spark.get(key).is_some_and(|s| same_as_spark_repr(o, s)))
+        }
         _ => ours == spark,
     }
 }

@@ -55,6 +55,8 @@ def fmt_ts(micros):
 def plain(v):
     if v is None or isinstance(v, (str, bool, int)):
         return v
+    if isinstance(v, list):
+        return [plain(item) for item in v]
     if isinstance(v, float):
         if math.isnan(v):
             return "NaN"

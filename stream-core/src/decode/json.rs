@@ -66,6 +66,26 @@ pub trait ReadJson: Sized {
     /// # Errors
     /// When the value is not valid JSON.
     fn read_json(cursor: &mut JsonCursor<'_>, problem: &mut Option<Mismatch>) -> Scan<Field<Self>>;
+
+    /// The value with every field null, when every field may be.
+    fn all_null() -> Option<Self>;
+}
+
+/// `from_json(text, Schema)`, as Spark's in its default mode: the struct the text holds, a
+/// member that does not fit left null; a struct of nulls when the text is not JSON or not an
+/// object; `None` for empty text.
+#[must_use]
+pub fn from_json<T: ReadJson>(text: &str) -> Option<T> {
+    let text = text.trim_start();
+    if text.is_empty() {
+        return None;
+    }
+    let mut cursor = JsonCursor::reprinting(text.as_bytes());
+    let mut problem = None;
+    match T::read_json(&mut cursor, &mut problem) {
+        Ok(Field::Value(value)) => Some(value),
+        _ => T::all_null(),
+    }
 }
 
 /// A member of an object, as [`JsonCursor::next_member`] finds it.
@@ -199,6 +219,9 @@ pub struct JsonCursor<'a> {
     pos: usize,
     /// Whether the current object has had a member, so the next one needs a comma.
     after_member: bool,
+    /// Whether a string slot takes another value as it re-prints it (`from_json`), rather than
+    /// as it is written (the JSON source).
+    reprints: bool,
 }
 
 impl<'a> JsonCursor<'a> {
@@ -209,6 +232,17 @@ impl<'a> JsonCursor<'a> {
             bytes: record,
             pos: 0,
             after_member: false,
+            reprints: false,
+        }
+    }
+
+    /// A cursor for `from_json`: a string slot takes a value that is not a string as Spark's
+    /// parser re-prints it (compact, floats as Java prints doubles), not as written.
+    #[must_use]
+    pub fn reprinting(record: &'a [u8]) -> Self {
+        Self {
+            reprints: true,
+            ..Self::new(record)
         }
     }
 
@@ -743,11 +777,15 @@ impl<'a> JsonCursor<'a> {
             _ => {
                 let start = self.pos;
                 self.skip_value()?;
-                // Outside strings only ASCII is valid, and the value was validated.
                 let text = std::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| SyntaxError {
                     offset: start,
                     message: "invalid UTF-8".into(),
                 })?;
+                if self.reprints
+                    && let Some(reprinted) = crate::json_text::reprint(text)
+                {
+                    return Ok(Field::Value(Cow::Owned(reprinted)));
+                }
                 Ok(Field::Value(Cow::Borrowed(text)))
             }
         }
@@ -800,10 +838,24 @@ impl<'a> JsonCursor<'a> {
             return Ok(Field::Value(value));
         }
         if let Some(b'0'..=b'9' | b'-') = self.bytes.get(self.pos) {
+            let start = self.pos;
             let number = self.scan_number()?;
-            return Ok(Field::Value(number.to_f64(self.bytes)));
+            return Ok(Field::Value(
+                self.integer_zero_is_positive(start, number.to_f64(self.bytes)),
+            ));
         }
         self.f64_general()
+    }
+
+    /// `value`, read from the number at `start`, with the integer `-0` as 0.0: Jackson reads an
+    /// integer as an integer first.
+    fn integer_zero_is_positive(&self, start: usize, value: f64) -> f64 {
+        let token = self.bytes.get(start..self.pos).unwrap_or_default();
+        if value == 0.0 && !token.iter().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+            0.0
+        } else {
+            value
+        }
     }
 
     /// If a number of the common form opens at the cursor, its value, with the cursor moved
@@ -820,8 +872,11 @@ impl<'a> JsonCursor<'a> {
     fn f64_general(&mut self) -> Scan<Field<f64>> {
         match self.kind()? {
             Kind::Number => {
+                let start = self.pos;
                 let number = self.scan_number()?;
-                Ok(Field::Value(number.to_f64(self.bytes)))
+                Ok(Field::Value(
+                    self.integer_zero_is_positive(start, number.to_f64(self.bytes)),
+                ))
             }
             Kind::Null => self.literal("null").map(|()| Field::Null),
             Kind::String(quote) => {
@@ -1394,7 +1449,9 @@ pub(crate) fn plain_decimal(bytes: &[u8]) -> Option<(f64, usize)> {
     let power = *EXACT_POWERS_OF_TEN.get(fraction_digits)?;
     #[allow(clippy::cast_precision_loss, reason = "the mantissa is below 2^53: exact")]
     let value = mantissa as f64 / power;
-    Some((if negative { -value } else { value }, pos))
+    // Jackson reads `-0` as the integer 0, so it is the double 0.0, not -0.0.
+    let integer_zero = fraction_digits == 0 && mantissa == 0;
+    Some((if negative && !integer_zero { -value } else { value }, pos))
 }
 
 /// Powers of ten up to 10^8, for appending a run of up to eight digits to a mantissa.
@@ -1457,9 +1514,12 @@ mod tests {
 
     #[test]
     fn numbers_parse_exactly_as_the_standard_parser() {
+        // Jackson reads the integer `-0` as 0, so it is the double 0.0; `-0.0` stays negative.
+        assert_eq!(read_f64("-0").unwrap(), Field::Value(0.0));
+        assert!(matches!(read_f64("-0"), Ok(Field::Value(v)) if v.is_sign_positive()));
+        assert!(matches!(read_f64("-0.0"), Ok(Field::Value(v)) if v.is_sign_negative()));
         for text in [
             "0",
-            "-0",
             "24.5",
             "1234.56",
             "1e2",
@@ -1649,7 +1709,11 @@ mod tests {
             if let Some(value) = fast.plain_decimal() {
                 proptest::prop_assert_eq!(general_value, Ok(Field::Value(value)));
                 proptest::prop_assert_eq!(fast.pos, general.pos);
-                proptest::prop_assert_eq!(value.to_bits(), text[..fast.pos].parse::<f64>().unwrap().to_bits());
+                // As the standard parser, but the integer `-0` is 0.0, as Jackson reads it.
+                let token = &text[..fast.pos];
+                let parsed = token.parse::<f64>().unwrap();
+                let expected = if parsed == 0.0 && !token.contains(['.', 'e', 'E']) { 0.0 } else { parsed };
+                proptest::prop_assert_eq!(value.to_bits(), expected.to_bits());
             } else {
                 proptest::prop_assert_eq!(fast.pos, 0);
             }

@@ -406,6 +406,9 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
     if let Func::Array(array) = func {
         return super::arrays::call(array, args, vars, ty);
     }
+    if let Func::FromJson | Func::ToJson | Func::GetJsonObject = func {
+        return json_call(func, args, vars, ty);
+    }
     if let Func::TumblingWindow { size, offset } = func {
         let window = quote!(#core::window::WindowSpec::new(#size, #size, #offset));
         return lift(&[raw(&args[0], vars)], |a| {
@@ -747,6 +750,9 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::ShiftZone { .. }
         | Func::TumblingWindow { .. }
         | Func::Array(_)
+        | Func::FromJson
+        | Func::ToJson
+        | Func::GetJsonObject
         | Func::SplitElement { .. }
         | Func::SplitSize
         | Func::FormatPattern
@@ -841,6 +847,53 @@ fn split_call(func: Func, args: &[TExpr], vars: &[crate::ir::Var]) -> (TokenStre
             is_option,
         )
     })
+}
+
+/// `from_json`, `to_json` and `get_json_object`.
+fn json_call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (TokenStream, bool) {
+    let core = core();
+    let json_text = quote!(#core::json_text);
+    match func {
+        Func::FromJson => {
+            let Base::Struct(fields) = ty.base else {
+                panic!("internal error: `from_json` of type {ty}")
+            };
+            let name = super::types::struct_name(fields);
+            lift(&[raw(&args[0], vars)], |a| {
+                let text = &a[0];
+                (quote!(#core::decode::json::from_json::<#name>(&*#text)), true)
+            })
+        }
+        Func::ToJson => {
+            let is_map = matches!(args[0].ty.base, Base::Map(_));
+            lift(&[raw(&args[0], vars)], |a| {
+                let value = &a[0];
+                let code = if is_map {
+                    quote!({ let mut __stream_out = ::std::string::String::new(); #json_text::write_map(&*#value, &mut __stream_out); __stream_out })
+                } else {
+                    quote!(#json_text::to_json(&#value))
+                };
+                (code, false)
+            })
+        }
+        _ => {
+            let TExprKind::Lit(LitValue::Str(path)) = &args[1].kind else {
+                panic!("internal error: `get_json_object` without a literal path")
+            };
+            let once_path = built_once(
+                quote!(PATH),
+                quote!(#json_text::JsonPath),
+                quote!(#json_text::JsonPath::parse(#path).ok()),
+            );
+            lift(&[raw(&args[0], vars)], |a| {
+                let text = &a[0];
+                (
+                    quote!({ #once_path PATH.as_ref().and_then(|__stream_path| #json_text::get_json_object(&*#text, __stream_path)) }),
+                    true,
+                )
+            })
+        }
+    }
 }
 
 /// `hash(..)` / `xxhash64(..)`: each present argument hashed with the previous result as its

@@ -20,7 +20,7 @@ use crate::schema::Schema;
 use row::{RowField, row_struct};
 
 /// The row struct of a schema, with its Arrow schema and its record decoder.
-pub(crate) fn schema(schema: &Schema) -> TokenStream {
+pub(crate) fn schema(schema: &Schema, read_by_from_json: bool) -> TokenStream {
     let fields: Vec<RowField<'_>> = schema
         .fields
         .iter()
@@ -32,7 +32,7 @@ pub(crate) fn schema(schema: &Schema) -> TokenStream {
         .collect();
     let row = row_struct(&schema.name, &schema.attrs, &fields);
     let decoder = decoder::schema_decoder(schema);
-    let nested = schema.nested.then(|| nested::struct_support(schema));
+    let nested = (schema.nested || read_by_from_json).then(|| nested::struct_support(schema));
     quote::quote!(#row #decoder #nested)
 }
 

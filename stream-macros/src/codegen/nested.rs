@@ -49,6 +49,7 @@ pub(crate) fn struct_support(schema: &Schema) -> TokenStream {
         .map(|(f, slot)| types::append_null(f.ty.base, &quote!(self.#slot)));
     let doc = format!("How a struct column of [`{name}`] is read, built and decoded.");
     let json = json_reader(schema);
+    let to_json = json_writer(schema);
     quote! {
         #[doc = #doc]
         #[doc(hidden)]
@@ -117,6 +118,49 @@ pub(crate) fn struct_support(schema: &Schema) -> TokenStream {
         }
 
         #json
+        #to_json
+    }
+}
+
+/// `ToJson` for the row struct: its fields in order, a null one left out, as Spark's JSON
+/// generator writes a struct.
+fn json_writer(schema: &Schema) -> TokenStream {
+    let core = core();
+    let json = quote!(#core::json_text);
+    let name = &schema.name;
+    let members = schema.fields.iter().map(|f| {
+        let member = &f.name;
+        let key = f.name.to_string();
+        let key = key.strip_prefix("r#").unwrap_or(&key).to_owned();
+        let write = |value: TokenStream| match f.ty.base {
+            Base::Map(_) => quote!(#json::write_map(#value, out)),
+            _ => quote!(#json::ToJson::write_json(#value, out)),
+        };
+        let present = quote! {
+            if written { out.push(','); }
+            written = true;
+            #json::write_string(#key, out);
+            out.push(':');
+        };
+        if f.ty.nullable {
+            let value = write(quote!(value));
+            quote!(if let ::core::option::Option::Some(value) = &self.#member { #present #value; })
+        } else {
+            let value = write(quote!(&self.#member));
+            quote!({ #present #value; })
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        impl #json::ToJson for #name {
+            fn write_json(&self, out: &mut ::std::string::String) {
+                let mut written = false;
+                out.push('{');
+                #(#members)*
+                let _ = written;
+                out.push('}');
+            }
+        }
     }
 }
 
@@ -176,6 +220,12 @@ fn json_reader(schema: &Schema) -> TokenStream {
         };
         quote!(#member: #value)
     });
+    let all_null = if schema.fields.iter().all(|f| f.ty.nullable) {
+        let members = schema.fields.iter().map(|f| &f.name);
+        quote!(::core::option::Option::Some(#name { #(#members: ::core::option::Option::None,)* }))
+    } else {
+        quote!(::core::option::Option::None)
+    };
     // A struct's nested structs record their members' mismatches in the same `problem`.
     let problem_used = schema.fields.iter().any(|f| matches!(f.ty.base, Base::Struct(_)));
     let problem_binding = (!problem_used).then(|| quote!(let _ = &__stream_problem;));
@@ -205,6 +255,10 @@ fn json_reader(schema: &Schema) -> TokenStream {
                     #json::Field::Null => #json::Field::Null,
                     #json::Field::Mismatch(found) => #json::Field::Mismatch(found),
                 })
+            }
+
+            fn all_null() -> ::core::option::Option<Self> {
+                #all_null
             }
         }
     }

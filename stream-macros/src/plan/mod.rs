@@ -417,6 +417,9 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::ShiftZone { to_utc: true } => "to_utc_timestamp",
         Func::TumblingWindow { .. } => "window",
         Func::Array(array) => array.name(),
+        Func::FromJson => "from_json",
+        Func::ToJson => "to_json",
+        Func::GetJsonObject => "get_json_object",
     }
 }
 

@@ -108,6 +108,18 @@ pub(crate) fn check_query(
     let inputs = union_columns(decl, schemas, schema, &order, diagnostics).ok_or_else(Vec::new)?;
     let statics = static_inputs(decl, schemas, diagnostics).ok_or_else(Vec::new)?;
     let mut checker = QueryChecker::new(decl, schema, statics, diagnostics);
+    checker.structs = schemas
+        .iter()
+        .map(|s| {
+            let fields = s.fields.iter().map(|f| (f.name.to_string(), f.ty)).collect();
+            let name = s.name.to_string();
+            let base = crate::types::Base::structure(crate::types::StructType {
+                name: name.clone(),
+                fields,
+            });
+            (name, base)
+        })
+        .collect();
     checker.stream_inputs = inputs
         .iter()
         .map(|input| {
@@ -471,6 +483,10 @@ struct QueryChecker<'a> {
     watermarks: Vec<(VarId, i64)>,
     /// The stream inputs (in the order of the signature) with their schemas' columns.
     stream_inputs: Vec<(Ident, Vec<(Ident, ColType)>)>,
+    /// Every schema's struct type, by name.
+    structs: Vec<(String, crate::types::Base)>,
+    /// The schemas `from_json` reads.
+    json_schemas: Vec<String>,
 }
 
 impl<'a> QueryChecker<'a> {
@@ -495,6 +511,8 @@ impl<'a> QueryChecker<'a> {
             limit: None,
             watermarks: Vec::new(),
             stream_inputs: Vec::new(),
+            structs: Vec::new(),
+            json_schemas: Vec::new(),
         };
         for field in &schema.fields {
             let var = checker.new_var(field.name.to_string(), field.ty);
@@ -535,6 +553,8 @@ impl<'a> QueryChecker<'a> {
             vars: &self.vars,
             stream: &self.decl.root,
             failed: &mut self.failed,
+            structs: &self.structs,
+            json_schemas: &mut self.json_schemas,
         }
     }
 
@@ -1856,6 +1876,7 @@ impl<'a> QueryChecker<'a> {
             late_rows: self.late_rows,
             order_by: self.order_by,
             limit: self.limit,
+            json_schemas: self.json_schemas,
         })
     }
 }

@@ -277,6 +277,17 @@ RECIPES = [
      '.agg(F.min_by("device_id", "temperature").alias("coldest"), '
      'F.stddev_pop("temperature").alias("spread"), '
      'F.corr("signal", "temperature").alias("r"))'),
+    ("url_segments", ["events"], "append",
+     'events.select("event_id", F.explode(F.split("url", "/")).alias("segment"))'),
+    ("event_types_per_user", ["events"], "complete",
+     'events.groupBy("user_id").agg(F.collect_list("event_type").alias("types"), '
+     'F.sort_array(F.collect_set("device")).alias("devices"), '
+     'F.size(F.collect_set("country")).alias("countries"))'),
+    ("cart_urls", ["events"], "append",
+     'events.where(F.col("url").isNotNull() & F.array_contains(F.split("url", "/"), "cart"))'
+     '.select("event_id", '
+     'F.element_at(F.split("url", "/"), -1).alias("last"), '
+     'F.array("user_id", "device").alias("who"))'),
 ]
 KEEP_ORDER = {"top_spenders", "hourly_trunc"}
 ANSI_OFF = {"cast_text"}

@@ -5,6 +5,7 @@ use proc_macro2::Span;
 use syn::{Ident, Lit};
 
 mod arrays;
+mod json;
 
 use super::Env;
 use crate::diag::{Diagnostics, did_you_mean};
@@ -218,6 +219,10 @@ pub(crate) struct ExprChecker<'a> {
     /// The query's input name, for messages.
     pub(crate) stream: &'a Ident,
     pub(crate) failed: &'a mut bool,
+    /// Every schema's struct type, by name (`from_json(text, Schema)` reads one).
+    pub(crate) structs: &'a [(String, Base)],
+    /// The schemas `from_json` reads, whose decoders must be generated.
+    pub(crate) json_schemas: &'a mut Vec<String>,
 }
 
 /// The column `column` most likely means, as an identifier spanned like `column`, with its variable.
@@ -348,6 +353,9 @@ impl ExprChecker<'_> {
                 if arrays::FUNCTIONS.contains(&name.as_str()) {
                     return self.array_function(func, args, *paren_span, scope);
                 }
+                if json::FUNCTIONS.contains(&name.as_str()) {
+                    return self.json_function(func, args, *paren_span, scope);
+                }
                 if arrays::GENERATORS.contains(&name.as_str()) {
                     self.misplaced_generator(func);
                     return None;
@@ -386,7 +394,13 @@ impl ExprChecker<'_> {
                     return None;
                 }
                 let Some((_, function)) = FUNCTIONS.iter().find(|(n, _)| *n == name) else {
-                    let all = FUNCTIONS.iter().map(|(n, _)| *n).chain(AGGREGATES);
+                    let all = FUNCTIONS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .chain(AGGREGATES)
+                        .chain(arrays::FUNCTIONS)
+                        .chain(arrays::GENERATORS)
+                        .chain(json::FUNCTIONS);
                     let help = did_you_mean(&name, all.clone()).map_or_else(
                         || format!("note: functions are: {}", all.collect::<Vec<_>>().join(", ")),
                         |s| format!("help: did you mean `{s}`?"),
@@ -2096,7 +2110,13 @@ impl ExprChecker<'_> {
                 return None;
             }
             // Reached through `split(..)[i]`, `element_at` and `size`, or `format_number`, never by name.
-            Func::SplitElement { .. } | Func::SplitSize | Func::FormatPattern | Func::Array(_) => {
+            Func::SplitElement { .. }
+            | Func::SplitSize
+            | Func::FormatPattern
+            | Func::Array(_)
+            | Func::FromJson
+            | Func::ToJson
+            | Func::GetJsonObject => {
                 self.error(span, format!("`{name}` takes `split(..)`: `size(split(s, \",\"))`"));
                 return None;
             }
