@@ -49,7 +49,13 @@ rill::stream! {
             device_json = to_json(device),
             tags_json = to_json(tags),
             properties_json = to_json(properties),
+            all_json = to_json(struct(id, device, tags, properties)),
         )
+    }
+    query StructOfScalars(payloads: Payload) {
+        payloads
+            .select(id, scalars = struct(score, ts, day, amount, flag), named = struct(id, twice = id * 2))
+            .with_column(scalars_json = to_json(scalars))
     }
     query GetJsonObject(payloads: Payload) {
         payloads.select(
@@ -167,32 +173,33 @@ fn get_json_object_matches_spark() {
     assert_matches("get_json_object_extra", GetJsonObjectMore::read);
 }
 
-rill::stream! {
-    schema Scalars {
-        id: Option<i32>,
-        score: Option<f64>,
-        ts: Option<Timestamp>,
-        day: Option<Date>,
-        amount: Option<Decimal<10, 2>>,
-        flag: Option<bool>,
-    }
-
-    query ScalarValues(payloads: Scalars) {
-        payloads.select(id, score, ts, day, amount, flag)
-    }
-}
-
-/// `to_json` of a struct of scalars writes them as Spark's `to_json(struct(score, ts, day,
-/// amount, flag))` does: Java's doubles (quoted when not finite), timestamps to the
-/// millisecond in UTC, dates, decimals with their scale; a null field left out.
+/// `to_json(struct(score, ts, day, amount, flag))` writes the scalars as Spark does: Java's
+/// doubles (quoted when not finite), timestamps to the millisecond in UTC, dates, decimals with
+/// their scale; a null field left out. And `struct(..)` names its fields as Spark does.
 #[test]
-fn to_json_writes_scalars_as_spark() {
+fn to_json_of_a_struct_of_scalars_matches_spark() {
     let dir = input();
-    let sink = MemorySink::named("scalar_values");
+    let sink = MemorySink::named("struct_of_scalars");
     common::run_available_now(
-        ScalarValues::read(JsonSource::new(dir.path()))
+        StructOfScalars::read(JsonSource::new(dir.path()))
             .append()
             .to(sink.clone()),
+    );
+    let batch = sink.snapshot().unwrap();
+    let fields: Vec<String> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| common::spark_type(f.data_type()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "int",
+            "struct<score:double,ts:timestamp,day:date,amount:decimal(10,2),flag:boolean>",
+            "struct<id:int,twice:int>",
+            "string"
+        ]
     );
     let golden = common::golden_json(GOLDEN, "expected/to_json.json");
     let rows = golden["batches"][0]["rows"].as_array().unwrap();
@@ -202,32 +209,17 @@ fn to_json_writes_scalars_as_spark() {
         .iter()
         .position(|c| c == "scalars_json")
         .unwrap();
-    let mut values = sink.rows::<ScalarValuesRow>().unwrap();
+    let mut values = sink.rows::<StructOfScalarsRow>().unwrap();
     values.sort_by_key(|row| row.id);
     assert_eq!(values.len(), rows.len());
     let mut reprinted = Vec::new();
     for row in values {
-        let mut ours = String::from("{");
-        let mut field = |name: &str, value: Option<String>| {
-            if let Some(value) = value {
-                if ours.len() > 1 {
-                    ours.push(',');
-                }
-                ours.push_str(&format!("\"{name}\":{value}"));
-            }
-        };
-        use rill::json_text::to_json;
-        field("score", row.score.map(|v| to_json(&v)));
-        field("ts", row.ts.map(|v| to_json(&v)));
-        field("day", row.day.map(|v| to_json(&v)));
-        field("amount", row.amount.map(|v| to_json(&v)));
-        field("flag", row.flag.map(|v| to_json(&v)));
-        ours.push('}');
+        assert_eq!(row.named.twice, row.id.map(|id| id * 2));
         let spark = rows
             .iter()
             .find(|r| r[0] == row.id.map_or(serde_json::Value::Null, serde_json::Value::from))
             .unwrap();
-        let spark_text = spark[scalars].as_str().unwrap_or_default();
+        let (ours, spark_text) = (row.scalars_json, spark[scalars].as_str().unwrap_or_default());
         if ours != spark_text {
             // Java 17's `Double.toString`, which Spark ran on, prints some doubles (2e23) with
             // more digits than the shortest text that reads back, which Rill prints (as Java 19

@@ -47,6 +47,8 @@ pub(crate) fn expand_in(input: &TokenStream, source: Option<&std::path::Path>) -
     let mut state_shapes = Vec::new();
     // The schemas a query reads with `from_json`: their decoders are generated with them.
     let mut json_schemas: HashSet<String> = HashSet::new();
+    // The types `struct(..)` makes, each emitted once.
+    let mut anonymous = Vec::new();
     for decl in &parsed.queries {
         let name = decl.name.to_string();
         if !seen_queries.insert(name.clone()) {
@@ -69,6 +71,12 @@ pub(crate) fn expand_in(input: &TokenStream, source: Option<&std::path::Path>) -
             Ok(typed) => {
                 json_schemas.extend(typed.json_schemas.iter().cloned());
                 let planned = plan::plan(typed);
+                for fields in codegen::anonymous_structs(&planned) {
+                    if !anonymous.contains(&fields) {
+                        anonymous.push(fields);
+                        output.extend(codegen::anonymous_struct(fields));
+                    }
+                }
                 state_shapes.push((decl.name.clone(), state_lock::state_shape(&planned)));
                 output.extend(codegen::query(&planned));
             }

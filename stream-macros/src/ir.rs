@@ -142,6 +142,8 @@ pub(crate) enum Func {
     Array(ArrayFunc),
     /// `from_json(text, Schema)`: the struct type is the call's.
     FromJson,
+    /// `struct(a, name = b, ..)`: a struct of the arguments, its type the call's.
+    MakeStruct,
     /// `to_json(value)`: Spark's JSON text of a struct, an array or a map.
     ToJson,
     /// `get_json_object(text, "$.path")`: the path a literal.
@@ -571,6 +573,24 @@ pub(crate) enum TExprKind {
 }
 
 impl TExpr {
+    /// The expression and every expression inside it, outermost first.
+    pub(crate) fn visit_exprs<'e>(&'e self, visit: &mut impl FnMut(&'e TExpr)) {
+        visit(self);
+        match &self.kind {
+            TExprKind::Var(_) | TExprKind::Lit(_) | TExprKind::Accumulator(_) => {}
+            TExprKind::Call(_, args) => args.iter().for_each(|a| a.visit_exprs(visit)),
+            TExprKind::Binary(_, left, right) => {
+                left.visit_exprs(visit);
+                right.visit_exprs(visit);
+            }
+            TExprKind::Unary(_, inner)
+            | TExprKind::Widen(_, inner)
+            | TExprKind::IsNull { expr: inner, .. }
+            | TExprKind::WindowField { expr: inner, .. }
+            | TExprKind::StructField { expr: inner, .. } => inner.visit_exprs(visit),
+        }
+    }
+
     /// Every variable the expression reads.
     pub(crate) fn visit_vars(&self, visit: &mut impl FnMut(VarId)) {
         match &self.kind {

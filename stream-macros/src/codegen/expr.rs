@@ -406,6 +406,9 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
     if let Func::Array(array) = func {
         return super::arrays::call(array, args, vars, ty);
     }
+    if func == Func::MakeStruct {
+        return super::nested::make_struct(args, vars, ty);
+    }
     if let Func::FromJson | Func::ToJson | Func::GetJsonObject = func {
         return json_call(func, args, vars, ty);
     }
@@ -751,6 +754,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::TumblingWindow { .. }
         | Func::Array(_)
         | Func::FromJson
+        | Func::MakeStruct
         | Func::ToJson
         | Func::GetJsonObject
         | Func::SplitElement { .. }

@@ -10,6 +10,7 @@ mod row;
 mod stream_join;
 mod types;
 
+pub(crate) use nested::{anonymous_struct, anonymous_structs};
 pub(crate) use query::row_name;
 pub(crate) use types::owned as owned_type;
 

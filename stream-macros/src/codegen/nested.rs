@@ -280,3 +280,104 @@ pub(super) fn field(inner: &TExpr, index: usize, vars: &[Var]) -> (TokenStream, 
         (value, ty.nullable)
     })
 }
+
+/// Code for `struct(..)` of `args`: the struct `ty` names, each field an owned copy.
+pub(super) fn make_struct(args: &[TExpr], vars: &[Var], ty: crate::types::ColType) -> (TokenStream, bool) {
+    let Base::Struct(fields) = ty.base else {
+        panic!("internal error: `struct(..)` of type {ty}")
+    };
+    let name = types::struct_name(fields);
+    let members = fields.fields.iter().zip(args).map(|((field, field_ty), arg)| {
+        let member = format_ident!("{}", field);
+        let (code, nullable) = raw(arg, vars);
+        let owned = types::to_owned(crate::types::ColType::new(field_ty.base, nullable), &code);
+        if field_ty.nullable && !nullable {
+            quote!(#member: ::core::option::Option::Some(#owned))
+        } else {
+            quote!(#member: #owned)
+        }
+    });
+    (quote!(#name { #(#members),* }), false)
+}
+
+/// The types `struct(..)` makes in `plan`, each once.
+pub(crate) fn anonymous_structs(plan: &crate::ir::Plan) -> Vec<&'static StructType> {
+    fn note(base: Base, found: &mut Vec<&'static StructType>) {
+        match base {
+            Base::Struct(fields) => {
+                if fields.name.starts_with(crate::typecheck::ANONYMOUS_STRUCT) && !found.contains(&fields) {
+                    found.push(fields);
+                }
+                fields.fields.iter().for_each(|(_, ty)| note(ty.base, found));
+            }
+            Base::Array(inner) | Base::Map(inner) => note(inner.base, found),
+            _ => {}
+        }
+    }
+    fn steps(list: &[crate::ir::Step], found: &mut Vec<&'static StructType>) {
+        for step in list {
+            match step {
+                crate::ir::Step::Let { expr, .. } => expr.visit_exprs(&mut |e| note(e.ty.base, found)),
+                crate::ir::Step::Filter { condition } => condition.visit_exprs(&mut |e| note(e.ty.base, found)),
+                crate::ir::Step::Generate(generate) => generate.array.visit_exprs(&mut |e| note(e.ty.base, found)),
+                crate::ir::Step::StreamJoin(join) => {
+                    steps(&join.right_steps, found);
+                    if let Some(condition) = &join.condition {
+                        condition.visit_exprs(&mut |e| note(e.ty.base, found));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let query = &plan.query;
+    let mut found = Vec::new();
+    query.vars.iter().for_each(|var| note(var.ty.base, &mut found));
+    steps(&query.pre, &mut found);
+    steps(&query.post, &mut found);
+    if let Some(aggregate) = &query.aggregate {
+        for accumulator in &aggregate.accumulators {
+            for arg in accumulator.arg.iter().chain(&accumulator.second) {
+                arg.visit_exprs(&mut |e| note(e.ty.base, &mut found));
+            }
+        }
+        for (_, output) in &aggregate.outputs {
+            output.visit_exprs(&mut |e| note(e.ty.base, &mut found));
+        }
+    }
+    found
+}
+
+/// The row struct and struct support of a type `struct(..)` makes.
+pub(crate) fn anonymous_struct(fields: &StructType) -> TokenStream {
+    let schema = Schema {
+        name: format_ident!("{}", fields.name),
+        attrs: Vec::new(),
+        fields: fields
+            .fields
+            .iter()
+            .map(|(name, ty)| crate::schema::Field {
+                name: format_ident!("{}", name),
+                attrs: Vec::new(),
+                ty: *ty,
+            })
+            .collect(),
+        nested: true,
+    };
+    let row_fields: Vec<super::row::RowField<'_>> = schema
+        .fields
+        .iter()
+        .map(|f| super::row::RowField {
+            name: &f.name,
+            ty: f.ty,
+            attrs: &f.attrs,
+        })
+        .collect();
+    let attrs: Vec<syn::Attribute> = vec![
+        syn::parse_quote!(#[doc(hidden)]),
+        syn::parse_quote!(#[allow(non_camel_case_types)]),
+    ];
+    let row = super::row::row_struct(&schema.name, &attrs, &row_fields);
+    let support = struct_support(&schema);
+    quote!(#row #support)
+}

@@ -417,7 +417,12 @@ fn parse_primary(input: ParseStream<'_>) -> syn::Result<Expr> {
     if input.peek(Ident::peek_any) {
         let ident = input.call(syn::ext::IdentExt::parse_any)?;
         if input.peek(syn::token::Paren) {
-            let (args, paren_span) = parse_args(input)?;
+            // `struct(a, name = expr)` names its fields as a method names its columns.
+            let (args, paren_span) = if ident == "struct" {
+                parse_method_args(input)?
+            } else {
+                parse_args(input)?
+            };
             return Ok(Expr::Call {
                 func: ident,
                 args,

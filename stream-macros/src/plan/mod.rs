@@ -418,6 +418,7 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::TumblingWindow { .. } => "window",
         Func::Array(array) => array.name(),
         Func::FromJson => "from_json",
+        Func::MakeStruct => "struct",
         Func::ToJson => "to_json",
         Func::GetJsonObject => "get_json_object",
     }

@@ -4,6 +4,8 @@
 
 mod expr;
 mod generate;
+
+pub(crate) use expr::ANONYMOUS_STRUCT;
 mod stream_join;
 
 use proc_macro2::Span;

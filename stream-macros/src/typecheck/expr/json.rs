@@ -10,9 +10,63 @@ use crate::parse::Expr;
 use crate::types::{Base, ColType};
 
 /// The JSON functions, by the names a query calls them.
-pub(crate) const FUNCTIONS: [&str; 3] = ["from_json", "to_json", "get_json_object"];
+pub(crate) const FUNCTIONS: [&str; 4] = ["from_json", "to_json", "get_json_object", "struct"];
+
+/// The prefix of the Rust type of a struct `struct(..)` makes (its name ends in a hash of its
+/// fields, so the same fields give the same type in every query of a `stream!`).
+pub(crate) const ANONYMOUS_STRUCT: &str = "__stream_struct_";
 
 impl ExprChecker<'_> {
+    /// `struct(a, name = b, ..)`: a field per argument, named by its column or its `name =`, else
+    /// `col1`, `col2`, .. by position, as Spark names them.
+    fn make_struct(&mut self, func: &Ident, args: &[Expr], scope: &mut Scope<'_>) -> Option<TExpr> {
+        let mut fields: Vec<(String, ColType)> = Vec::new();
+        let mut typed_args = Vec::new();
+        for (position, arg) in args.iter().enumerate() {
+            let (name, value) = match arg {
+                Expr::Named { name, value, .. } => (name.to_string(), value.as_ref()),
+                Expr::Column(column) => (column.to_string(), arg),
+                other => (format!("col{}", position + 1), other),
+            };
+            let typed = self.check(value, scope)?;
+            if fields.iter().any(|(known, _)| *known == name) {
+                self.error(
+                    arg.span(),
+                    format!("`struct` has two fields named `{name}`\nhelp: name one: `struct({name}, other = ..)`"),
+                );
+                return None;
+            }
+            if syn::parse_str::<Ident>(&name).is_err() {
+                self.error(
+                    arg.span(),
+                    format!(
+                        "`{name}` cannot name a field: it is a Rust keyword\nhelp: name it: `struct(other = {value})`"
+                    ),
+                );
+                return None;
+            }
+            fields.push((name, typed.ty));
+            typed_args.push(typed);
+        }
+        let signature = fields
+            .iter()
+            .map(|(name, ty)| format!("{name}:{ty}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let hash = signature.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let base = Base::structure(crate::types::StructType {
+            name: format!("{ANONYMOUS_STRUCT}{hash:016x}"),
+            fields,
+        });
+        Some(Self::typed(
+            TExprKind::Call(Func::MakeStruct, typed_args),
+            ColType::new(base, false),
+            func.span(),
+        ))
+    }
+
     /// One of [`FUNCTIONS`], by name.
     pub(super) fn json_function(
         &mut self,
@@ -96,7 +150,12 @@ impl ExprChecker<'_> {
                     func.span(),
                 ))
             }
+            ("struct", [_, ..]) => self.make_struct(func, args, scope),
             (name, _) => {
+                if name == "struct" {
+                    self.arity(func, paren_span, args.len(), 1, usize::MAX);
+                    return None;
+                }
                 let count = if name == "to_json" { 1 } else { 2 };
                 self.arity(func, paren_span, args.len(), count, count);
                 None

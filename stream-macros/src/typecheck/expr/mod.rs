@@ -16,6 +16,7 @@ use crate::ir::{
 use crate::parse::{BinaryOp, Expr, UnaryOp};
 use crate::types::{Base, ColType, MAX_PRECISION, Precision};
 pub(crate) use arrays::GENERATORS;
+pub(crate) use json::ANONYMOUS_STRUCT;
 
 /// Scalar functions by name.
 const FUNCTIONS: &[(&str, Func)] = &[
@@ -2115,6 +2116,7 @@ impl ExprChecker<'_> {
             | Func::FormatPattern
             | Func::Array(_)
             | Func::FromJson
+            | Func::MakeStruct
             | Func::ToJson
             | Func::GetJsonObject => {
                 self.error(span, format!("`{name}` takes `split(..)`: `size(split(s, \",\"))`"));
