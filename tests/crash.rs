@@ -39,6 +39,8 @@ rill::stream! {
             kinds = approx_count_distinct(event_type),
             last_kind = last(event_type),
             biggest = max_by(event_id, amount),
+            kind_list = size(collect_list(event_type)),
+            kind_set = sort_array(collect_set(event_type)),
         )
     }
 
@@ -148,8 +150,17 @@ fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<St
                 .iter()
                 .map(|r| {
                     format!(
-                        "{} {} {} {:?} {:?} {} {} {:?}",
-                        r.user_id, r.events, r.total, r.spread, r.median, r.kinds, r.last_kind, r.biggest
+                        "{} {} {} {:?} {:?} {} {} {:?} {} {:?}",
+                        r.user_id,
+                        r.events,
+                        r.total,
+                        r.spread,
+                        r.median,
+                        r.kinds,
+                        r.last_kind,
+                        r.biggest,
+                        r.kind_list,
+                        r.kind_set
                     )
                 })
                 .collect();
