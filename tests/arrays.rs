@@ -241,20 +241,7 @@ fn array_functions_match_spark() {
             spark["num_input_rows"], progress.num_input_rows,
             "batch {batch_id}: rows read"
         );
-        let expected: Vec<Value> = spark["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|row| {
-                let mut row = row.clone();
-                for position in &size_columns {
-                    if row[*position] == -1 {
-                        row[*position] = Value::Null;
-                    }
-                }
-                row
-            })
-            .collect();
+        let expected: Vec<Value> = common::sizes_as_in_ansi_mode(&spark["rows"], &size_columns);
         assert_eq!(
             common::sorted(golden_rows(batch)),
             common::sorted(expected),

@@ -98,20 +98,7 @@ fn assert_matches(name: &str, query: &rill::StreamingQuery, batches: &[(u64, Rec
         .filter(|(_, c)| **c == "n_tags")
         .map(|(position, _)| position)
         .collect();
-    let expected: Vec<Value> = spark["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| {
-            let mut row = row.clone();
-            for position in &sizes {
-                if row[*position] == -1 {
-                    row[*position] = Value::Null;
-                }
-            }
-            row
-        })
-        .collect();
+    let expected: Vec<Value> = common::sizes_as_in_ansi_mode(&spark["rows"], &sizes);
     assert_eq!(
         common::sorted(golden_rows(batch)),
         common::sorted(expected),

@@ -190,6 +190,24 @@ pub fn same_as_spark_repr(ours: &Value, spark: &Value) -> bool {
     }
 }
 
+/// Golden rows from a Spark run with ANSI off, where `size` of a null array is -1, with the
+/// `sizes` columns' -1 as null: Spark's answer with ANSI on (its default), and Rill's.
+pub fn sizes_as_in_ansi_mode(rows: &Value, sizes: &[usize]) -> Vec<Value> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let mut row = row.clone();
+            for position in sizes {
+                if row[*position] == -1 {
+                    row[*position] = Value::Null;
+                }
+            }
+            row
+        })
+        .collect()
+}
+
 /// A timestamp as the golden files write it: its microseconds since the epoch.
 pub fn micros(value: Option<rill::Timestamp>) -> Value {
     value.map_or(Value::Null, |t| Value::from(t.micros()))

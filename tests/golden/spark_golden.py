@@ -7,8 +7,10 @@ The scripts in the directories beside this file import it (they put this directo
 """
 import datetime
 import decimal
+import json
 import math
 import os
+import re
 
 from pyspark.sql import functions as F
 
@@ -138,3 +140,82 @@ def error_text(error):
     text = str(error).strip()
     return {"exception": type(error).__module__ + "." + type(error).__name__,
             "condition": condition, "message": text.splitlines()[0] if text else ""}
+
+
+def local_spark(app_name):
+    """A local Spark on one core and one shuffle partition, loopback only, UTC, quiet."""
+    from pyspark.sql import SparkSession
+
+    spark = (
+        SparkSession.builder
+        .master("local[1]")
+        .appName(app_name)
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.adaptive.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("OFF")
+    return spark
+
+
+def encode_nested(value):
+    """A collected value: a struct (Row) -> {field: value}, a map (dict) -> {key: value}, an
+    array (list) -> [values] in Spark's order, leaves per encode_repr."""
+    from pyspark.sql import Row
+
+    if isinstance(value, Row):
+        return {k: encode_nested(v) for k, v in value.asDict(recursive=False).items()}
+    if isinstance(value, dict):
+        return {str(k): encode_nested(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_nested(v) for v in value]
+    return encode_repr(value)
+
+
+def row_key(row):
+    """A row's sort key: its JSON text."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False)
+
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+EXPR_ID_RE = re.compile(r"#\d+")
+
+
+def scrub(text, paths):
+    """Run-specific parts of a message: the `paths` ({path: placeholder}), uuids, expression
+    ids (`#123`)."""
+    for path, placeholder in paths.items():
+        text = text.replace(path, placeholder)
+    return EXPR_ID_RE.sub("#<id>", UUID_RE.sub("<uuid>", text))
+
+
+def first_line(text):
+    text = (text or "").strip()
+    return text.splitlines()[0] if text else ""
+
+
+def java_error_text(exc, clean):
+    """error_text, with messages passed through `clean`. A Py4JJavaError (an error pyspark does
+    not convert, e.g. a FAILFAST parse failure) is described by its Java exception instead of
+    the "An error occurred while calling o123.collectToPython." line, with its cause chain."""
+    out = error_text(exc)
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        chain = []
+        while java is not None:
+            try:
+                condition = java.getCondition()
+            except Exception:  # noqa: BLE001
+                condition = None
+            chain.append({"exception": java.getClass().getName(), "condition": condition,
+                          "message": clean(first_line(java.getMessage()))})
+            java = java.getCause()
+        out["condition"], out["message"] = chain[0]["condition"], chain[0]["message"]
+        out["java_causes"] = chain[1:]
+    out["message"] = clean(out["message"])
+    return out

@@ -48,7 +48,11 @@ for _logger in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
     PySparkLogger.getLogger(_logger).setLevel(logging.CRITICAL + 1)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from spark_golden import encode_repr, error_text, set_mtimes  # noqa: E402
+from spark_golden import encode_nested as enc  # noqa: E402
+from spark_golden import (  # noqa: E402
+    encode_repr, first_line, java_error_text, local_spark, row_key, set_mtimes,
+)
+from spark_golden import scrub as shared_scrub  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 INPUT_DIR = HERE / "input"
@@ -267,76 +271,15 @@ NESTED_QUERIES = {
 # running
 # ---------------------------------------------------------------------------
 def make_spark():
-    spark = (
-        SparkSession.builder
-        .master("local[1]")
-        .appName("rill-nested-golden")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.adaptive.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("OFF")
-    return spark
-
-
-def enc(value):
-    """A collected value: a struct (Row) -> {field: value}, a map (dict) -> {key: value}, an
-    array (list) -> [values] in Spark's order, leaves per spark_golden.encode_repr."""
-    if isinstance(value, Row):
-        return {k: enc(v) for k, v in value.asDict(recursive=False).items()}
-    if isinstance(value, dict):
-        return {str(k): enc(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [enc(v) for v in value]
-    return encode_repr(value)
-
-
-def row_key(row):
-    return json.dumps(row, sort_keys=True, ensure_ascii=False)
-
-
-UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-EXPR_ID_RE = re.compile(r"#\d+")
+    return local_spark("rill-nested-golden")
 
 
 def scrub(text):
-    """Run-specific parts of a message: temp/checkout paths, uuids, expression ids (`#123`)."""
-    text = text.replace(str(WORK), "<tmp>").replace(str(HERE), "<here>")
-    return EXPR_ID_RE.sub("#<id>", UUID_RE.sub("<uuid>", text))
-
-
-def first_line(text):
-    text = (text or "").strip()
-    return text.splitlines()[0] if text else ""
+    return shared_scrub(text, {str(WORK): "<tmp>", str(HERE): "<here>"})
 
 
 def clean_error(exc):
-    """spark_golden.error_text, scrubbed. A Py4JJavaError (an error pyspark does not convert,
-    e.g. a FAILFAST parse failure) is described by its Java exception instead of the
-    "An error occurred while calling o123.collectToPython." line, with its cause chain."""
-    out = error_text(exc)
-    java = getattr(exc, "java_exception", None)
-    if java is not None:
-        chain = []
-        while java is not None:
-            try:
-                condition = java.getCondition()
-            except Exception:  # noqa: BLE001
-                condition = None
-            chain.append({"exception": java.getClass().getName(), "condition": condition,
-                          "message": scrub(first_line(java.getMessage()))})
-            java = java.getCause()
-        out["condition"], out["message"] = chain[0]["condition"], chain[0]["message"]
-        out["java_causes"] = chain[1:]
-    out["message"] = scrub(out["message"])
-    return out
+    return java_error_text(exc, scrub)
 
 
 def source(spark, name, mode=None):
