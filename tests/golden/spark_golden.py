@@ -219,3 +219,25 @@ def java_error_text(exc, clean):
         out["java_causes"] = chain[1:]
     out["message"] = clean(out["message"])
     return out
+
+
+def golden_dumps(out):
+    """indent=1, sort_keys=True, but each row of a "rows" list on one line."""
+    rows = []
+
+    def hide(node):
+        if isinstance(node, dict):
+            return {k: ([hide_row(r) for r in v] if k == "rows" and isinstance(v, list)
+                        else hide(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [hide(v) for v in node]
+        return node
+
+    def hide_row(row):
+        rows.append(json.dumps(row, sort_keys=True, ensure_ascii=False))
+        return f"@@ROW{len(rows) - 1}@@"
+
+    text = json.dumps(hide(out), indent=1, sort_keys=True, ensure_ascii=False)
+    text = re.sub(r'"@@ROW(\d+)@@"', lambda m: rows[int(m.group(1))], text)
+    assert json.loads(text) == json.loads(json.dumps(out)), "row formatting changed a value"
+    return text + "\n"

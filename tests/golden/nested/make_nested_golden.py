@@ -49,6 +49,7 @@ for _logger in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from spark_golden import encode_nested as enc  # noqa: E402
+from spark_golden import golden_dumps as dumps  # noqa: E402
 from spark_golden import (  # noqa: E402
     encode_repr, first_line, java_error_text, local_spark, row_key, set_mtimes,
 )
@@ -439,28 +440,6 @@ def generator_errors(spark):
         entry["batches"] = batches
         out[case] = entry
     return out
-
-
-def dumps(out):
-    """indent=1, sort_keys=True, but each row of a "rows" list on one line."""
-    rows = []
-
-    def hide(node):
-        if isinstance(node, dict):
-            return {k: ([hide_row(r) for r in v] if k == "rows" and isinstance(v, list)
-                        else hide(v)) for k, v in node.items()}
-        if isinstance(node, list):
-            return [hide(v) for v in node]
-        return node
-
-    def hide_row(row):
-        rows.append(json.dumps(row, sort_keys=True, ensure_ascii=False))
-        return f"@@ROW{len(rows) - 1}@@"
-
-    text = json.dumps(hide(out), indent=1, sort_keys=True, ensure_ascii=False)
-    text = re.sub(r'"@@ROW(\d+)@@"', lambda m: rows[int(m.group(1))], text)
-    assert json.loads(text) == json.loads(json.dumps(out)), "row formatting changed a value"
-    return text + "\n"
 
 
 def write(name, out):
