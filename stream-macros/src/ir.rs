@@ -174,6 +174,8 @@ pub(crate) enum ArrayFunc {
     MapKeys,
     /// `map_values(map)`.
     MapValues,
+    /// `flatten(arrays)`: the arrays' elements in one array.
+    Flatten,
 }
 
 impl ArrayFunc {
@@ -191,6 +193,7 @@ impl ArrayFunc {
             Self::MapLookup => "get_map_value",
             Self::MapKeys => "map_keys",
             Self::MapValues => "map_values",
+            Self::Flatten => "flatten",
         }
     }
 }

@@ -232,7 +232,14 @@ impl Resolver<'_> {
             return None;
         };
         let element = self.resolve_type(inner)?;
-        if element.base.is_nested() {
+        // Arrays of structs hold records (`inline` makes rows of them), arrays of arrays rows of
+        // values (`flatten` joins them); deeper arrays and arrays of maps are not supported yet.
+        let too_deep = match element.base {
+            Base::Map(_) => true,
+            Base::Array(inner) => inner.base.is_nested(),
+            _ => false,
+        };
+        if too_deep {
             self.diagnostics.error(
                 inner.span,
                 format!(

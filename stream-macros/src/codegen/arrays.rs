@@ -55,6 +55,16 @@ fn collected(array: &TExpr, element: ColType, items: &TokenStream) -> TokenStrea
     }
 }
 
+/// [`collected`] for an `Option` of an array.
+fn collected_option(array: &TExpr, element: ColType, items: &TokenStream) -> TokenStream {
+    if lives_for_the_row(array) || !element.base.is_borrowed() {
+        quote!(#items)
+    } else {
+        let each = collected(array, element, &quote!(__stream_items));
+        quote!(#items.map(|__stream_items| #each))
+    }
+}
+
 /// Code for a call of an array function, and whether it is an `Option`.
 pub(super) fn call(func: ArrayFunc, args: &[TExpr], vars: &[Var], ty: ColType) -> (TokenStream, bool) {
     let core = core();
@@ -140,6 +150,34 @@ pub(super) fn call(func: ArrayFunc, args: &[TExpr], vars: &[Var], ty: ColType) -
                     _ => quote!(#arrays::distinct(#items)),
                 };
                 (collected(&args[0], element, &done), false)
+            })
+        }
+        ArrayFunc::Flatten => {
+            let row = element_type(&args[0]);
+            let Some(item) = row.base.element() else {
+                panic!("internal error: `flatten` of {}", args[0].ty)
+            };
+            let row_view = types::element_view(row, &quote!(__stream_row));
+            let row_view = if row.nullable { quote!(#row_view?) } else { row_view };
+            let items = views(item, &quote!(__stream_row));
+            lift(&[raw(&args[0], vars)], |a| {
+                let rows = &a[0];
+                let joined = quote! {
+                    (|| {
+                        let mut __stream_joined = ::std::vec::Vec::new();
+                        for __stream_row in ::core::iter::IntoIterator::into_iter(&*#rows) {
+                            let __stream_row = #row_view;
+                            __stream_joined.extend(#items);
+                        }
+                        ::core::option::Option::Some(__stream_joined)
+                    })()
+                };
+                let joined = collected_option(&args[0], item, &joined);
+                if row.nullable {
+                    (joined, true)
+                } else {
+                    (quote!(#joined.unwrap_or_default()), false)
+                }
             })
         }
         ArrayFunc::MapLookup => {

@@ -117,6 +117,33 @@ pub(crate) fn struct_support(schema: &Schema) -> TokenStream {
             }
         }
 
+        /// As a list's element builder.
+        #[automatically_derived]
+        impl #arrow::builder::ArrayBuilder for #builder {
+            fn len(&self) -> usize {
+                self.nulls.len()
+            }
+            fn finish(&mut self) -> #arrow::ArrayRef {
+                ::std::sync::Arc::new(#builder::finish(self))
+            }
+            fn finish_cloned(&self) -> #arrow::ArrayRef {
+                ::std::sync::Arc::new(#arrow::StructArray::new(
+                    <#name as #core::plan::Row>::schema().fields().clone(),
+                    ::std::vec![#(#arrow::builder::ArrayBuilder::finish_cloned(&self.#slots)),*],
+                    self.nulls.finish_cloned(),
+                ))
+            }
+            fn as_any(&self) -> &dyn ::core::any::Any {
+                self
+            }
+            fn as_any_mut(&mut self) -> &mut dyn ::core::any::Any {
+                self
+            }
+            fn into_box_any(self: ::std::boxed::Box<Self>) -> ::std::boxed::Box<dyn ::core::any::Any> {
+                self
+            }
+        }
+
         #json
         #to_json
     }

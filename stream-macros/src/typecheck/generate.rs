@@ -1,5 +1,6 @@
 //! Generators in `select` and `with_column`: `explode`, `explode_outer`, `posexplode`,
-//! `posexplode_outer` → a [`Step::Generate`] and the columns it binds. As in Spark 4, an
+//! `posexplode_outer`, `inline`, `inline_outer` → a [`Step::Generate`] and the columns it binds
+//! (`inline`: one per field of the struct, read after it). As in Spark 4, an
 //! operation may have several (their rows are the product); inside an expression or another
 //! operation, one is refused (`ExprChecker::misplaced_generator`).
 
@@ -55,7 +56,7 @@ impl QueryChecker<'_> {
         };
         let env = self.env.clone();
         let scope_name = format!("`{name}`");
-        let (typed, element) = self.exprs().array_argument(
+        let (typed, element) = self.exprs().array_of_records_argument(
             func,
             array,
             &mut Scope::Row {
@@ -64,6 +65,18 @@ impl QueryChecker<'_> {
             },
         )?;
         let outer = name.ends_with("_outer");
+        let inline = name.starts_with("inline");
+        let fields = match (inline, element.base) {
+            (true, Base::Struct(fields)) => Some(fields),
+            (true, _) => {
+                self.error(
+                    array.span(),
+                    format!("`{name}` makes a row of each struct of an array of structs, but `{array}` is {}\nhelp: for an array of values, write `explode({array})`", typed.ty),
+                );
+                return None;
+            }
+            (false, _) => None,
+        };
         let element_name = arg.name.clone().unwrap_or_else(|| Ident::new("col", func.span()));
         let mut columns = Vec::new();
         let position = name.starts_with("pos").then(|| {
@@ -92,12 +105,40 @@ impl QueryChecker<'_> {
                 },
             });
         }
+        let element_ty = self.vars[element].ty;
         pending.steps.push(Step::Generate(Generate {
             array: typed,
             element,
             position,
             outer,
         }));
+        // `inline`: a column per field of the struct, in the steps after the generator.
+        if let Some(fields) = fields {
+            columns.pop();
+            for (index, (field, field_ty)) in fields.fields.iter().enumerate() {
+                let name = field.trim_start_matches("r#");
+                let var = self.new_var(
+                    name.to_owned(),
+                    ColType::new(field_ty.base, field_ty.nullable || element_ty.nullable),
+                );
+                pending.steps.push(Step::Let {
+                    var,
+                    expr: TExpr {
+                        kind: TExprKind::StructField {
+                            expr: Box::new(TExpr {
+                                kind: TExprKind::Var(element),
+                                ty: element_ty,
+                                span: func.span(),
+                            }),
+                            index,
+                        },
+                        ty: ColType::new(field_ty.base, field_ty.nullable || element_ty.nullable),
+                        span: func.span(),
+                    },
+                });
+                columns.push((Ident::new(name, func.span()), var));
+            }
+        }
         Some(columns)
     }
 }

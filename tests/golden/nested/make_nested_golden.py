@@ -66,6 +66,8 @@ SCHEMAS = {
     "events": "user string, page string, n int",
     "nested": ("id int, device struct<os:string,version:int>, tags array<string>, "
                "properties map<string,string>, _corrupt_record string"),
+    "orders": "id int, items array<struct<sku:string,qty:int>>",
+    "matrix": "id int, grid array<array<int>>",
 }
 
 # ---------------------------------------------------------------------------
@@ -179,7 +181,56 @@ NESTED = [
     ],
 ]
 
-INPUTS = {"lines": LINES, "arrays": ARRAYS, "events": EVENTS, "nested": NESTED}
+# Arrays of structs: present, empty, null, with a null element, a struct missing a field, a
+# wrong-typed field, an element that is not an object.
+ORDERS = [
+    [  # part-000
+        {"id": 1, "items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}]},
+        {"id": 2, "items": []},
+        {"id": 3, "items": None},
+        {"id": 4},
+        {"id": 5, "items": [{"sku": "c"}, None, {"qty": 7}]},
+        {"id": 6, "items": [{"sku": "d", "qty": "x"}]},
+        {"id": 7, "items": [{"sku": "e", "qty": 3}, "f"]},
+    ],
+    [  # part-001
+        {"id": 8, "items": [{"sku": "a", "qty": 5}, {"sku": "a", "qty": 6}, {"sku": "g", "qty": 0}]},
+        {"id": 9, "items": [{}]},
+    ],
+]
+
+ORDER_QUERIES = {
+    "inline": 'orders.select("id", F.inline("items"))',
+    "inline_outer": 'orders.select("id", F.inline_outer("items"))',
+    "explode_structs": ('orders.select("id", F.explode("items").alias("item"))'
+                        '.select("id", "item", F.col("item.sku").alias("sku"))'),
+    "struct_array_functions": ('orders.select("id", F.size("items").alias("n"), '
+                               'F.element_at("items", 1).alias("first"), '
+                               'F.col("items")[0]["sku"].alias("first_sku"), '
+                               'F.to_json("items").alias("items_json"))'),
+}
+
+# Arrays of arrays: with empty, null and null-holding inner arrays.
+MATRIX = [
+    [  # part-000
+        {"id": 1, "grid": [[1, 2], [3]]},
+        {"id": 2, "grid": [[1], None]},
+        {"id": 3, "grid": []},
+        {"id": 4, "grid": None},
+        {"id": 5, "grid": [[], [4]]},
+        {"id": 6, "grid": [[None, 5]]},
+        {"id": 7, "grid": [1, [2]]},
+    ],
+]
+
+MATRIX_QUERIES = {
+    "flatten": ('matrix.select("id", F.flatten("grid").alias("flat"), F.size("grid").alias("n"), '
+                'F.col("grid")[0].alias("first_row"), F.to_json("grid").alias("grid_json"))'),
+    "explode_rows": 'matrix.select("id", F.explode("grid").alias("row"))',
+}
+
+INPUTS = {"lines": LINES, "arrays": ARRAYS, "events": EVENTS, "nested": NESTED, "orders": ORDERS,
+          "matrix": MATRIX}
 
 
 def write_inputs():
@@ -478,6 +529,11 @@ def main():
             if name == "nested_permissive":
                 out["ansi_on_error_by_column"] = nested_by_column(spark)
             write(name, out)
+        # element_at past the end fails with ANSI on: run with ANSI off (Rill's null)
+        for name, code in ORDER_QUERIES.items():
+            write(name, golden(spark, "orders", code, "append", None, False))
+        for name, code in MATRIX_QUERIES.items():
+            write(name, golden(spark, "matrix", code, "append", None, False))
     finally:
         spark.stop()
         shutil.rmtree(WORK, ignore_errors=True)

@@ -11,7 +11,7 @@ use crate::parse::Expr;
 use crate::types::{Base, ColType, StructType};
 
 /// The functions of arrays, by the names a query calls them.
-pub(crate) const FUNCTIONS: [&str; 12] = [
+pub(crate) const FUNCTIONS: [&str; 13] = [
     "split",
     "size",
     "array_size",
@@ -24,10 +24,18 @@ pub(crate) const FUNCTIONS: [&str; 12] = [
     "cardinality",
     "map_keys",
     "map_values",
+    "flatten",
 ];
 
 /// The generators: each makes rows of an array's elements, so it is a whole `select` column.
-pub(crate) const GENERATORS: [&str; 4] = ["explode", "explode_outer", "posexplode", "posexplode_outer"];
+pub(crate) const GENERATORS: [&str; 6] = [
+    "explode",
+    "explode_outer",
+    "posexplode",
+    "posexplode_outer",
+    "inline",
+    "inline_outer",
+];
 
 impl ExprChecker<'_> {
     /// One of [`FUNCTIONS`], by name.
@@ -62,12 +70,43 @@ impl ExprChecker<'_> {
                     ));
                 }
                 let typed = self.check(array, scope)?;
-                if !matches!(typed.ty.base, Base::Map(_)) {
+                if !matches!(
+                    typed.ty.base,
+                    Base::Map(_)
+                        | Base::Array(ColType {
+                            base: Base::Struct(_) | Base::Array(_),
+                            ..
+                        })
+                ) {
                     self.array_of(func, array, &typed)?;
                 }
                 let ty = ColType::new(Base::I32, typed.ty.nullable);
                 Some(Self::typed(
                     TExprKind::Call(Func::Array(ArrayFunc::Size), vec![typed]),
+                    ty,
+                    func.span(),
+                ))
+            }
+            ("flatten", [array]) => {
+                let typed = self.check(array, scope)?;
+                let Some(ColType {
+                    base: Base::Array(inner),
+                    nullable: rows_nullable,
+                }) = typed.ty.base.element()
+                else {
+                    self.error(
+                        array.span(),
+                        format!(
+                            "`flatten` joins the arrays of an array of arrays, but `{array}` is {}",
+                            typed.ty
+                        ),
+                    );
+                    return None;
+                };
+                // Null when the array or one of its arrays is null, as in Spark.
+                let ty = ColType::new(Base::array(*inner), typed.ty.nullable || rows_nullable);
+                Some(Self::typed(
+                    TExprKind::Call(Func::Array(ArrayFunc::Flatten), vec![typed]),
                     ty,
                     func.span(),
                 ))
@@ -169,7 +208,15 @@ impl ExprChecker<'_> {
                 if let Base::Map(value) = typed.ty.base {
                     return self.map_lookup(array, typed, *value, index, scope);
                 }
-                let element = self.array_of(&name, array, &typed)?;
+                let element = match typed.ty.base.element() {
+                    Some(
+                        element @ ColType {
+                            base: Base::Struct(_) | Base::Array(_),
+                            ..
+                        },
+                    ) => element,
+                    _ => self.array_of(&name, array, &typed)?,
+                };
                 (vec![typed], element)
             }
         };
@@ -242,6 +289,27 @@ impl ExprChecker<'_> {
         scope: &mut Scope<'_>,
     ) -> Option<(TExpr, ColType)> {
         let typed = self.check(arg, scope)?;
+        let element = self.array_of(func, arg, &typed)?;
+        Some((typed, element))
+    }
+
+    /// An argument that must be an array, of scalars or of structs (a generator's).
+    pub(crate) fn array_of_records_argument(
+        &mut self,
+        func: &Ident,
+        arg: &Expr,
+        scope: &mut Scope<'_>,
+    ) -> Option<(TExpr, ColType)> {
+        let typed = self.check(arg, scope)?;
+        if let Some(
+            element @ ColType {
+                base: Base::Struct(_) | Base::Array(_),
+                ..
+            },
+        ) = typed.ty.base.element()
+        {
+            return Some((typed, element));
+        }
         let element = self.array_of(func, arg, &typed)?;
         Some((typed, element))
     }
