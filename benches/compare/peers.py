@@ -10,8 +10,15 @@ Runs, over the files `rill-compare` (or `rill-eventgen`) generated, the three qu
   Q3  event_type = 'purchase' AND amount > 100, project event_id, user_id,
       event_time (timestamp), amount; written as Parquet (snappy)
 
+and, when named (`--queries q6`), a query over nested JSON:
+
+  Q6  explode(tags) as tag, group_by(tag): count; over the nested events (`rill-eventgen
+      --nested`, which `rill-compare --queries q6` writes to data/nested-<options>/), whose
+      device and properties objects no schema declares
+
 with each engine reading the NDJSON files with an explicit schema (four strings and a
-double; event_time parsed as a timestamp in the query, as Rill's `to_timestamp` does):
+double; event_time parsed as a timestamp in the query, as Rill's `to_timestamp` does; for Q6
+three strings and a list of strings):
 
   rill        `rill-compare --run-once`: the `stream!` queries, available-now trigger,
               one micro-batch, `DataStreamWriter::parallelism(threads)`
@@ -42,13 +49,18 @@ Then the engines run interleaved, round by round (Rill, DuckDB, Polars, DataFusi
 ...), every result checked again; the report gives each engine's median and the median of
 the pair-by-pair ratios peer ms / Rill ms (above 1: Rill is faster).
 
+Q6: Rill `--run-once q6` (`explode(tags)`), DuckDB `read_json(..., columns = {..., tags:
+'VARCHAR[]'})` and `unnest`, Polars `scan_ndjson` and `explode(empty_as_null=False,
+keep_nulls=False)` (Spark's explode: no row for an empty or null list), DataFusion `unnest`
+over `register_json` with `tags` a list of strings.
+
 Decoding alone: `rill-compare --decode-only` times Rill's generated JSON decoder on one
 thread over the files in memory (Q1's two columns built, all five validated; and all five
 built; it finds the line ends itself), and this script times pysimdjson over the same bytes,
 in process, on lines split out beforehand (untimed): `Parser().parse(line)` for every line,
 and the same plus reading all five fields. With `--format csv`, Rill's CSV decoder too
 (`decode_csv`, over the CSV copy in memory: every field split and converted, Q1's two or all
-five columns built).
+five columns built). With Q6, Rill's decoder for Q6 over the nested events (`--format nested`).
 
 Writes results/peers.json and results/peers.md and prints the Markdown.
 
@@ -71,9 +83,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "data", "events-f20-r100000-s7-u100000")
+DEFAULT_NESTED = os.path.join(HERE, "data", "nested-f20-r100000-s7-u100000")
 DEFAULT_RILL = os.path.join(HERE, "target", "release", "rill-compare")
 ENGINES = ["rill", "duckdb", "polars", "datafusion"]
-QUERIES = ["q1", "q2", "q3"]
+QUERIES = ["q1", "q2", "q3", "q6"]
+# Q6 reads the nested events (`rill-eventgen --nested`), the other queries the seed's.
+NESTED_QUERIES = ["q6"]
 NAMES = {"rill": "Rill", "duckdb": "DuckDB", "polars": "Polars", "datafusion": "DataFusion"}
 WHEELS = ["duckdb", "polars", "datafusion", "pysimdjson", "pyarrow"]
 
@@ -94,6 +109,7 @@ DF_Q3 = (
     "SELECT event_id, user_id, to_timestamp_micros(event_time) AS event_time, amount "
     "FROM events WHERE event_type = 'purchase' AND amount > 100"
 )
+DF_Q6 = "SELECT tag, count(*) AS events FROM (SELECT unnest(tags) AS tag FROM events) GROUP BY tag"
 
 # DuckDB: the same, with CAST(... AS TIMESTAMP) (microseconds) and date_trunc for the window.
 DUCK_Q1 = (
@@ -109,6 +125,7 @@ DUCK_Q3 = (
     "SELECT event_id, user_id, CAST(event_time AS TIMESTAMP) AS event_time, amount "
     "FROM {src} WHERE event_type = 'purchase' AND amount > 100"
 )
+DUCK_Q6 = "SELECT tag, count(*) AS events FROM (SELECT unnest(tags) AS tag FROM {src}) GROUP BY tag"
 
 COLUMNS = ["event_id", "user_id", "event_type", "event_time", "amount"]
 
@@ -148,6 +165,9 @@ def run_duckdb(query, threads, data_dir, parquet_dir, fmt):
         "columns = {event_id: 'VARCHAR', user_id: 'VARCHAR', event_type: 'VARCHAR', "
         "event_time: 'VARCHAR', amount: 'DOUBLE'}"
     )
+    if query == "q6":
+        # The keys the schema leaves out (device, properties) are ignored.
+        columns = "columns = {event_id: 'VARCHAR', user_id: 'VARCHAR', event_time: 'VARCHAR', tags: 'VARCHAR[]'}"
     if fmt == "csv":
         # Explicit columns alone do not stop DuckDB sniffing each file's dialect (which cost it
         # ~2.5x on Q1 here); the defaults it then takes (quote and escape '"') fit these files.
@@ -161,7 +181,7 @@ def run_duckdb(query, threads, data_dir, parquet_dir, fmt):
         )
         table = None
     else:
-        sql = (DUCK_Q1 if query == "q1" else DUCK_Q2).format(src=src)
+        sql = {"q1": DUCK_Q1, "q2": DUCK_Q2, "q6": DUCK_Q6}[query].format(src=src)
         table = con.sql(sql).to_arrow_table()
     elapsed = time.perf_counter() - started
     con.close()
@@ -184,12 +204,24 @@ def run_polars(query, threads, data_dir, parquet_dir, fmt):
     event_time = pl.col("event_time").str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us")
     # Spark's (and Rill's) round is HALF_UP; Polars' default is half to even.
     rounded_sum = pl.col("amount").sum().round(2, mode="half_away_from_zero")
+    if query == "q6":
+        # The keys the schema leaves out (device, properties) are ignored.
+        schema = {"event_id": pl.String, "user_id": pl.String, "event_time": pl.String, "tags": pl.List(pl.String)}
     started = time.perf_counter()
     if fmt == "csv":
         events = pl.scan_csv(event_files(data_dir, fmt), has_header=True, separator=",", schema=schema)
     else:
         events = pl.scan_ndjson(event_files(data_dir, fmt), schema=schema)
-    if query == "q1":
+    if query == "q6":
+        # Spark's explode: no row for an empty or a null list (Polars' defaults give a null row
+        # for a null list).
+        frame = (
+            events.select(pl.col("tags").explode(empty_as_null=False, keep_nulls=False).alias("tag"))
+            .group_by("tag")
+            .agg(pl.len().alias("events"))
+            .collect()
+        )
+    elif query == "q1":
         frame = events.group_by("user_id").agg(pl.len().alias("events"), rounded_sum.alias("total_amount")).collect()
     elif query == "q2":
         frame = (
@@ -230,6 +262,16 @@ def run_datafusion(query, threads, data_dir, parquet_dir, fmt):
             pa.field("amount", pa.float64(), nullable=False),
         ]
     )
+    if query == "q6":
+        # Rill's NestedEvent: `tags: Option<Vec<String>>`; device and properties are not declared.
+        schema = pa.schema(
+            [
+                pa.field("event_id", pa.string(), nullable=False),
+                pa.field("user_id", pa.string(), nullable=False),
+                pa.field("event_time", pa.string(), nullable=False),
+                pa.field("tags", pa.list_(pa.field("item", pa.string(), nullable=False)), nullable=True),
+            ]
+        )
     started = time.perf_counter()
     # Rill's file sink writes snappy, as Spark does; DataFusion's default is zstd.
     config = (
@@ -248,7 +290,7 @@ def run_datafusion(query, threads, data_dir, parquet_dir, fmt):
         ctx.sql(f"COPY ({DF_Q3}) TO {sql_string(parquet_dir.rstrip('/') + '/')} STORED AS PARQUET").collect()
         frame = batches = None
     else:
-        frame = ctx.sql(DF_Q1 if query == "q1" else DF_Q2)
+        frame = ctx.sql({"q1": DF_Q1, "q2": DF_Q2, "q6": DF_Q6}[query])
         batches = frame.collect()
     elapsed = time.perf_counter() - started
     return elapsed, None if frame is None else pa.Table.from_batches(batches, schema=frame.schema())
@@ -383,7 +425,7 @@ def run_child(args, engine, query, fmt, threads, out_file):
     env = dict(os.environ)
     env["POLARS_MAX_THREADS"] = str(threads)
     env["TOKIO_WORKER_THREADS"] = str(threads)
-    data = args.dirs[fmt]
+    data = args.nested if query in NESTED_QUERIES else args.dirs[fmt]
     if engine == "rill":
         command = [args.rill, "--run-once", query, "--format", fmt, "--threads", str(threads)]
         command += ["--data", data, "--out", out_file]
@@ -441,6 +483,15 @@ def count_rows(files, header=False):
             content = data.read()
         rows += sum(1 for line in content.split(b"\n") if line.strip()) - (1 if header else 0)
     return rows
+
+
+def count_occurrences(files, needle):
+    """How many times `needle` occurs in the files."""
+    count = 0
+    for path in files:
+        with open(path, "rb") as data:
+            count += data.read().count(needle)
+    return count
 
 
 def ensure_csv(args):
@@ -618,13 +669,19 @@ def markdown(report):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=DEFAULT_DATA, help="directory of event files (default: %(default)s)")
+    parser.add_argument(
+        "--nested-data",
+        default=DEFAULT_NESTED,
+        help="directory of the nested event files Q6 reads, written by `rill-compare --queries q6` "
+        "(default: %(default)s)",
+    )
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
-    parser.add_argument("--queries", default="q1,q2,q3")
+    parser.add_argument("--queries", default="q1,q2,q3", help="any of q1, q2, q3 (default) and q6 (nested JSON)")
     parser.add_argument(
         "--format",
         default="json",
-        help="comma-separated input formats: json (Q1-Q3), csv (Q1, over a CSV copy of the JSON files "
+        help="comma-separated input formats: json (Q1-Q3, Q6), csv (Q1, over a CSV copy of the JSON files "
         "that rill-compare --write-csv writes to DATA.csv once); default %(default)s",
     )
     parser.add_argument("--engines", default="rill,duckdb,polars,datafusion")
@@ -670,13 +727,34 @@ def main():
     if not args.skip_check and "rill" not in engines:
         print("(no Rill among the engines: results are not checked)")
 
+    # The seed's events for Q1-Q3, the nested events for Q6: each only when a query reads it.
+    flat = any(query not in NESTED_QUERIES for _, query in cases)
+    nested = any(query in NESTED_QUERIES for _, query in cases)
+    args.nested = os.path.abspath(args.nested_data)
     args.dirs = {"json": args.data}
     if "csv" in formats:
         args.dirs["csv"] = ensure_csv(args)
-    files = event_files(args.data)
-    input_bytes = sum(os.path.getsize(f) for f in files)
-    input_rows = count_rows(files)
-    inputs = {"json": {"dir": args.data, "files": len(files), "rows": input_rows, "bytes": input_bytes}}
+    inputs = {}
+    files, input_rows, input_bytes = [], 0, 0
+    if flat:
+        files = event_files(args.data)
+        input_bytes = sum(os.path.getsize(f) for f in files)
+        input_rows = count_rows(files)
+        inputs["json"] = {"dir": args.data, "files": len(files), "rows": input_rows, "bytes": input_bytes}
+    if nested:
+        if not os.path.isdir(args.nested):
+            raise SystemExit(f"no {args.nested}: `rill-compare --queries q6` writes the nested events there")
+        nested_files = event_files(args.nested)
+        nested_rows = count_rows(nested_files)
+        inputs["nested"] = {
+            "dir": args.nested,
+            "files": len(nested_files),
+            "rows": nested_rows,
+            "bytes": sum(os.path.getsize(f) for f in nested_files),
+            # Rill (as Spark) pushes explode's isnotnull(tags) into its decoder and counts as input
+            # the rows that pass it.
+            "rows_with_tags": nested_rows - count_occurrences(nested_files, b'"tags": null'),
+        }
     if "csv" in formats:
         csv_files = event_files(args.dirs["csv"], "csv")
         inputs["csv"] = {
@@ -702,9 +780,8 @@ def main():
         f"load average {machine['load_average_before']}"
     )
     print("versions: " + ", ".join(f"{k} {v}" for k, v in wheel_versions.items()) + f"; Rill {git_state()}")
-    for fmt in formats:
-        i = inputs[fmt]
-        print(f"input ({fmt}): {i['files']} files, {i['rows']} rows, {i['bytes']} bytes in {i['dir']}")
+    for kind, i in inputs.items():
+        print(f"input ({kind}): {i['files']} files, {i['rows']} rows, {i['bytes']} bytes in {i['dir']}")
 
     work = tempfile.mkdtemp(prefix="rill-peers-")
     try:
@@ -719,7 +796,12 @@ def main():
                     line = run_child(args, engine, query, fmt, threads, out_file)
                     warmups[(engine, fmt, query, threads)] = line
                     if engine == "rill":
-                        expected = line["result_rows"] if query == "q3" else inputs[fmt]["rows"]
+                        if query in NESTED_QUERIES:
+                            expected = inputs["nested"]["rows_with_tags"]
+                        elif query == "q3":
+                            expected = line["result_rows"]
+                        else:
+                            expected = inputs[fmt]["rows"]
                         if line["input_rows"] != expected:
                             raise SystemExit(f"Rill {name} read {line['input_rows']} rows, expected {expected}")
                     if not check:
@@ -799,26 +881,31 @@ def main():
                 )
 
         # 3. Decoding alone, one thread, the files already in memory: Rill's decoder for each
-        # format, and pysimdjson beside the JSON rows.
+        # format, and pysimdjson beside the JSON rows; Q6's decoder over the nested events.
         decode = []
         if not args.skip_decode:
             decode_rounds = args.decode_rounds or args.rounds
-            for fmt in formats:
+            decoded_formats = [fmt for fmt in formats if flat] + (["nested"] if nested else [])
+            for fmt in decoded_formats:
+                data = args.nested if fmt == "nested" else args.dirs[fmt]
                 done = subprocess.run(
-                    [args.rill, "--decode-only", "--format", fmt, "--data", args.dirs[fmt]]
-                    + ["--rounds", str(decode_rounds)],
+                    [args.rill, "--decode-only", "--format", fmt, "--data", data] + ["--rounds", str(decode_rounds)],
                     capture_output=True,
                     text=True,
                 )
                 if done.returncode != 0:
                     failed = f"rill-compare --decode-only --format {fmt} failed"
                     raise SystemExit(f"{failed}:\n{done.stdout}\n{done.stderr}")
-                decode += [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-            if "json" in formats:
+                rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+                for row in rows:
+                    row["input"] = "nested" if fmt == "nested" else "json"
+                decode += rows
+            if "json" in formats and flat:
                 decode += simdjson_rates(files, decode_rounds)
             for row in decode:
-                if row["records"] != input_rows:
-                    raise SystemExit(f"{row['decoder']}: {row['records']} records, expected {input_rows}")
+                expected = inputs["nested"]["rows"] if row.get("input") == "nested" else input_rows
+                if row["records"] != expected:
+                    raise SystemExit(f"{row['decoder']}: {row['records']} records, expected {expected}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -828,8 +915,9 @@ def main():
         "machine": machine,
         "versions": wheel_versions,
         "rill": {"binary": args.rill, "source": git_state()},
-        "input": inputs["json"],
+        "input": inputs.get("json"),
         "csv_input": inputs.get("csv"),
+        "nested_input": inputs.get("nested"),
         "formats": formats,
         "rounds": args.rounds,
         "engines": engines,
@@ -851,9 +939,19 @@ def main():
             f"; the CSV rows over their CSV copy ({inputs['csv']['bytes'] / 1e6:.0f} MB, a header line each, "
             f"{inputs['csv']['dir']})"
         )
+    described = []
+    if "json" in inputs:
+        described.append(
+            f"{input_rows} rows in {len(files)} files ({input_bytes / 1e6:.0f} MB of JSON lines, {args.data}{csv_note})"
+        )
+    if "nested" in inputs:
+        n = inputs["nested"]
+        described.append(
+            f"Q6: {n['rows']} nested rows in {n['files']} files ({n['bytes'] / 1e6:.0f} MB of JSON lines, "
+            f"{n['bytes'] / n['rows']:.1f} bytes a line, {n['rows_with_tags']} with a tags array, {n['dir']})"
+        )
     md = (
-        f"Run {report['generated_at']}: {input_rows} rows in {len(files)} files "
-        f"({input_bytes / 1e6:.0f} MB of JSON lines, {args.data}{csv_note}), {args.rounds} rounds, medians; "
+        f"Run {report['generated_at']}: {'; '.join(described)}, {args.rounds} rounds, medians; "
         "each run a fresh process; ratio = the median of the pair-by-pair peer ms ÷ Rill ms "
         "(above 1: Rill is faster).\n\n"
         f"Machine: {machine['cpu']}, {machine['logical_cpus']} logical CPUs, {machine['platform']}. "

@@ -22,7 +22,10 @@
 //! Q3 purchases above 100, projected, to Parquet; Q4 (`--queries q4`) events joined with a static
 //! table of 90% of the users (read from a JSON file by both engines, inside the timing) and
 //! spend per tier; Q5 (`--queries q5`) a stream–stream join of each view with the same user's
-//! purchases in the next 30 minutes, counted (DataFusion: the same inner join as a batch query).
+//! purchases in the next 30 minutes, counted (DataFusion: the same inner join as a batch query);
+//! Q6 (`--queries q6`) events per tag, `explode` of the `tags` arrays of the nested events
+//! (`rill-eventgen --nested`, in `data/nested-<options>`), whose `device` and `properties` objects
+//! neither engine's schema declares (DataFusion: `unnest`).
 //! Rill runs each over the files with an
 //! available-now trigger (one micro-batch, no checkpoint); DataFusion runs the equivalent SQL
 //! over the same NDJSON files. The "decoded" input runs Q1 and Q2 over the same Arrow record
@@ -124,6 +127,45 @@ rill::stream! {
             )
             .select(view_id, purchase_id, amount)
     }
+
+    /// One event in the nested shape (`rill-eventgen --nested`), with the columns Q6 reads and the
+    /// ids and time. `device` and `properties` are not declared: the decoder skips them without
+    /// building anything, as Spark's reader ignores the keys a schema does not name.
+    schema NestedEvent {
+        event_id: String,
+        user_id: String,
+        event_time: String,
+        tags: Option<Vec<String>>,
+    }
+
+    /// Q6: events per tag, over the nested events' `tags` arrays (a null or empty array gives no
+    /// row, as Spark's `explode`).
+    query Q6EventsByTag(events: NestedEvent) {
+        events.select(tag = explode(tags))
+            .group_by(tag)
+            .agg(events = count())
+    }
+}
+
+/// Q6 in SQL: `unnest` of a null or empty list gives no row, as `explode` does.
+const Q6_SQL: &str = "SELECT tag, count(*) AS events FROM (SELECT unnest(tags) AS tag FROM events) GROUP BY tag";
+
+/// Q6 in DataFusion: the SQL over the nested files, registered as NDJSON with `NestedEvent`'s
+/// schema (the undeclared `device` and `properties` keys are ignored).
+fn df_q6(runtime: &tokio::runtime::Runtime, threads: usize, dir: &Path) -> Result<Timed> {
+    let started = Instant::now();
+    let (schema, batches) = runtime.block_on(async {
+        let ctx = df_context(threads);
+        let schema = df_schema(&<NestedEvent as Row>::schema())?;
+        ctx.register_json(
+            "events",
+            dir_url(dir)?,
+            JsonReadOptions::default().schema(&schema).file_extension(".json"),
+        )
+        .await?;
+        df_collect(&ctx, Q6_SQL).await
+    })?;
+    df_result(started.elapsed(), &schema, &batches)
 }
 
 /// Q5 in SQL: the pairs counted (the streaming join's rows, counted from its output).
@@ -242,6 +284,8 @@ const Q3_SELECT: &str = "SELECT event_id, user_id, to_timestamp_micros(event_tim
 struct Options {
     events: rill_eventgen::Config,
     data_dir: PathBuf,
+    /// Where Q6's nested events go: the same options, the nested shape.
+    nested_dir: PathBuf,
     results_dir: PathBuf,
     spark_results: PathBuf,
     rounds: usize,
@@ -253,11 +297,14 @@ struct Options {
 }
 
 const USAGE: &str = "usage: rill-compare [--files N] [--rows N] [--seed N] [--users N] [--data DIR] \
-[--rounds N] [--threads 1,2] [--queries q1,q2,q3] [--no-decoded] [--results DIR] [--spark FILE] [--with-spark]
+[--nested-data DIR] [--rounds N] [--threads 1,2] [--queries q1,q2,q3] [--no-decoded] [--results DIR] \
+[--spark FILE] [--with-spark]
 
---queries: any of q1, q2, q3 (the default), q4 (a stream-static join) and q5 (a stream-stream join).
+--queries: any of q1, q2, q3 (the default), q4 (a stream-static join), q5 (a stream-stream join)
+and q6 (events per tag, exploded from the tags arrays of nested events).
 
-Generates (or reuses) the event files in DIR (default data/<options>), checks Rill's result of
+Generates (or reuses) the event files in DIR (default data/<options>; Q6's nested events in
+data/nested-<options>, or --nested-data DIR), checks Rill's result of
 each query equal to DataFusion's, then times them interleaved and writes results/results.{csv,json,md}.
 Spark's figures are joined from results/spark.json (written by spark_bench.py) when present;
 --with-spark runs spark_bench.py first, over the same files, rounds and threads.
@@ -271,6 +318,7 @@ impl Options {
         let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut events = rill_eventgen::Config::default();
         let mut data_dir = None;
+        let mut nested_dir = None;
         let mut results_dir = crate_dir.join("results");
         let mut spark_results = None;
         let mut rounds = 5;
@@ -300,6 +348,7 @@ impl Options {
                 "--seed" => events.seed = number()? as u64,
                 "--users" => events.users = u32::try_from(number()?).map_err(|e| format!("{flag}: {e}"))?,
                 "--data" => data_dir = Some(PathBuf::from(&value)),
+                "--nested-data" => nested_dir = Some(PathBuf::from(&value)),
                 "--results" => results_dir = PathBuf::from(&value),
                 "--spark" => spark_results = Some(PathBuf::from(&value)),
                 "--rounds" => rounds = number()?.max(1),
@@ -313,16 +362,17 @@ impl Options {
                 _ => return Err(format!("unknown option {flag}")),
             }
         }
-        let data_dir = data_dir.unwrap_or_else(|| {
-            crate_dir.join("data").join(format!(
-                "events-f{}-r{}-s{}-u{}",
-                events.files, events.rows_per_file, events.seed, events.users
-            ))
-        });
+        let options_name = format!(
+            "f{}-r{}-s{}-u{}",
+            events.files, events.rows_per_file, events.seed, events.users
+        );
+        let data_dir = data_dir.unwrap_or_else(|| crate_dir.join("data").join(format!("events-{options_name}")));
+        let nested_dir = nested_dir.unwrap_or_else(|| crate_dir.join("data").join(format!("nested-{options_name}")));
         let spark_results = spark_results.unwrap_or_else(|| results_dir.join("spark.json"));
         Ok(Self {
             events,
             data_dir,
+            nested_dir,
             results_dir,
             spark_results,
             rounds,
@@ -632,21 +682,29 @@ fn to_rill_arrow(
 
 /// DataFusion's table schema for the events: the names, types and nullability of Rill's `Event`.
 fn df_event_schema() -> Result<df_arrow::datatypes::Schema> {
-    let fields = <Event as Row>::schema()
+    df_schema(&<Event as Row>::schema())
+}
+
+/// A Rill schema in DataFusion's Arrow: the same names, types and nullability (strings,
+/// doubles, and lists of them).
+fn df_schema(schema: &arrow_schema::Schema) -> Result<df_arrow::datatypes::Schema> {
+    fn convert(field: &arrow_schema::Field) -> Result<df_arrow::datatypes::Field, String> {
+        let data_type = match field.data_type() {
+            DataType::Utf8 => df_arrow::datatypes::DataType::Utf8,
+            DataType::Float64 => df_arrow::datatypes::DataType::Float64,
+            DataType::List(item) => df_arrow::datatypes::DataType::List(Arc::new(convert(item)?)),
+            other => return Err(format!("column {} has unexpected type {other}", field.name())),
+        };
+        Ok(df_arrow::datatypes::Field::new(
+            field.name(),
+            data_type,
+            field.is_nullable(),
+        ))
+    }
+    let fields = schema
         .fields()
         .iter()
-        .map(|field| {
-            let data_type = match field.data_type() {
-                DataType::Utf8 => df_arrow::datatypes::DataType::Utf8,
-                DataType::Float64 => df_arrow::datatypes::DataType::Float64,
-                other => return Err(format!("Event column {} has unexpected type {other}", field.name())),
-            };
-            Ok(df_arrow::datatypes::Field::new(
-                field.name(),
-                data_type,
-                field.is_nullable(),
-            ))
-        })
+        .map(|f| convert(f))
         .collect::<Result<Vec<_>, String>>()?;
     Ok(df_arrow::datatypes::Schema::new(fields))
 }
@@ -1284,6 +1342,24 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// The files of `config` in `dir`, written unless they are there already; prints what they are.
+#[allow(clippy::print_stdout, reason = "progress of a command-line benchmark")]
+fn ensure_input(config: &rill_eventgen::Config, dir: &Path) -> Result<rill_eventgen::Generated> {
+    let started = Instant::now();
+    let input = config.ensure_dir(dir)?;
+    println!(
+        "input: {} files, {} rows, {} bytes ({:.1} bytes a row) in {} ({:.1?})",
+        input.files.len(),
+        input.rows,
+        input.bytes,
+        input.bytes as f64 / input.rows.max(1) as f64,
+        input.dir.display(),
+        started.elapsed()
+    );
+    println!("{config}");
+    Ok(input)
+}
+
 #[allow(clippy::print_stdout, reason = "the benchmark prints its table")]
 #[allow(clippy::too_many_lines, reason = "the benchmark's script, in order")]
 fn run(options: &Options) -> Result<()> {
@@ -1300,45 +1376,72 @@ fn run(options: &Options) -> Result<()> {
         machine.datafusion
     );
 
-    let started = Instant::now();
-    let events = options.events.ensure_dir(&options.data_dir)?;
-    println!(
-        "input: {} files, {} rows, {} bytes ({:.1} bytes a row) in {} ({:.1?})",
-        events.files.len(),
-        events.rows,
-        events.bytes,
-        events.bytes as f64 / events.rows.max(1) as f64,
-        events.dir.display(),
-        started.elapsed()
-    );
-    println!("{}", options.events);
-    if options.with_spark {
+    let want = |q: &str| options.queries.iter().any(|x| x == q);
+    // The seed's events for Q1–Q5; Q6's nested events only when it runs (and the seed's events
+    // only when another query does).
+    let events = if options.queries.iter().any(|q| q != "q6") {
+        Some(ensure_input(&options.events, &options.data_dir)?)
+    } else {
+        None
+    };
+    let nested_config = rill_eventgen::Config {
+        nested: true,
+        ..options.events.clone()
+    };
+    let nested = if want("q6") {
+        Some(ensure_input(&nested_config, &options.nested_dir)?)
+    } else {
+        None
+    };
+    if options.with_spark
+        && let Some(events) = &events
+    {
         run_spark(options, &events.dir)?;
     }
-    for (name, columns) in [
-        (
-            Q1SpendByUser::facts().name,
-            &Q1SpendByUser::facts().inputs[0].schema.projection,
-        ),
-        (
-            Q2EventsByHour::facts().name,
-            &Q2EventsByHour::facts().inputs[0].schema.projection,
-        ),
-        (
-            Q3BigPurchases::facts().name,
-            &Q3BigPurchases::facts().inputs[0].schema.projection,
-        ),
-    ] {
-        let schema = <Event as Row>::schema();
+    // Spark infers `isnotnull(tags)` before `explode` and pushes it into its JSON scan; Rill's
+    // decoder applies it too and, like Spark's scan with a pushed filter, counts as input only
+    // the rows that pass: those whose `tags` is not null, counted here from the generator.
+    let with_tags = nested.as_ref().map_or(0, |_| {
+        (0..nested_config.files)
+            .flat_map(|file| nested_config.nested_events(file))
+            .filter(|event| event.tags.is_some())
+            .count() as u64
+    });
+    if let Some(nested) = &nested {
+        println!(
+            "Q6 input: {with_tags} of {} rows have a tags array (the others have \"tags\": null)",
+            nested.rows
+        );
+        let schema = <NestedEvent as Row>::schema();
+        let columns = &Q6EventsByTag::facts().inputs[0].schema.projection;
         let names: Vec<&str> = columns.iter().map(|&i| schema.field(i).name().as_str()).collect();
-        println!("Rill {name} reads columns {names:?}");
+        println!("Rill {} reads columns {names:?}", Q6EventsByTag::facts().name);
     }
-    let (rows, bytes) = (events.rows, events.bytes);
-    let dir = events.dir.as_path();
+    if events.is_some() {
+        for (name, columns) in [
+            (
+                Q1SpendByUser::facts().name,
+                &Q1SpendByUser::facts().inputs[0].schema.projection,
+            ),
+            (
+                Q2EventsByHour::facts().name,
+                &Q2EventsByHour::facts().inputs[0].schema.projection,
+            ),
+            (
+                Q3BigPurchases::facts().name,
+                &Q3BigPurchases::facts().inputs[0].schema.projection,
+            ),
+        ] {
+            let schema = <Event as Row>::schema();
+            let names: Vec<&str> = columns.iter().map(|&i| schema.field(i).name().as_str()).collect();
+            println!("Rill {name} reads columns {names:?}");
+        }
+    }
+    let (rows, bytes) = events.as_ref().map_or((0, 0), |e| (e.rows, e.bytes));
+    let dir = events.as_ref().map_or(options.data_dir.as_path(), |e| e.dir.as_path());
     let work = options.data_dir.with_extension("out");
     let (rill_out, df_out) = (work.join("rill-q3"), work.join("datafusion-q3"));
 
-    let want = |q: &str| options.queries.iter().any(|x| x == q);
     let mut measured = Vec::new();
     for &threads in &options.threads {
         println!("\n== {threads} thread(s) ==");
@@ -1388,6 +1491,23 @@ fn run(options: &Options) -> Result<()> {
                 "Q5",
                 Box::new(|| rill_q5(dir, threads)),
                 Box::new(|| df_files(&runtime, threads, dir, Q5_SQL)),
+            )?);
+        }
+        if let Some(nested) = &nested {
+            let nested_dir = nested.dir.as_path();
+            measured.push(measure(
+                Case {
+                    query: "Q6",
+                    input: "files",
+                    threads,
+                    rill: Some(Box::new(|| {
+                        rill_memory::<Q6EventsByTag>(rill_source(nested_dir), threads, Some(with_tags))
+                    })),
+                    datafusion: Box::new(|| df_q6(&runtime, threads, nested_dir)),
+                },
+                options.rounds,
+                nested.rows,
+                Some(nested.bytes),
             )?);
         }
         if options.decoded && (want("q1") || want("q2")) {
@@ -1449,17 +1569,22 @@ fn run(options: &Options) -> Result<()> {
 
     std::fs::create_dir_all(&options.results_dir)?;
     let generated_at = chrono_like_now();
-    let config = options.events.to_string();
+    let describe = |config: &rill_eventgen::Config, input: Option<&rill_eventgen::Generated>| {
+        input.map(|input| {
+            serde_json::json!({
+                "config": config.to_string(),
+                "dir": input.dir,
+                "files": input.files.len(),
+                "rows": input.rows,
+                "bytes": input.bytes,
+            })
+        })
+    };
     let json = serde_json::json!({
         "generated_at": generated_at,
         "machine": machine,
-        "input": {
-            "config": config,
-            "dir": events.dir,
-            "files": events.files.len(),
-            "rows": rows,
-            "bytes": bytes,
-        },
+        "input": describe(&options.events, events.as_ref()),
+        "nested_input": describe(&nested_config, nested.as_ref()),
         "rounds": options.rounds,
         "rill_threads": "DataStreamWriter::parallelism(threads); decoded input: 1 thread only",
         "spark_version": spark_version,
@@ -1470,14 +1595,25 @@ fn run(options: &Options) -> Result<()> {
         serde_json::to_string_pretty(&json)? + "\n",
     )?;
     std::fs::write(options.results_dir.join("results.csv"), csv(&measured))?;
+    let inputs = [(&options.events, &events, ""), (&nested_config, &nested, "Q6: ")]
+        .into_iter()
+        .filter_map(|(config, input, label)| {
+            input.as_ref().map(|input| {
+                format!(
+                    "{label}{} rows in {} files ({:.0} MB of JSON lines, {:.1} bytes a line, {config})",
+                    input.rows,
+                    input.files.len(),
+                    input.bytes as f64 / 1e6,
+                    input.bytes as f64 / input.rows.max(1) as f64,
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
     let mut md = format!(
-        "Run {generated_at}: {} rows in {} files ({:.0} MB of JSON lines, {}), {} rounds, medians.\n\n\
+        "Run {generated_at}: {inputs}, {} rounds, medians.\n\n\
          Machine: {} ({}), {} logical CPUs ({} thread(s) per core), {} RAM, {}; {}; DataFusion {}{}. \
          Load average before / after: {} / {}.\n\n",
-        rows,
-        events.files.len(),
-        bytes as f64 / 1e6,
-        config,
         options.rounds,
         machine.cpu,
         machine.cpu_details,

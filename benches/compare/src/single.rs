@@ -8,7 +8,7 @@
 //! rill-compare --decode-only --format csv --data DIR.csv
 //! ```
 //!
-//! `--run-once` runs one of Q1, Q2 and Q3 once over the files, exactly as the comparison does
+//! `--run-once` runs one of Q1, Q2, Q3 and Q6 once over the files, exactly as the comparison does
 //! (the same `stream!` queries, an available-now trigger, one micro-batch; Q1 and Q2 without
 //! a checkpoint, Q3's file sink with one, as it needs, in a fresh temporary directory), prints
 //! `{"engine":"rill","query":"q1","threads":1,"ms":…,"input_rows":…,"result_rows":…}` and
@@ -17,7 +17,9 @@
 //! `--decode-only` reads the JSON files into memory, then times the decoder `stream!`
 //! generated for Q1 (two of five columns built, all validated) and for a query of all five
 //! columns, on one thread, over all the files, and prints one JSON line for each: the median
-//! seconds over the rounds and GB/s of input.
+//! seconds over the rounds and GB/s of input. `--format nested` times Q6's decoder over the
+//! nested events instead (`tags` built, the ids and time validated, `device` and `properties`
+//! skipped, the records whose tags are null dropped).
 //!
 //! `--format csv` does both over CSV files instead, with a header line naming the columns:
 //! `--run-once` reads them with `FileSource::csv(dir)` and `CsvOptions::default().header(true)`
@@ -33,10 +35,11 @@ use std::time::Instant;
 use rill::decode::DecodeCounts;
 use rill::prelude::*;
 
-use super::{AllColumns, Q1SpendByUser, Q2EventsByHour, Result, Rows, Val, median, remove_dir};
+use super::{AllColumns, Q1SpendByUser, Q2EventsByHour, Q6EventsByTag, Result, Rows, Val, median, remove_dir};
 
-const USAGE: &str = "usage: rill-compare --run-once q1|q2|q3 [--format json|csv] [--threads N] [--data DIR] --out FILE
-       rill-compare --decode-only [--format json|csv] [--data DIR] [--rounds N]
+const USAGE: &str =
+    "usage: rill-compare --run-once q1|q2|q3|q6 [--format json|csv] [--threads N] [--data DIR] --out FILE
+       rill-compare --decode-only [--format json|csv|nested] [--data DIR] [--rounds N]
        rill-compare --write-csv [--data DIR]
 
 --run-once runs Rill's query once over the JSON (or CSV) files in DIR (one micro-batch, as the
@@ -45,19 +48,25 @@ the sorted result rows to FILE as CSV. --decode-only times Rill's generated deco
 the files already in memory, for Q1's columns and for all five (median of --rounds, default 5).
 --write-csv writes a CSV copy of the JSON files in DIR to DIR.csv (with a header line), or
 reuses the copy there; it prints the directory. With --format csv, DIR defaults to the default
-JSON directory's CSV copy.";
+JSON directory's CSV copy.
 
-/// The files' format: the JSON lines the generator writes, or their CSV copy.
+q6 reads the nested events (rill-eventgen --nested; DIR defaults to data/nested-<options>), JSON
+only. --decode-only --format nested times the decoder of Q6 (the tags arrays built, the ids and
+time validated, device and properties skipped) over them.";
+
+/// The files' format: the JSON lines the generator writes, their CSV copy, or the nested JSON
+/// lines Q6 reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
     Json,
     Csv,
+    Nested,
 }
 
 impl Format {
     fn extension(self) -> &'static str {
         match self {
-            Self::Json => "json",
+            Self::Json | Self::Nested => "json",
             Self::Csv => "csv",
         }
     }
@@ -66,7 +75,7 @@ impl Format {
     /// the CSV files with their header line.
     fn source(self, dir: &Path) -> FileSource {
         match self {
-            Self::Json => super::rill_source(dir),
+            Self::Json | Self::Nested => super::rill_source(dir),
             Self::Csv => FileSource::csv(dir).csv_options(csv_options()),
         }
     }
@@ -123,7 +132,8 @@ impl Single {
                     single.format = match value.to_lowercase().as_str() {
                         "json" => Format::Json,
                         "csv" => Format::Csv,
-                        _ => return Err(format!("--format {value}: expected json or csv")),
+                        "nested" => Format::Nested,
+                        _ => return Err(format!("--format {value}: expected json, csv or nested")),
                     }
                 }
                 "--threads" => single.threads = number()?.max(1),
@@ -136,17 +146,29 @@ impl Single {
         if single.run_once.is_some() && single.out.is_none() {
             return Err("--run-once needs --out FILE".to_owned());
         }
+        // Q6 reads the nested events, and only Q6 does.
+        match (single.run_once.as_deref(), single.format) {
+            (Some("q6"), Format::Json) => single.format = Format::Nested,
+            (Some("q6"), Format::Csv) => {
+                return Err("--run-once q6 reads JSON only: arrays have no CSV form".to_owned());
+            }
+            (Some(_), Format::Nested) => return Err("--format nested is for q6 and --decode-only".to_owned()),
+            _ => {}
+        }
         if single.write_csv && single.format != Format::Json {
-            return Err("--write-csv reads the JSON files of --data DIR: no --format csv".to_owned());
+            return Err("--write-csv reads the JSON files of --data DIR: no --format".to_owned());
         }
         single.data_dir = data_dir.unwrap_or_else(|| {
-            let json = Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(format!(
-                "events-f{}-r{}-s{}-u{}",
+            let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+            let options = format!(
+                "f{}-r{}-s{}-u{}",
                 config.files, config.rows_per_file, config.seed, config.users
-            ));
+            );
+            let json = data.join(format!("events-{options}"));
             match single.format {
                 Format::Json => json,
                 Format::Csv => csv_dir(&json),
+                Format::Nested => data.join(format!("nested-{options}")),
             }
         });
         Ok(single)
@@ -200,7 +222,9 @@ fn run_once(query: &str, format: Format, threads: usize, dir: &Path, out: &Path)
             remove_dir(&work)?;
             timed?
         }
-        other => return Err(format!("--run-once {other}: expected q1, q2 or q3").into()),
+        // The input rows printed are those whose tags are not null (see `run` in main.rs).
+        "q6" => super::rill_memory::<Q6EventsByTag>(format.source(dir), threads, None)?,
+        other => return Err(format!("--run-once {other}: expected q1, q2, q3 or q6").into()),
     };
     std::fs::write(out, canonical_csv(&timed.rows))?;
     // By hand rather than with `json!`, to keep the fields in this order.
@@ -379,20 +403,48 @@ fn decode_only(format: Format, dir: &Path, rounds: usize) -> Result<()> {
         .map(|path| std::fs::read(&path).map(|bytes| (path, bytes)))
         .collect::<Result<Vec<_>, _>>()?;
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-    let declared = <super::Event as Row>::schema();
+    // Q6's decoder drops the records whose tags are null (explode's pushed `isnotnull`): every
+    // other record must become a row.
+    let dropped = if format == Format::Nested {
+        let needle = br#""tags": null"#;
+        files
+            .iter()
+            .map(|(_, data)| data.windows(needle.len()).filter(|w| w == needle).count() as u64)
+            .sum()
+    } else {
+        0
+    };
     let options = csv_options();
-    let q1 = match format {
-        Format::Json => "q1: 2 of 5 columns built, all validated",
-        Format::Csv => "CSV q1: 2 of 5 columns built, all split and converted",
+    let (declared, decoders) = match format {
+        Format::Json => (
+            <super::Event as Row>::schema(),
+            vec![
+                (
+                    "q1: 2 of 5 columns built, all validated",
+                    Q1SpendByUser::facts().inputs.remove(0).schema,
+                ),
+                ("all 5 columns built", AllColumns::facts().inputs.remove(0).schema),
+            ],
+        ),
+        Format::Csv => (
+            <super::Event as Row>::schema(),
+            vec![
+                (
+                    "CSV q1: 2 of 5 columns built, all split and converted",
+                    Q1SpendByUser::facts().inputs.remove(0).schema,
+                ),
+                ("CSV all 5 columns built", AllColumns::facts().inputs.remove(0).schema),
+            ],
+        ),
+        Format::Nested => (
+            <super::NestedEvent as Row>::schema(),
+            vec![(
+                "q6: tags built (records with null tags dropped), ids and time validated, device and properties skipped",
+                Q6EventsByTag::facts().inputs.remove(0).schema,
+            )],
+        ),
     };
-    let all = match format {
-        Format::Json => "all 5 columns built",
-        Format::Csv => "CSV all 5 columns built",
-    };
-    for (name, schema) in [
-        (q1, Q1SpendByUser::facts().inputs.remove(0).schema),
-        (all, AllColumns::facts().inputs.remove(0).schema),
-    ] {
+    for (name, schema) in decoders {
         let columns: Vec<&str> = schema
             .projection
             .iter()
@@ -406,7 +458,7 @@ fn decode_only(format: Format, dir: &Path, rounds: usize) -> Result<()> {
             for (path, data) in &files {
                 let mut decoder = (schema.decoder)();
                 match format {
-                    Format::Json => {
+                    Format::Json | Format::Nested => {
                         decoder.decode_json_lines(path, data, 1, ParseMode::FailFast, &mut counts, &mut out)?;
                     }
                     Format::Csv => {
@@ -417,9 +469,10 @@ fn decode_only(format: Format, dir: &Path, rounds: usize) -> Result<()> {
             runs.push(started.elapsed().as_secs_f64());
             // Outside the timing: check every record became a row, and free the batches.
             let rows: usize = out.iter().map(arrow_array::RecordBatch::num_rows).sum();
-            if rows as u64 != counts.records || counts.malformed != 0 || counts.header_mismatches != 0 {
+            if rows as u64 + dropped != counts.records || counts.malformed != 0 || counts.header_mismatches != 0 {
                 return Err(format!(
-                    "{name}: {} records decoded into {rows} rows, {} malformed, {} CSV headers not the schema's",
+                    "{name}: {} records decoded into {rows} rows ({dropped} expected dropped), {} malformed, \
+                     {} CSV headers not the schema's",
                     counts.records, counts.malformed, counts.header_mismatches
                 )
                 .into());
@@ -439,6 +492,7 @@ fn decode_only(format: Format, dir: &Path, rounds: usize) -> Result<()> {
             "files": files.len(),
             "bytes": bytes,
             "records": records,
+            "rows": records.map(|r| r - dropped),
             "rounds": rounds,
             "runs_s": runs,
             "median_s": median_s,

@@ -22,6 +22,10 @@
 //!   `late_per_million` share lags by one to six hours, late enough for a 10-minute watermark
 //!   to drop them.
 //!
+//! With [`Config::nested`], the lines take the [`nested`] shape instead: the same ids, users and
+//! times, with a `device` object, a `tags` array (empty in some lines, `null` in a few) and a
+//! `properties` object, for queries over nested JSON.
+//!
 //! Everything is a pure function of the [`Config`]: the same configuration gives the same bytes
 //! on every machine (the generator uses only integer arithmetic and its own PRNG). Each file
 //! has a random stream of its own, so files can be produced independently.
@@ -41,6 +45,8 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+pub mod nested;
 
 /// 2026-01-01 00:00:00 UTC, in seconds since the Unix epoch: the seed's first day.
 pub const SEED_DAY_UNIX: i64 = 1_767_225_600;
@@ -76,6 +82,10 @@ pub struct Config {
     pub max_disorder_secs: i64,
     /// How many events in a million are late by one to six hours.
     pub late_per_million: u32,
+    /// Write the nested shape instead of the seed's ([`nested`]): the same ids, users and times,
+    /// with a `device` object, a `tags` array and a `properties` object in place of
+    /// `event_type` and `amount`.
+    pub nested: bool,
 }
 
 impl Default for Config {
@@ -91,6 +101,7 @@ impl Default for Config {
             seconds_per_file: 2 * 3600,
             max_disorder_secs: 5 * 60,
             late_per_million: 2_000,
+            nested: false,
         }
     }
 }
@@ -110,7 +121,12 @@ impl fmt::Display for Config {
             self.seconds_per_file,
             self.max_disorder_secs,
             self.late_per_million
-        )
+        )?;
+        // Only the nested shape says so: the seed's manifests stay as they were.
+        if self.nested {
+            f.write_str(" shape=nested")?;
+        }
+        Ok(())
     }
 }
 
@@ -423,14 +439,39 @@ impl Config {
         })
     }
 
-    /// The bytes of file `index`: its events as JSON lines.
+    /// The bytes of file `index`: its events as JSON lines, in the seed's shape or, when
+    /// [`nested`](Self::nested), in the nested one.
     #[must_use]
     pub fn file_bytes(&self, index: usize) -> Vec<u8> {
+        if self.nested {
+            let mut out = Vec::with_capacity(self.rows_per_file * 240);
+            for event in self.nested_events(index) {
+                event.write_json(&mut out);
+            }
+            return out;
+        }
         let mut out = Vec::with_capacity(self.rows_per_file * 128);
         for event in self.events(index) {
             event.write_json(&mut out);
         }
         out
+    }
+
+    /// The nested events of file `index`, in the order the file holds them: the events of
+    /// [`events`](Self::events) (the same numbers, users and times), each with a device, tags
+    /// and properties drawn from a random stream of their own.
+    ///
+    /// ```
+    /// let config = rill_eventgen::Config { rows_per_file: 10, nested: true, ..Default::default() };
+    /// let nested: Vec<_> = config.nested_events(1).collect();
+    /// let flat: Vec<_> = config.events(1).collect();
+    /// assert_eq!(nested.len(), 10);
+    /// assert!(nested.iter().zip(&flat).all(|(n, f)| n.event == *f));
+    /// ```
+    pub fn nested_events(&self, index: usize) -> impl Iterator<Item = nested::NestedEvent> + '_ {
+        let mut rng = Rng::for_file(self.seed ^ nested::STREAM, index);
+        self.events(index)
+            .map(move |event| nested::NestedEvent::draw(event, &mut rng))
     }
 
     /// Writes every file into `dir` (created if missing), each under a hidden temporary name

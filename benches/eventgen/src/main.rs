@@ -1,5 +1,5 @@
 //! Writes benchmark event files:
-//! `cargo run --release -p rill-eventgen -- --files 20 --rows 100000 --seed 7 --out DIR`.
+//! `cargo run --release -p rill-eventgen -- --files 20 --rows 100000 --seed 7 [--nested] --out DIR`.
 
 #![allow(clippy::print_stdout, reason = "the command reports what it wrote")]
 #![allow(clippy::print_stderr, reason = "the command reports bad arguments")]
@@ -11,9 +11,10 @@ use std::time::Instant;
 use rill_eventgen::Config;
 
 const USAGE: &str = "usage: rill-eventgen [--files N] [--rows N] [--seed N] [--users N] \
-[--seconds-per-file N] --out DIR
+[--seconds-per-file N] [--nested] --out DIR
 
-Writes N files of JSON-lines events (the seed's schema) into DIR, deterministically.
+Writes N files of JSON-lines events (the seed's schema) into DIR, deterministically. --nested
+writes the nested shape instead (a device object, a tags array, a properties object).
 Defaults: --files 20 --rows 100000 --seed 7 --users 100000 --seconds-per-file 7200.";
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<(Config, PathBuf), String> {
@@ -23,6 +24,10 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<(Config, PathBuf), S
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
             return Err(String::new());
+        }
+        if flag == "--nested" {
+            config.nested = true;
+            continue;
         }
         let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number = || value.parse::<u64>().map_err(|e| format!("{flag} {value}: {e}"));
