@@ -73,6 +73,12 @@ rill::stream! {
             p_bracket_os = get_json_object(payload, "$['os']"),
         )
     }
+    query JsonTuple(payloads: Payload) {
+        payloads.select(id, json_tuple(payload, "os", "version"))
+    }
+    query JsonTupleNested(payloads: Payload) {
+        payloads.select(id, json_tuple(payload, "a", "tags", "missing", "OS"))
+    }
     query GetJsonObjectMore(payloads: Payload) {
         payloads.select(
             id,
@@ -165,6 +171,14 @@ fn from_json_into_other_schemas_matches_spark() {
 #[test]
 fn to_json_matches_spark() {
     assert_matches("to_json", ToJson::read);
+}
+
+/// `json_tuple`: columns `c0`, `c1`, .. of the named members (the last of a duplicated name),
+/// all null when the text is not an object.
+#[test]
+fn json_tuple_matches_spark() {
+    assert_matches("json_tuple", JsonTuple::read);
+    assert_matches("json_tuple_nested", JsonTupleNested::read);
 }
 
 #[test]

@@ -689,3 +689,41 @@ pub fn to_json<T: ToJson + ?Sized>(value: &T) -> String {
     value.write_json(&mut out);
     out
 }
+
+/// `json_tuple(text, name, ..)`: the value of each named member of the object `text` holds,
+/// as `get_json_object` gives a value (the last member of a name wins); every one `None` when
+/// the text is not JSON or not an object.
+///
+/// ```
+/// use stream_core::json_text::json_tuple;
+/// let values = json_tuple(r#"{"os": "ios", "v": {"x": 1.50}, "os": "android"}"#, &["os", "v", "no"]);
+/// assert_eq!(values, [Some("android".into()), Some(r#"{"x":1.5}"#.into()), None]);
+/// assert_eq!(json_tuple("[1]", &["os"]), [None]);
+/// ```
+#[must_use]
+pub fn json_tuple(text: &str, names: &[&str]) -> Vec<Option<String>> {
+    let parsed = Parser {
+        text,
+        pos: 0,
+        non_numeric: false,
+    }
+    .value(0);
+    let Some(Json::Object(members)) = parsed else {
+        return vec![None; names.len()];
+    };
+    names
+        .iter()
+        .map(|name| {
+            let (_, value) = members.iter().rev().find(|(key, _)| key == name)?;
+            match value {
+                Json::Null => None,
+                Json::Str(text) => Some(text.to_string()),
+                other => {
+                    let mut out = String::new();
+                    write_json(other, true, &mut out);
+                    Some(out)
+                }
+            }
+        })
+        .collect()
+}

@@ -148,6 +148,9 @@ pub(crate) enum Func {
     ToJson,
     /// `get_json_object(text, "$.path")`: the path a literal.
     GetJsonObject,
+    /// `json_tuple(text, "name", ..)`: an array of the named members' values (the names
+    /// literals), which a `select` spreads into columns `c0`, `c1`, ...
+    JsonTuple,
 }
 
 /// A function that makes, reads or reshapes an array.

@@ -409,7 +409,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
     if func == Func::MakeStruct {
         return super::nested::make_struct(args, vars, ty);
     }
-    if let Func::FromJson | Func::ToJson | Func::GetJsonObject = func {
+    if let Func::FromJson | Func::ToJson | Func::GetJsonObject | Func::JsonTuple = func {
         return json_call(func, args, vars, ty);
     }
     if let Func::TumblingWindow { size, offset } = func {
@@ -756,6 +756,7 @@ fn call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -> (To
         | Func::FromJson
         | Func::MakeStruct
         | Func::ToJson
+        | Func::JsonTuple
         | Func::GetJsonObject
         | Func::SplitElement { .. }
         | Func::SplitSize
@@ -878,6 +879,19 @@ fn json_call(func: Func, args: &[TExpr], vars: &[crate::ir::Var], ty: ColType) -
                     quote!(#json_text::to_json(&#value))
                 };
                 (code, false)
+            })
+        }
+        Func::JsonTuple => {
+            let names: Vec<&String> = args[1..]
+                .iter()
+                .map(|arg| match &arg.kind {
+                    TExprKind::Lit(LitValue::Str(name)) => name,
+                    _ => panic!("internal error: `json_tuple` with a name that is not a literal"),
+                })
+                .collect();
+            lift(&[raw(&args[0], vars)], |a| {
+                let text = &a[0];
+                (quote!(#json_text::json_tuple(&*#text, &[#(#names),*])), false)
             })
         }
         _ => {

@@ -421,6 +421,7 @@ pub(crate) fn func_name(func: Func) -> &'static str {
         Func::MakeStruct => "struct",
         Func::ToJson => "to_json",
         Func::GetJsonObject => "get_json_object",
+        Func::JsonTuple => "json_tuple",
     }
 }
 

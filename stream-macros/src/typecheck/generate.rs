@@ -41,12 +41,105 @@ impl PendingGenerators {
 }
 
 impl QueryChecker<'_> {
+    /// `json_tuple(text, "name", ..)`: one row per row, a column `c0`, `c1`, .. per name (Spark's
+    /// names), each the member's value as `get_json_object` gives it.
+    fn json_tuple(
+        &mut self,
+        func: &Ident,
+        args: &[Expr],
+        paren_span: proc_macro2::Span,
+        pending: &mut PendingGenerators,
+    ) -> Option<Vec<(Ident, VarId)>> {
+        let Some((text, names)) = args.split_first().filter(|(_, names)| !names.is_empty()) else {
+            self.error(
+                paren_span,
+                "`json_tuple` takes the text and at least one member name: `json_tuple(payload, \"os\", \"version\")`",
+            );
+            return None;
+        };
+        let env = self.env.clone();
+        let mut scope = Scope::Row {
+            env: &env,
+            context: "`json_tuple`",
+        };
+        let mut exprs = self.exprs();
+        let typed = exprs.check(text, &mut scope)?;
+        if typed.ty.base != Base::Str {
+            self.error(
+                text.span(),
+                format!("`json_tuple` reads JSON text, but `{text}` is {}", typed.ty),
+            );
+            return None;
+        }
+        let mut literals = Vec::new();
+        for name in names {
+            let Expr::Lit(syn::Lit::Str(literal)) = name else {
+                self.error(
+                    name.span(),
+                    format!("the member names of `json_tuple` are string literals, found `{name}`"),
+                );
+                return None;
+            };
+            literals.push(TExpr {
+                kind: TExprKind::Lit(crate::ir::LitValue::Str(literal.value())),
+                ty: ColType::new(Base::Str, false),
+                span: literal.span(),
+            });
+        }
+        let count = literals.len();
+        let values_ty = ColType::new(Base::array(ColType::new(Base::Str, true)), typed.ty.nullable);
+        let values = self.new_var("json_tuple".to_owned(), values_ty);
+        let mut call_args = vec![typed];
+        call_args.extend(literals);
+        pending.steps.push(Step::Let {
+            var: values,
+            expr: TExpr {
+                kind: TExprKind::Call(crate::ir::Func::JsonTuple, call_args),
+                ty: values_ty,
+                span: func.span(),
+            },
+        });
+        let mut columns = Vec::new();
+        for index in 0..count {
+            let column = Ident::new(&format!("c{index}"), func.span());
+            let var = self.new_var(column.to_string(), ColType::new(Base::Str, true));
+            let position = i32::try_from(index).unwrap_or(i32::MAX);
+            pending.steps.push(Step::Let {
+                var,
+                expr: TExpr {
+                    kind: TExprKind::Call(
+                        crate::ir::Func::Array(crate::ir::ArrayFunc::Element { one_based: false }),
+                        vec![
+                            TExpr {
+                                kind: TExprKind::Var(values),
+                                ty: values_ty,
+                                span: func.span(),
+                            },
+                            TExpr {
+                                kind: TExprKind::Lit(crate::ir::LitValue::I32(position)),
+                                ty: ColType::new(Base::I32, false),
+                                span: func.span(),
+                            },
+                        ],
+                    ),
+                    ty: ColType::new(Base::Str, true),
+                    span: func.span(),
+                },
+            });
+            columns.push((column, var));
+        }
+        Some(columns)
+    }
+
     /// A generator column of `select` or `with_column` (`arg` calls one): the columns it makes
     /// (`pos` for `posexplode`, then the element: `arg`'s name, else Spark's `col`), or `None`
     /// after reporting errors.
     pub(super) fn generator(&mut self, arg: &Arg, pending: &mut PendingGenerators) -> Option<Vec<(Ident, VarId)>> {
         let (func, args, paren_span) = generator_call(arg)?;
         let name = func.to_string();
+        if name == "json_tuple" {
+            return self.json_tuple(func, args, paren_span, pending);
+        }
         let [array] = args else {
             self.error(
                 paren_span,

@@ -28,13 +28,14 @@ pub(crate) const FUNCTIONS: [&str; 13] = [
 ];
 
 /// The generators: each makes rows of an array's elements, so it is a whole `select` column.
-pub(crate) const GENERATORS: [&str; 6] = [
+pub(crate) const GENERATORS: [&str; 7] = [
     "explode",
     "explode_outer",
     "posexplode",
     "posexplode_outer",
     "inline",
     "inline_outer",
+    "json_tuple",
 ];
 
 impl ExprChecker<'_> {
@@ -430,7 +431,7 @@ impl ExprChecker<'_> {
     pub(super) fn misplaced_generator(&mut self, func: &Ident) {
         self.error(
             func.span(),
-            format!("`{func}` makes one row per element, so it must be a whole column of `select` or `with_column`, not part of an expression or another operation (Spark: UNSUPPORTED_GENERATOR)\nhelp: explode first, then use the column: `.select(item = {func}(..)).filter(item != \"\")`"),
+            format!("`{func}` makes {}, so it must be a whole column of `select` or `with_column`, not part of an expression or another operation (Spark: UNSUPPORTED_GENERATOR)\nhelp: generate first, then use the column: `.select(item = {func}(..)).filter(item != \"\")`", if func == "json_tuple" { "a column per name" } else { "one row per element" }),
         );
     }
 }

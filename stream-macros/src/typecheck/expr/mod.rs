@@ -2118,6 +2118,7 @@ impl ExprChecker<'_> {
             | Func::FromJson
             | Func::MakeStruct
             | Func::ToJson
+            | Func::JsonTuple
             | Func::GetJsonObject => {
                 self.error(span, format!("`{name}` takes `split(..)`: `size(split(s, \",\"))`"));
                 return None;
