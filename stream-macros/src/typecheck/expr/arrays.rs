@@ -431,7 +431,7 @@ impl ExprChecker<'_> {
     pub(super) fn misplaced_generator(&mut self, func: &Ident) {
         self.error(
             func.span(),
-            format!("`{func}` makes {}, so it must be a whole column of `select` or `with_column`, not part of an expression or another operation (Spark: UNSUPPORTED_GENERATOR)\nhelp: generate first, then use the column: `.select(item = {func}(..)).filter(item != \"\")`", if func == "json_tuple" { "a column per name" } else { "one row per element" }),
+            format!("`{func}` makes {}, so it must be a whole column of `select` or `with_column`, not part of an expression or another operation (Spark: UNSUPPORTED_GENERATOR)\nhelp: make the column first, then use it: `.select(item = {func}(..)).filter(item != \"\")`", if func == "json_tuple" { "a column per name" } else { "one row per element" }),
         );
     }
 }
