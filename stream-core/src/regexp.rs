@@ -159,15 +159,7 @@ impl RegexpReplace {
 /// end): the part, or null when there is none (where Spark's ANSI mode fails).
 #[must_use]
 pub fn element(parts: &[&str], index: i64, one_based: bool) -> Option<String> {
-    let len = i64::try_from(parts.len()).ok()?;
-    let position = match (one_based, index) {
-        (false, index) => index,
-        (true, 0) => return None,
-        (true, index) if index > 0 => index - 1,
-        (true, index) => len + index,
-    };
-    usize::try_from(position)
-        .ok()
+    crate::arrays::position(parts.len(), index, one_based)
         .and_then(|at| parts.get(at))
         .map(|part| (*part).to_owned())
 }

@@ -78,23 +78,19 @@ pub(super) fn call(func: ArrayFunc, args: &[TExpr], vars: &[Var], ty: ColType) -
                 _ => panic!("internal error: `split` without literal pattern and limit"),
             };
             let owned = !lives_for_the_row(&args[0]);
+            // A temporary text's parts are copied out of it.
+            let collect = if owned {
+                quote!(.into_iter().map(::std::string::String::from).collect::<::std::vec::Vec<_>>())
+            } else {
+                quote!()
+            };
             lift(&[raw(&args[0], vars)], |a| {
                 let parts = on_regexp(
                     &pattern,
                     &a[0],
-                    &quote!(.map(|__r| __r.split(&*__text, #limit)).unwrap_or_default()),
+                    &quote!(.map(|__r| __r.split(&*__text, #limit)#collect).unwrap_or_default()),
                 );
-                if owned {
-                    // The text is a temporary: the parts are copied out of it.
-                    let on_text = on_regexp(
-                        &pattern,
-                        &a[0],
-                        &quote!(.map(|__r| __r.split(&*__text, #limit).into_iter().map(::std::string::String::from).collect::<::std::vec::Vec<_>>()).unwrap_or_default()),
-                    );
-                    (on_text, false)
-                } else {
-                    (parts, false)
-                }
+                (parts, false)
             })
         }
         ArrayFunc::Element { one_based } => {
