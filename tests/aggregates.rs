@@ -6,7 +6,7 @@
 //! replays; and which batch's `first` or `last` wins is Spark's merge order too. A restart from
 //! the checkpoint between batches gives the same rows.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

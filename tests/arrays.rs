@@ -3,7 +3,7 @@
 //! `split` → `explode` word counts in complete and update modes, the `explode` family, the array
 //! functions, and `collect_list` / `collect_set` across micro-batches.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,6 +1,6 @@
 //! Bad input stops the query with an error naming the file and line, and never panics.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! timestamps in Spark's forms), numbers between each other and to text, booleans, timestamps
 //! and dates. A text that does not parse is null, and counted in `numUnparseableValues`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

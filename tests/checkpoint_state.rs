@@ -2,7 +2,7 @@
 //! restarts; damaged files refused by name, or passed over where Spark's state store would be
 //! able to (an older snapshot and its deltas).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

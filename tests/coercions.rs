@@ -2,7 +2,7 @@
 //! date column by its midnight: checked against Spark 4.3 (`golden/coercions/`, written by
 //! `make_coercions_golden.py` over the input of `golden/text_functions`).
 
-mod common;
+use crate::common;
 
 use rill::prelude::*;
 use serde_json::Value;

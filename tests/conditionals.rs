@@ -4,7 +4,7 @@
 //! `contains`, on nulls, empty strings, unicode and extreme numbers, row by row; and the same
 //! conditionals inside aggregates (`sum(when(..))`, `count(when(..))`).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! rows (`golden/cookbook/`, written by `make_cookbook_golden.py`). Rows are compared as sets,
 //! except where the recipe sorts them, where Spark's order is the answer.
 
-mod common;
+use crate::common;
 
 #[path = "../examples/cookbook.rs"]
 #[allow(
@@ -11,7 +11,7 @@ mod common;
     unreachable_pub,
     reason = "the example's main is not run here, and its items are public for the example alone"
 )]
-mod cookbook;
+mod recipes;
 
 use std::path::Path;
 
@@ -29,7 +29,7 @@ fn inputs() -> tempfile::TempDir {
 }
 
 /// One recipe's differences from Spark, empty when it matches.
-fn differences(recipe: &cookbook::Recipe, input: &Path) -> Vec<String> {
+fn differences(recipe: &recipes::Recipe, input: &Path) -> Vec<String> {
     let name = recipe.name;
     let golden = common::golden_json(GOLDEN, &format!("expected/{name}.json"));
     let ordered = golden["spark"].as_str().unwrap().contains("orderBy");
@@ -107,9 +107,9 @@ fn differences(recipe: &cookbook::Recipe, input: &Path) -> Vec<String> {
 fn every_recipe_matches_spark() {
     let input = inputs();
     let expected = std::fs::read_dir(Path::new(GOLDEN).join("expected")).unwrap().count();
-    assert_eq!(cookbook::RECIPES.len(), expected, "a recipe for every golden file");
-    assert!(cookbook::RECIPES.len() >= 25);
-    let found: Vec<String> = cookbook::RECIPES
+    assert_eq!(recipes::RECIPES.len(), expected, "a recipe for every golden file");
+    assert!(recipes::RECIPES.len() >= 25);
+    let found: Vec<String> = recipes::RECIPES
         .iter()
         .flat_map(|recipe| differences(recipe, input.path()))
         .collect();

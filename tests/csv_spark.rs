@@ -7,7 +7,7 @@
 //!   the fields it has, with its text in `_corrupt_record`; `DropMalformed` drops it;
 //!   `FailFast` stops on it.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! of a batch gets the batch's timestamp, which the offset log records (`batchTimestampMs`), and
 //! a batch re-run after a restart gets the same value again, not the time of the re-run.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

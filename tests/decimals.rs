@@ -4,7 +4,7 @@
 //! and functions, how JSON and CSV are read into decimals, aggregates over several
 //! micro-batches, and how `show()` prints them.
 
-mod common;
+use crate::common;
 
 use common::assert_columns_match_spark as assert_matches_spark;
 use common::spark_type;

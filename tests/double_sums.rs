@@ -3,7 +3,7 @@
 //! not associative; Spark sums each batch's rows apart and then adds the total kept in state, and
 //! so does Rill — also across a restart from the checkpoint.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! and late events; each test compares every batch's emitted rows, watermark, event-time
 //! statistics and state metrics with Spark's.
 
-mod common;
+use crate::common;
 
 use common::CapturingSink;
 use rill::prelude::*;

@@ -2,7 +2,7 @@
 //! lines), CSV options, Parquet columns by name, globs, `latest_first`, `max_file_age`,
 //! temporary names, empty files, files that vanish or are not of the format.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

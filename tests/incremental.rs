@@ -1,7 +1,7 @@
 //! Incremental equals batch: however the input is split into micro-batches, complete mode
 //! ends with the same table as one batch over everything.
 
-mod common;
+use crate::common;
 
 use arrow_array::RecordBatch;
 use proptest::prelude::*;

@@ -3,7 +3,7 @@
 //! malformed and truncated JSON, wrong-typed members, non-object roots, duplicate keys, odd
 //! numbers, escapes and characters beyond the Basic Multilingual Plane.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! struct fields, arrays and map values, unknown and deep extra members, truncated records —
 //! with field access (`device.os`), map lookups (`properties["k"]`) and whole nested columns.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! several ways, symbolic links, names that are not UTF-8, orphan part files, and checkpoint
 //! files deleted by hand.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! (`golden/spark/d_update_memory_sink.txt`, `golden/spark/e_append_memory_sink.txt`: three
 //! files `{a:1,b:2}`, `{a:3}`, `{c:4,a:5}` read one file per trigger).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

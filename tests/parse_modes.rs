@@ -3,7 +3,7 @@
 //! every mode the rows produced plus the malformed rows dropped equal the records read.
 //! Expected outputs: `tests/golden/parse_modes/` (written by `spark_parse_modes.py`).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

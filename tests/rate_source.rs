@@ -5,7 +5,7 @@
 //! from 0 without gaps, each batch takes whole seconds, and value `v` is stamped `v / rate`
 //! seconds after the first, also after a restart.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

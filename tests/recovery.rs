@@ -1,6 +1,6 @@
 //! Checkpoints: a query restarted on its checkpoint resumes exactly where it stopped.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

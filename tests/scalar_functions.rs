@@ -8,7 +8,7 @@
 //! smallest `bigint` overflow — Rill gives Spark's non-ANSI results (saturated, wrapped), as
 //! for its other arithmetic; the other rows of those columns are compared.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

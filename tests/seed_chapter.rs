@@ -1,7 +1,7 @@
 //! The seed notebook's sections 2.4 to 2.7, checked against the output of real Spark 4.3
 //! (`golden/seed_2_4.txt`, `golden/seed_2_6.txt`, `golden/seed_2_7.txt`, produced by `golden/spark/seed.py`).
 
-mod common;
+use crate::common;
 
 use rill::prelude::*;
 use rill::show::{Truncate, show_string};

@@ -8,7 +8,7 @@
 //! `last`, `max_by` ties and the moments' last bits show the order. Doubles are compared to the
 //! bit.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

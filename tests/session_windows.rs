@@ -1,7 +1,7 @@
 //! Session windows: rows of a key closer than the gap form one session, and a later row can
 //! merge sessions across batches.
 
-mod common;
+use crate::common;
 
 use common::{CapturingSink, write_file};
 use rill::prelude::*;

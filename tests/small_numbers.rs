@@ -3,7 +3,7 @@
 //! and values of arithmetic, comparisons, casts and functions, how JSON is read into them, and
 //! their aggregates. Every value is compared exactly.
 
-mod common;
+use crate::common;
 
 use common::assert_columns_match_spark as assert_matches_spark;
 use common::spark_type;

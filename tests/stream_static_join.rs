@@ -7,7 +7,7 @@
 //! never match and a null key. A join on a condition (`user_id == users.uid`) keeps both sides'
 //! columns, as Spark's.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

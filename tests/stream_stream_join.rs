@@ -8,7 +8,7 @@
 //! null keys and null event times, keys repeated on both sides, keys that never match, matches
 //! within a batch and across batches, and clicks exactly on the range's bounds.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 //! infinities, integer extremes, leap days, month ends and daylight-saving changes. Every value
 //! is compared exactly.
 
-mod common;
+use crate::common;
 
 use rill::prelude::*;
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! `trunc` and the calendar extractors. Where Spark 4's ANSI mode fails the query (`make_date`
 //! of a month that does not exist), Rill gives null; the other rows are compared.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

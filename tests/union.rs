@@ -1,7 +1,7 @@
 //! Queries over several inputs: `a.union(b)` reads each input from its own source, keeps each
 //! source's offsets and log in the checkpoint (`sources/0`, `sources/1`), and resumes each exactly.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! input's names), and a union feeding an aggregation — two micro-batches, one file of each
 //! input each, compared batch by batch (rows, and rows read over both inputs).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
