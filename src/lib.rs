@@ -12,6 +12,11 @@ pub use stream_core::{
 };
 pub use stream_macros::stream;
 
+/// Arbitrary stateful processing (Spark's `transformWithState`): implement
+/// [`StatefulProcessor`](stateful::StatefulProcessor) and run it with
+/// `group_by(..).transform_with_state(MyProcessor, EventTime, input = In, output = Out)`.
+pub use stream_core::operator::stateful;
+
 /// Arrow's arrays and record batches, in which batches reach a `ForeachBatch` function and
 /// `MemorySink::snapshot`: the version Rill is built with.
 pub use arrow_array;

@@ -47,6 +47,8 @@ pub mod state_lock;
 pub mod stream_static_join;
 #[path = "stream_stream_join.rs"]
 pub mod stream_stream_join;
+#[path = "transform_with_state.rs"]
+pub mod transform_with_state;
 #[path = "union.rs"]
 pub mod union;
 #[path = "union_schemas.rs"]

@@ -154,6 +154,20 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A stateful processor (`transform_with_state`) failed, or its state could not be used.
+    #[error("stateful processor `{processor}` failed {during} for key {key}: {source}")]
+    Processor {
+        /// The processor's Rust type.
+        processor: &'static str,
+        /// What it was doing.
+        during: &'static str,
+        /// The grouping key, as JSON.
+        key: String,
+        /// What went wrong.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// The query's thread panicked; this is a bug in Rill or in user code run by a sink.
     #[error("query `{query}` panicked: {message}")]
     Panicked {

@@ -388,10 +388,11 @@ pub trait SupportsUpdate: StreamPlan {}
 
 /// Marks a query that aggregates (and joins no two streams), so complete mode is allowed.
 #[diagnostic::on_unimplemented(
-    message = "output mode `complete` is not supported for `{Self}`: it has no streaming aggregation, or joins two streams",
+    message = "output mode `complete` is not supported for `{Self}`: it has no streaming aggregation, joins two streams, or runs a stateful processor",
     label = "`complete` chosen here",
     note = "complete mode re-emits the whole result table every batch, which for a query without aggregation would mean keeping every input row forever",
     note = "use `.append()` or `.update()`, or add `.group_by(..).agg(..)` to the query",
-    note = "a join of two streams runs in append mode only, as in Spark: use `.append()`"
+    note = "a join of two streams runs in append mode only, as in Spark: use `.append()`",
+    note = "a stateful processor (`transform_with_state`) emits in append or update mode only, as in Spark"
 )]
 pub trait SupportsComplete: StreamPlan {}

@@ -886,6 +886,33 @@ pub(crate) struct TypedQuery {
     pub(crate) limit: Option<usize>,
     /// The schemas `from_json` reads.
     pub(crate) json_schemas: Vec<String>,
+    /// `group_by(..).transform_with_state(..)`: the query's last operation.
+    pub(crate) transform: Option<Transform>,
+}
+
+/// `group_by(keys).transform_with_state(Processor, time_mode, input = In, output = Out)`: a
+/// user's `StatefulProcessor` run per key (the runtime's `TransformWithState`).
+pub(crate) struct Transform {
+    /// The grouping columns.
+    pub(crate) keys: Vec<VarId>,
+    /// The processor's type (made with `Default::default()`).
+    pub(crate) processor: Ident,
+    pub(crate) time_mode: TimeMode,
+    /// The schema whose rows the processor reads, and the column each field is taken from.
+    pub(crate) input: Ident,
+    pub(crate) input_columns: Vec<(Ident, VarId)>,
+    /// The schema whose rows it emits: the query's output columns.
+    pub(crate) output: Ident,
+    /// The watermarked column, when rows before the watermark are dropped as late.
+    pub(crate) event_time: Option<VarId>,
+}
+
+/// The runtime's `TimeMode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeMode {
+    None,
+    ProcessingTime,
+    EventTime,
 }
 
 /// One `order_by` key.
@@ -924,7 +951,7 @@ impl TypedQuery {
 
     /// Whether the query keeps state across batches.
     pub(crate) fn is_stateful(&self) -> bool {
-        self.aggregate.is_some() || self.dedup().is_some() || self.stream_join().is_some()
+        self.aggregate.is_some() || self.dedup().is_some() || self.stream_join().is_some() || self.transform.is_some()
     }
 }
 
@@ -983,6 +1010,8 @@ pub(crate) enum StatefulOperator {
     Dedup { forget: Forget },
     /// `StreamJoin`: Spark's symmetric hash join of two streams.
     StreamJoin,
+    /// `TransformWithState`: a user's stateful processor.
+    Transform,
 }
 
 /// When a deduplication forgets a key (the runtime's `Forget`).

@@ -68,6 +68,14 @@ pub(crate) fn state_shape(plan: &Plan) -> String {
             side(&join.right.columns)
         );
     }
+    if let Some(transform) = &query.transform {
+        return format!(
+            "transform_with_state by ({}) with `{}` reading `{}`",
+            list(transform.keys.iter().map(var).collect()),
+            transform.processor,
+            transform.input
+        );
+    }
     if let Some(dedup) = query.dedup() {
         return format!("deduplication by ({})", list(dedup.keys.iter().map(var).collect()));
     }

@@ -47,6 +47,7 @@ mod dedup;
 mod join;
 mod session;
 mod sort;
+pub mod stateful;
 mod stream_join;
 
 pub use aggregate::KeyedAggregate;
@@ -170,6 +171,11 @@ impl ReplayedState {
 
     /// Restores `fresh` from every delta so far, and has it track its changes.
     pub(crate) fn restore_into(&self, fresh: &mut dyn StatefulOperator) {
+        self.try_restore_into(fresh).unwrap();
+    }
+
+    /// Restores `fresh` from every delta so far, or says why its state cannot be restored.
+    pub(crate) fn try_restore_into(&self, fresh: &mut dyn StatefulOperator) -> Result<(), String> {
         use crate::state::store::{MergedRows, StoreFile};
         for (store, deltas) in self.deltas.iter().enumerate() {
             let files: Vec<StoreFile<'_>> = deltas.iter().map(|d| StoreFile::parse(d).unwrap()).collect();
@@ -177,8 +183,9 @@ impl ReplayedState {
             for file in &files {
                 rows.apply(file).unwrap();
             }
-            fresh.restore(store, &rows.into_ordered()).unwrap();
+            fresh.restore(store, &rows.into_ordered())?;
         }
         fresh.track_changes();
+        Ok(())
     }
 }

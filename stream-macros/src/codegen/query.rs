@@ -126,6 +126,33 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 quote!(::std::vec![#core::operator::StatefulOperator::report(&self.join)]),
             )
         }
+        None if query.transform.is_some() => {
+            let transform = query.transform.as_ref().unwrap_or_else(|| unreachable!());
+            let processor = &transform.processor;
+            let time_mode = match transform.time_mode {
+                crate::ir::TimeMode::None => quote!(None),
+                crate::ir::TimeMode::ProcessingTime => quote!(ProcessingTime),
+                crate::ir::TimeMode::EventTime => quote!(EventTime),
+            };
+            let (input, output) = (&transform.input, &transform.output);
+            let key_type = transform_key(query, transform, |ty, _| types::owned(ty));
+            // Spanned on the processor, so that a processor of other rows is reported there.
+            let operator_type = quote_spanned! {processor.span()=>
+                #core::operator::stateful::TransformWithState<#processor>
+            };
+            let check = quote_spanned! {processor.span()=>
+                const _: fn() = || {
+                    fn processor_of<P: #core::operator::stateful::StatefulProcessor<Key = #key_type, Input = #input, Output = #output> + ::core::default::Default>() {}
+                    processor_of::<#processor>();
+                };
+            };
+            (
+                quote!(transform: #operator_type,),
+                quote!(transform: #core::operator::stateful::TransformWithState::new(<#processor as ::core::default::Default>::default(), #core::operator::stateful::TimeMode::#time_mode),),
+                check,
+                quote!(::std::vec![#core::operator::StatefulOperator::report(&self.transform)]),
+            )
+        }
         None => match query.dedup() {
             // Deduplication remembers each key, with the event time that decides when to forget it.
             Some(dedup) => {
@@ -156,6 +183,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         (Some(_), _) => Some(quote!(state)),
         (None, Some(_)) => Some(quote!(dedup)),
         (None, None) if query.stream_join().is_some() => Some(quote!(join)),
+        (None, None) if query.transform.is_some() => Some(quote!(transform)),
         (None, None) => None,
     } {
         Some(operator) => quote!(::std::vec![&mut self.#operator as &mut dyn #core::operator::StatefulOperator]),
@@ -891,6 +919,9 @@ fn run_batch(plan: &Plan) -> TokenStream {
     if let Some(join) = query.stream_join() {
         return super::stream_join::run_batch(plan, join, &new_builders, &append_row, &finish);
     }
+    if let Some(transform) = &query.transform {
+        return transform_run_batch(plan, transform);
+    }
     let Some(aggregate) = &query.aggregate else {
         let body = quote!(#append_row);
         let row_loop = row_loop(plan, &body);
@@ -1225,6 +1256,62 @@ fn run_batch(plan: &Plan) -> TokenStream {
         let __stream_output = #emit?;
         self.state.end_batch(__stream_bound);
         ::core::result::Result::Ok(__stream_output)
+    }
+}
+
+/// A processor's key: the one grouping column's value, or a tuple of them, each made by
+/// `value` from the column's type and local.
+fn transform_key(
+    query: &TypedQuery,
+    transform: &crate::ir::Transform,
+    value: impl Fn(ColType, &Ident) -> TokenStream,
+) -> TokenStream {
+    let parts: Vec<TokenStream> = transform
+        .keys
+        .iter()
+        .map(|v| value(query.vars[*v].ty, &var_ident(*v)))
+        .collect();
+    match parts.as_slice() {
+        [one] => one.clone(),
+        _ => quote!((#(#parts,)*)),
+    }
+}
+
+/// A batch of a query ending in `transform_with_state`: each row, as the processor's input
+/// schema, goes to the operator under its key; the operator runs the processor at the end.
+fn transform_run_batch(plan: &Plan, transform: &crate::ir::Transform) -> TokenStream {
+    let core = core();
+    let query = &plan.query;
+    let input = &transform.input;
+    let output = &transform.output;
+    let key = transform_key(query, transform, |ty, local| types::to_owned(ty, &view(ty, local)));
+    let fields = transform.input_columns.iter().map(|(field, var)| {
+        let ty = query.vars[*var].ty;
+        let value = types::to_owned(ty, &view(ty, &var_ident(*var)));
+        // `Into`: a nullable field also takes a column that cannot be null.
+        quote!(#field: ::core::convert::Into::into(#value))
+    });
+    let event_time = match transform.event_time {
+        Some(var) if query.vars[var].ty.nullable => {
+            let local = var_ident(var);
+            quote!(#local)
+        }
+        Some(var) => {
+            let local = var_ident(var);
+            quote!(::core::option::Option::Some(#local))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let body = quote! {
+        self.transform.push(#key, #input { #(#fields,)* }, #event_time);
+    };
+    let row_loop = row_loop(plan, &body);
+    quote! {
+        let _ = mode;
+        self.transform.begin_batch(context);
+        #row_loop
+        let __stream_rows = self.transform.end_batch(context)?;
+        <#output as #core::plan::Row>::to_batch(&__stream_rows)
     }
 }
 

@@ -41,10 +41,11 @@ pub(crate) fn plan(mut query: TypedQuery) -> Plan {
     // update mode too (its rows are never updated); none in complete mode.
     let stream_join = query.stream_join().map(|join| join.kind);
     let outer_join = stream_join.is_some_and(|kind| kind.preserves_left() || kind.preserves_right());
+    // Spark: a stateful processor emits in append or update mode, never complete.
     let modes = ModeSupport {
         append: (!aggregates || event_time_key) && !sorted,
         update: !session && !sorted && !outer_join,
-        complete: aggregates && stream_join.is_none(),
+        complete: aggregates && stream_join.is_none() && query.transform.is_none(),
     };
     let pushed_filters = physical::pushed_filters(&query, crate::schema::CORRUPT_RECORD_COLUMN);
     let pushed_right_filters = physical::pushed_right_filters(&query, crate::schema::CORRUPT_RECORD_COLUMN);
@@ -149,6 +150,11 @@ fn liveness(query: &TypedQuery) -> BTreeSet<VarId> {
     }
     if let Some(columns) = &query.late_rows {
         live.extend(columns.iter().map(|(_, var)| *var));
+    }
+    if let Some(transform) = &query.transform {
+        live.extend(transform.keys.iter().copied());
+        live.extend(transform.input_columns.iter().map(|(_, var)| *var));
+        live.extend(transform.event_time);
     }
     walk(&query.pre, &mut live);
     live
@@ -545,6 +551,17 @@ fn explain(plan: &Plan) -> String {
             "Aggregate keys=[{}] aggregates=[{}] (state: one row per key)",
             keys.join(", "),
             outputs.join(", ")
+        ));
+    }
+    if let Some(transform) = &query.transform {
+        let keys: Vec<&str> = transform.keys.iter().map(|v| query.vars[*v].name.as_str()).collect();
+        lines.push(format!(
+            "TransformWithState keys=[{}] processor={} time_mode={:?} input={} output={} (state: the processor's, per key)",
+            keys.join(", "),
+            transform.processor,
+            transform.time_mode,
+            transform.input,
+            transform.output
         ));
     }
     describe_steps(plan, &query.pre, &mut lines);

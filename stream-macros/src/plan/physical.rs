@@ -20,6 +20,9 @@ pub(crate) fn stateful_operator(query: &TypedQuery) -> Option<StatefulOperator> 
     if query.stream_join().is_some() {
         return Some(StatefulOperator::StreamJoin);
     }
+    if query.transform.is_some() {
+        return Some(StatefulOperator::Transform);
+    }
     let dedup = query.dedup()?;
     let forget = match (dedup.forgets_keys, dedup.within_watermark) {
         (false, _) => Forget::Never,

@@ -9,12 +9,13 @@ pub(crate) use expr::ANONYMOUS_STRUCT;
 mod stream_join;
 
 use proc_macro2::Span;
+use quote::format_ident;
 use syn::Ident;
 
 use crate::diag::{Diagnostics, did_you_mean};
 use crate::ir::{
-    Aggregate, Dedup, JoinKind, OrderKey, SessionKey, StaticInput, StaticJoin, Step, TExprKind, TypedQuery, UnionInput,
-    Var, VarId, WindowKey,
+    Aggregate, Dedup, JoinKind, OrderKey, SessionKey, StaticInput, StaticJoin, Step, TExprKind, TimeMode, Transform,
+    TypedQuery, UnionInput, Var, VarId, WindowKey,
 };
 use crate::parse::{Arg, Expr, Op, QueryDecl};
 use crate::schema::Schema;
@@ -22,7 +23,7 @@ use crate::types::ColType;
 use expr::{ExprChecker, Scope};
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 19] = [
+const OPERATIONS: [&str; 20] = [
     "union",
     "union_by_name",
     "join",
@@ -39,6 +40,7 @@ const OPERATIONS: [&str; 19] = [
     "distinct",
     "group_by",
     "agg",
+    "transform_with_state",
     "order_by",
     "sort",
     "limit",
@@ -489,6 +491,8 @@ struct QueryChecker<'a> {
     structs: Vec<(String, crate::types::Base)>,
     /// The schemas `from_json` reads.
     json_schemas: Vec<String>,
+    /// `transform_with_state`, if the query ends with one.
+    transform: Option<Transform>,
 }
 
 impl<'a> QueryChecker<'a> {
@@ -515,6 +519,7 @@ impl<'a> QueryChecker<'a> {
             stream_inputs: Vec::new(),
             structs: Vec::new(),
             json_schemas: Vec::new(),
+            transform: None,
         };
         for field in &schema.fields {
             let var = checker.new_var(field.name.to_string(), field.ty);
@@ -595,6 +600,21 @@ impl<'a> QueryChecker<'a> {
                 "keep_late_rows" => self.keep_late_rows(op),
                 "drop_duplicates" => self.drop_duplicates(op, false),
                 "drop_duplicates_within_watermark" => self.drop_duplicates(op, true),
+                "group_by" if ops.get(index + 1).is_some_and(|next| next.name == "transform_with_state") => {
+                    self.transform_with_state(op, &ops[index + 1]);
+                    if let Some(next) = ops.get(index + 2) {
+                        self.error(
+                            next.name.span(),
+                            format!("`{}` after `transform_with_state`: Rill does not yet run operations on a processor's output\nhelp: emit the rows the query needs from the processor, or read its output in another query", next.name),
+                        );
+                    }
+                    index = ops.len();
+                    continue;
+                }
+                "transform_with_state" => self.error(
+                    op.name.span(),
+                    "`transform_with_state` needs a grouping before it\nhelp: write `.group_by(user_id).transform_with_state(MyProcessor, EventTime, input = Event, output = Session)`",
+                ),
                 "group_by" => {
                     let agg = ops.get(index + 1).filter(|next| next.name == "agg");
                     if let Some(agg) = agg {
@@ -603,7 +623,7 @@ impl<'a> QueryChecker<'a> {
                     } else {
                         self.error(
                             op.name.span(),
-                            "`group_by(..)` must be followed by `.agg(..)`\nhelp: write `.group_by(key).agg(count = count())`",
+                            "`group_by(..)` must be followed by `.agg(..)` or `.transform_with_state(..)`\nhelp: write `.group_by(key).agg(count = count())`",
                         );
                     }
                 }
@@ -1390,6 +1410,180 @@ impl<'a> QueryChecker<'a> {
         }));
     }
 
+    /// `group_by(keys).transform_with_state(Processor, time_mode, input = In, output = Out)`.
+    fn transform_with_state(&mut self, group_by: &Op, op: &Op) {
+        let name = &op.name;
+        if self.aggregate.is_some() || self.is_stateful_so_far() {
+            self.error(
+                name.span(),
+                "`transform_with_state` cannot follow another stateful operation in this query yet\nnote: Rill chains a processor after no other stateful operator\nhelp: run the processor in a query of its own",
+            );
+            return;
+        }
+        let mut keys = Vec::new();
+        for arg in &group_by.args {
+            let (None, Expr::Column(column)) = (&arg.name, &arg.expr) else {
+                self.error(
+                    arg.expr.span(),
+                    "a processor's grouping takes column names\nhelp: write `.group_by(user_id)`, or make the key a column first with `with_column`",
+                );
+                continue;
+            };
+            match self.env.lookup(&column.to_string()) {
+                Some(var) if !self.poisoned.contains(&var) => {
+                    if self.scalar_key(column, var, "grouping by") {
+                        keys.push(var);
+                    }
+                }
+                Some(_) => {}
+                None => self.unknown_column(column),
+            }
+        }
+        if group_by.args.is_empty() {
+            self.error(
+                group_by.paren_span,
+                "`transform_with_state` runs per key: `group_by` needs at least one column\nhelp: write `.group_by(user_id)`",
+            );
+        }
+        const USAGE: &str = "help: write `.transform_with_state(MyProcessor, EventTime, input = Event, output = Session)`: the processor's type, its time mode (`EventTime`, `ProcessingTime` or `NoTime`), and the schemas of the rows it reads and emits";
+        let mut processor = None;
+        let mut time_mode = None;
+        let mut input = None;
+        let mut output = None;
+        for (position, arg) in op.args.iter().enumerate() {
+            let Expr::Column(ident) = &arg.expr else {
+                self.error(arg.expr.span(), format!("expected a name here\n{USAGE}"));
+                continue;
+            };
+            match (arg.name.as_ref().map(ToString::to_string).as_deref(), position) {
+                (None, 0) => processor = Some(ident.clone()),
+                (None, 1) => match ident.to_string().as_str() {
+                    "EventTime" => time_mode = Some((TimeMode::EventTime, ident.span())),
+                    "ProcessingTime" => time_mode = Some((TimeMode::ProcessingTime, ident.span())),
+                    "NoTime" => time_mode = Some((TimeMode::None, ident.span())),
+                    other => {
+                        let help = did_you_mean(other, ["EventTime", "ProcessingTime", "NoTime"])
+                            .map(|s| format!("help: did you mean `{s}`?"))
+                            .unwrap_or_else(|| "note: time modes are `EventTime`, `ProcessingTime` and `NoTime` (Spark's `TimeMode.None`)".to_owned());
+                        self.error(ident.span(), format!("unknown time mode `{other}`\n{help}"));
+                        return;
+                    }
+                },
+                (Some("input"), _) => input = Some(ident.clone()),
+                (Some("output"), _) => output = Some(ident.clone()),
+                _ => {
+                    self.error(
+                        arg.expr.span(),
+                        format!("unexpected argument to `transform_with_state`\n{USAGE}"),
+                    );
+                    return;
+                }
+            }
+        }
+        let (Some(processor), Some((time_mode, mode_span)), Some(input), Some(output)) =
+            (processor, time_mode, input, output)
+        else {
+            self.error(
+                op.paren_span,
+                format!(
+                    "`transform_with_state` needs a processor, a time mode, `input = ..` and `output = ..`\n{USAGE}"
+                ),
+            );
+            return;
+        };
+        if time_mode == TimeMode::EventTime && self.watermark.is_none() {
+            self.error(
+                mode_span,
+                "event-time timers need a watermark: `EventTime` fires a timer when the watermark passes it, and this stream has none\nhelp: call `.with_watermark(event_time, \"10 minutes\")` before `group_by`, or use `ProcessingTime`",
+            );
+            return;
+        }
+        let Some(input_fields) = self.schema_fields(&input) else {
+            return;
+        };
+        let Some(output_fields) = self.schema_fields(&output) else {
+            return;
+        };
+        let mut input_columns = Vec::new();
+        for (field, ty) in input_fields {
+            match self.env.lookup(&field) {
+                Some(var) if self.poisoned.contains(&var) => {}
+                Some(var) if self.vars[var].ty == ty || (ty.nullable && self.vars[var].ty.base == ty.base) => {
+                    input_columns.push((format_ident!("{}", field), var));
+                }
+                Some(var) => {
+                    let found = self.vars[var].ty;
+                    self.error(
+                        input.span(),
+                        format!("the processor's input `{input}` has `{field}: {ty}`, but the stream's column `{field}` is `{found}`\nhelp: cast it first: `.with_column({field}, cast({field}, ..))`"),
+                    );
+                }
+                None => {
+                    let columns: Vec<String> = self.env.names().collect();
+                    self.error(
+                        input.span(),
+                        format!("the processor's input `{input}` has a field `{field}`, which the stream has no column for\nnote: the stream's columns here are: {}\nhelp: make the column with `with_column({field}, ..)` before `group_by`", columns.join(", ")),
+                    );
+                }
+            }
+        }
+        // Spark drops rows before the watermark when the stream still has the watermarked column.
+        let event_time = self
+            .watermark
+            .map(|(var, _)| var)
+            .filter(|var| time_mode == TimeMode::EventTime && self.env.columns.iter().any(|(_, column)| column == var));
+        self.stateful_operation_reached();
+        let columns = output_fields
+            .into_iter()
+            .map(|(field, ty)| {
+                let ident = format_ident!("{}", field);
+                let var = self.new_var(field, ty);
+                (ident, var)
+            })
+            .collect();
+        self.env = Env {
+            columns,
+            after: Some("transform_with_state"),
+        };
+        self.transform = Some(Transform {
+            keys,
+            processor,
+            time_mode,
+            input,
+            input_columns,
+            output,
+            event_time,
+        });
+    }
+
+    /// Whether a deduplication or a join of two streams came before.
+    fn is_stateful_so_far(&self) -> bool {
+        self.pre
+            .iter()
+            .any(|step| matches!(step, Step::Dedup(_) | Step::StreamJoin(_)))
+    }
+
+    /// A schema's fields, by name, or `None` after reporting an unknown schema.
+    fn schema_fields(&mut self, schema: &Ident) -> Option<Vec<(String, ColType)>> {
+        let name = schema.to_string();
+        let fields = self
+            .structs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, base)| match base {
+                crate::types::Base::Struct(fields) => Some(fields.fields.clone()),
+                _ => None,
+            });
+        if fields.is_none() {
+            let names: Vec<String> = self.structs.iter().map(|(n, _)| n.clone()).collect();
+            let help = did_you_mean(&name, names.iter().map(String::as_str))
+                .map(|s| format!("help: did you mean `{s}`?"))
+                .unwrap_or_else(|| "help: declare it in the same `stream!` with `schema Name { .. }`".to_owned());
+            self.error(schema.span(), format!("unknown schema `{name}`\n{help}"));
+        }
+        fields
+    }
+
     /// A `session_window(ts, gap)` grouping key.
     fn session_key(&mut self, args: &[Expr], paren_span: Span) -> Option<SessionKey> {
         let [ts_arg, gap_arg] = args else {
@@ -1879,6 +2073,7 @@ impl<'a> QueryChecker<'a> {
             order_by: self.order_by,
             limit: self.limit,
             json_schemas: self.json_schemas,
+            transform: self.transform,
         })
     }
 }

@@ -1,0 +1,230 @@
+//! `group_by(..).transform_with_state(..)`: a user's stateful processor, run per key with value,
+//! list and map state, a time to live and event-time timers.
+
+use std::time::Duration;
+
+use crate::common;
+
+use common::{CapturingSink, write_file};
+use rill::prelude::*;
+use rill::stateful::{
+    ExpiredTimer, KeyState, ListState, MapState, ProcessorResult, StateHandle, StatefulProcessor, ValueState,
+};
+use serde::{Deserialize, Serialize};
+
+rill::stream! {
+    schema Click { user: String, page: String, event_time: Timestamp }
+
+    schema ClosedSession {
+        user: String,
+        session_start: Timestamp,
+        session_end: Timestamp,
+        clicks: i64,
+        distinct_pages: i64,
+        top_page: String,
+        session_number: i64,
+    }
+
+    query Sessions(clicks: Click) {
+        clicks.with_watermark(event_time, "5 minutes")
+              .group_by(user)
+              .transform_with_state(Sessionizer, EventTime, input = Click, output = ClosedSession)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Session {
+    start: Timestamp,
+    last: Timestamp,
+    clicks: i64,
+}
+
+const SESSION: ValueState<Session> = ValueState::new("session");
+const PAGES: ListState<String> = ListState::new("pages");
+const PAGE_COUNTS: MapState<String, i64> = MapState::new("page_counts");
+const SESSIONS_SEEN: ValueState<i64> = ValueState::new("sessions_seen").with_ttl(Duration::from_secs(20));
+const GAP: i64 = 10 * 60_000_000;
+
+/// Closes a user's session 10 minutes (event time) after its last click, as the Spark golden's
+/// processor does.
+#[derive(Debug, Default)]
+pub struct Sessionizer;
+
+impl StatefulProcessor for Sessionizer {
+    type Key = String;
+    type Input = Click;
+    type Output = ClosedSession;
+
+    fn init(&mut self, handle: &mut StateHandle<'_>) {
+        handle.value(&SESSION);
+        handle.list(&PAGES);
+        handle.map(&PAGE_COUNTS);
+        handle.value(&SESSIONS_SEEN);
+    }
+
+    fn handle_input_rows(
+        &mut self,
+        _user: &String,
+        rows: Vec<Click>,
+        state: &mut KeyState<'_, ClosedSession>,
+    ) -> ProcessorResult {
+        let first = rows.iter().map(|r| r.event_time).min().unwrap_or_default();
+        let last = rows.iter().map(|r| r.event_time).max().unwrap_or_default();
+        let session = match state.value(&SESSION).get()? {
+            Some(old) => {
+                state.timers().delete(Timestamp::from_micros(old.last.micros() + GAP));
+                Session {
+                    start: old.start.min(first),
+                    last: old.last.max(last),
+                    clicks: old.clicks + rows.len() as i64,
+                }
+            }
+            None => Session {
+                start: first,
+                last,
+                clicks: rows.len() as i64,
+            },
+        };
+        state
+            .timers()
+            .register(Timestamp::from_micros(session.last.micros() + GAP))?;
+        state.value(&SESSION).set(&session)?;
+        for row in &rows {
+            state.list(&PAGES).append(&row.page)?;
+            let count = state.map(&PAGE_COUNTS).get(&row.page)?.unwrap_or(0);
+            state.map(&PAGE_COUNTS).insert(&row.page, &(count + 1))?;
+        }
+        Ok(())
+    }
+
+    fn handle_expired_timer(
+        &mut self,
+        user: &String,
+        _timer: ExpiredTimer,
+        state: &mut KeyState<'_, ClosedSession>,
+    ) -> ProcessorResult {
+        let Some(session) = state.value(&SESSION).get()? else {
+            return Ok(());
+        };
+        let mut pages = state.list(&PAGES).get()?;
+        pages.sort();
+        pages.dedup();
+        let top_page = state
+            .map(&PAGE_COUNTS)
+            .entries()?
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(page, _)| page)
+            .unwrap_or_default();
+        let session_number = state.value(&SESSIONS_SEEN).get()?.unwrap_or(0) + 1;
+        state.emit(ClosedSession {
+            user: user.clone(),
+            session_start: session.start,
+            session_end: Timestamp::from_micros(session.last.micros() + GAP),
+            clicks: session.clicks,
+            distinct_pages: pages.len() as i64,
+            top_page,
+            session_number,
+        });
+        state.value(&SESSIONS_SEEN).set(&session_number)?;
+        state.value(&SESSION).clear()?;
+        state.list(&PAGES).clear()?;
+        state.map(&PAGE_COUNTS).clear()?;
+        Ok(())
+    }
+}
+
+fn click(user: &str, page: &str, time: &str) -> String {
+    format!(r#"{{"user": "{user}", "page": "{page}", "event_time": "2026-01-01T{time}"}}"#)
+}
+
+fn closed(batch: &arrow_array::RecordBatch) -> Vec<(String, String, String, i64, i64, String, i64)> {
+    let mut rows: Vec<_> = ClosedSession::from_batch(batch)
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.user,
+                r.session_start.to_string(),
+                r.session_end.to_string(),
+                r.clicks,
+                r.distinct_pages,
+                r.top_page,
+                r.session_number,
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn sessions_close_when_the_watermark_passes_their_timers() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each batch's watermark is the previous batch's latest event time less 5 minutes; a row at
+    // or before the watermark the batch before left is late.
+    let batches: [&[String]; 5] = [
+        &[
+            click("u1", "home", "09:00:00"),
+            click("u1", "cart", "09:03:00"),
+            click("u1", "home", "09:04:00"),
+            click("u2", "home", "09:01:00"),
+        ],
+        // u2's session goes on: its timer moves from 09:11 to 09:30.
+        &[click("u2", "shop", "09:20:00")],
+        // Watermark 09:15: u1's timer (09:14) fires.
+        &[click("u3", "x", "09:45:00")],
+        // Watermark 09:40: u2's timer fires; 09:12 is before the last watermark (09:15): late.
+        &[click("u1", "late", "09:12:00"), click("u1", "home", "09:50:00")],
+        // Watermark 09:45: nothing is due.
+        &[click("u4", "z", "10:30:00")],
+    ];
+    for (index, lines) in batches.iter().enumerate() {
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        write_file(dir.path(), &format!("{index}.json"), &lines, index as u64);
+    }
+    let sink = CapturingSink::default();
+    let query = common::run_available_now(
+        Sessions::read(JsonSource::new(dir.path()).max_files_per_trigger(1))
+            .append()
+            .to(sink.clone()),
+    );
+    let got: Vec<_> = sink.take().iter().map(|(id, batch)| (*id, closed(batch))).collect();
+    let row = |user: &str, start: &str, end: &str, clicks, pages, top: &str, number| {
+        (
+            user.to_owned(),
+            format!("2026-01-01 {start}"),
+            format!("2026-01-01 {end}"),
+            clicks,
+            pages,
+            top.to_owned(),
+            number,
+        )
+    };
+    let expected = [
+        (0, vec![]),
+        (1, vec![]),
+        (2, vec![row("u1", "09:00:00", "09:14:00", 3, 2, "home", 1)]),
+        // A tie between pages goes to the first in order.
+        (3, vec![row("u2", "09:01:00", "09:30:00", 2, 2, "home", 1)]),
+        (4, vec![]),
+        // The watermark moved to 10:25, so a batch without data runs and fires two timers; u1's
+        // second session is its second.
+        (
+            5,
+            vec![
+                row("u1", "09:50:00", "10:00:00", 1, 1, "home", 2),
+                row("u3", "09:45:00", "09:55:00", 1, 1, "x", 1),
+            ],
+        ),
+    ];
+    assert_eq!(got, expected);
+    let progress = query.recent_progress();
+    let dropped: u64 = progress
+        .iter()
+        .flat_map(|p| &p.state_operators)
+        .map(|s| s.num_rows_dropped_by_watermark)
+        .sum();
+    assert_eq!(dropped, 1);
+    assert_eq!(progress[0].state_operators[0].operator_name, "transformWithStateExec");
+}
