@@ -24,6 +24,9 @@ use std::time::{Duration, Instant};
 
 use rill::prelude::*;
 use rill::sink::{FileSink, read_parquet_output};
+use rill::stateful::{
+    ExpiredTimer, KeyState, ListState, MapState, ProcessorResult, StateHandle, StatefulProcessor, ValueState,
+};
 
 rill::stream! {
     schema Event { event_id: String, user_id: String, event_type: String, event_time: String, amount: f64 }
@@ -57,6 +60,17 @@ rill::stream! {
         raw.filter(event_type == "purchase" && amount > 50.0).select(event_id, user_id, amount)
     }
 
+    schema Visit { user_id: String, event_type: String, event_time: Option<Timestamp>, amount: f64 }
+    schema UserSession { user_id: String, start: Timestamp, end: Timestamp, events: i64, amount: f64, kinds: i64, top_kind: String }
+
+    /// A stateful processor to Parquet: value, list and map state and event-time timers.
+    query Sessions(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(user_id)
+           .transform_with_state(Sessionizer, EventTime, input = Visit, output = UserSession)
+    }
+
     /// A stream–stream left outer join to Parquet: both sides' buffered rows, two sources'
     /// offsets, two watermarks, and views that no purchase followed emitted with nulls, once.
     query Conversions(views: Event, buys: Event) {
@@ -74,6 +88,107 @@ rill::stream! {
             )
             .select(view_id, viewer, view_time, buy_id, amount)
     }
+}
+
+/// A user's open session.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Open {
+    start: Timestamp,
+    last: Timestamp,
+    amount: f64,
+}
+
+const OPEN: ValueState<Open> = ValueState::new("open");
+const KINDS: ListState<String> = ListState::new("kinds");
+const KIND_COUNTS: MapState<String, i64> = MapState::new("kind_counts");
+const SESSION_GAP: i64 = 30 * 60_000_000;
+
+/// Closes a user's session 30 minutes (event time) after its last event.
+#[derive(Debug, Default)]
+pub struct Sessionizer;
+
+impl StatefulProcessor for Sessionizer {
+    type Key = String;
+    type Input = Visit;
+    type Output = UserSession;
+
+    fn init(&mut self, handle: &mut StateHandle<'_>) {
+        handle.value(&OPEN);
+        handle.list(&KINDS);
+        handle.map(&KIND_COUNTS);
+    }
+
+    fn handle_input_rows(
+        &mut self,
+        user: &String,
+        rows: Vec<Visit>,
+        state: &mut KeyState<'_, UserSession>,
+    ) -> ProcessorResult {
+        let mut open = state.value(&OPEN).get()?.unwrap_or(Open {
+            start: Timestamp::from_micros(i64::MAX),
+            last: Timestamp::from_micros(i64::MIN),
+            amount: 0.0,
+        });
+        if open.last.micros() != i64::MIN {
+            state
+                .timers()
+                .delete(Timestamp::from_micros(open.last.micros() + SESSION_GAP));
+        }
+        for row in &rows {
+            let time = row.event_time.unwrap_or_default();
+            open.start = open.start.min(time);
+            open.last = open.last.max(time);
+            open.amount += row.amount;
+            state.list(&KINDS).append(&row.event_type)?;
+            let count = state.map(&KIND_COUNTS).get(&row.event_type)?.unwrap_or(0);
+            state.map(&KIND_COUNTS).insert(&row.event_type, &(count + 1))?;
+        }
+        state.value(&OPEN).set(&open)?;
+        // A long session is cut at 25 events, so that most batches emit something.
+        if state.list(&KINDS).get()?.len() >= 25 {
+            return close(user, state);
+        }
+        state
+            .timers()
+            .register(Timestamp::from_micros(open.last.micros() + SESSION_GAP))?;
+        Ok(())
+    }
+
+    fn handle_expired_timer(
+        &mut self,
+        user: &String,
+        _: ExpiredTimer,
+        state: &mut KeyState<'_, UserSession>,
+    ) -> ProcessorResult {
+        close(user, state)
+    }
+}
+
+/// Emits `user`'s open session and forgets it.
+fn close(user: &str, state: &mut KeyState<'_, UserSession>) -> ProcessorResult {
+    let Some(open) = state.value(&OPEN).get()? else {
+        return Ok(());
+    };
+    let kinds = state.list(&KINDS).get()?;
+    let counts = state.map(&KIND_COUNTS).entries()?;
+    let top_kind = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+        .map(|(kind, _)| kind.clone())
+        .unwrap_or_default();
+    state.emit(UserSession {
+        user_id: user.to_owned(),
+        start: open.start,
+        end: Timestamp::from_micros(open.last.micros() + SESSION_GAP),
+        events: kinds.len() as i64,
+        amount: (open.amount * 100.0).round() / 100.0,
+        kinds: counts.len() as i64,
+        top_kind,
+    });
+    state.value(&OPEN).clear()?;
+    state.list(&KINDS).clear()?;
+    state.map(&KIND_COUNTS).clear()?;
+    Ok(())
 }
 
 const ROWS_PER_FILE: usize = 300;
@@ -178,6 +293,17 @@ fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<St
             );
             None
         }
+        "sessions" => {
+            common::run_available_now(
+                Sessions::read(source())
+                    .append()
+                    .to(FileSink::parquet(output))
+                    .checkpoint(checkpoint)
+                    .min_deltas_for_snapshot(3)
+                    .min_batches_to_retain(4),
+            );
+            None
+        }
         "hourly" => {
             common::run_available_now(
                 Hourly::read(source())
@@ -218,6 +344,17 @@ fn result(query: &str, output: &Path, table: Option<String>) -> String {
                         format!(
                             "{} {} {:?} {:?} {:?}",
                             r.view_id, r.viewer, r.view_time, r.buy_id, r.amount
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            } else if query == "sessions" {
+                UserSession::from_batch(batch)
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} {} {} {} {} {} {}",
+                            r.user_id, r.start, r.end, r.events, r.amount, r.kinds, r.top_kind
                         )
                     })
                     .collect::<Vec<_>>()
@@ -318,7 +455,7 @@ const ABORT_POINTS: [&str; 13] = [
 fn abort_points(query: &str) -> Vec<&'static str> {
     let (file_sink, state) = match query {
         "per_user" => (false, true),
-        "hourly" | "conversions" => (true, true),
+        "hourly" | "conversions" | "sessions" => (true, true),
         _ => (true, false),
     };
     ABORT_POINTS
@@ -806,6 +943,11 @@ fn complete_aggregation_to_memory_survives_kills() {
 #[test]
 fn windowed_append_to_parquet_survives_kills() {
     crash_test("hourly");
+}
+
+#[test]
+fn stateful_processor_to_parquet_survives_kills() {
+    crash_test("sessions");
 }
 
 #[test]

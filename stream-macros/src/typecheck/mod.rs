@@ -1513,9 +1513,14 @@ impl<'a> QueryChecker<'a> {
                 }
                 Some(var) => {
                     let found = self.vars[var].ty;
+                    let help = if found.nullable && found.base == ty.base {
+                        format!("help: the column may be null: declare the field `{field}: Option<..>` in `{input}`")
+                    } else {
+                        format!("help: cast it first: `.with_column({field} = cast({field}, ..))`")
+                    };
                     self.error(
                         input.span(),
-                        format!("the processor's input `{input}` has `{field}: {ty}`, but the stream's column `{field}` is `{found}`\nhelp: cast it first: `.with_column({field}, cast({field}, ..))`"),
+                        format!("the processor's input `{input}` has `{field}: {ty}`, but the stream's column `{field}` is `{found}`\n{help}"),
                     );
                 }
                 None => {
