@@ -30,6 +30,13 @@ rill::stream! {
               .group_by(user)
               .transform_with_state(Sessionizer, EventTime, input = Click, output = ClosedSession)
     }
+
+    /// The same processor in processing time: each timer (at an event time long past) fires in
+    /// the batch that registers it, so every session closes in the batch of its clicks.
+    query SessionsNow(clicks: Click) {
+        clicks.group_by(user)
+              .transform_with_state(Sessionizer, ProcessingTime, input = Click, output = ClosedSession)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -227,4 +234,83 @@ fn sessions_close_when_the_watermark_passes_their_timers() {
         .sum();
     assert_eq!(dropped, 1);
     assert_eq!(progress[0].state_operators[0].operator_name, "transformWithStateExec");
+}
+
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/transform_with_state");
+
+/// The golden query (`make_transform_with_state_golden.py`) in `mode`, batch by batch: rows,
+/// rows read, watermarks and late rows dropped.
+fn sessions_match_spark(mode: &str) {
+    let golden = common::golden_json(GOLDEN, &format!("expected/event_time_{mode}.json"));
+    let input = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input/event_time"), input.path());
+    let sink = CapturingSink::default();
+    let writer = Sessions::read(JsonSource::new(input.path()).max_files_per_trigger(1));
+    let query = match mode {
+        "append" => common::run_available_now(writer.append().to(sink.clone())),
+        _ => common::run_available_now(writer.update().to(sink.clone())),
+    };
+    let batches = sink.take();
+    common::assert_batches_match_spark(&golden, mode, &query, &batches);
+    for (ours, spark) in query
+        .recent_progress()
+        .iter()
+        .zip(golden["batches"].as_array().unwrap())
+    {
+        let batch = ours.batch_id;
+        let ours: serde_json::Value = serde_json::from_str(&ours.json()).unwrap();
+        assert_eq!(
+            ours["eventTime"]["watermark"], spark["event_time"]["watermark"],
+            "{mode}: watermark of batch {batch}"
+        );
+        assert_eq!(
+            ours["stateOperators"][0]["numRowsDroppedByWatermark"],
+            spark["state_operators"][0]["numRowsDroppedByWatermark"],
+            "{mode}: late rows of batch {batch}"
+        );
+    }
+}
+
+#[test]
+fn sessions_match_spark_in_append_mode() {
+    sessions_match_spark("append");
+}
+
+#[test]
+fn sessions_match_spark_in_update_mode() {
+    sessions_match_spark("update");
+}
+
+/// `sessions_seen` lives 20 seconds: Spark's run (`make_ttl_golden.py`) slept between batches so
+/// that some counts expired; the batches here have Spark's batch timestamps.
+#[test]
+fn a_time_to_live_expires_state_as_in_spark() {
+    let golden = common::golden_json(GOLDEN, "expected/processing_time_ttl.json");
+    let input = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input/ttl"), input.path());
+    let mut times: Vec<u64> = golden["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["batch_timestamp_ms"].as_u64().unwrap())
+        .collect();
+    times.reverse();
+    let times = std::sync::Mutex::new(times);
+    let clock = move || {
+        let mut times = times.lock().unwrap();
+        let millis = if times.len() > 1 {
+            times.pop()
+        } else {
+            times.last().copied()
+        };
+        std::time::UNIX_EPOCH + Duration::from_millis(millis.unwrap_or_default())
+    };
+    let sink = CapturingSink::default();
+    let query = common::run_available_now(
+        SessionsNow::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+            .batch_clock(clock)
+            .update()
+            .to(sink.clone()),
+    );
+    common::assert_batches_match_spark(&golden, "processing_time_ttl", &query, &sink.take());
 }

@@ -68,8 +68,12 @@ pub struct DataStreamWriter<Q, M = mode::NotChosen, S = NoSink, C = checkpointin
     watermark_policy: MultipleWatermarkPolicy,
     min_deltas_for_snapshot: u64,
     min_batches_to_retain: u64,
+    batch_clock: BatchClock,
     marker: PhantomData<TypeState<Q, M, C>>,
 }
+
+/// What gives each batch its timestamp.
+type BatchClock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 impl<Q, M, S: fmt::Debug, C> fmt::Debug for DataStreamWriter<Q, M, S, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -133,6 +137,7 @@ impl<Q: StreamPlan> DataStreamWriter<Q> {
             watermark_policy: MultipleWatermarkPolicy::Min,
             min_deltas_for_snapshot: crate::checkpoint::DEFAULT_MIN_DELTAS_FOR_SNAPSHOT,
             min_batches_to_retain: crate::checkpoint::DEFAULT_RETAINED_BATCHES,
+            batch_clock: Arc::new(SystemTime::now),
             marker: PhantomData,
         }
     }
@@ -154,6 +159,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             watermark_policy: self.watermark_policy,
             min_deltas_for_snapshot: self.min_deltas_for_snapshot,
             min_batches_to_retain: self.min_batches_to_retain,
+            batch_clock: self.batch_clock,
             marker: PhantomData,
         }
     }
@@ -283,6 +289,29 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
         self
     }
 
+    /// The clock that gives each batch its timestamp — what `current_timestamp()` returns, when
+    /// processing-time timers fire and state with a time to live expires; the system's clock by
+    /// default. It is read once as each batch is planned (a batch re-run after a restart keeps
+    /// the timestamp it was planned with). A test can replay the batch times of another run:
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// # rill::stream! {
+    /// #     schema Event { user_id: String }
+    /// #     query Q(raw: Event) { raw.select(user_id) }
+    /// # }
+    /// let ticks = std::sync::atomic::AtomicU64::new(0);
+    /// let _writer = Q::read(rill::JsonSource::new("events/")).batch_clock(move || {
+    ///     // Batches one minute apart.
+    ///     UNIX_EPOCH + Duration::from_secs(60 * ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    /// });
+    /// ```
+    #[must_use]
+    pub fn batch_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.batch_clock = Arc::new(clock);
+        self
+    }
+
     /// Starts the query on its own thread and returns its handle.
     ///
     /// # Errors
@@ -399,6 +428,7 @@ impl<Q: StreamPlan, M, S, C> DataStreamWriter<Q, M, S, C> {
             settings,
             shared: shared.clone(),
             ids: ids.clone(),
+            batch_clock: self.batch_clock,
         };
         let thread = std::thread::Builder::new()
             .name(format!("rill-{name}"))
@@ -710,6 +740,7 @@ struct Runner<Q, S> {
     settings: BTreeMap<String, String>,
     shared: Arc<Shared>,
     ids: QueryIds,
+    batch_clock: BatchClock,
 }
 
 impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
@@ -789,7 +820,7 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
     /// moved past the last batch's (Spark's: state the new watermark expires is evicted, and
     /// emitted in append mode); `None` when there is nothing to do.
     fn plan_batch(&mut self, state: &LoopState, trigger_start: Instant) -> Result<Option<PlannedBatch>> {
-        let wall_start = SystemTime::now();
+        let wall_start = (self.batch_clock)();
         let started = Instant::now();
         let limit = if self.trigger == Trigger::Once {
             ReadLimit::AllAvailable
