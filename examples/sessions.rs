@@ -2,15 +2,15 @@
 //!
 //! A session closes after 10 minutes without a click (an event-time timer). The processor keeps
 //! the open session (value state), the pages visited (list state) and clicks per page (map
-//! state); it remembers for a day how many sessions a user had (value state with a time to
-//! live), and emits one row per closed session, numbered per user.
+//! state) and how many sessions a user had (value state), and emits one row per closed session,
+//! numbered per user. (A time to live, `ValueState::with_ttl`, counts processing time: Spark
+//! allows it, and so Rill, only in `ProcessingTime` mode.)
 //!
 //! Run it with `cargo run --release --example sessions`.
 
 #![allow(clippy::print_stdout, reason = "the example prints its results")]
 
 use std::path::Path;
-use std::time::Duration;
 
 use rill::prelude::*;
 use rill::show::{Truncate, show_string};
@@ -53,7 +53,7 @@ struct Open {
 const OPEN: ValueState<Open> = ValueState::new("open");
 const PAGES: ListState<String> = ListState::new("pages");
 const PAGE_CLICKS: MapState<String, i64> = MapState::new("page_clicks");
-const SESSIONS: ValueState<i64> = ValueState::new("sessions").with_ttl(Duration::from_secs(24 * 3600));
+const SESSIONS: ValueState<i64> = ValueState::new("sessions");
 const INACTIVITY: i64 = 10 * 60 * 1_000_000;
 
 /// Closes a user's session after 10 minutes of inactivity (event time).

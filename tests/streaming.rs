@@ -8,6 +8,8 @@
 //! child process) and `ui.rs` (trybuild) stay binaries of their own.
 #[path = "bad_input.rs"]
 pub mod bad_input;
+#[path = "chained.rs"]
+pub mod chained;
 #[path = "checkpoint_state.rs"]
 pub mod checkpoint_state;
 

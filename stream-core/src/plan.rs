@@ -125,6 +125,9 @@ pub struct OperatorReport {
     pub name: &'static str,
     /// Its state's size and churn.
     pub metrics: StateMetrics,
+    /// The input it dropped as late in the last batch (rows, or groups for an aggregation, as
+    /// Spark counts them).
+    pub dropped_by_watermark: u64,
 }
 
 /// What the engine tells a plan about one batch, and what the plan reports back.

@@ -1137,22 +1137,28 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             .plan
             .state_operators()
             .into_iter()
-            .map(|OperatorReport { name, metrics }| StateOperatorProgress {
-                operator_name: name.to_owned(),
-                num_rows_total: metrics.num_rows_total,
-                num_rows_updated: metrics.num_rows_updated,
-                all_updates_time_ms: 0,
-                num_rows_removed: metrics.num_rows_removed,
-                all_removals_time_ms: 0,
-                // The query's state is written as one snapshot: each operator reports its time.
-                // Set once the state is written (`publish_committed`).
-                commit_time_ms: 0,
-                memory_used_bytes: metrics.memory_used_bytes,
-                num_rows_dropped_by_watermark: context.dropped_by_watermark,
-                num_shuffle_partitions: 1,
-                num_state_store_instances: 1,
-                custom_metrics: BTreeMap::new(),
-            })
+            .map(
+                |OperatorReport {
+                     name,
+                     metrics,
+                     dropped_by_watermark,
+                 }| StateOperatorProgress {
+                    operator_name: name.to_owned(),
+                    num_rows_total: metrics.num_rows_total,
+                    num_rows_updated: metrics.num_rows_updated,
+                    all_updates_time_ms: 0,
+                    num_rows_removed: metrics.num_rows_removed,
+                    all_removals_time_ms: 0,
+                    // The query's state is written as one snapshot: each operator reports its time.
+                    // Set once the state is written (`publish_committed`).
+                    commit_time_ms: 0,
+                    memory_used_bytes: metrics.memory_used_bytes,
+                    num_rows_dropped_by_watermark: dropped_by_watermark,
+                    num_shuffle_partitions: 1,
+                    num_state_store_instances: 1,
+                    custom_metrics: BTreeMap::new(),
+                },
+            )
             .collect();
         let sources = self
             .sources

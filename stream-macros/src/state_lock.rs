@@ -56,7 +56,13 @@ pub(crate) fn state_shape(plan: &Plan) -> String {
                 })
                 .collect(),
         );
-        return format!("{operator} by ({keys}) of ({values})");
+        let dedup = query.dedup().map_or_else(String::new, |dedup| {
+            format!(
+                "deduplication by ({}), then ",
+                list(dedup.keys.iter().map(var).collect())
+            )
+        });
+        return format!("{dedup}{operator} by ({keys}) of ({values})");
     }
     if let Some(join) = query.stream_join() {
         let keys = list(join.keys.iter().map(|(left, _)| var(left)).collect());

@@ -55,6 +55,8 @@ pub struct KeyedAggregate<K, A> {
     /// The groups whose late rows this batch dropped (Spark counts groups, after its partial
     /// aggregation, not rows).
     late_groups: GroupTable<K, ()>,
+    /// How many groups the last batch dropped as late.
+    dropped_late: u64,
     mode: OutputMode,
     late_event_watermark: Timestamp,
     watermark: Timestamp,
@@ -78,6 +80,7 @@ impl<K: OwnedKey, A: Default> KeyedAggregate<K, A> {
         Self {
             groups: GroupTable::new(),
             late_groups: GroupTable::new(),
+            dropped_late: 0,
             mode: OutputMode::Append,
             late_event_watermark: Timestamp::default(),
             watermark: Timestamp::default(),
@@ -184,7 +187,8 @@ impl<K: OwnedKey, A: Default> KeyedAggregate<K, A> {
     /// them (complete), those the batch changed (update), or those the watermark made final,
     /// evicted now (append).
     pub fn emit(&mut self, context: &mut BatchContext, bound: impl Fn(&K) -> Option<Timestamp>) -> Vec<(&K, &A)> {
-        context.dropped_by_watermark += self.late_groups.len() as u64;
+        self.dropped_late = self.late_groups.len() as u64;
+        context.dropped_by_watermark += self.dropped_late;
         self.late_groups.clear();
         match self.mode {
             OutputMode::Complete => self.groups.iter().collect(),
@@ -223,6 +227,10 @@ impl<K: OwnedKey + StateValue, A: StateValue + Default> StatefulOperator for Key
 
     fn metrics(&self) -> StateMetrics {
         self.groups.metrics()
+    }
+
+    fn dropped_by_watermark(&self) -> u64 {
+        self.dropped_late
     }
 
     one_table_state!(groups: K => A);

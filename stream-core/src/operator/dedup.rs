@@ -137,6 +137,10 @@ impl<K: OwnedKey + StateValue> StatefulOperator for Deduplicate<K> {
         self.seen.metrics()
     }
 
+    fn dropped_by_watermark(&self) -> u64 {
+        self.dropped_late
+    }
+
     one_table_state!(seen: K => Timestamp);
 }
 

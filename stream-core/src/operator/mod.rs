@@ -122,11 +122,16 @@ pub trait StatefulOperator {
     /// A message naming the first row that is not of the operator's types.
     fn restore(&mut self, store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String>;
 
+    /// The input the last batch dropped as late: rows, or groups for an aggregation (as Spark
+    /// counts them, after its partial aggregation).
+    fn dropped_by_watermark(&self) -> u64;
+
     /// The name and metrics together, for the progress report's `stateOperators`.
     fn report(&self) -> OperatorReport {
         OperatorReport {
             name: self.name(),
             metrics: self.metrics(),
+            dropped_by_watermark: self.dropped_by_watermark(),
         }
     }
 }

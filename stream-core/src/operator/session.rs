@@ -204,6 +204,10 @@ where
         self.metrics
     }
 
+    fn dropped_by_watermark(&self) -> u64 {
+        self.late.len() as u64
+    }
+
     one_table_state!(keys: K => Sessions<A>);
 }
 

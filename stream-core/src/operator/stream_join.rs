@@ -489,6 +489,10 @@ impl<K: OwnedKey + StateValue, L: JoinRow, R: JoinRow> StatefulOperator for Stre
         }
     }
 
+    fn dropped_by_watermark(&self) -> u64 {
+        self.dropped_late
+    }
+
     fn store_names(&self) -> &'static [&'static str] {
         &["left", "right"]
     }

@@ -69,6 +69,19 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
     let watermark_delays = query.watermarks.iter().map(|(_, delay)| delay);
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
     let projection_item = super::decoder::query_projection(plan);
+    // Deduplication remembers each key, with the event time that decides when to forget it.
+    let dedup_parts = query.dedup().map(|dedup| {
+        let key_types = dedup.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
+        let forget = match crate::plan::dedup_forget(query) {
+            Some(Forget::AfterDelay(delay)) => quote!(#core::operator::Forget::AfterDelay(#delay)),
+            Some(Forget::AtEventTime) => quote!(#core::operator::Forget::AtEventTime),
+            Some(Forget::Never) | None => quote!(#core::operator::Forget::Never),
+        };
+        (
+            quote!(dedup: #core::operator::Deduplicate<(#(#key_types,)*)>,),
+            quote!(dedup: #core::operator::Deduplicate::new(#forget),),
+        )
+    });
     let (state_field, state_init, state_type_items, metrics) = match &query.aggregate {
         Some(aggregate) if aggregate.session.is_some() => {
             let session_key = aggregate.session.as_ref().map(|s| s.key);
@@ -153,42 +166,42 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 quote!(::std::vec![#core::operator::StatefulOperator::report(&self.transform)]),
             )
         }
-        None => match query.dedup() {
-            // Deduplication remembers each key, with the event time that decides when to forget it.
-            Some(dedup) => {
-                let key_types = dedup.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
-                let forget = match plan.operator {
-                    Some(StatefulOperator::Dedup {
-                        forget: Forget::AfterDelay(delay),
-                    }) => quote!(#core::operator::Forget::AfterDelay(#delay)),
-                    Some(StatefulOperator::Dedup {
-                        forget: Forget::AtEventTime,
-                    }) => quote!(#core::operator::Forget::AtEventTime),
-                    _ => quote!(#core::operator::Forget::Never),
-                };
-                (
-                    quote!(dedup: #core::operator::Deduplicate<(#(#key_types,)*)>,),
-                    quote!(dedup: #core::operator::Deduplicate::new(#forget),),
-                    quote!(),
-                    quote!(::std::vec![#core::operator::StatefulOperator::report(&self.dedup)]),
-                )
-            }
+        None => match &dedup_parts {
+            Some((field, init)) => (
+                field.clone(),
+                init.clone(),
+                quote!(),
+                quote!(::std::vec![#core::operator::StatefulOperator::report(&self.dedup)]),
+            ),
             None => (quote!(), quote!(), quote!(), quote!(::std::vec::Vec::new())),
         },
     };
-    let run_batch = sorted(plan, run_batch(plan));
-    // The operator whose state a checkpoint stores: the sessions, the groups, the deduplication
-    // keys or the join's buffered rows.
-    let stateful_operators = match match (&query.aggregate, query.dedup()) {
-        (Some(_), _) => Some(quote!(state)),
-        (None, Some(_)) => Some(quote!(dedup)),
-        (None, None) if query.stream_join().is_some() => Some(quote!(join)),
-        (None, None) if query.transform.is_some() => Some(quote!(transform)),
-        (None, None) => None,
-    } {
-        Some(operator) => quote!(::std::vec![&mut self.#operator as &mut dyn #core::operator::StatefulOperator]),
-        None => quote!(::std::vec::Vec::new()),
+    // A deduplication before an aggregation is a second operator, reported after it (as Spark
+    // lists a plan's operators, from the sink).
+    let (state_field, state_init, metrics) = match (&query.aggregate, &dedup_parts) {
+        (Some(_), Some((field, init))) => (
+            quote!(#state_field #field),
+            quote!(#state_init #init),
+            quote!(::std::vec![
+                #core::operator::StatefulOperator::report(&self.state),
+                #core::operator::StatefulOperator::report(&self.dedup),
+            ]),
+        ),
+        _ => (state_field, state_init, metrics),
     };
+    let run_batch = sorted(plan, run_batch(plan));
+    // The operators whose state a checkpoint stores: the sessions, the groups, the deduplication
+    // keys (also before an aggregation), the join's buffered rows or a processor's state.
+    let operators: Vec<TokenStream> = match (&query.aggregate, query.dedup()) {
+        (Some(_), Some(_)) => vec![quote!(state), quote!(dedup)],
+        (Some(_), None) => vec![quote!(state)],
+        (None, Some(_)) => vec![quote!(dedup)],
+        (None, None) if query.stream_join().is_some() => vec![quote!(join)],
+        (None, None) if query.transform.is_some() => vec![quote!(transform)],
+        (None, None) => Vec::new(),
+    };
+    let stateful_operators =
+        quote!(::std::vec![#(&mut self.#operators as &mut dyn #core::operator::StatefulOperator),*]);
     let state_value_impl = query.aggregate.as_ref().map(|aggregate| {
         let fields: Vec<Ident> = (0..aggregate.accumulators.len())
             .map(|i| format_ident!("a{}", i))
@@ -925,13 +938,7 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let Some(aggregate) = &query.aggregate else {
         let body = quote!(#append_row);
         let row_loop = row_loop(plan, &body);
-        let (begin, end) = match query.dedup() {
-            Some(_) => (
-                quote!(self.dedup.begin_batch(context);),
-                quote!(self.dedup.end_batch(context);),
-            ),
-            None => (quote!(), quote!()),
-        };
+        let (begin, end) = dedup_phases(query);
         return quote! {
             let _ = mode;
             #begin
@@ -1245,10 +1252,13 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let key_bindings: Vec<TokenStream> = key_bindings.collect();
     let emit = emission.build(&quote!((__stream_key, __stream_acc)), &key_bindings);
     let merge_rebased = rebased(aggregate).then(|| quote!(self.state.merge_rebased();));
+    let (dedup_begin, dedup_end) = dedup_phases(query);
     quote! {
         self.state.begin_batch(mode, context);
+        #dedup_begin
         #late_new
         #row_loop
+        #dedup_end
         #merge_rebased
         #late_rows_out
         let __stream_bound = #bound;
@@ -1256,6 +1266,17 @@ fn run_batch(plan: &Plan) -> TokenStream {
         let __stream_output = #emit?;
         self.state.end_batch(__stream_bound);
         ::core::result::Result::Ok(__stream_output)
+    }
+}
+
+/// A deduplication's start and end of a batch, when the query has one.
+fn dedup_phases(query: &TypedQuery) -> (TokenStream, TokenStream) {
+    match query.dedup() {
+        Some(_) => (
+            quote!(self.dedup.begin_batch(context);),
+            quote!(self.dedup.end_batch(context);),
+        ),
+        None => (quote!(), quote!()),
     }
 }
 
@@ -1478,10 +1499,13 @@ fn session_run_batch(
         }))
         .collect::<Vec<_>>();
     let emit = emission.build(&quote!((__stream_key, __stream_session)), &key_bindings);
+    let (dedup_begin, dedup_end) = dedup_phases(query);
     quote! {
         self.state.begin_batch(mode, context);
+        #dedup_begin
         #late_new
         #row_loop
+        #dedup_end
         #late_rows_out
         let __stream_groups = self.state.emit(context);
         #emit

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 
 mod physical;
 
+pub(crate) use physical::dedup_forget;
+
 use crate::ir::{
     Accumulator, AggFunc, Func, LitValue, ModeSupport, Plain, Plan, RegexFunc, Step, TExpr, TExprKind, TypedQuery,
     VarId,

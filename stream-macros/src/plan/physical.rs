@@ -23,13 +23,17 @@ pub(crate) fn stateful_operator(query: &TypedQuery) -> Option<StatefulOperator> 
     if query.transform.is_some() {
         return Some(StatefulOperator::Transform);
     }
+    dedup_forget(query).map(|forget| StatefulOperator::Dedup { forget })
+}
+
+/// When the query's deduplication, if it has one, forgets a key.
+pub(crate) fn dedup_forget(query: &TypedQuery) -> Option<Forget> {
     let dedup = query.dedup()?;
-    let forget = match (dedup.forgets_keys, dedup.within_watermark) {
+    Some(match (dedup.forgets_keys, dedup.within_watermark) {
         (false, _) => Forget::Never,
         (true, false) => Forget::AtEventTime,
         (true, true) => Forget::AfterDelay(query.watermark.map_or(0, |(_, delay)| delay)),
-    };
-    Some(StatefulOperator::Dedup { forget })
+    })
 }
 
 /// The query's leading filters that run inside the decoder, as indices into its `pre` steps:

@@ -1350,7 +1350,8 @@ impl<'a> QueryChecker<'a> {
 
     /// Records the late-row columns when the stateful operation is reached.
     fn stateful_operation_reached(&mut self) {
-        if self.keep_late_rows.is_some() {
+        // Late rows are dropped by the first stateful operation; a later one sees none.
+        if self.keep_late_rows.is_some() && self.late_rows.is_none() {
             self.late_rows = Some(self.env.columns.clone());
         }
     }
@@ -1787,13 +1788,6 @@ impl<'a> QueryChecker<'a> {
     /// `group_by(keys).agg(outputs)`, or `agg(outputs)` alone for a global aggregation.
     fn aggregate(&mut self, group_by: Option<&Op>, agg: &Op) {
         let span = group_by.map_or(agg.name.span(), |op| op.name.span());
-        if self.pre.iter().any(|step| matches!(step, Step::Dedup(_))) {
-            self.error(
-                span,
-                "an aggregation cannot follow a deduplication in the same query\nnote: Rill runs one stateful operation (an aggregation or a deduplication) per query\nhelp: deduplicate in one query and aggregate its output in another",
-            );
-            return;
-        }
         if self.aggregate.is_some() {
             self.error(
                 span,

@@ -396,7 +396,7 @@ def run_stepwise(spark, name, code, mode):
 
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-CLASS_RE = re.compile(r"\[([A-Z][A-Z0-9_]+(?:\.[A-Z0-9_]+)*)\] ([^\n]*)")
+CLASS_RE = re.compile(r"\[([A-Z][A-Z0-9_]+(?:\.[A-Z0-9_]+)*)\] ")
 
 
 def clean(text):
@@ -415,8 +415,14 @@ def error_info(exc):
     # A failure inside a batch arrives as STREAM_FAILED wrapping the real error (often inside a
     # Python traceback): list every "[ERROR_CLASS] message" in the text, outermost first.
     nested = []
-    for m in CLASS_RE.finditer(text):
-        entry = {"error_class": m.group(1), "message": m.group(2).strip()}
+    found = list(CLASS_RE.finditer(text))
+    for i, m in enumerate(found):
+        # the message runs to the next "[CLASS] " or the end of the line
+        stop = text.find("\n", m.end())
+        stop = len(text) if stop < 0 else stop
+        if i + 1 < len(found):
+            stop = min(stop, found[i + 1].start())
+        entry = {"error_class": m.group(1), "message": text[m.end():stop].strip()}
         if entry not in nested:
             nested.append(entry)
     out["nested_error_classes"] = nested

@@ -794,6 +794,10 @@ impl<P: StatefulProcessor> StatefulOperator for TransformWithState<P> {
         }
     }
 
+    fn dropped_by_watermark(&self) -> u64 {
+        self.dropped_late
+    }
+
     fn store_names(&self) -> &'static [&'static str] {
         &["", "timers"]
     }

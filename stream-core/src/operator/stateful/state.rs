@@ -62,6 +62,16 @@ pub enum StateError {
     /// A timer was registered by a processor whose time mode has no timers.
     #[error("timers need a time mode: this processor runs with `TimeMode::None`; use `EventTime` or `ProcessingTime`")]
     NoTimers,
+    /// A state variable with a time to live in a processor that does not run in processing time.
+    #[error(
+        "state variable `{state}` has a time to live, which counts processing time: run the processor with `ProcessingTime`, or declare the variable without `with_ttl` (Spark refuses a time to live in `{mode}` mode too)"
+    )]
+    TtlNeedsProcessingTime {
+        /// The variable's name.
+        state: &'static str,
+        /// The processor's time mode, as the query names it.
+        mode: &'static str,
+    },
     /// The checkpoint holds a state variable the processor no longer declares.
     #[error("the checkpoint holds state variable `{state}`, which the processor no longer declares")]
     Dropped {
@@ -226,6 +236,16 @@ pub struct StateHandle<'a> {
 
 impl StateHandle<'_> {
     fn declare(&mut self, name: &'static str, declared: Declared) {
+        if declared.ttl.is_some() && self.time_mode != super::TimeMode::ProcessingTime && self.declared.error.is_none()
+        {
+            self.declared.error = Some(StateError::TtlNeedsProcessingTime {
+                state: name,
+                mode: match self.time_mode {
+                    super::TimeMode::EventTime => "EventTime",
+                    _ => "NoTime",
+                },
+            });
+        }
         if let Some(was) = self.declared.by_name.get(name) {
             if was.kind != declared.kind && self.declared.error.is_none() {
                 self.declared.error = Some(StateError::Redeclared {
@@ -299,10 +319,10 @@ pub(super) struct Element {
 pub(super) const NEVER: i64 = i64::MAX;
 
 /// Whether a value expiring at `expires` has expired at processing time `now` (Spark: expired
-/// once the batch timestamp passes the expiry).
+/// once the batch timestamp reaches the expiry).
 #[inline]
 pub(super) fn expired(expires: i64, now: i64) -> bool {
-    expires < now
+    expires <= now
 }
 
 /// Every state variable's values for every grouping key, each under a row key

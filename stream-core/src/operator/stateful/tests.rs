@@ -22,11 +22,11 @@ struct Session {
 const SESSION: ValueState<Session> = ValueState::new("session");
 const PAGES: ListState<String> = ListState::new("pages");
 const PAGE_COUNTS: MapState<String, i64> = MapState::new("page_counts");
-const SEEN: ValueState<i64> = ValueState::new("sessions_seen").with_ttl(Duration::from_secs(20));
+const SEEN: ValueState<i64> = ValueState::new("sessions_seen");
 const GAP: i64 = 10 * MINUTE;
 
 /// The processor of the Spark golden (`tests/golden/transform_with_state`): sessions closed by
-/// an event-time timer, with a list, a map and a value with a time to live.
+/// an event-time timer, with a value, a list and a map.
 #[derive(Default)]
 struct Sessionizer;
 
@@ -215,55 +215,80 @@ fn late_rows_are_dropped_and_counted() {
     assert_eq!(operator.rows.rows.len(), 3);
 }
 
-#[test]
-fn a_value_with_a_time_to_live_expires_in_processing_time() {
-    let mut operator = TransformWithState::new(Sessionizer, TimeMode::EventTime);
-    let close = |operator: &mut TransformWithState<Sessionizer>, minute: i64, now: i64| {
-        run_batch(
-            operator,
-            &Batch {
-                watermark: 0,
-                late: 0,
-                now,
-                rows: &[("u1", "a", minute)],
-            },
-        );
-        let (out, _) = run_batch(
-            operator,
-            &Batch {
-                watermark: (minute + 20) * MINUTE,
-                late: 0,
-                now,
-                rows: &[],
-            },
-        );
-        out[0].number
+const VISITS: ValueState<i64> = ValueState::new("visits").with_ttl(Duration::from_secs(20));
+
+/// Counts each key's rows in a value that lives 20 seconds of processing time.
+struct Visits;
+
+impl StatefulProcessor for Visits {
+    type Key = String;
+    type Input = ();
+    type Output = (String, i64);
+
+    fn init(&mut self, handle: &mut StateHandle<'_>) {
+        handle.value(&VISITS);
+    }
+
+    fn handle_input_rows(
+        &mut self,
+        key: &String,
+        rows: Vec<()>,
+        state: &mut KeyState<'_, Self::Output>,
+    ) -> ProcessorResult {
+        let count = state.value(&VISITS).get()?.unwrap_or(0) + rows.len() as i64;
+        state.value(&VISITS).set(&count)?;
+        state.emit((key.clone(), count));
+        Ok(())
+    }
+}
+
+/// One batch of `keys` at processing time `now`: what the processor emitted.
+fn visit(operator: &mut TransformWithState<Visits>, now: i64, keys: &[&str]) -> Vec<(String, i64)> {
+    let mut context = BatchContext {
+        batch_timestamp: at(now),
+        ..BatchContext::default()
     };
-    assert_eq!(close(&mut operator, 100, 0), 1);
-    // Written at 0 s, read at 19 s: alive, and written again.
-    assert_eq!(close(&mut operator, 200, 19 * SECOND), 2);
-    // Written at 19 s, read at 40 s: expired (and evicted at the end of that batch).
-    assert_eq!(close(&mut operator, 300, 40 * SECOND), 1);
+    operator.begin_batch(&context);
+    for key in keys {
+        operator.push((*key).to_owned(), (), None);
+    }
+    operator.end_batch(&mut context).unwrap()
 }
 
 #[test]
-fn expiry_is_exclusive_of_the_batch_timestamp() {
-    let mut operator = TransformWithState::new(Sessionizer, TimeMode::EventTime);
-    let mut context = BatchContext::new(at(0), at(0));
+fn a_value_with_a_time_to_live_expires_in_processing_time() {
+    let mut operator = TransformWithState::new(Visits, TimeMode::ProcessingTime);
+    assert_eq!(visit(&mut operator, 0, &["a"]), [("a".to_owned(), 1)]);
+    // Written at 0 s, read at 19 s: alive, and written again.
+    assert_eq!(visit(&mut operator, 19 * SECOND, &["a"]), [("a".to_owned(), 2)]);
+    // Written at 19 s, read at 39 s: expired (as in Spark, at the expiry itself).
+    assert_eq!(visit(&mut operator, 39 * SECOND, &["a"]), [("a".to_owned(), 1)]);
+    assert_eq!(visit(&mut operator, 40 * SECOND, &["a"]), [("a".to_owned(), 2)]);
+}
+
+#[test]
+fn an_expired_value_is_removed_at_the_end_of_the_batch_that_reaches_its_expiry() {
+    let mut operator = TransformWithState::new(Visits, TimeMode::ProcessingTime);
+    visit(&mut operator, 0, &["a"]);
+    visit(&mut operator, 20 * SECOND - 1, &[]);
+    assert_eq!(operator.metrics().num_rows_total, 1);
+    visit(&mut operator, 20 * SECOND, &[]);
+    assert_eq!(operator.metrics().num_rows_total, 0);
+    assert_eq!(operator.metrics().num_rows_removed, 1);
+}
+
+#[test]
+fn a_time_to_live_needs_processing_time() {
+    let mut operator = TransformWithState::new(Visits, TimeMode::EventTime);
+    let mut context = BatchContext::default();
     operator.begin_batch(&context);
-    operator.rows.put(
-        state::row_key("sessions_seen", "\"u1\""),
-        vec![Element {
-            json: "7".into(),
-            expires: 20 * SECOND,
-        }],
+    operator.push("a".to_owned(), (), None);
+    let error = operator.end_batch(&mut context).unwrap_err().to_string();
+    assert!(
+        error.contains("state variable `visits` has a time to live, which counts processing time"),
+        "{error}"
     );
-    context.batch_timestamp = at(20 * SECOND);
-    operator.end_batch(&mut context).unwrap();
-    assert_eq!(operator.rows.rows.len(), 1);
-    context.batch_timestamp = at(20 * SECOND + 1);
-    operator.end_batch(&mut context).unwrap();
-    assert!(operator.rows.rows.is_empty());
+    assert!(error.contains("in `EventTime` mode"), "{error}");
 }
 
 #[test]
