@@ -1360,10 +1360,17 @@ impl<'a> QueryChecker<'a> {
     /// `drop_duplicates_within_watermark(col, ..)`.
     fn drop_duplicates(&mut self, op: &Op, within_watermark: bool) {
         let name = &op.name;
-        if self.aggregate.is_some() || self.pre.iter().any(|step| matches!(step, Step::Dedup(_))) {
+        if self.aggregate.is_some() {
             self.error(
                 name.span(),
-                format!("`{name}` cannot follow another stateful operation in the same query\nnote: Rill runs one stateful operation (an aggregation or a deduplication) per query\nhelp: deduplicate in one query and aggregate its output in another"),
+                format!("`{name}` cannot follow an aggregation in the same query\nnote: Spark refuses a deduplication after an aggregation in append mode, and Rill in every mode\nhelp: deduplicate first, then aggregate: `.{name}(..).group_by(..).agg(..)`"),
+            );
+            return;
+        }
+        if self.pre.iter().any(|step| matches!(step, Step::Dedup(_))) {
+            self.error(
+                name.span(),
+                format!("`{name}` cannot follow another deduplication in the same query\nnote: Rill chains a deduplication only into an aggregation\nhelp: deduplicate in one query and read its output in a second"),
             );
             return;
         }
@@ -1791,7 +1798,7 @@ impl<'a> QueryChecker<'a> {
         if self.aggregate.is_some() {
             self.error(
                 span,
-                "multiple streaming aggregations are not supported\nnote: the first aggregation's result changes with every batch, so a second one cannot be maintained incrementally\nhelp: fold both into one `.group_by(..).agg(..)`",
+                "multiple streaming aggregations are not supported\nnote: the first aggregation's result changes with every batch, so a second one cannot be maintained incrementally; Spark chains two only in append mode, a windowed aggregation into one grouped by `window(window_time(window), ..)`, which Rill does not run yet\nhelp: fold both into one `.group_by(..).agg(..)`, or aggregate this query's output in a second query",
             );
             return;
         }
