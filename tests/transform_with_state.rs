@@ -31,6 +31,16 @@ rill::stream! {
               .transform_with_state(Sessionizer, EventTime, input = Click, output = ClosedSession)
     }
 
+    /// Stateless steps on the processor's rows.
+    query LongSessions(clicks: Click) {
+        clicks.with_watermark(event_time, "5 minutes")
+              .group_by(user)
+              .transform_with_state(Sessionizer, EventTime, input = Click, output = ClosedSession)
+              .filter(clicks > 1)
+              .with_column(minutes = (unix_seconds(session_end) - unix_seconds(session_start)) / 60)
+              .select(user, clicks, minutes, top = upper(top_page))
+    }
+
     /// The same processor in processing time: each timer (at an event time long past) fires in
     /// the batch that registers it, so every session closes in the batch of its clicks.
     query SessionsNow(clicks: Click) {
@@ -327,4 +337,58 @@ fn a_time_to_live_expires_state_as_in_spark() {
             .to(sink.clone()),
     );
     common::assert_batches_match_spark(&golden, "processing_time_ttl", &query, &sink.take());
+}
+
+/// Filtering and projecting the processor's rows gives Spark's rows, filtered and projected.
+#[test]
+fn stateless_steps_run_on_the_processor_s_rows() {
+    let golden = common::golden_json(GOLDEN, "expected/event_time_append.json");
+    let input = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input/event_time"), input.path());
+    let sink = CapturingSink::default();
+    common::run_available_now(
+        LongSessions::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+            .append()
+            .to(sink.clone()),
+    );
+    let ours: Vec<Vec<String>> = sink
+        .take()
+        .iter()
+        .map(|(_, batch)| {
+            let mut rows: Vec<String> = LongSessionsRow::from_batch(batch)
+                .unwrap()
+                .iter()
+                .map(|r| format!("{} {} {} {}", r.user, r.clicks, r.minutes.unwrap_or(f64::NAN), r.top))
+                .collect();
+            rows.sort();
+            rows
+        })
+        .collect();
+    // Spark's rows: user, session_start, session_end, clicks, distinct_pages, top_page, number.
+    let spark: Vec<Vec<String>> = golden["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|batch| {
+            let mut rows: Vec<String> = batch["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|row| row[3].as_i64().unwrap() > 1)
+                .map(|row| {
+                    // `/` divides as doubles, as in Spark.
+                    let minutes = (row[2].as_i64().unwrap() - row[1].as_i64().unwrap()) as f64 / 60_000_000.0;
+                    let top = row[5].as_str().unwrap().to_uppercase();
+                    format!("{} {} {minutes} {top}", row[0].as_str().unwrap(), row[3])
+                })
+                .collect();
+            rows.sort();
+            rows
+        })
+        .collect();
+    assert_eq!(ours, spark);
+    assert!(
+        ours.iter().flatten().count() >= 5,
+        "the filter should keep several sessions"
+    );
 }

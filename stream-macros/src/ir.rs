@@ -901,8 +901,10 @@ pub(crate) struct Transform {
     /// The schema whose rows the processor reads, and the column each field is taken from.
     pub(crate) input: Ident,
     pub(crate) input_columns: Vec<(Ident, VarId)>,
-    /// The schema whose rows it emits: the query's output columns.
+    /// The schema whose rows it emits, and the variable each field is bound to for the
+    /// stateless steps after it (`post`).
     pub(crate) output: Ident,
+    pub(crate) output_columns: Vec<(Ident, VarId)>,
     /// The watermarked column, when rows before the watermark are dropped as late.
     pub(crate) event_time: Option<VarId>,
 }

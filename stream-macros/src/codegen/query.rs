@@ -868,7 +868,6 @@ fn group_prefetch(plan: &Plan, aggregate: &crate::ir::Aggregate) -> Option<RowLo
 }
 
 /// Builders for the output columns, the code appending the current row, and the finish.
-/// Builders for the output columns, the code appending the current row, and the finish.
 fn output_builders(query: &TypedQuery, capacity: &TokenStream) -> (TokenStream, TokenStream, TokenStream) {
     builders(query, &query.outputs, &row_name(&query.name), "__stream_out", capacity)
 }
@@ -1327,12 +1326,35 @@ fn transform_run_batch(plan: &Plan, transform: &crate::ir::Transform) -> TokenSt
         self.transform.push(#key, #input { #(#fields,)* }, #event_time);
     };
     let row_loop = row_loop(plan, &body);
+    // The processor's rows are the output, unless stateless steps follow it: then each row's
+    // fields are bound to the columns those steps read.
+    let output_rows = if query.post.is_empty() && query.outputs == transform.output_columns {
+        quote!(<#output as #core::plan::Row>::to_batch(&__stream_rows))
+    } else {
+        let capacity = quote!(__stream_capacity);
+        let (new_builders, append_row, finish) = output_builders(query, &capacity);
+        let bindings = transform.output_columns.iter().map(|(field, var)| {
+            let local = var_ident(*var);
+            let value = types::view_of_owned(query.vars[*var].ty, &quote!(__stream_row.#field));
+            quote!(let #local = #value;)
+        });
+        let post = steps_then(plan, &query.post, &append_row);
+        quote! {{
+            let #capacity = __stream_rows.len();
+            #new_builders
+            for __stream_row in &__stream_rows {
+                #(#bindings)*
+                #post
+            }
+            #finish
+        }}
+    };
     quote! {
         let _ = mode;
         self.transform.begin_batch(context);
         #row_loop
         let __stream_rows = self.transform.end_batch(context)?;
-        <#output as #core::plan::Row>::to_batch(&__stream_rows)
+        #output_rows
     }
 }
 

@@ -46,6 +46,16 @@ const OPERATIONS: [&str; 20] = [
     "limit",
 ];
 
+/// The operations that may follow `transform_with_state`: stateless ones, on its output rows.
+const AFTER_PROCESSOR: [&str; 6] = [
+    "select",
+    "filter",
+    "where",
+    "with_column",
+    "with_column_renamed",
+    "drop",
+];
+
 /// The columns visible at one point of a query: names bound to variables, in order.
 #[derive(Clone, Default)]
 pub(crate) struct Env {
@@ -566,7 +576,7 @@ impl<'a> QueryChecker<'a> {
     }
 
     fn steps(&mut self) -> &mut Vec<Step> {
-        if self.aggregate.is_some() {
+        if self.aggregate.is_some() || self.transform.is_some() {
             &mut self.post
         } else {
             &mut self.pre
@@ -602,14 +612,16 @@ impl<'a> QueryChecker<'a> {
                 "drop_duplicates_within_watermark" => self.drop_duplicates(op, true),
                 "group_by" if ops.get(index + 1).is_some_and(|next| next.name == "transform_with_state") => {
                     self.transform_with_state(op, &ops[index + 1]);
-                    if let Some(next) = ops.get(index + 2) {
-                        self.error(
-                            next.name.span(),
-                            format!("`{}` after `transform_with_state`: Rill does not yet run operations on a processor's output\nhelp: emit the rows the query needs from the processor, or read its output in another query", next.name),
-                        );
-                    }
-                    index = ops.len();
+                    index += 2;
                     continue;
+                }
+                _ if self.transform.is_some() && !AFTER_PROCESSOR.contains(&name.as_str()) => {
+                    self.error(
+                        op.name.span(),
+                        format!("`{name}` after `transform_with_state`: Rill runs only stateless operations on a processor's output yet ({})\nhelp: emit the rows the query needs from the processor, or read its output in another query", AFTER_PROCESSOR.join(", ")),
+                    );
+                    // One message for the chain, not one per operation in it.
+                    index = ops.len();
                 }
                 "transform_with_state" => self.error(
                     op.name.span(),
@@ -1546,7 +1558,7 @@ impl<'a> QueryChecker<'a> {
             .map(|(var, _)| var)
             .filter(|var| time_mode == TimeMode::EventTime && self.env.columns.iter().any(|(_, column)| column == var));
         self.stateful_operation_reached();
-        let columns = output_fields
+        let output_columns: Vec<(Ident, VarId)> = output_fields
             .into_iter()
             .map(|(field, ty)| {
                 let ident = format_ident!("{}", field);
@@ -1555,7 +1567,7 @@ impl<'a> QueryChecker<'a> {
             })
             .collect();
         self.env = Env {
-            columns,
+            columns: output_columns.clone(),
             after: Some("transform_with_state"),
         };
         self.transform = Some(Transform {
@@ -1565,6 +1577,7 @@ impl<'a> QueryChecker<'a> {
             input,
             input_columns,
             output,
+            output_columns,
             event_time,
         });
     }

@@ -1,4 +1,4 @@
-// An operation on a processor's output: not yet.
+// An aggregation of a processor's output: not yet (Spark chains one when the processor names its event-time column).
 use rill::prelude::*;
 use rill::stateful::{KeyState, ProcessorResult, StateHandle, StatefulProcessor, ValueState};
 
@@ -7,7 +7,7 @@ rill::stream! {
     schema Count { user: String, count: i64 }
 
     query Counts(clicks: Click) {
-        clicks.group_by(user).transform_with_state(Counter, NoTime, input = Click, output = Count).filter(count > 1)
+        clicks.group_by(user).transform_with_state(Counter, NoTime, input = Click, output = Count).filter(count > 1).group_by(user).agg(n = count())
     }
 }
 
