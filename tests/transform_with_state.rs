@@ -287,11 +287,17 @@ fn sessions_match_spark(mode: &str) {
             ours["eventTime"]["watermark"], spark["event_time"]["watermark"],
             "{mode}: watermark of batch {batch}"
         );
-        assert_eq!(
-            ours["stateOperators"][0]["numRowsDroppedByWatermark"],
-            spark["state_operators"][0]["numRowsDroppedByWatermark"],
-            "{mode}: late rows of batch {batch}"
-        );
+        for metric in [
+            "numRowsDroppedByWatermark",
+            "numRowsTotal",
+            "numRowsUpdated",
+            "numRowsRemoved",
+        ] {
+            assert_eq!(
+                ours["stateOperators"][0][metric], spark["state_operators"][0][metric],
+                "{mode}: {metric} of batch {batch}"
+            );
+        }
     }
 }
 

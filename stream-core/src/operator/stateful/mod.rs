@@ -375,7 +375,7 @@ impl<T: Serialize + DeserializeOwned> Value<'_, T> {
         let element = self.access.element(to_json(self.state.name(), value)?)?;
         self.access
             .rows
-            .put(row_key(self.state.name(), self.access.key), vec![element]);
+            .put(row_key(self.state.name(), self.access.key), vec![element], 1);
         Ok(())
     }
 
@@ -433,7 +433,7 @@ impl<T: Serialize + DeserializeOwned> List<'_, T> {
         for value in values {
             elements.push(self.access.element(to_json(self.state.name(), value)?)?);
         }
-        self.access.rows.put(row, elements);
+        self.access.rows.put(row, elements, values.len());
         Ok(())
     }
 
@@ -512,7 +512,7 @@ impl<K: Serialize + DeserializeOwned, V: Serialize + DeserializeOwned> Map<'_, K
     pub fn insert(&mut self, map_key: &K, value: &V) -> Result<(), StateError> {
         let row = self.entry(map_key)?;
         let element = self.access.element(to_json(self.state.name(), value)?)?;
-        self.access.rows.put(row, vec![element]);
+        self.access.rows.put(row, vec![element], 1);
         Ok(())
     }
 

@@ -353,34 +353,42 @@ impl StateRows {
         }
     }
 
-    pub(super) fn put(&mut self, row: String, elements: Vec<Element>) {
+    /// Puts a row, counting `written` values as updated (Spark counts each value put, each
+    /// element appended to a list and each map entry set).
+    pub(super) fn put(&mut self, row: String, elements: Vec<Element>, written: usize) {
         self.touch(&row);
-        self.updated += 1;
+        self.updated += written;
         self.rows.insert(row, elements);
     }
 
+    /// Removes a row, counting each of its values as removed (Spark counts every element of a
+    /// cleared list).
     pub(super) fn remove(&mut self, row: &str) {
-        if self.rows.remove(row).is_some() {
+        if let Some(elements) = self.rows.remove(row) {
             self.touch(row);
-            self.removed += 1;
+            self.removed += elements.len();
         }
     }
 
-    /// Drops every element expired at `now`, and rows left empty.
+    /// Drops every element expired at `now` (counted as removed), and rows left empty.
     pub(super) fn evict_expired(&mut self, now: i64) {
         let mut emptied = Vec::new();
         let mut changed = Vec::new();
         for (row, elements) in &mut self.rows {
             let before = elements.len();
             elements.retain(|e| !expired(e.expires, now));
-            if elements.is_empty() {
-                emptied.push(row.clone());
-            } else if elements.len() != before {
-                changed.push(row.clone());
+            if elements.len() != before {
+                self.removed += before - elements.len();
+                if elements.is_empty() {
+                    emptied.push(row.clone());
+                } else {
+                    changed.push(row.clone());
+                }
             }
         }
         for row in emptied {
-            self.remove(&row);
+            self.rows.remove(&row);
+            self.touch(&row);
         }
         for row in changed {
             self.touch(&row);
