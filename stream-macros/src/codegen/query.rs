@@ -1268,6 +1268,22 @@ fn run_batch(plan: &Plan) -> TokenStream {
     }
 }
 
+/// A row's event time as an `Option<Timestamp>`: the value of `var` (`None` when it is null),
+/// or `None` for a query without one.
+fn optional_event_time(query: &TypedQuery, var: Option<VarId>) -> TokenStream {
+    match var {
+        Some(var) if query.vars[var].ty.nullable => {
+            let local = var_ident(var);
+            quote!(#local)
+        }
+        Some(var) => {
+            let local = var_ident(var);
+            quote!(::core::option::Option::Some(#local))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
 /// A deduplication's start and end of a batch, when the query has one.
 fn dedup_phases(query: &TypedQuery) -> (TokenStream, TokenStream) {
     match query.dedup() {
@@ -1311,17 +1327,7 @@ fn transform_run_batch(plan: &Plan, transform: &crate::ir::Transform) -> TokenSt
         // `Into`: a nullable field also takes a column that cannot be null.
         quote!(#field: ::core::convert::Into::into(#value))
     });
-    let event_time = match transform.event_time {
-        Some(var) if query.vars[var].ty.nullable => {
-            let local = var_ident(var);
-            quote!(#local)
-        }
-        Some(var) => {
-            let local = var_ident(var);
-            quote!(::core::option::Option::Some(#local))
-        }
-        None => quote!(::core::option::Option::None),
-    };
+    let event_time = optional_event_time(query, transform.event_time);
     let body = quote! {
         self.transform.push(#key, #input { #(#fields,)* }, #event_time);
     };
@@ -1368,17 +1374,7 @@ fn dedup_step(query: &TypedQuery, dedup: &crate::ir::Dedup) -> TokenStream {
         .map(|v| types::key_probe(query.vars[*v].ty, &view(query.vars[*v].ty, &var_ident(*v))));
     // The row's event time, when the query has a watermark: the operator drops late rows and
     // forgets keys by it.
-    let event_time = match dedup.event_time {
-        Some(var) if query.vars[var].ty.nullable => {
-            let local = var_ident(var);
-            quote!(#local)
-        }
-        Some(var) => {
-            let local = var_ident(var);
-            quote!(::core::option::Option::Some(#local))
-        }
-        None => quote!(::core::option::Option::None),
-    };
+    let event_time = optional_event_time(query, dedup.event_time);
     let (_, keep, _) = late_row_builders(query);
     quote! {
         match self.dedup.admit((#(#probe,)*), #event_time) {

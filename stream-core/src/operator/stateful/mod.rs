@@ -330,19 +330,26 @@ impl Access<'_> {
     }
 }
 
+/// `Debug` for a key's accessor of a state variable: the variable and the key.
+macro_rules! accessor_debug {
+    ($($name:ident<$($param:ident),+>),*) => {$(
+        impl<$($param),+> std::fmt::Debug for $name<'_, $($param),+> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("state", &self.state)
+                    .field("key", &self.access.key)
+                    .finish()
+            }
+        }
+    )*};
+}
+
+accessor_debug!(Value<T>, List<T>, Map<K, V>);
+
 /// A key's value of a [`ValueState`].
 pub struct Value<'s, T> {
     access: Access<'s>,
     state: ValueState<T>,
-}
-
-impl<T> std::fmt::Debug for Value<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Value")
-            .field("state", &self.state)
-            .field("key", &self.access.key)
-            .finish()
-    }
 }
 
 impl<T: Serialize + DeserializeOwned> Value<'_, T> {
@@ -394,15 +401,6 @@ impl<T: Serialize + DeserializeOwned> Value<'_, T> {
 pub struct List<'s, T> {
     access: Access<'s>,
     state: ListState<T>,
-}
-
-impl<T> std::fmt::Debug for List<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("List")
-            .field("state", &self.state)
-            .field("key", &self.access.key)
-            .finish()
-    }
 }
 
 impl<T: Serialize + DeserializeOwned> List<'_, T> {
@@ -464,15 +462,6 @@ impl<T: Serialize + DeserializeOwned> List<'_, T> {
 pub struct Map<'s, K, V> {
     access: Access<'s>,
     state: MapState<K, V>,
-}
-
-impl<K, V> std::fmt::Debug for Map<'_, K, V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Map")
-            .field("state", &self.state)
-            .field("key", &self.access.key)
-            .finish()
-    }
 }
 
 impl<K: Serialize + DeserializeOwned, V: Serialize + DeserializeOwned> Map<'_, K, V> {
