@@ -8,7 +8,8 @@ use crate::common;
 use common::{CapturingSink, write_file};
 use rill::prelude::*;
 use rill::stateful::{
-    ExpiredTimer, KeyState, ListState, MapState, ProcessorResult, StateHandle, StatefulProcessor, ValueState,
+    ExpiredTimer, HandlesInitialState, KeyState, ListState, MapState, ProcessorResult, StateHandle, StatefulProcessor,
+    ValueState,
 };
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,16 @@ rill::stream! {
         clicks.with_watermark(event_time, "5 minutes")
               .group_by(user)
               .transform_with_state(Sessionizer, EventTime, input = Click, output = ClosedSession)
+    }
+
+    /// How many sessions each user had before the query started.
+    schema SessionsBefore { user: String, sessions: i64 }
+
+    /// The sessions, numbered from the counts of an initial state.
+    query SessionsContinued(clicks: Click, before: static SessionsBefore) {
+        clicks.with_watermark(event_time, "5 minutes")
+              .group_by(user)
+              .transform_with_state(Sessionizer, EventTime, input = Click, output = ClosedSession, initial = before)
     }
 
     /// Stateless steps on the processor's rows.
@@ -79,6 +90,18 @@ impl<const TTL: bool> SessionizerOf<TTL> {
     } else {
         SESSIONS_SEEN
     };
+}
+
+impl<const TTL: bool> HandlesInitialState<SessionsBefore> for SessionizerOf<TTL> {
+    fn handle_initial_state(
+        &mut self,
+        _user: &String,
+        before: SessionsBefore,
+        state: &mut KeyState<'_, ClosedSession>,
+    ) -> ProcessorResult {
+        state.value(&Self::SEEN).set(&before.sessions)?;
+        Ok(())
+    }
 }
 
 impl<const TTL: bool> StatefulProcessor for SessionizerOf<TTL> {
@@ -396,5 +419,68 @@ fn stateless_steps_run_on_the_processor_s_rows() {
     assert!(
         ours.iter().flatten().count() >= 5,
         "the filter should keep several sessions"
+    );
+}
+
+/// With an initial state, a user's sessions are numbered on from the count it gives; the other
+/// users' are Spark's.
+#[test]
+fn an_initial_state_numbers_sessions_on() {
+    let golden = common::golden_json(GOLDEN, "expected/event_time_append.json");
+    let input = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input/event_time"), input.path());
+    let before = StaticTable::from_rows(vec![
+        SessionsBefore {
+            user: "alice".to_owned(),
+            sessions: 5,
+        },
+        SessionsBefore {
+            user: "nobody".to_owned(),
+            sessions: 9,
+        },
+    ]);
+    let sink = CapturingSink::default();
+    common::run_available_now(
+        SessionsContinued::read(JsonSource::new(input.path()).max_files_per_trigger(1), before)
+            .append()
+            .to(sink.clone()),
+    );
+    let ours: Vec<Vec<(String, i64)>> = sink
+        .take()
+        .iter()
+        .map(|(_, batch)| {
+            let mut rows: Vec<(String, i64)> = ClosedSession::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.user, r.session_number))
+                .collect();
+            rows.sort();
+            rows
+        })
+        .collect();
+    let spark: Vec<Vec<(String, i64)>> = golden["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|batch| {
+            let mut rows: Vec<(String, i64)> = batch["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| {
+                    let user = row[0].as_str().unwrap().to_owned();
+                    let number = row[6].as_i64().unwrap() + if user == "alice" { 5 } else { 0 };
+                    (user, number)
+                })
+                .collect();
+            rows.sort();
+            rows
+        })
+        .collect();
+    assert_eq!(ours, spark);
+    assert!(
+        ours.iter()
+            .flatten()
+            .any(|(user, number)| user == "alice" && *number == 7)
     );
 }

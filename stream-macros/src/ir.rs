@@ -907,6 +907,9 @@ pub(crate) struct Transform {
     pub(crate) output_columns: Vec<(Ident, VarId)>,
     /// The watermarked column, when rows before the watermark are dropped as late.
     pub(crate) event_time: Option<VarId>,
+    /// `initial = table`: the static input whose rows are the initial state (by index in the
+    /// query's statics), and its columns that hold the grouping key.
+    pub(crate) initial: Option<(usize, Vec<Ident>)>,
 }
 
 /// The runtime's `TimeMode`.

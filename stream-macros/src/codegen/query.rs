@@ -153,10 +153,18 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             let operator_type = quote_spanned! {processor.span()=>
                 #core::operator::stateful::TransformWithState<#processor>
             };
+            let initial = transform.initial.as_ref().map(|(position, _)| {
+                let schema = &query.statics[*position].schema;
+                quote_spanned! {processor.span()=>
+                    fn initial_state_of<P: #core::operator::stateful::HandlesInitialState<#schema>>() {}
+                    initial_state_of::<#processor>();
+                }
+            });
             let check = quote_spanned! {processor.span()=>
                 const _: fn() = || {
                     fn processor_of<P: #core::operator::stateful::StatefulProcessor<Key = #key_type, Input = #input, Output = #output> + ::core::default::Default>() {}
                     processor_of::<#processor>();
+                    #initial
                 };
             };
             (
@@ -602,11 +610,30 @@ fn static_side_type(query: &TypedQuery, join: &StaticJoin) -> TokenStream {
 /// `attach_static_tables`: each join's table, indexed by its key (a row with a null key is
 /// left out: it matches nothing).
 fn attach_static_tables(query: &TypedQuery, joins: &[&StaticJoin]) -> TokenStream {
-    if joins.is_empty() {
+    let initial = query.transform.as_ref().and_then(|t| t.initial.as_ref());
+    if joins.is_empty() && initial.is_none() {
         return quote!();
     }
     let core = core();
     let name_text = query.name.to_string();
+    // A processor's initial state: each row of the table under its grouping columns.
+    let initial = initial.map(|(position, columns)| {
+        let schema = &query.statics[*position].schema;
+        let parts: Vec<TokenStream> = columns
+            .iter()
+            .map(|column| quote!(::core::clone::Clone::clone(&__stream_row.#column)))
+            .collect();
+        let key = match parts.as_slice() {
+            [one] => one.clone(),
+            _ => quote!((#(#parts,)*)),
+        };
+        quote! {
+            let __stream_table = #core::operator::static_table::<#schema>(tables, #position, #name_text)?;
+            self.transform.with_initial_state(
+                __stream_table.rows().iter().map(|__stream_row| (#key, ::core::clone::Clone::clone(__stream_row))).collect(),
+            );
+        }
+    });
     let builds = joins.iter().map(|join| {
         let field = static_side_ident(join.index);
         let table = &query.statics[join.table];
@@ -630,6 +657,7 @@ fn attach_static_tables(query: &TypedQuery, joins: &[&StaticJoin]) -> TokenStrea
     quote! {
         fn attach_static_tables(&mut self, tables: &#core::operator::StaticTables) -> #core::Result<()> {
             #(#builds)*
+            #initial
             ::core::result::Result::Ok(())
         }
     }

@@ -1470,6 +1470,7 @@ impl<'a> QueryChecker<'a> {
         let mut time_mode = None;
         let mut input = None;
         let mut output = None;
+        let mut initial = None;
         for (position, arg) in op.args.iter().enumerate() {
             let Expr::Column(ident) = &arg.expr else {
                 self.error(arg.expr.span(), format!("expected a name here\n{USAGE}"));
@@ -1491,6 +1492,7 @@ impl<'a> QueryChecker<'a> {
                 },
                 (Some("input"), _) => input = Some(ident.clone()),
                 (Some("output"), _) => output = Some(ident.clone()),
+                (Some("initial"), _) => initial = Some(ident.clone()),
                 _ => {
                     self.error(
                         arg.expr.span(),
@@ -1552,6 +1554,13 @@ impl<'a> QueryChecker<'a> {
                 }
             }
         }
+        let initial = match initial {
+            Some(table) => match self.initial_state(&table, &keys) {
+                Some(initial) => Some(initial),
+                None => return,
+            },
+            None => None,
+        };
         // Spark drops rows before the watermark when the stream still has the watermarked column.
         let event_time = self
             .watermark
@@ -1579,7 +1588,43 @@ impl<'a> QueryChecker<'a> {
             output,
             output_columns,
             event_time,
+            initial,
         });
+    }
+
+    /// `initial = table`: the static input `table`, which must hold the grouping columns `keys`
+    /// by name and type; its index and those columns, or `None` after reporting why not.
+    fn initial_state(&mut self, table: &Ident, keys: &[VarId]) -> Option<(usize, Vec<Ident>)> {
+        let Some(index) = self.statics.iter().position(|s| s.name == *table) else {
+            self.error(
+                table.span(),
+                format!("`initial = {table}` names no static input of this query\nhelp: declare it among the query's inputs, `{table}: static InitialState`, and pass the table to `read`"),
+            );
+            return None;
+        };
+        let mut columns = Vec::new();
+        for var in keys {
+            let (name, ty) = (self.vars[*var].name.clone(), self.vars[*var].ty);
+            match self.statics[index].fields.iter().find(|(field, _)| *field == name) {
+                Some((field, found)) if *found == ty => columns.push(field.clone()),
+                Some((_, found)) => {
+                    let found = *found;
+                    self.error(
+                        table.span(),
+                        format!("the initial state `{table}` has `{name}: {found}`, but the grouping column `{name}` is `{ty}`\nhelp: the initial state's key columns have the grouping's names and types"),
+                    );
+                    return None;
+                }
+                None => {
+                    self.error(
+                        table.span(),
+                        format!("the initial state `{table}` has no column `{name}`, which the grouping is by\nhelp: the initial state's rows hold the grouping columns, by the same names"),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some((index, columns))
     }
 
     /// Whether a deduplication or a join of two streams came before.

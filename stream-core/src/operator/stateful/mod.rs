@@ -156,6 +156,28 @@ pub trait StatefulProcessor: Send + 'static {
     fn close(&mut self) {}
 }
 
+/// A processor that starts from an initial state (Spark's `initialState` and
+/// `handleInitialState`): each row `I` of a table, under its key, before the query's first batch
+/// handles its rows. A query restarted from a checkpoint starts from the checkpoint's state.
+pub trait HandlesInitialState<I>: StatefulProcessor {
+    /// Sets `key`'s state from its initial row.
+    ///
+    /// # Errors
+    /// Any error stops the query.
+    fn handle_initial_state(
+        &mut self,
+        key: &Self::Key,
+        initial: I,
+        state: &mut KeyState<'_, Self::Output>,
+    ) -> ProcessorResult;
+}
+
+/// Applies an initial state to an operator, in its first batch.
+type InitialState<P> = Box<
+    dyn FnOnce(&mut TransformWithState<P>, TimerValues, &mut Vec<<P as StatefulProcessor>::Output>) -> crate::Result<()>
+        + Send,
+>;
+
 /// Registered timers, by time and by key (keys as JSON).
 #[derive(Debug, Default)]
 struct Timers {
@@ -605,6 +627,8 @@ pub struct TransformWithState<P: StatefulProcessor> {
     pending_index: HashMap<String, usize>,
     late_event_watermark: Timestamp,
     dropped_late: u64,
+    /// The initial state, until the first batch applies it (or a checkpoint's state replaces it).
+    initial: Option<InitialState<P>>,
 }
 
 impl<P: StatefulProcessor> std::fmt::Debug for TransformWithState<P> {
@@ -636,7 +660,35 @@ impl<P: StatefulProcessor> TransformWithState<P> {
             pending_index: HashMap::new(),
             late_event_watermark: Timestamp::default(),
             dropped_late: 0,
+            initial: None,
         }
+    }
+
+    /// Starts the processor's state from `rows`, each under its key, handed to
+    /// [`HandlesInitialState::handle_initial_state`] at the start of the first batch — unless
+    /// the query restarts from a checkpoint, whose state it then has.
+    pub fn with_initial_state<I: Send + 'static>(&mut self, rows: Vec<(P::Key, I)>)
+    where
+        P: HandlesInitialState<I>,
+    {
+        self.initial = Some(Box::new(move |operator, values, output| {
+            for (key, row) in rows {
+                let json = serde_json::to_string(&key).unwrap_or_default();
+                let mut state = KeyState {
+                    key: &json,
+                    rows: &mut operator.rows,
+                    timers: &mut operator.timers,
+                    declared: &operator.declared,
+                    time_mode: operator.time_mode,
+                    values,
+                    output,
+                };
+                if let Err(source) = operator.processor.handle_initial_state(&key, row, &mut state) {
+                    return Err(operator.failed("handling its initial state", &json, source));
+                }
+            }
+            Ok(())
+        }));
     }
 
     /// Starts a batch with `context`'s watermarks.
@@ -695,6 +747,9 @@ impl<P: StatefulProcessor> TransformWithState<P> {
             watermark: (self.time_mode == TimeMode::EventTime).then_some(context.watermark),
         };
         let mut output = Vec::new();
+        if let Some(initial) = self.initial.take() {
+            initial(self, values, &mut output)?;
+        }
         self.pending_index.clear();
         for (json, key, rows) in std::mem::take(&mut self.pending) {
             let mut state = KeyState {
@@ -840,6 +895,8 @@ impl<P: StatefulProcessor> StatefulOperator for TransformWithState<P> {
     }
 
     fn restore(&mut self, store: usize, rows: &[(&[u8], &[u8])]) -> Result<(), String> {
+        // A query restarted from its checkpoint has its state there, initial state included.
+        self.initial = None;
         if store == 0 {
             self.rows.rows.clear();
             for (index, (key, value)) in rows.iter().enumerate() {

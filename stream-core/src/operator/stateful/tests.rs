@@ -490,3 +490,77 @@ fn processing_time_timers_fire_at_the_batch_timestamp() {
     assert_eq!(run(5 * SECOND, &[]), [("a".to_owned(), 5 * SECOND)]);
     assert!(run(20 * SECOND, &[]).is_empty());
 }
+
+/// Counts rows per key, from an initial count.
+struct Tally;
+
+const TALLY: ValueState<i64> = ValueState::new("tally");
+
+impl StatefulProcessor for Tally {
+    type Key = String;
+    type Input = ();
+    type Output = (String, i64);
+
+    fn init(&mut self, handle: &mut StateHandle<'_>) {
+        handle.value(&TALLY);
+    }
+
+    fn handle_input_rows(
+        &mut self,
+        key: &String,
+        rows: Vec<()>,
+        state: &mut KeyState<'_, Self::Output>,
+    ) -> ProcessorResult {
+        let count = state.value(&TALLY).get()?.unwrap_or(0) + rows.len() as i64;
+        state.value(&TALLY).set(&count)?;
+        state.emit((key.clone(), count));
+        Ok(())
+    }
+}
+
+impl HandlesInitialState<i64> for Tally {
+    fn handle_initial_state(
+        &mut self,
+        _: &String,
+        initial: i64,
+        state: &mut KeyState<'_, Self::Output>,
+    ) -> ProcessorResult {
+        state.value(&TALLY).set(&initial)?;
+        Ok(())
+    }
+}
+
+fn tally(operator: &mut TransformWithState<Tally>, keys: &[&str]) -> Vec<(String, i64)> {
+    let mut context = BatchContext::default();
+    operator.begin_batch(&context);
+    for key in keys {
+        operator.push((*key).to_owned(), (), None);
+    }
+    let mut out = operator.end_batch(&mut context).unwrap();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_initial_state_is_applied_once_before_the_first_batch_and_not_after_a_restart() {
+    let initial = || vec![("a".to_owned(), 10), ("b".to_owned(), 20)];
+    let mut checkpoint = ReplayedState::default();
+    let mut operator = TransformWithState::new(Tally, TimeMode::None);
+    operator.with_initial_state(initial());
+    operator.track_changes();
+    assert_eq!(
+        tally(&mut operator, &["a", "c"]),
+        [("a".to_owned(), 11), ("c".to_owned(), 1)]
+    );
+    checkpoint.commit(&mut operator);
+    assert_eq!(tally(&mut operator, &["b"]), [("b".to_owned(), 21)]);
+
+    // A restart from the checkpoint (after the first batch) keeps its state, not the initial one.
+    let mut restarted = TransformWithState::new(Tally, TimeMode::None);
+    restarted.with_initial_state(initial());
+    checkpoint.restore_into(&mut restarted);
+    assert_eq!(
+        tally(&mut restarted, &["a", "b"]),
+        [("a".to_owned(), 12), ("b".to_owned(), 21)]
+    );
+}
