@@ -1430,10 +1430,11 @@ impl<'a> QueryChecker<'a> {
         }));
     }
 
-    /// `group_by(keys).transform_with_state(Processor, time_mode, input = In, output = Out)`.
+    /// `group_by(keys).transform_with_state(Processor, time_mode, input = In, output = Out[,
+    /// initial = table])`.
     fn transform_with_state(&mut self, group_by: &Op, op: &Op) {
         let name = &op.name;
-        if self.aggregate.is_some() || self.is_stateful_so_far() {
+        if self.aggregate.is_some() || self.transform.is_some() || self.is_stateful_so_far() {
             self.error(
                 name.span(),
                 "`transform_with_state` cannot follow another stateful operation in this query yet\nnote: Rill chains a processor after no other stateful operator\nhelp: run the processor in a query of its own",
