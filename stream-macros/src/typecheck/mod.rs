@@ -2093,7 +2093,14 @@ impl<'a> QueryChecker<'a> {
     }
 
     fn finish(mut self, inputs: Vec<UnionInput>) -> Result<TypedQuery, PartialOutputs> {
-        if let Some(span) = self.keep_late_rows {
+        if let Some(span) = self.keep_late_rows
+            && self.transform.is_some()
+        {
+            self.error(
+                span,
+                "`keep_late_rows` does not yet keep the rows a processor (`transform_with_state`) drops as late\nhelp: remove `.keep_late_rows()`; the progress report counts them (`numRowsDroppedByWatermark`)",
+            );
+        } else if let Some(span) = self.keep_late_rows {
             let drops_late_rows = self.aggregate.as_ref().is_some_and(|a| a.event_time_key.is_some())
                 || self.pre.iter().any(|step| {
                     matches!(
