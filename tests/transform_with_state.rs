@@ -42,6 +42,13 @@ rill::stream! {
               .transform_with_state(Sessionizer, EventTime, input = Click, output = ClosedSession, initial = before)
     }
 
+    schema Reminded { user: String }
+
+    /// A processing-time timer per user.
+    query Reminders(clicks: Click) {
+        clicks.group_by(user).transform_with_state(Reminder, ProcessingTime, input = Click, output = Reminded)
+    }
+
     /// Stateless steps on the processor's rows.
     query LongSessions(clicks: Click) {
         clicks.with_watermark(event_time, "5 minutes")
@@ -483,4 +490,72 @@ fn an_initial_state_numbers_sessions_on() {
             .flatten()
             .any(|(user, number)| user == "alice" && *number == 7)
     );
+}
+
+/// Reminds a user once, a moment after their last click.
+#[derive(Debug, Default)]
+pub struct Reminder;
+
+const REMINDED_AFTER_MS: i64 = 150;
+
+impl StatefulProcessor for Reminder {
+    type Key = String;
+    type Input = Click;
+    type Output = Reminded;
+
+    fn init(&mut self, _handle: &mut StateHandle<'_>) {}
+
+    fn handle_input_rows(
+        &mut self,
+        _user: &String,
+        _clicks: Vec<Click>,
+        state: &mut KeyState<'_, Reminded>,
+    ) -> ProcessorResult {
+        let now = state.timer_values().processing_time.micros();
+        for timer in state.timers().list() {
+            state.timers().delete(timer);
+        }
+        state
+            .timers()
+            .register(Timestamp::from_micros(now + REMINDED_AFTER_MS * 1000))?;
+        Ok(())
+    }
+
+    fn handle_expired_timer(
+        &mut self,
+        user: &String,
+        _timer: ExpiredTimer,
+        state: &mut KeyState<'_, Reminded>,
+    ) -> ProcessorResult {
+        state.emit(Reminded { user: user.clone() });
+        Ok(())
+    }
+}
+
+/// With a processing-time trigger, a batch runs at every trigger, so a processing-time timer fires
+/// without new data (as in Spark).
+#[test]
+fn a_processing_time_timer_fires_in_a_batch_without_data() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(dir.path(), "0.json", &[&click("u1", "home", "09:00:00")], 0);
+    let sink = CapturingSink::default();
+    let query = Reminders::read(JsonSource::new(dir.path()))
+        .update()
+        .to(sink.clone())
+        .trigger(Trigger::processing_time(Duration::from_millis(20)))
+        .start()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut reminded = Vec::new();
+    while reminded.is_empty() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+        for (_, batch) in sink.take() {
+            reminded.extend(Reminded::from_batch(&batch).unwrap().into_iter().map(|r| r.user));
+        }
+    }
+    query.stop();
+    assert_eq!(reminded, ["u1"]);
+    let progress = query.recent_progress();
+    assert_eq!(progress[0].num_input_rows, 1);
+    assert!(progress.len() > 1 && progress[1..].iter().all(|p| p.num_input_rows == 0));
 }

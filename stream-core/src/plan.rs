@@ -221,6 +221,10 @@ pub struct PlanFacts {
     /// state: Spark's `shouldRunAnotherBatch`, false for a stream–stream join whose state the
     /// watermark never evicts.
     pub evicts_by_watermark: bool,
+    /// Whether a batch runs at every trigger of a processing-time trigger with an interval, new
+    /// data or not: a processor's processing-time timers fire in it (Spark's
+    /// `shouldRunAnotherBatch` for `transformWithState` in `ProcessingTime` mode).
+    pub runs_every_trigger: bool,
     /// The delay of each of the query's watermarks (`with_watermark`, one per input that has
     /// one), in microseconds, in plan order; empty when it has none.
     pub watermark_delays_micros: Vec<i64>,

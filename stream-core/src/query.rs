@@ -861,7 +861,11 @@ impl<Q: StreamPlan, S: Sink> Runner<Q, S> {
             && self.mode != OutputMode::Complete
             && watermark.is_some()
             && watermark != self.last_watermark;
-        if !reads.contains(&true) && !no_data_batch_due && !is_replay {
+        // Spark runs one at every trigger, even one without an interval (a busy loop) and under
+        // `AvailableNow` (which then never ends): Rill, with an interval only.
+        let timer_batch_due = self.facts.runs_every_trigger
+            && matches!(self.trigger, Trigger::ProcessingTime(interval) if !interval.is_zero());
+        if !reads.contains(&true) && !no_data_batch_due && !timer_batch_due && !is_replay {
             return Ok(None);
         }
         let mut durations = BTreeMap::new();

@@ -66,6 +66,10 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         }
         None => stateful,
     };
+    let runs_every_trigger = query
+        .transform
+        .as_ref()
+        .is_some_and(|t| t.time_mode == crate::ir::TimeMode::ProcessingTime);
     let watermark_delays = query.watermarks.iter().map(|(_, delay)| delay);
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
     let projection_item = super::decoder::query_projection(plan);
@@ -339,6 +343,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                     inputs: ::std::vec![#(#input_facts),*],
                     stateful: #stateful,
                     evicts_by_watermark: #evicts_by_watermark,
+                    runs_every_trigger: #runs_every_trigger,
                     watermark_delays_micros: ::std::vec![#(#watermark_delays),*],
                     key_columns: &[#(#key_columns),*],
                     explain: #explain,
