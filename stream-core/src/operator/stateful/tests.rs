@@ -242,8 +242,13 @@ impl StatefulProcessor for Visits {
     }
 }
 
-/// One batch of `keys` at processing time `now`: what the processor emitted.
-fn visit(operator: &mut TransformWithState<Visits>, now: i64, keys: &[&str]) -> Vec<(String, i64)> {
+/// One batch of a row for each of `keys` at processing time `now`: what the processor emitted,
+/// sorted.
+fn batch_of_keys<P>(operator: &mut TransformWithState<P>, now: i64, keys: &[&str]) -> Vec<P::Output>
+where
+    P: StatefulProcessor<Key = String, Input = ()>,
+    P::Output: Ord,
+{
     let mut context = BatchContext {
         batch_timestamp: at(now),
         ..BatchContext::default()
@@ -252,7 +257,13 @@ fn visit(operator: &mut TransformWithState<Visits>, now: i64, keys: &[&str]) -> 
     for key in keys {
         operator.push((*key).to_owned(), (), None);
     }
-    operator.end_batch(&mut context).unwrap()
+    let mut out = operator.end_batch(&mut context).unwrap();
+    out.sort();
+    out
+}
+
+fn visit(operator: &mut TransformWithState<Visits>, now: i64, keys: &[&str]) -> Vec<(String, i64)> {
+    batch_of_keys(operator, now, keys)
 }
 
 #[test]
@@ -474,17 +485,7 @@ fn processing_time_timers_fire_at_the_batch_timestamp() {
         }
     }
     let mut operator = TransformWithState::new(Reminder, TimeMode::ProcessingTime);
-    let mut run = |now: i64, keys: &[&str]| {
-        let mut context = BatchContext {
-            batch_timestamp: at(now),
-            ..BatchContext::default()
-        };
-        operator.begin_batch(&context);
-        for key in keys {
-            operator.push((*key).to_owned(), (), None);
-        }
-        operator.end_batch(&mut context).unwrap()
-    };
+    let mut run = |now: i64, keys: &[&str]| batch_of_keys(&mut operator, now, keys);
     assert!(run(0, &["a"]).is_empty());
     assert!(run(4 * SECOND, &[]).is_empty());
     assert_eq!(run(5 * SECOND, &[]), [("a".to_owned(), 5 * SECOND)]);
@@ -531,14 +532,7 @@ impl HandlesInitialState<i64> for Tally {
 }
 
 fn tally(operator: &mut TransformWithState<Tally>, keys: &[&str]) -> Vec<(String, i64)> {
-    let mut context = BatchContext::default();
-    operator.begin_batch(&context);
-    for key in keys {
-        operator.push((*key).to_owned(), (), None);
-    }
-    let mut out = operator.end_batch(&mut context).unwrap();
-    out.sort();
-    out
+    batch_of_keys(operator, 0, keys)
 }
 
 #[test]
