@@ -1,11 +1,12 @@
-//! Chained stateful operators, as Spark runs them since 3.4: a deduplication before an
-//! aggregation, with one watermark for both.
+//! Chained stateful operators, as Spark runs them since 3.4: a deduplication, an aggregation
+//! or a stream–stream join before an aggregation, the watermark passed on between them.
 
 use crate::common;
 
 use common::{CapturingSink, write_file};
 use rill::arrow_array::RecordBatch;
 use rill::prelude::*;
+use rill::stateful::{KeyState, ProcessorResult, StateHandle, StatefulProcessor, ValueState};
 
 rill::stream! {
     schema Event { event_id: String, user: String, event_time: Timestamp }
@@ -26,11 +27,153 @@ rill::stream! {
               .agg(count = count())
     }
 
+    /// Spark's `window_window` golden: five-minute windows per user, then hours of them.
+    query HourlyOfFiveMinutes(events: Sale) {
+        events.with_watermark(event_time, "10 minutes")
+              .group_by(window(event_time, "5 minutes"), user)
+              .agg(n = count(), total = sum(amount))
+              .group_by(window(window_time(window), "1 hour"))
+              .agg(windows = count(), events = sum(n), max_total = max(total))
+    }
+
+    schema Impression { imp_id: String, ad: String, imp_time: Timestamp }
+    schema Click { click_id: String, c_ad: String, click_time: Timestamp }
+
+    /// Spark's `join_window_count` golden.
+    query JoinedPerWindow(impressions: Impression, clicks: Click) {
+        impressions.with_watermark(imp_time, "10 minutes")
+            .join(
+                clicks.with_watermark(click_time, "10 minutes"),
+                ad == c_ad && click_time >= imp_time && click_time <= imp_time + interval("5 minutes")
+            )
+            .group_by(window(imp_time, "10 minutes"))
+            .agg(count = count())
+    }
+
+    /// Spark's `join_window_count_offset_windows` golden: windows a millisecond earlier, which
+    /// pins the join's output watermark to the millisecond.
+    query JoinedPerOffsetWindow(impressions: Impression, clicks: Click) {
+        impressions.with_watermark(imp_time, "10 minutes")
+            .join(
+                clicks.with_watermark(click_time, "10 minutes"),
+                ad == c_ad && click_time >= imp_time && click_time <= imp_time + interval("5 minutes")
+            )
+            .group_by(window(imp_time, "10 minutes", "10 minutes", "599999 milliseconds"))
+            .agg(count = count())
+    }
+
+    schema Sale { user: String, event_time: Timestamp, amount: i64 }
+
+    /// Spark's `session_window_then_window` golden: sessions per user, then half hours of them.
+    query SessionsPerHalfHour(events: Sale) {
+        events.with_watermark(event_time, "10 minutes")
+              .group_by(session_window(event_time, "5 minutes"), user)
+              .agg(n = count())
+              .group_by(window(window_time(session_window), "30 minutes"))
+              .agg(sessions = count(), events = sum(n))
+    }
+
+    /// Spark's `window_time_select` golden: each window's last instant.
+    query WindowTimes(events: Sale) {
+        events.with_watermark(event_time, "10 minutes")
+              .group_by(window(event_time, "5 minutes"), user)
+              .agg(n = count())
+              .select(wt = window_time(window), n)
+    }
+
+    schema Counted { user: String, t: Timestamp, seen: i64, amount: i64 }
+
+    /// Spark's `tws_event_time_window_count` golden: a processor whose output column `t`
+    /// carries the event time on to a windowed count.
+    query RunningCountsPerWindow(events: Sale) {
+        events.with_watermark(event_time, "10 minutes")
+              .group_by(user)
+              .transform_with_state(RunningCount, EventTime, input = Sale, output = Counted, event_time = t)
+              .group_by(window(t, "10 minutes"))
+              .agg(rows = count(), max_seen = max(seen), total = sum(amount))
+    }
+
+    /// A processor that emits rows an hour before their event time, so before the watermark.
+    query HourEarlierPerWindow(events: Sale) {
+        events.with_watermark(event_time, "10 minutes")
+              .group_by(user)
+              .transform_with_state(HourEarlier, EventTime, input = Sale, output = Counted, event_time = t)
+              .group_by(window(t, "10 minutes"))
+              .agg(rows = count())
+    }
+
     query UniqueCounts(events: Event) {
         events.with_watermark(event_time, "10 minutes")
               .drop_duplicates(event_id, event_time)
               .group_by(window(event_time, "10 minutes"))
               .agg(events = count())
+    }
+}
+
+const SEEN: ValueState<i64> = ValueState::new("seen");
+
+/// The golden's `RunningCount`: a user's rows of a batch, by event time then amount, each
+/// emitted with how many rows of the user it has seen.
+#[derive(Debug, Default)]
+pub struct RunningCount;
+
+impl StatefulProcessor for RunningCount {
+    type Key = String;
+    type Input = Sale;
+    type Output = Counted;
+
+    fn init(&mut self, handle: &mut StateHandle<'_>) {
+        handle.value(&SEEN);
+    }
+
+    fn handle_input_rows(
+        &mut self,
+        user: &String,
+        mut rows: Vec<Sale>,
+        state: &mut KeyState<'_, Counted>,
+    ) -> ProcessorResult {
+        rows.sort_by_key(|row| (row.event_time, row.amount));
+        let mut seen = state.value(&SEEN).get()?.unwrap_or(0);
+        for row in rows {
+            seen += 1;
+            state.value(&SEEN).set(&seen)?;
+            state.emit(Counted {
+                user: user.clone(),
+                t: row.event_time,
+                seen,
+                amount: row.amount,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Emits each row an hour before its event time: Spark's `EMITTING_ROWS_OLDER_THAN_WATERMARK_NOT_ALLOWED` case.
+#[derive(Debug, Default)]
+pub struct HourEarlier;
+
+impl StatefulProcessor for HourEarlier {
+    type Key = String;
+    type Input = Sale;
+    type Output = Counted;
+
+    fn init(&mut self, _handle: &mut StateHandle<'_>) {}
+
+    fn handle_input_rows(
+        &mut self,
+        user: &String,
+        rows: Vec<Sale>,
+        state: &mut KeyState<'_, Counted>,
+    ) -> ProcessorResult {
+        for row in rows {
+            state.emit(Counted {
+                user: user.clone(),
+                t: Timestamp::from_micros(row.event_time.micros() - 3_600_000_000),
+                seen: 0,
+                amount: row.amount,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -91,27 +234,44 @@ fn a_deduplication_feeds_an_aggregation() {
 
 const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/chained");
 
-/// Runs `writer` in append mode over the golden's `input/dedup` and compares every batch with
-/// Spark's `golden`: rows, rows read, the watermark, and each operator's name, state rows and
-/// late rows, listed from the sink as Spark lists them.
+/// Runs `writer` in append mode over the golden's inputs (a source per input directory,
+/// reading a file per batch) and compares every batch with Spark's `golden`: rows, rows read,
+/// the watermark, and each operator's name, state rows and late rows, listed from the sink as
+/// Spark lists them (with `all_metrics`, its updated and removed rows too).
 fn assert_chain_matches_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
     golden: &str,
-    writer: impl FnOnce(JsonSource) -> rill::DataStreamWriter<Q>,
+    all_metrics: bool,
+    writer: impl FnOnce(&mut dyn FnMut(&str) -> JsonSource) -> rill::DataStreamWriter<Q>,
+    rows: impl Fn(&RecordBatch) -> Vec<serde_json::Value>,
+) {
+    assert_chain_in_mode_matches_spark(golden, all_metrics, |source| writer(source).append(), rows);
+}
+
+/// [`assert_chain_matches_spark`] in the mode `writer` chooses.
+fn assert_chain_in_mode_matches_spark<Q: rill::StreamPlan, M: rill::mode::Chosen>(
+    golden: &str,
+    all_metrics: bool,
+    writer: impl FnOnce(&mut dyn FnMut(&str) -> JsonSource) -> rill::DataStreamWriter<Q, M>,
     rows: impl Fn(&RecordBatch) -> Vec<serde_json::Value>,
 ) {
     let expected = common::golden_json(GOLDEN, &format!("expected/{golden}.json"));
-    let input = tempfile::tempdir().unwrap();
-    common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input/dedup"), input.path());
+    let inputs = tempfile::tempdir().unwrap();
+    let mut source = |name: &str| {
+        let dir = inputs.path().join(name);
+        common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input").join(name), &dir);
+        JsonSource::new(dir).max_files_per_trigger(1)
+    };
     let sink = CapturingSink::default();
-    let query = common::run_available_now(
-        writer(JsonSource::new(input.path()).max_files_per_trigger(1))
-            .append()
-            .to(sink.clone()),
-    );
+    let query = common::run_available_now(writer(&mut source).to(sink.clone()));
     let batches = sink.take();
     let spark_batches = expected["batches"].as_array().unwrap();
-    assert_eq!(batches.len(), spark_batches.len(), "{golden}: batches");
-    for ((batch_id, batch), spark) in batches.iter().zip(spark_batches) {
+    let with_rows: Vec<&serde_json::Value> = spark_batches
+        .iter()
+        .filter(|batch| !batch["rows"].as_array().unwrap().is_empty())
+        .collect();
+    let ours: Vec<&(u64, RecordBatch)> = batches.iter().filter(|(_, batch)| batch.num_rows() > 0).collect();
+    assert_eq!(ours.len(), with_rows.len(), "{golden}: batches with rows");
+    for ((batch_id, batch), spark) in ours.into_iter().zip(with_rows) {
         assert_eq!(spark["batch_id"], *batch_id, "{golden}");
         assert_eq!(
             common::sorted(rows(batch)),
@@ -119,11 +279,9 @@ fn assert_chain_matches_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
             "{golden}: rows of batch {batch_id}"
         );
     }
-    for (ours, spark) in query
-        .recent_progress()
-        .iter()
-        .zip(expected["batches"].as_array().unwrap())
-    {
+    let progress = query.recent_progress();
+    assert_eq!(progress.len(), spark_batches.len(), "{golden}: batches run");
+    for (ours, spark) in progress.iter().zip(spark_batches) {
         let batch = ours.batch_id;
         assert_eq!(
             spark["num_input_rows"], ours.num_input_rows,
@@ -134,15 +292,37 @@ fn assert_chain_matches_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
             ours["eventTime"]["watermark"], spark["event_time"]["watermark"],
             "{golden}: watermark of batch {batch}"
         );
-        let operators = |list: &serde_json::Value| -> Vec<(serde_json::Value, serde_json::Value, serde_json::Value)> {
+        type Operator = (
+            serde_json::Value,
+            serde_json::Value,
+            serde_json::Value,
+            serde_json::Value,
+            serde_json::Value,
+        );
+        let operators = |list: &serde_json::Value| -> Vec<Operator> {
             list.as_array()
                 .unwrap()
                 .iter()
                 .map(|s| {
+                    // Spark's Python processors run as `transformWithStateInPySparkExec`; Rill
+                    // reports Spark's own operator name.
+                    let name = match s["operatorName"].as_str() {
+                        Some("transformWithStateInPySparkExec") => serde_json::json!("transformWithStateExec"),
+                        _ => s["operatorName"].clone(),
+                    };
+                    let churn = |field: &str| {
+                        if all_metrics {
+                            s[field].clone()
+                        } else {
+                            serde_json::Value::Null
+                        }
+                    };
                     (
-                        s["operatorName"].clone(),
+                        name,
                         s["numRowsTotal"].clone(),
                         s["numRowsDroppedByWatermark"].clone(),
+                        churn("numRowsUpdated"),
+                        churn("numRowsRemoved"),
                     )
                 })
                 .collect()
@@ -162,20 +342,26 @@ fn window(window: rill::Window) -> serde_json::Value {
 
 #[test]
 fn deduplication_then_windowed_count_matches_spark() {
-    assert_chain_matches_spark("dedup_window_count", DedupThenCount::read, |batch| {
-        DedupThenCountRow::from_batch(batch)
-            .unwrap()
-            .into_iter()
-            .map(|r| serde_json::json!([window(r.window), r.count]))
-            .collect()
-    });
+    assert_chain_matches_spark(
+        "dedup_window_count",
+        false,
+        |source| DedupThenCount::read(source("dedup")),
+        |batch| {
+            DedupThenCountRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([window(r.window), r.count]))
+                .collect()
+        },
+    );
 }
 
 #[test]
 fn deduplication_within_watermark_then_windowed_count_matches_spark() {
     assert_chain_matches_spark(
         "dedup_within_watermark_window_count",
-        DedupWithinWatermarkThenCount::read,
+        false,
+        |source| DedupWithinWatermarkThenCount::read(source("dedup")),
         |batch| {
             DedupWithinWatermarkThenCountRow::from_batch(batch)
                 .unwrap()
@@ -184,4 +370,162 @@ fn deduplication_within_watermark_then_windowed_count_matches_spark() {
                 .collect()
         },
     );
+}
+
+#[test]
+fn windowed_aggregation_then_hourly_windows_matches_spark() {
+    assert_chain_matches_spark(
+        "window_window",
+        true,
+        |source| HourlyOfFiveMinutes::read(source("events")),
+        |batch| {
+            HourlyOfFiveMinutesRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([window(r.window), r.windows, r.events, r.max_total]))
+                .collect()
+        },
+    );
+}
+
+#[test]
+fn stream_join_then_windowed_count_matches_spark() {
+    assert_chain_matches_spark(
+        "join_window_count",
+        true,
+        |source| JoinedPerWindow::read(source("impressions"), source("clicks")),
+        |batch| {
+            JoinedPerWindowRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([window(r.window), r.count]))
+                .collect()
+        },
+    );
+}
+
+#[test]
+fn the_join_passes_on_its_state_watermark_to_the_millisecond() {
+    assert_chain_matches_spark(
+        "join_window_count_offset_windows",
+        true,
+        |source| JoinedPerOffsetWindow::read(source("impressions"), source("clicks")),
+        |batch| {
+            JoinedPerOffsetWindowRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([window(r.window), r.count]))
+                .collect()
+        },
+    );
+}
+
+#[test]
+fn stream_join_then_windowed_count_in_update_mode_matches_spark() {
+    assert_chain_in_mode_matches_spark(
+        "join_window_count_update",
+        true,
+        |source| JoinedPerWindow::read(source("impressions"), source("clicks")).update(),
+        |batch| {
+            JoinedPerWindowRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([window(r.window), r.count]))
+                .collect()
+        },
+    );
+}
+
+#[test]
+fn window_time_is_the_windows_last_microsecond_as_in_spark() {
+    assert_chain_matches_spark(
+        "window_time_select",
+        true,
+        |source| WindowTimes::read(source("events")),
+        |batch| {
+            WindowTimesRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([r.wt.micros(), r.n]))
+                .collect()
+        },
+    );
+}
+
+#[test]
+fn session_windows_then_windows_match_spark() {
+    assert_chain_matches_spark(
+        "session_window_then_window",
+        true,
+        |source| SessionsPerHalfHour::read(source("events")),
+        |batch| {
+            SessionsPerHalfHourRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([window(r.window), r.sessions, r.events]))
+                .collect()
+        },
+    );
+}
+
+#[test]
+fn a_processor_carrying_the_event_time_feeds_a_windowed_count_as_in_spark() {
+    assert_chain_matches_spark(
+        "tws_event_time_window_count",
+        true,
+        |source| RunningCountsPerWindow::read(source("events")),
+        |batch| {
+            RunningCountsPerWindowRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([window(r.window), r.rows, r.max_seen, r.total]))
+                .collect()
+        },
+    );
+}
+
+#[test]
+fn a_processor_row_before_the_watermark_stops_the_query_as_in_spark() {
+    let input = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input/events"), input.path());
+    let sink = CapturingSink::default();
+    let query = HourEarlierPerWindow::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+        .append()
+        .to(sink.clone())
+        .trigger(Trigger::AvailableNow)
+        .start()
+        .unwrap();
+    let error = query.await_termination().unwrap_err().to_string();
+    // Spark fails in batch 2, whose rows an hour back are before the previous watermark (10:16).
+    assert!(
+        error.contains("EMITTING_ROWS_OLDER_THAN_WATERMARK_NOT_ALLOWED"),
+        "{error}"
+    );
+    assert!(error.contains("\"u"), "names the key: {error}");
+    assert_eq!(query.last_progress().map(|p| p.batch_id), Some(1), "{error}");
+    let delivered: Vec<u64> = sink.take().iter().map(|(id, _)| *id).collect();
+    assert_eq!(delivered, [0, 1], "the batches before the late row are delivered");
+}
+
+#[test]
+fn explain_draws_the_upstream_stage_under_the_downstream() {
+    let explain = HourlyOfFiveMinutes::explain();
+    let lines: Vec<&str> = explain.lines().collect();
+    let position = |text: &str| {
+        lines
+            .iter()
+            .position(|line| line.contains(text))
+            .unwrap_or_else(|| panic!("no `{text}` in\n{explain}"))
+    };
+    let hourly = position("Aggregate keys=[window(window_time, 1h");
+    let five_minutes = position("Aggregate keys=[window(event_time, 5m");
+    assert!(hourly < position("Compute [window_time = window_time(window)]"));
+    assert!(position("Compute [window_time") < five_minutes, "{explain}");
+    assert!(
+        lines.last().unwrap().trim_start().starts_with("+- Scan Sale"),
+        "{explain}"
+    );
+    // Each line one level deeper than the one before it: a chain, not siblings.
+    let depths: Vec<usize> = lines[2..].iter().map(|line| line.find("+-").unwrap()).collect();
+    assert!(depths.windows(2).all(|pair| pair[1] == pair[0] + 3), "{explain}");
 }

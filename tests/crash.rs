@@ -56,6 +56,15 @@ rill::stream! {
     }
 
     /// Filter and project to Parquet: no state, only the file sink's log.
+    query HourlyOfTenMinutes(raw: Event) {
+        raw.with_column(event_time = to_timestamp(event_time))
+           .with_watermark(event_time, "10 minutes")
+           .group_by(window(event_time, "10 minutes"), event_type)
+           .agg(events = count(), amount = sum(amount))
+           .group_by(window(window_time(window), "1 hour"), event_type)
+           .agg(windows = count(), events = sum(events), amount = round(sum(amount), 2))
+    }
+
     query Purchases(raw: Event) {
         raw.filter(event_type == "purchase" && amount > 50.0).select(event_id, user_id, amount)
     }
@@ -304,6 +313,17 @@ fn run(query: &str, input: &Path, checkpoint: &Path, output: &Path) -> Option<St
             );
             None
         }
+        "chained" => {
+            common::run_available_now(
+                HourlyOfTenMinutes::read(source())
+                    .append()
+                    .to(FileSink::parquet(output))
+                    .checkpoint(checkpoint)
+                    .min_deltas_for_snapshot(3)
+                    .min_batches_to_retain(4),
+            );
+            None
+        }
         "hourly" => {
             common::run_available_now(
                 Hourly::read(source())
@@ -357,6 +377,12 @@ fn result(query: &str, output: &Path, table: Option<String>) -> String {
                             r.user_id, r.start, r.end, r.events, r.amount, r.kinds, r.top_kind
                         )
                     })
+                    .collect::<Vec<_>>()
+            } else if query == "chained" {
+                HourlyOfTenMinutesRow::from_batch(batch)
+                    .unwrap()
+                    .iter()
+                    .map(|r| format!("{} {} {} {} {}", r.window, r.event_type, r.windows, r.events, r.amount))
                     .collect::<Vec<_>>()
             } else if query == "hourly" {
                 HourlyRow::from_batch(batch)
@@ -455,7 +481,7 @@ const ABORT_POINTS: [&str; 13] = [
 fn abort_points(query: &str) -> Vec<&'static str> {
     let (file_sink, state) = match query {
         "per_user" => (false, true),
-        "hourly" | "conversions" | "sessions" => (true, true),
+        "hourly" | "conversions" | "sessions" | "chained" => (true, true),
         _ => (true, false),
     };
     ABORT_POINTS
@@ -948,6 +974,11 @@ fn windowed_append_to_parquet_survives_kills() {
 #[test]
 fn stateful_processor_to_parquet_survives_kills() {
     crash_test("sessions");
+}
+
+#[test]
+fn chained_aggregations_to_parquet_survive_kills() {
+    crash_test("chained");
 }
 
 #[test]

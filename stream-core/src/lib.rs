@@ -27,6 +27,7 @@
 pub mod aggregate;
 pub mod arrays;
 pub mod cast;
+pub mod chain;
 pub mod checkpoint;
 pub mod columns;
 pub mod datetime;

@@ -384,22 +384,24 @@ pub trait SupportsAppend: StreamPlan {}
 /// grouped by a session window, one that sorts or limits its result, or an outer join of two
 /// streams.
 #[diagnostic::on_unimplemented(
-    message = "output mode `update` is not supported for `{Self}`: it groups by a session window, sorts its result, or is an outer join of two streams",
+    message = "output mode `update` is not supported for `{Self}`: it groups by a session window, sorts its result, is an outer join of two streams, or aggregates an aggregation's rows",
     label = "`update` chosen here",
     note = "a session can still merge with a later one, so its row cannot be updated in place",
     note = "use `.append()` to emit each session once it closes, or `.complete()`",
     note = "or, if it sorts or limits its result (`order_by`, `limit`): Spark allows that in complete mode only",
-    note = "or, if it is an outer join of two streams: Spark allows that in append mode only (\"LeftOuter join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode\"); use `.append()`"
+    note = "or, if it is an outer join of two streams: Spark allows that in append mode only (\"LeftOuter join between two streaming DataFrames/Datasets is not supported in Update output mode, only in Append output mode\"); use `.append()`",
+    note = "or, if it aggregates an aggregation's rows: Spark chains aggregations in append mode only, in which each group the first emits is final; use `.append()`"
 )]
 pub trait SupportsUpdate: StreamPlan {}
 
 /// Marks a query that aggregates (and joins no two streams), so complete mode is allowed.
 #[diagnostic::on_unimplemented(
-    message = "output mode `complete` is not supported for `{Self}`: it has no streaming aggregation, joins two streams, or runs a stateful processor",
+    message = "output mode `complete` is not supported for `{Self}`: it has no streaming aggregation, joins two streams, runs a stateful processor, or aggregates an aggregation's rows",
     label = "`complete` chosen here",
     note = "complete mode re-emits the whole result table every batch, which for a query without aggregation would mean keeping every input row forever",
     note = "use `.append()` or `.update()`, or add `.group_by(..).agg(..)` to the query",
     note = "a join of two streams runs in append mode only, as in Spark: use `.append()`",
-    note = "a stateful processor (`transform_with_state`) emits in append or update mode only, as in Spark"
+    note = "a stateful processor (`transform_with_state`) emits in append or update mode only, as in Spark",
+    note = "an aggregation of an aggregation's rows runs in append mode only, as in Spark"
 )]
 pub trait SupportsComplete: StreamPlan {}

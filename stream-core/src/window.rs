@@ -31,6 +31,21 @@ pub struct Window {
     pub end: Timestamp,
 }
 
+impl Window {
+    /// The window's last instant, its end minus one microsecond: Spark's `window_time(window)`,
+    /// the event time of an aggregated window (what a chained aggregation windows it by).
+    ///
+    /// ```
+    /// use stream_core::{Timestamp, Window};
+    /// let window = Window { start: Timestamp::from_micros(0), end: Timestamp::from_micros(60_000_000) };
+    /// assert_eq!(window.time(), Timestamp::from_micros(59_999_999));
+    /// ```
+    #[must_use]
+    pub fn time(self) -> Timestamp {
+        Timestamp::from_micros(self.end.micros().saturating_sub(1))
+    }
+}
+
 impl fmt::Display for Window {
     /// Spark's text for a struct: `{start, end}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -566,10 +566,10 @@ pub(crate) enum TExprKind {
     },
     /// The finished value of accumulator `n` (only in aggregate outputs).
     Accumulator(usize),
-    /// `window.start` (`end: false`) or `window.end`.
+    /// `window.start`, `window.end` or `window_time(window)`.
     WindowField {
         expr: Box<TExpr>,
-        end: bool,
+        part: WindowPart,
     },
     /// Field `index` of a struct.
     StructField {
@@ -888,6 +888,21 @@ pub(crate) struct TypedQuery {
     pub(crate) json_schemas: Vec<String>,
     /// `group_by(..).transform_with_state(..)`: the query's last operation.
     pub(crate) transform: Option<Transform>,
+    /// The stage before this one in a chain of stateful operators (Spark chains them since
+    /// 3.4): its output rows are this query's one input, and its operator's output watermark
+    /// is this one's.
+    pub(crate) upstream: Option<Box<TypedQuery>>,
+    /// The input columns that carry the upstream's watermark, in a chained stage: the event
+    /// time of its window or key, the time columns of a join. Empty otherwise.
+    pub(crate) inherited_event_times: Vec<VarId>,
+}
+
+impl TypedQuery {
+    /// The name of the hidden plan type of a chained query's stage that reads the upstream's
+    /// rows (the query's own name is the chain's, which users see).
+    pub(crate) fn downstream_type(&self) -> Ident {
+        quote::format_ident!("__stream_{}_Downstream", self.name)
+    }
 }
 
 /// `group_by(keys).transform_with_state(Processor, time_mode, input = In, output = Out)`: a
@@ -907,9 +922,23 @@ pub(crate) struct Transform {
     pub(crate) output_columns: Vec<(Ident, VarId)>,
     /// The watermarked column, when rows before the watermark are dropped as late.
     pub(crate) event_time: Option<VarId>,
+    /// `event_time = column`: the output column that carries the event time on (Spark's
+    /// `eventTimeColumnName`), to an aggregation after the processor.
+    pub(crate) output_event_time: Option<VarId>,
     /// `initial = table`: the static input whose rows are the initial state (by index in the
     /// query's statics), and its columns that hold the grouping key.
     pub(crate) initial: Option<(usize, Vec<Ident>)>,
+}
+
+/// What a window value gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WindowPart {
+    /// `window.start`.
+    Start,
+    /// `window.end`.
+    End,
+    /// `window_time(window)`: its last instant, `end` minus a microsecond (Spark's).
+    Time,
 }
 
 /// The runtime's `TimeMode`.
@@ -978,6 +1007,8 @@ pub(crate) struct Plan {
     pub(crate) operator: Option<StatefulOperator>,
     pub(crate) explain: String,
     pub(crate) fingerprint: u64,
+    /// The plan of the stage before this one, in a chain of stateful operators.
+    pub(crate) upstream: Option<Box<Plan>>,
 }
 
 /// Which output modes Spark accepts for the query.

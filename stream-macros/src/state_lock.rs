@@ -30,6 +30,16 @@ const HEADER: &str = "# State of the queries of a `stream!`, written by Rill. A 
 
 /// The shape of the state `plan` keeps, one line of text; `stateless` when it keeps none.
 pub(crate) fn state_shape(plan: &Plan) -> String {
+    match &plan.upstream {
+        // A chain keeps both stages' state; the stage nearer the sink is named first, as the
+        // checkpoint orders them.
+        Some(upstream) => format!("{}, after {}", stage_shape(plan), stage_shape(upstream)),
+        None => stage_shape(plan),
+    }
+}
+
+/// The shape of the state one stage of a query keeps.
+fn stage_shape(plan: &Plan) -> String {
     let query = &plan.query;
     let var = |v: &VarId| format!("{}: {}", query.vars[*v].name, query.vars[*v].ty);
     let list = |items: Vec<String>| items.join(", ");

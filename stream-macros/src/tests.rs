@@ -365,3 +365,78 @@ fn a_stream_join_evicts_each_side_by_the_bound_spark_solves_for() {
         plan.explain
     );
 }
+
+#[test]
+fn a_second_aggregation_is_a_stage_reading_the_first_ones_rows() {
+    let plan = check(quote! {
+        query Hourly(raw: Event) {
+            raw.with_column(event_time = to_timestamp(event_time))
+               .with_watermark(event_time, "10 minutes")
+               .group_by(window(event_time, "5 minutes"), user_id)
+               .agg(n = count(), total = sum(amount))
+               .select(window, n)
+               .group_by(window(window_time(window), "1 hour"))
+               .agg(windows = count(), events = sum(n))
+        }
+    })
+    .unwrap();
+    let upstream = plan.upstream.as_deref().expect("a chain");
+    assert_eq!(upstream.query.name, "__stream_Hourly_Upstream");
+    // The upstream's output columns are the downstream's input; the window carries the watermark.
+    let columns: Vec<String> = upstream
+        .query
+        .outputs
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    assert_eq!(columns, ["window", "n"]);
+    assert_eq!(plan.query.inherited_event_times, [0]);
+    assert_eq!(plan.query.num_input_columns, 2);
+    assert!(plan.query.aggregate.as_ref().unwrap().event_time_key.is_some());
+    // Spark chains aggregations in append mode only.
+    assert_eq!(
+        plan.modes,
+        crate::ir::ModeSupport {
+            append: true,
+            update: false,
+            complete: false
+        }
+    );
+    assert!(
+        plan.explain.contains("+- Compute [window_time = window_time(window)]"),
+        "{}",
+        plan.explain
+    );
+}
+
+#[test]
+fn a_chain_needs_an_upstream_whose_rows_are_final() {
+    let messages = errors(quote! {
+        query Q(raw: Event) {
+            raw.group_by(user_id).agg(n = count()).group_by(n).agg(users = count())
+        }
+    });
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("an aggregation feeds another only when it is keyed by event time"),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_window_of_a_column_without_the_watermark_is_not_an_event_time_key() {
+    // `n` carries no watermark, so the second aggregation has no event-time key: no append.
+    let plan = check(quote! {
+        query Q(raw: Event) {
+            raw.with_column(event_time = to_timestamp(event_time))
+               .with_watermark(event_time, "10 minutes")
+               .group_by(window(event_time, "5 minutes"))
+               .agg(n = count(), last = max(event_time))
+               .group_by(window(last, "1 hour"))
+               .agg(windows = count())
+        }
+    })
+    .unwrap();
+    assert!(plan.query.aggregate.as_ref().unwrap().event_time_key.is_none());
+    assert!(!plan.modes.append && !plan.modes.update && !plan.modes.complete);
+}

@@ -446,6 +446,69 @@ pub fn factory<D: RecordDecoder>() -> DecoderFactory {
     || Box::new(D::new())
 }
 
+/// The [`DecoderFactory`] of an input that no source feeds: the stage of a chained query that
+/// reads another stateful operator's rows (see [`crate::chain`]). Those rows arrive as columns,
+/// so its decoder refuses bytes with an error that says why.
+#[must_use]
+pub fn not_a_source() -> DecoderFactory {
+    || Box::new(NotASource)
+}
+
+/// The decoder of [`not_a_source`].
+struct NotASource;
+
+impl NotASource {
+    fn refuse<T>(path: &Path) -> Result<T> {
+        Err(Error::Source {
+            source_description: path.display().to_string(),
+            message: "this input of a chained query reads the rows of the stateful operation before it, not a source"
+                .to_owned(),
+        })
+    }
+}
+
+impl FormatDecoder for NotASource {
+    fn decode_json_block(
+        &mut self,
+        path: &Path,
+        _bytes: &[u8],
+        _first_line: u64,
+        _mode: ParseMode,
+        _counts: &mut DecodeCounts,
+        _out: &mut Vec<RecordBatch>,
+    ) -> Result<u64> {
+        Self::refuse(path)
+    }
+
+    fn flush(&mut self, _out: &mut Vec<RecordBatch>) -> Result<()> {
+        Ok(())
+    }
+
+    fn decode_json_lines_general(
+        &mut self,
+        path: &Path,
+        _bytes: &[u8],
+        _first_line: u64,
+        _mode: ParseMode,
+        _counts: &mut DecodeCounts,
+        _out: &mut Vec<RecordBatch>,
+    ) -> Result<()> {
+        Self::refuse(path)
+    }
+
+    fn decode_csv(
+        &mut self,
+        path: &Path,
+        _bytes: &[u8],
+        _options: &csv::CsvOptions,
+        _mode: ParseMode,
+        _counts: &mut DecodeCounts,
+        _out: &mut Vec<RecordBatch>,
+    ) -> Result<()> {
+        Self::refuse(path)
+    }
+}
+
 /// How often a decoder's fast path took a record, to stop trying it on input where it rarely
 /// does (records in another field order than declared, say), since a miss costs up to a record's
 /// scan before the general path starts again.

@@ -126,6 +126,14 @@ pub trait StatefulOperator {
     /// counts them, after its partial aggregation).
     fn dropped_by_watermark(&self) -> u64;
 
+    /// The watermark of the rows this operator emits when it evicts with `input`: Spark's
+    /// `produceOutputWatermark`, the watermark a stateful operator after it gets. An
+    /// aggregation or a deduplication passes its input watermark on; a join passes on its
+    /// state watermark, behind by its time bounds.
+    fn output_watermark(&self, input: Timestamp) -> Timestamp {
+        input
+    }
+
     /// The name and metrics together, for the progress report's `stateOperators`.
     fn report(&self) -> OperatorReport {
         OperatorReport {

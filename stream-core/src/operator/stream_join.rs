@@ -493,6 +493,16 @@ impl<K: OwnedKey + StateValue, L: JoinRow, R: JoinRow> StatefulOperator for Stre
         self.dropped_late
     }
 
+    /// The smaller of the sides' state watermarks (Spark's `produceOutputWatermark` of a
+    /// join): no row it emits later is older. The input watermark when neither side evicts.
+    fn output_watermark(&self, input: Timestamp) -> Timestamp {
+        [self.left.eviction, self.right.eviction]
+            .into_iter()
+            .filter_map(|eviction| eviction.threshold(input))
+            .min()
+            .unwrap_or(input)
+    }
+
     fn store_names(&self) -> &'static [&'static str] {
         &["left", "right"]
     }
@@ -583,6 +593,27 @@ mod tests {
     }
 
     type Join = StreamJoin<(Option<KeyStr>,), (u32, Timestamp), (u32, Timestamp)>;
+
+    #[test]
+    fn the_output_watermark_is_the_smaller_state_watermark() {
+        static FIVE_MINUTES_BACK: [TimeBound; 1] = [TimeBound {
+            offset_micros: -300_000_000,
+            inclusive: true,
+        }];
+        let join = Join::new(
+            StreamJoinType::Inner,
+            Eviction::Bounded(&FIVE_MINUTES_BACK),
+            Eviction::AtWatermark,
+        );
+        // Spark's `produceOutputWatermark`: W − 5 min − 1 ms, the left side's.
+        assert_eq!(
+            join.output_watermark(minutes(60)),
+            Timestamp::from_micros(minutes(55).micros() - 1000)
+        );
+        // A join whose state is never evicted passes its input watermark on.
+        let unbounded = Join::new(StreamJoinType::Inner, Eviction::Never, Eviction::Never);
+        assert_eq!(unbounded.output_watermark(minutes(60)), minutes(60));
+    }
 
     /// One batch: the watermarks, then left rows and right rows as (key, id, minute).
     #[derive(Debug, Clone)]

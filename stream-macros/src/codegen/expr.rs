@@ -164,13 +164,13 @@ pub(super) fn raw(expr: &TExpr, vars: &[crate::ir::Var]) -> (TokenStream, bool) 
         }
         TExprKind::Call(func, args) => call(*func, args, vars, expr.ty),
         TExprKind::StructField { expr: inner, index } => super::nested::field(inner, *index, vars),
-        TExprKind::WindowField { expr: inner, end } => lift(&[raw(inner, vars)], |a| {
+        TExprKind::WindowField { expr: inner, part } => lift(&[raw(inner, vars)], |a| {
             let window = &a[0];
             (
-                if *end {
-                    quote!(#window.end)
-                } else {
-                    quote!(#window.start)
+                match part {
+                    crate::ir::WindowPart::Start => quote!(#window.start),
+                    crate::ir::WindowPart::End => quote!(#window.end),
+                    crate::ir::WindowPart::Time => quote!(#window.time()),
                 },
                 false,
             )

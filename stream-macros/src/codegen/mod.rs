@@ -2,6 +2,7 @@
 //! stages; anything unexpected here is an internal error, not a user error.
 
 mod arrays;
+mod chain;
 mod decoder;
 mod expr;
 mod nested;

@@ -372,6 +372,11 @@ pub(crate) fn anonymous_structs(plan: &crate::ir::Plan) -> Vec<&'static StructTy
             output.visit_exprs(&mut |e| note(e.ty.base, &mut found));
         }
     }
+    for fields in plan.upstream.as_deref().map(anonymous_structs).unwrap_or_default() {
+        if !found.contains(&fields) {
+            found.push(fields);
+        }
+    }
     found
 }
 

@@ -18,12 +18,40 @@ pub(crate) fn row_name(query: &Ident) -> Ident {
 }
 
 pub(crate) fn query(plan: &Plan) -> TokenStream {
+    match &plan.upstream {
+        Some(upstream) => {
+            let upstream_items = plan_items(upstream, Stage::Upstream);
+            let downstream_items = plan_items(plan, Stage::Downstream);
+            let chain = super::chain::chained_query(plan, upstream);
+            quote!(#upstream_items #downstream_items #chain)
+        }
+        None => plan_items(plan, Stage::Whole),
+    }
+}
+
+/// Which part of a query a plan type is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// All of it.
+    Whole,
+    /// The first stage of a chained query, up to its first stateful operation (hidden).
+    Upstream,
+    /// The stage of a chained query that reads the upstream's rows (hidden).
+    Downstream,
+}
+
+/// A plan's items: its output row and its plan type. The stages of a chained query get hidden
+/// types; the downstream's reads its upstream's rows, and leaves `read`, `explain` and the
+/// output-mode markers to the chain.
+fn plan_items(plan: &Plan, stage: Stage) -> TokenStream {
+    let downstream = stage == Stage::Downstream;
     let core = core();
     let arrow = types::arrow_array();
     let query = &plan.query;
-    let name = &query.name;
-    let name_text = name.to_string();
-    let row = row_name(name);
+    let plan_type = query.downstream_type();
+    let name = if downstream { &plan_type } else { &query.name };
+    let name_text = query.name.to_string();
+    let row = row_name(&query.name);
     let row_doc = format!("One output row of [`{name}`].");
     let row_fields: Vec<RowField<'_>> = query
         .outputs
@@ -34,21 +62,34 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             attrs: &[],
         })
         .collect();
-    let row_item = row_struct(&row, &[syn::parse_quote!(#[doc = #row_doc])], &row_fields);
+    let row_attrs: Vec<syn::Attribute> = if stage == Stage::Upstream {
+        vec![
+            syn::parse_quote!(#[doc(hidden)]),
+            syn::parse_quote!(#[allow(non_camel_case_types)]),
+        ]
+    } else {
+        vec![syn::parse_quote!(#[doc = #row_doc])]
+    };
+    let row_item = row_struct(&row, &row_attrs, &row_fields);
     let inputs: Vec<&Ident> = query.inputs.iter().map(|input| &input.name).collect();
     let input_count = inputs.len();
     let input_facts = query.inputs.iter().map(|input| {
         let name = input.name.to_string();
         let schema = &input.schema;
         let required = super::decoder::input_required(plan, input);
-        let decoder_type = super::decoder::decoder_type(plan, input);
+        let decoder = if downstream {
+            quote!(#core::decode::not_a_source())
+        } else {
+            let decoder_type = super::decoder::decoder_type(plan, input);
+            quote!(#core::decode::factory::<#decoder_type>())
+        };
         quote! {
             #core::plan::InputFacts {
                 name: #name,
                 schema: #core::source::SourceSchema {
                     declared: <#schema as #core::plan::Row>::schema(),
                     projection: ::std::vec![#(#required),*],
-                    decoder: #core::decode::factory::<#decoder_type>(),
+                    decoder: #decoder,
                 },
             }
         }
@@ -72,7 +113,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         .is_some_and(|t| t.time_mode == crate::ir::TimeMode::ProcessingTime);
     let watermark_delays = query.watermarks.iter().map(|(_, delay)| delay);
     let accumulators_ty = format_ident!("__stream_{}_Accumulators", name);
-    let projection_item = super::decoder::query_projection(plan);
+    let projection_item = (!downstream).then(|| super::decoder::query_projection(plan));
     // Deduplication remembers each key, with the event time that decides when to forget it.
     let dedup_parts = query.dedup().map(|dedup| {
         let key_types = dedup.keys.iter().map(|v| types::key_owned(query.vars[*v].ty));
@@ -152,6 +193,20 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
                 crate::ir::TimeMode::EventTime => quote!(EventTime),
             };
             let (input, output) = (&transform.input, &transform.output);
+            let output_event_time = transform.output_event_time.map(|var| {
+                let field = transform
+                    .output_columns
+                    .iter()
+                    .find(|(_, v)| *v == var)
+                    .map(|(field, _)| field)
+                    .unwrap_or_else(|| unreachable!("the event time is an output column"));
+                let time = if query.vars[var].ty.nullable {
+                    quote!(row.#field)
+                } else {
+                    quote!(::core::option::Option::Some(row.#field))
+                };
+                quote!(__stream_operator.with_output_event_time(|row: &#output| #time);)
+            });
             let key_type = transform_key(query, transform, |ty, _| types::owned(ty));
             // Spanned on the processor, so that a processor of other rows is reported there.
             let operator_type = quote_spanned! {processor.span()=>
@@ -173,7 +228,11 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             };
             (
                 quote!(transform: #operator_type,),
-                quote!(transform: #core::operator::stateful::TransformWithState::new(<#processor as ::core::default::Default>::default(), #core::operator::stateful::TimeMode::#time_mode),),
+                quote!(transform: {
+                    let mut __stream_operator = #core::operator::stateful::TransformWithState::new(<#processor as ::core::default::Default>::default(), #core::operator::stateful::TimeMode::#time_mode);
+                    #output_event_time
+                    __stream_operator
+                },),
                 check,
                 quote!(::std::vec![#core::operator::StatefulOperator::report(&self.transform)]),
             )
@@ -247,15 +306,6 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         }
         None => (quote!(#core::plan::NoRows), quote!(), quote!()),
     };
-    let marker = |supported: bool, trait_name: &str| {
-        let trait_ident = format_ident!("{}", trait_name);
-        supported.then(|| quote!(#[automatically_derived] impl #core::plan::#trait_ident for #name {}))
-    };
-    let markers = [
-        marker(plan.modes.append, "SupportsAppend"),
-        marker(plan.modes.update, "SupportsUpdate"),
-        marker(plan.modes.complete, "SupportsComplete"),
-    ];
     // Spanned on the query's name, so that rustc's notes about the type point there.
     let joins: Vec<&StaticJoin> = query.joins().collect();
     let static_fields = joins.iter().map(|join| {
@@ -286,27 +336,33 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         .stream_join()
         .is_none()
         .then(|| quote!(let input = &mut #core::plan::input_batches(inputs, #input_count, #name_text)?;));
-    let read_params = query
-        .signature
-        .iter()
-        .map(|input| match query.statics.iter().find(|s| s.name == *input) {
-            Some(table) => {
-                let schema = &table.schema;
-                quote!(#input: #core::operator::StaticTable<#schema>)
-            }
-            None => quote!(#input: impl #core::source::Source),
-        });
-    let static_names = query.statics.iter().map(|table| &table.name);
     let query_struct = quote_spanned!(name.span()=> pub struct #name { #state_field #(#static_fields)* });
-    let query_doc =
-        format!("The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```");
+    let (doc, entry_points, markers) = if downstream {
+        (
+            quote!(#[doc(hidden)] #[allow(non_camel_case_types)]),
+            None,
+            TokenStream::new(),
+        )
+    } else {
+        let query_doc =
+            format!("The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```");
+        (
+            quote!(#(#attrs)* #[doc = #query_doc]),
+            Some(entry_points(query, name, explain)),
+            // The chain runs its upstream in append mode; only the chain has modes to choose.
+            if stage == Stage::Whole {
+                mode_markers(name, plan.modes)
+            } else {
+                TokenStream::new()
+            },
+        )
+    };
     quote! {
         #row_item
 
         #state_type_items
 
-        #(#attrs)*
-        #[doc = #query_doc]
+        #doc
         #query_struct
 
         impl ::core::fmt::Debug for #name {
@@ -315,21 +371,7 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
             }
         }
 
-        impl #name {
-            /// Reads each of this query's inputs from the source given for it; choose the output
-            /// mode, sink and trigger on the returned writer, then `start()` it.
-            pub fn read(#(#read_params),*) -> #core::DataStreamWriter<Self> {
-                #core::DataStreamWriter::from_sources_and_tables(
-                    ::std::vec![#(::std::boxed::Box::new(#inputs) as ::std::boxed::Box<dyn #core::source::AnySource>),*],
-                    ::std::vec![#(::std::sync::Arc::new(#static_names) as ::std::sync::Arc<dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync>),*],
-                )
-            }
-
-            /// The query's plan as text.
-            pub fn explain() -> &'static str {
-                #explain
-            }
-        }
+        #entry_points
 
         #[automatically_derived]
         #[allow(clippy::all, clippy::pedantic)]
@@ -378,11 +420,62 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
         }
 
         #projection_item
-        #(#markers)*
+        #markers
         #state_value_impl
         #keeps_late_rows
         #late_row_item
     }
+}
+
+/// A query's `read`, which binds its inputs to sources and tables, and its `explain`: on the
+/// plan type `name` of `query`, or of the chain whose upstream `query` is.
+pub(crate) fn entry_points(query: &TypedQuery, name: &Ident, explain: &str) -> TokenStream {
+    let core = core();
+    let inputs: Vec<&Ident> = query.inputs.iter().map(|input| &input.name).collect();
+    let read_params = query
+        .signature
+        .iter()
+        .map(|input| match query.statics.iter().find(|s| s.name == *input) {
+            Some(table) => {
+                let schema = &table.schema;
+                quote!(#input: #core::operator::StaticTable<#schema>)
+            }
+            None => quote!(#input: impl #core::source::Source),
+        });
+    let static_names = query.statics.iter().map(|table| &table.name);
+    quote! {
+        impl #name {
+            /// Reads each of this query's inputs from the source given for it; choose the output
+            /// mode, sink and trigger on the returned writer, then `start()` it.
+            pub fn read(#(#read_params),*) -> #core::DataStreamWriter<Self> {
+                #core::DataStreamWriter::from_sources_and_tables(
+                    ::std::vec![#(::std::boxed::Box::new(#inputs) as ::std::boxed::Box<dyn #core::source::AnySource>),*],
+                    ::std::vec![#(::std::sync::Arc::new(#static_names) as ::std::sync::Arc<dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync>),*],
+                )
+            }
+
+            /// The query's plan as text.
+            pub fn explain() -> &'static str {
+                #explain
+            }
+        }
+
+    }
+}
+
+/// The output-mode marker traits plan type `name` implements: the modes Spark allows it.
+pub(crate) fn mode_markers(name: &Ident, modes: crate::ir::ModeSupport) -> TokenStream {
+    let core = core();
+    let marker = |supported: bool, trait_name: &str| {
+        let trait_ident = format_ident!("{}", trait_name);
+        supported.then(|| quote!(#[automatically_derived] impl #core::plan::#trait_ident for #name {}))
+    };
+    let markers = [
+        marker(modes.append, "SupportsAppend"),
+        marker(modes.update, "SupportsUpdate"),
+        marker(modes.complete, "SupportsComplete"),
+    ];
+    quote!(#(#markers)*)
 }
 
 /// `impl StateValue` for a generated struct: its `fields`, in order, named `names` in the

@@ -17,6 +17,7 @@ use crate::ir::{
 use crate::parse::{BinaryOp, UnaryOp};
 
 pub(crate) fn plan(mut query: TypedQuery) -> Plan {
+    let upstream = query.upstream.take().map(|upstream| Box::new(plan(*upstream)));
     query.pre = physical::split_conjunctions(std::mem::take(&mut query.pre));
     let live = liveness(&query);
     let required_inputs: Vec<VarId> = (0..query.num_input_columns).filter(|v| live.contains(v)).collect();
@@ -44,10 +45,15 @@ pub(crate) fn plan(mut query: TypedQuery) -> Plan {
     let stream_join = query.stream_join().map(|join| join.kind);
     let outer_join = stream_join.is_some_and(|kind| kind.preserves_left() || kind.preserves_right());
     // Spark: a stateful processor emits in append or update mode, never complete.
+    // Spark: an aggregation feeds a second stateful operator in append mode only
+    // (`_LEGACY_ERROR_TEMP_3102` in update and complete modes); a join feeds one in append and
+    // update modes (a join runs in no other), a processor in the modes the second allows.
+    let after_aggregation = upstream.as_ref().is_some_and(|up| up.query.aggregate.is_some());
+    let after_join = upstream.as_ref().is_some_and(|up| up.query.stream_join().is_some());
     let modes = ModeSupport {
         append: (!aggregates || event_time_key) && !sorted,
-        update: !session && !sorted && !outer_join,
-        complete: aggregates && stream_join.is_none() && query.transform.is_none(),
+        update: !session && !sorted && !outer_join && !after_aggregation,
+        complete: aggregates && stream_join.is_none() && query.transform.is_none() && !after_aggregation && !after_join,
     };
     let pushed_filters = physical::pushed_filters(&query, crate::schema::CORRUPT_RECORD_COLUMN);
     let pushed_right_filters = physical::pushed_right_filters(&query, crate::schema::CORRUPT_RECORD_COLUMN);
@@ -63,6 +69,7 @@ pub(crate) fn plan(mut query: TypedQuery) -> Plan {
         operator,
         explain: String::new(),
         fingerprint: 0,
+        upstream,
     };
     plan.explain = explain(&plan);
     plan.fingerprint = fnv1a64(plan.explain.as_bytes());
@@ -333,9 +340,11 @@ pub(crate) fn render(expr: &TExpr, query: &TypedQuery) -> String {
         TExprKind::Widen(base, inner) => format!("cast({} as {})", render(inner, query), base.written()),
         TExprKind::IsNull { expr, negated: false } => format!("{}.is_null()", render(expr, query)),
         TExprKind::IsNull { expr, negated: true } => format!("{}.is_not_null()", render(expr, query)),
-        TExprKind::WindowField { expr, end } => {
-            format!("{}.{}", render(expr, query), if *end { "end" } else { "start" })
-        }
+        TExprKind::WindowField { expr, part } => match part {
+            crate::ir::WindowPart::Start => format!("{}.start", render(expr, query)),
+            crate::ir::WindowPart::End => format!("{}.end", render(expr, query)),
+            crate::ir::WindowPart::Time => format!("window_time({})", render(expr, query)),
+        },
         TExprKind::StructField { expr: inner, index } => {
             let field = match inner.ty.base {
                 crate::types::Base::Struct(fields) => fields.names().nth(*index).unwrap_or("?").to_owned(),
@@ -575,7 +584,28 @@ fn explain(plan: &Plan) -> String {
     let scan = |input: &str, schema: &syn::Ident| format!("Scan {input}{schema} [{}]", columns.join(", "));
     // The inputs of a union are siblings under it, the last drawn as `+-`, the others as `:-`.
     let mut siblings = Vec::new();
-    if let [input] = query.inputs.as_slice() {
+    if let Some(upstream) = &plan.upstream {
+        // A chained stage reads its upstream's rows: that stage's plan is drawn under it.
+        let depth = lines.len();
+        for (index, line) in upstream.explain.lines().skip(1).enumerate() {
+            lines.push(if index == 0 {
+                line.to_owned()
+            } else {
+                format!("{}{line}", "   ".repeat(depth))
+            });
+        }
+        let mut text = format!("== Plan of `{}` ==\n", query.name);
+        for (index, line) in lines.iter().enumerate() {
+            if index == 0 {
+                let _ = writeln!(text, "{line}");
+            } else if index <= depth {
+                let _ = writeln!(text, "{}+- {line}", "   ".repeat(index - 1));
+            } else {
+                let _ = writeln!(text, "{line}");
+            }
+        }
+        return text;
+    } else if let [input] = query.inputs.as_slice() {
         lines.push(scan("", &input.schema));
     } else {
         lines.push("Union".to_owned());

@@ -158,7 +158,75 @@ pub(crate) fn check_query(
         }
     }
     checker.check_ops(&decl.ops[unions..]);
-    checker.finish(inputs)
+    let Some(split) = checker.split_at else {
+        return checker.finish(inputs);
+    };
+    let ops = &decl.ops[unions + split..];
+    checker.check_chain(&ops[0]);
+    let structs = checker.structs.clone();
+    let event_times: Vec<usize> = checker
+        .env
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, var))| checker.event_times.contains(var))
+        .map(|(position, _)| position)
+        .collect();
+    // A failed upstream's columns are not the query's: its stub gets none.
+    let upstream = checker.finish(inputs).map_err(|_| Vec::new())?;
+    downstream(decl, upstream, ops, structs, &event_times, diagnostics)
+}
+
+/// Type-checks the stage of a chained query that reads its upstream's rows: `ops`, from the
+/// second stateful operation on, over the upstream's output columns, the columns at
+/// `event_times` carrying its watermark.
+fn downstream(
+    decl: &QueryDecl,
+    mut upstream: TypedQuery,
+    ops: &[Op],
+    structs: Vec<(String, crate::types::Base)>,
+    event_times: &[usize],
+    diagnostics: &Diagnostics,
+) -> Result<TypedQuery, PartialOutputs> {
+    upstream.name = format_ident!("__stream_{}_Upstream", decl.name);
+    upstream.attrs = vec![
+        syn::parse_quote!(#[doc(hidden)]),
+        syn::parse_quote!(#[allow(non_camel_case_types)]),
+    ];
+    let schema = Schema {
+        name: format_ident!("{}Row", upstream.name),
+        attrs: Vec::new(),
+        fields: upstream
+            .outputs
+            .iter()
+            .map(|(name, var)| crate::schema::Field {
+                name: name.clone(),
+                attrs: Vec::new(),
+                ty: upstream.vars[*var].ty,
+            })
+            .collect(),
+        nested: false,
+    };
+    let mut checker = QueryChecker::new(decl, &schema, Vec::new(), diagnostics);
+    checker.structs = structs;
+    // The input's columns are its first variables, in order.
+    checker.event_times = event_times.to_vec();
+    checker.check_ops(ops);
+    if let Some(third) = checker.split_at {
+        checker.error(
+            ops[third].name.span(),
+            "a third stateful operation: Rill chains two stateful operations in one query yet\nhelp: aggregate this query's output in a second query",
+        );
+    }
+    let input = UnionInput {
+        name: format_ident!("upstream"),
+        schema: schema.name.clone(),
+        columns: (0..schema.fields.len()).collect(),
+    };
+    let mut typed = checker.finish(vec![input])?;
+    typed.inherited_event_times = event_times.to_vec();
+    typed.upstream = Some(Box::new(upstream));
+    Ok(typed)
 }
 
 /// Each stream input (in the order of the signature) with the columns of its schema that make
@@ -503,6 +571,13 @@ struct QueryChecker<'a> {
     json_schemas: Vec<String>,
     /// `transform_with_state`, if the query ends with one.
     transform: Option<Transform>,
+    /// Where a second stateful operation starts a downstream stage (an aggregation after an
+    /// aggregation, a join or a processor): the index of its operation.
+    split_at: Option<usize>,
+    /// Variables that carry the watermark after a stateful operation: an aggregation's
+    /// event-time key, a join's time columns, their `window_time`; in a downstream stage, the
+    /// input columns that carry the upstream's.
+    event_times: Vec<VarId>,
 }
 
 impl<'a> QueryChecker<'a> {
@@ -530,6 +605,8 @@ impl<'a> QueryChecker<'a> {
             structs: Vec::new(),
             json_schemas: Vec::new(),
             transform: None,
+            split_at: None,
+            event_times: Vec::new(),
         };
         for field in &schema.fields {
             let var = checker.new_var(field.name.to_string(), field.ty);
@@ -614,6 +691,12 @@ impl<'a> QueryChecker<'a> {
                     self.transform_with_state(op, &ops[index + 1]);
                     index += 2;
                     continue;
+                }
+                // Spark chains stateful operators: the rows of an aggregation, a join or a
+                // processor feed an aggregation, in a stage of its own.
+                "group_by" | "agg" if self.ends_a_stage() => {
+                    self.split_at = Some(index);
+                    return;
                 }
                 _ if self.transform.is_some() && !AFTER_PROCESSOR.contains(&name.as_str()) => {
                     self.error(
@@ -1302,6 +1385,7 @@ impl<'a> QueryChecker<'a> {
             );
             return;
         }
+
         let Some(var) = self.env.lookup(&column.to_string()) else {
             self.unknown_column(column);
             return;
@@ -1466,12 +1550,13 @@ impl<'a> QueryChecker<'a> {
                 "`transform_with_state` runs per key: `group_by` needs at least one column\nhelp: write `.group_by(user_id)`",
             );
         }
-        const USAGE: &str = "help: write `.transform_with_state(MyProcessor, EventTime, input = Event, output = Session)`: the processor's type, its time mode (`EventTime`, `ProcessingTime` or `NoTime`), and the schemas of the rows it reads and emits";
+        const USAGE: &str = "help: write `.transform_with_state(MyProcessor, EventTime, input = Event, output = Session)`: the processor's type, its time mode (`EventTime`, `ProcessingTime` or `NoTime`), and the schemas of the rows it reads and emits; then optionally `initial = table` (its initial state) and `event_time = column` (the output column that carries the event time on)";
         let mut processor = None;
         let mut time_mode = None;
         let mut input = None;
         let mut output = None;
         let mut initial = None;
+        let mut output_event_time = None;
         for (position, arg) in op.args.iter().enumerate() {
             let Expr::Column(ident) = &arg.expr else {
                 self.error(arg.expr.span(), format!("expected a name here\n{USAGE}"));
@@ -1494,6 +1579,7 @@ impl<'a> QueryChecker<'a> {
                 (Some("input"), _) => input = Some(ident.clone()),
                 (Some("output"), _) => output = Some(ident.clone()),
                 (Some("initial"), _) => initial = Some(ident.clone()),
+                (Some("event_time"), _) => output_event_time = Some(ident.clone()),
                 _ => {
                     self.error(
                         arg.expr.span(),
@@ -1576,6 +1662,47 @@ impl<'a> QueryChecker<'a> {
                 (ident, var)
             })
             .collect();
+        // Spark's `eventTimeColumnName`: an output column carries the watermark on.
+        let output_event_time = match output_event_time {
+            Some(column) => {
+                let found = output_columns
+                    .iter()
+                    .find(|(name, _)| *name == column)
+                    .map(|(_, var)| *var);
+                match found {
+                    _ if time_mode != TimeMode::EventTime => {
+                        self.error(
+                            column.span(),
+                            "an output column carries the event time only from a processor in `EventTime` mode\nhelp: run the processor in `EventTime` mode, or remove `event_time = ..`",
+                        );
+                        return;
+                    }
+                    Some(var) if self.vars[var].ty.base == crate::types::Base::Timestamp => {
+                        self.event_times.push(var);
+                        Some(var)
+                    }
+                    Some(var) => {
+                        let ty = self.vars[var].ty;
+                        self.error(
+                            column.span(),
+                            format!(
+                                "the event time `{column}` of `{output}` is {ty}, but an event time is a Timestamp"
+                            ),
+                        );
+                        return;
+                    }
+                    None => {
+                        let fields: Vec<String> = output_columns.iter().map(|(name, _)| name.to_string()).collect();
+                        self.error(
+                            column.span(),
+                            format!("`event_time = {column}` names no field of the processor's output `{output}`\nnote: its fields are: {}", fields.join(", ")),
+                        );
+                        return;
+                    }
+                }
+            }
+            None => None,
+        };
         self.env = Env {
             columns: output_columns.clone(),
             after: Some("transform_with_state"),
@@ -1589,6 +1716,7 @@ impl<'a> QueryChecker<'a> {
             output,
             output_columns,
             event_time,
+            output_event_time,
             initial,
         });
     }
@@ -1798,7 +1926,11 @@ impl<'a> QueryChecker<'a> {
         let ts = if let TExprKind::Var(var) = ts_expr.kind {
             var
         } else {
+            let carries_watermark = self.carries_watermark(&ts_expr);
             let var = self.new_var("window_time".to_owned(), ts_expr.ty);
+            if carries_watermark {
+                self.event_times.push(var);
+            }
             self.steps().push(Step::Let { var, expr: ts_expr });
             var
         };
@@ -1853,14 +1985,6 @@ impl<'a> QueryChecker<'a> {
 
     /// `group_by(keys).agg(outputs)`, or `agg(outputs)` alone for a global aggregation.
     fn aggregate(&mut self, group_by: Option<&Op>, agg: &Op) {
-        let span = group_by.map_or(agg.name.span(), |op| op.name.span());
-        if self.aggregate.is_some() {
-            self.error(
-                span,
-                "multiple streaming aggregations are not supported\nnote: the first aggregation's result changes with every batch, so a second one cannot be maintained incrementally; Spark chains two only in append mode, a windowed aggregation into one grouped by `window(window_time(window), ..)`, which Rill does not run yet\nhelp: fold both into one `.group_by(..).agg(..)`, or aggregate this query's output in a second query",
-            );
-            return;
-        }
         self.stateful_operation_reached();
         let mut key_env = Env::default();
         let mut keys = Vec::new();
@@ -1977,13 +2101,17 @@ impl<'a> QueryChecker<'a> {
         }
         post_env.after = Some("`.agg(..)`");
         self.env = post_env;
-        let event_time_key = self.watermark.and_then(|(event_time, _)| {
-            keys.iter().position(|&key| {
-                key == event_time
-                    || window.as_ref().is_some_and(|w| w.key == key && w.ts == event_time)
-                    || session.as_ref().is_some_and(|s| s.key == key && s.ts == event_time)
-            })
+        // The key the watermark bounds: the watermarked column, or a window over it (in a
+        // downstream stage, over a column carrying the upstream's watermark).
+        let watermarked = self.watermark.map(|(event_time, _)| event_time);
+        let is_event_time = |var: VarId| watermarked == Some(var) || self.event_times.contains(&var);
+        let event_time_key = keys.iter().position(|&key| {
+            is_event_time(key)
+                || window.as_ref().is_some_and(|w| w.key == key && is_event_time(w.ts))
+                || session.as_ref().is_some_and(|s| s.key == key && is_event_time(s.ts))
         });
+        // The key's column carries the watermark on, to a stage after this one.
+        self.event_times.extend(event_time_key.map(|index| key_outputs[index]));
         self.aggregate = Some(Aggregate {
             window,
             session,
@@ -2065,8 +2193,53 @@ impl<'a> QueryChecker<'a> {
             });
         }
         let var = self.new_var(name.to_string(), typed.ty);
+        if self.carries_watermark(&typed) {
+            self.event_times.push(var);
+        }
         self.steps().push(Step::Let { var, expr: typed });
         Some(var)
+    }
+
+    /// Whether `expr` is `window_time(w)` of a window `w` that carries the watermark, which
+    /// Spark's `window_time` carries on.
+    fn carries_watermark(&self, expr: &crate::ir::TExpr) -> bool {
+        match &expr.kind {
+            TExprKind::WindowField {
+                expr: window,
+                part: crate::ir::WindowPart::Time,
+            } => matches!(window.kind, TExprKind::Var(var) if self.event_times.contains(&var)),
+            _ => false,
+        }
+    }
+
+    /// Whether the query so far ends with a stateful operation whose rows a second one can
+    /// read, in a stage of its own: an aggregation, a stream–stream join or a processor.
+    fn ends_a_stage(&self) -> bool {
+        self.aggregate.is_some()
+            || self.transform.is_some()
+            || self.pre.iter().any(|step| matches!(step, Step::StreamJoin(_)))
+    }
+
+    /// Spark's rules for the stage that starts at `op`, the second stateful operation: its
+    /// upstream must emit rows that are final and carry the watermark.
+    fn check_chain(&mut self, op: &Op) {
+        if let Some(transform) = &self.transform
+            && transform.output_event_time.is_none()
+        {
+            let processor = transform.processor.to_string();
+            self.error(
+                op.name.span(),
+                format!("an aggregation after a processor needs the processor's rows to carry the event time\nnote: Spark refuses it otherwise (STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION)\nhelp: name the output column that holds each row's event time: `.transform_with_state({processor}, EventTime, .., event_time = t)`"),
+            );
+        }
+        if let Some(aggregate) = &self.aggregate
+            && aggregate.event_time_key.is_none()
+        {
+            self.error(
+                op.name.span(),
+                "an aggregation feeds another only when it is keyed by event time\nnote: Spark chains aggregations in append mode only, in which an aggregation emits a group once, when the watermark passes it; one without a watermarked `window` or event-time key never does (Spark: STREAMING_OUTPUT_MODE.UNSUPPORTED_OPERATION)\nhelp: group the first aggregation by `window(event_time, \"5 minutes\")` after `.with_watermark(event_time, ..)`, and the second by `window(window_time(window), \"1 hour\")`",
+            );
+        }
     }
 
     /// Whether `var` (column `name`) can be a key of state; a nested value cannot yet.
@@ -2146,6 +2319,8 @@ impl<'a> QueryChecker<'a> {
             limit: self.limit,
             json_schemas: self.json_schemas,
             transform: self.transform,
+            upstream: None,
+            inherited_event_times: Vec::new(),
         })
     }
 }

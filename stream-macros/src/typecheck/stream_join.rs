@@ -687,6 +687,15 @@ impl QueryChecker<'_> {
             named(&right_columns, &right_outputs),
         );
         self.env.after = Some("join");
+        // Each side's watermarked time carries the join's output watermark to an aggregation
+        // after it.
+        for (columns, outputs, watermark) in [
+            (&left_columns, &left_outputs, left_watermark),
+            (&right_columns, &right_outputs, right_watermark),
+        ] {
+            let position = watermark.and_then(|(time, _)| columns.iter().position(|(_, var)| *var == time));
+            self.event_times.extend(position.and_then(|p| outputs.get(p).copied()));
+        }
         let condition = all_of(rest);
         self.pre.push(Step::StreamJoin(Box::new(StreamJoin {
             right_input: right_index,

@@ -2,8 +2,9 @@
 stateful operators in one streaming query, allowed in Append mode since Spark 3.4).
 
 Usage:  python make_chained_golden.py [query ...]     (pyspark 4.3.0, Java 17; the
-                                                      transformWithState error cases also need
-                                                      pandas, pyarrow and protobuf)
+                                                      transformWithState queries and error
+                                                      cases also need pandas 2.3.3, pyarrow
+                                                      and protobuf)
 
 Regenerates, next to this script:
   input/events/part-00N.json      window -> window input (user, event_time, amount)
@@ -25,7 +26,8 @@ microseconds, windows as {"start", "end"} of epoch microseconds) and sorts its r
 columns as JSON text.
 
 Spark setup: local[1], loopback only, 1 shuffle partition, AQE off, UI off, session time zone
-UTC, TZ=UTC, the default (HDFS-backed) state store.  File mtimes are fixed (base + 60 s x
+UTC, TZ=UTC, the default (HDFS-backed) state store (RocksDB for the transformWithState queries
+and error cases: their `conf`, set for them only).  File mtimes are fixed (base + 60 s x
 index) so maxFilesPerTrigger=1 reads the files in name order.
 """
 import datetime as dt
@@ -171,6 +173,8 @@ CLICKS = [
 # i11/c10 fall in [11:00,11:10): wm(b4) = 11:15, so that window closes in b4 iff the
 # aggregation's watermark there is >= 11:10 (= 11:15 - 5 min).
 
+SESSION_WINDOW = ('S = E.groupBy(F.session_window("event_time", "5 minutes"), "user")'
+                  '.agg(F.count("*").alias("n"))')
 SOURCE_CODE = (
     'events = spark.readStream.schema(EVENTS_SCHEMA).option("maxFilesPerTrigger", 1)'
     '.json("input/events")\n'
@@ -188,13 +192,47 @@ SOURCE_CODE = (
     'W1 = E.groupBy(F.window("event_time", "5 minutes"), "user")'
     '.agg(F.count("*").alias("n"), F.sum("amount").alias("total"))'
 )
+# Names only some queries use; their files (and errors.json) get these lines after SOURCE_CODE.
+# (pattern of the name in a query's code, line)
+EXTRA_SOURCE = {
+    r"\bS\.": SESSION_WINDOW,
+    r"\bTWS_SCHEMA\b": 'TWS_SCHEMA = "user STRING, t TIMESTAMP, seen LONG, amount LONG"',
+    r"\bRunningCount": "# RunningCount, RunningCountShifted, RunningCountLater, "
+                    "RunningCountFixedT: the processors "
+                    "of make_running_count_processor() in make_chained_golden.py",
+}
+
+
+def source_for(codes):
+    """SOURCE_CODE plus the EXTRA_SOURCE lines of the names the given codes use."""
+    used = [line for pattern, line in EXTRA_SOURCE.items()
+            if any(re.search(pattern, c) for c in codes)]
+    return "\n".join([SOURCE_CODE] + used)
+
+
 JOIN = "ad = c_ad AND click_time >= imp_time AND click_time <= imp_time + interval 5 minutes"
 
 W2 = ('W1.groupBy(F.window(F.window_time("window"), "1 hour"))'
       '.agg(F.count("*").alias("windows"), F.sum("n").alias("events"), '
       'F.max("total").alias("max_total"))')
 
-# name, output mode, PySpark code (eval'ed as is), sources it reads
+ROCKSDB = {"spark.sql.streaming.stateStore.providerClass":
+           "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"}
+
+# The running-count transformWithState of tws_event_time_window_count (RunningCount: see
+# make_running_count_processor), with eventTimeColumnName="t": its output is the stream the
+# window count reads.
+TWS_SCHEMA = "user STRING, t TIMESTAMP, seen LONG, amount LONG"
+TWS = ('E.groupBy("user").transformWithState(statefulProcessor=RunningCount(), '
+       'outputStructType=TWS_SCHEMA, outputMode="Append", timeMode="EventTime", '
+       'eventTimeColumnName="t")')
+TWS_COUNT = (TWS + '.groupBy(F.window("t", "10 minutes")).agg(F.count("*").alias("rows"), '
+             'F.max("seen").alias("max_seen"), F.sum("amount").alias("total"))')
+SESSION_THEN_WINDOW = ('S.groupBy(F.window(F.window_time("session_window"), "30 minutes"))'
+                       '.agg(F.count("*").alias("sessions"), F.sum("n").alias("events"))')
+
+# name, output mode, PySpark code (eval'ed as is), sources it reads[, extra session conf for
+# this query]
 QUERIES = [
     ("window_window", "append", W2, ["events"]),
     ("window_stage1_only", "append", "W1", ["events"]),
@@ -213,10 +251,17 @@ QUERIES = [
     ("join_only", "append",
      'I.join(C, F.expr(JOIN)).select("imp_id", "ad", "imp_time", "click_id", "click_time")',
      ["impressions", "clicks"]),
+    ("join_window_count_update", "update",
+     'I.join(C, F.expr(JOIN)).groupBy(F.window("imp_time", "10 minutes")).count()',
+     ["impressions", "clicks"]),
+    ("session_window_then_window", "append", SESSION_THEN_WINDOW, ["events"]),
+    ("session_window_only", "append", "S", ["events"]),
+    ("tws_event_time_window_count", "append", TWS_COUNT, ["events"], ROCKSDB),
+    ("tws_event_time_only", "append", TWS, ["events"], ROCKSDB),
+    ("window_time_select", "append",
+     'E.groupBy(F.window("event_time", "5 minutes"), "user").agg(F.count("*").alias("n"))'
+     '.select(F.window_time("window").alias("wt"), "n")', ["events"]),
 ]
-
-ROCKSDB = {"spark.sql.streaming.stateStore.providerClass":
-           "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"}
 
 # case, output mode, code, what it is in words[, extra session conf for this case]
 ERROR_QUERIES = [
@@ -309,6 +354,36 @@ ERROR_QUERIES = [
      '.count()',
      "transformWithState (EventTime, eventTimeColumnName='t') -> window agg (append)",
      ROCKSDB),
+    ("join_then_agg_complete", "complete",
+     'I.join(C, F.expr(JOIN)).groupBy(F.window("imp_time", "10 minutes")).count()',
+     "stream-stream join -> window agg, complete mode"),
+    ("tws_event_time_column_then_window_agg_update", "update", TWS_COUNT,
+     "transformWithState (RunningCount, EventTime, eventTimeColumnName='t') -> window agg, "
+     "update mode", ROCKSDB),
+    ("tws_event_time_column_then_window_agg_complete", "complete", TWS_COUNT,
+     "transformWithState (RunningCount, EventTime, eventTimeColumnName='t') -> window agg, "
+     "complete mode", ROCKSDB),
+    ("tws_emits_rows_older_than_watermark", "append",
+     TWS.replace("RunningCount()", "RunningCountShifted()")
+     + '.groupBy(F.window("t", "10 minutes")).agg(F.count("*").alias("rows"))',
+     "transformWithState (eventTimeColumnName='t') whose processor emits t = event_time - 1 "
+     "hour -> window agg (append)", ROCKSDB),
+    ("tws_emits_rows_older_than_watermark_alone", "append",
+     TWS.replace("RunningCount()", "RunningCountShifted()"),
+     "the same processor (t = event_time - 1 hour) without the aggregation (append)", ROCKSDB),
+    ("tws_emits_fixed_t_10_16", "append",
+     TWS.replace("RunningCount()", "RunningCountFixedT()"),
+     "transformWithState (eventTimeColumnName='t') whose processor emits t = 10:16:00 for "
+     "every row (= wm(1), the watermark of batch 1), alone (append): pins equality", ROCKSDB),
+    ("tws_emits_t_plus_1h_policy_max", "append",
+     TWS.replace("RunningCount()", "RunningCountLater()")
+     + '.groupBy(F.window("t", "10 minutes")).agg(F.count("*").alias("rows"))',
+     "transformWithState (eventTimeColumnName='t') whose processor emits t = event_time + 1 "
+     "hour -> window agg (append), with multipleWatermarkPolicy=max: does t feed the global "
+     "watermark?",
+     {**ROCKSDB, "spark.sql.streaming.multipleWatermarkPolicy": "max"}),
+    ("session_window_then_window_update", "update", SESSION_THEN_WINDOW,
+     "session window agg -> window agg via window_time, update mode"),
 ]
 
 STATE_FIELDS = ["operatorName", "numRowsTotal", "numRowsUpdated", "numRowsRemoved",
@@ -334,6 +409,42 @@ def make_count_processor():
             pass
 
     return _CountProcessor
+
+
+def make_running_count_processor(shift_minutes=0, fixed_t=None):
+    """The transformWithState processor of tws_event_time_window_count ("RunningCount").
+
+    State: value state `seen` (seen LONG) per key, no TTL; no timers.
+    handleInputRows: sorts the key's rows of the batch by (event_time, amount); for each row
+    increments `seen`, writes it (one ValueState.update per row) and emits
+    Row(user=key, t=event_time, seen=<running count>, amount=amount).
+
+    The error-case variants only change the emitted t: RunningCountShifted emits
+    t = event_time - 1 hour (shift_minutes=60), RunningCountLater t = event_time + 1 hour
+    (shift_minutes=-60), RunningCountFixedT t = `fixed_t` (10:16:00) for every row.
+    """
+    from pyspark.sql.streaming import StatefulProcessor
+
+    shift = dt.timedelta(minutes=shift_minutes)
+
+    class _RunningCount(StatefulProcessor):
+        def init(self, handle):
+            self.seen = handle.getValueState("seen", "seen LONG")
+
+        def handleInputRows(self, key, rows, timerValues):
+            n = self.seen.get()[0] if self.seen.exists() else 0
+            out = []
+            for r in sorted(rows, key=lambda r: (r.event_time, r.amount)):
+                n += 1
+                self.seen.update((n,))
+                t = fixed_t if fixed_t is not None else r.event_time - shift
+                out.append(Row(user=key[0], t=t, seen=n, amount=r.amount))
+            return iter(out)
+
+        def close(self):
+            pass
+
+    return _RunningCount
 
 
 def make_spark():
@@ -416,6 +527,13 @@ def env(spark):
             "C": clicks.withWatermark("click_time", "10 minutes"), "JOIN": JOIN,
             "W1": E.groupBy(F.window("event_time", "5 minutes"), "user")
                    .agg(F.count("*").alias("n"), F.sum("amount").alias("total")),
+            "S": E.groupBy(F.session_window("event_time", "5 minutes"), "user")
+                  .agg(F.count("*").alias("n")),
+            "TWS_SCHEMA": TWS_SCHEMA, "RunningCount": make_running_count_processor(),
+            "RunningCountShifted": make_running_count_processor(shift_minutes=60),
+            "RunningCountLater": make_running_count_processor(shift_minutes=-60),
+            "RunningCountFixedT": make_running_count_processor(
+                fixed_t=dt.datetime(2026, 3, 1, 10, 16, tzinfo=dt.timezone.utc)),
             "CountProcessor": make_count_processor(), "COUNT_FN": count_fn}
 
 
@@ -432,7 +550,31 @@ def encode_rows(batch_df):
     return sorted(([encode_nested(v) for v in r] for r in batch_df.collect()), key=row_key)
 
 
-def run_query(spark, name, mode, code):
+def set_conf(spark, conf):
+    """Sets `conf` on the session; returns what restore_conf needs to undo it."""
+    saved = {k: spark.conf.get(k, None) for k in conf}
+    for k, v in conf.items():
+        spark.conf.set(k, v)
+    return saved
+
+
+def restore_conf(spark, saved):
+    for k, v in saved.items():
+        if v is None:
+            spark.conf.unset(k)
+        else:
+            spark.conf.set(k, v)
+
+
+def run_query(spark, name, mode, code, conf):
+    saved = set_conf(spark, conf)
+    try:
+        return _run_query(spark, name, mode, code)
+    finally:
+        restore_conf(spark, saved)
+
+
+def _run_query(spark, name, mode, code):
     df = eval(code, env(spark))  # noqa: S307 (the exact string stored in the file)
     captured, meta = {}, {}
 
@@ -497,6 +639,15 @@ def error_info(exc):
             nested.append(entry)
     if len(nested) > 1:
         out["nested_error_classes"] = nested
+        # The innermost error in full: its message can span lines (up to its SQLSTATE), and
+        # can sit inside the Python traceback that "message" leaves out.
+        last = found[-1]
+        sqlstate = re.compile(r"SQLSTATE: \w+").search(text, last.end())
+        stop = sqlstate.end() if sqlstate else len(text)
+        nxt = text.find("\n=== ", last.end())
+        out["innermost_error"] = {"error_class": last.group(1),
+                                  "message": text[last.end():stop if nxt < 0 else min(stop, nxt)]
+                                  .strip()}
     # The logical plan Spark appends to some analysis errors (after the first line) is kept,
     # with expression ids scrubbed, as "message"; a Python traceback (an error raised in a
     # batch reaches foreachBatch's collect()) is left out.
@@ -512,18 +663,25 @@ def run_error(spark, name, mode, code, conf):
         out["conf"] = conf
     seen = {}
     stage = "eval"
-    saved = {k: spark.conf.get(k, None) for k in conf}
-    for k, v in conf.items():
-        spark.conf.set(k, v)
+    saved = set_conf(spark, conf)
+    checkpoint = WORK / "checkpoints" / ("err_" + name)
+    q = None
 
     def on_batch(batch_df, batch_id):
         seen[batch_id] = encode_rows(batch_df)  # consume it all: Spark 4.3 needs the commit
+
+    def watermarks():
+        """batch id -> watermark (ms) of the batches the progress reports."""
+        if q is None:
+            return {}
+        return {p["batchId"]: iso_to_ms((p.get("eventTime") or {}).get("watermark"))
+                for p in (json.loads(x.json) for x in q.recentProgress)}
 
     try:
         df = eval(code, env(spark))  # noqa: S307
         stage = "start"
         q = (df.writeStream.outputMode(mode).trigger(availableNow=True).foreachBatch(on_batch)
-             .option("checkpointLocation", str(WORK / "checkpoints" / ("err_" + name))).start())
+             .option("checkpointLocation", str(checkpoint)).start())
         stage = "awaitTermination"
         if q.awaitTermination(120):
             out["outcome"] = "no error"
@@ -531,7 +689,9 @@ def run_error(spark, name, mode, code, conf):
             q.stop()
             out["outcome"] = "still running after 120 s (stopped)"
         out["rows_per_batch"] = [len(seen[b]) for b in sorted(seen)]
-        out["batches"] = [{"batch_id": b, "rows": seen[b]} for b in sorted(seen)]
+        wms = watermarks()
+        out["batches"] = [{"batch_id": b, "watermark_ms": wms.get(b), "rows": seen[b]}
+                          for b in sorted(seen)]
         out["state_operators"] = [op["operatorName"] for op in
                                   (json.loads(q.lastProgress.json) if q.lastProgress else {})
                                   .get("stateOperators", [])]
@@ -539,14 +699,26 @@ def run_error(spark, name, mode, code, conf):
         out["raised_at"] = stage
         if seen:
             out["batches_before_failure"] = sorted(seen)
+        if stage == "awaitTermination":
+            # The batch that failed: the one after the last committed batch.  Its watermark
+            # is in its offset log entry (written before the batch runs).
+            failed = len(seen)
+            out["failed_batch"] = {"batch_id": failed,
+                                   "watermark_ms": offset_log_watermark(checkpoint, failed)}
+            wms = watermarks()
+            out["batches"] = [{"batch_id": b, "watermark_ms": wms.get(b), "rows": seen[b]}
+                              for b in sorted(seen)]
         out["error"] = error_info(exc)
     finally:
-        for k, v in saved.items():
-            if v is None:
-                spark.conf.unset(k)
-            else:
-                spark.conf.set(k, v)
+        restore_conf(spark, saved)
     return out
+
+
+def offset_log_watermark(checkpoint, batch_id):
+    path = checkpoint / "offsets" / str(batch_id)
+    if not path.exists():
+        return None
+    return json.loads(path.read_text().splitlines()[1]).get("batchWatermarkMs")
 
 
 def dump(path, obj):
@@ -570,13 +742,14 @@ def main():
     only = set(sys.argv[1:])
     spark = make_spark()
     try:
-        for name, mode, code, sources in QUERIES:
+        for name, mode, code, sources, *conf in QUERIES:
             if only and name not in only:
                 continue
             t = time.time()
-            meta, batches = run_query(spark, name, mode, code)
+            meta, batches = run_query(spark, name, mode, code, conf[0] if conf else {})
             dump(EXPECTED_DIR / f"{name}.json",
-                 {"query": name, "mode": mode, "spark": code, "source": SOURCE_CODE,
+                 {"query": name, "mode": mode, "spark": code, "source": source_for([code]),
+                  **({"conf": conf[0]} if conf else {}),
                   "inputs": [f"input/{s}" for s in sources], "spark_version": spark.version,
                   **meta, "batches": batches})
             print(f"{name:36s} {time.time() - t:5.1f}s {summary(batches)}", flush=True)
@@ -591,7 +764,8 @@ def main():
                       f"{(e.get('error') or {}).get('error_class', e.get('outcome'))} "
                       f"{(e.get('error') or {}).get('message_first_line', '')[:150]}",
                       flush=True)
-            dump(EXPECTED_DIR / "errors.json", {"source": SOURCE_CODE,
+            dump(EXPECTED_DIR / "errors.json", {"source": source_for(
+                                                    [q[2] for q in ERROR_QUERIES]),
                                                 "spark_version": spark.version,
                                                 "errors": errors})
     finally:

@@ -629,6 +629,8 @@ pub struct TransformWithState<P: StatefulProcessor> {
     dropped_late: u64,
     /// The initial state, until the first batch applies it (or a checkpoint's state replaces it).
     initial: Option<InitialState<P>>,
+    /// The event time of an output row, when the output carries the event time on.
+    output_event_time: Option<EventTimeOf<P::Output>>,
 }
 
 impl<P: StatefulProcessor> std::fmt::Debug for TransformWithState<P> {
@@ -661,6 +663,37 @@ impl<P: StatefulProcessor> TransformWithState<P> {
             late_event_watermark: Timestamp::default(),
             dropped_late: 0,
             initial: None,
+            output_event_time: None,
+        }
+    }
+
+    /// Makes the column `event_time` gives of each output row carry the event time on, to an
+    /// aggregation after the processor (Spark's `eventTimeColumnName`): a row at or before the
+    /// previous batch's watermark, which that aggregation would drop as late, fails the batch.
+    pub fn with_output_event_time(&mut self, event_time: EventTimeOf<P::Output>) {
+        self.output_event_time = Some(event_time);
+    }
+
+    /// Fails when a row of `emitted` (what a handler of key `key` emitted) is late, when the
+    /// output carries the event time.
+    fn check_emitted(&self, emitted: &[P::Output], key: &str) -> crate::Result<()> {
+        let Some(event_time) = self.output_event_time else {
+            return Ok(());
+        };
+        match emitted
+            .iter()
+            .filter_map(event_time)
+            .find(|time| super::is_late(*time, self.late_event_watermark))
+        {
+            Some(time) => Err(self.failed(
+                "emitting a row",
+                key,
+                Box::new(StateError::LateOutput {
+                    event_time: time,
+                    watermark: self.late_event_watermark,
+                }),
+            )),
+            None => Ok(()),
         }
     }
 
@@ -752,6 +785,7 @@ impl<P: StatefulProcessor> TransformWithState<P> {
         }
         self.pending_index.clear();
         for (json, key, rows) in std::mem::take(&mut self.pending) {
+            let emitted = output.len();
             let mut state = KeyState {
                 key: &json,
                 rows: &mut self.rows,
@@ -764,6 +798,7 @@ impl<P: StatefulProcessor> TransformWithState<P> {
             if let Err(source) = self.processor.handle_input_rows(&key, rows, &mut state) {
                 return Err(self.failed("handling input rows", &json, source));
             }
+            self.check_emitted(&output[emitted..], &json)?;
         }
         let now = match self.time_mode {
             TimeMode::None => None,
@@ -785,6 +820,7 @@ impl<P: StatefulProcessor> TransformWithState<P> {
                     Ok(key) => key,
                     Err(e) => return Err(self.failed("reading a timer's key", &json, e.into())),
                 };
+                let emitted = output.len();
                 let mut state = KeyState {
                     key: &json,
                     rows: &mut self.rows,
@@ -800,6 +836,7 @@ impl<P: StatefulProcessor> TransformWithState<P> {
                 if let Err(source) = self.processor.handle_expired_timer(&key, timer, &mut state) {
                     return Err(self.failed("handling an expired timer", &json, source));
                 }
+                self.check_emitted(&output[emitted..], &json)?;
                 self.timers.delete(&json, at);
             }
         }
@@ -814,6 +851,9 @@ impl<P: StatefulProcessor> Drop for TransformWithState<P> {
         self.processor.close();
     }
 }
+
+/// The event time of a row of type `R` (none when it is null).
+pub type EventTimeOf<R> = fn(&R) -> Option<Timestamp>;
 
 /// A stored row's elements, as the checkpoint keeps them: each value's JSON and expiry.
 type StoredElements = Vec<(String, i64)>;

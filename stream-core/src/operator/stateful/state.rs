@@ -12,6 +12,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::types::Timestamp;
+
 /// Why a state variable could not be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -71,6 +73,17 @@ pub enum StateError {
         state: &'static str,
         /// The processor's time mode, as the query names it.
         mode: &'static str,
+    },
+    /// A processor whose output carries the event time emitted a row at or before the watermark
+    /// that decides which rows are late, which an operator after it would have to drop.
+    #[error(
+        "it emitted a row with event time {event_time}, at or before the watermark {watermark}: the rows of a processor whose output carries the event time must be later (Spark: EMITTING_ROWS_OLDER_THAN_WATERMARK_NOT_ALLOWED)"
+    )]
+    LateOutput {
+        /// The row's event time.
+        event_time: Timestamp,
+        /// The watermark that decides which rows are late (the previous batch's).
+        watermark: Timestamp,
     },
     /// The checkpoint holds a state variable the processor no longer declares.
     #[error("the checkpoint holds state variable `{state}`, which the processor no longer declares")]

@@ -319,6 +319,38 @@ impl ExprChecker<'_> {
         ))
     }
 
+    /// `window_time(window)`: a window's last instant, its end minus a microsecond (Spark's),
+    /// the event time a chained aggregation windows an aggregated window by.
+    fn window_time(&mut self, func: &Ident, args: &[Expr], paren_span: Span, scope: &mut Scope<'_>) -> Option<TExpr> {
+        let [arg] = args else {
+            self.error(
+                paren_span,
+                "`window_time` takes one window\nhelp: write `window_time(window)`",
+            );
+            return None;
+        };
+        let typed = self.check(arg, scope)?;
+        if typed.ty.base != Base::Window {
+            self.error(
+                arg.span(),
+                format!(
+                    "`window_time` takes a window (the key `window(..)` makes), but `{arg}` is {}",
+                    typed.ty
+                ),
+            );
+            return None;
+        }
+        let ty = ColType::new(Base::Timestamp, typed.ty.nullable);
+        Some(Self::typed(
+            TExprKind::WindowField {
+                expr: Box::new(typed),
+                part: crate::ir::WindowPart::Time,
+            },
+            ty,
+            func.span(),
+        ))
+    }
+
     fn typed(kind: TExprKind, ty: ColType, span: Span) -> TExpr {
         TExpr { kind, ty, span }
     }
@@ -361,6 +393,9 @@ impl ExprChecker<'_> {
                     self.misplaced_generator(func);
                     return None;
                 }
+                if name == "window_time" {
+                    return self.window_time(func, args, *paren_span, scope);
+                }
                 if name == "interval" {
                     self.error(
                         func.span(),
@@ -401,7 +436,8 @@ impl ExprChecker<'_> {
                         .chain(AGGREGATES)
                         .chain(arrays::FUNCTIONS)
                         .chain(arrays::GENERATORS)
-                        .chain(json::FUNCTIONS);
+                        .chain(json::FUNCTIONS)
+                        .chain(["window_time"]);
                     let help = did_you_mean(&name, all.clone()).map_or_else(
                         || format!("note: functions are: {}", all.collect::<Vec<_>>().join(", ")),
                         |s| format!("help: did you mean `{s}`?"),
@@ -423,9 +459,9 @@ impl ExprChecker<'_> {
                 if let Base::Struct(fields) = typed.ty.base {
                     return self.struct_field(base, member, typed, fields);
                 }
-                let end = match member.to_string().as_str() {
-                    "start" if typed.ty.base == Base::Window => false,
-                    "end" if typed.ty.base == Base::Window => true,
+                let part = match member.to_string().as_str() {
+                    "start" if typed.ty.base == Base::Window => crate::ir::WindowPart::Start,
+                    "end" if typed.ty.base == Base::Window => crate::ir::WindowPart::End,
                     _ if typed.ty.base == Base::Window => {
                         self.error(
                             member.span(),
@@ -445,7 +481,7 @@ impl ExprChecker<'_> {
                 Some(Self::typed(
                     TExprKind::WindowField {
                         expr: Box::new(typed),
-                        end,
+                        part,
                     },
                     ty,
                     member.span(),

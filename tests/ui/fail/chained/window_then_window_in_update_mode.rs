@@ -1,5 +1,5 @@
 // A windowed aggregation feeding another: Spark chains them in append mode only (in update mode
-// it refuses the query at start); Rill does not chain aggregations yet.
+// it refuses the query at start: `_LEGACY_ERROR_TEMP_3102`).
 use rill::prelude::*;
 
 rill::stream! {

@@ -1,4 +1,5 @@
-// An aggregation of a processor's output: not yet (Spark chains one when the processor names its event-time column).
+// An aggregation of a processor's rows needs them to carry the event time (Spark refuses it
+// without `eventTimeColumnName`).
 use rill::prelude::*;
 use rill::stateful::{KeyState, ProcessorResult, StateHandle, StatefulProcessor, ValueState};
 
