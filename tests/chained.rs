@@ -73,6 +73,15 @@ rill::stream! {
               .agg(sessions = count(), events = sum(n))
     }
 
+    /// The five-minute windows of `HourlyOfFiveMinutes`' first stage, grouped as they are.
+    query UsersPerWindow(events: Sale) {
+        events.with_watermark(event_time, "10 minutes")
+              .group_by(window(event_time, "5 minutes"), user)
+              .agg(n = count(), total = sum(amount))
+              .group_by(window)
+              .agg(users = count(), events = sum(n))
+    }
+
     /// Spark's `window_time_select` golden: each window's last instant.
     query WindowTimes(events: Sale) {
         events.with_watermark(event_time, "10 minutes")
@@ -237,20 +246,18 @@ const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/chained"
 /// Runs `writer` in append mode over the golden's inputs (a source per input directory,
 /// reading a file per batch) and compares every batch with Spark's `golden`: rows, rows read,
 /// the watermark, and each operator's name, state rows and late rows, listed from the sink as
-/// Spark lists them (with `all_metrics`, its updated and removed rows too).
+/// Spark lists them, with its updated and removed rows.
 fn assert_chain_matches_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
     golden: &str,
-    all_metrics: bool,
     writer: impl FnOnce(&mut dyn FnMut(&str) -> JsonSource) -> rill::DataStreamWriter<Q>,
     rows: impl Fn(&RecordBatch) -> Vec<serde_json::Value>,
 ) {
-    assert_chain_in_mode_matches_spark(golden, all_metrics, |source| writer(source).append(), rows);
+    assert_chain_in_mode_matches_spark(golden, |source| writer(source).append(), rows);
 }
 
 /// [`assert_chain_matches_spark`] in the mode `writer` chooses.
 fn assert_chain_in_mode_matches_spark<Q: rill::StreamPlan, M: rill::mode::Chosen>(
     golden: &str,
-    all_metrics: bool,
     writer: impl FnOnce(&mut dyn FnMut(&str) -> JsonSource) -> rill::DataStreamWriter<Q, M>,
     rows: impl Fn(&RecordBatch) -> Vec<serde_json::Value>,
 ) {
@@ -310,19 +317,12 @@ fn assert_chain_in_mode_matches_spark<Q: rill::StreamPlan, M: rill::mode::Chosen
                         Some("transformWithStateInPySparkExec") => serde_json::json!("transformWithStateExec"),
                         _ => s["operatorName"].clone(),
                     };
-                    let churn = |field: &str| {
-                        if all_metrics {
-                            s[field].clone()
-                        } else {
-                            serde_json::Value::Null
-                        }
-                    };
                     (
                         name,
                         s["numRowsTotal"].clone(),
                         s["numRowsDroppedByWatermark"].clone(),
-                        churn("numRowsUpdated"),
-                        churn("numRowsRemoved"),
+                        s["numRowsUpdated"].clone(),
+                        s["numRowsRemoved"].clone(),
                     )
                 })
                 .collect()
@@ -344,7 +344,6 @@ fn window(window: rill::Window) -> serde_json::Value {
 fn deduplication_then_windowed_count_matches_spark() {
     assert_chain_matches_spark(
         "dedup_window_count",
-        false,
         |source| DedupThenCount::read(source("dedup")),
         |batch| {
             DedupThenCountRow::from_batch(batch)
@@ -360,7 +359,6 @@ fn deduplication_then_windowed_count_matches_spark() {
 fn deduplication_within_watermark_then_windowed_count_matches_spark() {
     assert_chain_matches_spark(
         "dedup_within_watermark_window_count",
-        false,
         |source| DedupWithinWatermarkThenCount::read(source("dedup")),
         |batch| {
             DedupWithinWatermarkThenCountRow::from_batch(batch)
@@ -376,7 +374,6 @@ fn deduplication_within_watermark_then_windowed_count_matches_spark() {
 fn windowed_aggregation_then_hourly_windows_matches_spark() {
     assert_chain_matches_spark(
         "window_window",
-        true,
         |source| HourlyOfFiveMinutes::read(source("events")),
         |batch| {
             HourlyOfFiveMinutesRow::from_batch(batch)
@@ -388,19 +385,20 @@ fn windowed_aggregation_then_hourly_windows_matches_spark() {
     );
 }
 
+fn joined_per_window_rows(batch: &RecordBatch) -> Vec<serde_json::Value> {
+    JoinedPerWindowRow::from_batch(batch)
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::json!([window(r.window), r.count]))
+        .collect()
+}
+
 #[test]
 fn stream_join_then_windowed_count_matches_spark() {
     assert_chain_matches_spark(
         "join_window_count",
-        true,
         |source| JoinedPerWindow::read(source("impressions"), source("clicks")),
-        |batch| {
-            JoinedPerWindowRow::from_batch(batch)
-                .unwrap()
-                .into_iter()
-                .map(|r| serde_json::json!([window(r.window), r.count]))
-                .collect()
-        },
+        joined_per_window_rows,
     );
 }
 
@@ -408,7 +406,6 @@ fn stream_join_then_windowed_count_matches_spark() {
 fn the_join_passes_on_its_state_watermark_to_the_millisecond() {
     assert_chain_matches_spark(
         "join_window_count_offset_windows",
-        true,
         |source| JoinedPerOffsetWindow::read(source("impressions"), source("clicks")),
         |batch| {
             JoinedPerOffsetWindowRow::from_batch(batch)
@@ -424,15 +421,8 @@ fn the_join_passes_on_its_state_watermark_to_the_millisecond() {
 fn stream_join_then_windowed_count_in_update_mode_matches_spark() {
     assert_chain_in_mode_matches_spark(
         "join_window_count_update",
-        true,
         |source| JoinedPerWindow::read(source("impressions"), source("clicks")).update(),
-        |batch| {
-            JoinedPerWindowRow::from_batch(batch)
-                .unwrap()
-                .into_iter()
-                .map(|r| serde_json::json!([window(r.window), r.count]))
-                .collect()
-        },
+        joined_per_window_rows,
     );
 }
 
@@ -440,7 +430,6 @@ fn stream_join_then_windowed_count_in_update_mode_matches_spark() {
 fn window_time_is_the_windows_last_microsecond_as_in_spark() {
     assert_chain_matches_spark(
         "window_time_select",
-        true,
         |source| WindowTimes::read(source("events")),
         |batch| {
             WindowTimesRow::from_batch(batch)
@@ -456,7 +445,6 @@ fn window_time_is_the_windows_last_microsecond_as_in_spark() {
 fn session_windows_then_windows_match_spark() {
     assert_chain_matches_spark(
         "session_window_then_window",
-        true,
         |source| SessionsPerHalfHour::read(source("events")),
         |batch| {
             SessionsPerHalfHourRow::from_batch(batch)
@@ -472,7 +460,6 @@ fn session_windows_then_windows_match_spark() {
 fn a_processor_carrying_the_event_time_feeds_a_windowed_count_as_in_spark() {
     assert_chain_matches_spark(
         "tws_event_time_window_count",
-        true,
         |source| RunningCountsPerWindow::read(source("events")),
         |batch| {
             RunningCountsPerWindowRow::from_batch(batch)
@@ -528,4 +515,63 @@ fn explain_draws_the_upstream_stage_under_the_downstream() {
     // Each line one level deeper than the one before it: a chain, not siblings.
     let depths: Vec<usize> = lines[2..].iter().map(|line| line.find("+-").unwrap()).collect();
     assert!(depths.windows(2).all(|pair| pair[1] == pair[0] + 3), "{explain}");
+    // Each input of a join scans its own columns, and only those the aggregation after it
+    // reads (the join buffers no more).
+    let joined = JoinedPerWindow::explain();
+    assert!(
+        joined.contains("Scan clicks: Click [c_ad: String, click_time: Timestamp]"),
+        "{joined}"
+    );
+}
+
+#[test]
+fn an_aggregations_window_column_is_an_event_time_key_downstream() {
+    // Grouped by the window itself, each window of the first stage is final when emitted, so the
+    // second stage emits it in the same batch: Spark's first stage alone, its users counted.
+    let expected = common::golden_json(GOLDEN, "expected/window_stage1_only.json");
+    let input = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input/events"), input.path());
+    let sink = CapturingSink::default();
+    common::run_available_now(
+        UsersPerWindow::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+            .append()
+            .to(sink.clone()),
+    );
+    let got: Vec<(u64, Vec<serde_json::Value>)> = sink
+        .take()
+        .into_iter()
+        .map(|(id, batch)| {
+            let rows = UsersPerWindowRow::from_batch(&batch)
+                .unwrap()
+                .into_iter()
+                .map(|r| serde_json::json!([window(r.window), r.users, r.events]))
+                .collect();
+            (id, common::sorted(rows))
+        })
+        .collect();
+    let want: Vec<(u64, Vec<serde_json::Value>)> = expected["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|batch| {
+            // Stage one's rows are (window, user, n, total): count the users of each window.
+            let mut per_window: std::collections::BTreeMap<String, (serde_json::Value, i64, i64)> =
+                std::collections::BTreeMap::new();
+            for row in batch["rows"].as_array().unwrap() {
+                let entry = per_window.entry(row[0].to_string()).or_insert((row[0].clone(), 0, 0));
+                entry.1 += 1;
+                entry.2 += row[2].as_i64().unwrap();
+            }
+            let rows = per_window
+                .into_values()
+                .map(|(window, users, events)| serde_json::json!([window, users, events]))
+                .collect();
+            (batch["batch_id"].as_u64().unwrap(), common::sorted(rows))
+        })
+        .collect();
+    assert!(
+        want.iter().any(|(_, rows)| rows.len() > 1),
+        "the golden has windows to group"
+    );
+    assert_eq!(got, want);
 }

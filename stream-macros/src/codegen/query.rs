@@ -1198,10 +1198,19 @@ fn run_batch(plan: &Plan) -> TokenStream {
     // passed is dropped and counted (complete mode keeps every row, as Spark does).
     let event_time = aggregate.event_time_key.map(|index| (index, aggregate.keys[index]));
     let is_window_key = |var: VarId| aggregate.window.as_ref().is_some_and(|w| w.key == var);
+    // A window column an upstream stage emitted, grouped as it is: bounded by its end, as a
+    // window key is (Spark's watermark predicate on a window struct).
+    let is_window = |var: VarId| query.vars[var].ty.base == Base::Window;
     let late_check = event_time.map(|(_, var)| {
         // The row's event-time bound: its window's end, or its watermarked time.
         let bound = if is_window_key(var) {
             quote!(::core::option::Option::Some(__stream_window.end))
+        } else if is_window(var) && query.vars[var].ty.nullable {
+            let local = var_ident(var);
+            quote!(#local.map(|__stream_window| __stream_window.end))
+        } else if is_window(var) {
+            let local = var_ident(var);
+            quote!(::core::option::Option::Some(#local.end))
         } else if query.vars[var].ty.nullable {
             let local = var_ident(var);
             quote!(#local)
@@ -1363,7 +1372,9 @@ fn run_batch(plan: &Plan) -> TokenStream {
     let bound = match event_time {
         Some((index, var)) => {
             let position = syn::Index::from(index);
-            let bound = if is_window_key(var) {
+            let bound = if is_window(var) && query.vars[var].ty.nullable {
+                quote!(__stream_key.#position.map(|__stream_window| __stream_window.end))
+            } else if is_window(var) {
                 quote!(::core::option::Option::Some(__stream_key.#position.end))
             } else if query.vars[var].ty.nullable {
                 quote!(__stream_key.#position)

@@ -17,7 +17,10 @@ use crate::ir::{
 use crate::parse::{BinaryOp, UnaryOp};
 
 pub(crate) fn plan(mut query: TypedQuery) -> Plan {
-    let upstream = query.upstream.take().map(|upstream| Box::new(plan(*upstream)));
+    let upstream = query.upstream.take().map(|mut upstream| {
+        prune_upstream(&mut query, &mut upstream);
+        Box::new(plan(*upstream))
+    });
     query.pre = physical::split_conjunctions(std::mem::take(&mut query.pre));
     let live = liveness(&query);
     let required_inputs: Vec<VarId> = (0..query.num_input_columns).filter(|v| live.contains(v)).collect();
@@ -74,6 +77,22 @@ pub(crate) fn plan(mut query: TypedQuery) -> Plan {
     plan.explain = explain(&plan);
     plan.fingerprint = fnv1a64(plan.explain.as_bytes());
     plan
+}
+
+/// Makes the `upstream` of a chained stage emit only the columns the stage reads, as Spark prunes
+/// the others: a join then buffers no more, and its sources decode no more. The stage's input
+/// columns are renumbered to the pruned row's.
+fn prune_upstream(query: &mut TypedQuery, upstream: &mut TypedQuery) {
+    let live = liveness(query);
+    let mut read: Vec<VarId> = (0..query.num_input_columns).filter(|v| live.contains(v)).collect();
+    if read.is_empty() {
+        // A batch without columns would lose its row count on the way.
+        read.push(0);
+    }
+    upstream.outputs = read.iter().map(|&var| upstream.outputs[var].clone()).collect();
+    for (position, &var) in read.iter().enumerate() {
+        query.inputs[0].columns[var] = position;
+    }
 }
 
 /// Adds the variables `steps` need to produce the live ones, walking them backwards.
@@ -582,6 +601,27 @@ fn explain(plan: &Plan) -> String {
         .map(|v| format!("{}: {}", query.vars[*v].name, query.vars[*v].ty))
         .collect();
     let scan = |input: &str, schema: &syn::Ident| format!("Scan {input}{schema} [{}]", columns.join(", "));
+    // The right input of a stream–stream join reads its own columns.
+    let right_scan = |input: &crate::ir::UnionInput| {
+        let join = query.stream_join().filter(|join| {
+            query
+                .inputs
+                .get(join.right_input)
+                .is_some_and(|right| right.name == input.name)
+        })?;
+        let columns: Vec<String> = join
+            .right_input_vars
+            .iter()
+            .filter(|v| plan.live.contains(v))
+            .map(|v| format!("{}: {}", query.vars[*v].name, query.vars[*v].ty))
+            .collect();
+        Some(format!(
+            "Scan {}: {} [{}]",
+            input.name,
+            input.schema,
+            columns.join(", ")
+        ))
+    };
     // The inputs of a union are siblings under it, the last drawn as `+-`, the others as `:-`.
     let mut siblings = Vec::new();
     if let Some(upstream) = &plan.upstream {
@@ -612,7 +652,7 @@ fn explain(plan: &Plan) -> String {
         siblings = query
             .inputs
             .iter()
-            .map(|input| scan(&format!("{}: ", input.name), &input.schema))
+            .map(|input| right_scan(input).unwrap_or_else(|| scan(&format!("{}: ", input.name), &input.schema)))
             .collect();
     }
     let mut text = format!("== Plan of `{}` ==\n", query.name);

@@ -1385,7 +1385,6 @@ impl<'a> QueryChecker<'a> {
             );
             return;
         }
-
         let Some(var) = self.env.lookup(&column.to_string()) else {
             self.unknown_column(column);
             return;
