@@ -73,6 +73,16 @@ rill::stream! {
               .agg(sessions = count(), events = sum(n))
     }
 
+    /// `HourlyOfFiveMinutes`, keeping the rows its first aggregation drops as late.
+    query HourlyKeepingLate(events: Sale) {
+        events.with_watermark(event_time, "10 minutes")
+              .keep_late_rows()
+              .group_by(window(event_time, "5 minutes"), user)
+              .agg(n = count(), total = sum(amount))
+              .group_by(window(window_time(window), "1 hour"))
+              .agg(windows = count(), events = sum(n), max_total = max(total))
+    }
+
     /// The five-minute windows of `HourlyOfFiveMinutes`' first stage, grouped as they are.
     query UsersPerWindow(events: Sale) {
         events.with_watermark(event_time, "10 minutes")
@@ -574,4 +584,37 @@ fn an_aggregations_window_column_is_an_event_time_key_downstream() {
         "the golden has windows to group"
     );
     assert_eq!(got, want);
+}
+
+#[test]
+fn a_chain_keeps_the_rows_its_first_operator_drops_as_late() {
+    let input = tempfile::tempdir().unwrap();
+    common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input/events"), input.path());
+    let (sink, late) = (CapturingSink::default(), CapturingSink::default());
+    common::run_available_now(
+        HourlyKeepingLate::read(JsonSource::new(input.path()).max_files_per_trigger(1))
+            .append()
+            .to(sink.clone())
+            .late_rows_to(late.clone()),
+    );
+    let late: Vec<(u64, String, String)> = late
+        .take()
+        .iter()
+        .flat_map(|(batch_id, batch)| {
+            HourlyKeepingLateLateRow::from_batch(batch)
+                .unwrap()
+                .into_iter()
+                .map(move |row| (*batch_id, row.user, row.event_time.to_string()))
+        })
+        .collect();
+    // The golden's README: stage one drops u1 10:13 in batch 2 and u3 10:57 in batch 4.
+    assert_eq!(
+        late,
+        [
+            (2, "u1".to_owned(), "2026-03-01 10:13:00".to_owned()),
+            (4, "u3".to_owned(), "2026-03-01 10:57:00".to_owned()),
+        ]
+    );
+    let emitted: usize = sink.take().iter().map(|(_, batch)| batch.num_rows()).sum();
+    assert_eq!(emitted, 3, "the hours Spark emits");
 }

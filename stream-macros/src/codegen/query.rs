@@ -20,7 +20,12 @@ pub(crate) fn row_name(query: &Ident) -> Ident {
 pub(crate) fn query(plan: &Plan) -> TokenStream {
     match &plan.upstream {
         Some(upstream) => {
-            let upstream_items = plan_items(upstream, Stage::Upstream);
+            let upstream_items = plan_items(
+                upstream,
+                Stage::Upstream {
+                    chain: &plan.query.name,
+                },
+            );
             let downstream_items = plan_items(plan, Stage::Downstream);
             let chain = super::chain::chained_query(plan, upstream);
             quote!(#upstream_items #downstream_items #chain)
@@ -31,11 +36,12 @@ pub(crate) fn query(plan: &Plan) -> TokenStream {
 
 /// Which part of a query a plan type is.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Stage {
+enum Stage<'a> {
     /// All of it.
     Whole,
-    /// The first stage of a chained query, up to its first stateful operation (hidden).
-    Upstream,
+    /// The first stage of the chained query `chain`, up to its first stateful operation
+    /// (hidden; its late rows are the chain's).
+    Upstream { chain: &'a Ident },
     /// The stage of a chained query that reads the upstream's rows (hidden).
     Downstream,
 }
@@ -43,7 +49,7 @@ enum Stage {
 /// A plan's items: its output row and its plan type. The stages of a chained query get hidden
 /// types; the downstream's reads its upstream's rows, and leaves `read`, `explain` and the
 /// output-mode markers to the chain.
-fn plan_items(plan: &Plan, stage: Stage) -> TokenStream {
+fn plan_items(plan: &Plan, stage: Stage<'_>) -> TokenStream {
     let downstream = stage == Stage::Downstream;
     let core = core();
     let arrow = types::arrow_array();
@@ -62,7 +68,7 @@ fn plan_items(plan: &Plan, stage: Stage) -> TokenStream {
             attrs: &[],
         })
         .collect();
-    let row_attrs: Vec<syn::Attribute> = if stage == Stage::Upstream {
+    let row_attrs: Vec<syn::Attribute> = if matches!(stage, Stage::Upstream { .. }) {
         vec![
             syn::parse_quote!(#[doc(hidden)]),
             syn::parse_quote!(#[allow(non_camel_case_types)]),
@@ -288,8 +294,12 @@ fn plan_items(plan: &Plan, stage: Stage) -> TokenStream {
     });
     let (late_row_type, late_row_item, keeps_late_rows) = match &query.late_rows {
         Some(columns) => {
-            let late_row = late_row_name(name);
-            let doc = format!("A row of [`{name}`] that its watermark dropped as late (`keep_late_rows()`).");
+            let query_name = match stage {
+                Stage::Upstream { chain } => chain,
+                _ => name,
+            };
+            let late_row = late_row_name(query_name);
+            let doc = format!("A row of [`{query_name}`] that its watermark dropped as late (`keep_late_rows()`).");
             let fields: Vec<RowField<'_>> = columns
                 .iter()
                 .map(|(field, var)| RowField {
@@ -995,13 +1005,19 @@ fn group_prefetch(plan: &Plan, aggregate: &crate::ir::Aggregate) -> Option<RowLo
 
 /// Builders for the output columns, the code appending the current row, and the finish.
 fn output_builders(query: &TypedQuery, capacity: &TokenStream) -> (TokenStream, TokenStream, TokenStream) {
-    builders(query, &query.outputs, &row_name(&query.name), "__stream_out", capacity)
+    let core = core();
+    let row = quote!(<Self as #core::plan::StreamPlan>::Output);
+    builders(query, &query.outputs, &row, "__stream_out", capacity)
 }
 
 /// The same for the late rows of a query with `keep_late_rows()` (all empty otherwise).
 fn late_row_builders(query: &TypedQuery) -> (TokenStream, TokenStream, TokenStream) {
     match &query.late_rows {
-        Some(columns) => builders(query, columns, &late_row_name(&query.name), "__stream_late", &quote!(0)),
+        Some(columns) => {
+            let core = core();
+            let row = quote!(<Self as #core::plan::StreamPlan>::LateRow);
+            builders(query, columns, &row, "__stream_late", &quote!(0))
+        }
         None => (quote!(), quote!(), quote!()),
     }
 }
@@ -1011,7 +1027,7 @@ fn late_row_builders(query: &TypedQuery) -> (TokenStream, TokenStream, TokenStre
 fn builders(
     query: &TypedQuery,
     columns: &[(Ident, VarId)],
-    row: &Ident,
+    row: &TokenStream,
     prefix: &str,
     capacity: &TokenStream,
 ) -> (TokenStream, TokenStream, TokenStream) {
