@@ -121,6 +121,7 @@ const KEYWORDS: &[&str] = &[
     "drop_duplicates_within_watermark",
     "keep_late_rows",
     "window",
+    "window_time",
     "session_window",
     "start",
     "end",
@@ -323,6 +324,33 @@ const VALID: &[&str] = &[
     }
     query Global(raw: Click) {
         raw.filter(!ok || n != 0).agg(n = count(), y = max(year(event_time)))
+    }
+    "#,
+    r#"
+    schema Sale { user: String, event_time: Timestamp, amount: i64 }
+    schema Click { c_user: String, click_time: Timestamp }
+    schema Counted { user: String, t: Timestamp, seen: i64 }
+    query Hourly(sales: Sale) {
+        sales.with_watermark(event_time, "10 minutes")
+             .group_by(window(event_time, "5 minutes"), user)
+             .agg(n = count(), total = sum(amount))
+             .select(window, n, last = window_time(window))
+             .group_by(window(window_time(window), "1 hour"))
+             .agg(windows = count(), events = sum(n))
+             .filter(events > 1)
+    }
+    query Joined(sales: Sale, clicks: Click) {
+        sales.with_watermark(event_time, "10 minutes")
+             .join(clicks.with_watermark(click_time, "5 minutes"), user == c_user && click_time >= event_time && click_time <= event_time + interval("5 minutes"))
+             .group_by(window(click_time, "10 minutes"), user)
+             .agg(clicks = count())
+    }
+    query Counts(sales: Sale) {
+        sales.with_watermark(event_time, "10 minutes")
+             .group_by(user)
+             .transform_with_state(Counter, EventTime, input = Sale, output = Counted, event_time = t)
+             .group_by(window(t, "10 minutes"))
+             .agg(rows = count(), most = max(seen))
     }
     "#,
 ];
