@@ -58,7 +58,7 @@ fn plan_items(plan: &Plan, stage: Stage<'_>) -> TokenStream {
     let name = if downstream { &plan_type } else { &query.name };
     let name_text = query.name.to_string();
     let row = row_name(&query.name);
-    let row_doc = format!("One output row of [`{name}`].");
+    let row_doc = format!("One output row of [`{}`].", query.name);
     let row_fields: Vec<RowField<'_>> = query
         .outputs
         .iter()
@@ -347,25 +347,24 @@ fn plan_items(plan: &Plan, stage: Stage<'_>) -> TokenStream {
         .is_none()
         .then(|| quote!(let input = &mut #core::plan::input_batches(inputs, #input_count, #name_text)?;));
     let query_struct = quote_spanned!(name.span()=> pub struct #name { #state_field #(#static_fields)* });
-    let (doc, entry_points, markers) = if downstream {
-        (
+    // A chain's stages are hidden: the chain is read, explained and given a mode (it runs its
+    // upstream in append mode).
+    let (doc, entry_points, markers) = match stage {
+        Stage::Whole => {
+            let query_doc = format!(
+                "The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```"
+            );
+            (
+                quote!(#(#attrs)* #[doc = #query_doc]),
+                Some(entry_points(query, name, explain)),
+                mode_markers(name, plan.modes),
+            )
+        }
+        Stage::Upstream { .. } | Stage::Downstream => (
             quote!(#[doc(hidden)] #[allow(non_camel_case_types)]),
             None,
             TokenStream::new(),
-        )
-    } else {
-        let query_doc =
-            format!("The compiled streaming query `{name}`. Start it with [`{name}::read`].\n\n```text\n{explain}```");
-        (
-            quote!(#(#attrs)* #[doc = #query_doc]),
-            Some(entry_points(query, name, explain)),
-            // The chain runs its upstream in append mode; only the chain has modes to choose.
-            if stage == Stage::Whole {
-                mode_markers(name, plan.modes)
-            } else {
-                TokenStream::new()
-            },
-        )
+        ),
     };
     quote! {
         #row_item

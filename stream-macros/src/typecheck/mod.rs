@@ -189,10 +189,7 @@ fn downstream(
     diagnostics: &Diagnostics,
 ) -> Result<TypedQuery, PartialOutputs> {
     upstream.name = format_ident!("__stream_{}_Upstream", decl.name);
-    upstream.attrs = vec![
-        syn::parse_quote!(#[doc(hidden)]),
-        syn::parse_quote!(#[allow(non_camel_case_types)]),
-    ];
+    upstream.attrs = Vec::new();
     let schema = Schema {
         name: format_ident!("{}Row", upstream.name),
         attrs: Vec::new(),
