@@ -262,87 +262,7 @@ fn assert_chain_matches_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
     writer: impl FnOnce(&mut dyn FnMut(&str) -> JsonSource) -> rill::DataStreamWriter<Q>,
     rows: impl Fn(&RecordBatch) -> Vec<serde_json::Value>,
 ) {
-    assert_chain_in_mode_matches_spark(golden, |source| writer(source).append(), rows);
-}
-
-/// [`assert_chain_matches_spark`] in the mode `writer` chooses.
-fn assert_chain_in_mode_matches_spark<Q: rill::StreamPlan, M: rill::mode::Chosen>(
-    golden: &str,
-    writer: impl FnOnce(&mut dyn FnMut(&str) -> JsonSource) -> rill::DataStreamWriter<Q, M>,
-    rows: impl Fn(&RecordBatch) -> Vec<serde_json::Value>,
-) {
-    let expected = common::golden_json(GOLDEN, &format!("expected/{golden}.json"));
-    let inputs = tempfile::tempdir().unwrap();
-    let mut source = |name: &str| {
-        let dir = inputs.path().join(name);
-        common::copy_in_name_order(&std::path::Path::new(GOLDEN).join("input").join(name), &dir);
-        JsonSource::new(dir).max_files_per_trigger(1)
-    };
-    let sink = CapturingSink::default();
-    let query = common::run_available_now(writer(&mut source).to(sink.clone()));
-    let batches = sink.take();
-    let spark_batches = expected["batches"].as_array().unwrap();
-    let with_rows: Vec<&serde_json::Value> = spark_batches
-        .iter()
-        .filter(|batch| !batch["rows"].as_array().unwrap().is_empty())
-        .collect();
-    let ours: Vec<&(u64, RecordBatch)> = batches.iter().filter(|(_, batch)| batch.num_rows() > 0).collect();
-    assert_eq!(ours.len(), with_rows.len(), "{golden}: batches with rows");
-    for ((batch_id, batch), spark) in ours.into_iter().zip(with_rows) {
-        assert_eq!(spark["batch_id"], *batch_id, "{golden}");
-        assert_eq!(
-            common::sorted(rows(batch)),
-            common::sorted(spark["rows"].as_array().unwrap().clone()),
-            "{golden}: rows of batch {batch_id}"
-        );
-    }
-    let progress = query.recent_progress();
-    assert_eq!(progress.len(), spark_batches.len(), "{golden}: batches run");
-    for (ours, spark) in progress.iter().zip(spark_batches) {
-        let batch = ours.batch_id;
-        assert_eq!(
-            spark["num_input_rows"], ours.num_input_rows,
-            "{golden}: rows read in batch {batch}"
-        );
-        let ours: serde_json::Value = serde_json::from_str(&ours.json()).unwrap();
-        assert_eq!(
-            ours["eventTime"]["watermark"], spark["event_time"]["watermark"],
-            "{golden}: watermark of batch {batch}"
-        );
-        type Operator = (
-            serde_json::Value,
-            serde_json::Value,
-            serde_json::Value,
-            serde_json::Value,
-            serde_json::Value,
-        );
-        let operators = |list: &serde_json::Value| -> Vec<Operator> {
-            list.as_array()
-                .unwrap()
-                .iter()
-                .map(|s| {
-                    // Spark's Python processors run as `transformWithStateInPySparkExec`; Rill
-                    // reports Spark's own operator name.
-                    let name = match s["operatorName"].as_str() {
-                        Some("transformWithStateInPySparkExec") => serde_json::json!("transformWithStateExec"),
-                        _ => s["operatorName"].clone(),
-                    };
-                    (
-                        name,
-                        s["numRowsTotal"].clone(),
-                        s["numRowsDroppedByWatermark"].clone(),
-                        s["numRowsUpdated"].clone(),
-                        s["numRowsRemoved"].clone(),
-                    )
-                })
-                .collect()
-        };
-        assert_eq!(
-            operators(&ours["stateOperators"]),
-            operators(&spark["state_operators"]),
-            "{golden}: operators of batch {batch}"
-        );
-    }
+    common::assert_operators_match_spark(GOLDEN, golden, |source| writer(source).append(), rows);
 }
 
 /// A window as Spark's golden files write it.
@@ -429,7 +349,8 @@ fn the_join_passes_on_its_state_watermark_to_the_millisecond() {
 
 #[test]
 fn stream_join_then_windowed_count_in_update_mode_matches_spark() {
-    assert_chain_in_mode_matches_spark(
+    common::assert_operators_match_spark(
+        GOLDEN,
         "join_window_count_update",
         |source| JoinedPerWindow::read(source("impressions"), source("clicks")).update(),
         joined_per_window_rows,

@@ -21,6 +21,8 @@ pub mod event_time;
 pub mod file_sinks;
 #[path = "file_sources.rs"]
 pub mod file_sources;
+#[path = "groups_with_state.rs"]
+pub mod groups_with_state;
 #[path = "incremental.rs"]
 pub mod incremental;
 #[path = "json_fast_path.rs"]

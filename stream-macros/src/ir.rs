@@ -928,6 +928,9 @@ pub(crate) struct Transform {
     /// `initial = table`: the static input whose rows are the initial state (by index in the
     /// query's statics), and its columns that hold the grouping key.
     pub(crate) initial: Option<(usize, Vec<Ident>)>,
+    /// `flat_map_groups_with_state`: `processor` is a `GroupsFunction`, run by the runtime's
+    /// `GroupsWithState` processor.
+    pub(crate) groups: bool,
 }
 
 /// What a window value gives.

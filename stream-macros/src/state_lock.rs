@@ -85,8 +85,13 @@ fn stage_shape(plan: &Plan) -> String {
         );
     }
     if let Some(transform) = &query.transform {
+        let operation = if transform.groups {
+            "flat_map_groups_with_state"
+        } else {
+            "transform_with_state"
+        };
         return format!(
-            "transform_with_state by ({}) with `{}` reading `{}`",
+            "{operation} by ({}) with `{}` reading `{}`",
             list(transform.keys.iter().map(var).collect()),
             transform.processor,
             transform.input

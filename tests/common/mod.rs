@@ -462,3 +462,89 @@ pub fn assert_columns_match_spark<Q: rill::StreamPlan + rill::SupportsAppend>(
         differences.join("\n")
     );
 }
+
+/// Runs `writer` (in the mode it chooses) over the inputs of the golden directory `dir` (a
+/// source per directory of `input/`, reading a file per batch) and compares every batch with
+/// Spark's `expected/<golden>.json`: the rows, the rows read, the watermark, and each stateful
+/// operator's name, state rows, updated, removed and late rows, listed from the sink as Spark
+/// lists them.
+pub fn assert_operators_match_spark<Q: rill::StreamPlan, M: rill::mode::Chosen>(
+    dir: &str,
+    golden: &str,
+    writer: impl FnOnce(&mut dyn FnMut(&str) -> rill::JsonSource) -> rill::DataStreamWriter<Q, M>,
+    rows: impl Fn(&RecordBatch) -> Vec<serde_json::Value>,
+) {
+    let expected = golden_json(dir, &format!("expected/{golden}.json"));
+    let inputs = tempfile::tempdir().unwrap();
+    let mut source = |name: &str| {
+        let target = inputs.path().join(name);
+        copy_in_name_order(&Path::new(dir).join("input").join(name), &target);
+        rill::JsonSource::new(target).max_files_per_trigger(1)
+    };
+    let sink = CapturingSink::default();
+    let query = run_available_now(writer(&mut source).to(sink.clone()));
+    let batches = sink.take();
+    let spark_batches = expected["batches"].as_array().unwrap();
+    let with_rows: Vec<&serde_json::Value> = spark_batches
+        .iter()
+        .filter(|batch| !batch["rows"].as_array().unwrap().is_empty())
+        .collect();
+    let ours: Vec<&(u64, RecordBatch)> = batches.iter().filter(|(_, batch)| batch.num_rows() > 0).collect();
+    assert_eq!(ours.len(), with_rows.len(), "{golden}: batches with rows");
+    for ((batch_id, batch), spark) in ours.into_iter().zip(with_rows) {
+        assert_eq!(spark["batch_id"], *batch_id, "{golden}");
+        assert_eq!(
+            sorted(rows(batch)),
+            sorted(spark["rows"].as_array().unwrap().clone()),
+            "{golden}: rows of batch {batch_id}"
+        );
+    }
+    let progress = query.recent_progress();
+    assert_eq!(progress.len(), spark_batches.len(), "{golden}: batches run");
+    for (ours, spark) in progress.iter().zip(spark_batches) {
+        let batch = ours.batch_id;
+        assert_eq!(
+            spark["num_input_rows"], ours.num_input_rows,
+            "{golden}: rows read in batch {batch}"
+        );
+        let ours: serde_json::Value = serde_json::from_str(&ours.json()).unwrap();
+        assert_eq!(
+            ours["eventTime"]["watermark"], spark["event_time"]["watermark"],
+            "{golden}: watermark of batch {batch}"
+        );
+        type Operator = (
+            serde_json::Value,
+            serde_json::Value,
+            serde_json::Value,
+            serde_json::Value,
+            serde_json::Value,
+        );
+        let operators = |list: &serde_json::Value| -> Vec<Operator> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    // Spark's Python processors run as `transformWithStateInPySparkExec` and
+                    // `applyInPandasWithState`; Rill reports the names of Spark's own operators.
+                    let name = match s["operatorName"].as_str() {
+                        Some("transformWithStateInPySparkExec") => serde_json::json!("transformWithStateExec"),
+                        Some("applyInPandasWithState") => serde_json::json!("flatMapGroupsWithState"),
+                        _ => s["operatorName"].clone(),
+                    };
+                    (
+                        name,
+                        s["numRowsTotal"].clone(),
+                        s["numRowsDroppedByWatermark"].clone(),
+                        s["numRowsUpdated"].clone(),
+                        s["numRowsRemoved"].clone(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            operators(&ours["stateOperators"]),
+            operators(&spark["state_operators"]),
+            "{golden}: operators of batch {batch}"
+        );
+    }
+}

@@ -105,13 +105,15 @@ fn plan_items(plan: &Plan, stage: Stage<'_>) -> TokenStream {
     let fingerprint = plan.fingerprint;
     let key_columns = &plan.key_columns;
     let stateful = query.is_stateful();
-    // Spark runs a batch without data when the watermark moves only for an operator it evicts.
-    let evicts_by_watermark = match query.stream_join() {
-        Some(join) => {
+    // Spark runs a batch without data when the watermark moves only for an operator it evicts
+    // (or, for a processor, whose timers it fires).
+    let evicts_by_watermark = match (query.stream_join(), &query.transform) {
+        (Some(join), _) => {
             join.left.eviction != crate::ir::JoinEviction::Never
                 || join.right.eviction != crate::ir::JoinEviction::Never
         }
-        None => stateful,
+        (None, Some(transform)) => transform.time_mode == crate::ir::TimeMode::EventTime,
+        (None, None) => stateful,
     };
     let runs_every_trigger = query
         .transform
@@ -192,7 +194,14 @@ fn plan_items(plan: &Plan, stage: Stage<'_>) -> TokenStream {
         }
         None if query.transform.is_some() => {
             let transform = query.transform.as_ref().unwrap_or_else(|| unreachable!());
-            let processor = &transform.processor;
+            let span = transform.processor.span();
+            let function = &transform.processor;
+            // A `GroupsFunction` runs as the processor `GroupsWithState` makes of it.
+            let processor = if transform.groups {
+                quote_spanned!(span=> #core::operator::stateful::GroupsWithState<#function>)
+            } else {
+                quote!(#function)
+            };
             let time_mode = match transform.time_mode {
                 crate::ir::TimeMode::None => quote!(None),
                 crate::ir::TimeMode::ProcessingTime => quote!(ProcessingTime),
@@ -215,20 +224,25 @@ fn plan_items(plan: &Plan, stage: Stage<'_>) -> TokenStream {
             });
             let key_type = transform_key(query, transform, |ty, _| types::owned(ty));
             // Spanned on the processor, so that a processor of other rows is reported there.
-            let operator_type = quote_spanned! {processor.span()=>
+            let operator_type = quote_spanned! {span=>
                 #core::operator::stateful::TransformWithState<#processor>
             };
             let initial = transform.initial.as_ref().map(|(position, _)| {
                 let schema = &query.statics[*position].schema;
-                quote_spanned! {processor.span()=>
+                quote_spanned! {span=>
                     fn initial_state_of<P: #core::operator::stateful::HandlesInitialState<#schema>>() {}
                     initial_state_of::<#processor>();
                 }
             });
-            let check = quote_spanned! {processor.span()=>
+            let bound = if transform.groups {
+                quote!(#core::operator::stateful::GroupsFunction<Key = #key_type, Input = #input, Output = #output>)
+            } else {
+                quote!(#core::operator::stateful::StatefulProcessor<Key = #key_type, Input = #input, Output = #output> + ::core::default::Default)
+            };
+            let check = quote_spanned! {span=>
                 const _: fn() = || {
-                    fn processor_of<P: #core::operator::stateful::StatefulProcessor<Key = #key_type, Input = #input, Output = #output> + ::core::default::Default>() {}
-                    processor_of::<#processor>();
+                    fn processor_of<P: #bound>() {}
+                    processor_of::<#function>();
                     #initial
                 };
             };

@@ -585,14 +585,29 @@ fn explain(plan: &Plan) -> String {
     }
     if let Some(transform) = &query.transform {
         let keys: Vec<&str> = transform.keys.iter().map(|v| query.vars[*v].name.as_str()).collect();
-        lines.push(format!(
-            "TransformWithState keys=[{}] processor={} time_mode={:?} input={} output={} (state: the processor's, per key)",
-            keys.join(", "),
-            transform.processor,
-            transform.time_mode,
-            transform.input,
-            transform.output
-        ));
+        lines.push(if transform.groups {
+            let timeout = match transform.time_mode {
+                crate::ir::TimeMode::EventTime => "EventTimeTimeout",
+                crate::ir::TimeMode::ProcessingTime => "ProcessingTimeTimeout",
+                crate::ir::TimeMode::None => "NoTimeout",
+            };
+            format!(
+                "FlatMapGroupsWithState keys=[{}] function={} timeout={timeout} input={} output={} (state: one value and one timeout per key)",
+                keys.join(", "),
+                transform.processor,
+                transform.input,
+                transform.output
+            )
+        } else {
+            format!(
+                "TransformWithState keys=[{}] processor={} time_mode={:?} input={} output={} (state: the processor's, per key)",
+                keys.join(", "),
+                transform.processor,
+                transform.time_mode,
+                transform.input,
+                transform.output
+            )
+        });
     }
     describe_steps(plan, &query.pre, &mut lines);
     let columns: Vec<String> = plan

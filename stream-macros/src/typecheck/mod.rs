@@ -23,7 +23,7 @@ use crate::types::ColType;
 use expr::{ExprChecker, Scope};
 
 /// The operations a query body may chain, in Spark's vocabulary.
-const OPERATIONS: [&str; 20] = [
+const OPERATIONS: [&str; 21] = [
     "union",
     "union_by_name",
     "join",
@@ -41,6 +41,7 @@ const OPERATIONS: [&str; 20] = [
     "group_by",
     "agg",
     "transform_with_state",
+    "flat_map_groups_with_state",
     "order_by",
     "sort",
     "limit",
@@ -684,7 +685,11 @@ impl<'a> QueryChecker<'a> {
                 "keep_late_rows" => self.keep_late_rows(op),
                 "drop_duplicates" => self.drop_duplicates(op, false),
                 "drop_duplicates_within_watermark" => self.drop_duplicates(op, true),
-                "group_by" if ops.get(index + 1).is_some_and(|next| next.name == "transform_with_state") => {
+                "group_by"
+                    if ops
+                        .get(index + 1)
+                        .is_some_and(|next| next.name == "transform_with_state" || next.name == "flat_map_groups_with_state") =>
+                {
                     self.transform_with_state(op, &ops[index + 1]);
                     index += 2;
                     continue;
@@ -703,7 +708,7 @@ impl<'a> QueryChecker<'a> {
                     // One message for the chain, not one per operation in it.
                     index = ops.len();
                 }
-                "transform_with_state" => self.error(
+                "transform_with_state" | "flat_map_groups_with_state" => self.error(
                     op.name.span(),
                     "`transform_with_state` needs a grouping before it\nhelp: write `.group_by(user_id).transform_with_state(MyProcessor, EventTime, input = Event, output = Session)`",
                 ),
@@ -1547,6 +1552,28 @@ impl<'a> QueryChecker<'a> {
             );
         }
         const USAGE: &str = "help: write `.transform_with_state(MyProcessor, EventTime, input = Event, output = Session)`: the processor's type, its time mode (`EventTime`, `ProcessingTime` or `NoTime`), and the schemas of the rows it reads and emits; then optionally `initial = table` (its initial state) and `event_time = column` (the output column that carries the event time on)";
+        const GROUPS_USAGE: &str = "help: write `.flat_map_groups_with_state(MyFunction, EventTimeTimeout, input = Event, output = Session)`: the `GroupsFunction`'s type, its timeout (`EventTimeTimeout`, `ProcessingTimeTimeout` or `NoTimeout`), and the schemas of the rows it reads and emits";
+        // Spark's `flatMapGroupsWithState` is a processor of one value and one timer per key.
+        let groups = op.name == "flat_map_groups_with_state";
+        let (usage, modes) = if groups {
+            (
+                GROUPS_USAGE,
+                [
+                    ("EventTimeTimeout", TimeMode::EventTime),
+                    ("ProcessingTimeTimeout", TimeMode::ProcessingTime),
+                    ("NoTimeout", TimeMode::None),
+                ],
+            )
+        } else {
+            (
+                USAGE,
+                [
+                    ("EventTime", TimeMode::EventTime),
+                    ("ProcessingTime", TimeMode::ProcessingTime),
+                    ("NoTime", TimeMode::None),
+                ],
+            )
+        };
         let mut processor = None;
         let mut time_mode = None;
         let mut input = None;
@@ -1555,32 +1582,40 @@ impl<'a> QueryChecker<'a> {
         let mut output_event_time = None;
         for (position, arg) in op.args.iter().enumerate() {
             let Expr::Column(ident) = &arg.expr else {
-                self.error(arg.expr.span(), format!("expected a name here\n{USAGE}"));
+                self.error(arg.expr.span(), format!("expected a name here\n{usage}"));
                 continue;
             };
             match (arg.name.as_ref().map(ToString::to_string).as_deref(), position) {
                 (None, 0) => processor = Some(ident.clone()),
-                (None, 1) => match ident.to_string().as_str() {
-                    "EventTime" => time_mode = Some((TimeMode::EventTime, ident.span())),
-                    "ProcessingTime" => time_mode = Some((TimeMode::ProcessingTime, ident.span())),
-                    "NoTime" => time_mode = Some((TimeMode::None, ident.span())),
-                    other => {
-                        let help = did_you_mean(other, ["EventTime", "ProcessingTime", "NoTime"])
+                (None, 1) => match modes.iter().find(|(mode, _)| ident == mode) {
+                    Some((_, mode)) => time_mode = Some((*mode, ident.span())),
+                    None => {
+                        let (what, names) = if groups {
+                            (
+                                "timeout",
+                                "timeouts are `EventTimeTimeout`, `ProcessingTimeTimeout` and `NoTimeout` (Spark's `GroupStateTimeout`)",
+                            )
+                        } else {
+                            (
+                                "time mode",
+                                "time modes are `EventTime`, `ProcessingTime` and `NoTime` (Spark's `TimeMode.None`)",
+                            )
+                        };
+                        let other = ident.to_string();
+                        let help = did_you_mean(&other, modes.iter().map(|(mode, _)| *mode))
                             .map(|s| format!("help: did you mean `{s}`?"))
-                            .unwrap_or_else(|| "note: time modes are `EventTime`, `ProcessingTime` and `NoTime` (Spark's `TimeMode.None`)".to_owned());
-                        self.error(ident.span(), format!("unknown time mode `{other}`\n{help}"));
+                            .unwrap_or_else(|| format!("note: {names}"));
+                        self.error(ident.span(), format!("unknown {what} `{other}`\n{help}"));
                         return;
                     }
                 },
                 (Some("input"), _) => input = Some(ident.clone()),
                 (Some("output"), _) => output = Some(ident.clone()),
-                (Some("initial"), _) => initial = Some(ident.clone()),
-                (Some("event_time"), _) => output_event_time = Some(ident.clone()),
+                (Some("initial"), _) if !groups => initial = Some(ident.clone()),
+                // Spark's `flatMapGroupsWithState` passes on no watermark.
+                (Some("event_time"), _) if !groups => output_event_time = Some(ident.clone()),
                 _ => {
-                    self.error(
-                        arg.expr.span(),
-                        format!("unexpected argument to `transform_with_state`\n{USAGE}"),
-                    );
+                    self.error(arg.expr.span(), format!("unexpected argument to `{name}`\n{usage}"));
                     return;
                 }
             }
@@ -1590,17 +1625,17 @@ impl<'a> QueryChecker<'a> {
         else {
             self.error(
                 op.paren_span,
-                format!(
-                    "`transform_with_state` needs a processor, a time mode, `input = ..` and `output = ..`\n{USAGE}"
-                ),
+                format!("`{name}` needs a processor, a time mode, `input = ..` and `output = ..`\n{usage}"),
             );
             return;
         };
         if time_mode == TimeMode::EventTime && self.watermark.is_none() {
-            self.error(
-                mode_span,
-                "event-time timers need a watermark: `EventTime` fires a timer when the watermark passes it, and this stream has none\nhelp: call `.with_watermark(event_time, \"10 minutes\")` before `group_by`, or use `ProcessingTime`",
-            );
+            let message = if groups {
+                "an event-time timeout needs a watermark: a group times out when the watermark passes its timeout, and this stream has none (Spark refuses it too)\nhelp: call `.with_watermark(event_time, \"10 minutes\")` before `group_by`, or use `ProcessingTimeTimeout`"
+            } else {
+                "event-time timers need a watermark: `EventTime` fires a timer when the watermark passes it, and this stream has none\nhelp: call `.with_watermark(event_time, \"10 minutes\")` before `group_by`, or use `ProcessingTime`"
+            };
+            self.error(mode_span, message);
             return;
         }
         let Some(input_fields) = self.schema_fields(&input) else {
@@ -1714,6 +1749,7 @@ impl<'a> QueryChecker<'a> {
             event_time,
             output_event_time,
             initial,
+            groups,
         });
     }
 

@@ -65,7 +65,10 @@
 //! assert_eq!(operator.end_batch(&mut context).unwrap(), [(String::from("u1"), 2)]);
 //! ```
 
+mod groups;
 mod state;
+
+pub use groups::{GroupState, GroupsFunction, GroupsResult, GroupsWithState};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -154,6 +157,10 @@ pub trait StatefulProcessor: Send + 'static {
 
     /// Called when the query stops.
     fn close(&mut self) {}
+
+    /// Spark's name for the operator that runs the processor, in progress reports.
+    #[doc(hidden)]
+    const OPERATOR_NAME: &'static str = "transformWithStateExec";
 }
 
 /// A processor that starts from an initial state (Spark's `initialState` and
@@ -860,7 +867,7 @@ type StoredElements = Vec<(String, i64)>;
 
 impl<P: StatefulProcessor> StatefulOperator for TransformWithState<P> {
     fn name(&self) -> &'static str {
-        "transformWithStateExec"
+        P::OPERATOR_NAME
     }
 
     fn metrics(&self) -> StateMetrics {

@@ -85,6 +85,27 @@ pub enum StateError {
         /// The watermark that decides which rows are late (the previous batch's).
         watermark: Timestamp,
     },
+    /// A group's timeout of a kind its query does not time out by.
+    #[error("`{set}` needs the group to time out by `{needs}`; declare that timeout in `flat_map_groups_with_state`")]
+    WrongTimeout {
+        /// The method called.
+        set: &'static str,
+        /// The timeout it needs.
+        needs: &'static str,
+    },
+    /// An event-time timeout before the watermark, which has passed already.
+    #[error(
+        "a group's timeout {timestamp} is before the watermark {watermark}: set a later one (Spark: INVALID_TIMEOUT_TIMESTAMP)"
+    )]
+    TimeoutBeforeWatermark {
+        /// The timeout asked for.
+        timestamp: Timestamp,
+        /// The batch's watermark.
+        watermark: Timestamp,
+    },
+    /// A processing-time timeout of no duration.
+    #[error("a group's timeout duration must be positive")]
+    ZeroTimeoutDuration,
     /// The checkpoint holds a state variable the processor no longer declares.
     #[error("the checkpoint holds state variable `{state}`, which the processor no longer declares")]
     Dropped {
